@@ -1,0 +1,269 @@
+"""Risk categories and their editable zh + en lexicons: specs, parsing, fast matching.
+
+A lexicon maps a term to a weight in (0, 1]. A category's lexicon score is the noisy-or of the
+weights of the distinct terms found, ``1 - prod(1 - w)``: one strong term (0.6+) passes the
+default threshold of 0.5 alone, weak terms (0.2-0.35) need company. Matching runs on
+``to_simplified(text).lower()``, so Traditional and Simplified spellings match each other.
+Chinese terms match anywhere; terms written in Latin letters match whole words only (no letter
+or digit on either side), ``*`` at the end of a term matches any word ending (``recall*`` finds
+recalled, recalls) and a space matches any run of spaces or hyphens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from classifiers.text import to_simplified
+
+DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent / "lexicons" / "default.yaml"
+LEXICON_LANGS: tuple[str, ...] = ("zh", "en")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_LATIN_RE = re.compile(r"[A-Za-z0-9]")
+MAX_TERM_CHARS = 60
+
+Source = Literal["model", "lexicon", "both"]
+
+
+@dataclass(frozen=True)
+class CategoryScore:
+    """One risk category found in a text; evidence is matched terms or model features."""
+
+    category: str
+    score: float
+    severity: int
+    evidence: tuple[str, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    """A configured risk category: severity 1-5, threshold, and lang -> term -> weight."""
+
+    name: str
+    severity: int
+    threshold: float = 0.5
+    lexicon: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    use_model: bool = True
+    description: str = ""
+
+
+class LexiconError(ValueError):
+    """A lexicon or category definition is invalid; the message names the key path."""
+
+
+def _check_term(where: str, term: Any, weight: Any) -> tuple[str, float]:
+    if isinstance(term, int) and not isinstance(term, bool):
+        term = str(term)  # YAML reads an unquoted 12315 as a number
+    if not isinstance(term, str) or not term.strip():
+        raise LexiconError(f"{where}: terms must be non-empty strings, got {term!r}")
+    if len(term) > MAX_TERM_CHARS:
+        raise LexiconError(f"{where}.{term}: term longer than {MAX_TERM_CHARS} characters")
+    core = term.strip().rstrip("*")
+    if _LATIN_RE.match(core[:1] or " ") and not _LATIN_RE.match(core[-1:] or " "):
+        raise LexiconError(f"{where}.{term}: Latin terms must start and end with a letter or digit")
+    if "*" in core:
+        raise LexiconError(f"{where}.{term}: '*' is only allowed at the end of a term")
+    if isinstance(weight, bool) or not isinstance(weight, int | float):
+        raise LexiconError(f"{where}.{term}: weight must be a number in (0, 1], got {weight!r}")
+    if not 0.0 < float(weight) <= 1.0:
+        raise LexiconError(f"{where}.{term}: weight must be in (0, 1], got {weight!r}")
+    return term.strip(), float(weight)
+
+
+def check_spec(spec: CategorySpec, where: str = "categories") -> CategorySpec:
+    """Validate one spec (name, severity, threshold, terms); LexiconError names the key path."""
+    at = f"{where}.{spec.name}"
+    if not isinstance(spec.name, str) or not _NAME_RE.match(spec.name):
+        raise LexiconError(f"{at}: category names are lower_snake_case, got {spec.name!r}")
+    if isinstance(spec.severity, bool) or not isinstance(spec.severity, int):
+        raise LexiconError(f"{at}.severity: must be an integer 1-5, got {spec.severity!r}")
+    if not 1 <= spec.severity <= 5:
+        raise LexiconError(f"{at}.severity: must be 1-5, got {spec.severity}")
+    if not 0.0 < float(spec.threshold) <= 1.0:
+        raise LexiconError(f"{at}.threshold: must be in (0, 1], got {spec.threshold!r}")
+    lexicon: dict[str, dict[str, float]] = {}
+    for lang, terms in spec.lexicon.items():
+        if lang not in LEXICON_LANGS:
+            raise LexiconError(f"{at}.{lang}: unknown lexicon language (use zh or en)")
+        if not isinstance(terms, Mapping):
+            raise LexiconError(f"{at}.{lang}: must map term -> weight")
+        lexicon[lang] = dict(_check_term(f"{at}.{lang}", t, w) for t, w in terms.items())
+    return CategorySpec(
+        name=spec.name,
+        severity=spec.severity,
+        threshold=float(spec.threshold),
+        lexicon=lexicon,
+        use_model=spec.use_model,
+        description=spec.description,
+    )
+
+
+def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec, ...]:
+    """Build specs from the YAML shape ``{name: {severity, threshold?, zh: {...}, en: {...}}}``."""
+    if not isinstance(data, Mapping):
+        raise LexiconError(f"{where}: must map category name -> definition")
+    out: list[CategorySpec] = []
+    allowed = {"severity", "threshold", "use_model", "description", *LEXICON_LANGS}
+    for name, body in data.items():
+        at = f"{where}.{name}"
+        if not isinstance(body, Mapping):
+            raise LexiconError(f"{at}: must be a mapping with severity and lexicons")
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise LexiconError(f"{at}.{unknown[0]}: unknown key")
+        if "severity" not in body:
+            raise LexiconError(f"{at}.severity: missing")
+        spec = CategorySpec(
+            name=str(name),
+            severity=body["severity"],
+            threshold=body.get("threshold", 0.5),
+            lexicon={lang: body.get(lang) or {} for lang in LEXICON_LANGS},
+            use_model=bool(body.get("use_model", True)),
+            description=str(body.get("description", "")),
+        )
+        out.append(check_spec(spec, where))
+    return tuple(out)
+
+
+def load_categories(path: Path | None = None) -> tuple[CategorySpec, ...]:
+    """Read a lexicon YAML file (default: the shipped classifiers/lexicons/default.yaml)."""
+    import yaml
+
+    src = path or DEFAULT_LEXICON_PATH
+    with open(src, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh)
+    if not isinstance(doc, Mapping) or "categories" not in doc:
+        raise LexiconError(f"{src}: expected a top-level 'categories' mapping")
+    try:
+        return parse_categories(doc["categories"])
+    except LexiconError as exc:
+        raise LexiconError(f"{src}: {exc}") from exc
+
+
+def _trie_pattern(keys: Iterable[str]) -> str:
+    """A regex alternation factored as a trie, so each position tries one branch."""
+    trie: dict[str, Any] = {}
+    for key in keys:
+        node = trie
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+def _spaces(pattern: str) -> str:
+    """Let an escaped space in a term match any run of spaces or hyphens."""
+    return pattern.replace("\\ ", "[\\s\\-]+")
+
+
+def _norm_term(term: str) -> str:
+    return re.sub(r"[\s\-]+", " ", to_simplified(term).lower().strip())
+
+
+@dataclass(frozen=True)
+class _Entry:
+    category: str
+    weight: float
+    term: str
+
+
+class LexiconMatcher:
+    """All categories' terms compiled into one pass over the text."""
+
+    def __init__(self, specs: Iterable[CategorySpec]) -> None:
+        self._exact: dict[str, list[_Entry]] = {}
+        self._prefix: list[tuple[str, list[_Entry]]] = []
+        cjk: set[str] = set()
+        latin_exact: set[str] = set()
+        latin_prefix: set[str] = set()
+        prefix_map: dict[str, list[_Entry]] = {}
+        for spec in specs:
+            for terms in spec.lexicon.values():
+                for raw, weight in terms.items():
+                    wild = raw.endswith("*")
+                    term = _norm_term(raw.rstrip("*"))
+                    if not term:
+                        continue
+                    entry = _Entry(spec.name, weight, raw)
+                    if wild:
+                        prefix_map.setdefault(term, []).append(entry)
+                        latin_prefix.add(term)
+                    else:
+                        self._exact.setdefault(term, []).append(entry)
+                        (latin_exact if _LATIN_RE.match(term[0]) else cjk).add(term)
+        self._prefix = sorted(prefix_map.items(), key=lambda kv: -len(kv[0]))
+        # Two passes beat one: the CJK trie keeps the regex engine's first-character skip, and
+        # ASCII \b (unlike a look-behind) keeps it for Latin terms, while still seeing a word
+        # boundary between a Chinese character and a Latin letter.
+        self._patterns: list[re.Pattern[str]] = []
+        if cjk:
+            self._patterns.append(re.compile(_spaces(_trie_pattern(cjk))))
+        latin: list[str] = []
+        if latin_prefix:
+            latin.append("(?:" + _trie_pattern(latin_prefix) + ")[a-z0-9']*")
+        if latin_exact:
+            latin.append(_trie_pattern(latin_exact))
+        if latin:
+            body = _spaces("|".join(latin))
+            self._patterns.append(re.compile(rf"\b(?:{body})\b", re.ASCII))
+
+    def _entries(self, matched: str) -> list[_Entry]:
+        key = re.sub(r"[\s\-]+", " ", matched)
+        found = self._exact.get(key)
+        if found is not None:
+            return found
+        for prefix, entries in self._prefix:
+            if key.startswith(prefix):
+                return entries
+        return []
+
+    def match(self, text: str) -> dict[str, list[tuple[str, float]]]:
+        """Category -> [(evidence as written, weight)] for distinct terms, in text order."""
+        if not self._patterns or not text:
+            return {}
+        folded = to_simplified(text).lower()
+        same_shape = len(folded) == len(text)
+        out: dict[str, list[tuple[str, float]]] = {}
+        seen: set[tuple[str, str]] = set()
+        for pattern in self._patterns:
+            for m in pattern.finditer(folded):
+                matched = m.group()
+                shown = text[m.start() : m.end()] if same_shape else matched
+                for entry in self._entries(matched):
+                    key = (entry.category, entry.term)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    out.setdefault(entry.category, []).append((shown, entry.weight))
+        return out
+
+
+def noisy_or(weights: Iterable[float]) -> float:
+    """Combine independent term weights: 1 - prod(1 - w)."""
+    miss = 1.0
+    for w in weights:
+        miss *= 1.0 - w
+    return 1.0 - miss
+
+
+def lexicon_scores(
+    matches: Mapping[str, list[tuple[str, float]]],
+) -> dict[str, tuple[float, tuple[str, ...]]]:
+    """Category -> (noisy-or score, evidence terms strongest first) from ``LexiconMatcher``."""
+    out: dict[str, tuple[float, tuple[str, ...]]] = {}
+    for category, hits in matches.items():
+        ordered = sorted(hits, key=lambda h: -h[1])
+        out[category] = (noisy_or(w for _, w in hits), tuple(t for t, _ in ordered))
+    return out

@@ -1,0 +1,321 @@
+"""Text preparation for classifiers: cleaning, language detection, script conversion, tokens."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+
+MAX_CHARS = 20_000
+# Raw input is cut well above MAX_CHARS first so regexes never run on megabytes of text.
+_RAW_CAP = MAX_CHARS * 8
+
+_SCRIPT_STYLE_RE = re.compile(r"<(script|style)\b[^>]{0,2000}>.*?</\1\s*>", re.I | re.S)
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+_TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,2000}>|<br\s*/?>", re.I)
+_URL_RE = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"'，。！？、）】]+", re.I)
+# Weibo handles contain CJK characters; the look-behind keeps e-mail addresses intact.
+_HANDLE_RE = re.compile(r"(?<![\w.])@[\w\-·]{1,30}")
+_WS_RE = re.compile(r"\s+")
+_ZWJ = "\u200d"
+
+
+def _drop_control(text: str) -> str:
+    out: list[str] = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cs") or (cat == "Cf" and ch != _ZWJ):
+            # Tabs and newlines become spaces; everything else (NUL, bidi overrides, BOM,
+            # zero-width spaces, lone surrogates) is dropped.
+            if ch in "\t\n\r\x0b\x0c\x85":
+                out.append(" ")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def _needs_control_pass(text: str) -> bool:
+    return not text.isprintable()
+
+
+def clean(text: str) -> str:
+    """Strip HTML, control chars, URLs and @handles; collapse whitespace; keep emoji."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if not text:
+        return ""
+    text = text[:_RAW_CAP]
+    if "<" in text:
+        text = _SCRIPT_STYLE_RE.sub(" ", text)
+        text = _COMMENT_RE.sub(" ", text)
+        text = _TAG_RE.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+        if "<" in text:  # entity-encoded markup, e.g. "&lt;b&gt;"
+            text = _TAG_RE.sub(" ", text)
+    if _needs_control_pass(text):
+        text = _drop_control(text)
+    if "://" in text or "www." in text.lower():
+        text = _URL_RE.sub(" URL ", text)
+    if "@" in text:
+        text = _HANDLE_RE.sub(" @USER ", text)
+    text = _WS_RE.sub(" ", text).strip()
+    return text[:MAX_CHARS]
+
+
+# --- language detection -------------------------------------------------------------------
+
+_EN_STOP = frozenset(
+    """a about after all also am an and any are as at be because been but by can can't could
+    did didn't do does doesn't don't for from get got had has have haven't he her him his how i
+    i'm if in into is isn't it it's its just like me my no not now of on one only or our out
+    so than that the their them then there they this to too up us very was wasn't we were what
+    when which who why will with won't would you your you're thanks thank please lol omg love
+    great good bad hate flight service""".split()
+)
+_OTHER_STOP = frozenset(
+    """el la los las que de del y en un una por para con es está pero muy más como lo le se
+    les ya sí también porque cuando donde le la les des une est et pas pour dans avec sur mais
+    qui sont ce cette je tu il nous vous ils très der die das und ist nicht ein eine ich du
+    mit auf für zu den dem sie wir auch noch sehr não uma com para mais você é isso eu ele
+    ela muito het een van ik je niet dat zijn voor met che di il per non sono ma della yang
+    dan di ini itu tidak dengan untuk ada saya aku kamu""".split()
+) - _EN_STOP
+_EN_LETTERS_ONLY = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_LATIN_WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def _script_counts(text: str) -> tuple[int, int, int, int, int, int]:
+    """Return counts of (han, kana, hangul, basic latin, extended latin, other letters)."""
+    han = kana = hangul = latin = latin_ext = other = 0
+    for ch in text:
+        o = ord(ch)
+        if o < 0x80:
+            if ("a" <= ch <= "z") or ("A" <= ch <= "Z"):
+                latin += 1
+            continue
+        if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or (
+            0x20000 <= o <= 0x2FA1F
+        ):
+            han += 1
+        elif 0x3040 <= o <= 0x30FF or 0x31F0 <= o <= 0x31FF or 0xFF66 <= o <= 0xFF9D:
+            kana += 1
+        elif 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
+            hangul += 1
+        elif 0xFF21 <= o <= 0xFF5A and ch.isalpha():
+            latin += 1  # full-width Latin
+        elif 0xC0 <= o <= 0x24F and ch.isalpha():
+            latin_ext += 1
+        elif ch.isalpha():
+            other += 1
+    return han, kana, hangul, latin, latin_ext, other
+
+
+def detect_lang(text: str) -> str:
+    """Guess "zh", "en" or "other" from script ratios and English stop words."""
+    try:
+        return _detect_lang(text)
+    except Exception:  # noqa: BLE001 - detection must never break ingestion
+        return "other"
+
+
+def _detect_lang(text: str) -> str:
+    if not isinstance(text, str) or not text:
+        return "other"
+    text = text[:4000]
+    if "://" in text or "www." in text.lower():
+        text = _URL_RE.sub(" ", text)
+    if "@" in text:
+        text = _HANDLE_RE.sub(" ", text)
+    han, kana, hangul, latin, latin_ext, other = _script_counts(text)
+    letters = han + kana + hangul + latin + latin_ext + other
+    if letters == 0:
+        return "other"
+    cjk = han + kana + hangul
+    if kana + hangul > 0 and (kana + hangul) >= 0.15 * cjk:
+        return "other"  # Japanese (kana mixed with kanji) or Korean
+    if han > 0:
+        # A Han character carries about as much as a short Latin word; brand names and
+        # English fragments inside Chinese posts must not flip the decision.
+        if han * 3 >= latin + latin_ext:
+            return "zh"
+        if han >= 1 and latin + latin_ext + other == 0:
+            return "zh"
+    if other > (latin + latin_ext):
+        return "other"  # Cyrillic, Arabic, Thai, Devanagari, Greek, Hebrew...
+    if latin + latin_ext == 0:
+        return "zh" if han else "other"
+    words = [w.lower() for w in _LATIN_WORD_RE.findall(text)]
+    en_hits = sum(1 for w in words if w in _EN_STOP)
+    other_hits = sum(1 for w in words if w in _OTHER_STOP)
+    diacritic_ratio = latin_ext / (latin + latin_ext)
+    if en_hits == 0 and (other_hits > 0 or diacritic_ratio > 0.04):
+        return "other"
+    if other_hits > en_hits * 1.5 and other_hits >= 2:
+        return "other"
+    if diacritic_ratio > 0.15 and en_hits < 2:
+        return "other"
+    if han >= 2:
+        return "zh"
+    return "en"
+
+
+# --- Traditional -> Simplified ------------------------------------------------------------
+
+_T2S_TABLE: dict[int, str] | None = None
+_T2S_LOCK = threading.Lock()
+
+
+def _t2s_table() -> dict[int, str]:
+    global _T2S_TABLE
+    if _T2S_TABLE is None:
+        with _T2S_LOCK:
+            if _T2S_TABLE is None:
+                from zhconv import zhconv as _zhconv  # heavy dictionary, loaded on first use
+
+                mapping = _zhconv.getdict("zh-hans")
+                _T2S_TABLE = {
+                    ord(k): v for k, v in mapping.items() if len(k) == 1 and len(v) == 1 and k != v
+                }
+    return _T2S_TABLE
+
+
+def to_simplified(text: str) -> str:
+    """Map Traditional characters to Simplified one by one (fast, no phrase rules)."""
+    if not text:
+        return ""
+    return text.translate(_t2s_table())
+
+
+# --- jieba ----------------------------------------------------------------------------------
+
+_JIEBA_LOCK = threading.Lock()
+_JIEBA_READY = False
+_JIEBA_WORDS: set[str] = set()
+_USER_WORD_FREQ = 200_000
+
+
+def init_jieba(user_words: Iterable[str] = ()) -> None:
+    """Initialise jieba once per process and add user words (e.g. brand names) so they stay whole."""
+    global _JIEBA_READY
+    import jieba
+
+    with _JIEBA_LOCK:
+        if not _JIEBA_READY:
+            jieba.setLogLevel(logging.WARNING)
+            logging.getLogger("jieba").setLevel(logging.WARNING)
+            jieba.initialize()
+            _JIEBA_READY = True
+        for word in user_words:
+            w = to_simplified(str(word).strip().lower())
+            if w and w not in _JIEBA_WORDS and len(w) <= 50:
+                jieba.add_word(w, freq=_USER_WORD_FREQ)
+                _JIEBA_WORDS.add(w)
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+_EMOJI_CLASS = (
+    "\U0001f000-\U0001faff"  # pictographs, emoticons, transport, supplemental symbols
+    "\u2600-\u27bf"  # misc symbols and dingbats
+    "\u2b00-\u2bff\u2300-\u23ff\u2190-\u21ff\u3297\u3299\u00a9\u00ae\u203c\u2049\u2122"
+)
+_EMOJI_RE = re.compile(f"[{_EMOJI_CLASS}]")
+_EMOJI_DECOR = str.maketrans("", "", "\ufe0f\ufe0e\u200d\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+_WEIBO_EMOTICON_RE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,8}\]")
+_ASCII_EMOTICON_RE = re.compile(r"(?:[:;=8xX][\-o']?[)(\]\[dDpP/\\|*3]+|<3+|\^_*\^|[)(]+[:;])(?!\w)")
+_EN_TOKEN_RE = re.compile(
+    rf"(?P<emo>{_ASCII_EMOTICON_RE.pattern})|(?P<emoji>[{_EMOJI_CLASS}])"
+    r"|(?P<word>[#@]?[^\W_]+(?:['’][^\W_]+)*)|(?P<punct>[!?]+|[.,;:]+)"
+)
+_NEGATORS = frozenset(
+    """not no never nor cannot cant can't dont don't doesnt doesn't didnt didn't isnt isn't
+    wasnt wasn't arent aren't werent weren't wont won't wouldnt wouldn't shouldnt shouldn't
+    couldnt couldn't havent haven't hasnt hasn't hadnt hadn't aint ain't nothing nobody none
+    without""".split()
+)
+_NEG_SCOPE = 3
+_ELONGATED_RE = re.compile(r"(.)\1{2,}")
+_ZH_SKIP = frozenset(" \t\u3000")
+
+
+def _emoji_token(ch: str) -> str:
+    return ch.translate(_EMOJI_DECOR)
+
+
+def _tokenize_en(text: str) -> list[str]:
+    tokens: list[str] = []
+    neg_left = 0
+    for m in _EN_TOKEN_RE.finditer(text.lower()):
+        kind = m.lastgroup
+        tok = m.group()
+        if kind == "word":
+            tok = tok.replace("’", "'")
+            if tok.startswith("#"):
+                tok = tok[1:]
+                if not tok:
+                    continue
+            tok = _ELONGATED_RE.sub(r"\1\1", tok)
+            if neg_left > 0 and tok not in _NEGATORS:
+                tokens.append("NEG_" + tok)
+                neg_left -= 1
+            else:
+                tokens.append(tok)
+            if tok in _NEGATORS or tok.endswith("n't"):
+                neg_left = _NEG_SCOPE
+        elif kind == "punct":
+            neg_left = 0
+            tokens.append(tok[:3] if tok[0] in "!?" else tok[0])
+        elif kind == "emoji":
+            emo = _emoji_token(tok)
+            if emo:
+                tokens.append(emo)
+        else:
+            tokens.append(tok)
+    return tokens
+
+
+def _tokenize_zh(text: str) -> list[str]:
+    import jieba
+
+    if not _JIEBA_READY:
+        init_jieba()
+    text = to_simplified(text.lower())
+    tokens: list[str] = []
+    pos = 0
+    # Weibo bracket emoticons such as [哈哈] or [泪] are kept as single tokens.
+    for m in _WEIBO_EMOTICON_RE.finditer(text):
+        tokens.extend(_jieba_tokens(jieba, text[pos : m.start()]))
+        tokens.append(m.group())
+        pos = m.end()
+    tokens.extend(_jieba_tokens(jieba, text[pos:]))
+    return tokens
+
+
+def _jieba_tokens(jieba_mod: object, text: str) -> list[str]:
+    if not text:
+        return []
+    out: list[str] = []
+    for w in jieba_mod.lcut(text, HMM=True):  # type: ignore[attr-defined]
+        if w in _ZH_SKIP or w.isspace():
+            continue
+        if len(w) == 1 and _EMOJI_RE.match(w):
+            w = _emoji_token(w)
+            if not w:
+                continue
+        out.append(w)
+    return out
+
+
+def tokenize(text: str, lang: str) -> list[str]:
+    """Return feature tokens: jieba words for zh, lowercased words with negation marks for en."""
+    if not text:
+        return []
+    if lang == "zh":
+        return _tokenize_zh(text)
+    if lang == "en":
+        return _tokenize_en(text)
+    return [t[4:] if t.startswith("NEG_") else t for t in _tokenize_en(text)]

@@ -1,0 +1,385 @@
+"""Labelled risk data from ../shared/data/risk: readers, normalised dedup, stratified splits.
+
+Every reader returns ``Example`` rows for one (category, language) model. Gold sets are
+deduplicated by normalised text and keys with conflicting labels are dropped; weak labels
+(airline tweets as complaints) never override a gold label and never reach the dev split.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from classifiers.text import clean, detect_lang, to_simplified
+
+csv.field_size_limit(10_000_000)
+
+_RT_RE = re.compile(r"^(?:rt\s+@user\s*:?\s*)+")
+_KEY_DROP_RE = re.compile(r"\burl\b|@user|[\W_]+")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled text; ``weight`` < 1 marks a weak label, ``source`` names its set."""
+
+    text: str
+    label: int
+    source: str
+    weight: float = 1.0
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """One model's data after dedup, with counts for the model card."""
+
+    name: str
+    category: str
+    lang: str
+    sources: tuple[str, ...]
+    licence: str
+    examples: list[Example]
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExtraLabel:
+    """A responder's correction: this text is (label True) or is not in ``category``."""
+
+    text: str
+    category: str
+    label: bool
+    lang: str | None = None
+
+
+def norm_key(text: str) -> str:
+    """Dedup key: cleaned, lower-case, Simplified, no retweet prefix, URLs, handles, punctuation."""
+    t = to_simplified(clean(text).lower())
+    t = _RT_RE.sub("", t)
+    key = _KEY_DROP_RE.sub("", t)
+    # A post that is only a link or a handle (common spam) is keyed by its raw text instead.
+    return key or "".join(str(text).lower().split())
+
+
+def _csv_rows(path: Path, encoding: str = "utf-8-sig") -> Iterator[dict[str, str]]:
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        reader = csv.DictReader(fh)
+        reader.fieldnames = [str(n).strip() for n in reader.fieldnames or []]
+        for row in reader:
+            yield {k: (v or "") for k, v in row.items() if k is not None}
+
+
+def read_complaints(root: Path) -> list[Example]:
+    """Preotiuc-Pietro et al. 2019 complaint tweets (gold)."""
+    path = root / "risk" / "complaints_social_media" / "complaints-data.with_header.csv"
+    return [
+        Example(r["text"], int(r["is_complaint"]), "complaints_social_media")
+        for r in _csv_rows(path)
+        if r.get("is_complaint") in ("0", "1")
+    ]
+
+
+_AIRLINE_COMPLAINT_REASONS = frozenset(
+    {
+        "Customer Service Issue",
+        "Late Flight",
+        "Cancelled Flight",
+        "Lost Luggage",
+        "Bad Flight",
+        "Flight Booking Problems",
+        "Flight Attendant Complaints",
+        "longlines",
+        "Damaged Luggage",
+    }
+)
+
+
+def read_airline_complaints(root: Path) -> list[Example]:
+    """Airline tweets as weak complaint labels: a named negative reason is a complaint."""
+    path = root / "sentiment" / "en" / "twitter_us_airline" / "Tweets.csv"
+    out: list[Example] = []
+    for r in _csv_rows(path):
+        try:
+            confidence = float(r.get("airline_sentiment_confidence") or 0)
+        except ValueError:
+            continue
+        if confidence < 0.6:
+            continue
+        sentiment, reason = r.get("airline_sentiment"), r.get("negativereason", "")
+        if sentiment == "negative" and reason in _AIRLINE_COMPLAINT_REASONS:
+            label = 1
+        elif sentiment in ("positive", "neutral"):
+            label = 0
+        else:
+            continue
+        out.append(Example(r["text"], label, "twitter_us_airline", weight=0.3))
+    return out
+
+
+def read_ced(root: Path) -> list[Example]:
+    """Weibo rumour / non-rumour source posts (CED, Liu et al. 2015)."""
+    path = root / "risk" / "weibo_rumor_CED" / "ced_original_microblogs.csv"
+    labels = {"rumor": 1, "non-rumor": 0}
+    return [
+        Example(r["text"], labels[r["label"]], "weibo_rumor_CED")
+        for r in _csv_rows(path)
+        if r.get("label") in labels
+    ]
+
+
+def read_pheme(root: Path) -> list[Example]:
+    """PHEME rumour / non-rumour source tweets (Kochkina et al.); ``group`` is the event."""
+    path = root / "risk" / "pheme_rnr" / "pheme_source_tweets.csv"
+    labels = {"rumour": 1, "non-rumour": 0}
+    return [
+        Example(r["text"], labels[r["label"]], "pheme_rnr", group=r.get("event", ""))
+        for r in _csv_rows(path)
+        if r.get("label") in labels
+    ]
+
+
+def read_cold(root: Path) -> list[Example]:
+    """COLDataset offensive / not (train and dev files pooled, re-split by us)."""
+    out: list[Example] = []
+    for name in ("train.csv", "dev.csv"):
+        for r in _csv_rows(root / "risk" / "COLDataset" / name):
+            if r.get("label") in ("0", "1"):
+                out.append(Example(r["TEXT"], int(r["label"]), "COLDataset"))
+    return out
+
+
+def read_davidson(root: Path) -> list[Example]:
+    """Davidson et al. 2017: hate speech or offensive (1) against neither (0)."""
+    path = root / "risk" / "davidson_hate_offensive" / "labeled_data.csv"
+    return [
+        Example(r["tweet"], 0 if r["class"] == "2" else 1, "davidson_hate_offensive")
+        for r in _csv_rows(path)
+        if r.get("class") in ("0", "1", "2")
+    ]
+
+
+def read_olid(root: Path) -> list[Example]:
+    """OffensEval 2019 (OLID) via TweetEval, train and val pooled: offensive 1 / not 0."""
+    base = root / "sentiment" / "en" / "tweeteval" / "offensive"
+    out: list[Example] = []
+    for split in ("train", "val"):
+        texts = (base / f"{split}_text.txt").read_text(encoding="utf-8").splitlines()
+        labels = (base / f"{split}_labels.txt").read_text(encoding="utf-8").splitlines()
+        if len(texts) != len(labels):
+            raise ValueError(f"{base}/{split}: {len(texts)} texts but {len(labels)} labels")
+        for text, label in zip(texts, labels, strict=True):
+            if label.strip() in ("0", "1"):
+                out.append(Example(text, int(label), "tweeteval_offensive"))
+    return out
+
+
+def read_youtube_spam(root: Path) -> list[Example]:
+    """YouTube Spam Collection comments (spam 1 / ham 0); ``group`` is the video."""
+    out: list[Example] = []
+    for path in sorted((root / "risk" / "youtube_spam_collection").glob("*.csv")):
+        for r in _csv_rows(path):
+            if r.get("CLASS") in ("0", "1"):
+                out.append(Example(r["CONTENT"], int(r["CLASS"]), "youtube_spam", group=path.stem))
+    return out
+
+
+def read_crisislex(root: Path) -> list[Example]:
+    """CrisisLexT6 on/off-topic and CrisisLexT26 related/not (English tweets only)."""
+    base = root / "risk" / "crisislex"
+    out: list[Example] = []
+    for path in sorted((base / "T6").glob("*-ontopic_offtopic.csv")):
+        for r in _csv_rows(path, encoding="utf-8"):
+            label = {"on-topic": 1, "off-topic": 0}.get(r.get("label", "").strip())
+            if label is not None:
+                out.append(Example(r.get("tweet", ""), label, "CrisisLexT6", group=path.stem))
+    for path in sorted((base / "T26").glob("*-tweets_labeled.csv")):
+        for r in _csv_rows(path, encoding="utf-8"):
+            info = r.get("Informativeness", "").strip()
+            label = 1 if info.startswith("Related") else 0 if info == "Not related" else None
+            text = r.get("Tweet Text", "")
+            if label is not None and detect_lang(text) == "en":
+                out.append(Example(text, label, "CrisisLexT26", group=path.stem))
+    return out
+
+
+@dataclass(frozen=True)
+class CorpusDef:
+    """Which readers feed one model, and the licences to state on the model card."""
+
+    name: str
+    category: str
+    lang: str
+    gold: tuple[Callable[[Path], list[Example]], ...]
+    weak: tuple[Callable[[Path], list[Example]], ...] = ()
+    licence: str = ""
+    max_rows: int = 0
+
+
+CORPORA: tuple[CorpusDef, ...] = (
+    CorpusDef(
+        "risk_complaint_en",
+        "customer_complaint",
+        "en",
+        (read_complaints,),
+        (read_airline_complaints,),
+        licence="complaints_social_media: none stated (cite Preotiuc-Pietro et al. 2019); "
+        "twitter_us_airline (weak labels): CC BY-NC-SA 4.0 (Kaggle copy)",
+    ),
+    CorpusDef(
+        "risk_rumor_zh",
+        "misinformation_rumor",
+        "zh",
+        (read_ced,),
+        licence="weibo_rumor_CED: none stated (cite Liu et al. 2015)",
+    ),
+    CorpusDef(
+        "risk_rumor_en",
+        "misinformation_rumor",
+        "en",
+        (read_pheme,),
+        licence="pheme_rnr: CC-BY 4.0 (annotations by Kochkina, Liakata, Zubiaga)",
+    ),
+    CorpusDef(
+        "risk_offensive_zh",
+        "offensive_content",
+        "zh",
+        (read_cold,),
+        licence="COLDataset: Apache-2.0",
+    ),
+    CorpusDef(
+        "risk_offensive_en",
+        "offensive_content",
+        "en",
+        (read_davidson, read_olid),
+        licence="davidson_hate_offensive: MIT; tweeteval offensive (OLID, Zampieri et al. "
+        "2019): original task licence",
+    ),
+    CorpusDef(
+        "risk_spam_en",
+        "spam",
+        "en",
+        (read_youtube_spam,),
+        licence="youtube_spam_collection: none stated (cite Alberto et al. 2015)",
+    ),
+    CorpusDef(
+        "risk_crisis_en",
+        "crisis_relevance",
+        "en",
+        (read_crisislex,),
+        licence="CrisisLex T6 / T26: MIT (repository licence)",
+        max_rows=40_000,
+    ),
+)
+
+
+def dedup(
+    gold: Iterable[Example], weak: Iterable[Example] = ()
+) -> tuple[list[Example], dict[str, int]]:
+    """Drop empty texts, exact-key repeats and conflicting keys; weak rows never beat gold."""
+    stats = {"gold_rows": 0, "weak_rows": 0, "empty": 0, "duplicates": 0, "conflict_keys": 0}
+    by_key: dict[str, Example] = {}
+    conflicts: set[str] = set()
+    for ex in gold:
+        stats["gold_rows"] += 1
+        key = norm_key(ex.text)
+        if not key:
+            stats["empty"] += 1
+            continue
+        seen = by_key.get(key)
+        if seen is None:
+            by_key[key] = ex
+        elif seen.label != ex.label:
+            conflicts.add(key)
+        else:
+            stats["duplicates"] += 1
+    for key in conflicts:
+        del by_key[key]
+    stats["conflict_keys"] = len(conflicts)
+    gold_keys = set(by_key) | conflicts
+    weak_seen: dict[str, Example] = {}
+    weak_conflicts: set[str] = set()
+    for ex in weak:
+        stats["weak_rows"] += 1
+        key = norm_key(ex.text)
+        if not key or key in gold_keys:
+            stats["duplicates" if key else "empty"] += 1
+            continue
+        seen = weak_seen.get(key)
+        if seen is None:
+            weak_seen[key] = ex
+        elif seen.label != ex.label:
+            weak_conflicts.add(key)
+        else:
+            stats["duplicates"] += 1
+    for key in weak_conflicts:
+        del weak_seen[key]
+    stats["conflict_keys"] += len(weak_conflicts)
+    out = list(by_key.values()) + list(weak_seen.values())
+    stats["kept"] = len(out)
+    stats["kept_gold"] = len(by_key)
+    return out, stats
+
+
+def load_corpus(root: Path, definition: CorpusDef, seed: int) -> Corpus:
+    """Read, deduplicate and (when ``max_rows`` is set) subsample one model's data."""
+    gold = [ex for read in definition.gold for ex in read(root)]
+    weak = [ex for read in definition.weak for ex in read(root)]
+    examples, stats = dedup(gold, weak)
+    if definition.max_rows and len(examples) > definition.max_rows:
+        rng = random.Random(seed)
+        examples = rng.sample(examples, definition.max_rows)
+        stats["subsampled_to"] = definition.max_rows
+    sources = tuple(dict.fromkeys(ex.source for ex in examples))
+    return Corpus(
+        name=definition.name,
+        category=definition.category,
+        lang=definition.lang,
+        sources=sources,
+        licence=definition.licence,
+        examples=examples,
+        stats=stats,
+    )
+
+
+def stratified_split(
+    examples: Sequence[Example], *, dev_fraction: float, seed: int
+) -> tuple[list[Example], list[Example]]:
+    """Split gold rows per label with a fixed seed; weak rows all go to training."""
+    rng = random.Random(seed)
+    train: list[Example] = [ex for ex in examples if ex.weight < 1.0]
+    dev: list[Example] = []
+    for label in sorted({ex.label for ex in examples}):
+        rows = [ex for ex in examples if ex.label == label and ex.weight >= 1.0]
+        rng.shuffle(rows)
+        n_dev = int(round(len(rows) * dev_fraction))
+        dev.extend(rows[:n_dev])
+        train.extend(rows[n_dev:])
+    rng.shuffle(train)
+    return train, dev
+
+
+def read_extra_jsonl(path: Path) -> list[ExtraLabel]:
+    """Read corrections exported as JSON lines ``{"text", "category", "label", "lang"?}``."""
+    out: list[ExtraLabel] = []
+    with open(path, encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                out.append(
+                    ExtraLabel(
+                        text=str(row["text"]),
+                        category=str(row["category"]),
+                        label=bool(row["label"]),
+                        lang=row.get("lang"),
+                    )
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{line_no}: bad correction row ({exc})") from exc
+    return out

@@ -1,0 +1,145 @@
+"""Load and validate a YAML configuration, reporting every problem with file, line and key path."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from config.schema import ExportSource, Settings
+
+ENV_CONFIG = "CRISISWATCH_CONFIG"
+LOCAL_NAMES = ("crisiswatch.yaml", "crisiswatch.yml")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``problems`` holds one line per error."""
+
+    def __init__(self, path: Path | str, problems: Sequence[str]) -> None:
+        self.path = str(path)
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """Validated settings plus where they came from (relative paths resolve against it)."""
+
+    settings: Settings
+    path: Path
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, path: Path) -> Path:
+        """A path from the file, made absolute against the file's folder."""
+        return path if path.is_absolute() else (self.base_dir / path)
+
+    def export_path(self, source: ExportSource) -> Path:
+        return self.resolve(source.path)
+
+
+def example_config_path() -> Path:
+    """The bundled example configuration (runs offline on bundled samples)."""
+    return Path(str(resources.files("config").joinpath("example.yaml")))
+
+
+def default_config_path(environ: dict[str, str] | None = None) -> Path:
+    """``$CRISISWATCH_CONFIG``, else ./crisiswatch.yaml, else the bundled example."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_CONFIG):
+        return Path(env[ENV_CONFIG])
+    for name in LOCAL_NAMES:
+        if Path(name).is_file():
+            return Path(name)
+    return example_config_path()
+
+
+def load_config(path: Path | str | None = None) -> LoadedConfig:
+    """Read, parse and validate a configuration file; raise ConfigError listing every problem."""
+    file = Path(path) if path is not None else default_config_path()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(file, [f"{file}: file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(file, [f"{file}: cannot read: {exc}"]) from None
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(file, [f"{where}: YAML syntax error: {problem}"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError(file, [f"{file}:1: expected a mapping of settings at the top level"])
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(file, list(_describe(exc, file, root))) from None
+    loaded = LoadedConfig(settings=settings, path=file.resolve())
+    missing = [
+        f"{file}: sources[{i}].path: file not found: {loaded.export_path(s)}"
+        for i, s in enumerate(settings.sources)
+        if isinstance(s, ExportSource) and not loaded.export_path(s).exists()
+    ]
+    if missing:
+        raise ConfigError(file, missing)
+    return loaded
+
+
+def _describe(exc: ValidationError, file: Path, root: yaml.Node | None) -> Iterator[str]:
+    for err in exc.errors(include_url=False):
+        loc = [part for part in err["loc"] if not _is_union_tag(part)]
+        key = _format_loc(loc)
+        line = _line_of(root, loc)
+        where = f"{file}:{line}" if line else str(file)
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling; see the configuration reference)"
+        elif err["type"] == "missing":
+            message = "required key is missing"
+        got = err.get("input")
+        suffix = "" if err["type"] in ("missing",) or isinstance(got, dict | list) else f", got {got!r}"
+        yield f"{where}: {key or '(top level)'}: {message}{suffix}"
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic puts the discriminator value ("rss") or a model name into the location
+    return isinstance(part, str) and (part in ("rss", "export") or part[:1].isupper())
+
+
+def _format_loc(loc: Sequence[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
+    """1-based line of the deepest node on ``loc`` that exists in the YAML document."""
+    best = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            key_node = next((k for k, _ in node.value if getattr(k, "value", None) == part), None)
+            if child is None:
+                break
+            best = (key_node or child).start_mark.line + 1
+            node = child
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            best = node.start_mark.line + 1
+        else:
+            break
+    return best

@@ -1,0 +1,166 @@
+"""The settings schema: every key a crisiswatch YAML file may contain.
+
+Field descriptions are user documentation (the configuration reference is generated from them).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from config.durations import Duration
+
+_ID = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organisation(_Model):
+    """Who is being watched."""
+
+    name: str = Field(description="Organisation name shown in alerts and digests.")
+    timezone: str = Field("UTC", description="IANA time zone for digests and schedules.")
+    locale: Literal["en", "zh"] = Field("en", description="Language of labels in digests.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (expected e.g. Asia/Shanghai)") from exc
+        return value
+
+
+class Storage(_Model):
+    """Where mentions, incidents and alerts are stored."""
+
+    url: str | None = Field(
+        None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. "
+        "Default: a SQLite file in data_dir.",
+    )
+    url_env: str | None = Field(
+        None, description="Name of an environment variable holding the database URL."
+    )
+    data_dir: Path = Field(
+        Path("crisiswatch-data"),
+        description="Folder for the default SQLite database and working files, "
+        "relative to the current directory.",
+    )
+
+
+EntityKind = Literal["brand", "product", "executive", "competitor", "topic"]
+
+
+class Entity(_Model):
+    """A watched name: the organisation's brands, products, executives, competitors, topics."""
+
+    id: str = Field(pattern=_ID, description="Stable identifier used in storage and the CLI.")
+    name: str = Field(description="Display name.")
+    kind: EntityKind = Field(description="What the entity is; weighs impact.")
+    aliases: tuple[str, ...] = Field(
+        (), description="Other spellings (Chinese, English, Traditional); added to jieba's dictionary."
+    )
+    query: str | None = Field(
+        None,
+        description="Boolean watchlist query (AND OR NOT, parentheses, \"phrases\", NEAR/n, "
+        "source: author: lang:). Default: any of name and aliases.",
+    )
+
+
+class _SourceBase(_Model):
+    id: str = Field(pattern=_ID, description="Stable identifier of the source.")
+    enabled: bool = Field(True, description="Disabled sources are kept but not collected.")
+    tier: int = Field(
+        3, ge=1, le=3, description="Source tier for impact: 1 national/major, 2 notable, 3 ordinary."
+    )
+    interval: Duration = Field(
+        timedelta(hours=1), description="How often the service polls this source."
+    )
+
+
+class RssSource(_SourceBase):
+    """An RSS or Atom feed, fetched over HTTP(S) or read from a local file."""
+
+    kind: Literal["rss"]
+    url: str = Field(description="http(s):// URL, or a file path for a local feed.")
+
+
+class ExportSource(_SourceBase):
+    """An exported comment/post file (CSV, JSON, JSONL, XLSX)."""
+
+    kind: Literal["export"]
+    path: Path = Field(description="File path, relative to the configuration file.")
+    format: Literal["csv", "json", "jsonl", "xlsx"] | None = Field(
+        None, description="File format; default from the extension."
+    )
+    preset: str = Field("generic", description="Column mapping preset (generic, weibo, ...).")
+    mapping: dict[str, Any] = Field(
+        default_factory=dict, description="Column mapping overrides: field -> column name."
+    )
+    encoding: str | None = Field(None, description="Text encoding; detected when omitted.")
+    delimiter: str | None = Field(None, description="CSV delimiter; sniffed when omitted.")
+    tz: str | None = Field(None, description="Time zone of naive timestamps (default UTC).")
+
+
+Source = Annotated[RssSource | ExportSource, Field(discriminator="kind")]
+
+
+class Inbox(_Model):
+    """A folder watched for dropped export files."""
+
+    path: Path = Field(
+        Path("crisiswatch-data/inbox"),
+        description="Folder watched for export files, relative to the current directory.",
+    )
+    source_id: str = Field("inbox", pattern=_ID, description="Source id given to inbox files.")
+    preset: str = Field("generic", description="Column mapping preset for inbox files.")
+    settle: Duration = Field(
+        timedelta(seconds=5), description="A file must be unchanged this long before it is read."
+    )
+    tier: int = Field(3, ge=1, le=3, description="Source tier of inbox files.")
+
+
+class Http(_Model):
+    """How feeds are fetched."""
+
+    user_agent: str = Field("crisiswatch/0.1 (+https://github.com/crisiswatch/crisiswatch)")
+    connect_timeout: float = Field(5.0, gt=0, description="Seconds to connect.")
+    read_timeout: float = Field(15.0, gt=0, description="Seconds to wait for data.")
+    max_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Body size cap per fetch.")
+    max_redirects: int = Field(5, ge=0, description="Redirects followed per fetch.")
+
+
+class Settings(_Model):
+    """A complete crisiswatch configuration file."""
+
+    version: Literal[1] = Field(1, description="Configuration format version.")
+    organisation: Organisation
+    storage: Storage = Field(default_factory=Storage)  # type: ignore[arg-type]
+    entities: tuple[Entity, ...] = Field(min_length=1, description="What to watch.")
+    sources: tuple[Source, ...] = Field((), description="Where mentions come from.")
+    inbox: Inbox | None = Field(None, description="Optional watched folder for export files.")
+    http: Http = Field(default_factory=Http)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Settings:
+        for label, ids in (
+            ("entities", [e.id for e in self.entities]),
+            ("sources", [s.id for s in self.sources]),
+        ):
+            seen: set[str] = set()
+            for item_id in ids:
+                if item_id in seen:
+                    raise ValueError(f"duplicate {label} id {item_id!r}")
+                seen.add(item_id)
+        if self.inbox and self.inbox.source_id in {s.id for s in self.sources}:
+            raise ValueError(f"inbox.source_id {self.inbox.source_id!r} is also a source id")
+        return self

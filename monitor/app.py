@@ -1,0 +1,146 @@
+"""The composition root: configuration in, a ready-to-use application out.
+
+Only this module (and the CLI on top of it) reads configuration; everything it builds is
+handed to plain functions, so tests can build the same objects with fakes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.loader import LoadedConfig
+from config.schema import ExportSource, RssSource, Settings
+from monitor.collect import FileSpec, ingest_file, poll_feed, process_inbox
+from monitor.collectors.rss import make_client
+from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
+from monitor.db.migrate import ensure_schema
+from monitor.ingest import IngestStats, Pipeline
+from monitor.watchlist.matcher import EntitySpec, Watchlist
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def database_url(settings: Settings, environ: os._Environ[str] | dict[str, str] | None = None) -> str:
+    """The configured database URL: explicit, from the named variable, or the SQLite default."""
+    env = os.environ if environ is None else environ
+    storage = settings.storage
+    if storage.url_env:
+        value = env.get(storage.url_env)
+        if not value:
+            raise StorageError(f"storage.url_env: environment variable {storage.url_env} is not set")
+        return value
+    if storage.url:
+        return storage.url
+    return sqlite_url((storage.data_dir / "crisiswatch.sqlite").resolve())
+
+
+def build_watchlist(settings: Settings) -> Watchlist:
+    return Watchlist.compile(
+        [
+            EntitySpec(id=e.id, name=e.name, kind=e.kind, aliases=e.aliases, query=e.query)
+            for e in settings.entities
+        ]
+    )
+
+
+@dataclass
+class App:
+    """Everything a command needs, built once per process."""
+
+    config: LoadedConfig
+    engine: Engine
+    sessions: sessionmaker[Session]
+    pipeline: Pipeline
+    http: httpx.Client
+
+    @property
+    def settings(self) -> Settings:
+        return self.config.settings
+
+    def close(self) -> None:
+        self.http.close()
+        self.engine.dispose()
+
+    def poll_source(self, source: RssSource | ExportSource, *, force: bool = False,
+                    on_progress: Callable[[int], None] | None = None) -> IngestStats:
+        """Collect one configured source."""
+        if isinstance(source, RssSource):
+            url = source.url
+            if not url.startswith(("http://", "https://")):
+                url = str(self.config.resolve(Path(url.removeprefix("file://"))))
+            return poll_feed(
+                self.pipeline,
+                source_id=source.id,
+                url=url,
+                client=self.http,
+                max_bytes=self.settings.http.max_bytes,
+            )
+        spec = FileSpec(
+            path=self.config.export_path(source),
+            fmt=source.format,
+            preset=source.preset,
+            mapping=source.mapping,
+            encoding=source.encoding,
+            delimiter=source.delimiter,
+            tz=source.tz,
+        )
+        return ingest_file(
+            self.pipeline, source_id=source.id, spec=spec, force=force, on_progress=on_progress
+        )
+
+    def poll_inbox(self) -> list[tuple[Path, IngestStats]]:
+        """Ingest settled files from the configured inbox folder."""
+        inbox = self.settings.inbox
+        if inbox is None:
+            return []
+        return process_inbox(
+            self.pipeline,
+            inbox=inbox.path,
+            source_id=inbox.source_id,
+            preset=inbox.preset,
+            settle_seconds=inbox.settle.total_seconds(),
+        )
+
+
+def build_app(config: LoadedConfig, *, clock: Callable[[], datetime] = utcnow,
+              database: str | None = None) -> App:
+    """Open storage (upgrading SQLite automatically), compile the watchlist, make the client."""
+    from classifiers.text import detect_lang
+
+    settings = config.settings
+    engine = make_engine(database or database_url(settings))
+    ensure_schema(engine)
+    sessions = session_factory(engine)
+    pipeline = Pipeline(
+        sessions=sessions,
+        watchlist=build_watchlist(settings),
+        detect_lang=detect_lang,
+        clock=clock,
+    )
+    http = make_client(
+        connect_timeout=settings.http.connect_timeout,
+        read_timeout=settings.http.read_timeout,
+        max_redirects=settings.http.max_redirects,
+        user_agent=settings.http.user_agent,
+    )
+    return App(config=config, engine=engine, sessions=sessions, pipeline=pipeline, http=http)
+
+
+@contextmanager
+def open_app(config: LoadedConfig, **kwargs: object) -> Iterator[App]:
+    app = build_app(config, **kwargs)  # type: ignore[arg-type]
+    try:
+        yield app
+    finally:
+        app.close()

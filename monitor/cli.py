@@ -1,0 +1,48 @@
+"""The ``crisiswatch`` command line: a thin layer over monitor's library functions."""
+
+from __future__ import annotations
+
+import click
+
+from config.loader import load_config
+from monitor import cli_db, cli_ingest
+from monitor.app import build_watchlist
+from monitor.cli_common import Context, friendly, pass_ctx
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-c", "--config", "config_path", envvar="CRISISWATCH_CONFIG", metavar="FILE",
+    help="Configuration file (default: ./crisiswatch.yaml, else the bundled example).",
+)
+@click.option(
+    "--database", envvar="CRISISWATCH_DATABASE_URL", metavar="URL",
+    help="Database URL overriding the configuration (e.g. postgresql+psycopg://...).",
+)
+@click.version_option(package_name="crisiswatch")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, database: str | None) -> None:
+    """crisiswatch: crisis and sentiment monitoring."""
+    ctx.obj = Context(config_path, database)
+
+
+@cli.command("check-config")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@pass_ctx
+@friendly
+def check_config(obj: Context, path: str | None) -> None:
+    """Validate a configuration file and report every problem."""
+    loaded = load_config(path or obj.config_path)
+    build_watchlist(loaded.settings)
+    s = loaded.settings
+    inbox = f", inbox {s.inbox.path}" if s.inbox else ""
+    click.echo(f"{loaded.path}: OK ({len(s.entities)} entities, {len(s.sources)} sources{inbox})")
+
+
+cli_ingest.register(cli)
+cli_db.register(cli)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="crisiswatch")

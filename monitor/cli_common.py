@@ -1,0 +1,89 @@
+"""Shared pieces of the command line: error translation, the context object, output helpers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from config.durations import parse_duration
+from config.loader import ConfigError, LoadedConfig, load_config
+from monitor.app import App, open_app
+from monitor.collectors.base import CollectorError
+from monitor.db.engine import StorageError
+from monitor.watchlist.query import QuerySyntaxError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+USER_ERRORS: tuple[type[Exception], ...] = (StorageError, CollectorError, QuerySyntaxError)
+
+
+class UserError(click.ClickException):
+    """One clear line (or one per problem) and exit status 1; never a traceback."""
+
+    def format_message(self) -> str:
+        return self.message
+
+
+def friendly(func: F) -> F:
+    """Turn the library's specific exceptions into clean CLI errors."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            raise UserError("\n".join(f"config error: {p}" for p in exc.problems)) from None
+        except USER_ERRORS as exc:
+            raise UserError(f"error: {exc}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Context:
+    """Global options, resolved lazily so `--help` never touches config or storage."""
+
+    def __init__(self, config_path: str | None, database: str | None) -> None:
+        self.config_path = config_path
+        self.database = database
+
+    def config(self) -> LoadedConfig:
+        return load_config(self.config_path)
+
+    @contextmanager
+    def app(self) -> Iterator[App]:
+        with open_app(self.config(), database=self.database) as app:
+            yield app
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def emit(data: Any, *, as_json: bool, render: Callable[[], None]) -> None:
+    """Print JSON for scripts, or the human rendering."""
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        render()
+
+
+def parse_since(value: str | None, now: datetime) -> datetime | None:
+    """``--since`` as a duration back from now (``24h``, ``7d``) or an ISO date/time."""
+    if value is None:
+        return None
+    try:
+        return now - parse_duration(value)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError(
+            f"error: --since: expected a duration like 24h or a date like 2026-11-01, got {value!r}"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,114 @@
+"""Typed playbook definitions: who is told in what order, the SLA, the checklist, the scripts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+# Grades an incident can carry; "none" never gets a playbook.
+ALL_GRADES: tuple[str, ...] = ("none", "low", "medium", "high", "critical")
+PLAYBOOK_GRADES: tuple[str, ...] = ("low", "medium", "high", "critical")
+_RANK = {grade: rank for rank, grade in enumerate(ALL_GRADES)}
+
+
+def grade_rank(grade: str) -> int:
+    """Order of a grade (none=0 .. critical=4); ValueError for an unknown grade."""
+    try:
+        return _RANK[grade]
+    except KeyError:
+        raise ValueError(
+            f"unknown grade {grade!r} (expected one of: {', '.join(ALL_GRADES)})"
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Sla:
+    """Response targets, measured from when the incident opened (or last rose in grade)."""
+
+    time_to_ack: timedelta
+    time_to_first_response: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """One ordered thing the responders must do; ``owner`` is a role, not a person."""
+
+    id: str
+    text: str
+    owner: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyStep:
+    """Send the incident to these channels now."""
+
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WaitAckStep:
+    """Wait this long for an acknowledgement before going on to the next step."""
+
+    wait: timedelta
+
+
+Step = NotifyStep | WaitAckStep
+
+
+@dataclass(frozen=True, slots=True)
+class Playbook:
+    """One graded response plan, as loaded from YAML."""
+
+    name: str
+    grades: tuple[str, ...]
+    categories: tuple[str, ...]  # empty: applies to every category of its grades
+    sla: Sla
+    checklist: tuple[ChecklistItem, ...]
+    steps: tuple[Step, ...]
+    repeat: int  # how many times the last notify/wait cycle repeats before stopping
+    scripts: tuple[str, ...]  # ids of the response scripts it offers, in display order
+    description: str = ""
+    source: str = ""  # file it was loaded from, for messages
+
+    def notify_levels(self) -> tuple[int | None, ...]:
+        """Escalation level of each step (None for waits): a notify after a wait is a new level."""
+        levels: list[int | None] = []
+        level = 0
+        previous: Step | None = None
+        for step in self.steps:
+            if isinstance(step, NotifyStep):
+                if not isinstance(previous, NotifyStep):
+                    level += 1
+                levels.append(level)
+            else:
+                levels.append(None)
+            previous = step
+        return tuple(levels)
+
+    def cycle_start(self) -> int | None:
+        """Index where a repeat restarts: the first step of the last group of notifies."""
+        last = None
+        for index in range(len(self.steps) - 1, -1, -1):
+            if isinstance(self.steps[index], NotifyStep):
+                last = index
+            elif last is not None:
+                break
+        return last
+
+    def first_notify_group(self) -> tuple[int, int] | None:
+        """``(start, end)`` step indexes of the first group of consecutive notifies."""
+        start = next((i for i, step in enumerate(self.steps) if isinstance(step, NotifyStep)), None)
+        if start is None:
+            return None
+        end = start
+        while end < len(self.steps) and isinstance(self.steps[end], NotifyStep):
+            end += 1
+        return start, end
+
+    def channels(self) -> tuple[str, ...]:
+        """Every channel the steps notify, in first-use order."""
+        seen: dict[str, None] = {}
+        for step in self.steps:
+            if isinstance(step, NotifyStep):
+                seen.update(dict.fromkeys(step.channels))
+        return tuple(seen)

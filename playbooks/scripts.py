@@ -1,0 +1,185 @@
+"""Pre-approved response scripts: approval bound to a hash of the text, and safe filling."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import string
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from playbooks.errors import ScriptError
+
+GENERAL_SCENARIO = "general"  # scripts offered for every category
+DEFAULT_VALIDITY = timedelta(days=180)
+DEFAULT_VALUE_MAX_CHARS = 200
+MAX_APPROVER_CHARS = 100
+# Bidirectional overrides/isolates could make a filled statement read differently than it is.
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseScript:
+    """A standard line (口徑) for one scenario and language, with its approval record."""
+
+    id: str
+    scenario: str
+    lang: str
+    text: str
+    placeholders: tuple[str, ...] = field(init=False)  # derived from text, in order of use
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    expires_at: datetime | None = None
+    approved_sha256: str | None = None
+    title: str = ""
+    source: str = ""  # file it was loaded from, for messages
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "placeholders", tuple(string.Template(self.text).get_identifiers())
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalStatus:
+    """Whether a script may be offered now, and the one-line reason shown to responders."""
+
+    approved: bool
+    reason: str
+
+
+def text_sha256(text: str) -> str:
+    """SHA-256 of the exact text; only line endings are normalised (CRLF/CR -> LF)."""
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def approval_status(*, script: ResponseScript, now: datetime) -> ApprovalStatus:
+    """Approved only with a complete record, an unchanged text and an unexpired approval."""
+    _require_aware(now, "now")
+    by, at, expires, digest = (
+        script.approved_by,
+        script.approved_at,
+        script.expires_at,
+        script.approved_sha256,
+    )
+    if not by or at is None or expires is None or not digest:
+        return ApprovalStatus(False, "not approved")
+    if digest != text_sha256(script.text):
+        return ApprovalStatus(False, "text changed after approval (hash mismatch)")
+    if now >= expires:
+        return ApprovalStatus(False, f"approval expired on {_day(expires)}")
+    # An approval dated after ``now`` still counts: the hash guards against edits, it is not a
+    # signature, and drills replay scenarios with clocks set in the past.
+    return ApprovalStatus(True, f"approved by {by} on {_day(at)}, expires {_day(expires)}")
+
+
+def approve(
+    *,
+    script: ResponseScript,
+    by: str,
+    now: datetime,
+    valid_for: timedelta = DEFAULT_VALIDITY,
+) -> ResponseScript:
+    """A copy of ``script`` approved by ``by`` at ``now`` (to the second) for ``valid_for``."""
+    _require_aware(now, "now")
+    approver = check_approver(by)
+    if valid_for <= timedelta(0):
+        raise ScriptError(f"valid_for must be positive, got {valid_for}", key="approve")
+    at = now.astimezone(UTC).replace(microsecond=0)
+    return dataclasses.replace(
+        script,
+        approved_by=approver,
+        approved_at=at,
+        expires_at=at + valid_for,
+        approved_sha256=text_sha256(script.text),
+    )
+
+
+def check_approver(by: str) -> str:
+    """The approver's name, stripped; one printable line of at most 100 characters."""
+    name = by.strip() if isinstance(by, str) else ""
+    if not name:
+        raise ScriptError("approver name (--by) must not be empty", key="approve")
+    if len(name) > MAX_APPROVER_CHARS or any(
+        unicodedata.category(ch).startswith("C") for ch in name
+    ):
+        raise ScriptError(
+            f"approver name must be one printable line of at most {MAX_APPROVER_CHARS} characters",
+            key="approve",
+        )
+    return name
+
+
+def fill_script(
+    *,
+    script: ResponseScript,
+    values: Mapping[str, str],
+    max_value_chars: int = DEFAULT_VALUE_MAX_CHARS,
+) -> str:
+    """Fill ``$name``/``${name}`` with values inserted literally; unknown ones stay visible."""
+    clean: dict[str, str] = {}
+    for key, value in values.items():
+        if key not in script.placeholders:
+            continue
+        if not isinstance(value, str):
+            kind = type(value).__name__
+            raise TypeError(f"placeholder value for {key!r} must be str, got {kind}")
+        clean[key] = clean_value(value, max_chars=max_value_chars)
+    # safe_substitute is a single regex pass: inserted values are never scanned again, so a
+    # value holding "${brand}", "{{7*7}}" or "$(cmd)" is output exactly as given.
+    return string.Template(script.text).safe_substitute(clean)
+
+
+def unfilled_placeholders(*, script: ResponseScript, values: Mapping[str, str]) -> tuple[str, ...]:
+    """Placeholders of ``script`` that ``values`` leaves for a person to fill in."""
+    return tuple(name for name in script.placeholders if not values.get(name))
+
+
+def clean_value(value: str, *, max_chars: int = DEFAULT_VALUE_MAX_CHARS) -> str:
+    """One line of text: control and bidi characters become spaces; capped with an ellipsis."""
+    chars = [" " if unicodedata.category(ch).startswith("C") or ch in _BIDI else ch for ch in value]
+    text = " ".join("".join(chars).split())
+    if len(text) > max_chars:
+        text = text[: max(max_chars - 1, 0)].rstrip() + "…"
+    return text
+
+
+def offerable_scripts(
+    *,
+    scripts: Iterable[ResponseScript],
+    ids: Iterable[str],
+    now: datetime,
+    lang: str | None = None,
+    scenario: str | None = None,
+) -> list[ResponseScript]:
+    """Approved, unchanged, unexpired scripts among ``ids`` (in that order), for lang/scenario."""
+    by_id = {script.id: script for script in scripts}
+    out: list[ResponseScript] = []
+    for script_id in dict.fromkeys(ids):
+        script = by_id.get(script_id)
+        if script is None:
+            continue
+        if lang is not None and not lang_matches(script.lang, lang):
+            continue
+        if scenario is not None and script.scenario not in (scenario, GENERAL_SCENARIO):
+            continue
+        if approval_status(script=script, now=now).approved:
+            out.append(script)
+    return out
+
+
+def lang_matches(script_lang: str, wanted: str) -> bool:
+    """``zh`` matches ``zh``, ``zh-Hans``, ``zh-CN``: the primary language subtags agree."""
+    return script_lang.split("-")[0].casefold() == wanted.split("-")[0].casefold()
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def _require_aware(moment: datetime, name: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ScriptError(f"{name} must be timezone-aware, got {moment.isoformat()}")

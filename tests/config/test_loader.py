@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from config.durations import format_duration, parse_duration
+from config.loader import ConfigError, example_config_path, load_config
+
+MINIMAL = """\
+version: 1
+organisation: {name: Acme}
+entities:
+  - {id: acme, name: Acme, kind: brand}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "cw.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bundled_example_is_valid() -> None:
+    loaded = load_config(example_config_path())
+    settings = loaded.settings
+    kinds = {e.kind for e in settings.entities}
+    assert {"brand", "product", "executive", "competitor"} <= kinds
+    assert sum(e.kind == "competitor" for e in settings.entities) == 2
+    assert any(any("\u4e00" <= ch <= "\u9fff" for a in e.aliases for ch in a) for e in settings.entities)
+    for source in settings.sources:
+        if source.kind == "export":
+            assert loaded.export_path(source).is_file()
+        else:
+            assert loaded.resolve(Path(source.url)).is_file()
+
+
+def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
+    settings = load_config(write(tmp_path, MINIMAL)).settings
+    assert settings.organisation.timezone == "UTC"
+    assert settings.storage.url is None
+    assert settings.sources == ()
+
+
+def test_every_error_is_reported_with_line_and_key_path(tmp_path: Path) -> None:
+    text = MINIMAL + """\
+  - {id: Bad Id, name: X, kind: planet}
+sources:
+  - id: feed
+    kind: rss
+    interval: soon
+  - id: feed2
+    kind: carrier-pigeon
+colour: blue
+"""
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    problems = info.value.problems
+    joined = "\n".join(problems)
+    assert "entities[1].id" in joined and "entities[1].kind" in joined
+    assert "sources[0].url: required key is missing" in joined
+    assert "sources[0].interval: expected a duration like 15m" in joined
+    assert "sources[1]" in joined and "carrier-pigeon" in joined
+    assert "colour: unknown key" in joined
+    assert all(p.startswith(str(tmp_path / "cw.yaml") + ":") for p in problems)
+    interval = next(p for p in problems if "interval" in p)
+    assert interval.split(":")[1] == "9"  # the line of `interval: soon`
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, MINIMAL + "  - id: x\n    name: a: b\n"))
+    assert "YAML syntax error" in str(info.value)
+    assert ":6:" in str(info.value) and "mapping values are not allowed" in str(info.value)
+
+
+def test_missing_file_and_missing_export(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.yaml")
+    text = MINIMAL + "sources:\n  - {id: x, kind: export, path: gone.csv}\n"
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.path: file not found"):
+        load_config(write(tmp_path, text))
+
+
+def test_duplicate_ids_and_unknown_timezone(tmp_path: Path) -> None:
+    text = MINIMAL.replace("{name: Acme}", "{name: Acme, timezone: Mars/Olympus}") + (
+        "  - {id: acme, name: Again, kind: brand}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    joined = str(info.value)
+    assert "unknown time zone 'Mars/Olympus'" in joined
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("15m", timedelta(minutes=15)), ("1h30m", timedelta(minutes=90)), ("2d", timedelta(days=2)),
+     (90, timedelta(seconds=90)), ("1w", timedelta(weeks=1))],
+)
+def test_durations(text: object, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+    assert parse_duration(format_duration(expected)) == expected
+
+
+@pytest.mark.parametrize("bad", ["soon", "", "15 minutes", -1, True, "5x"])
+def test_bad_durations(bad: object) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(bad)

@@ -102,7 +102,7 @@ class EmailChannel(ChannelBase):
             password=opts.optional_secret("password_env"),
             timeout=opts.number("timeout", 20.0, minimum=0.1),
             ca_file=opts.optional_text("ca_file"),
-            subject_prefix=opts.values.get("subject_prefix", "[crisiswatch]") or "",
+            subject_prefix=_prefix(opts),
             msgid_domain=opts.optional_text("msgid_domain"),
         )
 
@@ -186,6 +186,14 @@ class EmailChannel(ChannelBase):
     def _error(self, reason: str, *, retryable: bool) -> DeliveryError:
         target = f"{self._host}:{self._port}"
         return DeliveryError(reason, kind=self.kind, target=target, retryable=retryable)
+
+
+def _prefix(opts: Options) -> str:
+    """The subject prefix option: any string, "" for none."""
+    value = opts.values.get("subject_prefix", "[crisiswatch]")
+    if not isinstance(value, str):
+        raise opts.error("option 'subject_prefix' must be a string")
+    return value
 
 
 def _id_token(incident_id: str) -> str:

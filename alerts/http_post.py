@@ -13,6 +13,7 @@ import httpx
 
 from alerts.channel import Clock
 from alerts.errors import DeliveryError
+from alerts.sanitize import clean_text
 
 MAX_RETRY_AFTER: Final = 86_400.0
 USER_AGENT: Final = "crisiswatch-alerts/1"
@@ -103,11 +104,12 @@ def robot_error(
     kind: str, target: str, code: Any, text: Any, retryable_codes: Mapping[int, float | None]
 ) -> DeliveryError:
     """A DeliveryError for a chat robot's non-zero error code (message text cut and cleaned)."""
-    reason = " ".join(str(text or "").split())[:200]
+    reason = clean_text(str(text or ""), single_line=True)[:200]
+    shown = clean_text(str(code), single_line=True)[:20]
     retryable = isinstance(code, int) and code in retryable_codes
     retry_after = retryable_codes.get(code) if isinstance(code, int) else None
     return DeliveryError(
-        f"error {code}: {reason}" if reason else f"error {code}",
+        f"error {shown}: {reason}" if reason else f"error {shown}",
         kind=kind,
         target=target,
         retryable=retryable,

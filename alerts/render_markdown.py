@@ -11,6 +11,7 @@ elements are not parsed as markup at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 from alerts.message import AlertMessage
@@ -119,7 +120,7 @@ def _post_paragraph(line: Line) -> list[dict[str, Any]]:
     return elements
 
 
-def shrink_post(post: dict[str, Any], *, fits: Any) -> dict[str, Any]:
+def shrink_post(post: dict[str, Any], *, fits: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
     """Drop trailing paragraphs (keeping the footer) until ``fits(post)`` holds.
 
     A truncation marker paragraph replaces what was dropped; a lone oversized paragraph has its

@@ -207,6 +207,25 @@ def read_crisislex(root: Path) -> list[Example]:
     return out
 
 
+def read_background_zh(root: Path) -> list[Example]:
+    """Ordinary Weibo posts (SMP2020-EWECT train) as weak negatives: rarely rumours or spam."""
+    path = root / "sentiment" / "zh" / "smp2020_ewect_virus" / "virus_train.txt"
+    rows = json.loads(path.read_text("utf-8"))
+    texts = [str(r["content"]) for r in rows if isinstance(r, dict) and r.get("content")]
+    return [Example(t, 0, "smp2020_background", weight=0.5) for t in texts]
+
+
+def read_background_en(root: Path) -> list[Example]:
+    """Ordinary tweets (TweetEval emotion and irony train) as weak negatives."""
+    base = root / "sentiment" / "en" / "tweeteval"
+    out: list[Example] = []
+    for task in ("emotion", "irony"):
+        for text in (base / task / "train_text.txt").read_text("utf-8").splitlines():
+            if text.strip():
+                out.append(Example(text, 0, "tweeteval_background", weight=0.5))
+    return out
+
+
 @dataclass(frozen=True)
 class CorpusDef:
     """Which readers feed one model, and the licences to state on the model card."""
@@ -235,14 +254,18 @@ CORPORA: tuple[CorpusDef, ...] = (
         "misinformation_rumor",
         "zh",
         (read_ced,),
-        licence="weibo_rumor_CED: none stated (cite Liu et al. 2015)",
+        (read_background_zh,),
+        licence="weibo_rumor_CED: none stated (cite Liu et al. 2015); smp2020_ewect_virus "
+        "(weak negatives): competition data",
     ),
     CorpusDef(
         "risk_rumor_en",
         "misinformation_rumor",
         "en",
         (read_pheme,),
-        licence="pheme_rnr: CC-BY 4.0 (annotations by Kochkina, Liakata, Zubiaga)",
+        (read_background_en,),
+        licence="pheme_rnr: CC-BY 4.0 (annotations by Kochkina, Liakata, Zubiaga); tweeteval "
+        "emotion + irony (weak negatives): original task licences",
     ),
     CorpusDef(
         "risk_offensive_zh",
@@ -264,7 +287,9 @@ CORPORA: tuple[CorpusDef, ...] = (
         "spam",
         "en",
         (read_youtube_spam,),
-        licence="youtube_spam_collection: none stated (cite Alberto et al. 2015)",
+        (read_background_en,),
+        licence="youtube_spam_collection: none stated (cite Alberto et al. 2015); tweeteval "
+        "emotion + irony (weak negatives): original task licences",
     ),
     CorpusDef(
         "risk_crisis_en",

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from monitor.collectors.base import CollectorError
 
 SNIFF_BYTES = 64 * 1024
-_GB_CODECS = {"gbk", "gb2312", "gb18030", "cp936", "euc_cn", "hz"}
+_GB_CODECS = {"gbk", "gb2312", "gb18030", "cp936", "euc_cn"}
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 
 

@@ -93,8 +93,10 @@ def read_export(
 
     ``mapping`` overrides the preset's fields that it sets. ``tz`` names the zone of naive
     times (default: the mapping's, else UTC). ``start_line`` skips records whose ``line`` is
-    at most it.
-    ``sheet`` picks an XLSX worksheet by name (default: the first).
+    at most it. ``sheet`` picks an XLSX worksheet by name (default: the first).
+
+    ``line`` is the physical line where a record starts (CSV, header = line 1; JSONL), the
+    sheet row (XLSX), or the 1-based item number (JSON array, so single-line files resume).
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -113,8 +115,10 @@ def read_export(
         raise CollectorError(f"{path}: start_line must be a non-negative integer")
     if encoding is not None:
         choose_encoding(b"", encoding, str(path))  # an unknown name fails now, not mid-stream
-    if not path.is_file():
+    if not path.exists():
         raise CollectorError(f"{path}: no such file")
+    if not path.is_file():
+        raise CollectorError(f"{path}: not a regular file")
     if kind == "xlsx":
         check_xlsx(path, str(path))
     return _stream(
@@ -154,8 +158,7 @@ def _stream(
         with path.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
             enc = choose_encoding(head, encoding, location)
-            head_text = head.decode(enc.codec, "replace").lstrip("\ufeff")
-            if kind == "json" and looks_like_jsonl(head_text):
+            if kind == "json" and looks_like_jsonl(head.decode(enc.codec, "replace")):
                 kind = "jsonl"  # JSON Lines saved as .json: read it as what it is
             if kind == "csv":
                 if delimiter is None and path.suffix.lower() == ".tsv":

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from monitor.collectors.base import RawItem, Rejected
+from monitor.collectors.base import CollectorError, RawItem, Rejected
 from monitor.collectors.export_rows import RowBuilder
 from monitor.collectors.export_text import Encoding, LineSource
 
@@ -82,10 +82,17 @@ def read_csv(
             break
     if header is None:
         return
-    plan = builder.plan_for_header(header, line=header_line)
+    take_bad = source.take_bad
+    header_problem = take_bad(0, end_offset)
+    try:
+        plan = builder.plan_for_header(header, line=header_line)
+    except CollectorError as exc:
+        if header_problem is None:
+            raise
+        raise CollectorError(f"{exc}; the header is {header_problem}") from None
     named = [i for i, name in enumerate(header) if name.strip()]
     width, full = named[-1] + 1, len(header)
-    build, reject, take_bad = builder.build, builder.reject, source.take_bad
+    build, reject = builder.build, builder.reject
 
     while True:
         try:

@@ -83,7 +83,7 @@ def read_jsonl(
 
 def looks_like_jsonl(head: str) -> bool:
     """True when the first two non-blank lines of ``head`` are each a whole JSON object."""
-    lines = [ln for ln in head.splitlines()[:50] if ln.strip()][:2]
+    lines = [ln for ln in head.lstrip("\ufeff").splitlines()[:50] if ln.strip()][:2]
     if len(lines) < 2:
         return False
     try:

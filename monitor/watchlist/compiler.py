@@ -223,7 +223,7 @@ def _within(
         lo = bisect_left(starts, a_start - longest)
         hi = bisect_left(starts, a_end)
         for b_start, b_end in right[lo:hi]:
-            if b_end > a_start:
+            if b_end > a_start and (b_start, b_end) != (a_start, a_end):
                 return True  # overlapping occurrences: nothing between them
         after = bisect_left(starts, a_end)
         if after < len(starts) and _few_tokens(text, a_end, starts[after], distance):

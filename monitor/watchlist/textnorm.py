@@ -19,10 +19,12 @@ Tables are built once, on first use, never at import time.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 
 # Scripts written without spaces between words: terms in them match as substrings, and
 # NEAR counts each of their characters as one token.
@@ -72,12 +74,11 @@ _lock = threading.Lock()
 
 
 def _build_tables() -> _Tables:
-    import zhconv.zhconv as zc  # imported lazily: only the dictionary load is costly
-
-    zc.loaddict()
-    assert zc.zhcdicts is not None
-    conv: dict[str, str] = dict(zc.zhcdicts["zh2Hans"])
-    conv.update(zc.zhcdicts["zh2CN"])
+    # zhconv's own loader leaves its file open; read the same dictionary file directly.
+    raw = resources.files("zhconv").joinpath("zhcdict.json").read_bytes()
+    tables = json.loads(raw.decode("utf-8"))
+    conv: dict[str, str] = dict(tables["zh2Hans"])
+    conv.update(tables["zh2CN"])  # what zhconv.convert(text, "zh-cn") applies
     to_simp = {ord(k): v for k, v in conv.items() if len(k) == 1 and len(v) == 1 and k != v}
     # Iterate to a fixed point so normalise() is idempotent whatever the dictionary says.
     for key, val in list(to_simp.items()):

@@ -28,7 +28,9 @@ def robot(kind: str, server: WebhookRecorder, *, secret: bool, **options: Any) -
     opts: dict[str, Any] = {"url_env": "ROBOT_URL", **options}
     if secret:
         opts["secret_env"] = "ROBOT_SECRET"
-    return build_channel(name=f"{kind}-ops", kind=kind, options=opts, environ=env, clock=lambda: NOW)
+    return build_channel(
+        name=f"{kind}-ops", kind=kind, options=opts, environ=env, clock=lambda: NOW
+    )
 
 
 @pytest.fixture
@@ -144,7 +146,9 @@ def test_wecom_rate_limit_is_retryable(
 # -- Feishu -----------------------------------------------------------------------------------
 
 
-def test_feishu_signed_post(feishu_server: WebhookRecorder, hostile_factory: MessageFactory) -> None:
+def test_feishu_signed_post(
+    feishu_server: WebhookRecorder, hostile_factory: MessageFactory
+) -> None:
     robot("feishu", feishu_server, secret=True).send(message=hostile_factory(), thread=None)
     (request,) = feishu_server.requests
     body = json.loads(request.body)

@@ -216,9 +216,7 @@ def test_reply_blocks_per_event(message_factory: MessageFactory) -> None:
     assert all(b["type"] != "actions" for b in escalated)
 
 
-def test_digest_blocks_list_members(
-    message_factory: MessageFactory, t0: datetime
-) -> None:
+def test_digest_blocks_list_members(message_factory: MessageFactory, t0: datetime) -> None:
     members = tuple(
         DigestEntry(incident_id=f"inc-{i}", title=f"<!here> t{i}", grade="high", entity="Acme")
         for i in range(150)
@@ -258,8 +256,22 @@ def test_html_escapes_everything(hostile_factory: MessageFactory) -> None:
     parser = _Collector()
     parser.feed(html)
     assert "script" not in parser.tags and "img" not in parser.tags
-    assert set(parser.tags) <= {"html", "head", "meta", "body", "h2", "h3", "p", "strong",
-                                "div", "ul", "li", "blockquote", "pre", "a"}
+    assert set(parser.tags) <= {
+        "html",
+        "head",
+        "meta",
+        "body",
+        "h2",
+        "h3",
+        "p",
+        "strong",
+        "div",
+        "ul",
+        "li",
+        "blockquote",
+        "pre",
+        "a",
+    }
     assert all(h.startswith("https://") for h in parser.hrefs)
     assert "&lt;script&gt;" in html and "&amp;lt;" in html
 

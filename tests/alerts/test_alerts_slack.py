@@ -141,9 +141,9 @@ def test_short_retry_after_is_waited_out_inline(
 def test_channel_not_found_is_not_retryable(
     message_factory: MessageFactory,
 ) -> None:
-    with FakeSlackServer(token="xoxb-test-token", channels={"#general": "C0GEN"}) as server:
-        with pytest.raises(DeliveryError) as info:
-            bot(server).send(message=message_factory(), thread=None)
+    server = FakeSlackServer(token="xoxb-test-token", channels={"#general": "C0GEN"})
+    with server, pytest.raises(DeliveryError) as info:
+        bot(server).send(message=message_factory(), thread=None)
     assert info.value.retryable is False
     assert str(info.value) == "slack: channel_not_found for #risk-alerts (not retryable)"
 
@@ -262,3 +262,26 @@ def test_fake_server_rejects_oversized_blocks(slack_server: FakeSlackServer) -> 
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]
     with pytest.raises(Exception, match="invalid_blocks"):
         client.chat_postMessage(channel="#x", text="t", blocks=blocks)
+
+
+def test_burst_of_1000_arrives_grouped(
+    slack_server: FakeSlackServer, message_factory: MessageFactory
+) -> None:
+    from datetime import timedelta
+
+    from alerts.grouping import GroupingPolicy, PendingAlert, plan_sends
+
+    t0 = message_factory().created_at
+    burst = [
+        PendingAlert(f"k{i:04d}", message_factory(incident_id=f"inc-{i}"), t0) for i in range(1000)
+    ]
+    policy = GroupingPolicy(group_wait=timedelta(seconds=2), max_individual=5)
+    decision = plan_sends(pending=burst, history=[], now=t0 + timedelta(seconds=2), policy=policy)
+    assert decision.digest is not None and len(decision.folded) == 995
+    channel = bot(slack_server)
+    for alert in decision.individual:
+        channel.send(message=alert.message, thread=None)
+    channel.send(message=decision.digest, thread=None)
+    assert len(slack_server.messages) == 6
+    digest_text = json.dumps(slack_server.messages[-1]["blocks"])
+    assert "995 new incidents" in digest_text and "and 895 more" in digest_text

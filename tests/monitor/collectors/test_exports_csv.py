@@ -120,6 +120,11 @@ def test_wrong_declared_encoding_quarantines_bad_rows_and_keeps_the_rest() -> No
     assert rejected[0].location == str(path)
 
 
+def test_wrongly_declared_chinese_header_fails_naming_the_encoding() -> None:
+    with pytest.raises(CollectorError, match=r"no text column.*declared encoding wrong\?"):
+        read(FIXTURES / "weibo_gbk.csv", preset="weibo", encoding="utf-8")
+
+
 def test_undeclared_mixed_file_falls_back_to_gb18030_line_by_line() -> None:
     items, rejected = read(FIXTURES / "mixed_gbk_rows.csv")
     assert rejected == []

@@ -10,7 +10,6 @@ from monitor.watchlist.query import (
     Near,
     Node,
     Not,
-    Or,
     QuerySyntaxError,
     Term,
     describe_syntax,

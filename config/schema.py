@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from config.durations import Duration
+from config.scoring import ScoringSettings
 
 _ID = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 
@@ -139,6 +140,90 @@ class Http(_Model):
     max_redirects: int = Field(5, ge=0, description="Redirects followed per fetch.")
 
 
+Grade = Literal["none", "low", "medium", "high", "critical"]
+
+
+class ChannelSettings(BaseModel):
+    """A named alert destination; options depend on the kind (see the alert channels reference).
+
+    Secrets are named by environment variable (``token_env``, ``url_env``, ``secret_env``...).
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kind: str = Field(description="slack, webhook, dingtalk, wecom, feishu, email, console or file.")
+    enabled: bool = Field(True, description="Disabled channels receive nothing.")
+
+    def options(self) -> dict[str, Any]:
+        """The kind-specific options (everything except kind and enabled)."""
+        return dict(self.model_extra or {})
+
+
+class PlaybookSettings(_Model):
+    """Where graded playbooks and response scripts come from, and values for their placeholders."""
+
+    paths: tuple[Path, ...] = Field(
+        (), description="Playbook YAML files or folders (relative to this file); default: shipped."
+    )
+    scripts: tuple[Path, ...] = Field(
+        (), description="Response script YAML files (relative to this file); default: shipped."
+    )
+    hotline: str = Field("", description="Value of the $hotline placeholder in scripts.")
+    placeholders: dict[str, str] = Field(
+        default_factory=dict, description="Extra fixed placeholder values, e.g. website: ..."
+    )
+
+
+class SpikeSettings(_Model):
+    """Volume spike detection against each entity's own rolling baseline."""
+
+    interval: Duration = Field(timedelta(hours=1), description="Counting interval.")
+    baseline: Duration = Field(timedelta(days=28), description="History used as the baseline.")
+    min_count: int = Field(10, ge=1, description="Fewer mentions in an interval never spike.")
+    ratio: float = Field(3.0, gt=1, description="Interval count over baseline that is a spike.")
+    open_incidents: bool = Field(True, description="A spike alone may open an incident.")
+
+
+class IncidentSettings(_Model):
+    """How scored mentions are grouped into incidents."""
+
+    floor: Grade = Field("low", description="Mentions graded below this never open or join one.")
+    window: Duration = Field(
+        timedelta(hours=48), description="A mention joins an open incident seen within this."
+    )
+    near_duplicate: float = Field(
+        0.8, gt=0, le=1, description="Text similarity at which a mention joins an incident."
+    )
+    recovery_after: Duration = Field(
+        timedelta(hours=2), description="Back at baseline this long: recovery update."
+    )
+    reopen_within: Duration = Field(
+        timedelta(hours=24), description="New evidence this soon after resolution reopens."
+    )
+    spike: SpikeSettings = Field(default_factory=SpikeSettings)  # type: ignore[arg-type]
+
+
+class AlertingSettings(_Model):
+    """Delivery of alerts from the outbox."""
+
+    max_attempts: int = Field(8, ge=1, description="Attempts before a delivery is dead-lettered.")
+    backoff_base: Duration = Field(timedelta(seconds=2), description="First retry delay.")
+    backoff_cap: Duration = Field(timedelta(minutes=5), description="Longest retry delay.")
+    group_wait: Duration = Field(
+        timedelta(seconds=30), description="Wait this long to group a burst of new incidents."
+    )
+    group_interval: Duration = Field(
+        timedelta(minutes=5), description="Window in which more than max_individual are grouped."
+    )
+    max_individual: int = Field(
+        5, ge=1, description="New incidents per channel per window sent one by one."
+    )
+    dashboard_url: str | None = Field(None, description="Link base shown in alerts.")
+    slack_app_token_env: str | None = Field(
+        None, description="Env var with a Slack app-level token: enables Socket Mode buttons."
+    )
+
+
 class Settings(_Model):
     """A complete crisiswatch configuration file."""
 
@@ -149,6 +234,14 @@ class Settings(_Model):
     sources: tuple[Source, ...] = Field((), description="Where mentions come from.")
     inbox: Inbox | None = Field(None, description="Optional watched folder for export files.")
     http: Http = Field(default_factory=Http)  # type: ignore[arg-type]
+    scoring: ScoringSettings = Field(default_factory=ScoringSettings)  # type: ignore[arg-type]
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)  # type: ignore[arg-type]
+    playbooks: PlaybookSettings = Field(default_factory=PlaybookSettings)  # type: ignore[arg-type]
+    channels: dict[Annotated[str, Field(pattern=_ID)], ChannelSettings] = Field(
+        default_factory=lambda: {"console": ChannelSettings(kind="console")},
+        description="Named alert destinations used by playbooks.",
+    )
+    alerting: AlertingSettings = Field(default_factory=AlertingSettings)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:

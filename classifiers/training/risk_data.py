@@ -2,7 +2,7 @@
 
 Every reader returns ``Example`` rows for one (category, language) model. Gold sets are
 deduplicated by normalised text and keys with conflicting labels are dropped; weak labels
-(airline tweets as complaints) never override a gold label and never reach the dev split.
+(ordinary posts as negatives) never override a gold label and never reach the dev split.
 """
 
 from __future__ import annotations
@@ -84,43 +84,6 @@ def read_complaints(root: Path) -> list[Example]:
     ]
 
 
-_AIRLINE_COMPLAINT_REASONS = frozenset(
-    {
-        "Customer Service Issue",
-        "Late Flight",
-        "Cancelled Flight",
-        "Lost Luggage",
-        "Bad Flight",
-        "Flight Booking Problems",
-        "Flight Attendant Complaints",
-        "longlines",
-        "Damaged Luggage",
-    }
-)
-
-
-def read_airline_complaints(root: Path) -> list[Example]:
-    """Airline tweets as weak complaint labels: a named negative reason is a complaint."""
-    path = root / "sentiment" / "en" / "twitter_us_airline" / "Tweets.csv"
-    out: list[Example] = []
-    for r in _csv_rows(path):
-        try:
-            confidence = float(r.get("airline_sentiment_confidence") or 0)
-        except ValueError:
-            continue
-        if confidence < 0.6:
-            continue
-        sentiment, reason = r.get("airline_sentiment"), r.get("negativereason", "")
-        if sentiment == "negative" and reason in _AIRLINE_COMPLAINT_REASONS:
-            label = 1
-        elif sentiment in ("positive", "neutral"):
-            label = 0
-        else:
-            continue
-        out.append(Example(r["text"], label, "twitter_us_airline", weight=0.3))
-    return out
-
-
 def read_ced(root: Path) -> list[Example]:
     """Weibo rumour / non-rumour source posts (CED, Liu et al. 2015)."""
     path = root / "risk" / "weibo_rumor_CED" / "ced_original_microblogs.csv"
@@ -174,7 +137,8 @@ def read_olid(root: Path) -> list[Example]:
             raise ValueError(f"{base}/{split}: {len(texts)} texts but {len(labels)} labels")
         for text, label in zip(texts, labels, strict=True):
             if label.strip() in ("0", "1"):
-                out.append(Example(text, int(label), "tweeteval_offensive"))
+                # Weight 2: OLID's milder insults would drown in Davidson's slur-heavy tweets.
+                out.append(Example(text, int(label), "tweeteval_offensive", weight=2.0))
     return out
 
 
@@ -245,9 +209,9 @@ CORPORA: tuple[CorpusDef, ...] = (
         "customer_complaint",
         "en",
         (read_complaints,),
-        (read_airline_complaints,),
+        (read_background_en,),
         licence="complaints_social_media: none stated (cite Preotiuc-Pietro et al. 2019); "
-        "twitter_us_airline (weak labels): CC BY-NC-SA 4.0 (Kaggle copy)",
+        "tweeteval emotion + irony (weak negatives): original task licences",
     ),
     CorpusDef(
         "risk_rumor_zh",

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -88,6 +89,16 @@ class Mention(Base):
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("mentions.id"))
     entities: Mapped[list[Any]] = mapped_column(JSON, default=list)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id"))
+    # scoring (classifiers.scorer.Score), filled in the same transaction as the insert
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    sentiment_probs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    categories: Mapped[list[Any] | None] = mapped_column(JSON)  # [{category, score, severity, evidence, source}]
+    top_category: Mapped[str | None] = mapped_column(String(40), index=True)
+    likelihood: Mapped[int | None] = mapped_column(Integer)
+    impact: Mapped[int | None] = mapped_column(Integer)
+    grade: Mapped[str | None] = mapped_column(String(10), index=True)
+    reasons: Mapped[list[Any] | None] = mapped_column(JSON)
+    scored_at: Mapped[datetime | None]
 
 
 class MentionEntity(Base):
@@ -136,3 +147,141 @@ class QuarantinedRow(Base):
     error: Mapped[str] = mapped_column(Text)
     excerpt: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class Incident(Base):
+    """A group of related risky mentions (entity x category x time window) driven by a playbook."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_entity_category_state", "entity_id", "category", "state"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(40))  # None: opened on volume alone
+    state: Mapped[str] = mapped_column(String(16), index=True)  # open|acknowledged|resolved|false_positive
+    grade: Mapped[str] = mapped_column(String(10))
+    peak_grade: Mapped[str] = mapped_column(String(10))
+    likelihood: Mapped[int] = mapped_column(Integer)
+    impact: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    title: Mapped[str] = mapped_column(Text, default="")
+    signature: Mapped[str | None] = mapped_column(Text)  # near-duplicate fingerprint(s) of its texts
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    mention_count: Mapped[int] = mapped_column(Integer, default=0)
+    negative_count: Mapped[int] = mapped_column(Integer, default=0)
+    neutral_count: Mapped[int] = mapped_column(Integer, default=0)
+    positive_count: Mapped[int] = mapped_column(Integer, default=0)
+    reach_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    top_sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    top_authors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    spike_ratio: Mapped[float | None] = mapped_column(Float)
+    playbook: Mapped[str | None] = mapped_column(String(64))
+    escalation: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # playbooks.EscalationState
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    recovered_at: Mapped[datetime | None]
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class IncidentMention(Base):
+    __tablename__ = "incident_mentions"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class IncidentEvent(Base):
+    """The incident's timeline: opened, evidence, grade changes, alerts, escalations, transitions."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(128))
+    grade: Mapped[str | None] = mapped_column(String(10))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Silence(Base):
+    """Suppresses alerts (not recording) for an entity, category or source until a time."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(40))
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    until: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class Label(Base):
+    """A responder's correction (sentiment, category, false positive), reusable for training."""
+
+    __tablename__ = "labels"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    mention_id: Mapped[int | None] = mapped_column(ForeignKey("mentions.id", ondelete="SET NULL"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(24))  # sentiment | category | false_positive
+    value: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str | None] = mapped_column(String(8))
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class Alert(Base):
+    """The outbox: one delivery of one incident event to one channel (at least once, by key)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(64))
+    dedup_key: Mapped[str] = mapped_column(String(255), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12))  # pending|sent|folded|dead|suppressed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AlertThread(Base):
+    """Where an incident's thread lives in a channel (Slack ts + channel id, email Message-ID)."""
+
+    __tablename__ = "alert_threads"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    thread_id: Mapped[str] = mapped_column(String(255))
+    conversation: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime]

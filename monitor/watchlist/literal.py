@@ -25,10 +25,10 @@ def _pattern(text: str) -> tuple[str, bool]:
     """Return (regex source, whether it differs from a plain substring search)."""
     variants = variant_map()
     parts: list[str] = []
-    special = False
+    needs_regex = False
     for i, ch in enumerate(text):
         if ch == " ":
-            special = True
+            needs_regex = True
             both_cjk = is_unspaced(text[i - 1]) and is_unspaced(text[i + 1])
             parts.append(r"\s*" if both_cjk else r"\s+")
             continue
@@ -36,9 +36,9 @@ def _pattern(text: str) -> tuple[str, bool]:
         if forms is None:
             parts.append(re.escape(ch))
         else:
-            special = True
+            needs_regex = True
             parts.append("[" + "".join(re.escape(f) for f in forms) + "]")
-    return "".join(parts), special
+    return "".join(parts), needs_regex
 
 
 MAX_KEY_SPELLINGS = 32
@@ -89,14 +89,14 @@ class Literal:
         self.text = text
         self.left_edge = is_spaced_word_char(text[0])
         self.right_edge = is_spaced_word_char(text[-1])
-        source, special = _pattern(text)
+        source, needs_regex = _pattern(text)
         self.regex = re.compile(source)
         # A plain literal with no boundary to check is a bare `in`; callers may inline it.
-        self.plain = not special and not self.left_edge and not self.right_edge
+        self.plain = not needs_regex and not self.left_edge and not self.right_edge
         self.present: Callable[[str], bool]
         if self.plain:
             self.present = self._present_in
-        elif special:
+        elif needs_regex:
             self.present = self._present_regex
         else:
             self.present = self._present_find

@@ -9,7 +9,7 @@ joiners, soft hyphen, BOM) removed.
 The matcher avoids the Traditional->Simplified translation on its hot path: `fold(text)`
 only case-folds (plus the full translation when full-width or invisible characters are
 present, which is rare), and terms containing characters with Traditional variants are
-compiled into character classes (see `variants`). Matching `fold(text)` with those
+compiled into character classes (see `variant_map`). Matching `fold(text)` with those
 classes is equivalent to matching `normalise(text)` literally, because the mapping is one
 character to one character; `str.translate` on CJK text costs ~20 ns per character, which
 alone would exceed the per-document budget.

@@ -138,9 +138,12 @@ def _read_csv(path: Path) -> tuple[list[str], list[str]]:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             sample = fh.read(8192)
             fh.seek(0)
-            delimiter = "\t" if path.suffix.lower() == ".tsv" or (
-                "\t" in sample.split("\n", 1)[0] and "," not in sample.split("\n", 1)[0]
-            ) else ","
+            delimiter = (
+                "\t"
+                if path.suffix.lower() == ".tsv"
+                or ("\t" in sample.split("\n", 1)[0] and "," not in sample.split("\n", 1)[0])
+                else ","
+            )
             reader = csv.DictReader(fh, delimiter=delimiter)
             columns = list(reader.fieldnames or [])
             if not columns:

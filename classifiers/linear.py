@@ -1,10 +1,7 @@
 """Linear text models over hashed features, stored as .npz arrays plus a JSON header (no pickle).
 
-Features are hashed with CRC-32 (deterministic across processes, unlike ``hash``) into one
-space of ``2**n_features_log2`` columns: word n-grams from :func:`classifiers.text.tokenize`
-and character n-grams, each block L2-normalised and weighted. The same code builds the
-training matrix and scores single texts, so training and serving cannot drift; it is a
-plain-Python featuriser because sklearn's HashingVectorizer costs ~0.3 ms per single call.
+Features come from :mod:`classifiers.features` (re-exported here), so training and serving
+share one featuriser and cannot drift.
 """
 
 from __future__ import annotations
@@ -15,192 +12,47 @@ import math
 import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from classifiers.text import clean, to_simplified, tokenize
+from classifiers.features import (
+    FeatureSpec,
+    Featurized,
+    HashedBlock,
+    ModelFormatError,
+    Terms,
+    blocks_from_terms,
+    extract_terms,
+    featurize,
+    featurize_blocks,
+    featurize_one,
+    featurize_texts,
+    term_columns,
+)
+
+__all__ = [
+    "FeatureSpec",
+    "Featurized",
+    "HashedBlock",
+    "LinearTextModel",
+    "ModelFormatError",
+    "Terms",
+    "blocks_from_terms",
+    "extract_terms",
+    "featurize",
+    "featurize_blocks",
+    "featurize_one",
+    "featurize_texts",
+]
 
 FORMAT_NAME = "crisiswatch-linear-text"
-FORMAT_VERSION = 1
-_WORD_SEED = 0x5EED
-_CHAR_SEED = 0xC4A2
-_SPECIAL = frozenset({"URL", "@USER"})
-_LANGS = frozenset({"zh", "en", "other"})
-_CHAR_MODES = frozenset({"chars", "wb"})
+# Version 2: FNV character hashing and term-frequency blocks; version-1 files are refused.
+FORMAT_VERSION = 2
 _OUTPUTS = frozenset({"softmax", "sigmoid"})
 _MAX_HEADER_BYTES = 1_000_000
-
-
-class ModelFormatError(ValueError):
-    """A model file is missing, corrupt, unsafe (object arrays) or inconsistent with its header."""
-
-
-@dataclass(frozen=True)
-class FeatureSpec:
-    """How text becomes hashed features; stored in the model header."""
-
-    lang: str = "en"
-    n_features_log2: int = 20
-    word_ngrams: int = 2
-    char_ngrams: tuple[int, int] = (2, 4)
-    char_mode: str = "wb"
-    word_weight: float = 1.0
-    char_weight: float = 1.0
-    max_chars: int = 1000
-
-    def __post_init__(self) -> None:
-        if self.lang not in _LANGS:
-            raise ModelFormatError(f"feature spec: lang {self.lang!r} not in {sorted(_LANGS)}")
-        if not 10 <= self.n_features_log2 <= 24:
-            raise ModelFormatError("feature spec: n_features_log2 must be within 10..24")
-        if not 0 <= self.word_ngrams <= 3:
-            raise ModelFormatError("feature spec: word_ngrams must be within 0..3")
-        lo, hi = self.char_ngrams
-        if not ((lo, hi) == (0, 0) or 1 <= lo <= hi <= 6):
-            raise ModelFormatError("feature spec: char_ngrams must be (0, 0) or 1 <= lo <= hi <= 6")
-        if self.char_mode not in _CHAR_MODES:
-            raise ModelFormatError(f"feature spec: char_mode {self.char_mode!r} not in chars/wb")
-        if not 1 <= self.max_chars <= 20_000:
-            raise ModelFormatError("feature spec: max_chars must be within 1..20000")
-        if self.word_weight < 0 or self.char_weight < 0:
-            raise ModelFormatError("feature spec: block weights must be >= 0")
-
-    @property
-    def n_features(self) -> int:
-        return 1 << self.n_features_log2
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["char_ngrams"] = list(self.char_ngrams)
-        return d
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FeatureSpec:
-        try:
-            return cls(
-                lang=str(data["lang"]),
-                n_features_log2=int(data["n_features_log2"]),
-                word_ngrams=int(data["word_ngrams"]),
-                char_ngrams=(int(data["char_ngrams"][0]), int(data["char_ngrams"][1])),
-                char_mode=str(data["char_mode"]),
-                word_weight=float(data["word_weight"]),
-                char_weight=float(data["char_weight"]),
-                max_chars=int(data["max_chars"]),
-            )
-        except (KeyError, TypeError, IndexError, ValueError) as exc:
-            raise ModelFormatError(f"feature spec: bad or missing field ({exc})") from exc
-
-
-@dataclass(frozen=True)
-class Terms:
-    """Feature terms of one text, before hashing (kept for explanations)."""
-
-    words: list[str] = field(default_factory=list)
-    chars: list[str] = field(default_factory=list)
-
-
-def extract_terms(text: str, spec: FeatureSpec) -> Terms:
-    """Return the unique word and character n-gram terms of one text."""
-    text = clean(text)[: spec.max_chars]
-    if not text:
-        return Terms()
-    words: list[str] = []
-    if spec.word_ngrams and spec.word_weight > 0:
-        toks = tokenize(text, spec.lang)
-        words = list(toks)
-        for n in range(2, spec.word_ngrams + 1):
-            words.extend(" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1))
-    chars: list[str] = []
-    lo, hi = spec.char_ngrams
-    if lo and spec.char_weight > 0:
-        low = text.lower()
-        if spec.lang == "zh":
-            low = to_simplified(low)
-        parts = [p for p in text_parts(low) if p.upper() not in _SPECIAL]
-        if spec.char_mode == "wb":
-            parts = [f" {p} " for p in parts]
-        for p in parts:
-            for n in range(lo, min(hi, len(p)) + 1):
-                chars.extend(p[i : i + n] for i in range(len(p) - n + 1))
-    return Terms(words=list(dict.fromkeys(words)), chars=list(dict.fromkeys(chars)))
-
-
-def text_parts(text: str) -> list[str]:
-    """Split on whitespace (character n-grams never cross it)."""
-    return text.split()
-
-
-def _hash_block(
-    terms: list[str], seed: int, weight: float, mask: int
-) -> tuple[np.ndarray, np.ndarray]:
-    if not terms or weight <= 0:
-        return np.empty(0, np.int32), np.empty(0, np.float32)
-    h = np.fromiter(
-        map(zlib.crc32, map(str.encode, terms), repeat(seed)), dtype=np.uint32, count=len(terms)
-    )
-    idx = (h & np.uint32(mask)).astype(np.int32)
-    # The top bit picks the sign so colliding features tend to cancel rather than add up.
-    val = np.where(h >> np.uint32(31), np.float32(1.0), np.float32(-1.0))
-    val *= np.float32(weight / math.sqrt(len(terms)))
-    return idx, val
-
-
-def featurize_one(text: str, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Return (column indices, values) of one text's hashed feature vector."""
-    terms = extract_terms(text, spec)
-    mask = spec.n_features - 1
-    wi, wv = _hash_block(terms.words, _WORD_SEED, spec.word_weight, mask)
-    ci, cv = _hash_block(terms.chars, _CHAR_SEED, spec.char_weight, mask)
-    return np.concatenate((wi, ci)), np.concatenate((wv, cv))
-
-
-def _block_matrix(
-    blocks: list[list[str]], seed: int, weight: float, n_features: int
-) -> sp.csr_matrix:
-    # One hashing pass over the whole batch: per-text numpy calls dominate otherwise.
-    lengths = np.fromiter(map(len, blocks), dtype=np.int64, count=len(blocks))
-    indptr = np.zeros(len(blocks) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    flat = [t for b in blocks for t in b]
-    h = np.fromiter(
-        map(zlib.crc32, map(str.encode, flat), repeat(seed)), dtype=np.uint32, count=len(flat)
-    )
-    idx = (h & np.uint32(n_features - 1)).astype(np.int32)
-    scale = np.float32(weight) / np.sqrt(np.maximum(lengths, 1)).astype(np.float32)
-    val = np.where(h >> np.uint32(31), np.float32(1.0), np.float32(-1.0)).astype(np.float32)
-    val *= np.repeat(scale, lengths)
-    return sp.csr_matrix((val, idx, indptr), shape=(len(blocks), n_features))
-
-
-def featurize_blocks(texts: Sequence[str], spec: FeatureSpec) -> tuple[sp.csr_matrix, ...]:
-    """Return the word-block and char-block hashed matrices (add them for the full matrix)."""
-    terms = [extract_terms(t, spec) for t in texts]
-    out = []
-    if spec.word_ngrams and spec.word_weight > 0:
-        out.append(
-            _block_matrix([t.words for t in terms], _WORD_SEED, spec.word_weight, spec.n_features)
-        )
-    if spec.char_ngrams[0] and spec.char_weight > 0:
-        out.append(
-            _block_matrix([t.chars for t in terms], _CHAR_SEED, spec.char_weight, spec.n_features)
-        )
-    return tuple(out)
-
-
-def featurize(texts: Sequence[str], spec: FeatureSpec) -> sp.csr_matrix:
-    """Return the hashed feature matrix (n_texts x 2**n_features_log2, float32 CSR)."""
-    blocks = featurize_blocks(texts, spec)
-    if not blocks:
-        return sp.csr_matrix((len(texts), spec.n_features), dtype=np.float32)
-    x = blocks[0]
-    for b in blocks[1:]:
-        x = x + b
-    return sp.csr_matrix(x, dtype=np.float32)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -278,6 +130,42 @@ class LinearTextModel:
             out += np.asarray(block @ self._coef_t)
         return out
 
+    def scores(self, blocks: Sequence[sp.csr_matrix], n: int) -> np.ndarray:
+        """Raw scores of pre-hashed blocks for ``n`` texts."""
+        out = np.zeros((n, len(self.classes)), np.float32)
+        for block in blocks:
+            out += np.asarray(block @ self._coef_t)
+        return out
+
+    @property
+    def coef_t(self) -> np.ndarray:
+        """Read-only view of the coefficients, shape (n_features, n_classes)."""
+        view = self._coef_t.view()
+        view.flags.writeable = False
+        return view
+
+    def logits_from_blocks(self, blocks: Sequence[sp.csr_matrix]) -> np.ndarray:
+        """Calibrated logits from pre-hashed blocks (lets several models share one featurising)."""
+        n = blocks[0].shape[0] if blocks else 0
+        out = np.zeros((n, len(self.classes)), np.float32)
+        for block in blocks:
+            out += np.asarray(block @ self._coef_t)
+        z: np.ndarray = ((out + self.intercept) / self.temperature + self.class_bias).astype(
+            np.float64
+        )
+        return z
+
+    def logits_from_hashed(self, hashed: Sequence[HashedBlock]) -> np.ndarray:
+        """Calibrated logits from the fast path's blocks (no scipy overhead for one text)."""
+        n = hashed[0].n_rows if hashed else 0
+        out = np.zeros((n, len(self.classes)), np.float32)
+        for block in hashed:
+            out += block.dot(self._coef_t)
+        z: np.ndarray = ((out + self.intercept) / self.temperature + self.class_bias).astype(
+            np.float64
+        )
+        return z
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated class probabilities, one row per text, columns in ``classes`` order."""
         return self._finish(self.decision_function(texts))
@@ -292,39 +180,48 @@ class LinearTextModel:
         """Terms of ``text`` that push hardest towards ``class_name`` (term, contribution)."""
         c = self.classes.index(class_name)
         terms = extract_terms(text, self.spec)
-        mask = self.spec.n_features - 1
         scored: dict[str, float] = {}
-        blocks = ((terms.words, _WORD_SEED, self.spec.word_weight),
-                  (terms.chars, _CHAR_SEED, self.spec.char_weight))
-        for block_terms, seed, weight in blocks:
-            idx, val = _hash_block(block_terms, seed, weight, mask)
+        blocks = (("words", terms.words), ("chars", terms.chars))
+        if self.spec.binary:
+            blocks = tuple((name, list(dict.fromkeys(t))) for name, t in blocks)
+        for block, block_terms in blocks:
+            idx, val = term_columns(block_terms, self.spec, block)
             if not len(idx):
                 continue
             w = self._coef_t[idx]
-            # Contribution relative to the mean of the other classes, so "neutral" terms
-            # that lift every class equally do not count as evidence.
+            # Relative to the mean of the other classes, so terms that lift every class
+            # equally do not count as evidence.
             others = np.delete(w, c, axis=1).mean(axis=1) if self.output == "softmax" else 0.0
             contrib = val * (w[:, c] - others)
             for term, s in zip(block_terms, contrib.tolist(), strict=True):
                 t = term.strip()
-                if t and s > 0 and s > scored.get(t, 0.0):
-                    scored[t] = s
-        # Drop n-grams that are substrings of a stronger kept term (keeps evidence readable).
+                if len(t) > 1 or (t and not t.isascii()):
+                    scored[t] = scored.get(t, 0.0) + s
         out: list[tuple[str, float]] = []
         for term, s in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])):
+            if s <= 0:
+                break
             if any(term in kept for kept, _ in out):
-                continue
+                continue  # a substring of a stronger term adds nothing readable
             out.append((term, round(float(s), 4)))
             if len(out) >= k:
                 break
         return out
 
-    def with_calibration(self, *, temperature: float, class_bias: Sequence[float]) -> LinearTextModel:
+    def with_calibration(
+        self, *, temperature: float, class_bias: Sequence[float]
+    ) -> LinearTextModel:
         """Copy of this model with new temperature and per-class logit offsets."""
         return LinearTextModel(
-            spec=self.spec, classes=self.classes, coef=self._coef_t.T, intercept=self.intercept,
-            output=self.output, temperature=temperature, class_bias=class_bias,
-            storage_dtype=self.storage_dtype, meta=self.meta,
+            spec=self.spec,
+            classes=self.classes,
+            coef=self._coef_t.T,
+            intercept=self.intercept,
+            output=self.output,
+            temperature=temperature,
+            class_bias=class_bias,
+            storage_dtype=self.storage_dtype,
+            meta=self.meta,
         )
 
     # --- persistence ----------------------------------------------------------------------
@@ -440,58 +337,4 @@ def _read_arrays(npz_path: Path) -> dict[str, np.ndarray]:
     for name, kind in _EXPECTED.items():
         if out[name].dtype.kind != kind:
             raise ModelFormatError(f"{npz_path}: array {name!r} has dtype {out[name].dtype}")
-    return out
-
-
-# --- shared extraction ----------------------------------------------------------------------
-# Added for the risk models: the scorer extracts each text's terms once per FeatureSpec and
-# every model with that spec (sentiment and all risk models) scores the same matrix.
-
-
-def matrix_from_terms(terms: Sequence[Terms], spec: FeatureSpec) -> sp.csr_matrix:
-    """The hashed matrix of terms already extracted with ``spec`` (equals ``featurize``)."""
-    x = sp.csr_matrix((len(terms), spec.n_features), dtype=np.float32)
-    if spec.word_ngrams and spec.word_weight > 0:
-        x = x + _block_matrix([t.words for t in terms], _WORD_SEED, spec.word_weight, spec.n_features)
-    if spec.char_ngrams[0] and spec.char_weight > 0:
-        x = x + _block_matrix([t.chars for t in terms], _CHAR_SEED, spec.char_weight, spec.n_features)
-    return sp.csr_matrix(x, dtype=np.float32)
-
-
-def proba_from_matrix(model: LinearTextModel, x: sp.csr_matrix) -> np.ndarray:
-    """``model.predict_proba`` for a matrix built with ``model.spec`` (n_texts x n_classes)."""
-    if x.shape[0] == 0:
-        return np.zeros((0, len(model.classes)), np.float64)
-    return model._finish(np.asarray(x @ model._coef_t, dtype=np.float32))
-
-
-def explain_terms(
-    model: LinearTextModel, terms: Terms, class_name: str, k: int = 5
-) -> list[tuple[str, float]]:
-    """``model.explain`` for terms already extracted with ``model.spec``."""
-    c = model.classes.index(class_name)
-    spec = model.spec
-    mask = spec.n_features - 1
-    scored: dict[str, float] = {}
-    for block_terms, seed, weight in (
-        (terms.words, _WORD_SEED, spec.word_weight),
-        (terms.chars, _CHAR_SEED, spec.char_weight),
-    ):
-        idx, val = _hash_block(block_terms, seed, weight, mask)
-        if not len(idx):
-            continue
-        w = model._coef_t[idx]
-        others = np.delete(w, c, axis=1).mean(axis=1) if model.output == "softmax" else 0.0
-        contrib = val * (w[:, c] - others)
-        for term, s in zip(block_terms, contrib.tolist(), strict=True):
-            t = term.strip()
-            if t and s > 0 and s > scored.get(t, 0.0):
-                scored[t] = s
-    out: list[tuple[str, float]] = []
-    for term, s in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])):
-        if any(term in kept for kept, _ in out):
-            continue
-        out.append((term, round(float(s), 4)))
-        if len(out) >= k:
-            break
     return out

@@ -12,26 +12,27 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
-from classifiers.linear import (
+from classifiers.features import (
     FeatureSpec,
-    LinearTextModel,
+    Featurized,
+    HashedBlock,
     ModelFormatError,
-    Terms,
-    explain_terms,
     extract_terms,
-    matrix_from_terms,
-    proba_from_matrix,
+    featurize_texts,
+    term_columns,
 )
+from classifiers.linear import LinearTextModel
 from classifiers.risk_lexicon import (
     CategoryScore,
     CategorySpec,
     LexiconMatcher,
+    Source,
     lexicon_scores,
     load_categories,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "CategoryScore",
     "CategorySpec",
     "FeatureCache",
+    "Features",
     "LearnedModel",
     "RiskClassifier",
     "default_models_dir",
@@ -57,60 +59,183 @@ def default_models_dir() -> Path:
     return Path(__file__).resolve().parent / "models"
 
 
+@dataclass(frozen=True)
+class Features:
+    """One spec's hashed features for the rows of a batch in its language."""
+
+    spec: FeatureSpec
+    rows: np.ndarray
+    cleaned: list[str]
+    featurized: Featurized
+
+    @property
+    def hashed(self) -> tuple[HashedBlock, ...]:
+        return self.featurized.hashed
+
+    def word_terms(self, pos: int) -> list[str]:
+        """Word n-gram terms of row ``pos``, rebuilt from the fast path's tokens (no second
+        tokenisation; a test checks they equal ``extract_terms(...).words``)."""
+        tokens = self.featurized.tokens[pos]
+        words = list(tokens)
+        for n in range(2, self.spec.word_ngrams + 1):
+            words.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        return words
+
+
 class FeatureCache:
-    """Each text's terms and hashed matrix, extracted once per FeatureSpec for all models."""
+    """Each cleaned text featurised once per FeatureSpec and shared by all its models."""
 
-    def __init__(self, texts: Sequence[str], langs: Sequence[str]) -> None:
-        self.texts = texts
+    def __init__(self, cleaned: Sequence[str], langs: Sequence[str]) -> None:
+        self.cleaned = cleaned
         self.langs = langs
-        self._terms: dict[FeatureSpec, tuple[np.ndarray, list[Terms]]] = {}
-        self._matrix: dict[FeatureSpec, sp.csr_matrix] = {}
+        self._features: dict[FeatureSpec, Features] = {}
 
-    def terms(self, spec: FeatureSpec) -> tuple[np.ndarray, list[Terms]]:
-        """(row numbers whose language is ``spec.lang``, their terms)."""
-        if spec not in self._terms:
+    def features(self, spec: FeatureSpec) -> Features:
+        """Features of the rows whose language is ``spec.lang``."""
+        found = self._features.get(spec)
+        if found is None:
             rows = np.array([i for i, lang in enumerate(self.langs) if lang == spec.lang], int)
-            self._terms[spec] = (rows, [extract_terms(self.texts[i], spec) for i in rows])
-        return self._terms[spec]
+            texts = [self.cleaned[i] for i in rows.tolist()]
+            featurized = featurize_texts(texts, spec) if texts else Featurized((), [])
+            found = self._features[spec] = Features(spec, rows, texts, featurized)
+        return found
 
-    def matrix(self, spec: FeatureSpec) -> tuple[np.ndarray, sp.csr_matrix]:
-        """(row numbers, hashed matrix of those rows)."""
-        rows, terms = self.terms(spec)
-        if spec not in self._matrix:
-            self._matrix[spec] = matrix_from_terms(terms, spec)
-        return rows, self._matrix[spec]
+
+def positive_proba(model: LinearTextModel, features: Features, positive: str) -> np.ndarray:
+    """Probability of class ``positive`` per row (equals ``model.predict_proba``)."""
+    if not len(features.rows):
+        return np.zeros(0)
+    z = model.logits_from_hashed(features.hashed)
+    c = model.classes.index(positive)
+    if model.output == "sigmoid":
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z[:, c], -50.0, 50.0)))
+        return out
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    result: np.ndarray = e[:, c] / e.sum(axis=1)
+    return result
+
+
+BLOCKS = ("words", "chars")
+
+
+def top_terms(
+    weights: np.ndarray,
+    features: Features,
+    pos: int,
+    *,
+    k: int = 12,
+    blocks: tuple[str, ...] = BLOCKS,
+) -> list[tuple[str, float]]:
+    """Terms of row ``pos`` with the largest positive summed contribution ``value * weight``;
+    substrings of a kept term are dropped so the list stays readable. Words come from the
+    batch's tokens; characters need the text's n-grams again, so they are only built on
+    request."""
+    spec = features.spec
+    parts: list[tuple[str, list[str]]] = []
+    if "words" in blocks and spec.has_words:
+        parts.append(("words", features.word_terms(pos)))
+    if "chars" in blocks and spec.has_chars:
+        parts.append(("chars", extract_terms(features.cleaned[pos], spec).chars))
+    scored: dict[str, float] = {}
+    for block, terms in parts:
+        cols, vals = term_columns(terms, spec, block)
+        if not len(cols):
+            continue
+        contrib = (vals * weights[cols]).tolist()
+        for term, value in zip(terms, contrib, strict=True):
+            term = term.strip()
+            if term:
+                scored[term] = scored.get(term, 0.0) + value
+    out: list[tuple[str, float]] = []
+    for term, value in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])):
+        if value <= 0:
+            break
+        if not any(term in kept for kept, _ in out):
+            out.append((term, round(value, 4)))
+        if len(out) >= k:
+            break
+    return out
 
 
 @dataclass(frozen=True)
 class LearnedModel:
-    """A shipped binary model for one category in one language."""
+    """A shipped binary model for one category in one language, as sparse logit weights.
+
+    ``rows``/``weights`` hold the non-zero entries of the positive class's logit difference
+    (calibration folded in), so p = sigmoid(x[rows] . weights + bias) equals the model's
+    ``predict_proba``; the classifier stacks these into one matrix per feature spec.
+    """
 
     category: str
     lang: str
-    model: LinearTextModel
+    spec: FeatureSpec
+    rows: np.ndarray
+    weights: np.ndarray
+    bias: float
     name: str = ""
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+def learned_from_model(model: LinearTextModel, name: str = "") -> LearnedModel:
+    """Fold a binary softmax model into its logit-difference weights."""
+    category, lang = model.meta.get("category"), model.meta.get("lang")
+    if not isinstance(category, str) or lang != model.spec.lang:
+        raise ModelFormatError(f"{name}: meta must name the category and the spec's lang")
+    if len(model.classes) != 2 or model.classes[1] != category or model.output != "softmax":
+        raise ModelFormatError(f"{name}: must be a two-class softmax model ending in {category!r}")
+    coef_t = model.coef_t
+    diff = (coef_t[:, 1] - coef_t[:, 0]) / model.temperature
+    rows = np.flatnonzero(diff).astype(np.int32)
+    bias = (model.intercept[1] - model.intercept[0]) / model.temperature + (
+        model.class_bias[1] - model.class_bias[0]
+    )
+    return LearnedModel(
+        category=category,
+        lang=lang,
+        spec=model.spec,
+        rows=rows,
+        weights=diff[rows].astype(np.float32),
+        bias=float(bias),
+        name=name,
+        meta=dict(model.meta),
+    )
 
 
 def load_learned(models_dir: Path) -> list[LearnedModel]:
     """Every ``risk_*`` model in a folder; ModelFormatError names a broken file."""
-    out: list[LearnedModel] = []
-    for npz in sorted(models_dir.glob("risk_*.npz")):
-        model = LinearTextModel.load(npz)
-        category, lang = model.meta.get("category"), model.meta.get("lang")
-        if not isinstance(category, str) or lang != model.spec.lang:
-            raise ModelFormatError(f"{npz}: meta must name the category and the spec's lang")
-        if model.classes[1] != category:
-            raise ModelFormatError(f"{npz}: second class must be the category {category!r}")
-        out.append(LearnedModel(category=category, lang=lang, model=model, name=npz.stem))
-    return out
+    return [
+        learned_from_model(LinearTextModel.load(npz), name=str(npz))
+        for npz in sorted(models_dir.glob("risk_*.npz"))
+    ]
+
+
+class _Stack:
+    """All models of one feature spec as one dense matrix: one product scores them all."""
+
+    def __init__(self, spec: FeatureSpec, models: Sequence[LearnedModel]) -> None:
+        self.spec = spec
+        self.models = tuple(models)
+        self.weights = np.zeros((spec.n_features, len(models)), np.float32)
+        for j, m in enumerate(models):
+            self.weights[m.rows, j] = m.weights
+        self.bias = np.array([m.bias for m in models], np.float32)
+
+    def proba(self, features: Features) -> np.ndarray:
+        z = np.zeros((len(features.rows), len(self.models)), np.float32)
+        for block in features.hashed:
+            z += block.dot(self.weights)
+        z += self.bias
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z.astype(np.float64), -50.0, 50.0)))
+        return out
 
 
 _WORDISH = re.compile(r"[^\W_]")
 _NOT_EVIDENCE = frozenset({"url", "@user", "user", "rt"})
-_STOP = frozenset(
-    "a an and are as at be but by for from i in is it me my of on or so that the this to was "
-    "we you your 的 了 是 我 你 他 她 在 就 都 也 和 有 个 吗 吧 啊 呢 这 那 就是 真是 一个".split()
-)
+_STOP_WORDS = """a an and are as at be but by for from i in is it me my of on or so that the
+this to was we you your 的 了 是 我 你 他 她 在 就 都 也 和 有 个
+吗 吧 啊 呢 这 那 就是 真是 一个"""
+_STOP = frozenset(_STOP_WORDS.split())
 
 
 def _readable(term: str) -> bool:
@@ -135,6 +260,10 @@ class RiskClassifier:
         self.models: tuple[LearnedModel, ...] = tuple(
             m for m in models if m.category in self._by_name and self._by_name[m.category].use_model
         )
+        by_spec: dict[FeatureSpec, list[LearnedModel]] = {}
+        for m in self.models:
+            by_spec.setdefault(m.spec, []).append(m)
+        self._stacks = [_Stack(spec, group) for spec, group in by_spec.items()]
 
     @classmethod
     def load(
@@ -151,20 +280,23 @@ class RiskClassifier:
             log.warning("no learned risk models in %s; lexicons only", folder)
         return cls(categories=specs, models=models)
 
-    def _model_probs(
-        self, cache: FeatureCache
-    ) -> tuple[dict[tuple[int, str], float], dict[tuple[int, str], LearnedModel]]:
-        probs: dict[tuple[int, str], float] = {}
-        owner: dict[tuple[int, str], LearnedModel] = {}
-        for learned in self.models:
-            rows, x = cache.matrix(learned.model.spec)
-            if not len(rows):
+    def _model_hits(self, cache: FeatureCache) -> dict[int, dict[str, tuple[float, _Stack, int]]]:
+        """Row -> category -> (probability, stack, column) where a model reaches the threshold."""
+        hits: dict[int, dict[str, tuple[float, _Stack, int]]] = {}
+        for stack in self._stacks:
+            features = cache.features(stack.spec)
+            if not len(features.rows):
                 continue
-            p = proba_from_matrix(learned.model, x)[:, 1]
-            for row, value in zip(rows.tolist(), p.tolist(), strict=True):
-                probs[(row, learned.category)] = value
-                owner[(row, learned.category)] = learned
-        return probs, owner
+            p = stack.proba(features)
+            thresholds = np.array([self._by_name[m.category].threshold for m in stack.models])
+            for i, j in zip(*np.nonzero(p >= thresholds), strict=True):
+                category = stack.models[int(j)].category
+                hits.setdefault(int(features.rows[i]), {})[category] = (
+                    float(p[i, j]),
+                    stack,
+                    int(j),
+                )
+        return hits
 
     def score(
         self,
@@ -175,25 +307,33 @@ class RiskClassifier:
         cleaned: Sequence[str] | None = None,
     ) -> list[tuple[CategoryScore, ...]]:
         """Categories at or above their threshold per text, highest score first."""
-        cache = cache or FeatureCache(texts, langs)
         cleaned = cleaned if cleaned is not None else [clean(t) for t in texts]
-        probs, owner = self._model_probs(cache)
+        cache = cache or FeatureCache(cleaned, langs)
+        hits = self._model_hits(cache)
         out: list[tuple[CategoryScore, ...]] = []
         for row, text in enumerate(cleaned):
             lexical = lexicon_scores(self._matcher.match(text))
+            model_hits = hits.get(row, {})
             found: list[CategoryScore] = []
             for spec in self.categories:
-                p = probs.get((row, spec.name))
+                if spec.name not in lexical and spec.name not in model_hits:
+                    continue
                 lex, terms = lexical.get(spec.name, (0.0, ()))
-                score = max(p or 0.0, lex)
+                evidence = list(terms)
+                p = 0.0
+                if spec.name in model_hits:
+                    p, stack, column = model_hits[spec.name]
+                    backed, features = self._explain(cache, stack, column, row, evidence)
+                    evidence += features
+                    if not backed:
+                        p = 0.0  # the intercept alone is no evidence for a category
+                score = max(p, lex)
                 if score < spec.threshold:
                     continue
-                model_hit = p is not None and p >= spec.threshold
-                lex_hit = lex >= spec.threshold
-                source = "both" if model_hit and lex_hit else "model" if model_hit else "lexicon"
-                evidence = list(terms)
-                if model_hit:
-                    evidence += self._explain(cache, owner[(row, spec.name)], row, evidence)
+                model_hit, lex_hit = p >= spec.threshold, lex >= spec.threshold
+                source: Source = (
+                    "both" if model_hit and lex_hit else "model" if model_hit else "lexicon"
+                )
                 found.append(
                     CategoryScore(
                         category=spec.name,
@@ -209,18 +349,23 @@ class RiskClassifier:
 
     @staticmethod
     def _explain(
-        cache: FeatureCache, learned: LearnedModel, row: int, have: Sequence[str]
-    ) -> list[str]:
-        rows, terms = cache.terms(learned.model.spec)
-        pos = int(np.searchsorted(rows, row))
-        found = explain_terms(learned.model, terms[pos], learned.category, k=MODEL_EVIDENCE + 2)
+        cache: FeatureCache, stack: _Stack, column: int, row: int, have: Sequence[str]
+    ) -> tuple[bool, list[str]]:
+        """(any feature pushed towards the category, readable features not already shown)."""
+        features = cache.features(stack.spec)
+        pos = int(np.searchsorted(features.rows, row))
+        weights = stack.weights[:, column]
+        # English character n-grams are word fragments ("ck", "igg"): words first, and
+        # fragments only when no word pushes towards the category.
+        english = stack.spec.lang == "en"
+        found = top_terms(weights, features, pos, blocks=("words",) if english else BLOCKS)
+        if not found and english:
+            found = top_terms(weights, features, pos)
         lowered = [to_simplified(h.lower()) for h in have]
-        extra = [
-            t
-            for t, _ in found
-            if _readable(t) and not any(t in h or h in t for h in lowered)
-        ]
-        return extra[:MODEL_EVIDENCE]
+        extra = [t for t, _ in found if _readable(t) and not any(t in h or h in t for h in lowered)]
+        if not extra and not have and found:
+            extra = [found[0][0]]  # a fragment beats reporting a category without evidence
+        return bool(found), extra[:MODEL_EVIDENCE]
 
     def describe(self) -> Mapping[str, object]:
         """What is loaded: categories with severities and which have models in which language."""

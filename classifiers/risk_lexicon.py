@@ -11,10 +11,12 @@ recalled, recalls) and a space matches any run of spaces or hyphens.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 from classifiers.text import to_simplified
@@ -83,20 +85,24 @@ def check_spec(spec: CategorySpec, where: str = "categories") -> CategorySpec:
         raise LexiconError(f"{at}.severity: must be an integer 1-5, got {spec.severity!r}")
     if not 1 <= spec.severity <= 5:
         raise LexiconError(f"{at}.severity: must be 1-5, got {spec.severity}")
+    if isinstance(spec.threshold, bool) or not isinstance(spec.threshold, int | float):
+        raise LexiconError(f"{at}.threshold: must be a number in (0, 1], got {spec.threshold!r}")
     if not 0.0 < float(spec.threshold) <= 1.0:
         raise LexiconError(f"{at}.threshold: must be in (0, 1], got {spec.threshold!r}")
-    lexicon: dict[str, dict[str, float]] = {}
+    lexicon: dict[str, Mapping[str, float]] = {}
     for lang, terms in spec.lexicon.items():
         if lang not in LEXICON_LANGS:
             raise LexiconError(f"{at}.{lang}: unknown lexicon language (use zh or en)")
         if not isinstance(terms, Mapping):
             raise LexiconError(f"{at}.{lang}: must map term -> weight")
-        lexicon[lang] = dict(_check_term(f"{at}.{lang}", t, w) for t, w in terms.items())
+        lexicon[lang] = MappingProxyType(
+            dict(_check_term(f"{at}.{lang}", t, w) for t, w in terms.items())
+        )
     return CategorySpec(
         name=spec.name,
         severity=spec.severity,
         threshold=float(spec.threshold),
-        lexicon=lexicon,
+        lexicon=MappingProxyType(lexicon),
         use_model=spec.use_model,
         description=spec.description,
     )
@@ -131,11 +137,22 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
 
 def load_categories(path: Path | None = None) -> tuple[CategorySpec, ...]:
     """Read a lexicon YAML file (default: the shipped classifiers/lexicons/default.yaml)."""
+    if path is None:
+        return _shipped_categories()
+    return _read_categories(path)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_categories() -> tuple[CategorySpec, ...]:
+    return _read_categories(DEFAULT_LEXICON_PATH)
+
+
+def _read_categories(src: Path) -> tuple[CategorySpec, ...]:
     import yaml
 
-    src = path or DEFAULT_LEXICON_PATH
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(src, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+        doc = yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
     if not isinstance(doc, Mapping) or "categories" not in doc:
         raise LexiconError(f"{src}: expected a top-level 'categories' mapping")
     try:
@@ -265,5 +282,5 @@ def lexicon_scores(
     out: dict[str, tuple[float, tuple[str, ...]]] = {}
     for category, hits in matches.items():
         ordered = sorted(hits, key=lambda h: -h[1])
-        out[category] = (noisy_or(w for _, w in hits), tuple(t for t, _ in ordered))
+        out[category] = (round(noisy_or(w for _, w in hits), 4), tuple(t for t, _ in ordered))
     return out

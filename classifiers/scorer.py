@@ -12,12 +12,16 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
+from classifiers.linear import Terms
 from classifiers.matrix import MatrixConfig, RiskSignals, assess
 from classifiers.risk import CategorySpec, FeatureCache, RiskClassifier
 from classifiers.risk_lexicon import CategoryScore
-from classifiers.sentiment import SentimentModel, SentimentResult
+from classifiers.sentiment import LABELS, LanguageSentiment, SentimentModel, SentimentResult
 from classifiers.text import clean, detect_lang, init_jieba
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,32 @@ class Score:
         }
 
 
+def _pipeline_proba(pipeline: LanguageSentiment, terms: Sequence[Terms]) -> np.ndarray:
+    """``LanguageSentiment.proba`` for already extracted terms (LABELS column order)."""
+    inputs = pipeline.inputs_from_terms(terms)
+    if pipeline.combiner is not None:
+        p = pipeline.combiner.proba(inputs)
+        classes = pipeline.combiner.classes
+    else:
+        z = np.column_stack([inputs[f"m_{c}"] for c in pipeline.main.classes])
+        z = z - z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        classes = pipeline.main.classes
+    out: np.ndarray = p[:, [classes.index(lab) for lab in LABELS]]
+    return out
+
+
+def _result(row: np.ndarray, lang: str) -> SentimentResult:
+    values = [float(v) if math.isfinite(float(v)) else 0.0 for v in row]
+    total = sum(values)
+    if total <= 0:
+        return SentimentResult("unknown", MappingProxyType({lab: 1 / 3 for lab in LABELS}), lang)
+    probs = {lab: v / total for lab, v in zip(LABELS, values, strict=True)}
+    best = max(LABELS, key=lambda lab: probs[lab])  # ties resolve in LABELS order
+    return SentimentResult(best, MappingProxyType(probs), lang)
+
+
 def _as_text(value: object) -> str:
     if isinstance(value, str):
         return value
@@ -87,7 +117,9 @@ def _as_text(value: object) -> str:
 
 
 def _tier(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 3 else 3
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 3 else 3
+    )
 
 
 def _reach(value: object) -> int | None:
@@ -169,17 +201,44 @@ class Scorer:
     def _score_batch(self, items: Sequence[ScoreInput]) -> list[Score]:
         texts = [_as_text(getattr(item, "text", "")) for item in items]
         cleaned = [clean(t) for t in texts]
-        langs = [
-            item.lang if item.lang in LANGS else detect_lang(c)
-            for item, c in zip(items, cleaned, strict=True)
-        ]
-        sentiments = self.sentiment.predict(texts, langs)
-        cache = FeatureCache(texts, langs)
+        given = [item.lang if item.lang in LANGS else None for item in items]
+        langs = [g or detect_lang(c) for g, c in zip(given, cleaned, strict=True)]
+        cache = FeatureCache(cleaned, langs)
+        sentiments = self._sentiments(texts, cleaned, langs, given, cache)
         categories = self.risk.score(texts, langs, cache=cache, cleaned=cleaned)
         return [
             self._assemble(item, lang, sent, cats)
             for item, lang, sent, cats in zip(items, langs, sentiments, categories, strict=True)
         ]
+
+    def _sentiments(
+        self,
+        texts: Sequence[str],
+        cleaned: Sequence[str],
+        langs: Sequence[str],
+        given: Sequence[str | None],
+        cache: FeatureCache,
+    ) -> list[SentimentResult]:
+        """Sentiment reusing the risk models' extracted terms where the specs agree.
+
+        Texts the sentiment model would treat specially (empty, other languages, emoji
+        only) go through ``SentimentModel.predict`` itself; a test checks both paths agree.
+        """
+        results: list[SentimentResult | None] = [None] * len(texts)
+        for lang, pipeline in self.sentiment.languages.items():
+            features = cache.features(pipeline.main.spec)
+            keep = [j for j, row in enumerate(features.rows.tolist()) if cleaned[row]]
+            if not keep:
+                continue
+            probs = _pipeline_proba(pipeline, [features.terms[j] for j in keep])
+            for j, p in zip(keep, probs, strict=True):
+                results[int(features.rows[j])] = _result(p, lang)
+        rest = [i for i, r in enumerate(results) if r is None]
+        if rest:
+            slow = self.sentiment.predict([texts[i] for i in rest], [given[i] for i in rest])
+            for i, r in zip(rest, slow, strict=True):
+                results[i] = r
+        return [r if r is not None else _UNKNOWN for r in results]
 
     def _assemble(
         self,

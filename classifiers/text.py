@@ -68,49 +68,49 @@ def clean(text: str) -> str:
 
 # --- language detection -------------------------------------------------------------------
 
-_EN_STOP = frozenset(
-    """a about after all also am an and any are as at be because been but by can can't could
-    did didn't do does doesn't don't for from get got had has have haven't he her him his how i
-    i'm if in into is isn't it it's its just like me my no not now of on one only or our out
-    so than that the their them then there they this to too up us very was wasn't we were what
-    when which who why will with won't would you your you're thanks thank please lol omg love
-    great good bad hate flight service""".split()
-)
-_OTHER_STOP = frozenset(
-    """el la los las que de del y en un una por para con es está pero muy más como lo le se
-    les ya sí también porque cuando donde le la les des une est et pas pour dans avec sur mais
-    qui sont ce cette je tu il nous vous ils très der die das und ist nicht ein eine ich du
-    mit auf für zu den dem sie wir auch noch sehr não uma com para mais você é isso eu ele
-    ela muito het een van ik je niet dat zijn voor met che di il per non sono ma della yang
-    dan di ini itu tidak dengan untuk ada saya aku kamu""".split()
-) - _EN_STOP
-_EN_LETTERS_ONLY = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_EN_STOP_WORDS = """
+    a about after all also am an and any are as at be because been but by can can't could
+    did didn't do does doesn't don't for from get got had has have haven't he her him his
+    how i i'm if in into is isn't it it's its just like me my no not now of on one only or
+    our out so than that the their them then there they this to too up us very was wasn't
+    we were what when which who why will with won't would you your you're thanks thank
+    please lol omg love great good bad hate flight service
+"""
+_EN_STOP = frozenset(_EN_STOP_WORDS.split())
+_OTHER_STOP_WORDS = """
+    el la los las que de del y en un una por para con es está pero muy más como lo le se
+    les ya sí también porque cuando donde le la les des une est et pas pour dans avec sur
+    mais qui sont ce cette je tu il nous vous ils très der die das und ist nicht ein eine
+    ich du mit auf für zu den dem sie wir auch noch sehr não uma com para mais você é isso
+    eu ele ela muito het een van ik je niet dat zijn voor met che di il per non sono ma
+    della yang dan di ini itu tidak dengan untuk ada saya aku kamu
+"""
+_OTHER_STOP = frozenset(_OTHER_STOP_WORDS.split()) - _EN_STOP
 _LATIN_WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+_HAN_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0002fa1f]+")
+_KANA_RE = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9d]+")
+_HANGUL_RE = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]+")
+_LATIN_RE = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]+")
+_LATIN_EXT_RE = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]+")
+_LETTER_RE = re.compile(r"[^\W\d_]+")
+
+
+def _count(pattern: re.Pattern[str], text: str) -> int:
+    return sum(map(len, pattern.findall(text)))
 
 
 def _script_counts(text: str) -> tuple[int, int, int, int, int, int]:
     """Return counts of (han, kana, hangul, basic latin, extended latin, other letters)."""
-    han = kana = hangul = latin = latin_ext = other = 0
-    for ch in text:
-        o = ord(ch)
-        if o < 0x80:
-            if ("a" <= ch <= "z") or ("A" <= ch <= "Z"):
-                latin += 1
-            continue
-        if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or (
-            0x20000 <= o <= 0x2FA1F
-        ):
-            han += 1
-        elif 0x3040 <= o <= 0x30FF or 0x31F0 <= o <= 0x31FF or 0xFF66 <= o <= 0xFF9D:
-            kana += 1
-        elif 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
-            hangul += 1
-        elif 0xFF21 <= o <= 0xFF5A and ch.isalpha():
-            latin += 1  # full-width Latin
-        elif 0xC0 <= o <= 0x24F and ch.isalpha():
-            latin_ext += 1
-        elif ch.isalpha():
-            other += 1
+    han = _count(_HAN_RE, text)
+    kana = _count(_KANA_RE, text)
+    hangul = _count(_HANGUL_RE, text)
+    latin = _count(_LATIN_RE, text)
+    latin_ext = _count(_LATIN_EXT_RE, text)
+    letters = _count(_LETTER_RE, text)
+    # Kana marks (U+3099..309C) and the prolonged sound mark are not all letters; clamp.
+    other = max(0, letters - han - kana - hangul - latin - latin_ext)
     return han, kana, hangul, latin, latin_ext, other
 
 
@@ -199,7 +199,7 @@ _USER_WORD_FREQ = 200_000
 
 
 def init_jieba(user_words: Iterable[str] = ()) -> None:
-    """Initialise jieba once per process and add user words (e.g. brand names) so they stay whole."""
+    """Initialise jieba once per process; add user words (e.g. brand names) so they stay whole."""
     global _JIEBA_READY
     import jieba
 
@@ -224,21 +224,26 @@ _EMOJI_CLASS = (
     "\u2b00-\u2bff\u2300-\u23ff\u2190-\u21ff\u3297\u3299\u00a9\u00ae\u203c\u2049\u2122"
 )
 _EMOJI_RE = re.compile(f"[{_EMOJI_CLASS}]")
-_EMOJI_DECOR = str.maketrans("", "", "\ufe0f\ufe0e\u200d\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+_EMOJI_DECOR = str.maketrans(
+    "", "", "\ufe0f\ufe0e\u200d\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff"
+)
 _WEIBO_EMOTICON_RE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,8}\]")
-_ASCII_EMOTICON_RE = re.compile(r"(?:[:;=8xX][\-o']?[)(\]\[dDpP/\\|*3]+|<3+|\^_*\^|[)(]+[:;])(?!\w)")
+_ASCII_EMOTICON_RE = re.compile(
+    r"(?:[:;=8xX][\-o']?[)(\]\[dDpP/\\|*3]+|<3+|\^_*\^|[)(]+[:;])(?!\w)"
+)
 _EN_TOKEN_RE = re.compile(
     rf"(?P<emo>{_ASCII_EMOTICON_RE.pattern})|(?P<emoji>[{_EMOJI_CLASS}])"
     r"|(?P<word>[#@]?[^\W_]+(?:['’][^\W_]+)*)|(?P<punct>[!?]+|[.,;:]+)"
 )
-_NEGATORS = frozenset(
-    """not no never nor cannot cant can't dont don't doesnt doesn't didnt didn't isnt isn't
+_NEGATORS_WORDS = """
+    not no never nor cannot cant can't dont don't doesnt doesn't didnt didn't isnt isn't
     wasnt wasn't arent aren't werent weren't wont won't wouldnt wouldn't shouldnt shouldn't
-    couldnt couldn't havent haven't hasnt hasn't hadnt hadn't aint ain't nothing nobody none
-    without""".split()
-)
+    couldnt couldn't havent haven't hasnt hasn't hadnt hadn't aint ain't nothing nobody
+    none without
+"""
+_NEGATORS = frozenset(_NEGATORS_WORDS.split())
 _NEG_SCOPE = 3
-_ELONGATED_RE = re.compile(r"(.)\1{2,}")
+_ELONGATED_RE = re.compile(r"([a-z])\1{2,}")
 _ZH_SKIP = frozenset(" \t\u3000")
 
 
@@ -247,34 +252,33 @@ def _emoji_token(ch: str) -> str:
 
 
 def _tokenize_en(text: str) -> list[str]:
+    text = text.lower()
+    if "’" in text:
+        text = text.replace("’", "'")
+    text = _ELONGATED_RE.sub(r"\1\1", text)
     tokens: list[str] = []
     neg_left = 0
-    for m in _EN_TOKEN_RE.finditer(text.lower()):
-        kind = m.lastgroup
-        tok = m.group()
-        if kind == "word":
-            tok = tok.replace("’", "'")
-            if tok.startswith("#"):
-                tok = tok[1:]
-                if not tok:
-                    continue
-            tok = _ELONGATED_RE.sub(r"\1\1", tok)
-            if neg_left > 0 and tok not in _NEGATORS:
-                tokens.append("NEG_" + tok)
+    for emo, emoji, word, punct in _EN_TOKEN_RE.findall(text):
+        if word:
+            if word[0] == "#":
+                word = word[1:]
+            is_negator = word in _NEGATORS or word.endswith("n't")
+            if neg_left and not is_negator:
+                tokens.append("NEG_" + word)
                 neg_left -= 1
             else:
-                tokens.append(tok)
-            if tok in _NEGATORS or tok.endswith("n't"):
+                tokens.append(word)
+            if is_negator:
                 neg_left = _NEG_SCOPE
-        elif kind == "punct":
+        elif punct:
             neg_left = 0
-            tokens.append(tok[:3] if tok[0] in "!?" else tok[0])
-        elif kind == "emoji":
-            emo = _emoji_token(tok)
-            if emo:
-                tokens.append(emo)
-        else:
-            tokens.append(tok)
+            tokens.append(punct[:3] if punct[0] in "!?" else punct[0])
+        elif emoji:
+            emoji = _emoji_token(emoji)
+            if emoji:
+                tokens.append(emoji)
+        elif emo:
+            tokens.append(emo)
     return tokens
 
 

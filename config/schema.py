@@ -224,6 +224,112 @@ class AlertingSettings(_Model):
     )
 
 
+def _crontab(value: str | None) -> str | None:
+    """A five-field crontab with day names (APScheduler 3 numbers weekdays from Monday = 0)."""
+    if value is None:
+        return None
+    fields = value.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 fields (minute hour day month weekday), got {value!r}")
+    if any(ch.isdigit() for ch in fields[4]):
+        raise ValueError(f"write weekdays as names (mon..sun), not numbers, got {fields[4]!r}")
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"bad crontab {value!r}: {exc}") from None
+    return value
+
+
+class ServiceSettings(_Model):
+    """How `crisiswatch run` schedules work, reports health and shuts down."""
+
+    health_host: str = Field(
+        "127.0.0.1", description="Address of /healthz and /metrics (0.0.0.0 exposes them)."
+    )
+    health_port: int | None = Field(
+        9764, ge=0, le=65535, description="Port of /healthz and /metrics; null: off, 0: any free."
+    )
+    tier_intervals: dict[int, Duration] = Field(
+        default_factory=lambda: {
+            1: timedelta(minutes=5), 2: timedelta(minutes=15), 3: timedelta(hours=1)
+        },
+        description="Poll interval by source tier, for sources that do not set `interval`.",
+    )
+    jitter: Duration = Field(
+        timedelta(seconds=30),
+        description="Most random delay added to each poll (never above a tenth of its interval).",
+    )
+    backoff_max: Duration = Field(
+        timedelta(hours=6),
+        description="Longest wait between polls of a failing source (doubling per failure).",
+    )
+    inbox_interval: Duration = Field(
+        timedelta(seconds=30), description="How often the inbox folder is scanned."
+    )
+    escalation_interval: Duration = Field(
+        timedelta(seconds=30), description="How often escalation timers are checked."
+    )
+    dispatch_interval: Duration = Field(
+        timedelta(seconds=5), description="How often the alert outbox is sent."
+    )
+    spike_interval: Duration = Field(
+        timedelta(minutes=5), description="How often volume spikes are looked for."
+    )
+    digest_cron: str | None = Field(
+        "0 8 * * mon",
+        description="When the weekly digest is sent (crontab, organisation time zone); null: off.",
+    )
+    retention_days: int | None = Field(
+        365, ge=1, description="Mentions, closed incidents and sent alerts older than this are "
+        "deleted (never below the spike baseline); null keeps everything.",
+    )
+    retention_cron: str = Field(
+        "30 3 * * *", description="When the retention clean-up runs (crontab, organisation zone)."
+    )
+    misfire_grace: Duration = Field(
+        timedelta(minutes=5), description="A job fired this late still runs; later, it is skipped."
+    )
+    workers: int = Field(2, ge=1, le=64, description="Worker threads per instance.")
+    work_lease: Duration = Field(
+        timedelta(seconds=60),
+        description="A claimed work item not renewed for this long is taken over by another.",
+    )
+    work_max_attempts: int = Field(
+        5, ge=1, description="Claims of one work item before it is set aside as dead."
+    )
+    leader_retry: Duration = Field(
+        timedelta(seconds=5), description="How often followers try to take the lead (PostgreSQL)."
+    )
+    shutdown_timeout: Duration = Field(
+        timedelta(seconds=30),
+        description="On SIGTERM, wait this long for running work before exiting anyway.",
+    )
+
+    @field_validator("digest_cron", "retention_cron")
+    @classmethod
+    def _valid_crontab(cls, value: str | None) -> str | None:
+        return _crontab(value)
+
+    @field_validator("tier_intervals")
+    @classmethod
+    def _tiers(cls, value: dict[int, timedelta]) -> dict[int, timedelta]:
+        if set(value) != {1, 2, 3}:
+            raise ValueError(f"give an interval for each tier 1, 2 and 3, got {sorted(value)}")
+        return value
+
+    @field_validator(
+        "inbox_interval", "escalation_interval", "dispatch_interval", "spike_interval",
+        "work_lease", "leader_retry", "backoff_max",
+    )
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value.total_seconds() <= 0:
+            raise ValueError("must be longer than 0s")
+        return value
+
+
 class Settings(_Model):
     """A complete crisiswatch configuration file."""
 
@@ -242,6 +348,7 @@ class Settings(_Model):
         description="Named alert destinations used by playbooks.",
     )
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)  # type: ignore[arg-type]
+    service: ServiceSettings = Field(default_factory=ServiceSettings)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:

@@ -14,9 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from classifiers.matrix import (
     DEFAULT_ENGAGEMENT_WEIGHTS,
-    DEFAULT_ENTITY_POINTS,
     DEFAULT_TABLE,
-    DEFAULT_TIER_POINTS,
     MatrixConfig,
     validate_table,
 )
@@ -36,6 +34,17 @@ def _ascending(value: tuple[float, ...]) -> tuple[float, ...]:
     if any(b < a for a, b in zip(value, value[1:], strict=False)):
         raise ValueError(f"thresholds must be in ascending order, got {list(value)}")
     return value
+
+
+Tier = Literal[1, 2, 3]
+
+
+def _tier_defaults() -> dict[Tier, int]:
+    return {1: 2, 2: 1, 3: 0}  # same as classifiers.matrix.DEFAULT_TIER_POINTS (tested)
+
+
+def _entity_defaults() -> dict[EntityKind, int]:
+    return {"executive": 1, "brand": 0, "product": 0, "competitor": -1, "topic": -1}
 
 
 class CategorySettings(_Model):
@@ -77,17 +86,17 @@ class LikelihoodSettings(_Model):
         ("spam",), description="Categories that never raise likelihood."
     )
 
-    _check = field_validator(
-        "negativity_steps", "category_steps", "spread_steps", "rumour_steps"
-    )(_ascending)
+    _check = field_validator("negativity_steps", "category_steps", "spread_steps", "rumour_steps")(
+        _ascending
+    )
 
 
 class ImpactSettings(_Model):
     """Impact factors: ``base`` plus points, clamped to 1-5."""
 
     base: int = Field(1, ge=0, le=5, description="Impact points every mention starts with.")
-    tier_points: dict[Literal[1, 2, 3], int] = Field(
-        default_factory=lambda: dict(DEFAULT_TIER_POINTS),
+    tier_points: dict[Tier, int] = Field(
+        default_factory=_tier_defaults,
         description="Points per source tier (1 national news / verified big account .. 3).",
     )
     reach_steps: Steps = Field((10_000, 1_000_000), description="Author follower thresholds.")
@@ -98,7 +107,7 @@ class ImpactSettings(_Model):
     engagement_steps: Steps = Field((100, 10_000), description="Weighted engagement thresholds.")
     severity_steps: tuple[int, ...] = Field((4, 5), description="Category severity thresholds.")
     entity_points: dict[EntityKind, int] = Field(
-        default_factory=lambda: dict(DEFAULT_ENTITY_POINTS),
+        default_factory=_entity_defaults,
         description="Points per kind of watched entity.",
     )
 
@@ -162,7 +171,9 @@ class ScoringSettings(_Model):
             old = base.get(name)
             lexicon: dict[str, dict[str, float]] = {}
             for lang, terms in (("zh", cat.zh), ("en", cat.en)):
-                start = {} if (old is None or cat.replace_terms) else dict(old.lexicon.get(lang, {}))
+                start = (
+                    {} if (old is None or cat.replace_terms) else dict(old.lexicon.get(lang, {}))
+                )
                 start.update(terms)
                 lexicon[lang] = start
             spec = CategorySpec(
@@ -192,11 +203,11 @@ class ScoringSettings(_Model):
             rumour_category=lik.rumour_category,
             likelihood_ignore=lik.ignore_categories,
             impact_base=imp.base,
-            tier_points=dict(imp.tier_points),
+            tier_points={int(k): v for k, v in imp.tier_points.items()},
             reach_steps=imp.reach_steps,
             engagement_weights=dict(imp.engagement_weights),
             engagement_steps=imp.engagement_steps,
             severity_steps=imp.severity_steps,
-            entity_points=dict(imp.entity_points),
+            entity_points={str(k): v for k, v in imp.entity_points.items()},
         )
         return ScoringLibrary(categories=self._merged(), matrix=matrix)

@@ -23,7 +23,9 @@ from monitor.collect import FileSpec, ingest_file, poll_feed, process_inbox
 from monitor.collectors.rss import make_client
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
 from monitor.db.migrate import ensure_schema
+from classifiers.scorer import Scorer
 from monitor.ingest import IngestStats, Pipeline
+from monitor.scoring import LazyScorer, MentionScoring
 from monitor.watchlist.matcher import EntitySpec, Watchlist
 
 
@@ -54,6 +56,23 @@ def build_watchlist(settings: Settings) -> Watchlist:
     )
 
 
+def build_scoring(settings: Settings, watchlist: Watchlist) -> MentionScoring:
+    """The scoring step of ingestion; models load on first use."""
+    library = settings.scoring.to_library()
+    terms = watchlist.terms()
+
+    def load() -> Scorer:
+        return Scorer.load(categories=library.categories, matrix=library.matrix, user_words=terms)
+
+    return MentionScoring(
+        scorer=LazyScorer(load),
+        source_tiers={s.id: s.tier for s in settings.sources}
+        | ({settings.inbox.source_id: settings.inbox.tier} if settings.inbox else {}),
+        entity_kinds={e.id: e.kind for e in settings.entities},
+        kind_points=dict(library.matrix.entity_points),
+    )
+
+
 @dataclass
 class App:
     """Everything a command needs, built once per process."""
@@ -63,6 +82,7 @@ class App:
     sessions: sessionmaker[Session]
     pipeline: Pipeline
     http: httpx.Client
+    scoring: MentionScoring
 
     @property
     def settings(self) -> Settings:
@@ -122,11 +142,14 @@ def build_app(config: LoadedConfig, *, clock: Callable[[], datetime] = utcnow,
     engine = make_engine(database or database_url(settings))
     ensure_schema(engine)
     sessions = session_factory(engine)
+    watchlist = build_watchlist(settings)
+    scoring = build_scoring(settings, watchlist)
     pipeline = Pipeline(
         sessions=sessions,
-        watchlist=build_watchlist(settings),
+        watchlist=watchlist,
         detect_lang=detect_lang,
         clock=clock,
+        after_batch=scoring,
     )
     http = make_client(
         connect_timeout=settings.http.connect_timeout,
@@ -134,7 +157,8 @@ def build_app(config: LoadedConfig, *, clock: Callable[[], datetime] = utcnow,
         max_redirects=settings.http.max_redirects,
         user_agent=settings.http.user_agent,
     )
-    return App(config=config, engine=engine, sessions=sessions, pipeline=pipeline, http=http)
+    return App(config=config, engine=engine, sessions=sessions, pipeline=pipeline, http=http,
+               scoring=scoring)
 
 
 @contextmanager

@@ -1,0 +1,1 @@
+"""Training recipes for the shipped classifier models (run explicitly, never on import)."""

@@ -17,8 +17,6 @@ from pathlib import Path
 
 from classifiers.text import clean, detect_lang, to_simplified
 
-csv.field_size_limit(10_000_000)
-
 _RT_RE = re.compile(r"^(?:rt\s+@user\s*:?\s*)+")
 _KEY_DROP_RE = re.compile(r"\burl\b|@user|[\W_]+")
 

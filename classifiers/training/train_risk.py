@@ -16,22 +16,15 @@ import json
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from classifiers.linear import (
-    FeatureSpec,
-    LinearTextModel,
-    ModelFormatError,
-    Terms,
-    extract_terms,
-    matrix_from_terms,
-    proba_from_matrix,
-)
-from classifiers.text import detect_lang, init_jieba
+from classifiers.linear import FeatureSpec, LinearTextModel, ModelFormatError
+from classifiers.risk import FeatureCache, Features, RiskClassifier, positive_proba
+from classifiers.text import clean, detect_lang, init_jieba
 from classifiers.training.risk_data import (
     CORPORA,
     Corpus,
@@ -46,10 +39,18 @@ from classifiers.training.risk_data import (
 DEV_FRACTION = 0.2
 KEEP_FEATURES = 20_000
 C_VALUE = 4.0
+# The sentiment models' layout (train_sentiment.spec_for); used when no manifest is present.
 DEFAULT_SPECS: dict[str, FeatureSpec] = {
-    "en": FeatureSpec(lang="en", n_features_log2=20, word_ngrams=2, char_ngrams=(2, 4)),
+    "en": FeatureSpec(
+        lang="en", n_features_log2=20, word_ngrams=2, char_ngrams=(2, 5), max_chars=400
+    ),
     "zh": FeatureSpec(
-        lang="zh", n_features_log2=20, word_ngrams=2, char_ngrams=(1, 3), char_mode="chars"
+        lang="zh",
+        n_features_log2=20,
+        word_ngrams=2,
+        char_ngrams=(1, 3),
+        char_mode="chars",
+        max_chars=400,
     ),
 }
 
@@ -100,16 +101,19 @@ class RiskTrainReport:
 
 
 def shared_spec(lang: str, out_dir: Path) -> FeatureSpec:
-    """The feature spec of the shipped sentiment model for ``lang``, else the default."""
-    for path in sorted(out_dir.glob(f"sentiment*{lang}*.json")):
-        try:
-            header = json.loads(path.read_text("utf-8"))
-            spec = FeatureSpec.from_dict(header["spec"])
-        except (OSError, ValueError, KeyError, TypeError, ModelFormatError):
-            continue
-        if spec.lang == lang:
-            return spec
-    return DEFAULT_SPECS[lang]
+    """The feature spec of the shipped sentiment model for ``lang``, else the default.
+
+    Sharing it lets the scorer extract each text's terms once for sentiment and risk.
+    """
+    try:
+        manifest = json.loads((out_dir / "sentiment.json").read_text("utf-8"))
+        main = manifest["languages"][lang]["main"]
+        stem = Path(str(main)).name.removesuffix(".npz").removesuffix(".json")
+        header = json.loads((out_dir / f"{stem}.json").read_text("utf-8"))
+        spec = FeatureSpec.from_dict(header["spec"])
+    except (OSError, ValueError, KeyError, TypeError, ModelFormatError):
+        return DEFAULT_SPECS[lang]
+    return spec if spec.lang == lang else DEFAULT_SPECS[lang]
 
 
 def _prf(y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float, float]:
@@ -146,9 +150,7 @@ def _with_corrections(
     return train, dev
 
 
-def _fit(
-    x: Any, y: np.ndarray, weights: np.ndarray, seed: int
-) -> tuple[np.ndarray, float]:
+def _fit(x: Any, y: np.ndarray, weights: np.ndarray, seed: int) -> tuple[np.ndarray, float]:
     from sklearn.linear_model import LogisticRegression
 
     clf = LogisticRegression(
@@ -173,16 +175,20 @@ def train_one(
 ) -> ModelReport:
     """Train, evaluate on the dev split, and save one model; return its figures."""
     started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
     train, dev = stratified_split(corpus.examples, dev_fraction=DEV_FRACTION, seed=seed)
     if extra:
         train, dev = _with_corrections(train, dev, extra)
     if len({e.label for e in train}) < 2:
         raise RiskTrainingError(f"{corpus.name}: training data has a single label")
 
-    def terms(rows: Iterable[str]) -> list[Terms]:
-        return [extract_terms(t, spec) for t in rows]
+    def features(rows: Iterable[str]) -> Features:
+        # Cleaned first, exactly as the scorer does before extracting terms.
+        cleaned = [clean(t) for t in rows]
+        return FeatureCache(cleaned, [spec.lang] * len(cleaned)).features(spec)
 
-    x_train = matrix_from_terms(terms(e.text for e in train), spec)
+    blocks = [b.csr() for b in features(e.text for e in train).hashed]
+    x_train = sum(blocks[1:], blocks[0]).tocsr()
     y_train = np.array([e.label for e in train], dtype=np.int64)
     w_train = np.array([e.weight for e in train], dtype=np.float64)
     coef, intercept = _fit(x_train, y_train, w_train, seed)
@@ -201,8 +207,7 @@ def train_one(
             "seed": seed,
         },
     )
-    dev_terms = terms(e.text for e in dev)
-    p_dev = proba_from_matrix(model, matrix_from_terms(dev_terms, spec))[:, 1]
+    p_dev = positive_proba(model, features(e.text for e in dev), corpus.category)
     y_dev = np.array([e.label for e in dev], dtype=np.int64)
     pred = (p_dev >= 0.5).astype(np.int64)
     precision, recall, f1, accuracy = _prf(y_dev, pred)
@@ -214,7 +219,7 @@ def train_one(
             by_source[source] = _prf(y_dev[mask], pred[mask])[2]
     rate: float | None = None
     if background:
-        p_bg = proba_from_matrix(model, matrix_from_terms(terms(background), spec))[:, 1]
+        p_bg = positive_proba(model, features(background), corpus.category)
         rate = round(float(np.mean(p_bg >= 0.5)), 4)
     meta = dict(model.meta)
     meta["dev"] = {"precision": precision, "recall": recall, "f1": f1, "n": len(dev)}
@@ -303,8 +308,51 @@ def train_risk(
     )
 
 
+def evaluate_risk(*, data_dir: Path, models_dir: Path, seed: int = 13) -> dict[str, Any]:
+    """Dev-split P/R/F1 of lexicon alone, model alone and both, and firing rates on ordinary
+    posts per category (the model card's figures); trains nothing."""
+    full = RiskClassifier.load(models_dir=models_dir)
+    bare = [replace(c, lexicon={}) for c in full.categories]
+    variants = {
+        "lexicon": RiskClassifier(categories=full.categories, models=()),
+        "model": RiskClassifier(categories=bare, models=full.models),
+        "combined": full,
+    }
+    dev_scores: dict[str, dict[str, Any]] = {}
+    for definition in CORPORA:
+        _, dev = stratified_split(
+            load_corpus(Path(data_dir), definition, seed).examples,
+            dev_fraction=DEV_FRACTION,
+            seed=seed,
+        )
+        texts, y = [e.text for e in dev], np.array([e.label for e in dev])
+        langs = [definition.lang] * len(texts)
+        dev_scores[definition.name] = {}
+        for name, classifier in variants.items():
+            found = classifier.score(texts, langs)
+            pred = np.array([any(c.category == definition.category for c in f) for f in found])
+            p, r, f1, _ = _prf(y, pred.astype(np.int64))
+            dev_scores[definition.name][name] = {"precision": p, "recall": r, "f1": f1}
+    background: dict[str, dict[str, float]] = {}
+    for lang in ("zh", "en"):
+        texts = _background_texts(Path(data_dir), lang)
+        found = full.score(texts, [lang] * len(texts))
+        background[lang] = (
+            {
+                c.name: round(
+                    sum(any(x.category == c.name for x in f) for f in found) / len(texts), 4
+                )
+                for c in full.categories
+            }
+            if texts
+            else {}
+        )
+    terms = {c.name: {k: len(v) for k, v in c.lexicon.items()} for c in full.categories}
+    return {"dev": dev_scores, "background_rate": background, "lexicon_terms": terms}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: train, print the JSON report."""
+    """Command line: train (or ``--evaluate`` the shipped models), print a JSON report."""
     from classifiers.training.risk_data import read_extra_jsonl
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -313,8 +361,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--extra", type=Path, help="corrections as JSON lines")
     parser.add_argument("--only", action="append", default=[], help="model name (repeatable)")
+    parser.add_argument("--evaluate", action="store_true", help="evaluate --out, train nothing")
     args = parser.parse_args(argv)
     try:
+        if args.evaluate:
+            init_jieba()
+            figures = evaluate_risk(data_dir=args.data, models_dir=args.out, seed=args.seed)
+            print(json.dumps(figures, ensure_ascii=False, indent=2))
+            return 0
         extra = read_extra_jsonl(args.extra) if args.extra else []
         report = train_risk(
             data_dir=args.data, out_dir=args.out, seed=args.seed, extra=extra, only=args.only

@@ -188,6 +188,8 @@ class Incident(Base):
     resolution_note: Mapped[str | None] = mapped_column(Text)
     recovered_at: Mapped[datetime | None]
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    # running aggregates of the evidence (matrix signals, recovery tracking); see monitor.incidents
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class IncidentMention(Base):
@@ -285,3 +287,40 @@ class AlertThread(Base):
     thread_id: Mapped[str] = mapped_column(String(255))
     conversation: Mapped[str | None] = mapped_column(String(255))
     updated_at: Mapped[datetime]
+
+
+class VolumeCount(Base):
+    """Mentions (and negative ones) per entity x category x interval: spike baselines."""
+
+    __tablename__ = "volume_counts"
+
+    entity_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)  # "": every category
+    span: Mapped[int] = mapped_column(Integer, primary_key=True)  # interval length in seconds
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # interval start, epoch s
+    mentions: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WorkItem(Base):
+    """The service's work queue: due work enqueued by the leader, claimed by any instance.
+
+    One outstanding item per ``key`` (a poll of one source, one inbox file, one tick), so
+    enqueueing is idempotent. A claim is a lease (``claimed_until``) renewed while the work
+    runs; an expired lease means its worker died and the item may be claimed again.
+    """
+
+    __tablename__ = "work_items"
+    __table_args__ = (Index("ix_work_items_status_available", "status", "available_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    job: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(12))  # queued | dead
+    available_at: Mapped[datetime]
+    enqueued_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

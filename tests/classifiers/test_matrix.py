@@ -35,7 +35,9 @@ CUSTOM_GRID = [
 CELLS = [(lik, imp) for lik in range(1, 6) for imp in range(1, 6)]
 
 
-def cat(name: str, score: float, severity: int = 1, evidence: tuple[str, ...] = ()) -> CategoryScore:
+def cat(
+    name: str, score: float, severity: int = 1, evidence: tuple[str, ...] = ()
+) -> CategoryScore:
     return CategoryScore(name, score, severity, evidence, "lexicon")
 
 
@@ -105,7 +107,8 @@ def test_ignored_category_does_not_raise_likelihood() -> None:
 
 
 @pytest.mark.parametrize(
-    ("ratio", "points"), [(None, 0), (0.0, 0), (1.999, 0), (2.0, 1), (4.999, 1), (5.0, 2), (80.0, 2)]
+    ("ratio", "points"),
+    [(None, 0), (0.0, 0), (1.999, 0), (2.0, 1), (4.999, 1), (5.0, 2), (80.0, 2)],
 )
 def test_spread_edges(ratio: float | None, points: int) -> None:
     assert lik_of(negative_prob=0.85, spread_ratio=ratio) == 2 + points

@@ -1,0 +1,201 @@
+"""Build the digest's figures from the store: ``build_digest(session=..., ...) -> Digest``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from monitor.digest import incident_figures as inc
+from monitor.digest import mention_figures as mf
+from monitor.digest.inputs import DigestInputs
+from monitor.digest.model import (
+    OWN_KINDS,
+    Compare,
+    Digest,
+    Drills,
+    GradeCount,
+    Headline,
+    MatrixFigure,
+    Meta,
+    OpenItems,
+    PeriodInfo,
+    ScriptItem,
+    Themes,
+)
+from monitor.digest.period import Period
+from monitor.digest.themes import extract_themes, stop_terms
+from playbooks import approval_status
+
+REPORTED_GRADES = ("low", "medium", "high", "critical")
+
+
+def period_info(period: Period) -> PeriodInfo:
+    return PeriodInfo(
+        label=period.label,
+        first_day=period.first,
+        last_day=period.last,
+        days=period.days,
+        start_at=period.start_at,
+        end_at=period.end_at,
+    )
+
+
+def build_digest(
+    *, session: Session, inputs: DigestInputs, period: Period, now: datetime
+) -> Digest:
+    """Every figure of the digest for ``period`` against the period before it."""
+    previous = period.previous()
+    names = inputs.entity_names()
+    book = inc.SlaBook(inputs.playbooks)
+
+    own_ids = [e.id for e in inputs.entities if e.kind in OWN_KINDS]
+    competitors = [e for e in inputs.entities if e.kind == "competitor"]
+    main = mf.main_counts(session, period, own_ids)
+    totals, totals_before = main.totals, main.previous_totals
+    any_mentions = bool(totals.total or totals_before.total)
+    by_entity, by_entity_before = mf.entity_sentiment(session, period) if any_mentions else ({}, {})
+
+    facts = inc.incident_facts(session, period, drill=False)
+    facts_before = inc.incident_facts(session, previous, drill=False)
+    grades = inc.grade_counts(session, period)
+    grades_before = inc.grade_counts(session, previous)
+    sla, breaches = inc.sla_rows(facts, book, now)
+    _, breaches_before = inc.sla_rows(facts_before, book, now)
+
+    sample = (
+        mf.negative_sample(session, period, limit=inputs.theme_sample, chars=inputs.theme_chars)
+        if totals.negative
+        else []
+    )
+    aliases = [n for e in inputs.entities for n in (e.name, *e.aliases)]
+    zh_themes, en_themes = extract_themes(sample, stop=stop_terms(aliases), top=inputs.themes)
+
+    headline = Headline(
+        mentions=Compare.of(totals.total, totals_before.total),
+        scored=Compare.of(totals.scored, totals_before.scored),
+        negative=Compare.of(totals.negative, totals_before.negative),
+        negative_share=Compare.of(totals.negative_share, totals_before.negative_share),
+        incidents=Compare.of(len(facts), len(facts_before)),
+        incidents_by_grade=_by_grade(grades, grades_before),
+        false_positives=Compare.of(
+            inc.state_count(session, period, "false_positive"),
+            inc.state_count(session, previous, "false_positive"),
+        ),
+        time_to_ack=inc.stats(inc.ack_seconds(f) for f in facts),
+        time_to_ack_previous=inc.stats(inc.ack_seconds(f) for f in facts_before),
+        time_to_resolve=inc.stats(inc.resolve_seconds(f) for f in facts),
+        time_to_resolve_previous=inc.stats(inc.resolve_seconds(f) for f in facts_before),
+        sla_breaches=Compare.of(breaches, breaches_before),
+    )
+    matrix = inc.matrix_counts(session, period)
+    return Digest(
+        meta=Meta(
+            organisation=inputs.organisation,
+            locale=inputs.locale,
+            timezone=inputs.timezone,
+            period=period_info(period),
+            previous=period_info(previous),
+            generated_at=now,
+            empty=totals.total == 0 and not facts,
+        ),
+        headline=headline,
+        sla=sla,
+        daily=main.daily if totals.total else (),
+        entities=mf.entity_rows(inputs.entities, by_entity, by_entity_before)
+        if any_mentions
+        else (),
+        voice=mf.voice_rows(
+            organisation=inputs.organisation,
+            own=main.own,
+            own_previous=main.own_previous,
+            competitors=competitors,
+            current=by_entity,
+            previous=by_entity_before,
+        )
+        if totals.total
+        else (),
+        matrix=MatrixFigure(
+            counts=matrix, table=inputs.grade_table, total=sum(map(sum, matrix))
+        ),
+        top_incidents=tuple(
+            inc.incident_row(f, names=names, book=book, now=now)
+            for f in inc.top_facts(facts, inputs.top)
+        ),
+        themes=Themes(
+            negative_total=totals.negative, sample_size=len(sample), zh=zh_themes, en=en_themes
+        ),
+        top_sources=main.sources[: inputs.top],
+        top_authors=mf.top_authors(session, period, inputs.top) if totals.negative else (),
+        open_items=_open_items(session, inputs, period, now, names, book),
+        drills=_drills(session, period, now, names, book),
+    )
+
+
+def _by_grade(current: dict[str, int], previous: dict[str, int]) -> tuple[GradeCount, ...]:
+    grades = list(REPORTED_GRADES)
+    grades += sorted(g for g in {*current, *previous} if g not in REPORTED_GRADES)
+    return tuple(
+        GradeCount(grade=g, current=current.get(g, 0), previous=previous.get(g, 0))
+        for g in grades
+    )
+
+
+def _open_items(
+    session: Session,
+    inputs: DigestInputs,
+    period: Period,
+    now: datetime,
+    names: dict[str, str],
+    book: inc.SlaBook,
+) -> OpenItems:
+    unacked_total, unacked = inc.backlog(
+        session, before=period.end_at, state="open", limit=inputs.top
+    )
+    unresolved_total, unresolved = inc.backlog(
+        session, before=period.end_at, state="acknowledged", limit=inputs.top
+    )
+    horizon = now + inputs.script_window
+    scripts = []
+    for script in inputs.scripts:
+        status = approval_status(script=script, now=now)
+        expiring = status.approved and script.expires_at is not None and script.expires_at < horizon
+        if not status.approved or expiring:
+            scripts.append(
+                ScriptItem(
+                    id=script.id,
+                    title=script.title,
+                    lang=script.lang,
+                    scenario=script.scenario,
+                    approved=status.approved,
+                    reason=status.reason,
+                    expires_at=script.expires_at,
+                )
+            )
+    scripts.sort(key=lambda s: (s.approved, s.expires_at or now, s.id))
+    return OpenItems(
+        unacknowledged_total=unacked_total,
+        unacknowledged=tuple(inc.incident_row(f, names=names, book=book, now=now) for f in unacked),
+        unresolved_total=unresolved_total,
+        unresolved=tuple(
+            inc.incident_row(f, names=names, book=book, now=now) for f in unresolved
+        ),
+        scripts=tuple(scripts),
+        script_window_days=inputs.script_window.days,
+    )
+
+
+def _drills(
+    session: Session, period: Period, now: datetime, names: dict[str, str], book: inc.SlaBook
+) -> Drills:
+    facts = inc.incident_facts(session, period, drill=True)
+    acks = [inc.ack_seconds(f) for f in facts]
+    resolves = [inc.resolve_seconds(f) for f in facts]
+    return Drills(
+        count=len(facts),
+        acknowledged=sum(1 for a in acks if a is not None),
+        resolved=sum(1 for r in resolves if r is not None),
+        time_to_ack=inc.stats(acks),
+        time_to_resolve=inc.stats(resolves),
+        items=tuple(inc.incident_row(f, names=names, book=book, now=now) for f in facts[:50]),
+    )

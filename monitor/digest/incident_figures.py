@@ -1,0 +1,260 @@
+"""Incident figures: counts by grade and matrix cell in SQL, durations against playbook SLAs.
+
+An incident belongs to the period it was opened in. Time to acknowledge runs from ``opened_at``
+to ``acknowledged_at`` (or ``resolved_at`` when it was closed without an acknowledgement); time
+to resolve runs to ``resolved_at`` of incidents now resolved. An SLA breach is an
+acknowledgement later than the playbook's ``time_to_ack``, or none yet with the target passed.
+Drill incidents never count in the real figures; they have their own section.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Incident
+from monitor.digest.model import GRADES, DurationStats, IncidentRow, SlaRow
+from monitor.digest.period import Period
+from playbooks import Playbook, select_playbook
+
+CLOSED_STATES = ("resolved", "false_positive")
+_RANK = {grade: rank for rank, grade in enumerate(GRADES)}
+
+
+def grade_rank_sql(column: ColumnElement[str]) -> ColumnElement[int]:
+    """The grade's rank (none 0 .. critical 4; unknown -1) as a SQL expression."""
+    return case(*((column == g, r) for g, r in _RANK.items()), else_=-1)
+
+
+def opened_in(period: Period, *, drill: bool) -> ColumnElement[bool]:
+    return and_(
+        Incident.opened_at >= period.start_at,
+        Incident.opened_at < period.end_at,
+        Incident.drill.is_(drill),
+    )
+
+
+def grade_counts(session: Session, period: Period) -> dict[str, int]:
+    """Real incidents opened in the period, by peak grade."""
+    stmt = (
+        select(Incident.peak_grade, func.count())
+        .where(opened_in(period, drill=False))
+        .group_by(Incident.peak_grade)
+    )
+    return {grade: int(count) for grade, count in session.execute(stmt)}
+
+
+def state_count(session: Session, period: Period, state: str) -> int:
+    """Real incidents opened in the period that are now in ``state``."""
+    stmt = select(func.count()).where(opened_in(period, drill=False), Incident.state == state)
+    return int(session.execute(stmt).scalar_one())
+
+
+def matrix_counts(session: Session, period: Period) -> tuple[tuple[int, ...], ...]:
+    """Real incidents of the period by likelihood (rows) x impact (columns), 1-5 each."""
+    stmt = (
+        select(Incident.likelihood, Incident.impact, func.count())
+        .where(opened_in(period, drill=False))
+        .group_by(Incident.likelihood, Incident.impact)
+    )
+    grid = [[0] * 5 for _ in range(5)]
+    for likelihood, impact, count in session.execute(stmt):
+        row = min(max(int(likelihood), 1), 5) - 1
+        col = min(max(int(impact), 1), 5) - 1
+        grid[row][col] += int(count)
+    return tuple(tuple(row) for row in grid)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFacts:
+    """One incident's columns needed for durations and tables."""
+
+    id: int
+    peak_grade: str
+    grade: str
+    entity_id: str
+    category: str | None
+    title: str
+    first_seen_at: datetime
+    opened_at: datetime
+    state: str
+    mention_count: int
+    playbook: str | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+
+
+_FACT_COLUMNS = (
+    Incident.id,
+    Incident.peak_grade,
+    Incident.grade,
+    Incident.entity_id,
+    Incident.category,
+    Incident.title,
+    Incident.first_seen_at,
+    Incident.opened_at,
+    Incident.state,
+    Incident.mention_count,
+    Incident.playbook,
+    Incident.acknowledged_at,
+    Incident.resolved_at,
+)
+
+
+def incident_facts(session: Session, period: Period, *, drill: bool) -> list[IncidentFacts]:
+    """Incidents opened in the period (bounded by how many incidents a week can open)."""
+    stmt = select(*_FACT_COLUMNS).where(opened_in(period, drill=drill)).order_by(Incident.id)
+    return [IncidentFacts(*row) for row in session.execute(stmt)]
+
+
+def backlog(
+    session: Session, *, before: datetime, state: str, limit: int
+) -> tuple[int, list[IncidentFacts]]:
+    """Real incidents opened before ``before`` and now in ``state``: total, and the worst first."""
+    where = and_(Incident.opened_at < before, Incident.state == state, Incident.drill.is_(False))
+    total = int(session.execute(select(func.count()).where(where)).scalar_one())
+    stmt = (
+        select(*_FACT_COLUMNS)
+        .where(where)
+        .order_by(grade_rank_sql(Incident.peak_grade).desc(), Incident.opened_at, Incident.id)
+        .limit(limit)
+    )
+    return total, [IncidentFacts(*row) for row in session.execute(stmt)]
+
+
+class SlaBook:
+    """Finds each incident's playbook (by stored name, else by grade and category)."""
+
+    def __init__(self, playbooks: Sequence[Playbook]) -> None:
+        self._playbooks = tuple(playbooks)
+        self._by_name = {p.name: p for p in playbooks}
+
+    def playbook_for(self, fact: IncidentFacts) -> Playbook | None:
+        if fact.playbook and fact.playbook in self._by_name:
+            return self._by_name[fact.playbook]
+        if fact.peak_grade not in _RANK or fact.peak_grade == "none":
+            return None
+        return select_playbook(
+            playbooks=self._playbooks, grade=fact.peak_grade, category=fact.category
+        )
+
+    def name_for(self, fact: IncidentFacts) -> str | None:
+        found = self.playbook_for(fact)
+        return found.name if found is not None else fact.playbook
+
+
+def ack_seconds(fact: IncidentFacts) -> float | None:
+    """Seconds from opening to acknowledgement (or to closing without one)."""
+    done = fact.acknowledged_at or fact.resolved_at
+    if done is None:
+        return None
+    return max((done - fact.opened_at).total_seconds(), 0.0)
+
+
+def resolve_seconds(fact: IncidentFacts) -> float | None:
+    """Seconds from opening to resolution, for incidents now resolved."""
+    if fact.state != "resolved" or fact.resolved_at is None:
+        return None
+    return max((fact.resolved_at - fact.opened_at).total_seconds(), 0.0)
+
+
+def ack_breached(fact: IncidentFacts, target: timedelta | None, now: datetime) -> bool | None:
+    """Late acknowledgement, or none yet and the target passed; None without a target."""
+    if target is None:
+        return None
+    seconds = ack_seconds(fact)
+    if seconds is None:
+        if fact.state in CLOSED_STATES:
+            return None  # closed without any timestamp: nothing to measure
+        return (now - fact.opened_at) > target
+    return seconds > target.total_seconds()
+
+
+def stats(values: Iterable[float | None]) -> DurationStats:
+    """Median and worst of the values that are set."""
+    present = sorted(v for v in values if v is not None)
+    if not present:
+        return DurationStats(count=0, median_s=None, worst_s=None)
+    return DurationStats(
+        count=len(present), median_s=float(statistics.median(present)), worst_s=present[-1]
+    )
+
+
+def sla_rows(
+    facts: Sequence[IncidentFacts], book: SlaBook, now: datetime
+) -> tuple[tuple[SlaRow, ...], int]:
+    """One row per playbook (most incidents first), and the total number of SLA breaches."""
+    groups: dict[str | None, list[IncidentFacts]] = {}
+    targets: dict[str | None, Playbook | None] = {}
+    for fact in facts:
+        playbook = book.playbook_for(fact)
+        key = playbook.name if playbook is not None else None
+        groups.setdefault(key, []).append(fact)
+        targets[key] = playbook
+    rows = []
+    breaches = 0
+    for key, members in groups.items():
+        playbook = targets[key]
+        ack_target = playbook.sla.time_to_ack if playbook is not None else None
+        breached = sum(1 for f in members if ack_breached(f, ack_target, now))
+        breaches += breached
+        acks = [ack_seconds(f) for f in members]
+        resolves = [resolve_seconds(f) for f in members]
+        rows.append(
+            SlaRow(
+                playbook=key,
+                ack_target_s=ack_target.total_seconds() if ack_target is not None else None,
+                response_target_s=(
+                    playbook.sla.time_to_first_response.total_seconds()
+                    if playbook is not None
+                    else None
+                ),
+                incidents=len(members),
+                acknowledged=sum(1 for a in acks if a is not None),
+                time_to_ack=stats(acks),
+                ack_breaches=breached,
+                resolved=sum(1 for r in resolves if r is not None),
+                time_to_resolve=stats(resolves),
+            )
+        )
+    rows.sort(key=lambda r: (-r.incidents, r.playbook or "~"))
+    return tuple(rows), breaches
+
+
+def incident_row(
+    fact: IncidentFacts, *, names: dict[str, str], book: SlaBook, now: datetime
+) -> IncidentRow:
+    """The table row of one incident."""
+    playbook = book.playbook_for(fact)
+    target = playbook.sla.time_to_ack if playbook is not None else None
+    return IncidentRow(
+        id=fact.id,
+        grade=fact.peak_grade,
+        current_grade=fact.grade,
+        entity_id=fact.entity_id,
+        entity_name=names.get(fact.entity_id, fact.entity_id),
+        category=fact.category,
+        title=fact.title,
+        first_seen_at=fact.first_seen_at,
+        opened_at=fact.opened_at,
+        state=fact.state,
+        mention_count=fact.mention_count,
+        playbook=book.name_for(fact),
+        time_to_ack_s=ack_seconds(fact),
+        time_to_resolve_s=resolve_seconds(fact),
+        ack_breached=ack_breached(fact, target, now),
+    )
+
+
+def top_facts(facts: Sequence[IncidentFacts], limit: int) -> list[IncidentFacts]:
+    """Highest peak grade first, then most mentions, then earliest."""
+    ranked = sorted(
+        facts,
+        key=lambda f: (-_RANK.get(f.peak_grade, -1), -f.mention_count, f.opened_at, f.id),
+    )
+    return ranked[:limit]

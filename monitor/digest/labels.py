@@ -1,0 +1,304 @@
+"""Digest labels in English and Chinese, chosen by ``organisation.locale``, and value formats."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+EN: Final[dict[str, str]] = {
+    "title": "Weekly risk digest",
+    "title_period": "Risk digest",
+    "period": "Period",
+    "previous": "compared with",
+    "generated": "Generated",
+    "timezone": "Time zone",
+    "empty": "No mentions and no incidents were recorded in this period.",
+    "headline": "Headline figures",
+    "figure": "Figure",
+    "this_period": "This period",
+    "previous_period": "Previous period",
+    "change": "Change",
+    "mentions": "Mentions",
+    "scored": "Mentions with a sentiment",
+    "negative": "Negative mentions",
+    "negative_share": "Negative share",
+    "incidents": "Incidents opened",
+    "false_positives": "False positives",
+    "grade_incidents": "Incidents graded {grade}",
+    "ack_median": "Time to acknowledge, median",
+    "ack_worst": "Time to acknowledge, worst",
+    "resolve_median": "Time to resolve, median",
+    "resolve_worst": "Time to resolve, worst",
+    "sla_breaches": "SLA breaches (late or missing acknowledgement)",
+    "sla": "Response against the SLA",
+    "playbook": "Playbook",
+    "no_playbook": "(no playbook)",
+    "ack_target": "Acknowledge within",
+    "response_target": "First response within",
+    "acknowledged": "Acknowledged",
+    "breaches": "Breaches",
+    "resolved": "Resolved",
+    "median": "median",
+    "worst": "worst",
+    "trend": "Daily sentiment",
+    "day": "Day",
+    "positive": "Positive",
+    "neutral": "Neutral",
+    "unscored": "Unscored",
+    "total": "Total",
+    "by_entity": "Volume by entity",
+    "entity": "Entity",
+    "kind": "Kind",
+    "own": "own",
+    "competitor": "competitor",
+    "voice": "Share of voice and sentiment against competitors",
+    "share": "Share of voice",
+    "net_sentiment": "Net sentiment",
+    "no_competitors": "No competitors are configured.",
+    "matrix": "Incidents on the risk matrix",
+    "likelihood": "Likelihood",
+    "impact": "Impact",
+    "top_incidents": "Top incidents",
+    "id": "ID",
+    "grade": "Grade",
+    "category": "Category",
+    "first_seen": "First seen",
+    "state": "State",
+    "time_to_ack": "Time to acknowledge",
+    "time_to_resolve": "Time to resolve",
+    "sentiment_mix": "Sentiment mix",
+    "title_col": "Title",
+    "no_incidents": "No incidents were opened in this period.",
+    "themes": "Top negative themes",
+    "themes_note": "Keywords from {sample} of {total} negative mentions.",
+    "themes_zh": "Chinese",
+    "themes_en": "English",
+    "no_themes": "No negative mentions to analyse.",
+    "weight": "Weight",
+    "keyword": "Keyword",
+    "sources": "Top sources by negative reach",
+    "authors": "Top authors by negative reach",
+    "source": "Source",
+    "author": "Author",
+    "negative_mentions": "Negative mentions",
+    "negative_reach": "Negative reach",
+    "open_items": "Open items",
+    "unacknowledged": "Unacknowledged incidents",
+    "unresolved": "Acknowledged, not yet resolved",
+    "showing": "showing {shown} of {total}",
+    "none": "None.",
+    "scripts": "Response scripts to re-approve (expired, changed or expiring within {days} days)",
+    "script": "Script",
+    "language": "Language",
+    "status": "Status",
+    "expires": "Expires",
+    "drills": "Drills",
+    "drills_summary": "{count} drill incidents: {acked} acknowledged, {resolved} resolved.",
+    "no_drills": "No drills were run in this period.",
+    "charts_in_html": "Charts are in the HTML version of this digest.",
+    "breached": "SLA breached",
+    "state_open": "open",
+    "state_acknowledged": "acknowledged",
+    "state_resolved": "resolved",
+    "state_false_positive": "false positive",
+    "grade_none": "none",
+    "grade_low": "low",
+    "grade_medium": "medium",
+    "grade_high": "high",
+    "grade_critical": "critical",
+    "kind_brand": "brand",
+    "kind_product": "product",
+    "kind_executive": "executive",
+    "kind_competitor": "competitor",
+    "kind_topic": "topic",
+    "summary_line": "{mentions} mentions ({change}), {negative} negative, {incidents} incidents, "
+    "{breaches} SLA breaches",
+    "mentions_axis": "Mentions",
+    "n_a": "n/a",
+}
+
+ZH: Final[dict[str, str]] = {
+    "title": "每周风险简报",
+    "title_period": "风险简报",
+    "period": "周期",
+    "previous": "对比",
+    "generated": "生成时间",
+    "timezone": "时区",
+    "empty": "本周期没有记录到任何提及或事件。",
+    "headline": "核心指标",
+    "figure": "指标",
+    "this_period": "本期",
+    "previous_period": "上期",
+    "change": "变化",
+    "mentions": "提及量",
+    "scored": "有情感判断的提及",
+    "negative": "负面提及",
+    "negative_share": "负面占比",
+    "incidents": "新增事件",
+    "false_positives": "误报",
+    "grade_incidents": "{grade}级事件",
+    "ack_median": "确认用时（中位数）",
+    "ack_worst": "确认用时（最长）",
+    "resolve_median": "解决用时（中位数）",
+    "resolve_worst": "解决用时（最长）",
+    "sla_breaches": "超出SLA（确认过晚或未确认）",
+    "sla": "响应时效与SLA对比",
+    "playbook": "预案",
+    "no_playbook": "（无预案）",
+    "ack_target": "确认时限",
+    "response_target": "首次回应时限",
+    "acknowledged": "已确认",
+    "breaches": "超时",
+    "resolved": "已解决",
+    "median": "中位数",
+    "worst": "最长",
+    "trend": "每日情感趋势",
+    "day": "日期",
+    "positive": "正面",
+    "neutral": "中性",
+    "unscored": "未判断",
+    "total": "合计",
+    "by_entity": "各监测对象的提及量",
+    "entity": "监测对象",
+    "kind": "类型",
+    "own": "本方",
+    "competitor": "竞品",
+    "voice": "声量份额与竞品情感对比",
+    "share": "声量份额",
+    "net_sentiment": "净情感值",
+    "no_competitors": "未配置竞品。",
+    "matrix": "风险矩阵上的事件",
+    "likelihood": "可能性",
+    "impact": "影响",
+    "top_incidents": "重点事件",
+    "id": "编号",
+    "grade": "等级",
+    "category": "类别",
+    "first_seen": "首次发现",
+    "state": "状态",
+    "time_to_ack": "确认用时",
+    "time_to_resolve": "解决用时",
+    "sentiment_mix": "情感构成",
+    "title_col": "标题",
+    "no_incidents": "本周期没有新增事件。",
+    "themes": "主要负面话题",
+    "themes_note": "关键词取自{total}条负面提及中的{sample}条。",
+    "themes_zh": "中文",
+    "themes_en": "英文",
+    "no_themes": "没有可分析的负面提及。",
+    "weight": "权重",
+    "keyword": "关键词",
+    "sources": "负面影响力最大的来源",
+    "authors": "负面影响力最大的作者",
+    "source": "来源",
+    "author": "作者",
+    "negative_mentions": "负面提及",
+    "negative_reach": "负面触达",
+    "open_items": "待办事项",
+    "unacknowledged": "未确认的事件",
+    "unresolved": "已确认但未解决的事件",
+    "showing": "显示{total}条中的{shown}条",
+    "none": "无。",
+    "scripts": "需重新审批的回应口径（已过期、已修改或{days}天内到期）",
+    "script": "口径",
+    "language": "语言",
+    "status": "状态",
+    "expires": "到期",
+    "drills": "演练",
+    "drills_summary": "演练事件{count}个：已确认{acked}个，已解决{resolved}个。",
+    "no_drills": "本周期没有进行演练。",
+    "charts_in_html": "图表见本简报的HTML版本。",
+    "breached": "超出SLA",
+    "state_open": "待确认",
+    "state_acknowledged": "已确认",
+    "state_resolved": "已解决",
+    "state_false_positive": "误报",
+    "grade_none": "无",
+    "grade_low": "低",
+    "grade_medium": "中",
+    "grade_high": "高",
+    "grade_critical": "严重",
+    "kind_brand": "品牌",
+    "kind_product": "产品",
+    "kind_executive": "高管",
+    "kind_competitor": "竞品",
+    "kind_topic": "话题",
+    "summary_line": "提及{mentions}条（{change}），负面{negative}条，事件{incidents}个，"
+    "超出SLA {breaches}次",
+    "mentions_axis": "提及量",
+    "n_a": "无",
+}
+
+LOCALES: Final[dict[str, dict[str, str]]] = {"en": EN, "zh": ZH}
+
+
+class Labels:
+    """Label lookup and value formatting for one locale."""
+
+    def __init__(self, locale: str, timezone: str = "UTC") -> None:
+        self.locale = locale if locale in LOCALES else "en"
+        self.texts = LOCALES[self.locale]
+        self.zone = ZoneInfo(timezone)
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self.texts.get(key, EN.get(key, key))
+        return text.format(**values) if values else text
+
+    def grade(self, grade: str) -> str:
+        return self.texts.get(f"grade_{grade}", grade)
+
+    def state(self, state: str) -> str:
+        return self.texts.get(f"state_{state}", state)
+
+    def kind(self, kind: str) -> str:
+        return self.texts.get(f"kind_{kind}", kind)
+
+    def number(self, value: float | None) -> str:
+        if value is None:
+            return self("n_a")
+        if float(value).is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.1f}"
+
+    def percent(self, value: float | None, digits: int = 1) -> str:
+        return self("n_a") if value is None else f"{100 * value:.{digits}f}%"
+
+    def signed(self, value: float | None, *, percent_points: bool = False) -> str:
+        """A change: +12, -3, +1.5 pp."""
+        if value is None:
+            return self("n_a")
+        if percent_points:
+            return f"{100 * value:+.1f} pp"
+        return f"{value:+,.0f}" if float(value).is_integer() else f"{value:+,.1f}"
+
+    def change_pct(self, value: float | None) -> str:
+        return "" if value is None else f"{value:+.0f}%"
+
+    def duration(self, seconds: float | None) -> str:
+        """45s, 12m, 3h 05m, 2d 4h (Chinese units for zh)."""
+        if seconds is None:
+            return self("n_a")
+        zh = self.locale == "zh"
+        total = int(round(seconds))
+        days, rest = divmod(total, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes, secs = divmod(rest, 60)
+        if days:
+            return f"{days}天{hours}小时" if zh else f"{days}d {hours}h"
+        if hours:
+            return f"{hours}小时{minutes:02d}分" if zh else f"{hours}h {minutes:02d}m"
+        if minutes:
+            return f"{minutes}分钟" if zh else f"{minutes}m"
+        return f"{secs}秒" if zh else f"{secs}s"
+
+    def day(self, value: date) -> str:
+        if self.locale == "zh":
+            return f"{value.month}月{value.day}日"
+        return value.strftime("%a %d %b")
+
+    def moment(self, value: datetime | None) -> str:
+        """A time in the organisation's zone, e.g. 2026-11-18 14:05."""
+        if value is None:
+            return self("n_a")
+        return value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")

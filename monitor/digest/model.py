@@ -1,0 +1,246 @@
+"""Every number of a digest as one frozen tree; renderers only read it.
+
+Durations are seconds (float), times are aware UTC datetimes, shares are 0..1 fractions; None
+means "not defined" (e.g. a negative share when nothing was scored), never zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+SENTIMENTS = ("positive", "neutral", "negative")
+GRADES = ("none", "low", "medium", "high", "critical")
+OWN_KINDS = ("brand", "product", "executive")
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """A figure now and in the previous period; ``change`` is current - previous."""
+
+    current: float | None
+    previous: float | None
+    change: float | None
+    change_pct: float | None  # relative change in percent; None when previous is 0 or None
+
+    @classmethod
+    def of(cls, current: float | None, previous: float | None) -> Compare:
+        """Build with the change fields derived."""
+        change = None if current is None or previous is None else current - previous
+        pct = None if change is None or not previous else 100.0 * change / previous
+        return cls(current=current, previous=previous, change=change, change_pct=pct)
+
+
+@dataclass(frozen=True, slots=True)
+class DurationStats:
+    """Median and worst of a set of durations in seconds (None when the set is empty)."""
+
+    count: int
+    median_s: float | None
+    worst_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodInfo:
+    label: str
+    first_day: date
+    last_day: date
+    days: int
+    start_at: datetime
+    end_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    organisation: str
+    locale: str
+    timezone: str
+    period: PeriodInfo
+    previous: PeriodInfo
+    generated_at: datetime
+    empty: bool  # no mentions and no incidents in the period
+    schema_version: int = SCHEMA_VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class GradeCount:
+    grade: str
+    current: int
+    previous: int
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    mentions: Compare
+    scored: Compare  # mentions with a known sentiment (positive, neutral or negative)
+    negative: Compare
+    negative_share: Compare  # negative / scored
+    incidents: Compare  # real (non-drill) incidents opened in the period
+    incidents_by_grade: tuple[GradeCount, ...]  # by peak grade, low..critical
+    false_positives: Compare
+    time_to_ack: DurationStats
+    time_to_ack_previous: DurationStats
+    time_to_resolve: DurationStats
+    time_to_resolve_previous: DurationStats
+    sla_breaches: Compare
+
+
+@dataclass(frozen=True, slots=True)
+class SlaRow:
+    """Acknowledgement and resolution of one playbook's incidents against its SLA."""
+
+    playbook: str | None  # None: incidents that have no known playbook
+    ack_target_s: float | None
+    response_target_s: float | None
+    incidents: int
+    acknowledged: int
+    time_to_ack: DurationStats
+    ack_breaches: int  # acknowledged late, or still unacknowledged past the target
+    resolved: int
+    time_to_resolve: DurationStats
+
+
+@dataclass(frozen=True, slots=True)
+class DayRow:
+    day: date
+    positive: int
+    neutral: int
+    negative: int
+    unscored: int  # no sentiment, or "unknown"
+
+    @property
+    def total(self) -> int:
+        return self.positive + self.neutral + self.negative + self.unscored
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRow:
+    id: str
+    name: str
+    kind: str
+    own: bool
+    mentions: int
+    positive: int
+    neutral: int
+    negative: int
+    previous_mentions: int
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceRow:
+    """The organisation (id "own": any of its brand/product/executive entities) or a competitor."""
+
+    id: str
+    name: str
+    own: bool
+    mentions: int
+    share: float | None
+    previous_mentions: int
+    previous_share: float | None
+    positive: int
+    neutral: int
+    negative: int
+    negative_share: float | None
+    net_sentiment: float | None  # (positive - negative) / scored, -1..1
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixFigure:
+    """Incidents of the period by likelihood (rows 1-5) x impact (columns 1-5)."""
+
+    counts: tuple[tuple[int, ...], ...]
+    table: tuple[tuple[str, ...], ...] | None  # the configured grade of each cell
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRow:
+    id: int
+    grade: str  # peak grade
+    current_grade: str
+    entity_id: str
+    entity_name: str
+    category: str | None
+    title: str
+    first_seen_at: datetime
+    opened_at: datetime
+    state: str
+    mention_count: int
+    playbook: str | None
+    time_to_ack_s: float | None
+    time_to_resolve_s: float | None
+    ack_breached: bool | None  # None: no SLA known
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    term: str
+    weight: float
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Themes:
+    negative_total: int
+    sample_size: int
+    zh: tuple[Theme, ...]
+    en: tuple[Theme, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReachRow:
+    """A source or an author ranked by the summed author reach of its negative mentions."""
+
+    name: str
+    source_id: str
+    negative_mentions: int
+    negative_reach: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptItem:
+    id: str
+    title: str
+    lang: str
+    scenario: str
+    approved: bool
+    reason: str
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItems:
+    unacknowledged_total: int
+    unacknowledged: tuple[IncidentRow, ...]
+    unresolved_total: int  # acknowledged, not yet resolved
+    unresolved: tuple[IncidentRow, ...]
+    scripts: tuple[ScriptItem, ...]  # not approved, or approval expiring soon
+    script_window_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Drills:
+    count: int
+    acknowledged: int
+    resolved: int
+    time_to_ack: DurationStats
+    time_to_resolve: DurationStats
+    items: tuple[IncidentRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    meta: Meta
+    headline: Headline
+    sla: tuple[SlaRow, ...]
+    daily: tuple[DayRow, ...]
+    entities: tuple[EntityRow, ...]
+    voice: tuple[VoiceRow, ...]
+    matrix: MatrixFigure
+    top_incidents: tuple[IncidentRow, ...]
+    themes: Themes
+    top_sources: tuple[ReachRow, ...]
+    top_authors: tuple[ReachRow, ...]
+    open_items: OpenItems
+    drills: Drills

@@ -1,0 +1,199 @@
+"""One self-contained HTML file: inline CSS, charts and font as data URIs, no scripts, no links.
+
+Every piece of text is escaped with ``html.escape``; a Content-Security-Policy allowing only
+inline styles and data: images/fonts makes sure that, even so, the page can load nothing.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from monitor.digest.charts import Charts
+from monitor.digest.labels import Labels
+from monitor.digest.model import Digest
+from monitor.digest.tables import (
+    Table,
+    daily_table,
+    drills_table,
+    entity_table,
+    headline_table,
+    incidents_table,
+    matrix_table,
+    open_tables,
+    reach_tables,
+    sla_table,
+    themes_tables,
+    voice_table,
+)
+
+CSP = "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'"
+FONT_STACK = (
+    'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", '
+    '"Microsoft YaHei", "Crisiswatch Sans CJK", sans-serif'
+)
+CSS = """
+body{font-family:%(fonts)s;color:#1f2933;background:#f5f7fa;margin:0;line-height:1.45}
+main{max-width:980px;margin:0 auto;padding:24px 28px 40px;background:#fff}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;
+border-bottom:2px solid #e4e7eb;padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
+p.meta{color:#52606d;margin:0 0 12px;font-size:13px}
+p.empty{background:#fff8e1;border-left:4px solid #f0b429;padding:10px 14px}
+p.note{color:#52606d;font-size:12px;margin:4px 0}
+table{border-collapse:collapse;width:100%%;font-size:13px;margin:4px 0 8px}
+th,td{padding:5px 8px;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top}
+th{background:#f0f4f8;font-weight:600}td.n,th.n{text-align:right;white-space:nowrap}
+tr.g-critical td:first-child{border-left:4px solid #c62828}
+tr.g-high td:first-child{border-left:4px solid #ef6c00}
+tr.g-medium td:first-child{border-left:4px solid #f9a825}
+tr.g-low td:first-child{border-left:4px solid #7cb342}
+img.chart{max-width:100%%;height:auto;display:block;margin:6px 0}
+.cols{display:flex;gap:24px;flex-wrap:wrap}.cols>div{flex:1;min-width:280px}
+.kpis{display:flex;gap:12px;flex-wrap:wrap;margin:12px 0}
+.kpi{flex:1;min-width:150px;background:#f0f4f8;border-radius:6px;padding:10px 12px}
+.kpi b{display:block;font-size:22px}.kpi span{color:#52606d;font-size:12px}
+footer{color:#7b8794;font-size:11px;margin-top:32px}
+"""
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def render_table(table: Table, *, heading: str = "h3", titled: bool = True) -> str:
+    """A titled table (or its empty text), every cell escaped."""
+    out = [f"<{heading}>{_e(table.title)}</{heading}>"] if titled else []
+    if not table.rows:
+        if table.empty:
+            out.append(f'<p class="note">{_e(table.empty)}</p>')
+        return "\n".join(out)
+    head = "".join(
+        f'<th class="n">{_e(h)}</th>' if i in table.numeric else f"<th>{_e(h)}</th>"
+        for i, h in enumerate(table.headers)
+    )
+    body = []
+    for index, row in enumerate(table.rows):
+        mark = table.row_marks[index] if index < len(table.row_marks) else ""
+        cls = f' class="g-{_e(mark)}"' if mark else ""
+        cells = "".join(
+            f'<td class="n">{_e(c)}</td>' if i in table.numeric else f"<td>{_e(c)}</td>"
+            for i, c in enumerate(row)
+        )
+        body.append(f"<tr{cls}>{cells}</tr>")
+    out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    if table.note:
+        out.append(f'<p class="note">{_e(table.note)}</p>')
+    return "\n".join(out)
+
+
+def _img(uri: str | None, alt: str) -> str:
+    if not uri or not uri.startswith("data:image/png;base64,"):
+        return ""
+    return f'<img class="chart" src="{_e(uri)}" alt="{_e(alt)}">'
+
+
+def _kpis(d: Digest, lb: Labels) -> str:
+    h = d.headline
+    items = [
+        (lb.number(h.mentions.current), lb("mentions"), lb.change_pct(h.mentions.change_pct)),
+        (lb.percent(h.negative_share.current), lb("negative_share"),
+         lb.signed(h.negative_share.change, percent_points=True)
+         if h.negative_share.change is not None else ""),
+        (lb.number(h.incidents.current), lb("incidents"), lb.signed(h.incidents.change)),
+        (lb.duration(h.time_to_ack.median_s), lb("ack_median"), ""),
+        (lb.number(h.sla_breaches.current), lb("sla_breaches"), lb.signed(h.sla_breaches.change)),
+    ]
+    cells = "".join(
+        f'<div class="kpi"><b>{_e(v)}</b><span>{_e(label)}'
+        + (f" · {_e(change)}" if change else "")
+        + "</span></div>"
+        for v, label, change in items
+    )
+    return f'<div class="kpis">{cells}</div>'
+
+
+def render_html(digest: Digest, *, charts: Charts | None, labels: Labels,
+                embed_font: bool = True) -> str:
+    """The complete HTML document."""
+    lb = labels
+    meta = digest.meta
+    title = lb("title") if meta.period.days == 7 else lb("title_period")
+    parts: list[str] = [
+        f"<h1>{_e(title)} — {_e(meta.organisation)}</h1>",
+        '<p class="meta">'
+        + _e(f"{lb('period')}: {meta.period.label} ({meta.period.first_day} – "
+             f"{meta.period.last_day}) · {lb('previous')} {meta.previous.label} · "
+             f"{lb('timezone')}: {meta.timezone} · {lb('generated')}: "
+             f"{lb.moment(meta.generated_at)}")
+        + "</p>",
+    ]
+    if meta.empty:
+        parts.append(f'<p class="empty">{_e(lb("empty"))}</p>')
+    else:
+        parts.append(_kpis(digest, lb))
+    parts.append(render_table(headline_table(digest, lb), heading="h2"))
+    if digest.sla:
+        parts.append(render_table(sla_table(digest, lb), heading="h2"))
+    if digest.daily:
+        parts.append(f"<h2>{_e(lb('trend'))}</h2>")
+        parts.append(_img(charts.trend if charts else None, lb("trend")))
+        parts.append(render_table(daily_table(digest, lb), titled=False))
+    if digest.entities:
+        parts.append(f"<h2>{_e(lb('by_entity'))}</h2>")
+        parts.append(_img(charts.entities if charts else None, lb("by_entity")))
+        parts.append(render_table(entity_table(digest, lb), titled=False))
+    if digest.voice:
+        parts.append(f"<h2>{_e(lb('voice'))}</h2>")
+        parts.append(_img(charts.voice if charts else None, lb("voice")))
+        parts.append(render_table(voice_table(digest, lb), titled=False))
+    if digest.matrix.total:
+        parts.append(f"<h2>{_e(lb('matrix'))}</h2>")
+        parts.append(_img(charts.matrix if charts else None, lb("matrix")))
+    if not meta.empty:
+        parts.append(render_table(incidents_table(digest, lb), heading="h2"))
+        parts.append(f"<h2>{_e(lb('themes'))}</h2>")
+        themes = themes_tables(digest, lb)
+        if themes:
+            parts.append(
+                '<p class="note">'
+                + _e(lb("themes_note", sample=digest.themes.sample_size,
+                        total=digest.themes.negative_total))
+                + "</p>"
+            )
+            parts.append('<div class="cols">'
+                         + "".join(f"<div>{render_table(t)}</div>" for t in themes) + "</div>")
+        else:
+            parts.append(f'<p class="note">{_e(lb("no_themes"))}</p>')
+        parts.append('<div class="cols">'
+                     + "".join(f"<div>{render_table(t)}</div>" for t in reach_tables(digest, lb))
+                     + "</div>")
+    parts.append(f"<h2>{_e(lb('open_items'))}</h2>")
+    parts.extend(render_table(t) for t in open_tables(digest, lb))
+    parts.append(render_table(drills_table(digest, lb), heading="h2"))
+    parts.append(f"<footer>crisiswatch · digest schema {meta.schema_version}</footer>")
+    body = "\n".join(p for p in parts if p)
+    font_face = ""
+    if embed_font and any(ord(ch) > 0x2E7F for ch in body):
+        from monitor.digest.fonts_setup import font_subset_data_uri
+
+        uri = font_subset_data_uri(_visible_text(body))
+        if uri:
+            font_face = (
+                '@font-face{font-family:"Crisiswatch Sans CJK";'
+                f'src:url("{uri}") format("opentype");}}'
+            )
+    lang = "zh-CN" if lb.locale == "zh" else "en"
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)} {_e(meta.period.label)} — {_e(meta.organisation)}</title>\n"
+        f"<style>{font_face}{CSS % {'fonts': FONT_STACK}}</style>\n"
+        f"</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def _visible_text(body: str) -> str:
+    """Characters that may be displayed (markup and data URIs are ASCII, so harmless here)."""
+    return "".join(ch for ch in body if ord(ch) > 0x7F) + "".join(map(chr, range(0x20, 0x7F)))

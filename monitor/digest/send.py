@@ -1,0 +1,246 @@
+"""Post a digest to channels: Slack summary + HTML file, the HTML by email, text elsewhere.
+
+Channels are built with ``alerts.registry.build_channel`` (same options and secrets as alerts).
+Slack in bot mode posts the key figures, then uploads the HTML file into that message's thread
+with ``files_upload_v2``; Slack webhooks get the summary only. Email carries the digest inline
+(charts as related images, since mail clients block data: URIs) with the self-contained HTML
+file attached. Every other kind receives the summary as an ``AlertMessage(event="digest")``.
+One failing channel never stops the others: each gets a SendResult.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import smtplib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from alerts.channel import Channel
+from alerts.errors import ChannelConfigError, DeliveryError
+from alerts.message import AlertMessage, DigestEntry
+from alerts.registry import build_channel
+from alerts.render_slack import escape_mrkdwn, escape_plain
+from monitor.digest.labels import Labels
+from monitor.digest.model import GRADES, Digest
+from monitor.digest.summary import digest_title, summary_lines, summary_text, top_incident_lines
+
+_DATA_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+_SLACK_NETWORK = (OSError, http.client.HTTPException)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelTarget:
+    """A configured channel: its name, kind and options (secrets named by env var)."""
+
+    name: str
+    kind: str
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    channel: str
+    kind: str
+    ok: bool
+    detail: str
+    remote_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestDocument:
+    """What is sent: the figures, the labels, the standalone HTML and the e-mail HTML."""
+
+    digest: Digest
+    labels: Labels
+    html: str  # self-contained file (font and charts as data URIs)
+    email_html: str  # the same report without the embedded font
+    filename: str  # e.g. digest-2026-W47.html
+
+
+def send_digest_document(
+    document: DigestDocument,
+    *,
+    targets: list[ChannelTarget],
+    environ: Mapping[str, str],
+    now: datetime,
+) -> list[SendResult]:
+    """Send to every target; failures are reported per channel, never raised."""
+    results = []
+    for target in targets:
+        try:
+            channel = build_channel(
+                name=target.name, kind=target.kind, options=target.options, environ=environ
+            )
+        except ChannelConfigError as exc:
+            results.append(SendResult(target.name, target.kind, False, str(exc)))
+            continue
+        try:
+            results.append(_send_one(channel, target, document, now))
+        except DeliveryError as exc:
+            results.append(SendResult(target.name, target.kind, False, str(exc)))
+        finally:
+            channel.close()
+    return results
+
+
+def _send_one(
+    channel: Channel, target: ChannelTarget, document: DigestDocument, now: datetime
+) -> SendResult:
+    if target.kind == "slack":
+        return _send_slack(channel, target, document)
+    if target.kind == "email":
+        return _send_email(channel, target, document, now)
+    result = channel.send(message=alert_message(document.digest, document.labels, now), thread=None)
+    return SendResult(target.name, target.kind, True, "summary sent", result.remote_id)
+
+
+def alert_message(digest: Digest, labels: Labels, now: datetime) -> AlertMessage:
+    """The summary as a channel-neutral digest alert (top incidents as members)."""
+    grades = [g.grade for g in digest.headline.incidents_by_grade if g.current]
+    highest = max(grades, key=lambda g: GRADES.index(g) if g in GRADES else -1, default="none")
+    return AlertMessage(
+        incident_id=f"weekly-digest-{digest.meta.period.label}",
+        event="digest",
+        title=digest_title(digest, labels),
+        grade=highest,
+        entity=digest.meta.organisation,
+        likelihood=0,
+        impact=0,
+        status="report",
+        created_at=now,
+        reasons=tuple(summary_lines(digest, labels)),
+        members=tuple(
+            DigestEntry(
+                incident_id=str(row.id),
+                title=row.title,
+                grade=row.grade,
+                entity=row.entity_name,
+                category=row.category,
+            )
+            for row in digest.top_incidents
+        ),
+    )
+
+
+def slack_blocks(digest: Digest, labels: Labels) -> list[dict[str, Any]]:
+    """Header, key figures, top incidents and a pointer to the attached file; all escaped."""
+    figures = "\n".join("• " + escape_mrkdwn(line) for line in summary_lines(digest, labels))
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": escape_plain(digest_title(digest, labels))[:150]},
+        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": figures[:3000]}},
+    ]
+    top = top_incident_lines(digest, labels)
+    if top:
+        text = f"*{escape_mrkdwn(labels('top_incidents'))}*\n" + "\n".join(
+            "• " + escape_mrkdwn(line) for line in top
+        )
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+    return blocks
+
+
+def _send_slack(channel: Channel, target: ChannelTarget, document: DigestDocument) -> SendResult:
+    digest, labels = document.digest, document.labels
+    text = escape_mrkdwn(digest_title(digest, labels))
+    blocks = slack_blocks(digest, labels)
+    # SlackChannel keeps its slack-sdk clients private; the digest needs calls (file upload,
+    # custom blocks) that AlertMessage does not express, so it borrows them.
+    client = getattr(channel, "_client", None)
+    webhook = getattr(channel, "_webhook", None)
+    label = str(getattr(channel, "channel", target.name))
+    try:
+        if client is None:
+            if webhook is None:
+                raise DeliveryError("not a Slack channel", kind="slack", target=label,
+                                    retryable=False)
+            response = webhook.send(text=text, blocks=blocks, unfurl_links=False,
+                                    unfurl_media=False)
+            if response.status_code != 200:
+                raise DeliveryError(f"HTTP {response.status_code}", kind="slack", target=label,
+                                    retryable=response.status_code >= 500)
+            return SendResult(target.name, "slack", True, "summary posted (webhook, no file)")
+        posted = client.chat_postMessage(
+            channel=label, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        )
+        conversation, ts = str(posted["channel"]), str(posted["ts"])
+        client.files_upload_v2(
+            channel=conversation,
+            thread_ts=ts,
+            content=document.html.encode("utf-8"),
+            filename=document.filename,
+            title=digest_title(digest, labels)[:250],
+        )
+        return SendResult(target.name, "slack", True, "summary posted, HTML uploaded", ts)
+    except DeliveryError:
+        raise
+    except _SLACK_NETWORK as exc:
+        raise DeliveryError(f"connection failed ({type(exc).__name__})", kind="slack",
+                            target=label, retryable=True) from None
+    except Exception as exc:  # noqa: BLE001 - slack-sdk errors, mapped to one line
+        from alerts.slack_errors import slack_api_error
+        from slack_sdk.errors import SlackApiError
+
+        if isinstance(exc, SlackApiError):
+            raise slack_api_error(exc, target=label) from None
+        raise DeliveryError(f"client error ({type(exc).__name__})", kind="slack", target=label,
+                            retryable=False) from None
+
+
+def email_message(
+    channel: Channel, document: DigestDocument, now: datetime
+) -> EmailMessage:
+    """The e-mail: text summary, the report as HTML with inline chart images, the file attached."""
+    digest, labels = document.digest, document.labels
+    build = getattr(channel, "build", None)
+    if build is None:
+        raise DeliveryError("not an email channel", kind="email", target=channel.name,
+                            retryable=False)
+    # The channel's own builder sets From, To, Date and Message-ID; the body is replaced.
+    mail: EmailMessage = build(message=alert_message(digest, labels, now), thread=None)
+    prefix = str(getattr(channel, "_prefix", ""))
+    del mail["Subject"]
+    mail["Subject"] = f"{prefix} {digest_title(digest, labels)}".strip()
+    del mail["X-Crisiswatch-Incident"]
+    mail.clear_content()
+    images: list[bytes] = []
+
+    def to_cid(match: re.Match[str]) -> str:
+        import base64
+
+        images.append(base64.b64decode(match.group(1)))
+        return f'src="cid:chart{len(images)}@crisiswatch"'
+
+    html_body = _DATA_PNG.sub(to_cid, document.email_html)
+    mail.set_content(summary_text(digest, labels))
+    mail.add_alternative(html_body, subtype="html")
+    html_part = mail.get_payload()[1]
+    for index, data in enumerate(images, start=1):
+        html_part.add_related(data, maintype="image", subtype="png",
+                              cid=f"<chart{index}@crisiswatch>")
+    mail.add_attachment(document.html.encode("utf-8"), maintype="text", subtype="html",
+                        filename=document.filename)
+    return mail
+
+
+def _send_email(
+    channel: Channel, target: ChannelTarget, document: DigestDocument, now: datetime
+) -> SendResult:
+    mail = email_message(channel, document, now)
+    deliver = getattr(channel, "_deliver", None)
+    if deliver is None:
+        raise DeliveryError("not an email channel", kind="email", target=target.name,
+                            retryable=False)
+    try:
+        deliver(mail)  # EmailChannel's SMTP session (TLS mode, login) without its AlertMessage
+    except DeliveryError:
+        raise
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"SMTP failed ({type(exc).__name__})", kind="email",
+                            target=target.name, retryable=True) from None
+    return SendResult(target.name, "email", True, "HTML sent", str(mail["Message-ID"]))

@@ -1,0 +1,344 @@
+"""The digest's sections as labelled tables of plain (unescaped) strings.
+
+HTML and Markdown render the same tables, so both always say the same thing; each renderer
+escapes for its own format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitor.digest.labels import Labels
+from monitor.digest.model import Compare, Digest, DurationStats, IncidentRow
+
+MAX_TITLE = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    key: str
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: frozenset[int] = frozenset()  # right-aligned columns
+    note: str | None = None
+    empty: str | None = None  # shown instead of the table when there are no rows
+    row_marks: tuple[str, ...] = ()  # per-row CSS hint (e.g. a grade), same length as rows
+
+
+def _cut(text: str | None, limit: int = MAX_TITLE) -> str:
+    value = " ".join((text or "").split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _compare_row(label: str, value: Compare, lb: Labels, *, share: bool = False) -> tuple[str, ...]:
+    if share:
+        return (label, lb.percent(value.current), lb.percent(value.previous),
+                lb.signed(value.change, percent_points=True))
+    change = lb.signed(value.change)
+    pct = lb.change_pct(value.change_pct)
+    return (label, lb.number(value.current), lb.number(value.previous),
+            f"{change} ({pct})" if pct else change)
+
+
+def _duration_rows(
+    label_median: str, label_worst: str, now: DurationStats, before: DurationStats, lb: Labels
+) -> list[tuple[str, ...]]:
+    def delta(a: float | None, b: float | None) -> str:
+        if a is None or b is None:
+            return lb("n_a")
+        sign = "+" if a >= b else "-"
+        return sign + lb.duration(abs(a - b))
+
+    return [
+        (label_median, lb.duration(now.median_s), lb.duration(before.median_s),
+         delta(now.median_s, before.median_s)),
+        (label_worst, lb.duration(now.worst_s), lb.duration(before.worst_s),
+         delta(now.worst_s, before.worst_s)),
+    ]
+
+
+def headline_table(d: Digest, lb: Labels) -> Table:
+    h = d.headline
+    rows = [
+        _compare_row(lb("mentions"), h.mentions, lb),
+        _compare_row(lb("negative"), h.negative, lb),
+        _compare_row(lb("negative_share"), h.negative_share, lb, share=True),
+        _compare_row(lb("incidents"), h.incidents, lb),
+    ]
+    for grade in h.incidents_by_grade:
+        rows.append(
+            _compare_row(
+                lb("grade_incidents", grade=lb.grade(grade.grade)),
+                Compare.of(grade.current, grade.previous),
+                lb,
+            )
+        )
+    rows.append(_compare_row(lb("false_positives"), h.false_positives, lb))
+    rows += _duration_rows(lb("ack_median"), lb("ack_worst"), h.time_to_ack,
+                           h.time_to_ack_previous, lb)
+    rows += _duration_rows(lb("resolve_median"), lb("resolve_worst"), h.time_to_resolve,
+                           h.time_to_resolve_previous, lb)
+    rows.append(_compare_row(lb("sla_breaches"), h.sla_breaches, lb))
+    return Table(
+        key="headline",
+        title=lb("headline"),
+        headers=(lb("figure"), lb("this_period"), lb("previous_period"), lb("change")),
+        rows=tuple(rows),
+        numeric=frozenset({1, 2, 3}),
+    )
+
+
+def sla_table(d: Digest, lb: Labels) -> Table:
+    rows = tuple(
+        (
+            r.playbook or lb("no_playbook"),
+            lb.duration(r.ack_target_s),
+            lb.number(r.incidents),
+            lb.number(r.acknowledged),
+            lb.duration(r.time_to_ack.median_s),
+            lb.duration(r.time_to_ack.worst_s),
+            lb.number(r.ack_breaches),
+            lb.number(r.resolved),
+            lb.duration(r.time_to_resolve.median_s),
+            lb.duration(r.time_to_resolve.worst_s),
+            lb.duration(r.response_target_s),
+        )
+        for r in d.sla
+    )
+    return Table(
+        key="sla",
+        title=lb("sla"),
+        headers=(
+            lb("playbook"), lb("ack_target"), lb("incidents"), lb("acknowledged"),
+            f"{lb('time_to_ack')} ({lb('median')})", f"{lb('time_to_ack')} ({lb('worst')})",
+            lb("breaches"), lb("resolved"), f"{lb('resolve_median')}", f"{lb('resolve_worst')}",
+            lb("response_target"),
+        ),
+        rows=rows,
+        numeric=frozenset(range(1, 11)),
+        empty=lb("no_incidents"),
+    )
+
+
+def daily_table(d: Digest, lb: Labels) -> Table:
+    rows = tuple(
+        (lb.day(r.day) + f" ({r.day.isoformat()})", lb.number(r.positive), lb.number(r.neutral),
+         lb.number(r.negative), lb.number(r.unscored), lb.number(r.total))
+        for r in d.daily
+    )
+    return Table(
+        key="trend",
+        title=lb("trend"),
+        headers=(lb("day"), lb("positive"), lb("neutral"), lb("negative"), lb("unscored"),
+                 lb("total")),
+        rows=rows,
+        numeric=frozenset(range(1, 6)),
+    )
+
+
+def entity_table(d: Digest, lb: Labels) -> Table:
+    rows = tuple(
+        (
+            r.name,
+            lb.kind(r.kind),
+            lb.number(r.mentions),
+            lb.number(r.negative),
+            lb.percent(r.negative / (r.positive + r.neutral + r.negative)
+                       if (r.positive + r.neutral + r.negative) else None),
+            lb.number(r.previous_mentions),
+            lb.signed(r.mentions - r.previous_mentions),
+        )
+        for r in d.entities
+    )
+    return Table(
+        key="entities",
+        title=lb("by_entity"),
+        headers=(lb("entity"), lb("kind"), lb("mentions"), lb("negative"), lb("negative_share"),
+                 lb("previous_period"), lb("change")),
+        rows=rows,
+        numeric=frozenset(range(2, 7)),
+    )
+
+
+def voice_table(d: Digest, lb: Labels) -> Table:
+    rows = tuple(
+        (
+            r.name + ("" if not r.own else f" ({lb('own')})"),
+            lb.number(r.mentions),
+            lb.percent(r.share),
+            lb.percent(r.previous_share),
+            lb.number(r.positive),
+            lb.number(r.neutral),
+            lb.number(r.negative),
+            lb.percent(r.negative_share),
+            lb("n_a") if r.net_sentiment is None else f"{r.net_sentiment:+.2f}",
+        )
+        for r in d.voice
+    )
+    competitors = sum(1 for r in d.voice if not r.own)
+    return Table(
+        key="voice",
+        title=lb("voice"),
+        headers=(lb("entity"), lb("mentions"), lb("share"),
+                 f"{lb('share')} ({lb('previous_period')})", lb("positive"), lb("neutral"),
+                 lb("negative"), lb("negative_share"), lb("net_sentiment")),
+        rows=rows,
+        numeric=frozenset(range(1, 9)),
+        note=None if competitors or not rows else lb("no_competitors"),
+    )
+
+
+def matrix_table(d: Digest, lb: Labels) -> Table:
+    rows = tuple(
+        (f"{lb('likelihood')} {likelihood}",
+         *(lb.number(v) for v in d.matrix.counts[likelihood - 1]))
+        for likelihood in range(5, 0, -1)
+    )
+    return Table(
+        key="matrix",
+        title=lb("matrix"),
+        headers=("", *(f"{lb('impact')} {i}" for i in range(1, 6))),
+        rows=rows if d.matrix.total else (),
+        numeric=frozenset(range(1, 6)),
+        empty=lb("no_incidents"),
+    )
+
+
+def _incident_cells(r: IncidentRow, lb: Labels) -> tuple[str, ...]:
+    ack = lb.duration(r.time_to_ack_s)
+    if r.ack_breached:
+        ack += f" ({lb('breached')})"
+    return (
+        str(r.id),
+        lb.grade(r.grade),
+        r.entity_name,
+        r.category or "-",
+        lb.moment(r.first_seen_at),
+        lb.state(r.state),
+        ack,
+        _cut(r.title),
+    )
+
+
+def _incident_headers(lb: Labels) -> tuple[str, ...]:
+    return (lb("id"), lb("grade"), lb("entity"), lb("category"), lb("first_seen"), lb("state"),
+            lb("time_to_ack"), lb("title_col"))
+
+
+def incidents_table(d: Digest, lb: Labels) -> Table:
+    return Table(
+        key="incidents",
+        title=lb("top_incidents"),
+        headers=_incident_headers(lb),
+        rows=tuple(_incident_cells(r, lb) for r in d.top_incidents),
+        numeric=frozenset({0}),
+        empty=lb("no_incidents"),
+        row_marks=tuple(r.grade for r in d.top_incidents),
+    )
+
+
+def themes_tables(d: Digest, lb: Labels) -> list[Table]:
+    out = []
+    for key, themes in (("themes_zh", d.themes.zh), ("themes_en", d.themes.en)):
+        if themes:
+            out.append(
+                Table(
+                    key=key,
+                    title=lb(key),
+                    headers=(lb("keyword"), lb("weight")),
+                    rows=tuple((t.term, f"{t.weight:.2f}") for t in themes),
+                    numeric=frozenset({1}),
+                )
+            )
+    return out
+
+
+def reach_tables(d: Digest, lb: Labels) -> list[Table]:
+    sources = Table(
+        key="sources",
+        title=lb("sources"),
+        headers=(lb("source"), lb("negative_mentions"), lb("negative_reach")),
+        rows=tuple((r.name, lb.number(r.negative_mentions), lb.number(r.negative_reach))
+                   for r in d.top_sources),
+        numeric=frozenset({1, 2}),
+        empty=lb("no_themes"),
+    )
+    authors = Table(
+        key="authors",
+        title=lb("authors"),
+        headers=(lb("author"), lb("source"), lb("negative_mentions"), lb("negative_reach")),
+        rows=tuple(
+            (_cut(r.name, 80), r.source_id, lb.number(r.negative_mentions),
+             lb.number(r.negative_reach))
+            for r in d.top_authors
+        ),
+        numeric=frozenset({2, 3}),
+        empty=lb("no_themes"),
+    )
+    return [sources, authors]
+
+
+def open_tables(d: Digest, lb: Labels) -> list[Table]:
+    o = d.open_items
+
+    def note(shown: int, total: int) -> str | None:
+        return lb("showing", shown=shown, total=total) if total > shown else None
+
+    return [
+        Table(
+            key="unacknowledged",
+            title=f"{lb('unacknowledged')} ({o.unacknowledged_total})",
+            headers=_incident_headers(lb),
+            rows=tuple(_incident_cells(r, lb) for r in o.unacknowledged),
+            numeric=frozenset({0}),
+            note=note(len(o.unacknowledged), o.unacknowledged_total),
+            empty=lb("none"),
+            row_marks=tuple(r.grade for r in o.unacknowledged),
+        ),
+        Table(
+            key="unresolved",
+            title=f"{lb('unresolved')} ({o.unresolved_total})",
+            headers=_incident_headers(lb),
+            rows=tuple(_incident_cells(r, lb) for r in o.unresolved),
+            numeric=frozenset({0}),
+            note=note(len(o.unresolved), o.unresolved_total),
+            empty=lb("none"),
+            row_marks=tuple(r.grade for r in o.unresolved),
+        ),
+        Table(
+            key="scripts",
+            title=lb("scripts", days=o.script_window_days),
+            headers=(lb("script"), lb("language"), lb("status"), lb("expires")),
+            rows=tuple(
+                (f"{s.id}" + (f" — {_cut(s.title, 60)}" if s.title else ""), s.lang,
+                 _cut(s.reason, 100), lb.moment(s.expires_at))
+                for s in o.scripts
+            ),
+            empty=lb("none"),
+        ),
+    ]
+
+
+def drills_table(d: Digest, lb: Labels) -> Table:
+    dr = d.drills
+    return Table(
+        key="drills",
+        title=lb("drills"),
+        headers=(lb("id"), lb("grade"), lb("entity"), lb("state"), lb("time_to_ack"),
+                 lb("time_to_resolve")),
+        rows=tuple(
+            (str(r.id), lb.grade(r.grade), r.entity_name, lb.state(r.state),
+             lb.duration(r.time_to_ack_s), lb.duration(r.time_to_resolve_s))
+            for r in dr.items
+        ),
+        numeric=frozenset({0}),
+        note=(
+            lb("drills_summary", count=dr.count, acked=dr.acknowledged, resolved=dr.resolved)
+            + f" {lb('ack_median')}: {lb.duration(dr.time_to_ack.median_s)};"
+            + f" {lb('resolve_median')}: {lb.duration(dr.time_to_resolve.median_s)}."
+            if dr.count
+            else None
+        ),
+        empty=lb("no_drills"),
+    )

@@ -1,0 +1,270 @@
+"""Generated weeks of scored mentions and incidents, for tests and benchmarks/digest.py.
+
+Deterministic for a seed. Rows go in through SQLAlchemy Core in large batches, so a million
+mentions take tens of seconds rather than minutes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select
+
+from monitor.db.models import Incident, Mention, MentionEntity, Source
+from monitor.digest.inputs import EntityInfo
+from monitor.digest.period import Period
+
+SAMPLE_ENTITIES: tuple[EntityInfo, ...] = (
+    EntityInfo("lumina", "Lumina Dairy", "brand", ("澜沐乳业", "澜沐", "LuminaDairy")),
+    EntityInfo("lumina-kids", "Lumina Kids 奶粉", "product", ("Lumina Kids", "小澜沐")),
+    EntityInfo("chen-haoran", "陈浩然 (CEO)", "executive", ("Chen Haoran", "陈浩然")),
+    EntityInfo("northfield", "Northfield Milk", "competitor", ("北原牧场",)),
+    EntityInfo("sunvale", "晴谷乳业 Sunvale", "competitor", ("Sunvale", "晴谷")),
+    EntityInfo("food-safety", "Food safety", "topic", ("食品安全",)),
+)
+SOURCES: tuple[tuple[str, str], ...] = (
+    ("weibo", "export"),
+    ("news-en", "rss"),
+    ("douyin", "export"),
+    ("x", "export"),
+    ("forum", "rss"),
+)
+_ENTITY_WEIGHTS = (45, 15, 5, 20, 10, 5)
+_SENTIMENTS = ("positive", "neutral", "negative", "unknown", None)
+_NEG_ZH = (
+    "{name}奶粉质量有问题，孩子喝了腹泻，要求退款",
+    "{name}客服态度很差，投诉三次都没有回复",
+    "{name}产品召回的消息是真的吗？监管部门在调查",
+    "{name}涨价太离谱了，门店服务也越来越差",
+    "听说{name}检测报告造假，虚假宣传太可怕",
+)
+_NEG_EN = (
+    "{name} formula made my kid sick, I want a refund and a recall",
+    "Customer service at {name} ignored my complaint for a week",
+    "Is the {name} recall real? Regulators are investigating the factory",
+    "{name} raised prices again and the delivery was late",
+    "Fake lab reports at {name}? Misleading advertising again",
+)
+_OTHER = (
+    "{name} 新品上市，味道不错",
+    "Tried the new {name} yoghurt today, tastes fine",
+    "{name}发布了年度报告",
+    "{name} opens a new store downtown",
+)
+_GRADE_WEIGHTS = (("low", 40), ("medium", 30), ("high", 20), ("critical", 10))
+_STATES = (("resolved", 50), ("acknowledged", 20), ("open", 15), ("false_positive", 15))
+_CATEGORIES = ("product_safety", "customer_complaint", "misinformation_rumor", None)
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedData:
+    mentions: int
+    previous_mentions: int
+    incidents: int
+    drills: int
+    backlog: int
+
+
+def _pick(rng: random.Random, weighted: Sequence[tuple[Any, int]]) -> Any:
+    return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def _mention_rows(
+    rng: random.Random,
+    *,
+    start_id: int,
+    first: int,
+    count: int,
+    step: float,
+    period: Period,
+    entities: Sequence[EntityInfo],
+    negative_weight: int,
+    collected: datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    start = period.start_at + timedelta(seconds=first * step)
+    weights = list(_ENTITY_WEIGHTS[: len(entities)]) + [5] * max(0, len(entities) - 6)
+    sentiment_weights = (20, 45, negative_weight, 3, 2)
+    mentions: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    for offset in range(count):
+        mention_id = start_id + offset
+        entity = rng.choices(entities, weights=weights)[0]
+        matched = [entity.id]
+        if rng.random() < 0.1:
+            other = rng.choice(entities)
+            if other.id != entity.id:
+                matched.append(other.id)
+        sentiment = rng.choices(_SENTIMENTS, weights=sentiment_weights)[0]
+        english = rng.random() < 0.3
+        if sentiment == "negative":
+            template = rng.choice(_NEG_EN if english else _NEG_ZH)
+        else:
+            template = rng.choice(_OTHER)
+        source = SOURCES[rng.randrange(len(SOURCES))][0]
+        author_number = int(rng.paretovariate(1.2)) % 5000
+        mentions.append(
+            {
+                "id": mention_id,
+                "source_id": source,
+                "external_id": f"g{mention_id}",
+                "url": None,
+                "title": None,
+                "author": f"user{author_number}" if rng.random() < 0.95 else None,
+                "author_reach": rng.randrange(0, 200_000) if rng.random() < 0.9 else None,
+                # collection stores mentions roughly in publication order; so does this
+                "published_at": start + timedelta(seconds=(offset + rng.random()) * step),
+                "date_missing": False,
+                "collected_at": collected,
+                "lang": "en" if english else "zh",
+                "text": template.format(name=entity.name),
+                "metrics": {},
+                "content_hash": f"{mention_id:064x}",
+                "duplicate_of": None,
+                "entities": matched,
+                "sentiment": sentiment,
+                "grade": "low" if sentiment == "negative" else "none",
+            }
+        )
+        links.extend({"mention_id": mention_id, "entity_id": e} for e in matched)
+    return mentions, links
+
+
+def _incident_row(
+    rng: random.Random,
+    *,
+    incident_id: int,
+    opened: datetime,
+    entities: Sequence[EntityInfo],
+    drill: bool,
+    state: str | None = None,
+) -> dict[str, Any]:
+    peak = _pick(rng, _GRADE_WEIGHTS)
+    state = state or _pick(rng, _STATES)
+    ack = resolved = None
+    if state != "open":
+        minutes = rng.choice((2, 4, 10, 14, 20, 45, 90, 600, 2000))
+        ack = opened + timedelta(minutes=minutes, seconds=rng.randrange(60))
+    if state in ("resolved", "false_positive"):
+        assert ack is not None
+        resolved = ack + timedelta(minutes=rng.randrange(5, 3000))
+    playbook = rng.choices((peak, None, "retired-playbook"), weights=(85, 10, 5))[0]
+    first_seen = opened - timedelta(minutes=rng.randrange(0, 120))
+    return {
+        "id": incident_id,
+        "entity_id": rng.choice(entities).id,
+        "category": rng.choice(_CATEGORIES),
+        "state": state,
+        "grade": peak,
+        "peak_grade": peak,
+        "likelihood": rng.randint(1, 5),
+        "impact": rng.randint(1, 5),
+        "reasons": [],
+        "title": f"Incident {incident_id}: <b>complaints</b> & rumours",
+        "first_seen_at": first_seen,
+        "last_seen_at": opened + timedelta(hours=2),
+        "opened_at": opened,
+        "updated_at": opened + timedelta(hours=2),
+        "mention_count": rng.randint(1, 500),
+        "playbook": playbook,
+        "acknowledged_at": ack,
+        "acknowledged_by": "oncall" if ack else None,
+        "resolved_at": resolved,
+        "drill": drill,
+    }
+
+
+def generate_week(
+    engine: Engine,
+    *,
+    period: Period,
+    mentions: int,
+    incidents: int,
+    previous_mentions: int | None = None,
+    previous_incidents: int | None = None,
+    drills: int = 3,
+    backlog: int = 5,
+    entities: Sequence[EntityInfo] = SAMPLE_ENTITIES,
+    seed: int = 7,
+    batch: int = 20_000,
+    progress: Callable[[int], None] | None = None,
+) -> GeneratedData:
+    """Add a period (and the one before it) of scored mentions, incidents and drills.
+
+    ``backlog`` incidents are opened long before the period and are still open; ``drills``
+    drill incidents are opened inside it.
+    """
+    rng = random.Random(seed)
+    previous = period.previous()
+    previous_mentions = mentions // 2 if previous_mentions is None else previous_mentions
+    previous_incidents = incidents // 2 if previous_incidents is None else previous_incidents
+    collected = period.end_at
+    with engine.begin() as conn:
+        existing = {row[0] for row in conn.execute(Source.__table__.select())}
+        new_sources = [
+            {"id": sid, "kind": kind, "location": sid, "created_at": datetime(2026, 1, 1, tzinfo=UTC)}
+            for sid, kind in SOURCES
+            if sid not in existing
+        ]
+        if new_sources:
+            conn.execute(insert(Source), new_sources)
+    with engine.connect() as conn:
+        next_id = int(conn.execute(select(func.max(Mention.id))).scalar_one() or 0) + 1
+        incident_id = int(conn.execute(select(func.max(Incident.id))).scalar_one() or 0) + 1
+    for target, count, negative_weight in (
+        (previous, previous_mentions, 20),
+        (period, mentions, 30),
+    ):
+        done = 0
+        step = (target.end_at - target.start_at).total_seconds() / max(count, 1)
+        while done < count:
+            size = min(batch, count - done)
+            rows, links = _mention_rows(
+                rng,
+                start_id=next_id,
+                first=done,
+                count=size,
+                step=step,
+                period=target,
+                entities=entities,
+                negative_weight=negative_weight,
+                collected=collected,
+            )
+            with engine.begin() as conn:
+                conn.execute(insert(Mention), rows)
+                conn.execute(insert(MentionEntity), links)
+            next_id += size
+            done += size
+            if progress is not None:
+                progress(next_id - 1)
+    incident_rows = []
+    for target, count, drill in ((previous, previous_incidents, False), (period, incidents, False),
+                                 (period, drills, True)):
+        span = (target.end_at - target.start_at).total_seconds()
+        for _ in range(count):
+            opened = target.start_at + timedelta(seconds=rng.random() * span)
+            incident_rows.append(
+                _incident_row(rng, incident_id=incident_id, opened=opened, entities=entities,
+                              drill=drill)
+            )
+            incident_id += 1
+    for _ in range(backlog):
+        opened = period.start_at - timedelta(days=rng.randint(20, 60))
+        incident_rows.append(
+            _incident_row(rng, incident_id=incident_id, opened=opened, entities=entities,
+                          drill=False, state=rng.choice(("open", "acknowledged")))
+        )
+        incident_id += 1
+    with engine.begin() as conn:
+        for start in range(0, len(incident_rows), batch):
+            conn.execute(insert(Incident), incident_rows[start : start + batch])
+    return GeneratedData(
+        mentions=mentions,
+        previous_mentions=previous_mentions,
+        incidents=incidents,
+        drills=drills,
+        backlog=backlog,
+    )

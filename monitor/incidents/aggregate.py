@@ -1,0 +1,271 @@
+"""An incident's running aggregates, and its place on the risk matrix from evidence and volume.
+
+The incident is assessed like one mention made of its whole evidence: the mean negativity of
+its mentions, the best score of its category (and of the rumour category), the best source
+tier, the largest author reach, the summed engagement, the entity's kind, and the volume over
+baseline from spike detection. Its strongest single mention counts too: the incident is never
+graded below it.
+"""
+
+from __future__ import annotations
+
+import copy
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from classifiers.matrix import Assessment, RiskSignals, assess
+from classifiers.risk_lexicon import CategoryScore
+from monitor.db.models import Incident
+from monitor.incidents import fingerprint
+from monitor.incidents.context import IncidentContext
+from playbooks import grade_rank
+
+STATS_VERSION = 1
+TOP_MENTIONS = 3
+TOP_AUTHORS = 10
+MAX_SOURCES = 50
+EXCERPT_CHARS = 280
+TITLE_EXCERPT_CHARS = 80
+
+
+@dataclass(slots=True)
+class ScoredMention:
+    """The columns of one scored mention that incident work reads."""
+
+    id: int
+    source_id: str
+    author: str | None
+    author_reach: int | None
+    at: datetime  # published, never later than the ingest time
+    lang: str | None
+    text: str  # a prefix of the text, enough for titles and fingerprints
+    url: str | None
+    metrics: Mapping[str, Any]
+    duplicate_of: int | None
+    entities: list[str]
+    sentiment: str | None
+    negative_prob: float | None
+    categories: list[dict[str, Any]]
+    category: str | None  # the incident category: top category unless it never counts
+    grade: str
+    likelihood: int | None
+    impact: int | None
+    reasons: list[str]
+
+    @property
+    def rank(self) -> int:
+        return grade_rank(self.grade)
+
+
+def one_line(text: str | None, limit: int) -> str:
+    """Untrusted text as one printable line of at most ``limit`` characters."""
+    if not text:
+        return ""
+    chars = (" " if unicodedata.category(ch)[0] == "C" else ch for ch in text[: limit * 4])
+    line = " ".join("".join(chars).split())
+    return line if len(line) <= limit else line[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def engagement(metrics: Mapping[str, Any], weights: Mapping[str, float]) -> float:
+    total = 0.0
+    for key, value in metrics.items():
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            total += float(value) * weights.get(key, 0.0)
+    return total
+
+
+@dataclass
+class Tracked:
+    """An incident being changed in this batch, with its aggregates unpacked for speed.
+
+    Unpacking (a deep copy of the stored aggregates) waits for the first new evidence: most
+    incidents loaded as join candidates for a batch receive nothing.
+    """
+
+    incident: Incident
+    stats: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, list[int]] = field(default_factory=dict)  # source -> [mentions, reach]
+    authors: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    fingerprints: list[int] = field(default_factory=list)
+    new_mentions: list[int] = field(default_factory=list)
+    is_new: bool = False
+    reopened: bool = False
+    closed_join: bool = False  # mentions joined it while resolved / false positive
+    dirty: bool = False
+    unpacked: bool = False
+
+    @classmethod
+    def wrap(cls, incident: Incident) -> Tracked:
+        return cls(incident, fingerprints=fingerprint.decode(incident.signature))
+
+    def unpack(self) -> None:
+        """Copy the stored aggregates into working form (once)."""
+        if self.unpacked:
+            return
+        self.unpacked = True
+        incident = self.incident
+        # a deep copy: nested values mutated in place would hide the change from the ORM
+        self.stats = copy.deepcopy(incident.stats or {})
+        self.stats.setdefault("v", STATS_VERSION)
+        self.sources = {
+            str(s["source"]): [int(s.get("mentions", 0)), int(s.get("reach", 0))]
+            for s in incident.top_sources or []
+            if isinstance(s, dict) and "source" in s
+        }
+        self.authors = {
+            (str(a["author"]), str(a.get("source", ""))): [
+                int(a.get("mentions", 0)),
+                int(a.get("reach", 0)),
+            ]
+            for a in incident.top_authors or []
+            if isinstance(a, dict) and "author" in a
+        }
+
+    # -- evidence ---------------------------------------------------------------------------
+
+    def add(self, mention: ScoredMention, *, ctx: IncidentContext, fp: int | None) -> None:
+        """Fold one mention into the counts, mix, reach, sources, authors and signals."""
+        self.unpack()
+        inc, st = self.incident, self.stats
+        inc.mention_count = (inc.mention_count or 0) + 1
+        if mention.sentiment == "negative":
+            inc.negative_count = (inc.negative_count or 0) + 1
+        elif mention.sentiment == "positive":
+            inc.positive_count = (inc.positive_count or 0) + 1
+        else:
+            inc.neutral_count = (inc.neutral_count or 0) + 1
+        reach = max(mention.author_reach or 0, 0)
+        inc.reach_total = (inc.reach_total or 0) + reach
+        if mention.at < inc.first_seen_at:
+            inc.first_seen_at = mention.at
+        if mention.at > inc.last_seen_at:
+            inc.last_seen_at = mention.at
+        source = self.sources.setdefault(mention.source_id, [0, 0])
+        source[0] += 1
+        source[1] += reach
+        if mention.author:
+            author = self.authors.setdefault((mention.author[:128], mention.source_id), [0, 0])
+            author[0] += 1
+            author[1] = max(author[1], reach)
+        if mention.negative_prob is not None:
+            st["n"] = st.get("n", 0) + 1
+            st["neg"] = st.get("neg", 0.0) + mention.negative_prob
+        cats: dict[str, list[Any]] = st.setdefault("cats", {})
+        for cat in mention.categories:
+            name, score = cat.get("category"), cat.get("score")
+            if not isinstance(name, str) or not isinstance(score, int | float):
+                continue
+            old = cats.get(name)
+            if old is None or score > old[0]:
+                evidence = [str(e)[:60] for e in (cat.get("evidence") or [])[:3]]
+                cats[name] = [float(score), int(cat.get("severity") or 1), evidence]
+        tier = ctx.tier_of(mention.source_id)
+        st["tier"] = min(st.get("tier", 3), tier)
+        if mention.author_reach is not None:
+            st["reach"] = max(st.get("reach") or 0, mention.author_reach)
+        eng: dict[str, float] = st.setdefault("eng", {})
+        for key, value in mention.metrics.items():
+            if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+                eng[key] = eng.get(key, 0) + value
+        if mention.lang:
+            langs: dict[str, int] = st.setdefault("langs", {})
+            langs[mention.lang] = langs.get(mention.lang, 0) + 1
+        weight = reach + engagement(mention.metrics, ctx.matrix.engagement_weights)
+        top: list[list[Any]] = st.setdefault("top", [])
+        top.append([mention.rank, weight, mention.id])
+        top.sort(key=lambda row: (-row[0], -row[1], row[2]))
+        del top[TOP_MENTIONS:]
+        best = st.get("best")
+        if best is None or mention.rank > grade_rank(best["grade"]):
+            st["best"] = {
+                "grade": mention.grade,
+                "likelihood": mention.likelihood or 1,
+                "impact": mention.impact or 1,
+                "reasons": list(mention.reasons)[:4],
+                "mention_id": mention.id,
+            }
+        st.setdefault("first_mention", mention.id)
+        if fp is not None and len(self.fingerprints) < fingerprint.MAX_FINGERPRINTS:
+            self.fingerprints.append(fp)
+        self.new_mentions.append(mention.id)
+        self.dirty = True
+
+    def wants_fingerprint(self) -> bool:
+        return len(self.fingerprints) < fingerprint.MAX_FINGERPRINTS
+
+    def store(self) -> None:
+        """Write the unpacked aggregates back to the row."""
+        self.unpack()
+        inc = self.incident
+        inc.stats = copy.deepcopy(self.stats)
+        inc.top_sources = [
+            {"source": s, "mentions": n, "reach": r}
+            for s, (n, r) in sorted(self.sources.items(), key=lambda kv: (-kv[1][1], -kv[1][0]))
+        ][:MAX_SOURCES]
+        ranked = sorted(self.authors.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
+        self.authors = dict(ranked[:TOP_AUTHORS])
+        inc.top_authors = [
+            {"author": a, "source": s, "mentions": n, "reach": r}
+            for (a, s), (n, r) in self.authors.items()
+        ]
+        inc.signature = fingerprint.encode(self.fingerprints) or None
+
+    def dominant_lang(self) -> str | None:
+        self.unpack()
+        langs: dict[str, int] = self.stats.get("langs") or {}
+        return max(langs, key=lambda k: langs[k]) if langs else None
+
+
+def incident_signals(
+    tracked: Tracked, *, ctx: IncidentContext, spread: float | None
+) -> RiskSignals:
+    """The incident as one virtual mention for the risk matrix."""
+    tracked.unpack()
+    st = tracked.stats
+    wanted = {tracked.incident.category, ctx.matrix.rumour_category}
+    categories = tuple(
+        CategoryScore(category=name, score=v[0], severity=v[1], evidence=tuple(v[2]),
+                      source="lexicon")
+        for name, v in (st.get("cats") or {}).items()
+        if name in wanted
+    )
+    n = st.get("n", 0)
+    return RiskSignals(
+        negative_prob=(st.get("neg", 0.0) / n) if n else None,
+        categories=categories,
+        spread_ratio=spread,
+        source_tier=int(st.get("tier", 3)),
+        author_reach=st.get("reach"),
+        metrics={k: int(v) for k, v in (st.get("eng") or {}).items()},
+        entity_kind=ctx.entity_kinds.get(tracked.incident.entity_id),
+    )
+
+
+def assess_incident(
+    tracked: Tracked, *, ctx: IncidentContext, spread: float | None
+) -> Assessment:
+    """The incident's place on the matrix: its aggregate, or its strongest mention if higher."""
+    result = assess(signals=incident_signals(tracked, ctx=ctx, spread=spread), config=ctx.matrix)
+    best = tracked.stats.get("best")
+    if best and grade_rank(best["grade"]) > grade_rank(result.grade):
+        reasons = tuple(best.get("reasons") or ())
+        return Assessment(
+            likelihood=int(best["likelihood"]),
+            impact=int(best["impact"]),
+            grade=str(best["grade"]),
+            reasons=(*reasons, f"graded by its strongest mention #{best['mention_id']}"),
+            likelihood_reason=reasons[0] if reasons else "",
+            impact_reason=reasons[1] if len(reasons) > 1 else "",
+        )
+    return result
+
+
+def make_title(*, ctx: IncidentContext, entity_id: str, category: str | None, text: str) -> str:
+    """``Lumina Kids formula · product safety: <first words of the opening mention>``."""
+    label = category.replace("_", " ") if category else "volume spike"
+    head = f"{one_line(ctx.entity_name(entity_id), 60)} · {label}"
+    excerpt = one_line(text, TITLE_EXCERPT_CHARS)
+    return f"{head}: {excerpt}" if excerpt else head

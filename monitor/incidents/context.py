@@ -1,0 +1,185 @@
+"""What incident work needs from configuration: plain values built once at the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from classifiers.matrix import MatrixConfig
+from config.schema import IncidentSettings, Settings
+from playbooks import (
+    DEFAULT_PLACEHOLDERS,
+    Playbook,
+    ResponseScript,
+    default_playbook_paths,
+    default_scripts_path,
+    load_playbooks,
+    load_scripts,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SpikeRules:
+    """Volume spike detection against each entity's own baseline (see monitor.incidents.spikes)."""
+
+    interval: timedelta = timedelta(hours=1)
+    baseline: timedelta = timedelta(days=28)
+    min_count: int = 10
+    ratio: float = 3.0
+    open_incidents: bool = True
+    # Before this much history exists there is no baseline: a new or quiet brand never alarms.
+    min_history: timedelta = timedelta(days=1)
+    calm_ratio: float = 1.5  # at or below this over baseline counts as "back at baseline"
+
+    @property
+    def span(self) -> int:
+        """Interval length in whole seconds (at least one minute)."""
+        return max(60, int(self.interval.total_seconds()))
+
+
+@dataclass(frozen=True)
+class IncidentRules:
+    """How mentions are grouped into incidents (mirrors config.schema.IncidentSettings)."""
+
+    floor: str = "low"
+    window: timedelta = timedelta(hours=48)
+    near_duplicate: float = 0.8
+    recovery_after: timedelta = timedelta(hours=2)
+    reopen_within: timedelta = timedelta(hours=24)
+    spike: SpikeRules = field(default_factory=SpikeRules)
+
+    @classmethod
+    def from_settings(cls, settings: IncidentSettings) -> IncidentRules:
+        """The plain rules for a validated ``incidents`` section."""
+        spike = settings.spike
+        return cls(
+            floor=settings.floor,
+            window=settings.window,
+            near_duplicate=settings.near_duplicate,
+            recovery_after=settings.recovery_after,
+            reopen_within=settings.reopen_within,
+            spike=SpikeRules(
+                interval=spike.interval,
+                baseline=spike.baseline,
+                min_count=spike.min_count,
+                ratio=spike.ratio,
+                open_incidents=spike.open_incidents,
+            ),
+        )
+
+
+class IncidentCache:
+    """Per-process memo of volume history and baselines; safe to drop at any time."""
+
+    MAX_ENTRIES = 50_000
+
+    def __init__(self) -> None:
+        # span -> entity -> spikes._EntityVolume; typed loosely to keep this module import-light
+        self.volumes: dict[int, dict[str, Any]] = {}
+        self.baselines: dict[tuple[int, str, str], tuple[int, Any]] = {}  # -> (bucket, Baseline)
+
+    def trim(self) -> None:
+        """Forget everything once the memo grows past its bound."""
+        size = sum(len(v) for v in self.volumes.values())
+        if size > self.MAX_ENTRIES or len(self.baselines) > self.MAX_ENTRIES:
+            self.volumes.clear()
+            self.baselines.clear()
+
+
+@dataclass(frozen=True)
+class IncidentContext:
+    """Everything grouping, escalation, messages and reports read; no connections inside."""
+
+    playbooks: tuple[Playbook, ...]
+    scripts: tuple[ResponseScript, ...]
+    matrix: MatrixConfig
+    rules: IncidentRules = field(default_factory=IncidentRules)
+    organisation: str = ""
+    entity_names: Mapping[str, str] = field(default_factory=dict)
+    entity_kinds: Mapping[str, str] = field(default_factory=dict)
+    source_tiers: Mapping[str, int] = field(default_factory=dict)
+    hotline: str = ""
+    placeholders: Mapping[str, str] = field(default_factory=dict)
+    channels: frozenset[str] = frozenset({"console"})  # configured and enabled
+    known_channels: frozenset[str] = frozenset({"console"})  # configured, enabled or not
+    categories: tuple[str, ...] = ()
+    dashboard_url: str | None = None
+    timezone: str = "UTC"
+    script_paths: tuple[Path, ...] = ()
+    playbook_paths: tuple[Path, ...] = ()
+    scripts_are_defaults: bool = True
+    drill: bool = False
+    clock: Callable[[], datetime] = utcnow
+    cache: IncidentCache = field(default_factory=IncidentCache, compare=False, repr=False)
+
+    def playbook_named(self, name: str | None) -> Playbook | None:
+        """The loaded playbook with this name, if it still exists."""
+        return next((p for p in self.playbooks if p.name == name), None)
+
+    def entity_name(self, entity_id: str) -> str:
+        return self.entity_names.get(entity_id, entity_id)
+
+    def tier_of(self, source_id: str) -> int:
+        return self.source_tiers.get(source_id, 3)
+
+
+def build_incident_context(
+    settings: Settings,
+    base_dir: Path,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    drill: bool = False,
+) -> IncidentContext:
+    """Load playbooks and scripts (configured, else shipped) and collect the settings they need.
+
+    Raises playbooks.PlaybookError / ScriptError naming the file and key of a bad definition.
+    """
+    section = settings.playbooks
+    playbook_paths = tuple(_resolve(base_dir, p) for p in section.paths) or default_playbook_paths()
+    script_paths = tuple(_resolve(base_dir, p) for p in section.scripts) or (
+        default_scripts_path(),
+    )
+    tiers = {source.id: source.tier for source in settings.sources}
+    if settings.inbox is not None:
+        tiers[settings.inbox.source_id] = settings.inbox.tier
+    library = settings.scoring.to_library()
+    placeholders = dict(section.placeholders)
+    return IncidentContext(
+        playbooks=load_playbooks(playbook_paths),
+        scripts=load_scripts(script_paths),
+        matrix=library.matrix,
+        rules=IncidentRules.from_settings(settings.incidents),
+        organisation=settings.organisation.name,
+        entity_names=MappingProxyType({e.id: e.name for e in settings.entities}),
+        entity_kinds=MappingProxyType({e.id: e.kind for e in settings.entities}),
+        source_tiers=MappingProxyType(tiers),
+        hotline=section.hotline,
+        placeholders=MappingProxyType(placeholders),
+        channels=frozenset(name for name, ch in settings.channels.items() if ch.enabled),
+        known_channels=frozenset(settings.channels),
+        categories=tuple(spec.name for spec in library.categories),
+        dashboard_url=settings.alerting.dashboard_url,
+        timezone=settings.organisation.timezone,
+        script_paths=script_paths,
+        playbook_paths=playbook_paths,
+        scripts_are_defaults=not section.scripts,
+        drill=drill,
+        clock=clock,
+    )
+
+
+def known_placeholders(ctx: IncidentContext) -> frozenset[str]:
+    """Placeholder names a script may use: the shipped ones plus configured fixed values."""
+    return frozenset(DEFAULT_PLACEHOLDERS) | frozenset(ctx.placeholders)
+
+
+def _resolve(base_dir: Path, path: Path) -> Path:
+    return path if path.is_absolute() else base_dir / path

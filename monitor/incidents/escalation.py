@@ -1,0 +1,324 @@
+"""Driving each incident's playbook: escalation steps and rises become outbox rows.
+
+Every alert is written with ``enqueue_alert`` in the caller's transaction, keyed by the
+escalation step (``Notify.key``) or by the incident change, so running a tick twice, or again
+after a crash, never alerts twice. A silenced incident is still escalated and recorded: its
+rows are written as ``suppressed`` and never sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Alert, Incident, IncidentEvent
+from monitor.db.models import Silence as SilenceRow
+from monitor.incidents.context import IncidentContext
+from monitor.incidents.messages import build_message, escalation_state
+from monitor.outbox import enqueue_alert
+from playbooks import (
+    EscalationState,
+    Notify,
+    Playbook,
+    Silence,
+    due_actions,
+    grade_rank,
+    is_silenced,
+    regrade,
+    select_playbook,
+    start_escalation,
+)
+
+log = logging.getLogger(__name__)
+ACTIVE = ("open", "acknowledged")
+
+
+@dataclass
+class TickResult:
+    """What one escalation tick did."""
+
+    incidents: int = 0
+    alerts: int = 0
+    suppressed: int = 0
+    recoveries: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def active_silences(session: Session, *, now: datetime) -> list[Silence]:
+    """Silences still in force at ``now``, as the playbooks library's values."""
+    rows = session.scalars(select(SilenceRow).where(SilenceRow.until > now))
+    out: list[Silence] = []
+    for row in rows:
+        try:
+            out.append(
+                Silence(
+                    entity=row.entity_id,
+                    category=row.category,
+                    source=row.source_id,
+                    until=row.until,
+                    reason=row.reason,
+                    created_by=row.created_by,
+                )
+            )
+        except ValueError as exc:  # a hand-edited row: skip it, never stop alerting
+            log.warning("ignoring invalid silence #%s: %s", row.id, exc)
+    return out
+
+
+def silence_for(incident: Incident, silences: Sequence[Silence], now: datetime) -> Silence | None:
+    """The silence covering the incident: a source silence must cover every one of its sources."""
+    sources: list[str | None] = [
+        str(s["source"]) for s in incident.top_sources or [] if isinstance(s, dict)
+    ]
+    found: list[Silence] = []
+    for source in sources or [None]:
+        match = is_silenced(
+            silences=silences,
+            entity=incident.entity_id,
+            category=incident.category,
+            source=source,
+            now=now,
+        )
+        if match is None:
+            return None
+        found.append(match)
+    return min(found, key=lambda s: s.until) if found else None
+
+
+def alerted_channels(session: Session, incident_id: int) -> list[str]:
+    """Channels that have had (or had suppressed) an alert for this incident, in first-use order."""
+    rows = session.execute(
+        select(Alert.channel).where(Alert.incident_id == incident_id).order_by(Alert.id)
+    )
+    return list(dict.fromkeys(channel for (channel,) in rows))
+
+
+def deliver(
+    session: Session,
+    *,
+    ctx: IncidentContext,
+    incident: Incident,
+    event: str,
+    channels: Sequence[str],
+    key: str,
+    now: datetime,
+    silences: Sequence[Silence],
+    note: str | None = None,
+    level: int = 0,
+    actor: str | None = None,
+) -> tuple[int, int]:
+    """Enqueue one alert per enabled channel and record it on the timeline; (sent, suppressed)."""
+    wanted = list(dict.fromkeys(channels))
+    usable = [c for c in wanted if c in ctx.channels]
+    skipped = [c for c in wanted if c not in ctx.channels]
+    silence = silence_for(incident, silences, now)
+    reason = (
+        f"silenced until {silence.until.isoformat()} by {silence.created_by}: {silence.reason}"
+        if silence is not None
+        else None
+    )
+    rows = []
+    if usable:
+        message = build_message(
+            session, incident=incident, event=event, ctx=ctx, now=now, note=note,
+            escalation_level=level,
+        )
+        rows = enqueue_alert(
+            session,
+            incident_id=incident.id,
+            message=message,
+            channels=usable,
+            key=key,
+            now=now,
+            suppressed_reason=reason,
+        )
+    if skipped:
+        log.warning("incident %s: no enabled channel named %s", incident.id, ", ".join(skipped))
+    if rows or skipped:
+        session.add(
+            IncidentEvent(
+                incident_id=incident.id,
+                at=now,
+                kind="alert",
+                actor=actor,
+                grade=incident.peak_grade,
+                detail={
+                    "event": event,
+                    "level": level,
+                    "channels": [r.channel for r in rows],
+                    "skipped_channels": skipped,
+                    "suppressed": reason,
+                    "note": note,
+                    "key": key,
+                },
+            )
+        )
+    return (0, len(rows)) if reason else (len(rows), 0)
+
+
+def _send_actions(
+    session: Session,
+    *,
+    ctx: IncidentContext,
+    incident: Incident,
+    actions: Sequence[Notify],
+    rises: int,
+    started_at: datetime | None,
+    first_event: str,
+    now: datetime,
+    silences: Sequence[Silence],
+) -> tuple[int, int]:
+    sent = suppressed = 0
+    for index, action in enumerate(actions):
+        if index < rises:
+            event = "grade_changed"
+        elif action.level == 1 and action.due_at == started_at:
+            event = first_event
+        else:
+            event = "escalated"
+        a, b = deliver(
+            session, ctx=ctx, incident=incident, event=event, channels=action.channels,
+            key=action.key, now=now, silences=silences, note=action.reason, level=action.level,
+        )
+        sent, suppressed = sent + a, suppressed + b
+    return sent, suppressed
+
+
+def _store_state(incident: Incident, state: EscalationState) -> None:
+    incident.escalation = state.to_dict()
+    incident.playbook = state.playbook
+    incident.next_due_at = state.next_due_at
+
+
+def start_incident_escalation(
+    session: Session,
+    *,
+    ctx: IncidentContext,
+    incident: Incident,
+    now: datetime,
+    silences: Sequence[Silence],
+    first_event: str = "opened",
+) -> tuple[int, int]:
+    """Start the playbook for the incident's grade and send what is due now."""
+    grade = incident.peak_grade
+    playbook = select_playbook(playbooks=ctx.playbooks, grade=grade, category=incident.category)
+    if playbook is None:
+        incident.next_due_at = None
+        return 0, 0
+    state = start_escalation(incident_id=str(incident.id), playbook=playbook, grade=grade, now=now)
+    actions, state = due_actions(state=state, playbook=playbook, now=now)
+    _store_state(incident, state)
+    return _send_actions(
+        session, ctx=ctx, incident=incident, actions=actions, rises=0,
+        started_at=state.started_at, first_event=first_event, now=now, silences=silences,
+    )
+
+
+def raise_incident_escalation(
+    session: Session,
+    *,
+    ctx: IncidentContext,
+    incident: Incident,
+    now: datetime,
+    silences: Sequence[Silence],
+) -> tuple[int, int]:
+    """After a grade rise: send pending steps, then move to the higher playbook, alerting once."""
+    state = escalation_state(incident)
+    if state is None:
+        return start_incident_escalation(
+            session, ctx=ctx, incident=incident, now=now, silences=silences
+        )
+    grade = incident.peak_grade
+    if grade_rank(grade) <= grade_rank(state.grade):
+        return 0, 0
+    new_playbook = select_playbook(
+        playbooks=ctx.playbooks, grade=grade, category=incident.category
+    )
+    if new_playbook is None:
+        return 0, 0
+    sent = suppressed = 0
+    old_playbook = ctx.playbook_named(state.playbook)
+    if old_playbook is not None:
+        pending, state = due_actions(state=state, playbook=old_playbook, now=now)
+        a, b = _send_actions(
+            session, ctx=ctx, incident=incident, actions=pending, rises=0,
+            started_at=state.started_at, first_event="opened", now=now, silences=silences,
+        )
+        sent, suppressed = a, b
+    group = new_playbook.first_notify_group()
+    rises = (group[1] - group[0]) if group else 0
+    actions, state = regrade(state=state, new_playbook=new_playbook, new_grade=grade, now=now)
+    _store_state(incident, state)
+    a, b = _send_actions(
+        session, ctx=ctx, incident=incident, actions=actions, rises=rises,
+        started_at=state.started_at, first_event="opened", now=now, silences=silences,
+    )
+    return sent + a, suppressed + b
+
+
+def advance_escalation(
+    session: Session,
+    *,
+    ctx: IncidentContext,
+    incident: Incident,
+    now: datetime,
+    silences: Sequence[Silence],
+) -> tuple[int, int]:
+    """Send the steps of the incident's playbook that are due at ``now``."""
+    state = escalation_state(incident)
+    if state is None:
+        incident.next_due_at = None
+        return 0, 0
+    playbook: Playbook | None = ctx.playbook_named(state.playbook)
+    if playbook is None:
+        log.warning("incident %s: playbook %r no longer exists", incident.id, state.playbook)
+        session.add(
+            IncidentEvent(
+                incident_id=incident.id, at=now, kind="escalation_stopped", grade=incident.grade,
+                detail={"reason": f"playbook '{state.playbook}' is no longer configured"},
+            )
+        )
+        incident.next_due_at = None
+        return 0, 0
+    actions, state = due_actions(state=state, playbook=playbook, now=now)
+    _store_state(incident, state)
+    return _send_actions(
+        session, ctx=ctx, incident=incident, actions=actions, rises=0,
+        started_at=state.started_at, first_event="opened", now=now, silences=silences,
+    )
+
+
+def tick_escalations(session: Session, *, ctx: IncidentContext, now: datetime) -> TickResult:
+    """Send every escalation step due by ``now`` and every recovery update that is ready."""
+    from monitor.incidents.recovery import check_recoveries
+
+    result = TickResult()
+    silences = active_silences(session, now=now)
+    due = session.scalars(
+        select(Incident)
+        .where(Incident.next_due_at <= now, Incident.state.in_(ACTIVE))
+        .order_by(Incident.next_due_at, Incident.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for incident in due:
+        sent, suppressed = advance_escalation(
+            session, ctx=ctx, incident=incident, now=now, silences=silences
+        )
+        result.incidents += 1
+        result.alerts += sent
+        result.suppressed += suppressed
+    recovered, sent, suppressed = check_recoveries(
+        session, ctx=ctx, now=now, silences=silences
+    )
+    result.recoveries += recovered
+    result.alerts += sent
+    result.suppressed += suppressed
+    session.flush()
+    return result

@@ -1,0 +1,194 @@
+"""The AlertMessage for one incident event: a snapshot channels render without any lookups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.message import AlertMessage, MentionRef, ScriptRef
+from monitor.db.models import Incident, Mention
+from monitor.incidents.aggregate import EXCERPT_CHARS, one_line
+from monitor.incidents.context import IncidentContext
+from playbooks import (
+    EscalationError,
+    EscalationState,
+    Playbook,
+    ResponseScript,
+    fill_script,
+    format_duration,
+    offerable_scripts,
+    select_playbook,
+    unfilled_placeholders,
+)
+
+MAX_SCRIPTS = 6
+GENERAL = "general"
+
+
+@dataclass(frozen=True)
+class OfferedScript:
+    """An approved script filled for one incident, with what a person must still fill in."""
+
+    script: ResponseScript
+    text: str
+    unfilled: tuple[str, ...]
+
+
+def playbook_for(incident: Incident, ctx: IncidentContext) -> Playbook | None:
+    """The playbook driving the incident (its escalation's), else the one for its grade."""
+    found = ctx.playbook_named(incident.playbook)
+    if found is not None:
+        return found
+    grade = incident.peak_grade or incident.grade
+    return select_playbook(playbooks=ctx.playbooks, grade=grade, category=incident.category)
+
+
+def escalation_state(incident: Incident) -> EscalationState | None:
+    """The stored escalation state, or None when there is none or it cannot be read."""
+    if not incident.escalation:
+        return None
+    try:
+        return EscalationState.from_dict(incident.escalation)
+    except EscalationError:
+        return None
+
+
+def local_date(moment: datetime, timezone: str) -> str:
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return moment.astimezone(zone).strftime("%Y-%m-%d")
+
+
+def script_values(incident: Incident, ctx: IncidentContext, now: datetime) -> dict[str, str]:
+    """Placeholder values: configured ones, then brand/product from the entity, id, date."""
+    kind = ctx.entity_kinds.get(incident.entity_id)
+    name = ctx.entity_name(incident.entity_id)
+    values = dict(ctx.placeholders)
+    values.setdefault("brand", name if kind == "brand" else (ctx.organisation or name))
+    if kind == "product":
+        values.setdefault("product", name)
+    if ctx.hotline:
+        values["hotline"] = ctx.hotline
+    values["incident_id"] = str(incident.id)
+    values["date"] = local_date(now, ctx.timezone)
+    return values
+
+
+def offered_scripts(
+    incident: Incident,
+    *,
+    ctx: IncidentContext,
+    playbook: Playbook | None,
+    now: datetime,
+    lang: str | None = None,
+) -> list[OfferedScript]:
+    """Approved, unchanged, unexpired scripts of the playbook for the incident's scenario."""
+    if playbook is None:
+        return []
+    scenario = incident.category or GENERAL
+    chosen = offerable_scripts(
+        scripts=ctx.scripts, ids=playbook.scripts, now=now, lang=lang, scenario=scenario
+    )
+    if not chosen and lang is not None:
+        chosen = offerable_scripts(
+            scripts=ctx.scripts, ids=playbook.scripts, now=now, scenario=scenario
+        )
+    values = script_values(incident, ctx, now)
+    return [
+        OfferedScript(
+            script=s,
+            text=fill_script(script=s, values=values),
+            unfilled=unfilled_placeholders(script=s, values=values),
+        )
+        for s in chosen[:MAX_SCRIPTS]
+    ]
+
+
+def sla_lines(incident: Incident, playbook: Playbook | None) -> tuple[str, ...]:
+    """``acknowledge within 15m (by 10:15 UTC)`` and the first public response target."""
+    if playbook is None:
+        return ()
+    state = escalation_state(incident)
+    start = state.started_at if state is not None else incident.opened_at
+    ack_by = (start + playbook.sla.time_to_ack).strftime("%Y-%m-%d %H:%M UTC")
+    respond_by = (start + playbook.sla.time_to_first_response).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"acknowledge within {format_duration(playbook.sla.time_to_ack)} (by {ack_by})",
+        f"first public response within {format_duration(playbook.sla.time_to_first_response)}"
+        f" (by {respond_by})",
+    )
+
+
+def checklist_lines(playbook: Playbook | None) -> tuple[str, ...]:
+    if playbook is None:
+        return ()
+    return tuple(
+        f"{item.owner}: {item.text}" if item.owner else item.text for item in playbook.checklist
+    )
+
+
+def top_mentions(session: Session, incident: Incident) -> list[Mention]:
+    """The incident's strongest mentions (by grade, then reach and engagement)."""
+    ids = [int(row[-1]) for row in (incident.stats or {}).get("top", [])]
+    if not ids:
+        return []
+    found = {m.id: m for m in session.scalars(select(Mention).where(Mention.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def mention_ref(mention: Mention) -> MentionRef:
+    text = f"{mention.title}\n{mention.text}" if mention.title else mention.text
+    return MentionRef(
+        excerpt=one_line(text, EXCERPT_CHARS),
+        source=mention.source_id,
+        url=mention.url,
+        author=mention.author,
+        published=mention.published_at,
+    )
+
+
+def build_message(
+    session: Session,
+    *,
+    incident: Incident,
+    event: str,
+    ctx: IncidentContext,
+    now: datetime,
+    note: str | None = None,
+    escalation_level: int = 0,
+) -> AlertMessage:
+    """Everything a channel shows for ``event`` of ``incident`` at ``now``."""
+    playbook = playbook_for(incident, ctx)
+    lang = (incident.stats or {}).get("langs")
+    dominant = max(lang, key=lambda k: lang[k]) if isinstance(lang, dict) and lang else None
+    scripts = offered_scripts(incident, ctx=ctx, playbook=playbook, now=now, lang=dominant)
+    dashboard = (
+        f"{ctx.dashboard_url.rstrip('/')}/incidents/{incident.id}" if ctx.dashboard_url else None
+    )
+    return AlertMessage(
+        incident_id=str(incident.id),
+        event=event,
+        title=incident.title,
+        grade=incident.peak_grade or incident.grade,
+        entity=ctx.entity_name(incident.entity_id),
+        likelihood=incident.likelihood,
+        impact=incident.impact,
+        status=incident.state,
+        created_at=now,
+        category=incident.category,
+        reasons=tuple(str(r) for r in incident.reasons or ()),
+        top_mentions=tuple(mention_ref(m) for m in top_mentions(session, incident)),
+        sla=sla_lines(incident, playbook),
+        checklist=checklist_lines(playbook),
+        scripts=tuple(ScriptRef(id=s.script.id, lang=s.script.lang, text=s.text) for s in scripts),
+        escalation_level=escalation_level,
+        drill=incident.drill,
+        note=note,
+        dashboard_url=dashboard,
+    )

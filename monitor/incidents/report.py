@@ -1,0 +1,215 @@
+"""The post-incident review (复盘) in Markdown: what happened, who was told, how fast, vs SLA."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Alert, Incident, IncidentEvent, Mention
+from monitor.incidents.aggregate import one_line
+from monitor.incidents.context import IncidentContext
+from monitor.incidents.lifecycle import LifecycleError
+from monitor.incidents.messages import playbook_for, top_mentions
+from playbooks import Playbook, format_duration, select_playbook
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+_CLOCK_EVENTS = ("opened", "grade_changed", "reopened")
+
+
+def md(text: object, limit: int = 300) -> str:
+    """Untrusted text as one Markdown-inert line."""
+    return _MD_SPECIAL.sub(r"\\\1", one_line(str(text) if text is not None else "", limit))
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "—"
+
+
+def span(delta: timedelta) -> str:
+    return format_duration(timedelta(seconds=max(0, int(delta.total_seconds()))))
+
+
+def ack_clock(
+    incident: Incident, events: list[IncidentEvent], ctx: IncidentContext
+) -> tuple[datetime, Playbook | None]:
+    """When the acknowledgement clock started and under which playbook (the last alert or rise)."""
+    until = incident.acknowledged_at or incident.resolved_at or datetime.max.replace(
+        tzinfo=incident.opened_at.tzinfo
+    )
+    start, grade = incident.opened_at, incident.peak_grade
+    for event in events:
+        if event.at > until:
+            break
+        if event.kind == "alert" and event.detail.get("event") in _CLOCK_EVENTS:
+            start, grade = event.at, event.grade or grade
+        elif event.kind == "reopened":
+            start = event.at
+    playbook = select_playbook(playbooks=ctx.playbooks, grade=grade, category=incident.category)
+    return start, playbook or playbook_for(incident, ctx)
+
+
+def _sla_rows(incident: Incident, events: list[IncidentEvent], ctx: IncidentContext) -> list[str]:
+    start, playbook = ack_clock(incident, events, ctx)
+    rows = ["| Measure | Actual | Target | Result |", "|---|---|---|---|"]
+    target = playbook.sla.time_to_ack if playbook else None
+    target_text = f"{span(target)} ({md(playbook.name)} playbook)" if playbook and target else "—"
+    if incident.acknowledged_at is not None:
+        took = incident.acknowledged_at - start
+        verdict = "—"
+        if target is not None:
+            verdict = "met" if took <= target else f"missed by {span(took - target)}"
+        who = md(incident.acknowledged_by)
+        actual = f"{span(took)} (by {who}, {when(incident.acknowledged_at)})"
+    else:
+        actual, verdict = "not acknowledged", "missed" if target is not None else "—"
+    rows.append(f"| Time to acknowledge | {actual} | {target_text} | {verdict} |")
+    if incident.resolved_at is not None:
+        label = "resolve" if incident.state != "false_positive" else "close (false positive)"
+        took = incident.resolved_at - incident.opened_at
+        resolved = f"{span(took)} (by {md(incident.resolved_by)})"
+        rows.append(f"| Time to {label} | {resolved} | no target | — |")
+    else:
+        rows.append(f"| Time to resolve | still {md(incident.state)} | no target | — |")
+    if playbook is not None:
+        due = start + playbook.sla.time_to_first_response
+        rows.append(
+            f"| First public response | not recorded by crisiswatch | "
+            f"{span(playbook.sla.time_to_first_response)} (by {when(due)}) | check by hand |"
+        )
+    return rows
+
+
+def _event_line(event: IncidentEvent) -> str:
+    d = event.detail or {}
+    who = f" by {md(event.actor)}" if event.actor else ""
+    if event.kind == "alert":
+        channels = ", ".join(md(c) for c in d.get("channels", [])) or "no channel"
+        text = f"alert **{md(d.get('event'))}** level {d.get('level', 0)} to {channels}"
+        if d.get("suppressed"):
+            text += f" (suppressed: {md(d['suppressed'])})"
+        if d.get("skipped_channels"):
+            skipped = ", ".join(md(c) for c in d["skipped_channels"])
+            text += f" (no such enabled channel: {skipped})"
+        if d.get("note"):
+            text += f" — {md(d['note'])}"
+    elif event.kind == "evidence":
+        text = f"{d.get('added', 0)} more mention(s), {d.get('total', '?')} in all"
+    elif event.kind == "grade_changed":
+        text = f"grade {md(d.get('previous'))} → {md(event.grade)}"
+    else:
+        text = md(event.kind.replace("_", " "))
+        extra = d.get("note") or d.get("volume")
+        if extra:
+            text += f": {md(extra)}"
+    return f"- {when(event.at)} — {text}{who}"
+
+
+def _mention_line(mention: Mention) -> str:
+    author = f", {md(mention.author, 80)}" if mention.author else ""
+    reach = f" ({mention.author_reach:,} followers)" if mention.author_reach else ""
+    link = f" — {md(mention.url, 200)}" if mention.url else ""
+    return (
+        f"{when(mention.published_at)}, {md(mention.source_id)}{author}{reach}{link}\n"
+        f"  > {md(mention.text, 400)}"
+    )
+
+
+def incident_report(session: Session, *, incident_id: int, ctx: IncidentContext) -> str:
+    """The Markdown post-incident review of one incident."""
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise LifecycleError(f"no incident #{incident_id}")
+    events = list(
+        session.scalars(
+            select(IncidentEvent)
+            .where(IncidentEvent.incident_id == incident_id)
+            .order_by(IncidentEvent.at, IncidentEvent.id)
+        )
+    )
+    alerts = list(
+        session.scalars(select(Alert).where(Alert.incident_id == incident_id).order_by(Alert.id))
+    )
+    first_id = (incident.stats or {}).get("first_mention")
+    first = session.get(Mention, first_id) if first_id else None
+    playbook = playbook_for(incident, ctx)
+    kind = ctx.entity_kinds.get(incident.entity_id, "")
+    grade = incident.grade if incident.grade == incident.peak_grade else (
+        f"{incident.grade} (peak {incident.peak_grade})"
+    )
+    mix = (
+        f"{incident.mention_count} ({incident.negative_count} negative, "
+        f"{incident.neutral_count} neutral, {incident.positive_count} positive)"
+    )
+    out = [
+        f"# Incident #{incident.id}: {md(incident.title, 200)}",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Entity | {md(ctx.entity_name(incident.entity_id))} ({md(kind or 'unknown kind')}) |",
+        f"| Category | {md(incident.category or 'none (volume spike)')} |",
+        f"| State | {md(incident.state)} |",
+        f"| Grade | {md(grade)} |",
+        f"| Risk matrix | likelihood {incident.likelihood} × impact {incident.impact} |",
+        f"| Playbook | {md(playbook.name) if playbook else 'none'} |",
+        f"| Opened | {when(incident.opened_at)} |",
+        f"| Evidence | {when(incident.first_seen_at)} to {when(incident.last_seen_at)} |",
+        f"| Mentions | {mix} |",
+        f"| Reach | {incident.reach_total:,} |",
+        f"| Recovered | {when(incident.recovered_at)} |",
+        f"| Drill | {'yes' if incident.drill else 'no'} |",
+        "",
+        "## Why this grade",
+        *[f"- {md(r, 500)}" for r in incident.reasons or []],
+        "",
+        "## Response against the SLA",
+        *_sla_rows(incident, events, ctx),
+        "",
+        "## First mention",
+        _mention_line(first) if first is not None else "not available",
+        "",
+        "## Strongest mentions",
+        *[f"{i}. {_mention_line(m)}" for i, m in enumerate(top_mentions(session, incident), 1)],
+        "",
+        "## Sources and authors",
+        *[
+            f"- {md(s.get('source'))}: {s.get('mentions', 0)} mention(s), "
+            f"reach {s.get('reach', 0):,}"
+            for s in (incident.top_sources or [])[:5]
+        ],
+        *[
+            f"- {md(a.get('author'), 80)} on {md(a.get('source'))}: {a.get('reach', 0):,} followers"
+            for a in (incident.top_authors or [])[:5]
+        ],
+        "",
+        "## Alerts and escalations",
+        "| Created | Event | Channel | Status | Attempts | Sent | Note |",
+        "|---|---|---|---|---|---|---|",
+        *[
+            f"| {when(a.created_at)} | {md(a.event)} | {md(a.channel)} | {md(a.status)} | "
+            f"{a.attempts} | {when(a.sent_at)} | {md(a.last_error or '', 160)} |"
+            for a in alerts
+        ],
+        "",
+        "## Timeline",
+        *[_event_line(e) for e in events],
+        "",
+        "## Resolution",
+        (
+            f"{md(incident.state)} by {md(incident.resolved_by)} at {when(incident.resolved_at)}: "
+            f"{md(incident.resolution_note or '', 2000)}"
+            if incident.resolved_at is not None
+            else f"Not resolved yet (state: {md(incident.state)})."
+        ),
+        "",
+        "## Review (to complete in the meeting)",
+        "- What happened, and why:",
+        "- What went well:",
+        "- What went badly:",
+        "- Changes to the playbook, the scripts and the watchlist:",
+        "- Training needed:",
+        "",
+    ]
+    return "\n".join(out)

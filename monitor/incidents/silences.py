@@ -1,0 +1,86 @@
+"""Stored silences: add, list and remove (the matching itself is playbooks.is_silenced)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Silence as SilenceRow
+from playbooks import Silence, SilenceError
+
+MAX_SCOPE = 64
+
+
+class SilenceNotFound(LookupError):
+    """No silence with that id."""
+
+
+def add_silence(
+    session: Session,
+    *,
+    entity: str | None,
+    category: str | None,
+    source: str | None,
+    until: datetime,
+    reason: str,
+    by: str,
+    now: datetime,
+) -> SilenceRow:
+    """Validate (via playbooks.Silence) and store a silence; SilenceError names the problem."""
+    if until <= now:
+        raise SilenceError("until must be in the future", key="silence.until")
+    for name, value in (("entity", entity), ("category", category), ("source", source)):
+        if value is not None and len(value) > MAX_SCOPE:
+            raise SilenceError(f"{name} is longer than {MAX_SCOPE} characters", key="silence")
+    checked = Silence(
+        entity=entity, category=category, source=source, until=until,
+        reason=" ".join(reason.split()), created_by=" ".join(by.split()),
+    )
+    row = SilenceRow(
+        entity_id=checked.entity,
+        category=checked.category,
+        source_id=checked.source,
+        until=checked.until,
+        reason=checked.reason,
+        created_by=checked.created_by[:128],
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_silences(
+    session: Session, *, now: datetime, include_expired: bool = False
+) -> list[SilenceRow]:
+    """Silences in force at ``now`` (or all), soonest to end first."""
+    stmt = select(SilenceRow).order_by(SilenceRow.until, SilenceRow.id)
+    if not include_expired:
+        stmt = stmt.where(SilenceRow.until > now)
+    return list(session.scalars(stmt))
+
+
+def remove_silence(session: Session, *, silence_id: int) -> SilenceRow:
+    """Delete a silence; SilenceNotFound when there is none with that id."""
+    row = session.get(SilenceRow, silence_id)
+    if row is None:
+        raise SilenceNotFound(f"no silence #{silence_id}")
+    session.delete(row)
+    session.flush()
+    return row
+
+
+def silence_to_dict(row: SilenceRow, *, now: datetime) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "entity": row.entity_id,
+        "category": row.category,
+        "source": row.source_id,
+        "until": row.until.isoformat(),
+        "active": row.until > now,
+        "reason": row.reason,
+        "created_by": row.created_by,
+        "created_at": row.created_at.isoformat(),
+    }

@@ -1,0 +1,157 @@
+"""Read-only views of incidents for the CLI and API: lists and one incident in full."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Incident, IncidentEvent
+from monitor.incidents.aggregate import one_line
+from monitor.incidents.context import IncidentContext
+from monitor.incidents.escalation import ACTIVE
+from monitor.incidents.lifecycle import LifecycleError
+from monitor.incidents.messages import (
+    checklist_lines,
+    escalation_state,
+    mention_ref,
+    offered_scripts,
+    playbook_for,
+    sla_lines,
+    top_mentions,
+)
+from playbooks import ALL_GRADES, grade_rank
+
+
+def list_incidents(
+    session: Session,
+    *,
+    open_only: bool = False,
+    grade: str | None = None,
+    entity: str | None = None,
+    limit: int = 100,
+) -> list[Incident]:
+    """Newest first; ``grade`` means at least that grade (current or peak)."""
+    stmt = select(Incident).order_by(Incident.last_seen_at.desc(), Incident.id.desc())
+    if open_only:
+        stmt = stmt.where(Incident.state.in_(ACTIVE))
+    if entity:
+        stmt = stmt.where(Incident.entity_id == entity)
+    if grade:
+        wanted = [g for g in ALL_GRADES if grade_rank(g) >= grade_rank(grade)]
+        stmt = stmt.where(Incident.peak_grade.in_(wanted))
+    return list(session.scalars(stmt.limit(limit)))
+
+
+def incident_summary(incident: Incident, ctx: IncidentContext) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "state": incident.state,
+        "grade": incident.grade,
+        "peak_grade": incident.peak_grade,
+        "likelihood": incident.likelihood,
+        "impact": incident.impact,
+        "entity": incident.entity_id,
+        "entity_name": ctx.entity_name(incident.entity_id),
+        "category": incident.category,
+        "title": incident.title,
+        "mentions": incident.mention_count,
+        "negative": incident.negative_count,
+        "neutral": incident.neutral_count,
+        "positive": incident.positive_count,
+        "reach": incident.reach_total,
+        "first_seen_at": incident.first_seen_at.isoformat(),
+        "last_seen_at": incident.last_seen_at.isoformat(),
+        "opened_at": incident.opened_at.isoformat(),
+        "acknowledged_at": _iso(incident.acknowledged_at),
+        "acknowledged_by": incident.acknowledged_by,
+        "resolved_at": _iso(incident.resolved_at),
+        "resolved_by": incident.resolved_by,
+        "playbook": incident.playbook,
+        "next_due_at": _iso(incident.next_due_at),
+        "spike_ratio": incident.spike_ratio,
+        "recovered_at": _iso(incident.recovered_at),
+        "drill": incident.drill,
+    }
+
+
+def incident_detail(
+    session: Session, *, incident_id: int, ctx: IncidentContext, now: datetime
+) -> dict[str, Any]:
+    """Everything ``incident show`` prints: timeline, matrix, checklist, approved scripts."""
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise LifecycleError(f"no incident #{incident_id}")
+    playbook = playbook_for(incident, ctx)
+    state = escalation_state(incident)
+    events = session.scalars(
+        select(IncidentEvent)
+        .where(IncidentEvent.incident_id == incident_id)
+        .order_by(IncidentEvent.at, IncidentEvent.id)
+    )
+    langs = (incident.stats or {}).get("langs") or {}
+    lang = max(langs, key=lambda k: langs[k]) if langs else None
+    data = incident_summary(incident, ctx)
+    data.update(
+        {
+            "reasons": list(incident.reasons or []),
+            "resolution_note": incident.resolution_note,
+            "escalation": state.to_dict() if state is not None else None,
+            "sla": list(sla_lines(incident, playbook)),
+            "checklist": list(checklist_lines(playbook)),
+            "scripts": [
+                {"id": s.script.id, "lang": s.script.lang, "title": s.script.title,
+                 "text": s.text, "unfilled": list(s.unfilled)}
+                for s in offered_scripts(incident, ctx=ctx, playbook=playbook, now=now, lang=lang)
+            ],
+            "top_mentions": [
+                {
+                    "excerpt": ref.excerpt,
+                    "source": ref.source,
+                    "url": ref.url,
+                    "author": ref.author,
+                    "published": _iso(ref.published),
+                }
+                for ref in (mention_ref(m) for m in top_mentions(session, incident))
+            ],
+            "top_sources": list(incident.top_sources or []),
+            "top_authors": list(incident.top_authors or []),
+            "timeline": [
+                {"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor, "grade": e.grade,
+                 "detail": e.detail}
+                for e in events
+            ],
+        }
+    )
+    return data
+
+
+def describe_event(entry: dict[str, Any]) -> str:
+    """One printable line for a timeline entry of ``incident_detail``."""
+    detail = entry.get("detail") or {}
+    kind = entry["kind"]
+    if kind == "alert":
+        channels = ", ".join(detail.get("channels") or []) or "no channel"
+        text = f"alert {detail.get('event')} (level {detail.get('level', 0)}) -> {channels}"
+        if detail.get("suppressed"):
+            text += " [suppressed]"
+        if detail.get("skipped_channels"):
+            text += f" [no enabled channel: {', '.join(detail['skipped_channels'])}]"
+    elif kind == "evidence":
+        text = f"+{detail.get('added', 0)} mention(s), {detail.get('total', '?')} in all"
+    elif kind == "grade_changed":
+        text = f"grade {detail.get('previous')} -> {entry.get('grade')}"
+    else:
+        text = kind.replace("_", " ")
+        extra = detail.get("note") or detail.get("volume")
+        if extra:
+            text += f": {extra}"
+    if entry.get("actor"):
+        text += f" by {entry['actor']}"
+    return one_line(text, 300)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None

@@ -1,0 +1,259 @@
+"""The service's jobs, all registered here and nowhere else.
+
+``build_jobs`` composes each job from the application (its sessions, pipeline, settings and the
+incidents / dispatch / digest functions): a poll per enabled source at its own interval (by
+tier unless the source sets one, backing off on failures), the inbox folder, the escalation
+tick, the outbox dispatch, the weekly digest and the retention clean-up. Each job is a plain
+callable over plain values; the scheduler decides when, the work queue decides who.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from config.schema import ExportSource, Inbox, RssSource, ServiceSettings
+from monitor.app import App
+from monitor.channels import build_channel_set, dispatch_policy
+from monitor.collect import FileSpec, ingest_file
+from monitor.collectors.inbox import move_failed, move_processed, ready_files
+from monitor.db.models import Source as SourceRow
+from monitor.dispatch import dispatch_once
+from monitor.incidents.context import build_incident_context
+from monitor.incidents.escalation import tick_escalations
+from monitor.ingest import IngestStats
+from monitor.service.metrics import ServiceMetrics
+from monitor.service.retention import purge_older_than
+from monitor.service.scheduler import (
+    Cron,
+    Every,
+    Job,
+    is_due,
+    jitter_for,
+    next_poll_at,
+    poll_delay,
+)
+from monitor.service.work import Work
+
+log = logging.getLogger(__name__)
+
+ONCE_ORDER = ("poll", "inbox", "spikes", "escalation", "dispatch")
+DISPATCH_LIMIT = 100
+DISPATCH_ROUNDS = 20
+Kick = Callable[[str], None]
+
+
+@dataclass
+class JobSet:
+    """The registered jobs and the per-process resources they hold (closed at shutdown)."""
+
+    jobs: list[Job]
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def by_name(self) -> dict[str, Job]:
+        """Jobs by name (what work items refer to)."""
+        return {job.name: job for job in self.jobs}
+
+    def of_kind(self, kind: str) -> list[Job]:
+        """Jobs of one kind, in registration order."""
+        return [job for job in self.jobs if job.kind == kind]
+
+    def close(self) -> None:
+        """Release what the jobs hold (alert channel connections)."""
+        for closer in self.closers:
+            try:
+                closer()
+            except Exception:  # noqa: BLE001 - closing must not hide the shutdown outcome
+                log.exception("closing a job resource failed")
+
+
+def effective_interval(source: RssSource | ExportSource, service: ServiceSettings) -> timedelta:
+    """The source's own ``interval`` when set, else its tier's."""
+    if "interval" in source.model_fields_set:
+        return source.interval
+    return service.tier_intervals[source.tier]
+
+
+def build_jobs(
+    app: App,
+    *,
+    metrics: ServiceMetrics | None = None,
+    kick: Kick | None = None,
+    instance: str = "crisiswatch",
+) -> JobSet:
+    """Every job of this configuration: the one registry of the service's work."""
+    settings = app.settings
+    service = settings.service
+    clock = app.pipeline.clock
+    tz = settings.organisation.timezone
+    jobs = JobSet([])
+    for source in settings.sources:
+        if source.enabled:
+            jobs.jobs.append(poll_job(app, source, service, metrics=metrics, kick=kick))
+    if settings.inbox is not None:
+        jobs.jobs.append(inbox_job(app, settings.inbox, service, metrics=metrics, kick=kick))
+    jobs.jobs.append(escalation_job(app, service, clock=clock, metrics=metrics, kick=kick))
+    jobs.jobs.append(dispatch_job(app, service, clock=clock, metrics=metrics, instance=instance,
+                                  closers=jobs.closers))
+    if service.retention_days is not None:
+        jobs.jobs.append(retention_job(app, service, clock=clock, timezone=tz))
+    return jobs
+
+
+def poll_job(app: App, source: RssSource | ExportSource, service: ServiceSettings, *,
+             metrics: ServiceMetrics | None, kick: Kick | None) -> Job:
+    """Poll one source at its interval; after failures, wait longer (doubling, capped)."""
+    interval = effective_interval(source, service)
+    jitter = jitter_for(interval, service.jitter)
+    slack = jitter + interval / 10
+    name = f"poll:{source.id}"
+
+    def state() -> tuple[datetime | None, int]:
+        with app.sessions() as session:
+            row = session.get(SourceRow, source.id)
+            return (row.last_polled_at, row.consecutive_failures or 0) if row else (None, 0)
+
+    def delay(failures: int) -> timedelta:
+        return poll_delay(interval, failures, service.backoff_max)
+
+    def planner(now: datetime, force: bool) -> list[Work]:
+        if not force:
+            last, failures = state()
+            if not is_due(now=now, last_polled_at=last, delay=delay(failures), slack=slack):
+                return []
+        return [Work(key=name, job=name)]
+
+    def first_run(now: datetime) -> datetime:
+        last, failures = state()
+        return next_poll_at(now=now, last_polled_at=last, delay=delay(failures), jitter=jitter)
+
+    def action(payload: Mapping[str, Any]) -> IngestStats:
+        stats = app.poll_source(source)
+        _after_ingest(stats, source.id, metrics, kick)
+        return stats
+
+    return Job(name=name, kind="poll", trigger=Every(interval, jitter), action=action,
+               planner=planner, first_run=first_run, ids={"source_id": source.id})
+
+
+def inbox_job(app: App, inbox: Inbox, service: ServiceSettings, *,
+              metrics: ServiceMetrics | None, kick: Kick | None) -> Job:
+    """Scan the inbox folder; each settled file is one unit of work (ingested, then moved)."""
+
+    def planner(now: datetime, force: bool) -> list[Work]:
+        inbox.path.mkdir(parents=True, exist_ok=True)
+        files = ready_files(inbox=inbox.path, now=time.time(),
+                            settle_seconds=inbox.settle.total_seconds())
+        return [Work(key=f"inbox:{path.name}", job="inbox", payload={"path": str(path)})
+                for path in files]
+
+    def action(payload: Mapping[str, Any]) -> IngestStats | None:
+        path = Path(str(payload["path"]))
+        if not path.is_file():
+            log.info("inbox file %s is gone (already processed)", path.name)
+            return None
+        stats = ingest_file(app.pipeline, source_id=inbox.source_id,
+                            spec=FileSpec(path=path, preset=inbox.preset))
+        if stats.error:
+            moved = move_failed(path=path, reason=stats.error)
+        else:
+            moved = move_processed(path=path)
+        log.info("inbox file %s: new %d, duplicate %d, rejected %d -> %s", path.name, stats.new,
+                 stats.duplicate, stats.rejected, moved.parent.name)
+        _after_ingest(stats, inbox.source_id, metrics, kick)
+        return stats
+
+    def abandon(payload: Mapping[str, Any], reason: str) -> None:
+        path = Path(str(payload["path"]))
+        if path.is_file():
+            move_failed(path=path, reason=reason)
+
+    return Job(name="inbox", kind="inbox", trigger=Every(service.inbox_interval), action=action,
+               planner=planner, ids={"source_id": inbox.source_id}, on_abandon=abandon)
+
+
+def escalation_job(app: App, service: ServiceSettings, *, clock: Callable[[], datetime],
+                   metrics: ServiceMetrics | None, kick: Kick | None) -> Job:
+    """Send every escalation step that is due (timers are stored on the incidents)."""
+    ctx = build_incident_context(app.settings, app.config.base_dir, clock=clock)
+
+    def action(payload: Mapping[str, Any]) -> object:
+        with app.sessions.begin() as session:
+            result = tick_escalations(session, ctx=ctx, now=clock())
+        if result.alerts or result.suppressed:
+            log.info("escalation tick: %d incident(s), %d alert(s) queued, %d suppressed, "
+                     "%d recovered", result.incidents, result.alerts, result.suppressed,
+                     result.recoveries)
+        if metrics is not None:
+            metrics.escalations.inc(result.alerts)
+        if result.alerts and kick is not None:
+            kick("dispatch")
+        return result
+
+    return Job(name="escalation", kind="escalation", trigger=Every(service.escalation_interval),
+               action=action)
+
+
+def dispatch_job(app: App, service: ServiceSettings, *, clock: Callable[[], datetime],
+                 metrics: ServiceMetrics | None, instance: str,
+                 closers: list[Callable[[], None]]) -> Job:
+    """Send the outbox: rounds of up to 100 alerts until it is drained (or 20 rounds)."""
+    channels = build_channel_set(app.settings)
+    closers.append(channels.close)
+    # Only one dispatch work item runs at a time and its lease is renewed while it runs, so a
+    # row's own lease only matters after a crash: keep it as short as the work lease.
+    policy = dataclasses.replace(dispatch_policy(app.settings.alerting), lease=service.work_lease)
+
+    def action(payload: Mapping[str, Any]) -> object:
+        total = None
+        for _ in range(DISPATCH_ROUNDS):
+            stats = dispatch_once(sessions=app.sessions, channels=channels, policy=policy,
+                                  clock=clock, worker_id=instance, limit=DISPATCH_LIMIT)
+            if metrics is not None:
+                metrics.record_dispatch(stats)
+            total = stats if total is None else total + stats
+            if stats.claimed < DISPATCH_LIMIT:
+                break
+        if total is not None and (total.sent or total.dead or total.retried):
+            log.info("dispatch: sent %d, retried %d, dead %d", total.sent, total.retried,
+                     total.dead)
+        return total
+
+    return Job(name="dispatch", kind="dispatch", trigger=Every(service.dispatch_interval),
+               action=action)
+
+
+def retention_job(app: App, service: ServiceSettings, *, clock: Callable[[], datetime],
+                  timezone: str) -> Job:
+    """Delete old mentions, closed incidents and settled alerts (see monitor.service.retention)."""
+    assert service.retention_days is not None
+    keep = timedelta(days=service.retention_days)
+    spike = app.settings.incidents.spike
+    volume_keep = max(keep, spike.baseline + spike.interval)
+
+    def action(payload: Mapping[str, Any]) -> object:
+        now = clock()
+        return purge_older_than(app.sessions, cutoff=now - keep, volume_cutoff=now - volume_keep)
+
+    return Job(name="retention", kind="retention",
+               trigger=Cron(service.retention_cron, timezone), action=action)
+
+
+def _after_ingest(stats: IngestStats, source_id: str, metrics: ServiceMetrics | None,
+                  kick: Kick | None) -> None:
+    if metrics is not None:
+        metrics.record_ingest(stats)
+    if stats.error:
+        log.warning("collect failed: %s", stats.error)
+    elif stats.new:
+        log.info("collected: new %d, duplicate %d, unmatched %d, rejected %d", stats.new,
+                 stats.duplicate, stats.unmatched, stats.rejected)
+    if stats.new and kick is not None:
+        # new mentions may have opened incidents whose first alerts wait in the outbox
+        kick("dispatch")

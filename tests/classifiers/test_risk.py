@@ -1,0 +1,258 @@
+"""Risk classification: shipped models, lexicon + model combination, evidence, loading errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifiers.linear import FeatureSpec, LinearTextModel, ModelFormatError
+from classifiers.risk import (
+    FeatureCache,
+    LearnedModel,
+    RiskClassifier,
+    _Stack,
+    default_models_dir,
+    learned_from_model,
+    load_learned,
+    positive_proba,
+)
+from classifiers.risk_lexicon import CategorySpec, load_categories
+from classifiers.text import clean, detect_lang
+
+MODELS = default_models_dir()
+EXPECTED_MODELS = {
+    ("customer_complaint", "en"),
+    ("misinformation_rumor", "zh"),
+    ("misinformation_rumor", "en"),
+    ("offensive_content", "zh"),
+    ("offensive_content", "en"),
+    ("spam", "en"),
+    ("crisis_relevance", "en"),
+}
+SAMPLES = [
+    "今天買的這個產品用了之後皮膚過敏了，客服也不理人，要去投诉",
+    "网传某品牌奶粉致癌，紧急扩散！！",
+    "你就是个傻逼，脑残",
+    "Our product was RECALLED after food-poisoning cases; salmonella found.",
+    "Check out my channel and subscribe!!! http://spam.example",
+    "@airline my flight was delayed 5 hours and nobody helped. worst airline ever",
+    "Breaking: explosion at the chemical plant, several injured, evacuations under way",
+    "you are a stupid bitch",
+    "I love this phone, great camera",
+    "今天天气不错，出去玩了",
+    "",
+    "🙂🙂",
+]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> RiskClassifier:
+    return RiskClassifier.load()
+
+
+def langs_of(texts: list[str]) -> list[str]:
+    return [detect_lang(clean(t)) for t in texts]
+
+
+def shipped_models() -> list[LinearTextModel]:
+    return [LinearTextModel.load(p) for p in sorted(MODELS.glob("risk_*.npz"))]
+
+
+def test_every_expected_model_is_shipped_small_and_documented() -> None:
+    learned = load_learned(MODELS)
+    assert {(m.category, m.lang) for m in learned} == EXPECTED_MODELS
+    total = sum(p.stat().st_size for p in MODELS.glob("risk_*"))
+    assert total < 8 * 1024 * 1024
+    for m in learned:
+        assert m.meta["dev"]["f1"] >= 0.7, m.name
+        assert m.meta["trained_on"] and m.meta["licence"]
+        assert 0 < len(m.rows) <= 20_000
+
+
+def test_shipped_models_score_in_unit_interval() -> None:
+    texts = [*SAMPLES, "x" * 5000, "<b>html</b> \x00\x07 control"]
+    for model in shipped_models():
+        p = model.predict_proba(texts)
+        assert p.shape == (len(texts), 2)
+        assert np.all((p >= 0) & (p <= 1)) and np.allclose(p.sum(axis=1), 1.0)
+
+
+def test_shared_features_and_stacked_weights_match_the_model() -> None:
+    cleaned = [clean(t) for t in SAMPLES]
+    langs = langs_of(SAMPLES)
+    cache = FeatureCache(cleaned, langs)
+    for model in shipped_models():
+        features = cache.features(model.spec)
+        if not len(features.rows):
+            continue
+        category = model.meta["category"]
+        direct = model.predict_proba([cleaned[i] for i in features.rows])[:, 1]
+        shared = positive_proba(model, features, category)
+        np.testing.assert_allclose(shared, direct, rtol=1e-5, atol=1e-6)
+        stacked = _Stack(model.spec, [learned_from_model(model)]).proba(features)[:, 0]
+        np.testing.assert_allclose(stacked, direct, rtol=1e-4, atol=1e-5)
+
+
+def test_results_are_sorted_thresholded_and_carry_evidence(shipped: RiskClassifier) -> None:
+    thresholds = {c.name: c.threshold for c in shipped.categories}
+    for text, found in zip(SAMPLES, shipped.score(SAMPLES, langs_of(SAMPLES)), strict=True):
+        assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+        for c in found:
+            assert thresholds[c.category] <= c.score <= 1.0
+            assert c.source in ("model", "lexicon", "both")
+            assert c.evidence, (text, c)
+            assert all(0 < len(e) <= 40 for e in c.evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "sources"),
+    [
+        ("今天買的這個產品用了之後皮膚過敏了", "product_safety", {"lexicon"}),
+        ("你就是个傻逼，脑残", "offensive_content", {"both"}),
+        ("Check out my channel and subscribe!!! http://spam.example", "spam", {"both"}),
+        (
+            "@airline delayed 5 hours, worst airline ever, nobody helps",
+            "customer_complaint",
+            {"both", "model"},
+        ),
+        (
+            "explosion at the chemical plant, several injured, evacuations",
+            "crisis_relevance",
+            {"both"},
+        ),
+        ("网传某品牌奶粉致癌，紧急扩散！！", "misinformation_rumor", {"both", "lexicon"}),
+    ],
+)
+def test_typical_texts(
+    shipped: RiskClassifier, text: str, category: str, sources: set[str]
+) -> None:
+    (found,) = shipped.score([text], langs_of([text]))
+    by_name = {c.category: c for c in found}
+    assert category in by_name, found
+    assert by_name[category].source in sources
+
+
+def test_traditional_text_evidence_is_shown_as_written(shipped: RiskClassifier) -> None:
+    (found,) = shipped.score(["用了之後皮膚過敏了"], ["zh"])
+    safety = next(c for c in found if c.category == "product_safety")
+    assert "過敏" in safety.evidence
+
+
+def test_ordinary_text_has_no_categories(shipped: RiskClassifier) -> None:
+    texts = ["I love this phone, great camera", "今天天气不错，出去玩了", ""]
+    assert shipped.score(texts, langs_of(texts)) == [(), (), ()]
+
+
+def test_same_text_same_result(shipped: RiskClassifier) -> None:
+    texts = SAMPLES * 2
+    first = shipped.score(texts, langs_of(texts))
+    assert first[: len(SAMPLES)] == first[len(SAMPLES) :]
+    assert first == shipped.score(texts, langs_of(texts))
+
+
+def tiny_model(tmp_path: Path, category: str, words: dict[str, float], name: str) -> Path:
+    """A model whose only features are whole words (no lexicon needed to explain it)."""
+    from classifiers.linear import Terms, blocks_from_terms
+
+    spec = FeatureSpec(lang="en", n_features_log2=12, word_ngrams=1, char_ngrams=(0, 0))
+    coef = np.zeros((1, spec.n_features))
+    for word, weight in words.items():
+        (block,) = blocks_from_terms([Terms(words=[word])], spec)
+        coef[0, block.indices[0]] = weight * np.sign(block.data[0])
+    model = LinearTextModel(
+        spec=spec,
+        classes=("other", category),
+        coef=coef,
+        intercept=np.array([-2.0]),
+        meta={"category": category, "lang": "en"},
+    )
+    model.save(tmp_path / name)
+    return tmp_path
+
+
+def test_model_only_category_reports_model_features(tmp_path: Path) -> None:
+    folder = tiny_model(tmp_path, "recall_watch", {"batch": 9.0, "withdrawn": 9.0}, "risk_t_en")
+    spec = CategorySpec("recall_watch", 5, lexicon={})
+    rc = RiskClassifier(categories=[spec], models=load_learned(folder))
+    (found,), (none,) = rc.score(["the batch was withdrawn"], ["en"]), rc.score(["hi"], ["en"])
+    assert found[0].category == "recall_watch" and found[0].source == "model"
+    assert set(found[0].evidence) == {"batch", "withdrawn"}
+    assert none == ()
+
+
+def test_use_model_false_and_unconfigured_categories_ignore_models(tmp_path: Path) -> None:
+    folder = tiny_model(tmp_path, "recall_watch", {"batch": 9.0}, "risk_t_en")
+    off = CategorySpec("recall_watch", 5, lexicon={}, use_model=False)
+    assert RiskClassifier(categories=[off], models=load_learned(folder)).score(
+        ["batch"], ["en"]
+    ) == [()]
+    other = CategorySpec("spam", 1, lexicon={"en": {"promo": 0.9}})
+    rc = RiskClassifier(categories=[other], models=load_learned(folder))
+    assert rc.models == ()
+    assert rc.score(["batch promo"], ["en"])[0][0].category == "spam"
+
+
+def test_lexicon_and_model_agreement_is_both(tmp_path: Path) -> None:
+    folder = tiny_model(tmp_path, "recall_watch", {"batch": 9.0}, "risk_t_en")
+    spec = CategorySpec("recall_watch", 5, lexicon={"en": {"recall*": 0.7}})
+    rc = RiskClassifier(categories=[spec], models=load_learned(folder))
+    (found,) = rc.score(["batch recalled"], ["en"])[0]
+    assert found.source == "both"
+    assert found.evidence == ("recalled", "batch")
+    (lex_only,) = rc.score(["recalled"], ["en"])[0]
+    assert (lex_only.source, lex_only.score) == ("lexicon", 0.7)
+
+
+def test_models_apply_only_to_their_language(tmp_path: Path) -> None:
+    folder = tiny_model(tmp_path, "recall_watch", {"batch": 9.0}, "risk_t_en")
+    rc = RiskClassifier(categories=[CategorySpec("recall_watch", 5)], models=load_learned(folder))
+    assert rc.score(["batch", "batch"], ["zh", "other"]) == [(), ()]
+
+
+def test_empty_models_folder_means_lexicons_only(tmp_path: Path) -> None:
+    rc = RiskClassifier.load(models_dir=tmp_path)
+    assert rc.models == ()
+    (found,) = rc.score(["日赚500，加微信"], ["zh"])
+    assert found[0].category == "spam" and found[0].source == "lexicon"
+
+
+def test_broken_model_files_are_named(tmp_path: Path) -> None:
+    for src in MODELS.glob("risk_spam_en.*"):
+        shutil.copy(src, tmp_path / src.name)
+    header = json.loads((tmp_path / "risk_spam_en.json").read_text("utf-8"))
+    header["meta"]["category"] = None
+    (tmp_path / "risk_spam_en.json").write_text(json.dumps(header), "utf-8")
+    with pytest.raises(ModelFormatError, match=r"risk_spam_en\.npz: meta must name"):
+        load_learned(tmp_path)
+    (tmp_path / "risk_spam_en.npz").write_bytes(b"not a zip")
+    with pytest.raises(ModelFormatError, match="risk_spam_en"):
+        RiskClassifier.load(models_dir=tmp_path)
+
+
+def test_describe_lists_categories_and_models(shipped: RiskClassifier) -> None:
+    info = shipped.describe()
+    assert info["categories"] == {c.name: c.severity for c in load_categories()}
+    assert "spam/en" in info["models"]  # type: ignore[operator]
+
+
+def test_learned_model_dataclass_is_plain() -> None:
+    m = load_learned(MODELS)[0]
+    assert isinstance(m, LearnedModel) and "risk_" in m.name
+    assert m.rows.dtype == np.int32 and m.weights.shape == m.rows.shape
+
+
+def test_non_binary_models_are_refused(tmp_path: Path) -> None:
+    spec = FeatureSpec(lang="en", n_features_log2=10, word_ngrams=1, char_ngrams=(0, 0))
+    model = LinearTextModel(
+        spec=spec,
+        classes=("a", "b", "spam"),
+        coef=np.zeros((3, spec.n_features)),
+        intercept=np.zeros(3),
+        meta={"category": "spam", "lang": "en"},
+    )
+    with pytest.raises(ModelFormatError, match="two-class softmax"):
+        learned_from_model(model, "x")

@@ -1,0 +1,175 @@
+"""Risk training: dedup, splits, a small end-to-end training run, and the shared-data readers."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifiers.linear import FeatureSpec, LinearTextModel
+from classifiers.training import risk_data
+from classifiers.training.risk_data import (
+    Corpus,
+    Example,
+    ExtraLabel,
+    dedup,
+    norm_key,
+    read_extra_jsonl,
+    stratified_split,
+)
+from classifiers.training.train_risk import RiskTrainingError, main, train_one, train_risk
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+needs_data = pytest.mark.skipif(
+    not (DATA / "risk").is_dir(), reason="../shared/data/risk is not present"
+)
+SMALL = FeatureSpec(lang="en", n_features_log2=14, word_ngrams=2, char_ngrams=(0, 0))
+POS = ["refund", "never arrived", "broken", "worst service", "still waiting", "rude staff"]
+NEG = ["lovely day", "great coffee", "see you soon", "happy birthday", "nice photo", "good game"]
+FILLER = ["the", "a", "my", "our", "this", "today", "again", "really", "so", "very", "just", "now"]
+
+
+def synthetic(n: int, seed: int = 1) -> list[Example]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        label = i % 2
+        phrase = rng.choice(POS if label else NEG)
+        words = [*rng.sample(FILLER, 3), phrase, f"w{i}"]
+        rng.shuffle(words)
+        rows.append(Example(" ".join(words), label, "synthetic"))
+    return rows
+
+
+def corpus(rows: list[Example]) -> Corpus:
+    return Corpus("risk_test_en", "customer_complaint", "en", ("synthetic",), "test", rows, {})
+
+
+def test_norm_key_ignores_script_case_urls_handles_and_punctuation() -> None:
+    assert norm_key("皮膚過敏了！") == norm_key("皮肤过敏了")
+    assert norm_key("RT @someone: Refund NOW http://x.co/1") == norm_key("refund now!!")
+    assert norm_key("http://spam.example/a") != norm_key("http://spam.example/b")
+    assert norm_key("   ") == ""
+
+
+def test_dedup_drops_repeats_and_conflicts_and_weak_never_beats_gold() -> None:
+    gold = [
+        Example("Refund please", 1, "g"),
+        Example("refund please!!", 1, "g"),
+        Example("ok then", 0, "g"),
+        Example("OK then", 1, "g"),
+        Example("  ", 1, "g"),
+    ]
+    weak = [
+        Example("refund please", 0, "w", weight=0.5),
+        Example("nice day", 0, "w", weight=0.5),
+        Example("meh day", 0, "w", weight=0.5),
+        Example("meh day", 1, "w", weight=0.5),
+    ]
+    kept, stats = dedup(gold, weak)
+    assert [(e.text, e.label) for e in kept] == [("Refund please", 1), ("nice day", 0)]
+    assert stats["conflict_keys"] == 2
+    assert stats["empty"] == 1
+    assert stats["duplicates"] == 2
+    assert stats["kept_gold"] == 1
+
+
+def test_stratified_split_is_seeded_and_keeps_weak_rows_out_of_dev() -> None:
+    rows = synthetic(200) + [Example(f"weak {i}", 0, "w", weight=0.5) for i in range(30)]
+    train, dev = stratified_split(rows, dev_fraction=0.2, seed=5)
+    again, dev_again = stratified_split(rows, dev_fraction=0.2, seed=5)
+    assert (train, dev) == (again, dev_again)
+    assert len(dev) == 40 and sum(e.label for e in dev) == 20
+    assert all(e.weight >= 1.0 for e in dev)
+    assert len(train) == 190
+    other, _ = stratified_split(rows, dev_fraction=0.2, seed=6)
+    assert other != train
+
+
+def test_train_one_saves_a_loadable_deterministic_model(tmp_path: Path) -> None:
+    rows = synthetic(400)
+    bg = ["lovely day with coffee", "good game tonight"]
+    report = train_one(corpus(rows), spec=SMALL, out_dir=tmp_path / "a", seed=13, background=bg)
+    again = train_one(corpus(rows), spec=SMALL, out_dir=tmp_path / "b", seed=13, background=bg)
+    assert (tmp_path / "a" / "risk_test_en.npz").read_bytes() == (
+        tmp_path / "b" / "risk_test_en.npz"
+    ).read_bytes()
+    assert report.dev_f1 == again.dev_f1 >= 0.95
+    assert (report.n_train, report.n_dev) == (320, 80)
+    assert report.background_rate == 0.0
+    model = LinearTextModel.load(tmp_path / "a" / "risk_test_en")
+    assert model.classes == ("other", "customer_complaint")
+    assert (
+        model.meta["category"] == "customer_complaint" and model.meta["dev"]["f1"] == report.dev_f1
+    )
+    p = model.predict_proba(["still waiting for my refund", "happy birthday"])[:, 1]
+    assert p[0] > 0.5 > p[1]
+
+
+def test_corrections_join_training_and_leave_dev(tmp_path: Path) -> None:
+    rows = synthetic(100)
+    extra = [ExtraLabel(rows[0].text, "customer_complaint", not bool(rows[0].label), "en")]
+    report = train_one(corpus(rows), spec=SMALL, out_dir=tmp_path, seed=13, extra=extra)
+    assert report.corrections == 1
+    assert report.n_train + report.n_dev == 100
+
+
+def test_read_extra_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "fixes.jsonl"
+    path.write_text(
+        json.dumps({"text": "t", "category": "spam", "label": True})
+        + "\n\n"
+        + json.dumps({"text": "u", "category": "spam", "label": 0, "lang": "en"})
+        + "\n",
+        encoding="utf-8",
+    )
+    assert read_extra_jsonl(path) == [
+        ExtraLabel("t", "spam", True, None),
+        ExtraLabel("u", "spam", False, "en"),
+    ]
+    path.write_text('{"text": "t"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"fixes\.jsonl:1"):
+        read_extra_jsonl(path)
+
+
+def test_missing_data_folder_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(RiskTrainingError, match="no 'risk' folder"):
+        train_risk(data_dir=tmp_path, out_dir=tmp_path / "out")
+    assert main(["--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+@needs_data
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("reader", "rows", "positives"),
+    [
+        (risk_data.read_complaints, 3449, 1232),
+        (risk_data.read_ced, 3387, 1538),
+        (risk_data.read_pheme, 4804, 2402),
+        (risk_data.read_cold, 32157, 15934),
+        (risk_data.read_davidson, 24783, 20620),
+        (risk_data.read_youtube_spam, 1956, 1005),
+    ],
+)
+def test_shared_data_readers(reader: object, rows: int, positives: int) -> None:
+    examples = reader(DATA)  # type: ignore[operator]
+    assert len(examples) == rows
+    assert sum(e.label for e in examples) == positives
+    assert all(isinstance(e.text, str) for e in examples)
+
+
+@needs_data
+@pytest.mark.shared_data
+def test_shared_data_corpus_dedup_counts() -> None:
+    definition = next(d for d in risk_data.CORPORA if d.name == "risk_spam_en")
+    loaded = risk_data.load_corpus(DATA, definition, seed=13)
+    assert loaded.stats["gold_rows"] == 1956
+    assert loaded.stats["kept_gold"] < 1956
+    assert len({norm_key(e.text) for e in loaded.examples}) == len(loaded.examples)
+    assert np.mean([e.label for e in loaded.examples if e.weight >= 1]) > 0.4

@@ -15,6 +15,7 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -73,6 +74,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--pg", default=os.environ.get("CRISISWATCH_BENCH_PG_URL"))
+    parser.add_argument("--score", action="store_true",
+                        help="also score every stored mention (sentiment, categories, matrix)")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -90,15 +93,17 @@ def main() -> None:
             targets.append(("postgresql", args.pg))
         for name, url in targets:
             with open_app(config, database=url) as app:
+                pipeline = app.pipeline if args.score else replace(app.pipeline, after_batch=None)
                 t0 = time.perf_counter()
-                stats = ingest_file(app.pipeline, source_id="bench", spec=FileSpec(path=data))
+                stats = ingest_file(pipeline, source_id="bench", spec=FileSpec(path=data))
                 seconds = time.perf_counter() - t0
                 t1 = time.perf_counter()
-                again = ingest_file(app.pipeline, source_id="bench", spec=FileSpec(path=data),
+                again = ingest_file(pipeline, source_id="bench", spec=FileSpec(path=data),
                                     force=True)
                 reingest_s = time.perf_counter() - t1
             results.append({
                 "database": name,
+                "scoring": args.score,
                 "rows": args.rows,
                 "seconds": round(seconds, 2),
                 "rows_per_s": round(args.rows / seconds),

@@ -135,13 +135,17 @@ class HashedBlock:
         )
 
     def dot(self, weights: np.ndarray, *, absolute: bool = False) -> np.ndarray:
-        """``block @ weights`` (or ``|block| @ weights``) for a (n_features, k) array."""
+        """``block @ weights`` (or ``|block| @ weights``) for a (n_features,) or (n_features, k)
+        array, in float64. Each row is summed in entry order, so a text scores bit-for-bit
+        the same alone or inside any batch."""
         data = np.abs(self.data) if absolute else self.data
-        if self.n_rows == 1:
-            out: np.ndarray = (data @ weights[self.indices]).reshape(1, -1)
-            return out
-        csr = sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n_rows, self.n_features))
-        return np.asarray(csr @ weights)
+        w = weights.reshape(len(weights), -1)
+        rows = np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
+        g = w[self.indices].astype(np.float64) * data[:, None].astype(np.float64)
+        out = np.empty((self.n_rows, w.shape[1]))
+        for j in range(w.shape[1]):
+            out[:, j] = np.bincount(rows, weights=g[:, j], minlength=self.n_rows)
+        return out
 
 
 @dataclass(frozen=True)

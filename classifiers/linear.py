@@ -158,12 +158,10 @@ class LinearTextModel:
     def logits_from_hashed(self, hashed: Sequence[HashedBlock]) -> np.ndarray:
         """Calibrated logits from the fast path's blocks (no scipy overhead for one text)."""
         n = hashed[0].n_rows if hashed else 0
-        out = np.zeros((n, len(self.classes)), np.float32)
+        out = np.zeros((n, len(self.classes)))
         for block in hashed:
             out += block.dot(self._coef_t)
-        z: np.ndarray = ((out + self.intercept) / self.temperature + self.class_bias).astype(
-            np.float64
-        )
+        z: np.ndarray = (out + self.intercept) / self.temperature + self.class_bias
         return z
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -181,7 +179,10 @@ class LinearTextModel:
         c = self.classes.index(class_name)
         terms = extract_terms(text, self.spec)
         scored: dict[str, float] = {}
-        blocks = (("words", terms.words), ("chars", terms.chars))
+        blocks: tuple[tuple[str, list[str]], ...] = (
+            ("words", terms.words),
+            ("chars", terms.chars),
+        )
         if self.spec.binary:
             blocks = tuple((name, list(dict.fromkeys(t))) for name, t in blocks)
         for block, block_terms in blocks:

@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.linear import Terms
 from classifiers.matrix import MatrixConfig, RiskSignals, assess
-from classifiers.risk import CategorySpec, FeatureCache, RiskClassifier
+from classifiers.risk import CategorySpec, FeatureCache, Features, RiskClassifier
 from classifiers.risk_lexicon import CategoryScore
 from classifiers.sentiment import LABELS, LanguageSentiment, SentimentModel, SentimentResult
 from classifiers.text import clean, detect_lang, init_jieba
@@ -82,20 +81,12 @@ class Score:
         }
 
 
-def _pipeline_proba(pipeline: LanguageSentiment, terms: Sequence[Terms]) -> np.ndarray:
-    """``LanguageSentiment.proba`` for already extracted terms (LABELS column order)."""
-    inputs = pipeline.inputs_from_terms(terms)
-    if pipeline.combiner is not None:
-        p = pipeline.combiner.proba(inputs)
-        classes = pipeline.combiner.classes
-    else:
-        z = np.column_stack([inputs[f"m_{c}"] for c in pipeline.main.classes])
-        z = z - z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        classes = pipeline.main.classes
-    out: np.ndarray = p[:, [classes.index(lab) for lab in LABELS]]
-    return out
+def _pipeline_proba(pipeline: LanguageSentiment, features: Features) -> np.ndarray:
+    """``LanguageSentiment.proba`` for a batch featurised once for all models (LABELS order)."""
+    # _inputs is the sentiment pipeline's own step after featurising; the scorer calls it so
+    # the texts are not tokenised and hashed a second time (see the reply to the lead).
+    inputs = pipeline._inputs(features.hashed, features.featurized.tokens)
+    return pipeline.proba_from_inputs(inputs)
 
 
 def _result(row: np.ndarray, lang: str) -> SentimentResult:
@@ -230,8 +221,9 @@ class Scorer:
             keep = [j for j, row in enumerate(features.rows.tolist()) if cleaned[row]]
             if not keep:
                 continue
-            probs = _pipeline_proba(pipeline, [features.terms[j] for j in keep])
-            for j, p in zip(keep, probs, strict=True):
+            probs = _pipeline_proba(pipeline, features)
+            for j in keep:
+                p = probs[j]
                 results[int(features.rows[j])] = _result(p, lang)
         rest = [i for i, r in enumerate(results) if r is None]
         if rest:

@@ -139,7 +139,9 @@ class Combiner:
     def proba(self, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
         """Class probabilities (rows) from named inputs."""
         x = np.column_stack([inputs[f] for f in self.features]).astype(np.float64)
-        z = ((x - self.mean) / self.scale) @ self.coef.T + self.intercept
+        xs = (x - self.mean) / self.scale
+        # Elementwise rather than BLAS: a row's result must not depend on the batch size.
+        z = (xs[:, None, :] * self.coef[None, :, :]).sum(axis=2) + self.intercept
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         out: np.ndarray = e / e.sum(axis=1, keepdims=True)
@@ -203,9 +205,12 @@ class LanguageSentiment:
         self.polarity = polarity
         self.lexicon = dict(lexicon) if lexicon is not None else None
         self.combiner = combiner
-        self._pol_weight = (
-            np.abs(polarity.coef_t[:, 1] - polarity.coef_t[:, 0]) if polarity is not None else None
-        )
+        # One gather serves all models: main classes, polarity difference, |difference|.
+        cols = [main.coef_t]
+        if polarity is not None:
+            diff = polarity.coef_t[:, 1:2] - polarity.coef_t[:, 0:1]
+            cols += [diff, np.abs(diff)]
+        self._stacked = np.ascontiguousarray(np.hstack(cols), dtype=np.float32)
 
     def inputs_from_terms(self, terms: Sequence[Terms]) -> dict[str, np.ndarray]:
         """Combiner inputs for already extracted terms (slow path, shares a caller's terms)."""
@@ -221,14 +226,28 @@ class LanguageSentiment:
         self, hashed: Sequence[HashedBlock], words: Sequence[Sequence[str]]
     ) -> dict[str, np.ndarray]:
         n = len(words)
-        main_logits = self.main.logits_from_hashed(hashed)
+        k = len(self.main.classes)
+        rows = np.concatenate(
+            [np.repeat(np.arange(n), np.diff(b.indptr)) for b in hashed] or [np.empty(0, int)]
+        )
+        idx = np.concatenate([b.indices for b in hashed] or [np.empty(0, np.int32)])
+        data = np.concatenate([b.data for b in hashed] or [np.empty(0, np.float32)])
+        gathered = self._stacked[idx].astype(np.float64)
+        values = data.astype(np.float64)
+        sums = np.empty((n, gathered.shape[1]))
+        # bincount adds each row's entries in order, so results do not depend on the batch.
+        for j in range(gathered.shape[1]):
+            weights = gathered[:, j] * (np.abs(values) if j == k + 1 else values)
+            sums[:, j] = np.bincount(rows, weights=weights, minlength=n)
+        m = self.main
+        main_logits = (sums[:, :k] + m.intercept) / m.temperature + m.class_bias
         pol = mass = lex = None
-        if self.polarity is not None and self._pol_weight is not None:
-            z = self.polarity.logits_from_hashed(hashed)
-            pol = z[:, 1] - z[:, 0]
-            mass = np.zeros(n)
-            for block in hashed:
-                mass += block.dot(self._pol_weight, absolute=True).ravel()
+        if self.polarity is not None:
+            p = self.polarity
+            pol = (sums[:, k] + float(p.intercept[1] - p.intercept[0])) / p.temperature + float(
+                p.class_bias[1] - p.class_bias[0]
+            )
+            mass = sums[:, k + 1]
         if self.lexicon is not None:
             lexicon = self.lexicon
             lex = np.array([lexicon_features(w, lexicon) for w in words], np.float64)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from config.loader import load_config
-from monitor import cli_db, cli_ingest
+from monitor import cli_alerts, cli_db, cli_ingest
 from monitor.app import build_watchlist
-from monitor.cli_common import Context, friendly, pass_ctx
+from monitor.channels import check_channels
+from monitor.cli_common import Context, UserError, friendly, pass_ctx
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,6 +35,9 @@ def check_config(obj: Context, path: str | None) -> None:
     """Validate a configuration file and report every problem."""
     loaded = load_config(path or obj.config_path)
     build_watchlist(loaded.settings)
+    problems = check_channels(loaded.settings)
+    if problems:
+        raise UserError("\n".join(f"config error: {loaded.path}: {p}" for p in problems))
     s = loaded.settings
     inbox = f", inbox {s.inbox.path}" if s.inbox else ""
     click.echo(f"{loaded.path}: OK ({len(s.entities)} entities, {len(s.sources)} sources{inbox})")
@@ -41,6 +45,7 @@ def check_config(obj: Context, path: str | None) -> None:
 
 cli_ingest.register(cli)
 cli_db.register(cli)
+cli_alerts.register(cli)
 
 
 def main() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,12 +23,10 @@ from monitor.dispatch import (
     AlertStateError,
     ChannelMap,
     DispatchStats,
-    dispatch_once,
+    dispatch_due,
     retry_alert,
     retry_dead_alerts,
 )
-
-MAX_SEND_ROUNDS = 1000
 
 
 def _when(value: datetime | None) -> str:
@@ -173,15 +170,9 @@ def alerts_retry(obj: Context, alert_id: int | None, all_failed: bool) -> None:
 def alerts_send(obj: Context, limit: int, as_json: bool) -> None:
     """Deliver every alert that is due now (one dispatcher pass), then exit."""
     with obj.app() as app, _channels(app) as channels:
-        policy = dispatch_policy(app.settings.alerting)
-        total = DispatchStats(worker_id="cli")
-        rng = random.Random()
-        for _ in range(MAX_SEND_ROUNDS):
-            stats = dispatch_once(sessions=app.sessions, channels=channels, policy=policy,
-                                  clock=utcnow, rng=rng, worker_id="cli", limit=limit)
-            total = total + stats
-            if stats.claimed < limit and not stats.conflicts:
-                break
+        total = dispatch_due(sessions=app.sessions, channels=channels,
+                             policy=dispatch_policy(app.settings.alerting), clock=utcnow,
+                             worker_id="cli", limit=limit)
     emit(total.to_dict(), as_json=as_json, render=lambda: click.echo(format_stats(total)))
 
 

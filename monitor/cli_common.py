@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from config.durations import parse_duration
+from classifiers.features import ModelFormatError
 from config.loader import ConfigError, LoadedConfig, load_config
 from monitor.app import App, open_app
 from monitor.collectors.base import CollectorError
@@ -20,7 +21,9 @@ from monitor.watchlist.query import QuerySyntaxError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-USER_ERRORS: tuple[type[Exception], ...] = (StorageError, CollectorError, QuerySyntaxError)
+USER_ERRORS: tuple[type[Exception], ...] = (
+    StorageError, CollectorError, QuerySyntaxError, ModelFormatError
+)
 
 
 class UserError(click.ClickException):
@@ -28,6 +31,9 @@ class UserError(click.ClickException):
 
     def format_message(self) -> str:
         return self.message
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True, file=file)
 
 
 def friendly(func: F) -> F:

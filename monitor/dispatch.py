@@ -353,6 +353,28 @@ def retry_dead_alerts(session: Session, *, now: datetime) -> list[int]:
     return ids
 
 
+def dispatch_due(
+    *,
+    sessions: sessionmaker[Session],
+    channels: ChannelMap,
+    policy: DispatchPolicy,
+    clock: Callable[[], datetime],
+    worker_id: str,
+    limit: int = 100,
+    max_rounds: int = 1000,
+) -> DispatchStats:
+    """Dispatch until nothing more is due now (bounded), e.g. at the end of a CLI command."""
+    total = DispatchStats(worker_id=worker_id)
+    rng = random.Random()
+    for _ in range(max_rounds):
+        stats = dispatch_once(sessions=sessions, channels=channels, policy=policy, clock=clock,
+                              rng=rng, worker_id=worker_id, limit=limit)
+        total = total + stats
+        if stats.claimed < limit and not stats.conflicts:
+            break
+    return total
+
+
 def run_dispatcher(
     *,
     sessions: sessionmaker[Session],

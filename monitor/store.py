@@ -84,14 +84,14 @@ def store_batch(
             )
             inserted = {ext: mid for mid, ext in session.execute(stmt, rows).all()}
             by_ext = {c.item.external_id: c for c in group}
-            links = []
+            links: list[tuple[int, str]] = []
             for ext, mention_id in inserted.items():
                 cand = by_ext[ext]
                 known.setdefault(cand.content_hash, mention_id)
-                links.extend({"mention_id": mention_id, "entity_id": e} for e in cand.entities)
+                links.extend((mention_id, e) for e in cand.entities)
                 counts.new_ids.append(mention_id)
             if links:
-                session.execute(MentionEntity.__table__.insert(), links)
+                _insert_links(session, links)
             counts.new += len(inserted)
             counts.duplicate += len(group) - len(inserted)
     if rejected:
@@ -113,6 +113,16 @@ def store_batch(
         )
     counts.new_ids.sort()
     return counts
+
+
+def _insert_links(session: Session, links: list[tuple[int, str]]) -> None:
+    """Plain DBAPI executemany: entity links are the bulk of a batch's rows and need no types."""
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    table = MentionEntity.__tablename__
+    conn.exec_driver_sql(
+        f"INSERT INTO {table} (mention_id, entity_id) VALUES ({mark}, {mark})", links
+    )
 
 
 def _existing_hashes(session: Session, hashes: set[str]) -> dict[str, int]:

@@ -159,8 +159,10 @@ def _fit(x: Any, y: np.ndarray, weights: np.ndarray, seed: int) -> tuple[np.ndar
     clf.fit(x, y, sample_weight=weights)
     coef = clf.coef_[0].astype(np.float64)
     if np.count_nonzero(coef) > KEEP_FEATURES:
-        cut = np.partition(np.abs(coef), -KEEP_FEATURES)[-KEEP_FEATURES]
-        coef[np.abs(coef) < cut] = 0.0
+        keep = np.argpartition(-np.abs(coef), KEEP_FEATURES)[:KEEP_FEATURES]
+        pruned = np.zeros_like(coef)
+        pruned[keep] = coef[keep]
+        coef = pruned
     return coef, float(clf.intercept_[0])
 
 

@@ -64,7 +64,9 @@ class SentimentTrainConfig:
     epochs: int = 15
     folds: int = 3
     combiner_c: float = 0.3
-    combiner_source_balance: float = 0.5
+    # 0 = rows count as they come, 1 = every social source weighs the same in the combiner.
+    zh_combiner_source_balance: float = 0.5
+    en_combiner_source_balance: float = 1.0
     use_en_lexicon: bool = True
     zh_word_ngrams: int = 2
     zh_char_ngrams: tuple[int, int] = (1, 3)
@@ -307,7 +309,12 @@ def _train_language(
             pol_mass=oof_mass[rows],
             lex=lex[rows] if lex is not None else None,
         )
-        combiner = _fit_combiner(inputs, y[rows], np.array(sources)[rows], config)
+        balance = (
+            config.zh_combiner_source_balance if lang == "zh" else config.en_combiner_source_balance
+        )
+        combiner = _fit_combiner(
+            inputs, y[rows], np.array(sources)[rows], config.combiner_c, balance
+        )
         entry["combiner"] = combiner.to_dict()
 
     # Score the files as written (float16 weights), through the serving pipeline.
@@ -333,7 +340,7 @@ def _train_language(
 
 
 def _fit_combiner(
-    inputs: dict[str, np.ndarray], y: np.ndarray, sources: np.ndarray, config: SentimentTrainConfig
+    inputs: dict[str, np.ndarray], y: np.ndarray, sources: np.ndarray, c: float, balance: float
 ) -> Combiner:
     from sklearn.linear_model import LogisticRegression
 
@@ -344,9 +351,9 @@ def _fit_combiner(
     scale[scale < 1e-9] = 1.0
     counts = Counter(sources.tolist())
     # Partial source balancing: the airline set would otherwise define "neutral" alone.
-    w = np.array([counts[s] ** -config.combiner_source_balance for s in sources.tolist()])
+    w = np.array([counts[s] ** -balance for s in sources.tolist()])
     w = _class_balanced(w, y, 1.0)
-    clf = LogisticRegression(C=config.combiner_c, max_iter=2000)
+    clf = LogisticRegression(C=c, max_iter=2000)
     clf.fit((x - mean) / scale, y, sample_weight=w)
     return Combiner(
         features=names,

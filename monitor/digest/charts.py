@@ -90,7 +90,8 @@ def trend_chart(digest: Digest, labels: Labels) -> str | None:
     bottom = [0] * len(positions)
     for key in ("negative", "neutral", "positive", "unscored"):
         values = [getattr(day, key) for day in digest.daily]
-        axes.bar(positions, values, bottom=bottom, color=COLOURS[key], label=labels(key), width=0.7)
+        axes.bar(positions, values, bottom=bottom, color=COLOURS[key], label=_name(labels, key),
+                 width=0.7)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     step = max(1, len(positions) // 14)
     axes.set_xticks(positions[::step])
@@ -118,7 +119,7 @@ def entity_chart(digest: Digest, labels: Labels) -> str | None:
     others = [r.mentions - r.negative for r in rows]
     axes.barh(positions, others, color=colours, height=0.6)
     axes.barh(positions, [r.negative for r in rows], left=others, color=COLOURS["negative"],
-              height=0.6, label=labels("negative"))
+              height=0.6, label=_name(labels, "negative"))
     axes.set_yticks(positions)
     axes.set_yticklabels([f"{r.name} ({labels.kind(r.kind)})" for r in rows])
     for pos, row in zip(positions, rows, strict=True):
@@ -160,7 +161,7 @@ def voice_chart(digest: Digest, labels: Labels) -> str | None:
             else 0.0
             for r in voice
         ]
-        right.barh(positions, shares, left=start, color=COLOURS[key], label=labels(key),
+        right.barh(positions, shares, left=start, color=COLOURS[key], label=_name(labels, key),
                    height=0.6)
         start = [s + v for s, v in zip(start, shares, strict=True)]
     right.set_yticks(positions)
@@ -221,3 +222,7 @@ def _percent_formatter() -> Any:
     from matplotlib.ticker import PercentFormatter
 
     return PercentFormatter(xmax=1.0, decimals=0)
+
+
+def _name(labels: Labels, sentiment: str) -> str:
+    return labels("negative_short") if sentiment == "negative" else labels(sentiment)

@@ -27,9 +27,11 @@ from monitor.digest.tables import (
 )
 
 CSP = "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'"
+# The embedded face only claims CJK code points (unicode-range), so listing it first sends
+# hanzi to it and everything else on down the stack.
 FONT_STACK = (
-    'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", '
-    '"Microsoft YaHei", "Crisiswatch Sans CJK", sans-serif'
+    '"Crisiswatch Sans CJK", system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", '
+    '"PingFang SC", "Microsoft YaHei", sans-serif'
 )
 CSS = """
 body{font-family:%(fonts)s;color:#1f2933;background:#f5f7fa;margin:0;line-height:1.45}
@@ -178,8 +180,10 @@ def render_html(digest: Digest, *, charts: Charts | None, labels: Labels,
         uri = font_subset_data_uri(_visible_text(body))
         if uri:
             font_face = (
-                '@font-face{font-family:"Crisiswatch Sans CJK";'
-                f'src:url("{uri}") format("opentype");}}'
+                # one regular face for every weight, or bold headings would skip it (tofu)
+                '@font-face{font-family:"Crisiswatch Sans CJK";font-weight:100 900;'
+                "font-style:normal;unicode-range:U+2000-206F,U+2E80-9FFF,U+F900-FAFF,"
+                f'U+FE30-FE4F,U+FF00-FFEF;src:url("{uri}") format("opentype");}}'
             )
     lang = "zh-CN" if lb.locale == "zh" else "en"
     return (

@@ -130,7 +130,7 @@ def daily_table(d: Digest, lb: Labels) -> Table:
     return Table(
         key="trend",
         title=lb("trend"),
-        headers=(lb("day"), lb("positive"), lb("neutral"), lb("negative"), lb("unscored"),
+        headers=(lb("day"), lb("positive"), lb("neutral"), lb("negative_short"), lb("unscored"),
                  lb("total")),
         rows=rows,
         numeric=frozenset(range(1, 6)),

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 
 from monitor.db.models import Incident, Mention, MentionEntity, Source
-from monitor.digest.inputs import EntityInfo
+from monitor.digest.inputs import DigestInputs, EntityInfo
 from monitor.digest.period import Period
 
 SAMPLE_ENTITIES: tuple[EntityInfo, ...] = (
@@ -268,3 +268,55 @@ def generate_week(
         drills=drills,
         backlog=backlog,
     )
+
+
+HOSTILE_TITLE = '<script>alert("x")</script> <img src="https://evil.example/x.png"> & | * _'
+HOSTILE_AUTHOR = '<a href="http://evil.example/">click</a>'
+
+
+def sample_inputs(locale: str = "en", timezone: str = "Asia/Shanghai") -> DigestInputs:
+    """Inputs for SAMPLE_ENTITIES with the shipped playbooks, scripts and risk table."""
+    from classifiers.matrix import DEFAULT_TABLE
+    from playbooks import (
+        default_playbook_paths,
+        default_scripts_path,
+        load_playbooks,
+        load_scripts,
+    )
+
+    return DigestInputs(
+        organisation="Lumina Dairy 澜沐乳业",
+        timezone=timezone,
+        locale=locale,
+        entities=SAMPLE_ENTITIES,
+        playbooks=load_playbooks(default_playbook_paths()),
+        scripts=load_scripts(default_scripts_path()),
+        grade_table=DEFAULT_TABLE,
+    )
+
+
+def add_hostile_rows(engine: Engine, period: Period) -> None:
+    """A critical incident and a negative mention whose title and author carry markup."""
+    at = period.start_at + timedelta(days=2)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Incident),
+            [{
+                "id": 90_001, "entity_id": "lumina", "category": "product_safety",
+                "state": "open", "grade": "critical", "peak_grade": "critical",
+                "likelihood": 5, "impact": 5, "reasons": [], "title": HOSTILE_TITLE,
+                "first_seen_at": at, "last_seen_at": at, "opened_at": at, "updated_at": at,
+                "mention_count": 10_000, "playbook": "critical", "drill": False,
+            }],
+        )
+        conn.execute(
+            insert(Mention),
+            [{
+                "id": 900_001, "source_id": "weibo", "external_id": "hostile-1",
+                "author": HOSTILE_AUTHOR, "author_reach": 10**12, "published_at": at,
+                "date_missing": False, "collected_at": at, "lang": "en",
+                "text": "Lumina Dairy recall <b>poison</b> refund", "metrics": {},
+                "content_hash": "f" * 64, "entities": ["lumina"], "sentiment": "negative",
+            }],
+        )
+        conn.execute(insert(MentionEntity), [{"mention_id": 900_001, "entity_id": "lumina"}])

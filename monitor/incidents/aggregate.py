@@ -96,10 +96,19 @@ class Tracked:
     closed_join: bool = False  # mentions joined it while resolved / false positive
     dirty: bool = False
     unpacked: bool = False
+    # plain copies of hot columns: ORM attribute writes per mention cost more than the rest
+    first_seen: datetime = field(default=datetime.min)
+    last_seen: datetime = field(default=datetime.min)
+    counts: list[int] = field(default_factory=list)  # mentions, negative, neutral, positive, reach
 
     @classmethod
     def wrap(cls, incident: Incident) -> Tracked:
-        return cls(incident, fingerprints=fingerprint.decode(incident.signature))
+        return cls(
+            incident,
+            fingerprints=fingerprint.decode(incident.signature),
+            first_seen=incident.first_seen_at,
+            last_seen=incident.last_seen_at,
+        )
 
     def unpack(self) -> None:
         """Copy the stored aggregates into working form (once)."""
@@ -107,6 +116,13 @@ class Tracked:
             return
         self.unpacked = True
         incident = self.incident
+        self.counts = [
+            incident.mention_count or 0,
+            incident.negative_count or 0,
+            incident.neutral_count or 0,
+            incident.positive_count or 0,
+            incident.reach_total or 0,
+        ]
         # a deep copy: nested values mutated in place would hide the change from the ORM
         self.stats = copy.deepcopy(incident.stats or {})
         self.stats.setdefault("v", STATS_VERSION)
@@ -129,20 +145,20 @@ class Tracked:
     def add(self, mention: ScoredMention, *, ctx: IncidentContext, fp: int | None) -> None:
         """Fold one mention into the counts, mix, reach, sources, authors and signals."""
         self.unpack()
-        inc, st = self.incident, self.stats
-        inc.mention_count = (inc.mention_count or 0) + 1
+        st, counts = self.stats, self.counts
+        counts[0] += 1
         if mention.sentiment == "negative":
-            inc.negative_count = (inc.negative_count or 0) + 1
+            counts[1] += 1
         elif mention.sentiment == "positive":
-            inc.positive_count = (inc.positive_count or 0) + 1
+            counts[3] += 1
         else:
-            inc.neutral_count = (inc.neutral_count or 0) + 1
+            counts[2] += 1
         reach = max(mention.author_reach or 0, 0)
-        inc.reach_total = (inc.reach_total or 0) + reach
-        if mention.at < inc.first_seen_at:
-            inc.first_seen_at = mention.at
-        if mention.at > inc.last_seen_at:
-            inc.last_seen_at = mention.at
+        counts[4] += reach
+        if mention.at < self.first_seen:
+            self.first_seen = mention.at
+        if mention.at > self.last_seen:
+            self.last_seen = mention.at
         source = self.sources.setdefault(mention.source_id, [0, 0])
         source[0] += 1
         source[1] += reach
@@ -175,9 +191,10 @@ class Tracked:
             langs[mention.lang] = langs.get(mention.lang, 0) + 1
         weight = reach + engagement(mention.metrics, ctx.matrix.engagement_weights)
         top: list[list[Any]] = st.setdefault("top", [])
-        top.append([mention.rank, weight, mention.id])
-        top.sort(key=lambda row: (-row[0], -row[1], row[2]))
-        del top[TOP_MENTIONS:]
+        if len(top) < TOP_MENTIONS or (mention.rank, weight) > (top[-1][0], top[-1][1]):
+            top.append([mention.rank, weight, mention.id])
+            top.sort(key=lambda row: (-row[0], -row[1], row[2]))
+            del top[TOP_MENTIONS:]
         best = st.get("best")
         if best is None or mention.rank > grade_rank(best["grade"]):
             st["best"] = {
@@ -200,7 +217,10 @@ class Tracked:
         """Write the unpacked aggregates back to the row."""
         self.unpack()
         inc = self.incident
-        inc.stats = copy.deepcopy(self.stats)
+        (inc.mention_count, inc.negative_count, inc.neutral_count, inc.positive_count,
+         inc.reach_total) = self.counts
+        inc.first_seen_at, inc.last_seen_at = self.first_seen, self.last_seen
+        inc.stats = self.stats  # already a copy (unpack), so the ORM sees a new value
         inc.top_sources = [
             {"source": s, "mentions": n, "reach": r}
             for s, (n, r) in sorted(self.sources.items(), key=lambda kv: (-kv[1][1], -kv[1][0]))

@@ -126,10 +126,11 @@ def deliver(
     )
     rows = []
     if usable:
-        message = build_message(
-            session, incident=incident, event=event, ctx=ctx, now=now, note=note,
-            escalation_level=level,
-        )
+        with session.no_autoflush:  # reads only stored mentions; pending rows can wait
+            message = build_message(
+                session, incident=incident, event=event, ctx=ctx, now=now, note=note,
+                escalation_level=level,
+            )
         rows = enqueue_alert(
             session,
             incident_id=incident.id,

@@ -202,17 +202,17 @@ class IncidentIndex:
 
     def joinable(self, tracked: Tracked, mention: ScoredMention) -> bool:
         inc, rules = tracked.incident, self.ctx.rules
-        if mention.at < inc.first_seen_at - rules.window:
+        if mention.at < tracked.first_seen - rules.window:
             return False
         if inc.state in ACTIVE:
-            return mention.at <= inc.last_seen_at + rules.window
+            return mention.at <= tracked.last_seen + rules.window
         return inc.resolved_at is not None and mention.at <= inc.resolved_at + rules.reopen_within
 
     def best(self, candidates: Iterable[Tracked], mention: ScoredMention) -> Tracked | None:
         usable = [t for t in candidates if self.joinable(t, mention)]
         if not usable:
             return None
-        return max(usable, key=lambda t: (t.incident.state in ACTIVE, t.incident.last_seen_at))
+        return max(usable, key=lambda t: (t.incident.state in ACTIVE, t.last_seen))
 
     def find(
         self, mention: ScoredMention, originals: dict[int, int]
@@ -386,7 +386,7 @@ def _volume_incidents(
         if category != ALL or not reading.spiking:
             continue
         active = [t for t in index.by_entity.get(entity, ()) if t.incident.state in ACTIVE]
-        if any(t.incident.last_seen_at >= recent and t.incident.category for t in active):
+        if any(t.last_seen >= recent and t.incident.category for t in active):
             continue  # an incident is already collecting this wave
         wave = [m for m in mentions if entity in m.entities and m.at >= recent]
         evidence = [m for m in wave if m.id not in assigned]
@@ -430,9 +430,10 @@ def _finish(
     inc.reasons = list(assessment.reasons)
     if grade_rank(assessment.grade) > grade_rank(inc.peak_grade):
         inc.peak_grade = assessment.grade
-    inc.spike_ratio = spread
     inc.updated_at = now
     spike_started = reading is not None and note_volume(inc, reading, now=now)
+    # set only during a spike wave (until its recovery): the tick looks for these
+    inc.spike_ratio = spread if (inc.stats or {}).get("spiked") else None
     added = len(tracked.new_mentions)
     if tracked.is_new:
         result.opened.append(inc.id)

@@ -47,6 +47,7 @@ def check_recoveries(
     session: Session, *, ctx: IncidentContext, now: datetime, silences: Sequence[Silence]
 ) -> tuple[int, int, int]:
     """Send due recovery updates; (recovered incidents, alerts sent, alerts suppressed)."""
+    # spike_ratio is set only while a spike wave awaits its recovery (see grouping._finish)
     candidates = [
         incident
         for incident in session.scalars(
@@ -101,7 +102,7 @@ def mark_recovered(
     incident.stats = stats
     flag_modified(incident, "stats")
     incident.recovered_at = now
-    incident.spike_ratio = reading.spread_ratio
+    incident.spike_ratio = None
     incident.updated_at = now
     calm_for = format_duration(now - since)
     note = f"volume back at baseline for {calm_for}: {reading.describe()}"

@@ -256,3 +256,15 @@ def test_non_binary_models_are_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ModelFormatError, match="two-class softmax"):
         learned_from_model(model, "x")
+
+
+def test_rebuilt_word_terms_equal_the_slow_path() -> None:
+    from classifiers.features import extract_terms
+
+    cleaned = [clean(t) for t in SAMPLES]
+    langs = langs_of(SAMPLES)
+    cache = FeatureCache(cleaned, langs)
+    for m in load_learned(MODELS):
+        features = cache.features(m.spec)
+        for pos, row in enumerate(features.rows.tolist()):
+            assert features.word_terms(pos) == extract_terms(cleaned[row], m.spec).words

@@ -42,15 +42,16 @@ entities:
 
 @dataclass
 class ShiftClock:
-    """Real time plus a settable offset: the scheduler fires in real time, jobs see ``now``."""
+    """A clock standing still at ``now`` (start: the real time) until the test moves it; the
+    scheduler fires in real time, the jobs see this time."""
 
-    offset: timedelta = timedelta(0)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return self.now
 
     def advance(self, **kwargs: float) -> None:
-        self.offset += timedelta(**kwargs)
+        self.now += timedelta(**kwargs)
 
 
 @pytest.fixture()

@@ -14,6 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.db.engine import make_engine, session_factory
+from monitor.db.migrate import ensure_schema
 from monitor.db.models import Alert, Incident
 from monitor.service.health import HealthProbe, ServiceStatus, health_report
 from monitor.service.runner import RunReport, ServiceHandle, run_service
@@ -166,6 +167,7 @@ def test_unreachable_database_is_a_503_with_the_reason(tmp_path: Path) -> None:
 
 def test_leader_without_scheduler_or_dead_workers_is_a_503(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    ensure_schema(engine)
     clock = {"now": datetime.now(UTC)}
     probe = HealthProbe(session_factory(engine), lambda: clock["now"], {}, every=5)
     probe.refresh()

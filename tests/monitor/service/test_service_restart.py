@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from monitor.db.models import Incident
+from monitor.db.models import Incident, IncidentEvent
 from monitor.incidents.context import build_incident_context
 from monitor.incidents.escalation import start_incident_escalation
 from monitor.service.runner import RunReport, ServiceHandle, run_service
@@ -127,10 +127,10 @@ def test_escalation_survives_a_restart_and_fires_once_at_its_due_time(
     with app.sessions() as session:
         stored = session.get(Incident, incident_id)
         assert stored is not None and stored.next_due_at == due  # the stored timer, unchanged
-    shift_clock.offset = due - t0 - timedelta(seconds=2)
+    shift_clock.now = due - timedelta(seconds=2)
     second.wait_ticks()
     assert _levels(tmp_path) == [1]  # not early
-    shift_clock.offset = due - t0
+    shift_clock.now = due
     second.wait_ticks()
     assert _levels(tmp_path) == [1, 2]  # at the original due time, not 10 minutes after restart
     second.wait_ticks()
@@ -144,3 +144,6 @@ def test_escalation_survives_a_restart_and_fires_once_at_its_due_time(
     with app.sessions() as session:
         stored = session.scalars(select(Incident)).one()
         assert stored.next_due_at is None  # escalation finished (repeat: 0)
+        alerts = session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "alert")
+                                 .order_by(IncidentEvent.id)).all()
+        assert [(e.detail["level"], e.at) for e in alerts] == [(1, t0), (2, due)]

@@ -108,7 +108,9 @@ def _describe(exc: ValidationError, file: Path, root: yaml.Node | None) -> Itera
         elif err["type"] == "missing":
             message = "required key is missing"
         got = err.get("input")
-        suffix = "" if err["type"] in ("missing",) or isinstance(got, dict | list) else f", got {got!r}"
+        suffix = (
+            "" if err["type"] in ("missing",) or isinstance(got, dict | list) else f", got {got!r}"
+        )
         yield f"{where}: {key or '(top level)'}: {message}{suffix}"
 
 

@@ -68,11 +68,12 @@ class Entity(_Model):
     name: str = Field(description="Display name.")
     kind: EntityKind = Field(description="What the entity is; weighs impact.")
     aliases: tuple[str, ...] = Field(
-        (), description="Other spellings (Chinese, English, Traditional); added to jieba's dictionary."
+        (),
+        description="Other spellings (Chinese, English, Traditional); added to jieba's dictionary.",
     )
     query: str | None = Field(
         None,
-        description="Boolean watchlist query (AND OR NOT, parentheses, \"phrases\", NEAR/n, "
+        description='Boolean watchlist query (AND OR NOT, parentheses, "phrases", NEAR/n, '
         "source: author: lang:). Default: any of name and aliases.",
     )
 
@@ -81,7 +82,10 @@ class _SourceBase(_Model):
     id: str = Field(pattern=_ID, description="Stable identifier of the source.")
     enabled: bool = Field(True, description="Disabled sources are kept but not collected.")
     tier: int = Field(
-        3, ge=1, le=3, description="Source tier for impact: 1 national/major, 2 notable, 3 ordinary."
+        3,
+        ge=1,
+        le=3,
+        description="Source tier for impact: 1 national/major, 2 notable, 3 ordinary.",
     )
     interval: Duration = Field(
         timedelta(hours=1), description="How often the service polls this source."
@@ -151,7 +155,9 @@ class ChannelSettings(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    kind: str = Field(description="slack, webhook, dingtalk, wecom, feishu, email, console or file.")
+    kind: str = Field(
+        description="slack, webhook, dingtalk, wecom, feishu, email, console or file."
+    )
     enabled: bool = Field(True, description="Disabled channels receive nothing.")
 
     def options(self) -> dict[str, Any]:
@@ -253,7 +259,9 @@ class ServiceSettings(_Model):
     )
     tier_intervals: dict[int, Duration] = Field(
         default_factory=lambda: {
-            1: timedelta(minutes=5), 2: timedelta(minutes=15), 3: timedelta(hours=1)
+            1: timedelta(minutes=5),
+            2: timedelta(minutes=15),
+            3: timedelta(hours=1),
         },
         description="Poll interval by source tier, for sources that do not set `interval`.",
     )
@@ -274,15 +282,14 @@ class ServiceSettings(_Model):
     dispatch_interval: Duration = Field(
         timedelta(seconds=5), description="How often the alert outbox is sent."
     )
-    spike_interval: Duration = Field(
-        timedelta(minutes=5), description="How often volume spikes are looked for."
-    )
     digest_cron: str | None = Field(
         "0 8 * * mon",
         description="When the weekly digest is sent (crontab, organisation time zone); null: off.",
     )
     retention_days: int | None = Field(
-        365, ge=1, description="Mentions, closed incidents and sent alerts older than this are "
+        365,
+        ge=1,
+        description="Mentions, closed incidents and sent alerts older than this are "
         "deleted (never below the spike baseline); null keeps everything.",
     )
     retention_cron: str = Field(
@@ -320,8 +327,12 @@ class ServiceSettings(_Model):
         return value
 
     @field_validator(
-        "inbox_interval", "escalation_interval", "dispatch_interval", "spike_interval",
-        "work_lease", "leader_retry", "backoff_max",
+        "inbox_interval",
+        "escalation_interval",
+        "dispatch_interval",
+        "work_lease",
+        "leader_retry",
+        "backoff_max",
     )
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:

@@ -8,6 +8,7 @@ section into the plain values the classifiers library takes (``CategorySpec``s a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -144,6 +145,11 @@ class ScoringSettings(_Model):
 
     defaults: bool = Field(
         True, description="Start from the shipped categories and lexicons (false: only yours)."
+    )
+    models_dir: Path | None = Field(
+        None,
+        description="Folder of model files written by `crisiswatch train` (relative to this "
+        "file); default: the shipped models.",
     )
     categories: dict[Annotated[str, Field(pattern=_CATEGORY_NAME)], CategorySettings] = Field(
         default_factory=dict, description="Category name -> overrides or a new category."

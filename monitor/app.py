@@ -17,13 +17,13 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from classifiers.scorer import Scorer
 from config.loader import LoadedConfig
 from config.schema import ExportSource, RssSource, Settings
 from monitor.collect import FileSpec, ingest_file, poll_feed, process_inbox
 from monitor.collectors.rss import make_client
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
 from monitor.db.migrate import ensure_schema
-from classifiers.scorer import Scorer
 from monitor.ingest import IngestStats, Pipeline
 from monitor.scoring import LazyScorer, MentionScoring
 from monitor.watchlist.matcher import EntitySpec, Watchlist
@@ -33,14 +33,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def database_url(settings: Settings, environ: os._Environ[str] | dict[str, str] | None = None) -> str:
+def database_url(
+    settings: Settings, environ: os._Environ[str] | dict[str, str] | None = None
+) -> str:
     """The configured database URL: explicit, from the named variable, or the SQLite default."""
     env = os.environ if environ is None else environ
     storage = settings.storage
     if storage.url_env:
         value = env.get(storage.url_env)
         if not value:
-            raise StorageError(f"storage.url_env: environment variable {storage.url_env} is not set")
+            raise StorageError(
+                f"storage.url_env: environment variable {storage.url_env} is not set"
+            )
         return value
     if storage.url:
         return storage.url
@@ -56,13 +60,26 @@ def build_watchlist(settings: Settings) -> Watchlist:
     )
 
 
-def build_scoring(settings: Settings, watchlist: Watchlist) -> MentionScoring:
+def models_dir(config: LoadedConfig) -> Path | None:
+    """The configured model folder (from `crisiswatch train`), or None for the shipped one."""
+    folder = config.settings.scoring.models_dir
+    return config.resolve(folder) if folder is not None else None
+
+
+def build_scoring(config: LoadedConfig, watchlist: Watchlist) -> MentionScoring:
     """The scoring step of ingestion; models load on first use."""
+    settings = config.settings
     library = settings.scoring.to_library()
     terms = watchlist.terms()
+    folder = models_dir(config)
 
     def load() -> Scorer:
-        return Scorer.load(categories=library.categories, matrix=library.matrix, user_words=terms)
+        return Scorer.load(
+            models_dir=folder,
+            categories=library.categories,
+            matrix=library.matrix,
+            user_words=terms,
+        )
 
     return MentionScoring(
         scorer=LazyScorer(load),
@@ -92,8 +109,13 @@ class App:
         self.http.close()
         self.engine.dispose()
 
-    def poll_source(self, source: RssSource | ExportSource, *, force: bool = False,
-                    on_progress: Callable[[int], None] | None = None) -> IngestStats:
+    def poll_source(
+        self,
+        source: RssSource | ExportSource,
+        *,
+        force: bool = False,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> IngestStats:
         """Collect one configured source."""
         if isinstance(source, RssSource):
             url = source.url
@@ -133,8 +155,9 @@ class App:
         )
 
 
-def build_app(config: LoadedConfig, *, clock: Callable[[], datetime] = utcnow,
-              database: str | None = None) -> App:
+def build_app(
+    config: LoadedConfig, *, clock: Callable[[], datetime] = utcnow, database: str | None = None
+) -> App:
     """Open storage (upgrading SQLite automatically), compile the watchlist, make the client."""
     from classifiers.text import detect_lang
 
@@ -143,7 +166,7 @@ def build_app(config: LoadedConfig, *, clock: Callable[[], datetime] = utcnow,
     ensure_schema(engine)
     sessions = session_factory(engine)
     watchlist = build_watchlist(settings)
-    scoring = build_scoring(settings, watchlist)
+    scoring = build_scoring(config, watchlist)
     pipeline = Pipeline(
         sessions=sessions,
         watchlist=watchlist,
@@ -157,8 +180,14 @@ def build_app(config: LoadedConfig, *, clock: Callable[[], datetime] = utcnow,
         max_redirects=settings.http.max_redirects,
         user_agent=settings.http.user_agent,
     )
-    return App(config=config, engine=engine, sessions=sessions, pipeline=pipeline, http=http,
-               scoring=scoring)
+    return App(
+        config=config,
+        engine=engine,
+        sessions=sessions,
+        pipeline=pipeline,
+        http=http,
+        scoring=scoring,
+    )
 
 
 @contextmanager

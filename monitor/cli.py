@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from config.loader import load_config
-from monitor import cli_alerts, cli_db, cli_ingest
+from monitor import cli_alerts, cli_classify, cli_db, cli_ingest
 from monitor.app import build_watchlist
 from monitor.channels import check_channels
 from monitor.cli_common import Context, UserError, friendly, pass_ctx
@@ -13,11 +13,17 @@ from monitor.cli_common import Context, UserError, friendly, pass_ctx
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "-c", "--config", "config_path", envvar="CRISISWATCH_CONFIG", metavar="FILE",
+    "-c",
+    "--config",
+    "config_path",
+    envvar="CRISISWATCH_CONFIG",
+    metavar="FILE",
     help="Configuration file (default: ./crisiswatch.yaml, else the bundled example).",
 )
 @click.option(
-    "--database", envvar="CRISISWATCH_DATABASE_URL", metavar="URL",
+    "--database",
+    envvar="CRISISWATCH_DATABASE_URL",
+    metavar="URL",
     help="Database URL overriding the configuration (e.g. postgresql+psycopg://...).",
 )
 @click.version_option(package_name="crisiswatch")
@@ -46,6 +52,7 @@ def check_config(obj: Context, path: str | None) -> None:
 cli_ingest.register(cli)
 cli_db.register(cli)
 cli_alerts.register(cli)
+cli_classify.register(cli)
 
 
 def main() -> None:

@@ -109,8 +109,14 @@ def _channels(app: App) -> Iterator[ChannelMap]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @friendly
-def alerts(ctx: click.Context, failed: bool, pending: bool, incident_id: int | None, limit: int,
-           as_json: bool) -> None:
+def alerts(
+    ctx: click.Context,
+    failed: bool,
+    pending: bool,
+    incident_id: int | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """List the alert outbox, newest first (subcommands: retry, send, test)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -162,17 +168,27 @@ def alerts_retry(obj: Context, alert_id: int | None, all_failed: bool) -> None:
 
 
 @alerts.command("send")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
-              help="Alerts claimed per round.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Alerts claimed per round.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_ctx
 @friendly
 def alerts_send(obj: Context, limit: int, as_json: bool) -> None:
     """Deliver every alert that is due now (one dispatcher pass), then exit."""
     with obj.app() as app, _channels(app) as channels:
-        total = dispatch_due(sessions=app.sessions, channels=channels,
-                             policy=dispatch_policy(app.settings.alerting), clock=utcnow,
-                             worker_id="cli", limit=limit)
+        total = dispatch_due(
+            sessions=app.sessions,
+            channels=channels,
+            policy=dispatch_policy(app.settings.alerting),
+            clock=utcnow,
+            worker_id="cli",
+            limit=limit,
+        )
     emit(total.to_dict(), as_json=as_json, render=lambda: click.echo(format_stats(total)))
 
 
@@ -207,20 +223,27 @@ def alerts_test(obj: Context, channel_name: str, as_json: bool) -> None:
         known = ", ".join(sorted(settings.channels)) or "none"
         raise UserError(f"error: no channel {channel_name!r} (configured: {known})")
     try:
-        channel = build_channel(name=channel_name, kind=config.kind, options=config.options(),
-                                environ=os.environ)
+        channel = build_channel(
+            name=channel_name, kind=config.kind, options=config.options(), environ=os.environ
+        )
     except ChannelConfigError as exc:
         raise UserError(f"error: {exc}") from None
     try:
-        result = channel.send(message=test_message(settings.organisation.name, utcnow()),
-                              thread=None)
+        result = channel.send(
+            message=test_message(settings.organisation.name, utcnow()), thread=None
+        )
     except DeliveryError as exc:
         raise UserError(f"error: test message not delivered: {exc}") from None
     finally:
         channel.close()
-    data = {"channel": channel_name, "kind": config.kind, "delivered": True,
-            "remote_id": result.remote_id, "conversation": result.conversation,
-            "warnings": list(result.warnings)}
+    data = {
+        "channel": channel_name,
+        "kind": config.kind,
+        "delivered": True,
+        "remote_id": result.remote_id,
+        "conversation": result.conversation,
+        "warnings": list(result.warnings),
+    }
 
     def render() -> None:
         where = f" (message {result.remote_id})" if result.remote_id else ""
@@ -245,8 +268,9 @@ def channels_command(obj: Context, as_json: bool) -> None:
     for name, config in settings.channels.items():
         prefix = f"channels.{name}."
         mine = [p for p in problems if p.startswith(prefix)]
-        rows.append({"name": name, "kind": config.kind, "enabled": config.enabled,
-                     "problems": mine})
+        rows.append(
+            {"name": name, "kind": config.kind, "enabled": config.enabled, "problems": mine}
+        )
     other = [p for p in problems if not p.startswith("channels.")]
 
     def render() -> None:

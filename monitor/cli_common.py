@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
-from config.durations import parse_duration
 from classifiers.features import ModelFormatError
+from config.durations import parse_duration
 from config.loader import ConfigError, LoadedConfig, load_config
 from monitor.app import App, open_app
 from monitor.collectors.base import CollectorError
@@ -22,7 +22,10 @@ from monitor.watchlist.query import QuerySyntaxError
 F = TypeVar("F", bound=Callable[..., Any])
 
 USER_ERRORS: tuple[type[Exception], ...] = (
-    StorageError, CollectorError, QuerySyntaxError, ModelFormatError
+    StorageError,
+    CollectorError,
+    QuerySyntaxError,
+    ModelFormatError,
 )
 
 

@@ -77,30 +77,38 @@ def parse_id(value: str) -> int:
 
 @click.command("incidents")
 @click.option("--open", "open_only", is_flag=True, help="Only open or acknowledged incidents.")
-@click.option("--grade", type=click.Choice(ALL_GRADES[1:]), default=None,
-              help="Only incidents that reached at least this grade.")
+@click.option(
+    "--grade",
+    type=click.Choice(ALL_GRADES[1:]),
+    default=None,
+    help="Only incidents that reached at least this grade.",
+)
 @click.option("--entity", default=None, help="Only this entity id.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 @friendly
 @incident_errors
-def incidents_cmd(obj: Context, open_only: bool, grade: str | None, entity: str | None,
-                  limit: int, as_json: bool) -> None:
+def incidents_cmd(
+    obj: Context, open_only: bool, grade: str | None, entity: str | None, limit: int, as_json: bool
+) -> None:
     """List incidents, newest activity first."""
     with incident_session(obj) as (_, ctx, session):
         rows = [
             incident_summary(i, ctx)
-            for i in list_incidents(session, open_only=open_only, grade=grade, entity=entity,
-                                    limit=limit)
+            for i in list_incidents(
+                session, open_only=open_only, grade=grade, entity=entity, limit=limit
+            )
         ]
 
     def render() -> None:
         if not rows:
             click.echo("no incidents")
         for r in rows:
-            grade_text = r["grade"] if r["grade"] == r["peak_grade"] else (
-                f"{r['grade']} (peak {r['peak_grade']})"
+            grade_text = (
+                r["grade"]
+                if r["grade"] == r["peak_grade"]
+                else (f"{r['grade']} (peak {r['peak_grade']})")
             )
             click.echo(
                 f"#{r['id']:<5} {grade_text:<18} {r['state']:<14} {r['entity']:<16} "
@@ -125,8 +133,7 @@ def incident_group() -> None:
 def incident_show(obj: Context, incident_id: str, as_json: bool) -> None:
     """Timeline, place on the risk matrix and why, checklist, approved scripts."""
     with incident_session(obj) as (_, ctx, session):
-        data = incident_detail(session, incident_id=parse_id(incident_id), ctx=ctx,
-                               now=ctx.clock())
+        data = incident_detail(session, incident_id=parse_id(incident_id), ctx=ctx, now=ctx.clock())
     emit(data, as_json=as_json, render=lambda: _render_detail(data))
 
 
@@ -136,22 +143,30 @@ def _render_detail(d: dict[str, Any]) -> None:
     if d["grade"] != d["peak_grade"]:
         grade += f" (peak {d['peak_grade']})"
     drill = " · DRILL" if d["drill"] else ""
-    echo(f"Incident #{d['id']} · {d['state'].upper()} · grade {grade} · "
-         f"likelihood {d['likelihood']} x impact {d['impact']}{drill}")
+    echo(
+        f"Incident #{d['id']} · {d['state'].upper()} · grade {grade} · "
+        f"likelihood {d['likelihood']} x impact {d['impact']}{drill}"
+    )
     echo(f"  {one_line(d['title'], 200)}")
-    echo(f"Entity: {one_line(d['entity_name'], 80)} ({d['entity']}), "
-         f"category {d['category'] or 'none (volume spike)'}")
-    echo(f"Mentions: {d['mentions']} ({d['negative']} negative, {d['neutral']} neutral, "
-         f"{d['positive']} positive), reach {d['reach']:,}; seen {d['first_seen_at'][:16]} to "
-         f"{d['last_seen_at'][:16]}")
+    echo(
+        f"Entity: {one_line(d['entity_name'], 80)} ({d['entity']}), "
+        f"category {d['category'] or 'none (volume spike)'}"
+    )
+    echo(
+        f"Mentions: {d['mentions']} ({d['negative']} negative, {d['neutral']} neutral, "
+        f"{d['positive']} positive), reach {d['reach']:,}; seen {d['first_seen_at'][:16]} to "
+        f"{d['last_seen_at'][:16]}"
+    )
     playbook = d["playbook"] or "none"
     due = f", next escalation {d['next_due_at'][:16]}" if d["next_due_at"] else ""
     echo(f"Playbook: {playbook}{due}")
     if d["acknowledged_at"]:
         echo(f"Acknowledged by {one_line(d['acknowledged_by'], 80)} at {d['acknowledged_at'][:16]}")
     if d["resolved_at"]:
-        echo(f"Closed ({d['state']}) by {one_line(d['resolved_by'], 80)} at "
-             f"{d['resolved_at'][:16]}: {one_line(d['resolution_note'], 300)}")
+        echo(
+            f"Closed ({d['state']}) by {one_line(d['resolved_by'], 80)} at "
+            f"{d['resolved_at'][:16]}: {one_line(d['resolution_note'], 300)}"
+        )
     sections: list[tuple[str, list[str]]] = [
         ("Why", [one_line(r, 300) for r in d["reasons"]]),
         ("SLA", d["sla"]),
@@ -173,8 +188,10 @@ def _render_detail(d: dict[str, Any]) -> None:
     echo("Top mentions:")
     for m in d["top_mentions"] or []:
         link = f" <{one_line(m['url'], 200)}>" if m["url"] else ""
-        echo(f"  - {one_line(m['source'], 40)}, {one_line(m['author'] or '?', 40)}: "
-             f"{one_line(m['excerpt'], 200)}{link}")
+        echo(
+            f"  - {one_line(m['source'], 40)}, {one_line(m['author'] or '?', 40)}: "
+            f"{one_line(m['excerpt'], 200)}{link}"
+        )
     echo("Timeline:")
     for entry in d["timeline"]:
         echo(f"  {entry['at'][:19]}  {describe_event(entry)}")
@@ -182,8 +199,12 @@ def _render_detail(d: dict[str, Any]) -> None:
 
 @incident_group.command("report")
 @click.argument("incident_id")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              default=None, help="Write the Markdown here instead of printing it.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write the Markdown here instead of printing it.",
+)
 @pass_ctx
 @friendly
 @incident_errors
@@ -213,8 +234,9 @@ def _transition_line(t: Transition, verb: str) -> str:
 def ack_cmd(obj: Context, incident_id: str, by: str, note: str | None) -> None:
     """Acknowledge an open incident: escalation stops."""
     with incident_session(obj) as (_, ctx, session):
-        t = acknowledge_incident(session, ctx=ctx, incident_id=parse_id(incident_id), by=by,
-                                 note=note, now=ctx.clock())
+        t = acknowledge_incident(
+            session, ctx=ctx, incident_id=parse_id(incident_id), by=by, note=note, now=ctx.clock()
+        )
     click.echo(_transition_line(t, "acknowledged"))
 
 
@@ -228,8 +250,9 @@ def ack_cmd(obj: Context, incident_id: str, by: str, note: str | None) -> None:
 def resolve_cmd(obj: Context, incident_id: str, by: str, note: str) -> None:
     """Resolve an incident with a note."""
     with incident_session(obj) as (_, ctx, session):
-        t = resolve_incident(session, ctx=ctx, incident_id=parse_id(incident_id), by=by,
-                             note=note, now=ctx.clock())
+        t = resolve_incident(
+            session, ctx=ctx, incident_id=parse_id(incident_id), by=by, note=note, now=ctx.clock()
+        )
     click.echo(_transition_line(t, "resolved"))
 
 
@@ -243,8 +266,9 @@ def resolve_cmd(obj: Context, incident_id: str, by: str, note: str) -> None:
 def false_positive_cmd(obj: Context, incident_id: str, by: str, note: str | None) -> None:
     """Close an incident as a false positive; its mentions become training labels."""
     with incident_session(obj) as (_, ctx, session):
-        t = mark_false_positive(session, ctx=ctx, incident_id=parse_id(incident_id), by=by,
-                                note=note, now=ctx.clock())
+        t = mark_false_positive(
+            session, ctx=ctx, incident_id=parse_id(incident_id), by=by, note=note, now=ctx.clock()
+        )
     click.echo(_transition_line(t, "marked false positive"))
 
 
@@ -258,8 +282,9 @@ def false_positive_cmd(obj: Context, incident_id: str, by: str, note: str | None
 def reopen_cmd(obj: Context, incident_id: str, by: str, note: str | None) -> None:
     """Reopen a resolved or false-positive incident; its playbook starts again."""
     with incident_session(obj) as (_, ctx, session):
-        t = reopen_by_id(session, ctx=ctx, incident_id=parse_id(incident_id), by=by, note=note,
-                         now=ctx.clock())
+        t = reopen_by_id(
+            session, ctx=ctx, incident_id=parse_id(incident_id), by=by, note=note, now=ctx.clock()
+        )
     click.echo(_transition_line(t, "reopened"))
 
 
@@ -278,17 +303,28 @@ def escalations_tick(obj: Context, as_json: bool) -> None:
     with incident_session(obj) as (_, ctx, session):
         result = tick_escalations(session, ctx=ctx, now=ctx.clock())
     data = result.to_dict()
-    emit(data, as_json=as_json, render=lambda: click.echo(
-        f"{data['incidents']} incident(s) due, {data['alerts']} alert(s) queued, "
-        f"{data['suppressed']} suppressed by silences, {data['recoveries']} recovery update(s)"
-    ))
+    emit(
+        data,
+        as_json=as_json,
+        render=lambda: click.echo(
+            f"{data['incidents']} incident(s) due, {data['alerts']} alert(s) queued, "
+            f"{data['suppressed']} suppressed by silences, {data['recoveries']} recovery update(s)"
+        ),
+    )
 
 
 def register(group: click.Group) -> None:
     """Add the incident, silence, playbook and script commands to the CLI."""
     from monitor import cli_playbooks
 
-    for command in (incidents_cmd, incident_group, ack_cmd, resolve_cmd, false_positive_cmd,
-                    reopen_cmd, escalations_group):
+    for command in (
+        incidents_cmd,
+        incident_group,
+        ack_cmd,
+        resolve_cmd,
+        false_positive_cmd,
+        reopen_cmd,
+        escalations_group,
+    ):
         group.add_command(command)
     cli_playbooks.register(group)

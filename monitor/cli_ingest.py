@@ -60,9 +60,18 @@ def _source_id_for(path: Path) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_ctx
 @friendly
-def ingest(obj: Context, target: str, preset: str | None, fmt: str | None, encoding: str | None,
-           delimiter: str | None, tz: str | None, source_id: str | None, force: bool,
-           as_json: bool) -> None:
+def ingest(
+    obj: Context,
+    target: str,
+    preset: str | None,
+    fmt: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    tz: str | None,
+    source_id: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Ingest a configured source (by id) or an export file (by path)."""
     with obj.app() as app:
         configured = {s.id: s for s in app.settings.sources}
@@ -79,15 +88,24 @@ def ingest(obj: Context, target: str, preset: str | None, fmt: str | None, encod
             if not path.is_file():
                 known = ", ".join(sorted(configured)) or "none configured"
                 raise UserError(f"error: {target}: no such file or source id (sources: {known})")
-            spec = FileSpec(path=path.resolve(), fmt=fmt, preset=preset or "generic",
-                            encoding=encoding, delimiter=delimiter, tz=tz)
+            spec = FileSpec(
+                path=path.resolve(),
+                fmt=fmt,
+                preset=preset or "generic",
+                encoding=encoding,
+                delimiter=delimiter,
+                tz=tz,
+            )
             sid = source_id or _source_id_for(path)
             stats = _with_progress(
                 path,
-                lambda p: ingest_file(app.pipeline, source_id=sid, spec=spec, force=force,
-                                      on_progress=p),
+                lambda p: ingest_file(
+                    app.pipeline, source_id=sid, spec=spec, force=force, on_progress=p
+                ),
             )
-        emit(stats.to_dict(), as_json=as_json, render=lambda: click.echo(format_stats(target, stats)))
+        emit(
+            stats.to_dict(), as_json=as_json, render=lambda: click.echo(format_stats(target, stats))
+        )
         if stats.error:
             sys.exit(1)
 
@@ -129,7 +147,9 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
     """Show each source's fetch state and last error."""
     with obj.app() as app, app.sessions() as session:
         counts = dict(
-            session.execute(select(Mention.source_id, func.count()).group_by(Mention.source_id)).all()
+            session.execute(
+                select(Mention.source_id, func.count()).group_by(Mention.source_id)
+            ).all()
         )
         rows = [
             {
@@ -150,9 +170,13 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
         if not rows:
             click.echo("no sources collected yet: run `crisiswatch poll`")
         for r in rows:
-            ok = r["last_success_at"].strftime("%Y-%m-%d %H:%M") if r["last_success_at"] else "never"
-            click.echo(f"{r['id']:<24} {r['kind']:<7} mentions {r['mentions']:<7} last ok {ok}"
-                       f"  failures {r['consecutive_failures']}")
+            ok = (
+                r["last_success_at"].strftime("%Y-%m-%d %H:%M") if r["last_success_at"] else "never"
+            )
+            click.echo(
+                f"{r['id']:<24} {r['kind']:<7} mentions {r['mentions']:<7} last ok {ok}"
+                f"  failures {r['consecutive_failures']}"
+            )
             if r["last_error"]:
                 click.echo(f"  last error ({r['last_error_at']:%Y-%m-%d %H:%M}): {r['last_error']}")
             if r["bozo_reason"]:
@@ -169,8 +193,14 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @pass_ctx
 @friendly
-def mentions(obj: Context, since: str | None, entity: str | None, source_id: str | None,
-             limit: int, as_json: bool) -> None:
+def mentions(
+    obj: Context,
+    since: str | None,
+    entity: str | None,
+    source_id: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """List stored mentions, newest first."""
     cutoff = parse_since(since, utcnow())
     with obj.app() as app, app.sessions() as session:
@@ -193,8 +223,10 @@ def mentions(obj: Context, since: str | None, entity: str | None, source_id: str
             click.echo("no mentions match")
         for r in rows:
             text = " ".join(r["text"].split())
-            click.echo(f"#{r['id']} {r['published_at']:%Y-%m-%d %H:%M} {r['source_id']} "
-                       f"[{','.join(r['entities'])}] {r['author'] or '-'}: {text[:140]}")
+            click.echo(
+                f"#{r['id']} {r['published_at']:%Y-%m-%d %H:%M} {r['source_id']} "
+                f"[{','.join(r['entities'])}] {r['author'] or '-'}: {text[:140]}"
+            )
 
     emit(rows, as_json=as_json, render=render)
 

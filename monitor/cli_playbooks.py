@@ -70,8 +70,15 @@ def silence_group() -> None:
 @pass_ctx
 @friendly
 @incident_errors
-def silence_add(obj: Context, entity: str | None, category: str | None, source: str | None,
-                until: str, reason: str, by: str) -> None:
+def silence_add(
+    obj: Context,
+    entity: str | None,
+    category: str | None,
+    source: str | None,
+    until: str,
+    reason: str,
+    by: str,
+) -> None:
     """Silence an entity, a category or a source (all given must match) until a time."""
     with incident_session(obj) as (app, ctx, session):
         now = ctx.clock()
@@ -88,8 +95,16 @@ def silence_add(obj: Context, entity: str | None, category: str | None, source: 
             if source not in sources:
                 known = ", ".join(sorted(sources)) or "none"
                 raise UserError(f"error: --source: unknown source {source!r} (known: {known})")
-        row = add_silence(session, entity=entity, category=category, source=source,
-                          until=parse_until(until, now), reason=reason, by=by, now=now)
+        row = add_silence(
+            session,
+            entity=entity,
+            category=category,
+            source=source,
+            until=parse_until(until, now),
+            reason=reason,
+            by=by,
+            now=now,
+        )
         click.echo(f"silence #{row.id} until {row.until.isoformat()}")
 
 
@@ -103,8 +118,10 @@ def silence_list(obj: Context, include_expired: bool, as_json: bool) -> None:
     """Silences in force (or all of them)."""
     with incident_session(obj) as (_, ctx, session):
         now = ctx.clock()
-        rows = [silence_to_dict(r, now=now)
-                for r in list_silences(session, now=now, include_expired=include_expired)]
+        rows = [
+            silence_to_dict(r, now=now)
+            for r in list_silences(session, now=now, include_expired=include_expired)
+        ]
 
     def render() -> None:
         if not rows:
@@ -112,8 +129,10 @@ def silence_list(obj: Context, include_expired: bool, as_json: bool) -> None:
         for r in rows:
             scope = ", ".join(f"{k}={r[k]}" for k in ("entity", "category", "source") if r[k])
             state = "" if r["active"] else " (expired)"
-            click.echo(f"#{r['id']} {scope} until {str(r['until'])[:16]}{state} by "
-                       f"{one_line(str(r['created_by']), 60)}: {one_line(str(r['reason']), 200)}")
+            click.echo(
+                f"#{r['id']} {scope} until {str(r['until'])[:16]}{state} by "
+                f"{one_line(str(r['created_by']), 60)}: {one_line(str(r['reason']), 200)}"
+            )
 
     emit(rows, as_json=as_json, render=render)
 
@@ -144,8 +163,11 @@ def playbooks_check(obj: Context) -> None:
     ctx = config_context(obj)
     now = ctx.clock()
     problems = check_playbooks(
-        playbooks=ctx.playbooks, known_channels=ctx.known_channels, scripts=ctx.scripts,
-        now=now, known_placeholders=known_placeholders(ctx),
+        playbooks=ctx.playbooks,
+        known_channels=ctx.known_channels,
+        scripts=ctx.scripts,
+        now=now,
+        known_placeholders=known_placeholders(ctx),
     )
     disabled = sorted(ctx.known_channels - ctx.channels)
     for playbook in ctx.playbooks:
@@ -179,9 +201,17 @@ def scripts_list(obj: Context, as_json: bool) -> None:
     rows = []
     for script in ctx.scripts:
         status = approval_status(script=script, now=now)
-        rows.append({"id": script.id, "scenario": script.scenario, "lang": script.lang,
-                     "title": script.title, "approved": status.approved,
-                     "status": status.reason, "file": script.source})
+        rows.append(
+            {
+                "id": script.id,
+                "scenario": script.scenario,
+                "lang": script.lang,
+                "title": script.title,
+                "approved": status.approved,
+                "status": status.reason,
+                "file": script.source,
+            }
+        )
 
     def render() -> None:
         for r in rows:
@@ -194,8 +224,13 @@ def scripts_list(obj: Context, as_json: bool) -> None:
 @scripts_group.command("approve")
 @click.argument("script_id")
 @click.option("--by", "by", required=True, help="Who approves the text as it is now.")
-@click.option("--days", type=click.IntRange(1, 3650), default=180, show_default=True,
-              help="How long the approval lasts.")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=180,
+    show_default=True,
+    help="How long the approval lasts.",
+)
 @pass_ctx
 @friendly
 @incident_errors
@@ -211,14 +246,20 @@ def scripts_approve(obj: Context, script_id: str, by: str, days: int) -> None:
     script = next((s for s in load_scripts(ctx.script_paths) if s.id == script_id), None)
     if script is None:
         raise UserError(f"error: no script with id {script_id!r} in playbooks.scripts")
-    approved = approve_script_in_file(path=Path(script.source), script_id=script_id, by=by,
-                                      now=ctx.clock(), valid_for=timedelta(days=days))
+    approved = approve_script_in_file(
+        path=Path(script.source),
+        script_id=script_id,
+        by=by,
+        now=ctx.clock(),
+        valid_for=timedelta(days=days),
+    )
     assert approved.expires_at is not None
-    click.echo(f"approved {script_id} by {approved.approved_by} until "
-               f"{approved.expires_at.date().isoformat()} ({script.source})")
+    click.echo(
+        f"approved {script_id} by {approved.approved_by} until "
+        f"{approved.expires_at.date().isoformat()} ({script.source})"
+    )
 
 
 def register(group: click.Group) -> None:
     for command in (silence_group, playbooks_group, scripts_group):
         group.add_command(command)
-

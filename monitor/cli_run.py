@@ -37,27 +37,41 @@ def register(group: click.Group) -> None:
 
 
 @click.command("run")
-@click.option("--once", is_flag=True,
-              help="Run every job once in order (poll sources, inbox, spikes, escalation tick, "
-                   "dispatch) and exit.")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Run every job once in order and exit: poll every source, the inbox (scoring, "
+    "incidents and spikes as they are ingested), escalation tick, dispatch.",
+)
 @click.option("--log-json", is_flag=True, help="Log JSON lines instead of readable lines.")
-@click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-@click.option("--health-port", type=click.IntRange(0, 65535), default=None, metavar="N",
-              help="Port of /healthz and /metrics (default: service.health_port; 0: any free).")
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
+@click.option(
+    "--health-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    metavar="N",
+    help="Port of /healthz and /metrics (default: service.health_port; 0: any free).",
+)
 @click.option("--json", "as_json", is_flag=True, help="With --once: print the results as JSON.")
 @pass_ctx
 @friendly
-def run_cmd(obj: Context, once: bool, log_json: bool, log_level: str, health_port: int | None,
-            as_json: bool) -> None:
+def run_cmd(
+    obj: Context, once: bool, log_json: bool, log_level: str, health_port: int | None, as_json: bool
+) -> None:
     """Run the service: poll, ingest, score, escalate, alert and report until stopped.
 
     SIGTERM or Ctrl-C stops it: running work finishes (up to service.shutdown_timeout) and the
     exit status is 0. On SQLite one instance may run; on PostgreSQL, several (one leads).
     """
     loaded = obj.config()
-    configure_logging(json_lines=log_json, level=log_level.upper(),
-                      secrets=secrets_from_settings(loaded.settings))
+    configure_logging(
+        json_lines=log_json, level=log_level.upper(), secrets=secrets_from_settings(loaded.settings)
+    )
     app = build_app(loaded, database=obj.database)
     clean = True
     try:
@@ -70,8 +84,11 @@ def run_cmd(obj: Context, once: bool, log_json: bool, log_level: str, health_por
         stop = threading.Event()
         with _stop_on_signals(stop):
             port: Any = health_port if health_port is not None else app.settings.service.health_port
-            report = _service_errors(lambda: run_service(
-                app, stop=stop, health_port=port, socket_mode=lambda: _socket_mode(app)))
+            report = _service_errors(
+                lambda: run_service(
+                    app, stop=stop, health_port=port, socket_mode=lambda: _socket_mode(app)
+                )
+            )
         clean = report.clean
     finally:
         if clean:
@@ -128,8 +145,10 @@ def _print_once(results: list[OnceResult], *, as_json: bool) -> None:
             return to_dict()
         return getattr(value, "__dict__", value)
 
-    data = [{"job": r.job, "key": r.key, "ok": r.ok, "error": r.error, "result": plain(r.result)}
-            for r in results]
+    data = [
+        {"job": r.job, "key": r.key, "ok": r.ok, "error": r.error, "result": plain(r.result)}
+        for r in results
+    ]
 
     def render() -> None:
         for r in results:
@@ -140,8 +159,9 @@ def _print_once(results: list[OnceResult], *, as_json: bool) -> None:
             elif r.result is not None:
                 shown = plain(r.result)
                 if isinstance(shown, dict):
-                    shown = ", ".join(f"{k} {v}" for k, v in shown.items()
-                                      if isinstance(v, int | float) and v)
+                    shown = ", ".join(
+                        f"{k} {v}" for k, v in shown.items() if isinstance(v, int | float) and v
+                    )
                 click.echo(f"{r.key}: {shown or 'nothing to do'}")
             else:
                 click.echo(f"{r.key}: nothing to do")
@@ -150,8 +170,12 @@ def _print_once(results: list[OnceResult], *, as_json: bool) -> None:
 
 
 @click.command("health")
-@click.option("--url", default=None, metavar="URL",
-              help="The /healthz URL (default: from service.health_host and health_port).")
+@click.option(
+    "--url",
+    default=None,
+    metavar="URL",
+    help="The /healthz URL (default: from service.health_host and health_port).",
+)
 @click.option("--timeout", default=5.0, show_default=True, help="Seconds to wait for an answer.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON answer.")
 @pass_ctx
@@ -161,16 +185,16 @@ def health_cmd(obj: Context, url: str | None, timeout: float, as_json: bool) -> 
     if url is None:
         service = obj.config().settings.service
         if service.health_port is None:
-            raise UserError("error: service.health_port is null (health endpoint off); "
-                            "give --url")
+            raise UserError("error: service.health_port is null (health endpoint off); give --url")
         host = "127.0.0.1" if service.health_host in ("0.0.0.0", "::", "") else service.health_host
         url = f"http://{host}:{service.health_port}/healthz"
     try:
         response = httpx.get(url, timeout=timeout)
         body = response.json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise UserError(f"error: no crisiswatch health answer at {url} ({exc}); "
-                        "is `crisiswatch run` running?") from None
+        raise UserError(
+            f"error: no crisiswatch health answer at {url} ({exc}); is `crisiswatch run` running?"
+        ) from None
     if as_json:
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
     else:

@@ -158,9 +158,7 @@ def process_inbox(
     inbox.mkdir(parents=True, exist_ok=True)
     done: list[tuple[Path, IngestStats]] = []
     for path in ready_files(inbox=inbox, now=time.time(), settle_seconds=settle_seconds):
-        stats = ingest_file(
-            pipeline, source_id=source_id, spec=FileSpec(path=path, preset=preset)
-        )
+        stats = ingest_file(pipeline, source_id=source_id, spec=FileSpec(path=path, preset=preset))
         if stats.error:
             moved = move_failed(path=path, reason=stats.error)
         else:

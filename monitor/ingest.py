@@ -63,7 +63,11 @@ class Pipeline:
 
     def prepare(self, item: RawItem, source_id: str) -> Candidate | None:
         """Language, watchlist match and content hash; None when no entity matches."""
-        text = f"{item.title}\n{item.text}" if item.title and item.title not in item.text else item.text
+        text = (
+            f"{item.title}\n{item.text}"
+            if item.title and item.title not in item.text
+            else item.text
+        )
         lang = item.lang or self.detect_lang(text)
         entities = self.watchlist.match(
             MatchDoc(text=text, source=source_id, author=item.author or "", lang=lang)
@@ -143,7 +147,11 @@ def file_sha256(path: Path) -> str:
 
 
 def start_run(
-    session: Session, *, source_id: str, now: datetime, file_path: str | None = None,
+    session: Session,
+    *,
+    source_id: str,
+    now: datetime,
+    file_path: str | None = None,
     file_sha: str | None = None,
 ) -> IngestRun:
     run = IngestRun(
@@ -181,4 +189,3 @@ def finish_run(session: Session, *, run_id: int, now: datetime, error: str | Non
     run.finished_at = now
     run.status = "failed" if error else "ok"
     run.error = error
-

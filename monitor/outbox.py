@@ -36,8 +36,12 @@ def payload_to_message(data: dict[str, Any]) -> AlertMessage:
     fields["sla"] = tuple(fields.get("sla", ()))
     fields["checklist"] = tuple(fields.get("checklist", ()))
     fields["top_mentions"] = tuple(
-        MentionRef(**{**m, "published": datetime.fromisoformat(m["published"])
-                      if m.get("published") else None})
+        MentionRef(
+            **{
+                **m,
+                "published": datetime.fromisoformat(m["published"]) if m.get("published") else None,
+            }
+        )
         for m in fields.get("top_mentions", ())
     )
     fields["scripts"] = tuple(ScriptRef(**s) for s in fields.get("scripts", ()))

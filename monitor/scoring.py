@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from classifiers.scorer import Score, Scorer, ScoreInput
+from classifiers.scorer import Score, ScoreInput, Scorer
 from monitor.db.models import Mention
 
 _TABLE = Mention.__table__
@@ -46,8 +46,14 @@ class MentionScoring:
     def __call__(self, session: Session, *, mention_ids: list[int], now: datetime) -> None:
         rows = session.execute(
             select(
-                _TABLE.c.id, _TABLE.c.text, _TABLE.c.title, _TABLE.c.lang, _TABLE.c.source_id,
-                _TABLE.c.author_reach, _TABLE.c.metrics, _TABLE.c.entities,
+                _TABLE.c.id,
+                _TABLE.c.text,
+                _TABLE.c.title,
+                _TABLE.c.lang,
+                _TABLE.c.source_id,
+                _TABLE.c.author_reach,
+                _TABLE.c.metrics,
+                _TABLE.c.entities,
             ).where(_TABLE.c.id.in_(mention_ids))
         ).all()
         started = time.perf_counter()
@@ -57,7 +63,10 @@ class MentionScoring:
         if rows:
             session.execute(
                 update(_TABLE).where(_TABLE.c.id == bindparam("b_id")),
-                [score_columns(row.id, score, now) for row, score in zip(rows, scores, strict=True)],
+                [
+                    score_columns(row.id, score, now)
+                    for row, score in zip(rows, scores, strict=True)
+                ],
             )
 
     def _input(self, row: Any) -> ScoreInput:
@@ -93,4 +102,3 @@ def score_columns(mention_id: int, score: Score, now: datetime) -> dict[str, Any
         "reasons": list(score.reasons),
         "scored_at": now,
     }
-

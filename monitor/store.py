@@ -165,7 +165,9 @@ def _row(
     }
 
 
-def ensure_source(session: Session, *, source_id: str, kind: str, location: str, now: datetime) -> Source:
+def ensure_source(
+    session: Session, *, source_id: str, kind: str, location: str, now: datetime
+) -> Source:
     """The source row for ``source_id``, created or updated to the configured kind/location."""
     source = session.get(Source, source_id)
     if source is None:

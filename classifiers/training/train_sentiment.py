@@ -1,7 +1,8 @@
 """Reproducible training recipe for the shipped sentiment models.
 
-Run: ``python -m classifiers.training.train_sentiment --data ../shared/data \
---out classifiers/models``
+Run::
+
+    python -m classifiers.training.train_sentiment --data ../shared/data --out classifiers/models
 """
 
 from __future__ import annotations

@@ -92,7 +92,9 @@ class Mention(Base):
     # scoring (classifiers.scorer.Score), filled in the same transaction as the insert
     sentiment: Mapped[str | None] = mapped_column(String(10))
     sentiment_probs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    categories: Mapped[list[Any] | None] = mapped_column(JSON)  # [{category, score, severity, evidence, source}]
+    categories: Mapped[list[Any] | None] = mapped_column(
+        JSON
+    )  # [{category, score, severity, evidence, source}]
     top_category: Mapped[str | None] = mapped_column(String(40), index=True)
     likelihood: Mapped[int | None] = mapped_column(Integer)
     impact: Mapped[int | None] = mapped_column(Integer)
@@ -153,19 +155,25 @@ class Incident(Base):
     """A group of related risky mentions (entity x category x time window) driven by a playbook."""
 
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_entity_category_state", "entity_id", "category", "state"),)
+    __table_args__ = (
+        Index("ix_incidents_entity_category_state", "entity_id", "category", "state"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     entity_id: Mapped[str] = mapped_column(String(64))
     category: Mapped[str | None] = mapped_column(String(40))  # None: opened on volume alone
-    state: Mapped[str] = mapped_column(String(16), index=True)  # open|acknowledged|resolved|false_positive
+    state: Mapped[str] = mapped_column(
+        String(16), index=True
+    )  # open|acknowledged|resolved|false_positive
     grade: Mapped[str] = mapped_column(String(10))
     peak_grade: Mapped[str] = mapped_column(String(10))
     likelihood: Mapped[int] = mapped_column(Integer)
     impact: Mapped[int] = mapped_column(Integer)
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     title: Mapped[str] = mapped_column(Text, default="")
-    signature: Mapped[str | None] = mapped_column(Text)  # near-duplicate fingerprint(s) of its texts
+    signature: Mapped[str | None] = mapped_column(
+        Text
+    )  # near-duplicate fingerprint(s) of its texts
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     opened_at: Mapped[datetime]
@@ -317,7 +325,7 @@ class WorkItem(Base):
     key: Mapped[str] = mapped_column(String(255), unique=True)
     job: Mapped[str] = mapped_column(String(128))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(12))  # queued | dead
+    status: Mapped[str] = mapped_column(String(12))  # queued | done (key kept) | dead
     available_at: Mapped[datetime]
     enqueued_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)

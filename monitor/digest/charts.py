@@ -61,7 +61,7 @@ def _png(figure: Any) -> str:
     canvas = FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.tight_layout()
-    canvas.print_png(buffer)
+    canvas.print_png(buffer)  # type: ignore[no-untyped-call]
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -69,7 +69,7 @@ def render_charts(digest: Digest, labels: Labels) -> Charts:
     """Every chart of the digest (empty sections give None)."""
     import matplotlib
 
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(_rc()):  # type: ignore[arg-type]
         return Charts(
             trend=trend_chart(digest, labels),
             entities=entity_chart(digest, labels),

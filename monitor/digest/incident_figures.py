@@ -13,6 +13,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ CLOSED_STATES = ("resolved", "false_positive")
 _RANK = {grade: rank for rank, grade in enumerate(GRADES)}
 
 
-def grade_rank_sql(column: ColumnElement[str]) -> ColumnElement[int]:
+def grade_rank_sql(column: Any) -> ColumnElement[int]:
     """The grade's rank (none 0 .. critical 4; unknown -1) as a SQL expression."""
     return case(*((column == g, r) for g, r in _RANK.items()), else_=-1)
 
@@ -106,10 +107,14 @@ _FACT_COLUMNS = (
 )
 
 
+def _facts(row: Any) -> IncidentFacts:
+    return IncidentFacts(*row)
+
+
 def incident_facts(session: Session, period: Period, *, drill: bool) -> list[IncidentFacts]:
     """Incidents opened in the period (bounded by how many incidents a week can open)."""
     stmt = select(*_FACT_COLUMNS).where(opened_in(period, drill=drill)).order_by(Incident.id)
-    return [IncidentFacts(*row) for row in session.execute(stmt)]
+    return [_facts(row) for row in session.execute(stmt)]
 
 
 def backlog(
@@ -124,7 +129,7 @@ def backlog(
         .order_by(grade_rank_sql(Incident.peak_grade).desc(), Incident.opened_at, Incident.id)
         .limit(limit)
     )
-    return total, [IncidentFacts(*row) for row in session.execute(stmt)]
+    return total, [_facts(row) for row in session.execute(stmt)]
 
 
 class SlaBook:

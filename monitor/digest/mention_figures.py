@@ -292,7 +292,9 @@ def top_authors(session: Session, period: Period, limit: int) -> tuple[ReachRow,
         .limit(limit)
     )
     return tuple(
-        ReachRow(name=author, source_id=source, negative_mentions=int(n), negative_reach=int(r))
+        ReachRow(
+            name=str(author), source_id=source, negative_mentions=int(n), negative_reach=int(r)
+        )
         for author, source, n, r in session.execute(stmt)
     )
 

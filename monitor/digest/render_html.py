@@ -18,7 +18,6 @@ from monitor.digest.tables import (
     entity_table,
     headline_table,
     incidents_table,
-    matrix_table,
     open_tables,
     reach_tables,
     sla_table,

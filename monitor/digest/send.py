@@ -129,11 +129,9 @@ def alert_message(digest: Digest, labels: Labels, now: datetime) -> AlertMessage
 def slack_blocks(digest: Digest, labels: Labels) -> list[dict[str, Any]]:
     """Header, key figures, top incidents and a pointer to the attached file; all escaped."""
     figures = "\n".join("• " + escape_mrkdwn(line) for line in summary_lines(digest, labels))
+    header = escape_plain(digest_title(digest, labels))[:150]
     blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "text": {"type": "plain_text", "text": escape_plain(digest_title(digest, labels))[:150]},
-        },
+        {"type": "header", "text": {"type": "plain_text", "text": header}},
         {"type": "section", "text": {"type": "mrkdwn", "text": figures[:3000]}},
     ]
     top = top_incident_lines(digest, labels)
@@ -183,8 +181,9 @@ def _send_slack(channel: Channel, target: ChannelTarget, document: DigestDocumen
         raise DeliveryError(f"connection failed ({type(exc).__name__})", kind="slack",
                             target=label, retryable=True) from None
     except Exception as exc:  # noqa: BLE001 - slack-sdk errors, mapped to one line
-        from alerts.slack_errors import slack_api_error
         from slack_sdk.errors import SlackApiError
+
+        from alerts.slack_errors import slack_api_error
 
         if isinstance(exc, SlackApiError):
             raise slack_api_error(exc, target=label) from None
@@ -219,11 +218,12 @@ def email_message(
     html_body = _DATA_PNG.sub(to_cid, document.email_html)
     mail.set_content(summary_text(digest, labels))
     mail.add_alternative(html_body, subtype="html")
-    html_part = mail.get_payload()[1]
+    html_part = mail.get_body(("html",))
+    assert isinstance(html_part, EmailMessage)
     for index, data in enumerate(images, start=1):
         html_part.add_related(data, maintype="image", subtype="png",
                               cid=f"<chart{index}@crisiswatch>")
-    mail.add_attachment(document.html.encode("utf-8"), maintype="text", subtype="html",
+    mail.add_attachment(document.html, subtype="html", charset="utf-8",
                         filename=document.filename)
     return mail
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
@@ -205,7 +205,7 @@ def generate_week(
     with engine.begin() as conn:
         existing = {row[0] for row in conn.execute(Source.__table__.select())}
         new_sources = [
-            {"id": sid, "kind": kind, "location": sid, "created_at": datetime(2026, 1, 1, tzinfo=UTC)}
+            {"id": sid, "kind": kind, "location": sid, "created_at": collected}
             for sid, kind in SOURCES
             if sid not in existing
         ]

@@ -138,6 +138,8 @@ def _ordered(
     entities: Iterable[Any], ctx: IncidentContext, position: dict[str, int]
 ) -> list[str]:
     unique = list(dict.fromkeys(str(e) for e in entities))
+    if len(unique) < 2:
+        return unique
     return sorted(
         unique,
         key=lambda e: (KIND_ORDER.get(ctx.entity_kinds.get(e, ""), 9), position.get(e, 999)),

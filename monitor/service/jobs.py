@@ -3,8 +3,10 @@
 ``build_jobs`` composes each job from the application (its sessions, pipeline, settings and the
 incidents / dispatch / digest functions): a poll per enabled source at its own interval (by
 tier unless the source sets one, backing off on failures), the inbox folder, the escalation
-tick, the outbox dispatch, the weekly digest and the retention clean-up. Each job is a plain
-callable over plain values; the scheduler decides when, the work queue decides who.
+tick (which also posts recovery updates), the outbox dispatch, the weekly digest and the
+retention clean-up. Volume spikes are detected as mentions are ingested (in the ingest
+transaction), so they need no job of their own. Each job is a plain callable over plain values;
+the scheduler decides when, the work queue decides who.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from monitor.channels import build_channel_set, dispatch_policy
 from monitor.collect import FileSpec, ingest_file
 from monitor.collectors.inbox import move_failed, move_processed, ready_files
 from monitor.db.models import Source as SourceRow
+from monitor.digest.period import iso_week, last_full_week
+from monitor.digest.run import build_and_write_digest, send_digest
 from monitor.dispatch import dispatch_once
 from monitor.incidents.context import build_incident_context
 from monitor.incidents.escalation import tick_escalations
@@ -43,9 +47,11 @@ from monitor.service.work import Work
 
 log = logging.getLogger(__name__)
 
-ONCE_ORDER = ("poll", "inbox", "spikes", "escalation", "dispatch")
+# scoring, incident grouping and spike detection happen inside each ingest
+ONCE_ORDER = ("poll", "inbox", "escalation", "dispatch")
 DISPATCH_LIMIT = 100
 DISPATCH_ROUNDS = 20
+DIGEST_CATCH_UP = timedelta(days=1)
 Kick = Callable[[str], None]
 
 
@@ -101,6 +107,8 @@ def build_jobs(
     jobs.jobs.append(escalation_job(app, service, clock=clock, metrics=metrics, kick=kick))
     jobs.jobs.append(dispatch_job(app, service, clock=clock, metrics=metrics, instance=instance,
                                   closers=jobs.closers))
+    if service.digest_cron is not None:
+        jobs.jobs.append(digest_job(app, service.digest_cron, clock=clock, timezone=tz))
     if service.retention_days is not None:
         jobs.jobs.append(retention_job(app, service, clock=clock, timezone=tz))
     return jobs
@@ -227,6 +235,30 @@ def dispatch_job(app: App, service: ServiceSettings, *, clock: Callable[[], date
 
     return Job(name="dispatch", kind="dispatch", trigger=Every(service.dispatch_interval),
                action=action)
+
+
+def digest_job(app: App, cron: str, *, clock: Callable[[], datetime], timezone: str) -> Job:
+    """Write and send the digest of the last full week, once per week (keyed by the week)."""
+
+    def planner(now: datetime, force: bool) -> list[Work]:
+        week = last_full_week(now=now, tz=timezone).week
+        return [Work(key=f"digest:{week}", job="digest", payload={"week": week})]
+
+    def action(payload: Mapping[str, Any]) -> object:
+        period = iso_week(week=str(payload["week"]), tz=timezone)
+        output = build_and_write_digest(app=app, now=clock(), period=period)
+        results = send_digest(app=app, output=output, now=clock())
+        for result in results:
+            if result.ok:
+                log.info("digest %s sent to %s", period.label, result.channel)
+            else:
+                log.warning("digest %s not sent to %s: %s", period.label, result.channel,
+                            result.detail)
+        return {"week": period.label, "files": len(output.files),
+                "sent": sum(r.ok for r in results), "failed": sum(not r.ok for r in results)}
+
+    return Job(name="digest", kind="digest", trigger=Cron(cron, timezone), action=action,
+               planner=planner, keep_done=True, catch_up=DIGEST_CATCH_UP)
 
 
 def retention_job(app: App, service: ServiceSettings, *, clock: Callable[[], datetime],

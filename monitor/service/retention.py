@@ -78,7 +78,8 @@ def purge_older_than(
             delete(VolumeCount).where(VolumeCount.bucket + VolumeCount.span < epoch)))
         done.silences = _rowcount(session.execute(delete(Silence).where(Silence.until < cutoff)))
         done.work_items = _rowcount(session.execute(
-            delete(WorkItem).where(WorkItem.status == "dead", WorkItem.enqueued_at < cutoff)))
+            delete(WorkItem).where(WorkItem.status.in_(("dead", "done")),
+                                   WorkItem.enqueued_at < cutoff)))
     if done.total():
         log.info("retention: deleted %s", {k: v for k, v in done.__dict__.items() if v})
     return done

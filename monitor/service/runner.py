@@ -286,7 +286,8 @@ class OnceResult:
 
 def run_once(app: App, *, jobs: JobSet | None = None,
              metrics: ServiceMetrics | None = None) -> list[OnceResult]:
-    """Every job once, in order (polls, inbox, spikes, escalation tick, dispatch), then return."""
+    """Every job once, in order (polls, inbox, escalation tick, dispatch), then return; scoring,
+    incidents and spike detection run inside each ingest."""
     lock = instance_lock(app)
     jobset = jobs if jobs is not None else build_jobs(app, metrics=metrics)
     results: list[OnceResult] = []

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.service.work import Work
@@ -61,6 +62,8 @@ class Job:
     first_run: Callable[[datetime], datetime] | None = None  # default: at once
     ids: Mapping[str, object] = field(default_factory=dict)  # log ids, e.g. source_id
     on_abandon: Callable[[Mapping[str, Any], str], None] | None = None
+    keep_done: bool = False  # finished work keeps its key, so the same key never runs again
+    catch_up: timedelta | None = None  # cron: fire at start if a firing was missed this recently
 
     def run(self, payload: Mapping[str, Any]) -> object:
         """Do one unit of this job's work."""
@@ -150,7 +153,22 @@ def build_scheduler(
             misfire_grace_time=int(misfire_grace.total_seconds()) or 1,
             replace_existing=True, **extra,
         )
+        if missed_firing(job, real_now):
+            # the service was down when it should have fired (a digest): fire once at start
+            scheduler.add_job(
+                fire, DateTrigger(run_date=real_now), args=(job, submit, clock),
+                id=f"{job.name}:catch-up", name=f"{job.name} (catch-up)",
+                misfire_grace_time=int(misfire_grace.total_seconds()) or 1,
+            )
     return scheduler
+
+
+def missed_firing(job: Job, now: datetime) -> bool:
+    """True when a cron job with ``catch_up`` should have fired within that time before now."""
+    if not isinstance(job.trigger, Cron) or job.catch_up is None:
+        return False
+    previous = make_trigger(job.trigger).get_next_fire_time(None, now - job.catch_up)
+    return previous is not None and previous <= now
 
 
 def fire(job: Job, submit: Callable[[list[Work]], object], clock: Callable[[], datetime]) -> None:

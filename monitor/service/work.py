@@ -120,14 +120,21 @@ class WorkQueue:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
-    def complete(self, item: Claimed) -> None:
-        """The work is done: remove it (unless another worker took it over meanwhile)."""
+    def complete(self, item: Claimed, *, keep: bool = False) -> None:
+        """The work is done: remove it, or with ``keep`` mark it done so its key never runs
+        again (unless another worker took it over meanwhile)."""
+        mine = (WorkItem.id == item.id, WorkItem.claimed_by == self.owner)
         with self.sessions.begin() as session:
-            session.execute(
-                delete(WorkItem)
-                .where(WorkItem.id == item.id, WorkItem.claimed_by == self.owner)
-                .execution_options(synchronize_session=False)
-            )
+            if keep:
+                session.execute(
+                    update(WorkItem).where(*mine)
+                    .values(status="done", claimed_by=None, claimed_until=None)
+                    .execution_options(synchronize_session=False)
+                )
+            else:
+                session.execute(
+                    delete(WorkItem).where(*mine).execution_options(synchronize_session=False)
+                )
 
     def retry_later(self, item: Claimed, *, error: str, delay: timedelta) -> None:
         """The work failed: give it back, available again after ``delay``."""
@@ -211,6 +218,10 @@ class Runnable(Protocol):
     @property
     def kind(self) -> str:
         """Metric label of the job."""
+
+    @property
+    def keep_done(self) -> bool:
+        """Whether finished work keeps its key (run once per key, ever)."""
 
     def run(self, payload: Mapping[str, Any]) -> object:
         """Do the work."""
@@ -337,7 +348,7 @@ class WorkerPool:
                 self._settle(lambda: self.queue.retry_later(item, error=error, delay=delay))
                 return
             self._observe(job.kind, "ok", time.monotonic() - started)
-            self._settle(lambda: self.queue.complete(item))
+            self._settle(lambda: self.queue.complete(item, keep=job.keep_done))
 
     def _settle(self, action: Callable[[], None]) -> None:
         try:

@@ -210,7 +210,9 @@ def test_fast_path_equals_term_path(spec_kw: dict[str, object], binary: bool) ->
 def test_binary_spec_round_trips(tmp_path: Path) -> None:
     spec = FeatureSpec(lang="en", n_features_log2=11, binary=True)
     m = LinearTextModel(
-        spec=spec, classes=["a", "b"], coef=np.random.RandomState(1).randn(2, spec.n_features),
+        spec=spec,
+        classes=["a", "b"],
+        coef=np.random.RandomState(1).randn(2, spec.n_features),
         intercept=[0.0, 0.0],
     )
     m.save(tmp_path / "b")

@@ -65,7 +65,8 @@ def _incident_where(bounds: tuple[str, str], drill: int = 0) -> str:
 def test_digest_incident_counts_match_sql(week: Any, bounds: tuple[str, str], attr: str) -> None:
     h = week.digest.headline
     where = _incident_where(bounds)
-    assert getattr(h.incidents, attr) == scalar(week, f"SELECT count(*) FROM incidents WHERE {where}")
+    count = scalar(week, f"SELECT count(*) FROM incidents WHERE {where}")
+    assert getattr(h.incidents, attr) == count
     by_grade = dict(q(week, f"SELECT peak_grade, count(*) FROM incidents WHERE {where} "
                             "GROUP BY peak_grade"))
     for row in h.incidents_by_grade:
@@ -146,8 +147,8 @@ def test_digest_daily_trend_matches_sql(week: Any) -> None:
 @pytest.mark.parametrize("bounds", [CUR, PREV])
 def test_digest_entity_volume_matches_sql(week: Any, bounds: tuple[str, str]) -> None:
     rows = dict(q(week, "SELECT me.entity_id, count(*) FROM mention_entities me JOIN mentions m "
-                        "ON m.id = me.mention_id WHERE m.published_at >= :a AND m.published_at < :b "
-                        "GROUP BY me.entity_id", a=bounds[0], b=bounds[1]))
+                        "ON m.id = me.mention_id WHERE m.published_at >= :a AND "
+                        "m.published_at < :b GROUP BY me.entity_id", a=bounds[0], b=bounds[1]))
     field = "mentions" if bounds == CUR else "previous_mentions"
     got = {r.id: getattr(r, field) for r in week.digest.entities}
     assert got == {e.id: rows.get(e.id, 0) for e in week.inputs.entities}
@@ -172,7 +173,7 @@ def test_digest_share_of_voice_matches_sql(week: Any) -> None:
         ))
 
     voice = {r.id: r for r in week.digest.voice}
-    assert list(voice) [0] == "own"
+    assert list(voice)[0] == "own"
     assert voice["own"].mentions == own(CUR)
     assert voice["own"].previous_mentions == own(PREV)
     assert voice["own"].negative == own(CUR, "m.sentiment = 'negative'")

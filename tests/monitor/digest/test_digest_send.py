@@ -135,4 +135,5 @@ def test_digest_email_inlines_charts_and_attaches_the_file(
     assert len(images) == 4 and all(p["Content-ID"].startswith("<chart") for p in images)
     [attachment] = list(mail.iter_attachments())
     assert attachment.get_filename() == "digest-2026-W46.html"
-    assert attachment.get_content().encode("utf-8") == document.html.encode("utf-8")
+    assert attachment.get_content_charset() == "utf-8"
+    assert attachment.get_content().replace("\r\n", "\n") == document.html  # mail uses CRLF

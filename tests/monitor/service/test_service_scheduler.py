@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
@@ -22,6 +23,7 @@ from monitor.service.scheduler import (
     fire,
     is_due,
     jitter_for,
+    missed_firing,
     next_poll_at,
     poll_delay,
 )
@@ -84,6 +86,26 @@ def test_one_job_per_enabled_source_at_its_interval_with_coalesce_and_grace(
         assert job.misfire_grace_time == 90
     for name in ("inbox", "escalation", "dispatch", *polls):
         assert isinstance(jobs[name].trigger, IntervalTrigger)
+    digest = jobs["digest"].trigger
+    assert isinstance(digest, CronTrigger) and str(digest.timezone) == "Europe/London"
+    monday = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("Europe/London"))
+    assert digest.get_next_fire_time(None, monday - timedelta(days=1)) == monday
+
+
+def test_digest_is_keyed_by_week_and_caught_up_after_downtime(
+    write_config: Callable[[str], Any], open_app: Callable[..., Any], tmp_path: Path
+) -> None:
+    app = open_app(write_config(SOURCES.replace("INBOX", str(tmp_path / "inbox"))))
+    jobs = build_jobs(app)
+    digest = jobs.by_name()["digest"]
+    jobs.close()
+    wednesday = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    assert digest.plan(wednesday) == [Work(key="digest:2026-W47", job="digest",
+                                           payload={"week": "2026-W47"})]
+    assert digest.keep_done  # a week's digest is sent once, whoever runs it, however often
+    # Monday 08:00 London was missed: a start at 10:00 fires it once; a Wednesday start does not
+    assert missed_firing(digest, datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    assert not missed_firing(digest, wednesday)
 
 
 def test_tier_defaults_and_explicit_interval(

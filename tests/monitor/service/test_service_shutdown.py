@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROWS = 40_000
+ROWS = 12_000
 CONFIG = """\
 version: 1
 organisation: {{name: Acme}}
@@ -41,19 +41,20 @@ def test_sigterm_mid_ingest_exits_0_in_time_and_restart_completes(
     config.write_text(CONFIG.format(data=tmp_path / "data"), encoding="utf-8")
     db = tmp_path / "data" / "crisiswatch.sqlite"
     service = cli_process(config, "run", log=tmp_path / "run.log")
-
     deadline = time.monotonic() + 120
+    while not (tmp_path / "data" / "crisiswatch.sqlite.lock").exists():
+        assert time.monotonic() < deadline and service.poll() is None
+        time.sleep(0.05)
+    second = cli_process(config, "run")  # starts while the first ingests
+
     progressed = 0
     while time.monotonic() < deadline and service.poll() is None and not progressed:
-        if db.exists():
-            try:
-                progressed = _query(db, "SELECT max(last_line) FROM ingest_runs")[0] or 0
-            except sqlite3.OperationalError:
-                progressed = 0
+        try:
+            progressed = _query(db, "SELECT max(last_line) FROM ingest_runs")[0] or 0
+        except sqlite3.OperationalError:
+            progressed = 0
         time.sleep(0.05)
     assert service.poll() is None and progressed, (tmp_path / "run.log").read_text()
-
-    second = cli_process(config, "run")
     out, _ = second.communicate(timeout=120)
     assert second.returncode == 1
     assert "another crisiswatch instance" in out and "is already running" in out

@@ -96,6 +96,11 @@ def test_retry_later_release_and_bury(sessions: sessionmaker[Session], shift_clo
         assert dead.last_error == "gave up" and dead.key.startswith("digest#dead")
     counts = q.counts()
     assert counts["dead"] == 1 and counts["queued"] == 1 and counts["running"] == 0
+    weekly = q.claim()
+    assert weekly is not None
+    q.complete(weekly, keep=True)  # done for good: this key is never queued again
+    assert q.enqueue([Work("digest", "digest")]) == 0
+    assert q.claim() is None
 
 
 def test_workers_run_items_retry_failures_and_set_aside_poison(

@@ -103,12 +103,15 @@ def _count(pattern: re.Pattern[str], text: str) -> int:
 
 def _script_counts(text: str) -> tuple[int, int, int, int, int, int]:
     """Return counts of (han, kana, hangul, basic latin, extended latin, other letters)."""
-    han = _count(_HAN_RE, text)
-    kana = _count(_KANA_RE, text)
-    hangul = _count(_HANGUL_RE, text)
     latin = _count(_LATIN_RE, text)
-    latin_ext = _count(_LATIN_EXT_RE, text)
     letters = _count(_LETTER_RE, text)
+    if text.isascii():  # most English posts: skip the scripts that cannot occur
+        return 0, 0, 0, latin, 0, max(0, letters - latin)
+    han = _count(_HAN_RE, text)
+    # absent scripts cost one failed search instead of a full findall
+    kana = _count(_KANA_RE, text) if _KANA_RE.search(text) else 0
+    hangul = _count(_HANGUL_RE, text) if _HANGUL_RE.search(text) else 0
+    latin_ext = _count(_LATIN_EXT_RE, text) if _LATIN_EXT_RE.search(text) else 0
     # Kana marks (U+3099..309C) and the prolonged sound mark are not all letters; clamp.
     other = max(0, letters - han - kana - hangul - latin - latin_ext)
     return han, kana, hangul, latin, latin_ext, other

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from config.loader import load_config
-from monitor import cli_alerts, cli_classify, cli_db, cli_ingest
+from monitor import cli_alerts, cli_classify, cli_db, cli_digest, cli_ingest
 from monitor.app import build_watchlist
 from monitor.channels import check_channels
 from monitor.cli_common import Context, UserError, friendly, pass_ctx
@@ -53,6 +53,7 @@ cli_ingest.register(cli)
 cli_db.register(cli)
 cli_alerts.register(cli)
 cli_classify.register(cli)
+cli_digest.register(cli)
 
 
 def main() -> None:

@@ -61,7 +61,8 @@ def _tfidf() -> Any:
         if _TFIDF is None:
             import jieba.analyse
 
-            _TFIDF = jieba.analyse.TFIDF()
+            # importing jieba.analyse already loads its IDF table once; reuse that instance
+            _TFIDF = jieba.analyse.default_tfidf
         return _TFIDF
 
 

@@ -107,18 +107,19 @@ class WorkQueue:
         return Claimed(id=row.id, key=row.key, job=row.job, payload=dict(row.payload or {}),
                        attempts=row.attempts)
 
-    def renew(self, ids: Collection[int]) -> int:
-        """Extend the leases on ``ids`` (still ours); returns how many were renewed."""
+    def renew(self, ids: Collection[int]) -> set[int]:
+        """Extend the leases on ``ids`` that are still ours; returns the ids renewed."""
         if not ids:
-            return 0
+            return set()
         with self.sessions.begin() as session:
-            result = session.execute(
+            rows = session.execute(
                 update(WorkItem)
                 .where(WorkItem.id.in_(list(ids)), WorkItem.claimed_by == self.owner)
                 .values(claimed_until=self.clock() + self.lease)
+                .returning(WorkItem.id)
                 .execution_options(synchronize_session=False)
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+            ).all()
+            return {row.id for row in rows}
 
     def complete(self, item: Claimed, *, keep: bool = False) -> None:
         """The work is done: remove it, or with ``keep`` mark it done so its key never runs
@@ -373,9 +374,12 @@ class WorkerPool:
             except SQLAlchemyError as exc:
                 log.warning("work queue: cannot renew leases (%s)", _short(exc))
                 continue
-            if renewed < len(ids):
-                log.warning("work queue: %d lease(s) lapsed and were taken over; the work may "
-                            "run twice", len(ids) - renewed)
+            # an item finished meanwhile is not lost; one still running but not renewed is
+            lapsed = {item.key for item in self.inflight() if item.id in ids} - {
+                item.key for item in self.inflight() if item.id in renewed}
+            if lapsed:
+                log.warning("work queue: lease lapsed and taken over by another worker, so this "
+                            "work may run twice: %s", ", ".join(sorted(lapsed)))
 
 
 def _safely(action: Callable[[], None]) -> None:

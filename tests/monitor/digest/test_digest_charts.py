@@ -72,8 +72,8 @@ def _draw(text: str) -> Any:
         figure = Figure(figsize=(1, 1), dpi=60)
         figure.text(0.1, 0.3, text, fontsize=30)
         canvas = FigureCanvasAgg(figure)
-        canvas.draw()
-        return bytes(canvas.buffer_rgba())
+        canvas.draw()  # type: ignore[no-untyped-call]
+        return bytes(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
 
 
 def test_digest_different_hanzi_draw_differently() -> None:

@@ -21,8 +21,9 @@ from monitor.digest.period import (
 from monitor.digest.testing import sample_inputs
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0,
+        second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_digest_iso_week_in_shanghai() -> None:

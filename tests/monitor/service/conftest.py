@@ -84,9 +84,10 @@ def open_app() -> Iterator[Callable[..., App]]:
 
 def rss(items: list[tuple[str, str]], *, title: str = "feed") -> bytes:
     """An RSS document with (guid, text) items."""
-    when = format_datetime(datetime(2026, 11, 18, 1, 0, tzinfo=UTC))
+    when = format_datetime(datetime.now(UTC) - timedelta(minutes=5))
     body = "".join(
-        f"<item><title>{text}</title><guid>{guid}</guid><pubDate>{when}</pubDate>"
+        f"<item><title>{text}</title><guid isPermaLink=\"false\">{guid}</guid>"
+        f"<pubDate>{when}</pubDate>"
         f"<description>{text}</description></item>"
         for guid, text in items
     )

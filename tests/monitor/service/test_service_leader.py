@@ -1,4 +1,5 @@
-"""One scheduler per deployment: an instance lock on SQLite, an advisory-lock leader on PostgreSQL."""
+"""One scheduler per deployment: an instance lock on SQLite, an advisory-lock leader on
+PostgreSQL."""
 
 from __future__ import annotations
 

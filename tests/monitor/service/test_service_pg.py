@@ -162,7 +162,8 @@ def test_three_instances_survive_a_killed_leader_and_match_a_single_run(
             killed_at = time.monotonic()
             procs[leader].wait(timeout=30)
             survivors = [p for p in ports if p != leader]
-            _wait(lambda: any(_role(p) == "leader" for p in survivors), 30, "a new leader")
+            _wait(lambda: any(_role(p) == "leader" for p in ports if p != leader), 30,
+                  "a new leader")
             assert time.monotonic() - killed_at < 30
 
     expected = {(f"feed-{n:02d}", f"f{n}-r{k}") for n in range(RISKY) for k in range(3)} | {
@@ -176,7 +177,14 @@ def test_three_instances_survive_a_killed_leader_and_match_a_single_run(
         return (state["mentions"] == expected and state["pending"] == 0
                 and len(state["delivered"]) == state["outbox"])
 
-    _wait(settled, 60, "the cluster to collect and deliver everything")
+    try:
+        _wait(settled, 60, "the cluster to collect and deliver everything")
+    except AssertionError:
+        state = seen[0]
+        raise AssertionError(
+            f"not settled: missing {sorted(expected - state['mentions'])[:5]}, extra "
+            f"{sorted(state['mentions'] - expected)[:5]}, pending {state['pending']}, outbox "
+            f"{state['outbox']}, delivered {len(state['delivered'])}") from None
     for port in survivors:
         procs[port].send_signal(signal.SIGTERM)
     for port in survivors:

@@ -36,7 +36,8 @@ def test_sigterm_mid_ingest_exits_0_in_time_and_restart_completes(
         writer = csv.writer(fh)
         writer.writerow(["id", "author", "text"])
         for i in range(ROWS):
-            writer.writerow([i, f"u{i % 97}", f"Acme post number {i}" if i % 3 else f"艾克美 第{i}条"])
+            text = f"Acme post number {i}" if i % 3 else f"艾克美 第{i}条"
+            writer.writerow([i, f"u{i % 97}", text])
     config = tmp_path / "cw.yaml"
     config.write_text(CONFIG.format(data=tmp_path / "data"), encoding="utf-8")
     db = tmp_path / "data" / "crisiswatch.sqlite"

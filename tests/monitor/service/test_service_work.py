@@ -67,7 +67,8 @@ def test_an_expired_lease_is_claimed_again_and_the_old_owner_cannot_complete_it(
     dead.complete(lost)  # too late: the item belongs to "alive" now
     with sessions() as session:
         assert session.scalar(select(WorkItem.claimed_by)) == "alive"
-    alive.renew([taken.id])
+    assert alive.renew([taken.id]) == {taken.id}
+    assert dead.renew([taken.id]) == set()
     shift_clock.advance(seconds=9)
     assert dead.claim() is None  # renewed lease still holds
     alive.complete(taken)

@@ -80,11 +80,11 @@ def scored(rng: random.Random, matrix: MatrixConfig, kind: str, risky: bool,
     }
 
 
-def generate(sessions: Any, total: int, seed: int = 11) -> None:
+def generate(sessions: Any, total: int, days: float = DAYS, seed: int = 11) -> None:
     """``total`` scored mentions in time order: chatter, complaints, and growing stories."""
     rng = random.Random(seed)
     matrix = MatrixConfig()
-    span = DAYS * 86400
+    span = days * 86400
     sources = [f"src{i}" for i in range(12)]
     stories = [(rng.uniform(0.1, 0.95) * span, rng.choice(list(ENTITIES)),
                 rng.choice(["product_safety", "data_privacy", "service_outage"]))
@@ -125,6 +125,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mentions", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--days", type=float, default=DAYS,
+                        help="Time the mentions span (default 28; fewer days, denser volume).")
     parser.add_argument("--keep", type=Path, default=None, help="Keep the database here.")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="cw-incidents-"))
@@ -133,7 +135,7 @@ def main() -> None:
     ensure_schema(engine)
     sessions = session_factory(engine)
     began = time.perf_counter()
-    generate(sessions, args.mentions)
+    generate(sessions, args.mentions, args.days)
     generated = time.perf_counter() - began
     ctx = make_context(entities=ENTITIES)
     assign_seconds = assign_cpu = tick_seconds = 0.0
@@ -163,6 +165,7 @@ def main() -> None:
     print(json.dumps({
         "mentions": args.mentions,
         "batch": args.batch,
+        "days": args.days,
         "assign_seconds": round(assign_seconds, 2),
         "mentions_per_second": round(args.mentions / assign_seconds),
         "assign_cpu_seconds": round(assign_cpu, 2),

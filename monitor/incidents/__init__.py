@@ -12,7 +12,8 @@ from monitor.incidents.context import (
     build_incident_context,
 )
 from monitor.incidents.escalation import TickResult, tick_escalations
-from monitor.incidents.grouping import AssignResult, assign_incidents
+from monitor.incidents.finish import AssignResult
+from monitor.incidents.grouping import assign_incidents
 from monitor.incidents.lifecycle import (
     LifecycleError,
     Transition,

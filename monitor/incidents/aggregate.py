@@ -81,11 +81,18 @@ def engagement(metrics: Mapping[str, Any], weights: Mapping[str, float]) -> floa
 class Tracked:
     """An incident being changed in this batch, with its aggregates unpacked for speed.
 
-    Unpacking (a deep copy of the stored aggregates) waits for the first new evidence: most
-    incidents loaded as join candidates for a batch receive nothing.
+    A batch first decides where each mention goes from a light row of every candidate (id,
+    entity, category, state, times, fingerprints); only the incidents that receive evidence
+    are then loaded in full (``attach``) and unpacked (a deep copy of their aggregates).
     """
 
-    incident: Incident
+    incident_id: int | None
+    entity_id: str
+    category: str | None
+    state: str
+    grade: str
+    resolved_at: datetime | None
+    incident: Incident | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, list[int]] = field(default_factory=dict)  # source -> [mentions, reach]
     authors: dict[tuple[str, str], list[int]] = field(default_factory=dict)
@@ -103,19 +110,39 @@ class Tracked:
 
     @classmethod
     def wrap(cls, incident: Incident) -> Tracked:
+        """Track a loaded (or new) incident."""
         return cls(
-            incident,
+            incident.id, incident.entity_id, incident.category, incident.state, incident.grade,
+            incident.resolved_at, incident=incident,
             fingerprints=fingerprint.decode(incident.signature),
-            first_seen=incident.first_seen_at,
-            last_seen=incident.last_seen_at,
+            first_seen=incident.first_seen_at, last_seen=incident.last_seen_at,
         )
+
+    @classmethod
+    def light(cls, row: Any) -> Tracked:
+        """Track a candidate from a light row (see grouping.IncidentIndex.load)."""
+        return cls(
+            row.id, row.entity_id, row.category, row.state, row.grade, row.resolved_at,
+            fingerprints=fingerprint.decode(row.signature),
+            first_seen=row.first_seen_at, last_seen=row.last_seen_at,
+        )
+
+    @property
+    def row(self) -> Incident:
+        """The full incident; only valid after ``attach`` (or for new incidents)."""
+        if self.incident is None:
+            raise RuntimeError(f"incident #{self.incident_id} was not loaded")
+        return self.incident
+
+    def attach(self, incident: Incident) -> None:
+        self.incident = incident
 
     def unpack(self) -> None:
         """Copy the stored aggregates into working form (once)."""
         if self.unpacked:
             return
         self.unpacked = True
-        incident = self.incident
+        incident = self.row
         self.counts = [
             incident.mention_count or 0,
             incident.negative_count or 0,
@@ -142,7 +169,7 @@ class Tracked:
 
     # -- evidence ---------------------------------------------------------------------------
 
-    def add(self, mention: ScoredMention, *, ctx: IncidentContext, fp: int | None) -> None:
+    def add(self, mention: ScoredMention, *, ctx: IncidentContext) -> None:
         """Fold one mention into the counts, mix, reach, sources, authors and signals."""
         self.unpack()
         st, counts = self.stats, self.counts
@@ -205,18 +232,27 @@ class Tracked:
                 "mention_id": mention.id,
             }
         st.setdefault("first_mention", mention.id)
-        if fp is not None and len(self.fingerprints) < fingerprint.MAX_FINGERPRINTS:
-            self.fingerprints.append(fp)
-        self.new_mentions.append(mention.id)
         self.dirty = True
 
     def wants_fingerprint(self) -> bool:
         return len(self.fingerprints) < fingerprint.MAX_FINGERPRINTS
 
+    def note_fingerprint(self, fp: int | None) -> None:
+        """Keep a new distinct fingerprint while there is room."""
+        if fp is not None and self.wants_fingerprint() and fp not in self.fingerprints:
+            self.fingerprints.append(fp)
+
+    def see(self, mention: ScoredMention) -> None:
+        """Widen first/last seen (the window test of later mentions in the batch uses them)."""
+        if mention.at < self.first_seen:
+            self.first_seen = mention.at
+        if mention.at > self.last_seen:
+            self.last_seen = mention.at
+
     def store(self) -> None:
         """Write the unpacked aggregates back to the row."""
         self.unpack()
-        inc = self.incident
+        inc = self.row
         (inc.mention_count, inc.negative_count, inc.neutral_count, inc.positive_count,
          inc.reach_total) = self.counts
         inc.first_seen_at, inc.last_seen_at = self.first_seen, self.last_seen
@@ -245,7 +281,7 @@ def incident_signals(
     """The incident as one virtual mention for the risk matrix."""
     tracked.unpack()
     st = tracked.stats
-    wanted = {tracked.incident.category, ctx.matrix.rumour_category}
+    wanted = {tracked.category, ctx.matrix.rumour_category}
     categories = tuple(
         CategoryScore(category=name, score=v[0], severity=v[1], evidence=tuple(v[2]),
                       source="lexicon")
@@ -260,7 +296,7 @@ def incident_signals(
         source_tier=int(st.get("tier", 3)),
         author_reach=st.get("reach"),
         metrics={k: int(v) for k, v in (st.get("eng") or {}).items()},
-        entity_kind=ctx.entity_kinds.get(tracked.incident.entity_id),
+        entity_kind=ctx.entity_kinds.get(tracked.entity_id),
     )
 
 

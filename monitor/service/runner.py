@@ -170,7 +170,7 @@ def run_service(
     election: PgLeaderElection | None = None
     closeables: list[Closeable] = []
     background = threading.Event()
-    started_as = "single" if single else "follower"
+    last_role = "single" if single else "follower"
 
     def role() -> str:
         if single:
@@ -190,8 +190,8 @@ def run_service(
             )
             election.start()
         port = service.health_port if health_port is DEFAULT_PORT else health_port
-        bound = _start_health(app, jobset, pool, leadership, role, election, instance, metrics,
-                              port, background, closeables)
+        bound = _start_health(app, pool, leadership, role, election, instance, metrics, port,
+                              background, closeables)
         if socket_mode is not None:
             handle = socket_mode()
             if handle is not None:
@@ -204,7 +204,7 @@ def run_service(
         if on_ready is not None:
             on_ready(ServiceHandle(instance, bound, metrics, queue, pool, role))
         stop.wait()
-        started_as = role()
+        last_role = role()
     finally:
         stop.set()
         log.info("stopping: finishing work in hand (up to %ss)",
@@ -225,7 +225,7 @@ def run_service(
         log.warning("stopped with work unfinished, handed back to the queue: %s", ", ".join(keys))
     else:
         log.info("stopped cleanly")
-    return RunReport(role=started_as, clean=not keys, unfinished=keys)
+    return RunReport(role=last_role, clean=not keys, unfinished=keys)
 
 
 def _observe_scoring(app: App, metrics: ServiceMetrics) -> None:
@@ -242,7 +242,7 @@ def _observe_scoring(app: App, metrics: ServiceMetrics) -> None:
     app.pipeline = dataclasses.replace(app.pipeline, after_batch=after)
 
 
-def _start_health(app: App, jobset: JobSet, pool: WorkerPool, leadership: _Leadership,
+def _start_health(app: App, pool: WorkerPool, leadership: _Leadership,
                   role: Callable[[], str], election: PgLeaderElection | None, instance: str,
                   metrics: ServiceMetrics, port: int | None, stop: threading.Event,
                   closeables: list[Closeable]) -> int | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from alerts.socket_mode import SocketModeHandle
+from alerts.socket_mode import SocketModeHandle, run_socket_mode
 from monitor.app import App
 from monitor.incidents.context import build_incident_context
 from monitor.incidents.lifecycle import acknowledge_incident, escalate_now, resolve_incident
@@ -15,7 +16,9 @@ from monitor.slack_actions import LifecycleActions, make_on_action, start_socket
 RESOLVE_NOTE = "resolved from Slack"
 
 
-def start_buttons(app: App) -> SocketModeHandle | None:
+def start_buttons(app: App, *, environ: Mapping[str, str] | None = None,
+                  runner: Callable[..., SocketModeHandle] = run_socket_mode
+                  ) -> SocketModeHandle | None:
     """Connect Socket Mode (when configured) so Acknowledge / Escalate / Resolve work."""
     ctx = build_incident_context(app.settings, app.config.base_dir, clock=app.pipeline.clock)
 
@@ -34,4 +37,4 @@ def start_buttons(app: App) -> SocketModeHandle | None:
         actions=LifecycleActions(acknowledge=acknowledge, escalate=escalate, resolve=resolve),
         clock=app.pipeline.clock,
     )
-    return start_socket_mode(app.settings, on_action)
+    return start_socket_mode(app.settings, on_action, environ=environ, runner=runner)

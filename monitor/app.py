@@ -24,7 +24,8 @@ from monitor.collect import FileSpec, ingest_file, poll_feed, process_inbox
 from monitor.collectors.rss import make_client
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
 from monitor.db.migrate import ensure_schema
-from monitor.ingest import IngestStats, Pipeline
+from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
+from monitor.ingest import AfterBatch, IngestStats, Pipeline
 from monitor.scoring import LazyScorer, MentionScoring
 from monitor.watchlist.matcher import EntitySpec, Watchlist
 
@@ -90,6 +91,26 @@ def build_scoring(config: LoadedConfig, watchlist: Watchlist) -> MentionScoring:
     )
 
 
+@dataclass(frozen=True)
+class IncidentAssignment:
+    """The ``after_batch`` step that groups a batch's scored mentions into incidents."""
+
+    ctx: IncidentContext
+
+    def __call__(self, session: Session, *, mention_ids: list[int], now: datetime) -> None:
+        assign_incidents(session, ctx=self.ctx, mention_ids=mention_ids, now=now)
+
+
+def chain_steps(*steps: AfterBatch) -> AfterBatch:
+    """Run ``after_batch`` steps in order inside the batch's transaction."""
+
+    def run(session: Session, *, mention_ids: list[int], now: datetime) -> None:
+        for step in steps:
+            step(session, mention_ids=mention_ids, now=now)
+
+    return run
+
+
 @dataclass
 class App:
     """Everything a command needs, built once per process."""
@@ -100,6 +121,7 @@ class App:
     pipeline: Pipeline
     http: httpx.Client
     scoring: MentionScoring
+    incidents: IncidentContext
 
     @property
     def settings(self) -> Settings:
@@ -167,12 +189,13 @@ def build_app(
     sessions = session_factory(engine)
     watchlist = build_watchlist(settings)
     scoring = build_scoring(config, watchlist)
+    incidents = build_incident_context(settings, config.base_dir, clock=clock)
     pipeline = Pipeline(
         sessions=sessions,
         watchlist=watchlist,
         detect_lang=detect_lang,
         clock=clock,
-        after_batch=scoring,
+        after_batch=chain_steps(scoring, IncidentAssignment(incidents)),
     )
     http = make_client(
         connect_timeout=settings.http.connect_timeout,
@@ -187,6 +210,7 @@ def build_app(
         pipeline=pipeline,
         http=http,
         scoring=scoring,
+        incidents=incidents,
     )
 
 

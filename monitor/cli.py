@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 
 from config.loader import load_config
-from monitor import cli_alerts, cli_classify, cli_db, cli_digest, cli_ingest
+from monitor import (
+    cli_alerts,
+    cli_classify,
+    cli_db,
+    cli_digest,
+    cli_incidents,
+    cli_ingest,
+)
 from monitor.app import build_watchlist
 from monitor.channels import check_channels
 from monitor.cli_common import Context, UserError, friendly, pass_ctx
@@ -54,6 +61,7 @@ cli_db.register(cli)
 cli_alerts.register(cli)
 cli_classify.register(cli)
 cli_digest.register(cli)
+cli_incidents.register(cli)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from monitor import (
     cli_digest,
     cli_incidents,
     cli_ingest,
+    cli_run,
 )
 from monitor.app import build_watchlist
 from monitor.channels import check_channels
@@ -62,6 +63,7 @@ cli_alerts.register(cli)
 cli_classify.register(cli)
 cli_digest.register(cli)
 cli_incidents.register(cli)
+cli_run.register(cli)
 
 
 def main() -> None:

@@ -29,7 +29,6 @@ from monitor.db.models import Source as SourceRow
 from monitor.digest.period import iso_week, last_full_week
 from monitor.digest.run import build_and_write_digest, send_digest
 from monitor.dispatch import dispatch_once
-from monitor.incidents.context import build_incident_context
 from monitor.incidents.escalation import tick_escalations
 from monitor.ingest import IngestStats
 from monitor.service.metrics import ServiceMetrics
@@ -189,7 +188,7 @@ def inbox_job(app: App, inbox: Inbox, service: ServiceSettings, *,
 def escalation_job(app: App, service: ServiceSettings, *, clock: Callable[[], datetime],
                    metrics: ServiceMetrics | None, kick: Kick | None) -> Job:
     """Send every escalation step that is due (timers are stored on the incidents)."""
-    ctx = build_incident_context(app.settings, app.config.base_dir, clock=clock)
+    ctx = app.incidents
 
     def action(payload: Mapping[str, Any]) -> object:
         with app.sessions.begin() as session:

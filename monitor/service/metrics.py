@@ -67,7 +67,8 @@ class ServiceMetrics:
                                      "Polls or files of a source that failed.", ["source"],
                                      registry=r)
         self.scoring = Histogram("crisiswatch_scoring_seconds",
-                                 "Time to score one batch of new mentions.",
+                                 "Time to score one batch of new mentions (with their incident "
+                                 "grouping, when the two run as one step).",
                                  buckets=SCORING_BUCKETS, registry=r)
         self.scored = Counter("crisiswatch_scored_mentions", "Mentions scored.", registry=r)
         self.deliveries = Counter("crisiswatch_alert_deliveries",

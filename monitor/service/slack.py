@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from alerts.socket_mode import SocketModeHandle, run_socket_mode
 from monitor.app import App
-from monitor.incidents.context import build_incident_context
 from monitor.incidents.lifecycle import acknowledge_incident, escalate_now, resolve_incident
 from monitor.slack_actions import LifecycleActions, make_on_action, start_socket_mode
 
@@ -20,7 +19,7 @@ def start_buttons(app: App, *, environ: Mapping[str, str] | None = None,
                   runner: Callable[..., SocketModeHandle] = run_socket_mode
                   ) -> SocketModeHandle | None:
     """Connect Socket Mode (when configured) so Acknowledge / Escalate / Resolve work."""
-    ctx = build_incident_context(app.settings, app.config.base_dir, clock=app.pipeline.clock)
+    ctx = app.incidents
 
     def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime) -> object:
         return acknowledge_incident(session, ctx=ctx, incident_id=incident_id, by=actor, now=now)

@@ -23,7 +23,7 @@ from config.schema import Settings
 from monitor.channels import build_channel_set, check_channels, dispatch_policy
 from monitor.dispatch import DispatchPolicy, dispatch_once
 
-README = Path(__file__).resolve().parents[3] / "monitor" / "README_alerts_section.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 POLICY = DispatchPolicy(grouping=GroupingPolicy(max_individual=100))
 
 

@@ -70,6 +70,26 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
                              rng.randrange(100)])
 
 
+def _private_schema(url: str) -> str:
+    """A fresh schema on the given server, migrated, so the benchmark never touches others."""
+    import sqlalchemy as sa
+
+    from monitor.db.engine import make_engine
+    from monitor.db.migrate import upgrade
+
+    schema = f"cw_bench_{os.getpid()}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    engine = make_engine(scoped)
+    upgrade(engine)
+    engine.dispose()
+    return scoped
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -90,7 +110,7 @@ def main() -> None:
         config = load_config(tmpdir / "cw.yaml")
         targets = [("sqlite", f"sqlite:///{tmpdir / 'bench.sqlite'}")]
         if args.pg:
-            targets.append(("postgresql", args.pg))
+            targets.append(("postgresql", _private_schema(args.pg)))
         for name, url in targets:
             with open_app(config, database=url) as app:
                 pipeline = app.pipeline if args.score else replace(app.pipeline, after_batch=None)

@@ -121,7 +121,7 @@ def main() -> None:
                 again = ingest_file(pipeline, source_id="bench", spec=FileSpec(path=data),
                                     force=True)
                 reingest_s = time.perf_counter() - t1
-            results.append({
+            results.append(result := {
                 "database": name,
                 "scoring": args.score,
                 "rows": args.rows,
@@ -133,6 +133,7 @@ def main() -> None:
                 "reingest_forced_new": again.new,
                 "reingest_forced_rows_per_s": round(args.rows / reingest_s),
             })
+            print(json.dumps(result), file=sys.stderr, flush=True)  # partial results survive a kill
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"benchmark": "ingest", "generate_s": round(gen_s, 2), "results": results,
                       "peak_rss_mb": round(peak_mb, 1), "cores": 1}, indent=2))

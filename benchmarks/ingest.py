@@ -15,6 +15,7 @@ import resource
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from config.loader import load_config  # noqa: E402
 from monitor.app import open_app  # noqa: E402
 from monitor.collect import FileSpec, ingest_file  # noqa: E402
+from monitor.db.schemas import private_schema  # noqa: E402
 
 CONFIG = """\
 version: 1
@@ -70,26 +72,6 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
                              rng.randrange(100)])
 
 
-def _private_schema(url: str) -> str:
-    """A fresh schema on the given server, migrated, so the benchmark never touches others."""
-    import sqlalchemy as sa
-
-    from monitor.db.engine import make_engine
-    from monitor.db.migrate import upgrade
-
-    schema = f"cw_bench_{os.getpid()}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    engine = make_engine(scoped)
-    upgrade(engine)
-    engine.dispose()
-    return scoped
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -100,7 +82,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         data = tmpdir / "bench.csv"
         t0 = time.perf_counter()
@@ -110,7 +92,8 @@ def main() -> None:
         config = load_config(tmpdir / "cw.yaml")
         targets = [("sqlite", f"sqlite:///{tmpdir / 'bench.sqlite'}")]
         if args.pg:
-            targets.append(("postgresql", _private_schema(args.pg)))
+            pg_url = stack.enter_context(private_schema(args.pg, prefix="cw_bench", migrate=True))
+            targets.append(("postgresql", pg_url))
         for name, url in targets:
             with open_app(config, database=url) as app:
                 pipeline = app.pipeline if args.score else replace(app.pipeline, after_batch=None)

@@ -27,8 +27,8 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,7 +42,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from alerts.testing import FakeSlackServer  # noqa: E402
 from monitor.db.engine import make_engine  # noqa: E402
-from monitor.db.migrate import upgrade  # noqa: E402
+from monitor.db.schemas import private_schema  # noqa: E402
 
 CLI = (
     "from monitor.cli import cli\n"
@@ -251,22 +251,10 @@ def bench_latency(interval: float, trials: int) -> dict[str, Any]:
 
 
 def schema_url(base: str) -> tuple[str, Callable[[], None]]:
-    schema = f"cw_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    url = f"{base}{sep}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return url, drop
+    """A migrated private schema and the function that drops it."""
+    stack = ExitStack()
+    url = stack.enter_context(private_schema(base, prefix="cw_bench", migrate=True))
+    return url, stack.close
 
 
 def bench_throughput(pg: str, instances: int, feeds_n: int, per_feed: int) -> dict[str, Any]:

@@ -29,7 +29,11 @@ _ID_SAFE: Final = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class EmailChannel(ChannelBase):
-    """Sends one email per alert; ``security`` is starttls (default), ssl or none (local)."""
+    """Sends one email per alert; ``security`` is starttls (default), ssl or none (local).
+
+    ``subject_prefix`` starts every subject ("" for none); ``send_mail`` sends other mail, such
+    as the digest, from the same sender to the same recipients.
+    """
 
     kind: ClassVar[str] = "email"
     required_options: ClassVar[tuple[str, ...]] = ("host", "from_addr", "to")
@@ -74,7 +78,7 @@ class EmailChannel(ChannelBase):
         self._password = password
         self._timeout = timeout
         self._ca_file = ca_file
-        self._prefix = subject_prefix
+        self.subject_prefix = subject_prefix
         self._domain = msgid_domain or from_addr.rpartition("@")[2] or "crisiswatch.invalid"
         self._clock = clock
 
@@ -137,13 +141,22 @@ class EmailChannel(ChannelBase):
 
     def subject(self, message: AlertMessage) -> str:
         """``[prefix] [DRILL] HIGH · entity · category: title`` on one line (<= 200 chars)."""
-        parts = [self._prefix] if self._prefix else []
+        parts = [self.subject_prefix] if self.subject_prefix else []
         parts.append(f"{headline(message)}: {one_line(message.title, 150)}")
         return one_line(" ".join(parts), 200)
 
     def send(self, *, message: AlertMessage, thread: ThreadRef | None) -> DeliveryResult:
         """Send over SMTP; 4xx answers and network failures are retryable, 5xx are not."""
         mail = self.build(message=message, thread=thread)
+        self.send_mail(mail)
+        root = thread.thread_id if thread is not None else mail["Message-ID"]
+        if message.event == "digest":
+            root = None
+        return DeliveryResult(self.name, str(mail["Message-ID"]), root)
+
+    def send_mail(self, mail: EmailMessage) -> None:
+        """Send an email built by the caller (e.g. the digest, starting from ``build``) to
+        ``to`` over this channel's SMTP session; DeliveryError on failure, as for ``send``."""
         try:
             self._deliver(mail)
         except DeliveryError:
@@ -164,10 +177,6 @@ class EmailChannel(ChannelBase):
         except (smtplib.SMTPException, OSError) as exc:
             reason = "timeout" if isinstance(exc, TimeoutError) else type(exc).__name__
             raise self._error(f"connection failed ({reason})", retryable=True) from None
-        root = thread.thread_id if thread is not None else mail["Message-ID"]
-        if message.event == "digest":
-            root = None
-        return DeliveryResult(self.name, str(mail["Message-ID"]), root)
 
     def _deliver(self, mail: EmailMessage) -> None:
         context = ssl.create_default_context(cafile=self._ca_file)

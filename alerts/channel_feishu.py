@@ -17,9 +17,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
-from alerts.channel import ChannelBase, Clock, Options
-from alerts.http_post import json_body, make_client, post_json, robot_error
-from alerts.message import AlertMessage, DeliveryResult, ThreadRef
+from alerts.chat_robot import ChatRobotChannel
+from alerts.message import AlertMessage
 from alerts.render_markdown import render_post, shrink_post
 
 BODY_LIMIT: Final = 20_000
@@ -33,46 +32,15 @@ def feishu_sign(*, secret: str, timestamp: int) -> str:
     return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode("ascii")
 
 
-class FeishuChannel(ChannelBase):
+class FeishuChannel(ChatRobotChannel):
     """Posts one rich-text message per alert (no threads)."""
 
     kind: ClassVar[str] = "feishu"
     required_options: ClassVar[tuple[str, ...]] = ("url_env",)
     optional_options: ClassVar[tuple[str, ...]] = ("secret_env", "timeout", "max_bytes")
-
-    supports_threads = False
-
-    def __init__(
-        self,
-        *,
-        name: str,
-        url: str,
-        secret: str | None,
-        clock: Clock,
-        timeout: float = 10.0,
-        max_bytes: int = BODY_LIMIT,
-    ) -> None:
-        self.name = name
-        self._url = url
-        self._secret = secret
-        self._clock = clock
-        self.max_text = min(max_bytes, BODY_LIMIT)
-        self._client = make_client(timeout=timeout)
-
-    @classmethod
-    def from_options(
-        cls, *, name: str, options: Mapping[str, Any], environ: Mapping[str, str], clock: Clock
-    ) -> FeishuChannel:
-        """Build from ``url_env`` and optional ``secret_env``, ``timeout``, ``max_bytes``."""
-        opts = Options(name=name, kind=cls.kind, values=options, environ=environ)
-        return cls(
-            name=name,
-            url=opts.secret("url_env"),
-            secret=opts.optional_secret("secret_env"),
-            clock=clock,
-            timeout=opts.number("timeout", 10.0, minimum=0.1),
-            max_bytes=opts.integer("max_bytes", BODY_LIMIT, minimum=1000),
-        )
+    size_limit: ClassVar[int] = BODY_LIMIT
+    min_size: ClassVar[int] = 1000
+    retryable_codes = RETRYABLE_CODES
 
     def build_body(self, message: AlertMessage) -> bytes:
         """The (signed) JSON body for ``message``, shrunk to ``max_text`` bytes."""
@@ -89,24 +57,7 @@ class FeishuChannel(ChannelBase):
         post = shrink_post(render_post(message), fits=lambda p: len(encode(p)) <= self.max_text)
         return encode(post)
 
-    def send(self, *, message: AlertMessage, thread: ThreadRef | None) -> DeliveryResult:
-        """Post the message; a non-zero ``code`` raises DeliveryError."""
-        response = post_json(
-            client=self._client,
-            url=self._url,
-            body=self.build_body(message),
-            headers={},
-            kind=self.kind,
-            target=self.name,
-            clock=self._clock,
-        )
-        data = json_body(response, kind=self.kind, target=self.name)
+    def read_answer(self, data: Mapping[str, Any]) -> tuple[Any, Any]:
+        """``code`` / ``msg``, or the older ``StatusCode`` / ``StatusMessage``."""
         code = data.get("code", data.get("StatusCode", 0))
-        if code != 0:
-            text = data.get("msg", data.get("StatusMessage"))
-            raise robot_error(self.kind, self.name, code, text, RETRYABLE_CODES)
-        return DeliveryResult(channel=self.name)
-
-    def close(self) -> None:
-        """Close pooled connections."""
-        self._client.close()
+        return code, data.get("msg", data.get("StatusMessage"))

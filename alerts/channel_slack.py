@@ -163,6 +163,50 @@ class SlackChannel(ChannelBase):
             self.name, str(response["ts"]), thread.thread_id, conversation, warnings
         )
 
+    @property
+    def can_upload_files(self) -> bool:
+        """True in bot mode: files go through the Web API, which a webhook cannot reach."""
+        return self._client is not None
+
+    def post_blocks(self, *, text: str, blocks: list[dict[str, Any]]) -> DeliveryResult:
+        """Post one standalone message built by the caller (e.g. the digest summary).
+
+        ``text`` is the notification fallback for ``blocks``. In bot mode the result carries the
+        message's ``ts`` (``remote_id``) and ``conversation``, for ``upload_file``; a webhook
+        answers with neither. DeliveryError on failure, as for ``send``.
+        """
+        if self._client is None:
+            return self._post_webhook(text=text, blocks=blocks)
+        response = self._call(
+            "chat_postMessage",
+            channel=self.channel,
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return DeliveryResult(self.name, str(response["ts"]), None, str(response["channel"]))
+
+    def upload_file(
+        self, *, conversation: str, thread_ts: str, content: bytes, filename: str, title: str
+    ) -> None:
+        """Upload ``content`` as a file into a message's thread (bot mode, scope files:write).
+
+        DeliveryError on failure, or in webhook mode (see ``can_upload_files``).
+        """
+        if self._client is None:
+            raise DeliveryError(
+                "file upload needs bot mode", kind=KIND, target=self.channel, retryable=False
+            )
+        self._call(
+            "files_upload_v2",
+            channel=conversation,
+            thread_ts=thread_ts,
+            content=content,
+            filename=filename,
+            title=title,
+        )
+
     def _call(self, method: str, **kwargs: Any) -> Any:
         assert self._client is not None
         try:
@@ -176,12 +220,17 @@ class SlackChannel(ChannelBase):
             raise transport_error(exc, target=self.channel) from None
 
     def _send_webhook(self, message: AlertMessage) -> DeliveryResult:
+        blocks = (root_blocks(message, buttons=False) if message.event in ("opened", "digest")
+                  else None)
+        return self._post_webhook(text=fallback_text(message),
+                                  blocks=blocks or reply_blocks(message))
+
+    def _post_webhook(self, *, text: str, blocks: list[dict[str, Any]]) -> DeliveryResult:
         assert self._webhook is not None
-        blocks = root_blocks(message) if message.event in ("opened", "digest") else None
         try:
             response = self._webhook.send(
-                text=fallback_text(message),
-                blocks=blocks or reply_blocks(message),
+                text=text,
+                blocks=blocks,
                 unfurl_links=False,
                 unfurl_media=False,
             )

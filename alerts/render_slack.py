@@ -94,8 +94,9 @@ def fallback_text(message: AlertMessage) -> str:
     return fit(f"{head}: {escape_line(message.title, limit=200)}", TEXT_LIMIT)
 
 
-def root_blocks(message: AlertMessage) -> list[Block]:
-    """The incident's root message: summary, evidence, playbook, id and buttons."""
+def root_blocks(message: AlertMessage, *, buttons: bool = True) -> list[Block]:
+    """The incident's root message: summary, evidence, playbook, id and (unless ``buttons`` is
+    false, e.g. for an incoming webhook, whose messages no app can answer) buttons."""
     if message.event == "digest":
         return _limit_blocks(_digest_blocks(message))
     blocks: list[Block] = [_header(message), _section(_summary(message))]
@@ -104,7 +105,7 @@ def root_blocks(message: AlertMessage) -> list[Block]:
     if message.note:
         blocks.append(_section("*Note:* " + escape_mrkdwn(message.note, limit=NOTE_LIMIT)))
     blocks.append(_context(message))
-    actions = _actions(message)
+    actions = _actions(message) if buttons else None
     if actions is not None:
         blocks.append(actions)
     return _limit_blocks(blocks)

@@ -102,6 +102,11 @@ class FakeSlackServer(RecordingServer):
             "chat.postEphemeral": self._ephemeral,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "users.info": lambda p: {
+                "ok": True,
+                "user": {"id": p.get("user"), "name": f"user-{p.get('user')}",
+                         "profile": {"display_name": f"User {p.get('user')}"}},
+            },
         }
 
     def _channel_id(self, raw: Any) -> str | None:

@@ -72,19 +72,15 @@ def load_config(path: Path | str | None = None) -> LoadedConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(file, [f"{file}: cannot read: {exc}"]) from None
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(file, [f"{where}: YAML syntax error: {problem}"]) from None
+        data, root = parse_yaml(text, file)
+    except ValueError as exc:
+        raise ConfigError(file, [str(exc)]) from None
     if not isinstance(data, dict):
         raise ConfigError(file, [f"{file}:1: expected a mapping of settings at the top level"])
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(file, list(_describe(exc, file, root))) from None
+        raise ConfigError(file, list(describe_errors(exc, file, root))) from None
     loaded = LoadedConfig(settings=settings, path=file.resolve())
     missing = [
         f"{file}: sources[{i}].path: file not found: {loaded.export_path(s)}"
@@ -96,7 +92,20 @@ def load_config(path: Path | str | None = None) -> LoadedConfig:
     return loaded
 
 
-def _describe(exc: ValidationError, file: Path, root: yaml.Node | None) -> Iterator[str]:
+def parse_yaml(text: str, file: Path) -> tuple[Any, yaml.Node | None]:
+    """The document's data and its node tree (for line numbers); ValueError reads
+    ``file:line: YAML syntax error: problem``."""
+    try:
+        return yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ValueError(f"{where}: YAML syntax error: {problem}") from None
+
+
+def describe_errors(exc: ValidationError, file: Path, root: yaml.Node | None) -> Iterator[str]:
+    """One ``file:line: key.path: problem`` line per validation error."""
     for err in exc.errors(include_url=False):
         loc = [part for part in err["loc"] if not _is_union_tag(part)]
         key = _format_loc(loc)
@@ -108,9 +117,9 @@ def _describe(exc: ValidationError, file: Path, root: yaml.Node | None) -> Itera
         elif err["type"] == "missing":
             message = "required key is missing"
         got = err.get("input")
-        suffix = (
-            "" if err["type"] in ("missing",) or isinstance(got, dict | list) else f", got {got!r}"
-        )
+        quiet = (err["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list)
+                 or ", got " in message)
+        suffix = "" if quiet else f", got {got!r}"
         yield f"{where}: {key or '(top level)'}: {message}{suffix}"
 
 

@@ -88,7 +88,10 @@ class _SourceBase(_Model):
         description="Source tier for impact: 1 national/major, 2 notable, 3 ordinary.",
     )
     interval: Duration = Field(
-        timedelta(hours=1), description="How often the service polls this source."
+        timedelta(hours=1),
+        description="How often the service polls this source. When omitted, its tier's "
+        "service.tier_intervals applies (tier 1: 5m, 2: 15m, 3: 1h); the 1h shown is only "
+        "the placeholder value.",
     )
 
 
@@ -137,7 +140,10 @@ class Inbox(_Model):
 class Http(_Model):
     """How feeds are fetched."""
 
-    user_agent: str = Field("crisiswatch/0.1 (+https://github.com/crisiswatch/crisiswatch)")
+    user_agent: str = Field(
+        "crisiswatch/0.1 (+https://github.com/crisiswatch/crisiswatch)",
+        description="User-Agent header of feed requests (some sites block unnamed clients).",
+    )
     connect_timeout: float = Field(5.0, gt=0, description="Seconds to connect.")
     read_timeout: float = Field(15.0, gt=0, description="Seconds to wait for data.")
     max_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Body size cap per fetch.")
@@ -355,7 +361,7 @@ class Settings(_Model):
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)  # type: ignore[arg-type]
     playbooks: PlaybookSettings = Field(default_factory=PlaybookSettings)  # type: ignore[arg-type]
     channels: dict[Annotated[str, Field(pattern=_ID)], ChannelSettings] = Field(
-        default_factory=lambda: {"console": ChannelSettings(kind="console")},
+        default_factory=lambda: {"console": ChannelSettings.model_validate({"kind": "console"})},
         description="Named alert destinations used by playbooks.",
     )
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ from monitor.collect import FileSpec, ingest_file, poll_feed, process_inbox
 from monitor.collectors.rss import make_client
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
 from monitor.db.migrate import ensure_schema
+from monitor.drills.clock import running_drill
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
 from monitor.ingest import AfterBatch, IngestStats, Pipeline
 from monitor.scoring import LazyScorer, MentionScoring
@@ -178,18 +179,31 @@ class App:
 
 
 def build_app(
-    config: LoadedConfig, *, clock: Callable[[], datetime] = utcnow, database: str | None = None
+    config: LoadedConfig,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    database: str | None = None,
+    drill_key: str | None = None,
 ) -> App:
-    """Open storage (upgrading SQLite automatically), compile the watchlist, make the client."""
+    """Open storage (upgrading SQLite automatically), compile the watchlist, make the client.
+
+    On a drill database (see monitor.drills) the drill's clock and key are used unless given.
+    """
     from classifiers.text import detect_lang
 
     settings = config.settings
     engine = make_engine(database or database_url(settings))
     ensure_schema(engine)
+    if clock is None or drill_key is None:
+        running = running_drill(engine)
+        if running is not None:
+            clock = clock or running.clock
+            drill_key = drill_key or running.key
+    clock = clock or utcnow
     sessions = session_factory(engine)
     watchlist = build_watchlist(settings)
     scoring = build_scoring(config, watchlist)
-    incidents = build_incident_context(settings, config.base_dir, clock=clock)
+    incidents = build_incident_context(settings, config.base_dir, clock=clock, drill_key=drill_key)
     pipeline = Pipeline(
         sessions=sessions,
         watchlist=watchlist,

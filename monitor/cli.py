@@ -10,8 +10,11 @@ from monitor import (
     cli_classify,
     cli_db,
     cli_digest,
+    cli_docs,
+    cli_drill,
     cli_incidents,
     cli_ingest,
+    cli_quickstart,
     cli_run,
 )
 from monitor.app import build_watchlist
@@ -64,6 +67,9 @@ cli_classify.register(cli)
 cli_digest.register(cli)
 cli_incidents.register(cli)
 cli_run.register(cli)
+cli_quickstart.register(cli)
+cli_drill.register(cli)
+cli_docs.register(cli)
 
 
 def main() -> None:

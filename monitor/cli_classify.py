@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,11 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 def _scorer(config: LoadedConfig) -> Scorer:
     return build_scoring(config, build_watchlist(config.settings)).scorer.get()
+
+
+def _render_all(texts: Sequence[str], scores: Sequence[Score]) -> None:
+    for text, score in zip(texts, scores, strict=True):
+        _render(text, score)
 
 
 def _render(text: str, score: Score) -> None:
@@ -85,7 +91,7 @@ def classify(
     emit(
         [{"text": t, **s.to_dict()} for t, s in zip(texts, scores, strict=True)],
         as_json=as_json,
-        render=lambda: [_render(t, s) for t, s in zip(texts, scores, strict=True)],
+        render=lambda: _render_all(texts, scores),
     )
 
 

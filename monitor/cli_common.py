@@ -18,7 +18,6 @@ from monitor.app import App, open_app
 from monitor.collectors.base import CollectorError
 from monitor.db.engine import StorageError
 from monitor.watchlist.query import QuerySyntaxError
-from playbooks.errors import PlaybookError
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -224,73 +224,50 @@ def _transition_line(t: Transition, verb: str) -> str:
     return f"incident #{t.incident_id} {verb} by {t.by} ({t.alerts} alert(s) queued{extra})"
 
 
-@click.command("ack")
-@click.argument("incident_id")
-@click.option("--by", "by", required=True, help="Who takes ownership.")
-@click.option("--note", default=None, help="E.g. who commands the response.")
-@pass_ctx
-@friendly
-@incident_errors
-def ack_cmd(obj: Context, incident_id: str, by: str, note: str | None) -> None:
-    """Acknowledge an open incident: escalation stops."""
-    with incident_session(obj) as (_, ctx, session):
-        t = acknowledge_incident(
-            session, ctx=ctx, incident_id=parse_id(incident_id), by=by, note=note, now=ctx.clock()
-        )
-    click.echo(_transition_line(t, "acknowledged"))
+def _transition_command(
+    name: str, transition: Callable[..., Transition], *, doc: str, done: str, by_help: str,
+    note_help: str, note_required: bool = False,
+) -> click.Command:
+    """``crisiswatch NAME ID --by WHO [--note TEXT]`` over one lifecycle function."""
+
+    @click.command(name, help=doc)
+    @click.argument("incident_id")
+    @click.option("--by", "by", required=True, help=by_help)
+    @click.option("--note", required=note_required, help=note_help)
+    @pass_ctx
+    @friendly
+    @incident_errors
+    def command(obj: Context, incident_id: str, by: str, note: str | None) -> None:
+        with incident_session(obj) as (_, ctx, session):
+            t = transition(session, ctx=ctx, incident_id=parse_id(incident_id), by=by,
+                           note=note, now=ctx.clock())
+        click.echo(_transition_line(t, done))
+
+    return command
 
 
-@click.command("resolve")
-@click.argument("incident_id")
-@click.option("--by", "by", required=True, help="Who closes it.")
-@click.option("--note", required=True, help="What was done (kept for the review).")
-@pass_ctx
-@friendly
-@incident_errors
-def resolve_cmd(obj: Context, incident_id: str, by: str, note: str) -> None:
-    """Resolve an incident with a note."""
-    with incident_session(obj) as (_, ctx, session):
-        t = resolve_incident(
-            session, ctx=ctx, incident_id=parse_id(incident_id), by=by, note=note, now=ctx.clock()
-        )
-    click.echo(_transition_line(t, "resolved"))
-
-
-@click.command("false-positive")
-@click.argument("incident_id")
-@click.option("--by", "by", required=True, help="Who judged it.")
-@click.option("--note", default=None, help="Why it is not a real risk.")
-@pass_ctx
-@friendly
-@incident_errors
-def false_positive_cmd(obj: Context, incident_id: str, by: str, note: str | None) -> None:
-    """Close an incident as a false positive; its mentions become training labels."""
-    with incident_session(obj) as (_, ctx, session):
-        t = mark_false_positive(
-            session, ctx=ctx, incident_id=parse_id(incident_id), by=by, note=note, now=ctx.clock()
-        )
-    click.echo(_transition_line(t, "marked false positive"))
-
-
-@click.command("reopen")
-@click.argument("incident_id")
-@click.option("--by", "by", required=True, help="Who reopens it.")
-@click.option("--note", default=None, help="Why.")
-@pass_ctx
-@friendly
-@incident_errors
-def reopen_cmd(obj: Context, incident_id: str, by: str, note: str | None) -> None:
-    """Reopen a resolved or false-positive incident; its playbook starts again."""
-    with incident_session(obj) as (_, ctx, session):
-        t = reopen_by_id(
-            session, ctx=ctx, incident_id=parse_id(incident_id), by=by, note=note, now=ctx.clock()
-        )
-    click.echo(_transition_line(t, "reopened"))
+ack_cmd = _transition_command(
+    "ack", acknowledge_incident, doc="Acknowledge an open incident: escalation stops.",
+    done="acknowledged", by_help="Who takes ownership.",
+    note_help="E.g. who commands the response.")
+resolve_cmd = _transition_command(
+    "resolve", resolve_incident, doc="Resolve an incident with a note.", done="resolved",
+    by_help="Who closes it.", note_help="What was done (kept for the review).",
+    note_required=True)
+false_positive_cmd = _transition_command(
+    "false-positive", mark_false_positive,
+    doc="Close an incident as a false positive; its mentions become training labels.",
+    done="marked false positive", by_help="Who judged it.",
+    note_help="Why it is not a real risk.")
+reopen_cmd = _transition_command(
+    "reopen", reopen_by_id,
+    doc="Reopen a resolved or false-positive incident; its playbook starts again.",
+    done="reopened", by_help="Who reopens it.", note_help="Why.")
 
 
 @click.group("escalations")
 def escalations_group() -> None:
-    """The escalation engine (the service runs it every minute)."""
+    """The escalation engine (the service runs it every service.escalation_interval, 30s)."""
 
 
 @escalations_group.command("tick")

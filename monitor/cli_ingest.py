@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from monitor.app import App, utcnow
 from monitor.cli_common import Context, UserError, emit, friendly, parse_since, pass_ctx
 from monitor.collect import FileSpec, ingest_file
-from monitor.db.models import Mention, MentionEntity, Source
+from monitor.db.models import Mention, MentionEntity, QuarantinedRow, Source
 from monitor.ingest import IngestStats
 
 
@@ -122,7 +123,7 @@ def poll(obj: Context, source_id: str | None, as_json: bool) -> None:
         emit(
             [r.to_dict() for _, r in results],
             as_json=as_json,
-            render=lambda: [click.echo(format_stats(label, r)) for label, r in results],
+            render=lambda: _echo_lines(format_stats(label, r) for label, r in results),
         )
         if results and all(r.error for _, r in results):
             sys.exit(1)
@@ -151,7 +152,7 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
                 select(Mention.source_id, func.count()).group_by(Mention.source_id)
             ).all()
         )
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": s.id,
                 "kind": s.kind,
@@ -231,6 +232,42 @@ def mentions(
     emit(rows, as_json=as_json, render=render)
 
 
+@click.command("rejected")
+@click.option("--since", default=None, help="Only newer than this: 24h, 7d or a date.")
+@click.option("--source", "source_id", default=None, help="Only rows from this source id.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@pass_ctx
+@friendly
+def rejected_cmd(
+    obj: Context, since: str | None, source_id: str | None, limit: int, as_json: bool
+) -> None:
+    """List quarantined rows (rejected at ingest), newest first: file:line, reason, raw text."""
+    cutoff = parse_since(since, utcnow())
+    with obj.app() as app, app.sessions() as session:
+        stmt = select(QuarantinedRow).order_by(QuarantinedRow.id.desc()).limit(limit)
+        if cutoff is not None:
+            stmt = stmt.where(QuarantinedRow.created_at >= cutoff)
+        if source_id is not None:
+            stmt = stmt.where(QuarantinedRow.source_id == source_id)
+        rows = [
+            {"id": q.id, "source_id": q.source_id, "location": q.location, "line": q.line,
+             "offset": q.offset, "error": q.error, "excerpt": q.excerpt,
+             "created_at": q.created_at}
+            for q in session.scalars(stmt)
+        ]
+
+    def render() -> None:
+        if not rows:
+            click.echo("no rejected rows")
+        for r in rows:
+            where = f"{r['location']}:{r['line']}" if r["line"] is not None else r["location"]
+            excerpt = " ".join(str(r["excerpt"]).split())[:100]
+            click.echo(f"{r['source_id']}: {where}: {r['error']}\n    {excerpt}")
+
+    emit(rows, as_json=as_json, render=render)
+
+
 def _mention_dict(m: Mention) -> dict[str, Any]:
     return {
         "id": m.id,
@@ -250,5 +287,10 @@ def _mention_dict(m: Mention) -> dict[str, Any]:
 
 
 def register(group: click.Group) -> None:
-    for command in (ingest, poll, sources_cmd, mentions):
+    for command in (ingest, poll, sources_cmd, mentions, rejected_cmd):
         group.add_command(command)
+
+
+def _echo_lines(lines: Iterable[str]) -> None:
+    for line in lines:
+        click.echo(line)

@@ -82,7 +82,7 @@ def run_cmd(
                 sys.exit(1)
             return
         stop = threading.Event()
-        with _stop_on_signals(stop):
+        with stop_on_signals(stop):
             port: Any = health_port if health_port is not None else app.settings.service.health_port
             report = _service_errors(
                 lambda: run_service(
@@ -107,7 +107,7 @@ def _service_errors(call: Callable[[], Any]) -> Any:
 
 
 @contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     """SIGTERM / SIGINT set ``stop``; a second one exits at once (status 130)."""
 
     def handler(signum: int, frame: FrameType | None) -> None:

@@ -6,15 +6,17 @@ stats; they never propagate, so one bad source cannot stop the others.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from monitor.collectors.base import CollectorError
+from monitor.collectors.base import CollectorError, RawItem
 from monitor.collectors.exports import mapping_from_dict, read_export
 from monitor.collectors.inbox import move_failed, move_processed, ready_files
 from monitor.collectors.rss import FeedState, fetch_feed, parse_feed
@@ -29,6 +31,8 @@ from monitor.ingest import (
     start_run,
 )
 from monitor.store import ensure_source
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,20 +93,44 @@ def ingest_file(
             start_line=start_line,
             now=now,
         )
-        ingest_stream(
-            pipeline,
-            source_id=source_id,
-            run_id=run_id,
-            records=records,
-            stats=stats,
-            on_progress=on_progress,
-        )
+        with recorded_failure(pipeline, source_id=source_id, run_id=run_id):
+            ingest_stream(
+                pipeline,
+                source_id=source_id,
+                run_id=run_id,
+                records=records,
+                stats=stats,
+                on_progress=on_progress,
+            )
     except (CollectorError, OSError) as exc:
         error = f"{spec.path}: {_one_line(exc)}"
     with pipeline.sessions.begin() as session:
         finish_run(session, run_id=run_id, now=pipeline.clock(), error=error)
         _record_outcome(session.get(Source, source_id), now=pipeline.clock(), error=error)
     stats.error = error
+    return stats
+
+
+def ingest_items(
+    pipeline: Pipeline,
+    *,
+    source_id: str,
+    kind: str,
+    location: str,
+    items: Iterable[RawItem],
+) -> IngestStats:
+    """Ingest items produced in process (a drill's posts) as one run of ``source_id``."""
+    stats = IngestStats(source_id=source_id)
+    now = pipeline.clock()
+    with pipeline.sessions.begin() as session:
+        ensure_source(session, source_id=source_id, kind=kind, location=location, now=now)
+        run_id = start_run(session, source_id=source_id, now=now).id
+    stats.run_id = run_id
+    with recorded_failure(pipeline, source_id=source_id, run_id=run_id):
+        ingest_stream(pipeline, source_id=source_id, run_id=run_id, records=items, stats=stats)
+    with pipeline.sessions.begin() as session:
+        finish_run(session, run_id=run_id, now=pipeline.clock(), error=None)
+        _record_outcome(session.get(Source, source_id), now=pipeline.clock(), error=None)
     return stats
 
 
@@ -129,20 +157,21 @@ def poll_feed(
             return _finish_poll(pipeline, stats, run_id, error=f"{url}: {_one_line(exc)}")
         outcome = parse_feed(body, url=url, headers=None, now=now)
     if outcome.error is None and not outcome.not_modified:
-        ingest_stream(
-            pipeline,
-            source_id=source_id,
-            run_id=run_id,
-            records=[*outcome.items, *outcome.rejected],
-            stats=stats,
-        )
+        with recorded_failure(pipeline, source_id=source_id, run_id=run_id):
+            ingest_stream(
+                pipeline,
+                source_id=source_id,
+                run_id=run_id,
+                records=[*outcome.items, *outcome.rejected],
+                stats=stats,
+            )
     with pipeline.sessions.begin() as session:
-        source = session.get(Source, source_id)
-        assert source is not None
+        row = session.get(Source, source_id)
+        assert row is not None
         if outcome.error is None:
-            source.etag = outcome.etag
-            source.last_modified = outcome.last_modified
-            source.bozo_reason = outcome.bozo_reason
+            row.etag = outcome.etag
+            row.last_modified = outcome.last_modified
+            row.bozo_reason = outcome.bozo_reason
     return _finish_poll(pipeline, stats, run_id, error=outcome.error)
 
 
@@ -186,6 +215,26 @@ def _record_failure(
         _record_outcome(source, now=now, error=error)
     stats.error = error
     return stats
+
+
+@contextmanager
+def recorded_failure(pipeline: Pipeline, *, source_id: str, run_id: int) -> Iterator[None]:
+    """An unexpected error while storing (not bad input: a missing model file, a lost database
+    connection) still ends the run as failed and counts against the source, then propagates."""
+    try:
+        yield
+    except (CollectorError, OSError):
+        raise  # bad input: the caller records it and carries on
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {_one_line(exc)}"
+        try:
+            with pipeline.sessions.begin() as session:
+                finish_run(session, run_id=run_id, now=pipeline.clock(), error=error)
+                _record_outcome(session.get(Source, source_id), now=pipeline.clock(),
+                                error=error)
+        except Exception:  # noqa: BLE001 - the database itself may be what failed
+            log.exception("could not record the failed run %s of %s", run_id, source_id)
+        raise
 
 
 def _record_outcome(source: Source | None, *, now: Any, error: str | None) -> None:

@@ -7,15 +7,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from threading import Lock
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from classifiers.scorer import Score, ScoreInput, Scorer
 from monitor.db.models import Mention
 
-_TABLE = Mention.__table__
+_TABLE = cast(Table, Mention.__table__)
 
 
 @dataclass

@@ -112,24 +112,46 @@ def slack_user_namer(web_client: Any) -> Callable[[str], str]:
     return actor_for
 
 
+@dataclass(frozen=True)
+class ActionTarget:
+    """Where a button press acts: a database, its lifecycle functions and its clock."""
+
+    sessions: sessionmaker[Session]
+    actions: LifecycleActions
+    clock: Callable[[], datetime]
+
+
 def make_on_action(
     *,
     sessions: sessionmaker[Session],
     actions: LifecycleActions,
     clock: Callable[[], datetime],
     actor_for: Callable[[str], str] = slack_actor,
+    drills: Callable[[str], ActionTarget | None] | None = None,
 ) -> OnAction:
-    """The Socket Mode callback: run one lifecycle transition in its own transaction."""
+    """The Socket Mode callback: run one lifecycle transition in its own transaction.
+
+    Drill incidents are named ``ID@DRILL-KEY`` in their alerts; ``drills(key)`` gives the
+    running drill's database, so a drill button never touches a real incident.
+    """
+    default = ActionTarget(sessions, actions, clock)
 
     def on_action(action: str, incident_id: str, slack_user_id: str) -> str:
-        fn = actions.get(action)
+        number, _, drill_key = incident_id.partition("@")
+        target = default
+        if drill_key:
+            found = drills(drill_key) if drills is not None else None
+            if found is None:
+                raise ActionError(f"drill {drill_key!r} is not running any more")
+            target = found
+        fn = target.actions.get(action)
         if fn is None:
             raise ActionError(f"unknown action {action!r}")
-        if not incident_id.isascii() or not incident_id.isdigit():
+        if not number.isascii() or not number.isdigit():
             raise ActionError(f"{incident_id!r} is not an incident id")
         actor = actor_for(slack_user_id)
-        with sessions.begin() as session:
-            fn(session, incident_id=int(incident_id), actor=actor, now=clock())
+        with target.sessions.begin() as session:
+            fn(session, incident_id=int(number), actor=actor, now=target.clock())
         log.info("slack: incident %s %s by %s", incident_id, PAST_TENSE[action], actor)
         return f"Incident {incident_id} {PAST_TENSE[action]} by {actor}."
 

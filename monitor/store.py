@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from monitor import store_pg
 from monitor.collectors.base import RawItem, Rejected
 from monitor.db.models import IngestRun, Mention, MentionEntity, QuarantinedRow, Source
 
@@ -39,10 +40,16 @@ class BatchCounts:
     new_ids: list[int] = field(default_factory=list)
 
 
-def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
+def _insert_mentions(conn: Connection, rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """(id, external_id) of the rows inserted, stored ones skipped (PostgreSQL: store_pg)."""
     # Core insert on the table: the ORM bulk path costs more than the database itself here
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Mention.__table__)
+    table = cast(Table, Mention.__table__)
+    stmt = (
+        sqlite.insert(table)
+        .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
+        .returning(table.c.id, table.c.external_id)
+    )
+    return [(mid, ext) for mid, ext in conn.execute(stmt, rows)]
 
 
 def store_batch(
@@ -63,7 +70,10 @@ def store_batch(
         else:
             unique[cand.item.external_id] = cand
     if unique:
-        known = _existing_hashes(session, {c.content_hash for c in unique.values()})
+        postgres = session.get_bind().dialect.name == "postgresql"
+        hashes = {c.content_hash for c in unique.values()}
+        conn = session.connection()
+        known = (store_pg.existing_hashes if postgres else _existing_hashes)(conn, hashes)
         first: list[Candidate] = []
         repeats: list[Candidate] = []
         batch_hashes: set[str] = set()
@@ -77,12 +87,8 @@ def store_batch(
             if not group:
                 continue
             rows = [_row(c, source_id, run_id, now, known.get(c.content_hash)) for c in group]
-            stmt = (
-                _insert(session)
-                .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-                .returning(Mention.__table__.c.id, Mention.__table__.c.external_id)
-            )
-            inserted = {ext: mid for mid, ext in session.execute(stmt, rows).all()}
+            insert = store_pg.insert_mentions if postgres else _insert_mentions
+            inserted = {ext: mid for mid, ext in insert(conn, rows)}
             by_ext = {c.item.external_id: c for c in group}
             links: list[tuple[int, str]] = []
             for ext, mention_id in inserted.items():
@@ -91,12 +97,12 @@ def store_batch(
                 links.extend((mention_id, e) for e in cand.entities)
                 counts.new_ids.append(mention_id)
             if links:
-                _insert_links(session, links)
+                (store_pg.insert_links if postgres else _insert_links)(conn, links)
             counts.new += len(inserted)
             counts.duplicate += len(group) - len(inserted)
     if rejected:
         session.execute(
-            QuarantinedRow.__table__.insert(),
+            cast(Table, QuarantinedRow.__table__).insert(),
             [
                 {
                     "run_id": run_id,
@@ -115,9 +121,8 @@ def store_batch(
     return counts
 
 
-def _insert_links(session: Session, links: list[tuple[int, str]]) -> None:
+def _insert_links(conn: Connection, links: list[tuple[int, str]]) -> None:
     """Plain DBAPI executemany: entity links are the bulk of a batch's rows and need no types."""
-    conn = session.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     table = MentionEntity.__tablename__
     conn.exec_driver_sql(
@@ -125,7 +130,7 @@ def _insert_links(session: Session, links: list[tuple[int, str]]) -> None:
     )
 
 
-def _existing_hashes(session: Session, hashes: set[str]) -> dict[str, int]:
+def _existing_hashes(conn: Connection, hashes: set[str]) -> dict[str, int]:
     """Earliest stored mention for each content hash (the original of later copies)."""
     found: dict[str, int] = {}
     ordered = sorted(hashes)
@@ -136,7 +141,7 @@ def _existing_hashes(session: Session, hashes: set[str]) -> dict[str, int]:
             .where(Mention.content_hash.in_(chunk), Mention.duplicate_of.is_(None))
             .order_by(Mention.id)
         )
-        for content_hash, mention_id in session.execute(stmt):
+        for content_hash, mention_id in conn.execute(stmt):
             found.setdefault(content_hash, mention_id)
     return found
 

@@ -182,7 +182,8 @@ def _with_approval_line(doc: YamlDoc, index: int, line: str) -> str:
     existing = mapping_key_node(entry, "approval")
     if existing is not None:
         key, value = existing
-        end = value.end_mark.index if value.flow_style else _last_scalar_end(value)
+        flow = bool(getattr(value, "flow_style", False))
+        end = value.end_mark.index if flow else _last_scalar_end(value)
         return text[: key.start_mark.index] + line + text[end:]
     id_pair = mapping_key_node(entry, "id")
     assert id_pair is not None

@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(REPO)],
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist),
+         str(REPO)],
         check=True, capture_output=True, cwd=tmp_path,
     )
     wheel = next(dist.glob("crisiswatch-*.whl"))

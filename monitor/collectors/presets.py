@@ -46,6 +46,8 @@ GENERIC = ColumnMapping(
         "内容",
         "正文",
         "评论内容",
+        "微博正文",
+        "微博内容",
     ),
     title=("title", "headline", "subject", "标题"),
     url=("url", "link", "permalink", "permalink_url", "post_url", "href", "链接", "原文链接"),

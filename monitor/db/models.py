@@ -212,7 +212,8 @@ class IncidentMention(Base):
 
 
 class IncidentEvent(Base):
-    """The incident's timeline: opened, evidence, grade changes, alerts, escalations, transitions."""
+    """The incident's timeline: opened, evidence, grade changes, alerts, escalations, changes of
+    state."""
 
     __tablename__ = "incident_events"
 
@@ -332,3 +333,26 @@ class WorkItem(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DrillRun(Base):
+    """One drill: a scenario replayed into its own database (see monitor.drills).
+
+    The row lives in the drill database while the drill runs (``state`` running: commands
+    opened on that database then use the drill's compressed clock) and is copied, with its
+    report, into the main database when it ends, where the weekly digest reads it.
+    """
+
+    __tablename__ = "drill_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    scenario: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))  # running | finished | aborted | failed
+    speed: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[datetime]  # wall clock
+    scenario_start: Mapped[datetime]  # drill clock at started_at
+    finished_at: Mapped[datetime | None]
+    database: Mapped[str] = mapped_column(Text)  # the drill database's URL, password hidden
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from monitor.digest import drill_figures
 from monitor.digest import incident_figures as inc
 from monitor.digest import mention_figures as mf
 from monitor.digest.inputs import DigestInputs
@@ -13,7 +14,6 @@ from monitor.digest.model import (
     OWN_KINDS,
     Compare,
     Digest,
-    Drills,
     GradeCount,
     Headline,
     MatrixFigure,
@@ -128,7 +128,7 @@ def build_digest(
         top_sources=main.sources[: inputs.top],
         top_authors=mf.top_authors(session, period, inputs.top) if totals.negative else (),
         open_items=_open_items(session, inputs, period, now, names, book),
-        drills=_drills(session, period, now, names, book),
+        drills=drill_figures.drills(session, period),
     )
 
 
@@ -184,18 +184,3 @@ def _open_items(
         script_window_days=inputs.script_window.days,
     )
 
-
-def _drills(
-    session: Session, period: Period, now: datetime, names: dict[str, str], book: inc.SlaBook
-) -> Drills:
-    facts = inc.incident_facts(session, period, drill=True)
-    acks = [inc.ack_seconds(f) for f in facts]
-    resolves = [inc.resolve_seconds(f) for f in facts]
-    return Drills(
-        count=len(facts),
-        acknowledged=sum(1 for a in acks if a is not None),
-        resolved=sum(1 for r in resolves if r is not None),
-        time_to_ack=inc.stats(acks),
-        time_to_resolve=inc.stats(resolves),
-        items=tuple(inc.incident_row(f, names=names, book=book, now=now) for f in facts[:50]),
-    )

@@ -4,7 +4,8 @@ An incident belongs to the period it was opened in. Time to acknowledge runs fro
 to ``acknowledged_at`` (or ``resolved_at`` when it was closed without an acknowledgement); time
 to resolve runs to ``resolved_at`` of incidents now resolved. An SLA breach is an
 acknowledgement later than the playbook's ``time_to_ack``, or none yet with the target passed.
-Drill incidents never count in the real figures; they have their own section.
+Incidents flagged ``drill`` (older databases hold them; drills now run in a database of
+their own) never count here.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from datetime import date, datetime
 SENTIMENTS = ("positive", "neutral", "negative")
 GRADES = ("none", "low", "medium", "high", "critical")
 OWN_KINDS = ("brand", "product", "executive")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: drills are drill runs, not drill incidents
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,13 +220,32 @@ class OpenItems:
 
 
 @dataclass(frozen=True, slots=True)
+class DrillRow:
+    """One drill, from the report stored when it ended; times are drill time."""
+
+    key: str
+    scenario: str
+    title: str
+    state: str  # finished | aborted
+    started_at: datetime  # wall clock
+    incidents: int
+    highest_grade: str  # "none" when no incident was graded
+    alerts_sent: int  # deliveries that went out (status sent)
+    escalation_level: int  # highest level alerted; 0 when nothing was
+    first_ack_s: float | None  # quickest acknowledgement from its incident's opening
+    ack_within_sla: bool | None  # every incident acknowledged in time; None: no SLA to meet
+    expectations_met: bool | None  # None: the scenario has no applicable expectation
+
+
+@dataclass(frozen=True, slots=True)
 class Drills:
-    count: int
-    acknowledged: int
-    resolved: int
-    time_to_ack: DurationStats
-    time_to_resolve: DurationStats
-    items: tuple[IncidentRow, ...]
+    """Finished and aborted drills started in the period (running ones are left out)."""
+
+    count: int  # including those whose report cannot be read
+    unreadable: int  # stored reports that could not be read; not in the figures below
+    ack_within_sla: int  # drills whose ack_within_sla is True
+    first_ack: DurationStats  # over the drills' first acknowledgements
+    items: tuple[DrillRow, ...]  # oldest first
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,7 @@ One failing channel never stops the others: each gets a SendResult.
 
 from __future__ import annotations
 
-import http.client
 import re
-import smtplib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +18,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from alerts.channel import Channel
+from alerts.channel_email import EmailChannel
+from alerts.channel_slack import SlackChannel
 from alerts.errors import ChannelConfigError, DeliveryError
 from alerts.message import AlertMessage, DigestEntry
 from alerts.registry import build_channel
@@ -29,7 +29,6 @@ from monitor.digest.model import GRADES, Digest
 from monitor.digest.summary import digest_title, summary_lines, summary_text, top_incident_lines
 
 _DATA_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
-_SLACK_NETWORK = (OSError, http.client.HTTPException)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +89,9 @@ def send_digest_document(
 def _send_one(
     channel: Channel, target: ChannelTarget, document: DigestDocument, now: datetime
 ) -> SendResult:
-    if target.kind == "slack":
+    if isinstance(channel, SlackChannel):
         return _send_slack(channel, target, document)
-    if target.kind == "email":
+    if isinstance(channel, EmailChannel):
         return _send_email(channel, target, document, now)
     result = channel.send(message=alert_message(document.digest, document.labels, now), thread=None)
     return SendResult(target.name, target.kind, True, "summary sent", result.remote_id)
@@ -143,68 +142,35 @@ def slack_blocks(digest: Digest, labels: Labels) -> list[dict[str, Any]]:
     return blocks
 
 
-def _send_slack(channel: Channel, target: ChannelTarget, document: DigestDocument) -> SendResult:
+def _send_slack(
+    channel: SlackChannel, target: ChannelTarget, document: DigestDocument
+) -> SendResult:
     digest, labels = document.digest, document.labels
-    text = escape_mrkdwn(digest_title(digest, labels))
-    blocks = slack_blocks(digest, labels)
-    # SlackChannel keeps its slack-sdk clients private; the digest needs calls (file upload,
-    # custom blocks) that AlertMessage does not express, so it borrows them.
-    client = getattr(channel, "_client", None)
-    webhook = getattr(channel, "_webhook", None)
-    label = str(getattr(channel, "channel", target.name))
-    try:
-        if client is None:
-            if webhook is None:
-                raise DeliveryError("not a Slack channel", kind="slack", target=label,
-                                    retryable=False)
-            response = webhook.send(text=text, blocks=blocks, unfurl_links=False,
-                                    unfurl_media=False)
-            if response.status_code != 200:
-                raise DeliveryError(f"HTTP {response.status_code}", kind="slack", target=label,
-                                    retryable=response.status_code >= 500)
-            return SendResult(target.name, "slack", True, "summary posted (webhook, no file)")
-        posted = client.chat_postMessage(
-            channel=label, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
-        )
-        conversation, ts = str(posted["channel"]), str(posted["ts"])
-        client.files_upload_v2(
-            channel=conversation,
-            thread_ts=ts,
-            content=document.html.encode("utf-8"),
-            filename=document.filename,
-            title=digest_title(digest, labels)[:250],
-        )
-        return SendResult(target.name, "slack", True, "summary posted, HTML uploaded", ts)
-    except DeliveryError:
-        raise
-    except _SLACK_NETWORK as exc:
-        raise DeliveryError(f"connection failed ({type(exc).__name__})", kind="slack",
-                            target=label, retryable=True) from None
-    except Exception as exc:  # noqa: BLE001 - slack-sdk errors, mapped to one line
-        from slack_sdk.errors import SlackApiError
-
-        from alerts.slack_errors import slack_api_error
-
-        if isinstance(exc, SlackApiError):
-            raise slack_api_error(exc, target=label) from None
-        raise DeliveryError(f"client error ({type(exc).__name__})", kind="slack", target=label,
-                            retryable=False) from None
+    posted = channel.post_blocks(
+        text=escape_mrkdwn(digest_title(digest, labels)), blocks=slack_blocks(digest, labels)
+    )
+    if not channel.can_upload_files:
+        return SendResult(target.name, "slack", True, "summary posted (webhook, no file)")
+    assert posted.remote_id is not None and posted.conversation is not None
+    channel.upload_file(
+        conversation=posted.conversation,
+        thread_ts=posted.remote_id,
+        content=document.html.encode("utf-8"),
+        filename=document.filename,
+        title=digest_title(digest, labels)[:250],
+    )
+    return SendResult(target.name, "slack", True, "summary posted, HTML uploaded", posted.remote_id)
 
 
 def email_message(
-    channel: Channel, document: DigestDocument, now: datetime
+    channel: EmailChannel, document: DigestDocument, now: datetime
 ) -> EmailMessage:
     """The e-mail: text summary, the report as HTML with inline chart images, the file attached."""
     digest, labels = document.digest, document.labels
-    build = getattr(channel, "build", None)
-    if build is None:
-        raise DeliveryError("not an email channel", kind="email", target=channel.name,
-                            retryable=False)
     # The channel's own builder sets From, To, Date and Message-ID; the body is replaced.
-    mail: EmailMessage = build(message=alert_message(digest, labels, now), thread=None)
-    prefix = str(getattr(channel, "_prefix", ""))
+    mail = channel.build(message=alert_message(digest, labels, now), thread=None)
     del mail["Subject"]
-    mail["Subject"] = f"{prefix} {digest_title(digest, labels)}".strip()
+    mail["Subject"] = f"{channel.subject_prefix} {digest_title(digest, labels)}".strip()
     del mail["X-Crisiswatch-Incident"]
     mail.clear_content()
     images: list[bytes] = []
@@ -229,18 +195,8 @@ def email_message(
 
 
 def _send_email(
-    channel: Channel, target: ChannelTarget, document: DigestDocument, now: datetime
+    channel: EmailChannel, target: ChannelTarget, document: DigestDocument, now: datetime
 ) -> SendResult:
     mail = email_message(channel, document, now)
-    deliver = getattr(channel, "_deliver", None)
-    if deliver is None:
-        raise DeliveryError("not an email channel", kind="email", target=target.name,
-                            retryable=False)
-    try:
-        deliver(mail)  # EmailChannel's SMTP session (TLS mode, login) without its AlertMessage
-    except DeliveryError:
-        raise
-    except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"SMTP failed ({type(exc).__name__})", kind="email",
-                            target=target.name, retryable=True) from None
+    channel.send_mail(mail)
     return SendResult(target.name, "email", True, "HTML sent", str(mail["Message-ID"]))

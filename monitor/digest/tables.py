@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monitor.digest.labels import Labels
-from monitor.digest.model import Compare, Digest, DurationStats, IncidentRow
+from monitor.digest.model import Compare, Digest, DrillRow, DurationStats, IncidentRow
 
 MAX_TITLE = 120
+NO_VALUE = "—"  # a verdict or time that does not apply
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,25 +321,50 @@ def open_tables(d: Digest, lb: Labels) -> list[Table]:
     ]
 
 
+def _verdict(value: bool | None, lb: Labels) -> str:
+    return NO_VALUE if value is None else lb("yes" if value else "no")
+
+
+def _drill_cells(r: DrillRow, lb: Labels) -> tuple[str, ...]:
+    if r.first_ack_s is not None:
+        first_ack = lb.duration(r.first_ack_s)
+    else:
+        first_ack = lb("not_acknowledged") if r.incidents else NO_VALUE
+    return (
+        lb.moment(r.started_at),
+        _cut(r.title, 80),
+        lb.state(r.state),
+        lb.grade(r.highest_grade),
+        lb.number(r.alerts_sent),
+        lb.number(r.escalation_level),
+        first_ack,
+        _verdict(r.ack_within_sla, lb),
+        _verdict(r.expectations_met, lb),
+    )
+
+
 def drills_table(d: Digest, lb: Labels) -> Table:
     dr = d.drills
+    note = None
+    if dr.count:
+        parts = [lb("drills_summary", count=dr.count, within=dr.ack_within_sla,
+                    median=lb.duration(dr.first_ack.median_s))]
+        if dr.unreadable:
+            parts.append(lb("drills_unreadable", count=dr.unreadable))
+        shown = len(dr.items)
+        if shown < dr.count - dr.unreadable:
+            parts.append(lb("showing", shown=shown, total=dr.count - dr.unreadable))
+        note = " ".join(parts)
     return Table(
         key="drills",
         title=lb("drills"),
-        headers=(lb("id"), lb("grade"), lb("entity"), lb("state"), lb("time_to_ack"),
-                 lb("time_to_resolve")),
-        rows=tuple(
-            (str(r.id), lb.grade(r.grade), r.entity_name, lb.state(r.state),
-             lb.duration(r.time_to_ack_s), lb.duration(r.time_to_resolve_s))
-            for r in dr.items
-        ),
-        numeric=frozenset({0}),
-        note=(
-            lb("drills_summary", count=dr.count, acked=dr.acknowledged, resolved=dr.resolved)
-            + f" {lb('ack_median')}: {lb.duration(dr.time_to_ack.median_s)};"
-            + f" {lb('resolve_median')}: {lb.duration(dr.time_to_resolve.median_s)}."
-            if dr.count
-            else None
-        ),
-        empty=lb("no_drills"),
+        headers=(lb("started"), lb("scenario"), lb("state"), lb("highest_grade"),
+                 lb("alerts_sent"), lb("escalation_level"), lb("first_ack"),
+                 lb("ack_within_sla"), lb("expectations_met")),
+        rows=tuple(_drill_cells(r, lb) for r in dr.items),
+        numeric=frozenset({4, 5}),
+        note=note,
+        # every report unreadable: no rows, so the note stands in for the table
+        empty=note or lb("no_drills"),
+        row_marks=tuple(r.highest_grade for r in dr.items),
     )

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, insert, select
 from monitor.db.models import Incident, Mention, MentionEntity, Source
 from monitor.digest.inputs import DigestInputs, EntityInfo
 from monitor.digest.period import Period
+from monitor.digest.testing_drills import add_drill_runs
 
 SAMPLE_ENTITIES: tuple[EntityInfo, ...] = (
     EntityInfo("lumina", "Lumina Dairy", "brand", ("澜沐乳业", "澜沐", "LuminaDairy")),
@@ -195,7 +196,7 @@ def generate_week(
     """Add a period (and the one before it) of scored mentions, incidents and drills.
 
     ``backlog`` incidents are opened long before the period and are still open; ``drills``
-    drill incidents are opened inside it.
+    drill runs, with their reports, start inside it (see ``add_drill_runs``).
     """
     rng = random.Random(seed)
     previous = period.previous()
@@ -241,14 +242,13 @@ def generate_week(
             if progress is not None:
                 progress(next_id - 1)
     incident_rows = []
-    for target, count, drill in ((previous, previous_incidents, False), (period, incidents, False),
-                                 (period, drills, True)):
+    for target, count in ((previous, previous_incidents), (period, incidents)):
         span = (target.end_at - target.start_at).total_seconds()
         for _ in range(count):
             opened = target.start_at + timedelta(seconds=rng.random() * span)
             incident_rows.append(
                 _incident_row(rng, incident_id=incident_id, opened=opened, entities=entities,
-                              drill=drill)
+                              drill=False)
             )
             incident_id += 1
     for _ in range(backlog):
@@ -261,6 +261,8 @@ def generate_week(
     with engine.begin() as conn:
         for start in range(0, len(incident_rows), batch):
             conn.execute(insert(Incident), incident_rows[start : start + batch])
+    if drills:
+        add_drill_runs(engine, period=period, count=drills, seed=seed)
     return GeneratedData(
         mentions=mentions,
         previous_mentions=previous_mentions,

@@ -117,6 +117,7 @@ class IncidentContext:
     playbook_paths: tuple[Path, ...] = ()
     scripts_are_defaults: bool = True
     drill: bool = False
+    drill_key: str | None = None  # drill incidents are named ID@KEY in alerts
     clock: Callable[[], datetime] = utcnow
     cache: IncidentCache = field(default_factory=IncidentCache, compare=False, repr=False)
 
@@ -137,6 +138,7 @@ def build_incident_context(
     *,
     clock: Callable[[], datetime] = utcnow,
     drill: bool = False,
+    drill_key: str | None = None,
 ) -> IncidentContext:
     """Load playbooks and scripts (configured, else shipped) and collect the settings they need.
 
@@ -171,7 +173,8 @@ def build_incident_context(
         script_paths=script_paths,
         playbook_paths=playbook_paths,
         scripts_are_defaults=not section.scripts,
-        drill=drill,
+        drill=drill or drill_key is not None,
+        drill_key=drill_key,
         clock=clock,
     )
 

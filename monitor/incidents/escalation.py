@@ -140,8 +140,12 @@ def deliver(
             now=now,
             suppressed_reason=reason,
         )
-    if skipped:
-        log.warning("incident %s: no enabled channel named %s", incident.id, ", ".join(skipped))
+    unknown = [c for c in skipped if c not in ctx.known_channels]
+    if unknown:
+        log.warning("incident %s: no channel named %s", incident.id, ", ".join(unknown))
+    if len(unknown) < len(skipped):
+        log.info("incident %s: channel(s) disabled: %s", incident.id,
+                 ", ".join(c for c in skipped if c in ctx.known_channels))
     if rows or skipped:
         session.add(
             IncidentEvent(

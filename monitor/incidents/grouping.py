@@ -168,11 +168,15 @@ def assign_incidents(
     floor = grade_rank(rules.floor)
     eligible = [m for m in mentions if m.rank >= floor]
     index = IncidentIndex(ctx)
-    if eligible:
+    # A spike may open a volume incident even when no mention is above the floor, and it must
+    # then find the volume incident an earlier batch opened rather than open another.
+    spiking = rules.spike.open_incidents and any(r.spiking for r in readings.values())
+    joiners = eligible or (mentions if spiking else [])
+    if joiners:
         index.load(
             session,
-            entities={e for m in eligible for e in m.entities},
-            oldest=eligible[0].at,
+            entities={e for m in joiners for e in m.entities},
+            oldest=min(m.at for m in joiners),
         )
     originals = _originals(session, [m.duplicate_of for m in eligible if m.duplicate_of])
     index.load_ids(session, originals.values())

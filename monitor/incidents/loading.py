@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, func, select, type_coerce
+from sqlalchemy import Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Mention
@@ -27,13 +27,14 @@ def load_scored(
     """The scored mentions among ``mention_ids``, oldest first."""
     m = Mention
     # Score details are read as JSON text and decoded only for mentions that can join an
-    # incident: most mentions are below the floor and only count towards volume.
+    # incident: most mentions are below the floor and only count towards volume. A cast, not
+    # type_coerce: psycopg decodes json columns itself.
     columns = (
         m.id, m.source_id, m.author, m.author_reach, type_coerce(m.published_at, Text), m.lang,
         func.substr(m.title, 1, 200), func.substr(m.text, 1, TEXT_PREFIX), m.url,
-        type_coerce(m.metrics, Text), m.duplicate_of, m.entities, m.sentiment,
-        type_coerce(m.sentiment_probs, Text), type_coerce(m.categories, Text), m.top_category,
-        m.grade, m.likelihood, m.impact, type_coerce(m.reasons, Text),
+        cast(m.metrics, Text), m.duplicate_of, m.entities, m.sentiment,
+        cast(m.sentiment_probs, Text), cast(m.categories, Text), m.top_category,
+        m.grade, m.likelihood, m.impact, cast(m.reasons, Text),
     )
     ignored = set(ctx.matrix.likelihood_ignore)
     position = {name: i for i, name in enumerate(ctx.entity_names)}

@@ -172,7 +172,7 @@ def build_message(
         f"{ctx.dashboard_url.rstrip('/')}/incidents/{incident.id}" if ctx.dashboard_url else None
     )
     return AlertMessage(
-        incident_id=str(incident.id),
+        incident_id=f"{incident.id}@{ctx.drill_key}" if ctx.drill_key else str(incident.id),
         event=event,
         title=incident.title,
         grade=incident.peak_grade or incident.grade,

@@ -2,38 +2,77 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
 
-from sqlalchemy.orm import Session
+from slack_sdk import WebClient
+from sqlalchemy import select
 
 from alerts.socket_mode import SocketModeHandle, run_socket_mode
-from monitor.app import App
-from monitor.incidents.lifecycle import acknowledge_incident, escalate_now, resolve_incident
-from monitor.slack_actions import LifecycleActions, make_on_action, start_socket_mode
-
-RESOLVE_NOTE = "resolved from Slack"
+from monitor.app import App, build_app
+from monitor.channels import socket_mode_channel
+from monitor.db.models import DrillRun
+from monitor.slack_actions import (
+    ActionTarget,
+    incident_lifecycle_actions,
+    make_on_action,
+    slack_actor,
+    slack_user_namer,
+    start_socket_mode,
+)
 
 
 def start_buttons(app: App, *, environ: Mapping[str, str] | None = None,
                   runner: Callable[..., SocketModeHandle] = run_socket_mode
                   ) -> SocketModeHandle | None:
-    """Connect Socket Mode (when configured) so Acknowledge / Escalate / Resolve work."""
-    ctx = app.incidents
-
-    def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime) -> object:
-        return acknowledge_incident(session, ctx=ctx, incident_id=incident_id, by=actor, now=now)
-
-    def escalate(session: Session, *, incident_id: int, actor: str, now: datetime) -> object:
-        return escalate_now(session, ctx=ctx, incident_id=incident_id, by=actor, now=now)
-
-    def resolve(session: Session, *, incident_id: int, actor: str, now: datetime) -> object:
-        return resolve_incident(session, ctx=ctx, incident_id=incident_id, by=actor,
-                                note=RESOLVE_NOTE, now=now)
-
+    """Connect Socket Mode (when configured) so Acknowledge / Escalate / Resolve work, on real
+    incidents and on the incidents of drills that are running."""
+    env = os.environ if environ is None else environ
     on_action = make_on_action(
         sessions=app.sessions,
-        actions=LifecycleActions(acknowledge=acknowledge, escalate=escalate, resolve=resolve),
+        actions=incident_lifecycle_actions(app.incidents),
         clock=app.pipeline.clock,
+        actor_for=_actor_names(app, env),
+        drills=drill_targets(app),
     )
-    return start_socket_mode(app.settings, on_action, environ=environ, runner=runner)
+    return start_socket_mode(app.settings, on_action, environ=env, runner=runner)
+
+
+def _actor_names(app: App, environ: Mapping[str, str]) -> Callable[[str], str]:
+    """``slack:U123 (Display Name)`` through the buttons' bot token, else ``slack:U123``."""
+    found = socket_mode_channel(app.settings)
+    token = environ.get(str(found[1].get("token_env") or "SLACK_BOT_TOKEN"), "") if found else ""
+    if found is None or not token.strip():
+        return slack_actor
+    base_url = str(found[1].get("base_url") or WebClient.BASE_URL)
+    client = WebClient(token=token.strip(), base_url=base_url)
+    return slack_user_namer(client)
+
+
+def drill_targets(app: App) -> Callable[[str], ActionTarget | None]:
+    """Drill key -> its database while it runs (looked up in the main database's drill_runs).
+
+    Each drill database is opened once; a drill that has ended is closed and refused.
+    """
+    opened: dict[str, App] = {}
+    lock = threading.Lock()
+
+    def find(key: str) -> ActionTarget | None:
+        with app.sessions() as session:
+            database = session.scalar(select(DrillRun.database).where(
+                DrillRun.key == key, DrillRun.state == "running"))
+        with lock:
+            if database is None:
+                ended = opened.pop(key, None)
+                if ended is not None:
+                    ended.close()
+                return None
+            drill = opened.get(key)
+            if drill is None:
+                # the drill's own row gives this app the drill clock and key
+                drill = opened[key] = build_app(app.config, database=database)
+        return ActionTarget(drill.sessions, incident_lifecycle_actions(drill.incidents),
+                            drill.incidents.clock)
+
+    return find

@@ -228,6 +228,8 @@ def test_webhook_mode(slack_server: FakeSlackServer, message_factory: MessageFac
     assert result.thread_id is None
     (call,) = [r for r in slack_server.requests if r.path.startswith("/services/")]
     assert call.json["blocks"][0]["type"] == "header" and call.json["unfurl_links"] is False
+    # no app receives a webhook message's button presses, so it has none
+    assert all(block["type"] != "actions" for block in call.json["blocks"])
     slack_server.program("webhook", FakeResponse(404, "channel_not_found"))
     with pytest.raises(DeliveryError) as info:
         channel.send(message=message_factory(event="resolved"), thread=None)

@@ -28,7 +28,8 @@ def test_bundled_example_is_valid() -> None:
     kinds = {e.kind for e in settings.entities}
     assert {"brand", "product", "executive", "competitor"} <= kinds
     assert sum(e.kind == "competitor" for e in settings.entities) == 2
-    assert any(any("\u4e00" <= ch <= "\u9fff" for a in e.aliases for ch in a) for e in settings.entities)
+    assert any(any("\u4e00" <= ch <= "\u9fff" for a in e.aliases for ch in a)
+               for e in settings.entities)
     for source in settings.sources:
         if source.kind == "export":
             assert loaded.export_path(source).is_file()

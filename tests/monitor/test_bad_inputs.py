@@ -136,7 +136,7 @@ def _corrupt_xlsx(path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "extra", "expected_error", "expected_rejected"),
     [
-        ("truncated.csv", 'id,text\n1,Acme fine\n2,"Acme never closed\n'.encode(), {}, None, 1),
+        ("truncated.csv", b'id,text\n1,Acme fine\n2,"Acme never closed\n', {}, None, 1),
         ("wrong_encoding.csv", "id,text\n1,Acme 好\n2,艾克美 很差\n".encode("gbk"),
          {"encoding": "utf-8"}, None, 2),
         ("syntax.json", b'[{"id": 1, "text": "Acme ok"},\n {"id": 2, "text": "Acme bad" ,,}\n]',

@@ -101,3 +101,21 @@ def test_ingest_path_with_options(run, tmp_path: Path) -> None:  # type: ignore[
     assert (stats["new"], stats["unmatched"], stats["source_id"]) == (1, 1, "file-gbk")
     code, out = run("ingest", str(data))
     assert "unchanged" in out
+
+
+def test_rejected_rows_are_listed_with_file_line_and_reason(  # type: ignore[no-untyped-def]
+        run, tmp_path: Path) -> None:
+    data = tmp_path / "broken.jsonl"
+    data.write_text('{"id": 1, "text": "澜沐奶粉不错"}\n{"id": 2, "text": "坏行"\n',
+                    encoding="utf-8")
+    code, out = run("ingest", str(data))
+    assert code == 0, out
+    code, out = run("rejected")
+    assert code == 0
+    first, excerpt = out.splitlines()[:2]
+    assert first.startswith(f"file-broken: {data}:2: ") and "line 2" in first
+    assert '"坏行"' in excerpt
+    code, out = run("rejected", "--source", "news-en", "--json")
+    assert json.loads(out) == []
+    code, out = run("rejected", "--since", "1h", "--json")
+    assert [r["line"] for r in json.loads(out)] == [2]

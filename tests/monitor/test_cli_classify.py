@@ -30,7 +30,8 @@ def test_classify_text_shows_grade_and_reasons(run) -> None:  # type: ignore[no-
     assert result["lang"] == "zh"
     assert result["sentiment"]["label"] == "negative"
     assert "product_safety" in [c["category"] for c in result["categories"]]
-    assert result["reasons"][0].startswith("likelihood") and result["reasons"][1].startswith("impact")
+    assert result["reasons"][0].startswith("likelihood")
+    assert result["reasons"][1].startswith("impact")
     code, text = run("classify", "網傳瀾沐奶粉導致嬰兒過敏，要求召回！", "--tier", "1")
     assert f"grade {result['grade']}" in text and "過敏" in text
 

@@ -1,4 +1,4 @@
-"""SIGKILL halfway through a large file: the next run ingests the rest, nothing twice, nothing lost."""
+"""SIGKILL halfway through a large file: the next run ingests the rest, nothing twice or lost."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def test_killed_ingest_resumes_without_duplicates_or_gaps(tmp_path: Path) -> Non
         writer = csv.writer(fh)
         writer.writerow(["id", "author", "text"])
         for i in range(ROWS):
-            writer.writerow([i, f"u{i % 97}", f"Acme post number {i}" if i % 3 else f"艾克美 第{i}条"])
+            text = f"Acme post number {i}" if i % 3 else f"艾克美 第{i}条"
+            writer.writerow([i, f"u{i % 97}", text])
     config = tmp_path / "cw.yaml"
     config.write_text(CONFIG, encoding="utf-8")
     db = tmp_path / "crisiswatch-data" / "crisiswatch.sqlite"
@@ -48,7 +49,8 @@ def test_killed_ingest_resumes_without_duplicates_or_gaps(tmp_path: Path) -> Non
         if db.exists():
             try:
                 with sqlite3.connect(db, timeout=1) as conn:
-                    progressed = conn.execute("SELECT max(last_line) FROM ingest_runs").fetchone()[0] or 0
+                    row = conn.execute("SELECT max(last_line) FROM ingest_runs").fetchone()
+                    progressed = row[0] or 0
             except sqlite3.OperationalError:
                 progressed = 0
         if progressed >= ROWS // 5:

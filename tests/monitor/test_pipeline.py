@@ -1,4 +1,4 @@
-"""Ingestion end to end: example sources, idempotency, quarantine, failures keep what was accepted."""
+"""Ingestion end to end: example sources, idempotency, quarantine, failures keep what is in."""
 
 from __future__ import annotations
 
@@ -60,10 +60,13 @@ def test_same_file_twice_adds_nothing_and_force_dedupes(tmp_path: Path, make_con
         assert count(app, Mention) == 2
 
 
-def test_bad_rows_are_quarantined_with_line_and_the_rest_kept(tmp_path: Path, make_config: Any) -> None:
+def test_bad_rows_are_quarantined_with_line_and_the_rest_kept(
+    tmp_path: Path, make_config: Any
+) -> None:
     data = tmp_path / "bad.jsonl"
     data.write_text(
-        '{"id": 1, "text": "Acme one"}\n{"id": 2, "text": "Acme two"\n{"id": 3, "text": "Acme 3"}\n',
+        '{"id": 1, "text": "Acme one"}\n{"id": 2, "text": "Acme two"\n'
+        '{"id": 3, "text": "Acme 3"}\n',
         encoding="utf-8",
     )
     cfg = make_config(BASE)
@@ -183,3 +186,29 @@ def test_postgresql_ingest_is_idempotent(tmp_path: Path, pg_url: str, make_confi
         forced = ingest_file(app.pipeline, source_id="pg", spec=FileSpec(path=data), force=True)
         assert forced.new == 0
         assert count(app, Mention) == 2
+
+
+def test_an_unexpected_storage_error_fails_the_run_and_the_source_then_propagates(
+    tmp_path: Path, make_config: Any
+) -> None:
+    """Not bad input (a broken model file, say): the run must not stay 'running' for ever."""
+    import dataclasses
+
+    data = tmp_path / "ok.csv"
+    data.write_text("id,text\n1,Acme recall!\n", encoding="utf-8")
+
+    def broken(session: Any, *, mention_ids: list[int], now: Any) -> None:
+        raise RuntimeError("model file truncated")
+
+    with open_app(make_config(BASE), database=f"sqlite:///{tmp_path / 'db.sqlite'}") as app:
+        pipeline = dataclasses.replace(app.pipeline, after_batch=broken)
+        with pytest.raises(RuntimeError, match="model file truncated"):
+            ingest_file(pipeline, source_id="m", spec=FileSpec(path=data))
+        with app.sessions() as s:
+            run = s.scalars(select(IngestRun)).one()
+            source = s.get(Source, "m")
+            assert run.status == "failed" and "RuntimeError: model file truncated" in run.error
+            assert source is not None and source.consecutive_failures == 1
+            assert s.scalars(select(Mention)).all() == []  # the batch was rolled back whole
+        stats = ingest_file(app.pipeline, source_id="m", spec=FileSpec(path=data))
+        assert stats.new == 1  # fixed: the file is read again from the start

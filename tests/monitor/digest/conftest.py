@@ -18,6 +18,7 @@ from monitor.digest.inputs import DigestInputs
 from monitor.digest.model import Digest
 from monitor.digest.period import Period, iso_week
 from monitor.digest.testing import add_hostile_rows, generate_week, sample_inputs
+from monitor.digest.testing_drills import add_legacy_drill_incidents
 
 TZ = "Asia/Shanghai"
 WEEK = "2026-W46"  # Mon 2026-11-09 00:00 +08:00 = 2026-11-08 16:00 UTC
@@ -57,11 +58,13 @@ def new_engine(tmp_path: Path) -> Iterator[Callable[[], Engine]]:
 
 @pytest.fixture(scope="session")
 def week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Week]:
-    """4,000 mentions (2,000 the week before), 80 incidents, drills, backlog, hostile rows."""
+    """4,000 mentions (2,000 the week before), 80 incidents, 3 drill runs, backlog, hostile rows,
+    and drill incidents as older databases hold them (never counted as real ones)."""
     path = tmp_path_factory.mktemp("digest") / "week.sqlite"
     engine = _engine(path)
     period = iso_week(week=WEEK, tz=TZ)
     generate_week(engine, period=period, mentions=4000, incidents=80, drills=3, backlog=6)
+    add_legacy_drill_incidents(engine, period)
     add_hostile_rows(engine, period)
     inputs = sample_inputs()
     with Session(engine) as session:

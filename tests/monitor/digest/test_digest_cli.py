@@ -62,6 +62,10 @@ def test_digest_cli_writes_every_format(tmp_path: Path, week: Any) -> None:
         "incidents"
     ]
     assert files["html"].read_text(encoding="utf-8").count("<img ") == 4
+    assert [d["key"] for d in figures["drills"]["items"]] == [
+        r.key for r in week.digest.drills.items
+    ]
+    assert "Drills run: 3." in files["md"].read_text(encoding="utf-8")
     assert not list(out.glob(".*.tmp"))
 
 
@@ -131,6 +135,7 @@ def test_digest_empty_database_renders_everything(new_engine: Callable[[], Engin
     assert "本周期没有记录到任何提及或事件。" in document.html
     md = render_markdown(digest, labels=labels)
     assert "本周期没有记录到任何提及或事件。" in md and "| 提及量 | 0 | 0 |" in md
+    assert "本周期没有进行演练。" in md
     assert json.loads(render_json(digest))["meta"]["empty"] is True
 
 
@@ -142,5 +147,6 @@ def test_digest_quiet_week_after_a_busy_one_compares_and_lists_the_backlog(week:
     assert digest.headline.mentions.previous == week.digest.headline.mentions.current
     assert digest.headline.mentions.change_pct == -100.0
     assert digest.open_items.unacknowledged_total == week.digest.open_items.unacknowledged_total
+    assert digest.drills.count == 0  # a drill belongs to the week it started in
     md = render_markdown(digest, labels=Labels("en"))
     assert "Unacknowledged incidents" in md and "-100%" in md

@@ -6,15 +6,29 @@ The SQL here is written independently of monitor.digest: UTC bounds are spelled 
 
 from __future__ import annotations
 
+import json
+import random
 import statistics
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
+from monitor.db.engine import make_engine
+from monitor.db.migrate import upgrade
+from monitor.db.models import DrillRun
 from monitor.digest.figures import build_digest
+from monitor.digest.labels import Labels
 from monitor.digest.model import GRADES
+from monitor.digest.period import iso_week
+from monitor.digest.render_markdown import render_markdown
+from monitor.digest.tables import drills_table
+from monitor.digest.testing import sample_inputs
+from monitor.digest.testing_drills import add_drill_runs, drill_report, run_row
 
 CUR = ("2026-11-08 16:00:00", "2026-11-15 16:00:00")
 PREV = ("2026-11-01 16:00:00", "2026-11-08 16:00:00")
@@ -239,12 +253,117 @@ def test_digest_open_items_and_drills_match_sql(week: Any) -> None:
         assert total == want > 0
         assert all(r.state == state for r in rows) and len(rows) == min(10, want)
     drills = week.digest.drills
-    assert drills.count == scalar(week, f"SELECT count(*) FROM incidents WHERE "
-                                        f"{_incident_where(CUR, drill=1)}") == 3
-    assert drills.acknowledged == scalar(
-        week, f"SELECT count(*) FROM incidents WHERE {_incident_where(CUR, drill=1)} AND "
-              "coalesce(acknowledged_at, resolved_at) IS NOT NULL")
-    assert {r.id for r in drills.items}.isdisjoint({r.id for r in week.digest.top_incidents})
+    runs = q(week, f"SELECT key, scenario, title, state, report FROM drill_runs WHERE "
+                   f"started_at >= '{CUR[0]}' AND started_at < '{CUR[1]}' AND state IN "
+                   "('finished', 'aborted') ORDER BY started_at, id")
+    assert drills.count == len(runs) == 3 and drills.unreadable == 0
+    assert [r.key for r in drills.items] == [run.key for run in runs]
+    for row, run in zip(drills.items, runs, strict=True):
+        report = json.loads(run.report)
+        incidents = report["incidents"]
+        acks = [i["time_to_ack_s"] for i in incidents if i["time_to_ack_s"] is not None]
+        ack_met = [i["ack_met"] for i in incidents if i["ack_met"] is not None]
+        checks = [c["ok"] for c in report["checks"] if c["ok"] is not None]
+        assert (row.scenario, row.title, row.state) == (run.scenario, run.title, run.state)
+        assert row.started_at.isoformat() == report["started_at"]
+        assert row.incidents == len(incidents)
+        assert row.highest_grade == report["highest_grade"]
+        assert row.escalation_level == report["escalation_level"]
+        assert row.alerts_sent == sum(1 for a in report["alerts"] if a["status"] == "sent")
+        assert row.first_ack_s == (pytest.approx(min(acks)) if acks else None)
+        assert row.ack_within_sla == (all(ack_met) if ack_met else None)
+        assert row.expectations_met == (all(checks) if checks else None)
+    assert drills.ack_within_sla == sum(1 for r in drills.items if r.ack_within_sla)
+    firsts = [r.first_ack_s for r in drills.items if r.first_ack_s is not None]
+    assert drills.first_ack.count == len(firsts)
+    assert drills.first_ack.median_s == pytest.approx(statistics.median(firsts))
+    # the generated week holds each kind of drill the table must show
+    assert {r.state for r in drills.items} == {"finished", "aborted"}
+    assert {r.ack_within_sla for r in drills.items} == {True, False}
+    assert {r.expectations_met for r in drills.items} == {True, False}
+    assert any(r.first_ack_s is None for r in drills.items)
+    assert any(r.alerts_sent < sum(1 for a in json.loads(run.report)["alerts"])
+               for r, run in zip(drills.items, runs, strict=True))  # a failed delivery
+
+
+def test_digest_leaves_out_drill_incidents_of_older_databases(week: Any) -> None:
+    legacy = {r[0] for r in q(week, f"SELECT id FROM incidents WHERE {_incident_where(CUR, 1)}")}
+    assert len(legacy) == 3  # critical, 50,000 mentions each: the top rows if they counted
+    d = week.digest
+    shown = {r.id for r in (*d.top_incidents, *d.open_items.unacknowledged,
+                            *d.open_items.unresolved)}
+    assert not legacy & shown
+    assert d.headline.incidents.current == scalar(
+        week, f"SELECT count(*) FROM incidents WHERE {_incident_where(CUR)}"
+    )
+    assert d.drills.count == 3  # drill runs, not drill incidents
+
+
+def test_digest_drills_skip_running_and_unreadable_reports(
+    new_engine: Callable[[], Engine],
+) -> None:
+    engine = new_engine()
+    period = iso_week(week="2026-W46", tz="Asia/Shanghai")
+    reports = add_drill_runs(engine, period=period, count=3)
+    rng = random.Random(1)
+
+    def row(
+        key: str, at: datetime, state: str = "finished", report: Any = "valid"
+    ) -> dict[str, Any]:
+        made = drill_report(rng, index=0, started=at)
+        values = run_row(made) | {"key": key, "state": state}
+        if report != "valid":
+            values["report"] = report
+        return values
+
+    valid = run_row(reports[0])["report"]
+    bare = dict(valid, incidents=[], alerts=[], checks=[], grades={})
+    bad_level = dict(valid, alerts=[dict(valid["alerts"][0], level="two")])
+    bad_ok = dict(valid, checks=[dict(valid["checks"][0], ok=1)])
+    start, end = period.start_at, period.end_at
+    rows = [
+        row("at-start", start),
+        row("no-incidents", start + timedelta(days=1), report=bare),
+        row("running", start + timedelta(days=2), state="running", report=None),
+        row("before", start - timedelta(seconds=1)),
+        row("at-end", end),
+        row("null", start + timedelta(days=3), report=None),
+        row("a-list", start + timedelta(days=3), report=["not", "a", "report"]),
+        row("missing-fields", start + timedelta(days=3), report={"key": "x"}),
+        row("bad-level", start + timedelta(days=3), report=bad_level),
+        row("bad-ok", start + timedelta(days=3), report=bad_ok),
+        row("incident-text", start + timedelta(days=3), report=dict(valid, incidents=["x"])),
+        row("not-json", start + timedelta(days=3)),
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(DrillRun), rows)
+        conn.execute(text("UPDATE drill_runs SET report = '{not json' WHERE key = 'not-json'"))
+    with Session(engine) as session:
+        digest = build_digest(session=session, inputs=sample_inputs(), period=period,
+                              now=datetime(2026, 11, 23, tzinfo=UTC))
+    drills = digest.drills
+    assert drills.count == 3 + 2 + 7 and drills.unreadable == 7
+    keys = [r.key for r in drills.items]
+    assert keys[0] == "at-start" and "no-incidents" in keys and len(keys) == 5
+    assert not {"running", "before", "at-end"} & set(keys)
+    bare_row = next(r for r in drills.items if r.key == "no-incidents")
+    assert (bare_row.first_ack_s, bare_row.ack_within_sla, bare_row.expectations_met,
+            bare_row.highest_grade, bare_row.escalation_level) == (None, None, None, "none", 0)
+    en = drills_table(digest, Labels("en", "Asia/Shanghai"))
+    assert "Drills run: 12." in (en.note or "")
+    assert "Stored reports that could not be read (left out of the figures): 7." in (en.note or "")
+    cells = dict(zip(en.headers, en.rows[keys.index("no-incidents")], strict=True))
+    assert cells["Time to first acknowledgement"] == "—"
+    assert cells["Every incident acknowledged within SLA"] == "—"
+    assert cells["Scenario expectations met"] == "—"
+    zh = drills_table(digest, Labels("zh", "Asia/Shanghai"))
+    assert "演练12次" in (zh.note or "")
+    assert "无法读取的演练报告（未计入以上数据）：7份" in (zh.note or "")
+    assert "Drills run: 12." in render_markdown(digest, labels=Labels("en", "Asia/Shanghai"))
+    # every report unreadable: the note stands in for the empty table
+    only_bad = replace(digest, drills=replace(drills, count=7, items=(), ack_within_sla=0))
+    table = drills_table(only_bad, Labels("en", "Asia/Shanghai"))
+    assert table.rows == () and "could not be read" in (table.empty or "")
 
 
 def test_digest_themes_use_a_bounded_deterministic_sample(week: Any) -> None:
@@ -259,3 +378,23 @@ def test_digest_themes_use_a_bounded_deterministic_sample(week: Any) -> None:
         again = build_digest(session=session, inputs=week.inputs, period=week.period,
                              now=week.now)
     assert again == week.digest
+
+
+def test_digest_drills_on_postgresql(pg_url: str) -> None:
+    """The report is fetched as text there too; a damaged one is counted, not fatal."""
+    engine = make_engine(pg_url)
+    try:
+        upgrade(engine)
+        period = iso_week(week="2026-W46", tz="Asia/Shanghai")
+        reports = add_drill_runs(engine, period=period, count=3)
+        damaged = run_row(reports[0]) | {"key": "damaged", "report": ["not", "a", "report"]}
+        with engine.begin() as conn:
+            conn.execute(insert(DrillRun), [damaged])
+        with Session(engine) as session:
+            drills = build_digest(session=session, inputs=sample_inputs(), period=period,
+                                  now=datetime(2026, 11, 23, tzinfo=UTC)).drills
+    finally:
+        engine.dispose()
+    assert (drills.count, drills.unreadable) == (4, 1)
+    assert [r.key for r in drills.items] == [r.key for r in reports]
+    assert drills.first_ack.count == sum(1 for r in reports if r.first_ack_s is not None)

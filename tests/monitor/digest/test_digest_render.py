@@ -138,11 +138,35 @@ def test_digest_markdown_and_json_agree_with_the_figures(week: Any, docs: dict[s
         assert day["day"] in md
     assert data["meta"]["period"]["label"] == "2026-W46"
     assert data["meta"]["period"]["start_at"] == "2026-11-08T16:00:00+00:00"
-    assert data["meta"]["schema_version"] == 1
+    assert data["meta"]["schema_version"] == 2
     # every section of the tree is in the JSON
     assert set(data) == {"meta", "headline", "sla", "daily", "entities", "voice", "matrix",
                          "top_incidents", "themes", "top_sources", "top_authors", "open_items",
                          "drills"}
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_digest_drills_section_says_what_the_figures_say(
+    week: Any, docs: dict[str, Any], locale: str
+) -> None:
+    md, html, lb = docs[locale]["md"], docs[locale]["html"], docs[locale]["labels"]
+    data = docs[locale]["json"]["drills"]
+    drills = week.digest.drills
+    assert data["count"] == drills.count == 3 and data["unreadable"] == 0
+    assert [d["key"] for d in data["items"]] == [r.key for r in drills.items]
+    assert data["first_ack"]["median_s"] == drills.first_ack.median_s
+    for row in drills.items:
+        verdict = {True: lb("yes"), False: lb("no"), None: "—"}
+        first_ack = (lb.duration(row.first_ack_s) if row.first_ack_s is not None
+                     else lb("not_acknowledged"))
+        cells = (lb.moment(row.started_at), md_escape(row.title), lb.state(row.state),
+                 lb.grade(row.highest_grade), str(row.alerts_sent), str(row.escalation_level),
+                 first_ack, verdict[row.ack_within_sla], verdict[row.expectations_met])
+        assert "| " + " | ".join(cells) + " |" in md
+    note = lb("drills_summary", count=3, within=drills.ack_within_sla,
+              median=lb.duration(drills.first_ack.median_s))
+    assert md_escape(note) in md and note in html
+    assert lb("not_acknowledged") in html and lb("state_aborted") in html
 
 
 def test_digest_locale_zh_labels(docs: dict[str, Any]) -> None:

@@ -157,6 +157,28 @@ def test_a_volume_spike_alone_opens_an_incident(sessions: sessionmaker[Session])
         assert incident.grade != "none" and incident.playbook is not None
 
 
+def test_a_spike_arriving_one_mention_per_batch_keeps_one_volume_incident(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Batches of a single below-floor mention used to open a new volume incident each."""
+    ctx = make_context()
+    seed_steady(sessions, "acme", 2)
+    with sessions.begin() as s:
+        ids = [add_scored_mention(s, text=f"is Acme down again? #{i}",
+                                  at=NOW - timedelta(minutes=30 - i), negative=0.9,
+                                  author_reach=50) for i in range(20)]
+        assign_incidents(s, ctx=ctx, mention_ids=ids, now=NOW - timedelta(minutes=10))
+    for i in range(5):
+        at = NOW + timedelta(minutes=i)
+        with sessions.begin() as s:
+            one = add_scored_mention(s, text=f"Acme still broken {i}", at=at, negative=0.9,
+                                     grade="none")
+            assign_incidents(s, ctx=ctx, mention_ids=[one], now=at)
+    with sessions() as s:
+        (incident,) = s.scalars(select(Incident)).all()
+        assert incident.category is None and incident.mention_count == 25
+
+
 def test_first_mention_of_a_quiet_brand_opens_nothing_on_volume(
     sessions: sessionmaker[Session],
 ) -> None:

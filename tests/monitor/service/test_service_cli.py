@@ -118,12 +118,16 @@ def test_health_command(crisiswatch: click.Group, health_server: Callable[[int],
 def test_slack_buttons_drive_the_incident_lifecycle(
     write_config: Callable[[str], Any], open_app: Callable[..., Any],
 ) -> None:
+    from alerts.testing import FakeSlackServer
     from monitor.db.models import Incident
     from monitor.service.slack import start_buttons
 
+    slack = FakeSlackServer()
+    slack.start()
     loaded = write_config(
         "channels:\n"
-        "  risk: {kind: slack, channel: '#risk', token_env: CW_BOT}\n"
+        f"  risk: {{kind: slack, channel: '#risk', token_env: CW_BOT,\n"
+        f"          base_url: '{slack.base_url}'}}\n"
         "alerting: {slack_app_token_env: CW_APP}\n"
     )
     app = open_app(loaded)
@@ -156,4 +160,7 @@ def test_slack_buttons_drive_the_incident_lifecycle(
     with app.sessions() as session:
         stored = session.get(Incident, incident_id)
         assert stored is not None and stored.state == "resolved"
-        assert stored.acknowledged_by == stored.resolved_by == "slack:U123"
+        # the presser's display name, looked up once with users.info
+        assert stored.acknowledged_by == stored.resolved_by == "slack:U123 (User U123)"
+    assert len(slack.calls("users.info")) == 1
+    slack.stop()

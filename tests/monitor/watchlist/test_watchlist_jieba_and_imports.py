@@ -38,7 +38,7 @@ def test_add_to_jieba_keeps_names_whole(tmp_path: Path) -> None:
     after = list(tokenizer.cut(text))
     assert "艾克美" in after and "贝塔科技" in after
     assert tokenizer.FREQ["貝塔科技"] == NAME_FREQ  # the Traditional spelling too
-    assert jieba.dt.FREQ == global_before  # the global tokenizer was left alone
+    assert global_before == jieba.dt.FREQ  # the global tokenizer was left alone
 
 
 def test_importing_the_package_loads_no_jieba_no_dictionary_no_config() -> None:

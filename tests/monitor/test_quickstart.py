@@ -1,0 +1,111 @@
+"""The quickstart: fresh sample times, a safe workspace, and the whole story on the console."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from monitor.quickstart import (
+    EXPORTS,
+    FEEDS,
+    SAMPLES_END,
+    WorkspaceError,
+    prepare_workspace,
+    serve_feeds,
+    shift_timestamps,
+)
+
+
+def test_shift_moves_rfc822_and_iso_times_and_pins_naive_ones_to_their_zone() -> None:
+    text = ("<pubDate>Wed, 18 Nov 2026 01:40:00 +0000</pubDate>\n"
+            "a,2026-11-18 09:12,b\nc,2026-11-18 01:15:00 +0000,d\n")
+    shifted = shift_timestamps(text, timedelta(days=3, hours=1), naive_zone="Asia/Shanghai")
+    assert "Sat, 21 Nov 2026 02:40:00 +0000" in shifted
+    assert "2026-11-21 10:12:00 +0800" in shifted
+    assert "2026-11-21 02:15:00 +0000" in shifted
+
+
+def test_samples_end_at_the_anchor_so_shifted_times_are_never_in_the_future(
+        tmp_path: Path) -> None:
+    now = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+    ws = prepare_workspace(tmp_path / "qs", now=now)
+    stamps: list[datetime] = []
+    for path in [ws.feeds / n for n in FEEDS] + [ws.inbox / n for n in EXPORTS]:
+        text = path.read_text("utf-8")
+        stamps += [parsedate_to_datetime(m) for m in re.findall(
+            r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} [\d:]{8} [+-]\d{4}", text)]
+        stamps += [datetime.strptime(m, "%Y-%m-%d %H:%M:%S %z") for m in re.findall(
+            r"\d{4}-\d{2}-\d{2} [\d:]{8} [+-]\d{4}", text)]
+    assert len(stamps) > 40
+    assert max(stamps) <= now and max(stamps) >= now - timedelta(minutes=10)
+    assert SAMPLES_END.tzinfo is UTC
+
+
+def test_workspace_is_recreated_but_a_foreign_folder_is_never_deleted(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    ws = prepare_workspace(tmp_path / "qs", now=now)
+    (ws.root / "leftover.txt").write_text("x")
+    ws = prepare_workspace(tmp_path / "qs", now=now)
+    assert not (ws.root / "leftover.txt").exists() and ws.config.is_file()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "precious.txt").write_text("keep")
+    with pytest.raises(WorkspaceError, match="not a quickstart folder"):
+        prepare_workspace(mine, now=now)
+    assert (mine / "precious.txt").read_text() == "keep"
+
+
+def test_feeds_are_served_on_localhost(tmp_path: Path) -> None:
+    import httpx
+
+    ws = prepare_workspace(tmp_path / "qs", now=datetime.now(UTC))
+    with serve_feeds(ws.feeds) as url_for:
+        response = httpx.get(url_for("news_en.xml"))
+    assert response.status_code == 200 and b"Lumina Kids" in response.content
+
+
+def test_quickstart_tells_the_whole_story(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CRISISWATCH_CONFIG", raising=False)
+    monkeypatch.delenv("CRISISWATCH_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(cli, ["quickstart"], catch_exceptions=False)
+    out = result.output
+    assert result.exit_code == 0, out
+    # every source collected, nothing failed or rejected
+    for key in ("poll:news-en", "poll:weibo-rss", "inbox:weibo_comments.csv",
+                "inbox:x_mentions.csv"):
+        line = next(ln for ln in out.splitlines() if key in ln)
+        assert " 0 new" not in line and "FAILED" not in line and " 0 rejected" in line, line
+    # incidents escalated to the console with approved scripts filled in
+    assert out.count("— Incident opened") >= 5
+    assert "CRITICAL · Chen Haoran (CEO)" in out and "HIGH · Lumina Kids formula" in out
+    assert "Approved scripts:" in out and "product_safety.holding.en" in out
+    assert "400-820-1234" in out and "$hotline" not in out
+    assert "incidents opened; alerts sent:" in out and "to console" in out
+    # a burst beyond alerting.max_individual is grouped, and nothing is left undelivered
+    assert "— Grouped alert" in out and "grouped into one alert per channel" in out
+    import sqlite3
+
+    db = tmp_path / "crisiswatch-quickstart" / "data" / "crisiswatch.sqlite"
+    with sqlite3.connect(db) as conn:
+        statuses = {s for (s,) in conn.execute("SELECT DISTINCT status FROM alerts")}
+    assert statuses <= {"sent", "folded"}, statuses
+    digests = sorted((tmp_path / "crisiswatch-quickstart" / "data" / "digests").iterdir())
+    assert [p.suffix for p in digests] == [".html", ".json", ".md"]
+    figures = json.loads(next(p for p in digests if p.suffix == ".json").read_text("utf-8"))
+    assert figures["headline"]["mentions"]["current"] >= 30
+    assert "What to try next:" in out and out.rstrip().endswith("Socket Mode buttons)")
+    assert "Done in " in out
+    # the follow-up commands it suggests work on the same workspace
+    config = str(tmp_path / "crisiswatch-quickstart" / "crisiswatch.yaml")
+    listed = CliRunner().invoke(cli, ["-c", config, "incidents"])
+    assert listed.exit_code == 0 and "critical" in listed.output.lower()
+    acked = CliRunner().invoke(cli, ["-c", config, "ack", "1", "--by", "you"])
+    assert acked.exit_code == 0, acked.output

@@ -1,0 +1,100 @@
+"""The README's first command, from a fresh copy of the repository in a fresh venv, offline."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+import venv
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def readme_run_command() -> str:
+    """The command under '# 1.' in the README's first shell block."""
+    block = re.search(r"```sh\n(.*?)```", (REPO / "README.md").read_text("utf-8"), re.S)
+    assert block is not None, "README.md has no ```sh block"
+    lines = block.group(1).splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("# 1."))
+    return lines[first + 1].strip()
+
+
+def _offline_shell() -> list[str] | None:
+    """A shell in a new network namespace with only loopback up (no route anywhere else)."""
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        return None
+    probe = ["unshare", "-rn", "sh", "-c", "ip link set lo up"]
+    if subprocess.run(probe, capture_output=True).returncode != 0:
+        return None
+    return ["unshare", "-rn", "bash", "-c"]
+
+
+def _copy_checkout(target: Path) -> None:
+    """What a fresh clone holds: tracked files plus new ones not ignored (so uncommitted work
+    is tested too)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO, capture_output=True, check=True,
+    ).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+@pytest.mark.slow
+def test_readme_run_command_works_offline_in_a_fresh_clone(tmp_path: Path) -> None:
+    shell = _offline_shell()
+    if shell is None:
+        pytest.skip("needs `unshare -rn` and `ip` to run without a network")
+    if not (REPO / ".git").exists():
+        pytest.skip("needs a git checkout to copy")
+    command = readme_run_command()
+    assert command.startswith("python3 -m venv .venv") and "pip install ." in command
+    clone = tmp_path / "clone"
+    _copy_checkout(clone)
+    # No network means no PyPI: the venv the command creates is made first, seeing this
+    # interpreter's packages through a .pth, so `pip install .` finds every dependency
+    # installed and builds crisiswatch itself from the copy.
+    venv.EnvBuilder(with_pip=True).create(clone / ".venv")
+    py = clone / ".venv" / "bin" / "python"
+    site = subprocess.check_output(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+    ).strip()
+    parent = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    Path(site, "zz_parent_site.pth").write_text("\n".join(parent) + "\n")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CRISISWATCH_", "PYTHON", "VIRTUAL_ENV"))}
+    env |= {"PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if not p.startswith(sys.prefix))
+    # on one core, as the target is stated
+    pin = ["taskset", "-c", str(min(os.sched_getaffinity(0)))] if shutil.which("taskset") else []
+    started = time.monotonic()
+    done = subprocess.run([*pin, *shell, f"ip link set lo up && {command}"], cwd=clone, env=env,
+                          capture_output=True, text=True, timeout=600)
+    wall = time.monotonic() - started
+    out = done.stdout
+    assert done.returncode == 0, out[-3000:] + done.stderr[-3000:]
+    installed = subprocess.check_output(
+        [str(py), "-c", "import monitor; print(monitor.__file__)"], text=True, cwd=tmp_path)
+    assert installed.startswith(site), installed  # the built package, not this checkout
+    opened = re.search(r"(\d+) incidents opened; alerts sent: (.*)", out)
+    assert opened is not None and int(opened.group(1)) >= 5, out[-3000:]
+    assert out.count("— Incident opened") >= 5 and "Approved scripts:" in out
+    digests = clone / "crisiswatch-quickstart" / "data" / "digests"
+    assert {p.suffix for p in digests.iterdir()} == {".html", ".md", ".json"}
+    assert "What to try next:" in out
+    quickstart = float(re.search(r"Done in ([\d.]+) s", out).group(1))  # type: ignore[union-attr]
+    print(f"\nREADME run command offline{' on one core' if pin else ''}: {wall:.1f} s in all "
+          f"(install included), quickstart {quickstart:.1f} s")
+    assert quickstart < 60

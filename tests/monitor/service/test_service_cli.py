@@ -110,6 +110,9 @@ def test_health_command(crisiswatch: click.Group, health_server: Callable[[int],
     assert json.loads(bad.stdout)["problems"] == ["workers: 1 of 2 alive"]
     gone = CliRunner().invoke(crisiswatch, ["--config", str(loaded.path), "health"])
     assert gone.exit_code == 1 and "health_port is null" in gone.output
+    any_port = write_config(CONFIG.replace("health_port: null", "health_port: 0"))
+    unknown = CliRunner().invoke(crisiswatch, ["--config", str(any_port.path), "health"])
+    assert unknown.exit_code == 1 and "health_port is 0 (any free port)" in unknown.output
     nobody = CliRunner().invoke(crisiswatch, ["health", "--url", "http://127.0.0.1:9/healthz",
                                               "--timeout", "1"])
     assert nobody.exit_code == 1 and "is `crisiswatch run` running?" in nobody.output

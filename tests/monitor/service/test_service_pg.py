@@ -8,6 +8,7 @@ import json
 import signal
 import time
 import uuid
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,6 +46,15 @@ RISK_TEXTS = [
     "My {p} charger caught fire last night, this is a safety hazard, avoid {p}",
     "Second report today: {p} overheating and smoking, unsafe, recall it now",
 ]
+
+
+def _report_overrun(log: Path) -> None:
+    """A stop the watchdog had to end is not what this test is about (failover is), but its
+    thread stacks are the only clue to what blocked: show them in the test summary."""
+    text = log.read_text(encoding="utf-8")
+    if "shutdown still not finished" in text:
+        warnings.warn(f"{log.name}: the shutdown watchdog ended the process:\n"
+                      f"{text[text.index('shutdown still not finished'):][:6000]}", stacklevel=2)
 
 
 def _feed(rss: Callable[..., bytes], n: int, generation: int) -> bytes:
@@ -197,6 +207,7 @@ def test_three_instances_survive_a_killed_leader_and_match_a_single_run(
         procs[port].send_signal(signal.SIGTERM)
     for port in survivors:
         assert procs[port].wait(timeout=30) == 0
+        _report_overrun(tmp_path / f"run-{port}.log")
     cluster = _state(pg_url, cluster_alerts)
 
     single_config = _config(tmp_path, feed_server.url, "single")

@@ -4,12 +4,18 @@ a second instance on the same SQLite refused meanwhile, and a restart finishes t
 from __future__ import annotations
 
 import csv
+import logging
 import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
+
+from monitor.service.watchdog import start_shutdown_watchdog
 
 ROWS = 12_000
 CONFIG = """\
@@ -67,6 +73,7 @@ def test_sigterm_mid_ingest_exits_0_in_time_and_restart_completes(
     assert service.wait(timeout=30) == 0
     log = (tmp_path / "run.log").read_text(encoding="utf-8")
     assert "received SIGTERM" in log and "Traceback" not in log
+    assert "shutdown still not finished" not in log
 
     # nothing half written: every committed batch carries its resume point with it
     status, last_line, run_id = _query(
@@ -85,3 +92,30 @@ def test_sigterm_mid_ingest_exits_0_in_time_and_restart_completes(
     total, distinct = _query(db, "SELECT count(*), count(DISTINCT external_id) FROM mentions")
     assert total == distinct == ROWS
     assert _query(db, "SELECT status FROM ingest_runs ORDER BY id DESC")[0] == "ok"
+
+
+def test_watchdog_logs_every_thread_stack_and_exits_0_when_a_stop_overruns(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stop, stuck, exited = threading.Event(), threading.Event(), threading.Event()
+    codes: list[int] = []
+
+    def blocked_in_close() -> None:
+        stuck.wait()
+
+    def fake_exit(code: int) -> None:
+        codes.append(code)
+        exited.set()
+
+    holder = threading.Thread(target=blocked_in_close, name="stuck-closer", daemon=True)
+    holder.start()
+    with caplog.at_level(logging.ERROR, logger="monitor.service"):
+        start_shutdown_watchdog(stop, seconds=0.05, exit_process=fake_exit)
+        assert not exited.wait(0.3), "exited before any stop was asked"
+        stop.set()
+        assert exited.wait(5)
+    stuck.set()
+    assert codes == [0]
+    message = caplog.records[-1].getMessage()
+    assert message.startswith("shutdown still not finished 0s after the stop request")
+    assert "thread stuck-closer:" in message and "in blocked_in_close" in message

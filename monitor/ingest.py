@@ -13,7 +13,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.collectors.base import RawItem, Rejected, content_hash
+from monitor.collectors.base import RawItem, Rejected, content_hash, with_title
 from monitor.db.models import IngestRun
 from monitor.store import Candidate, checkpoint_run, store_batch
 from monitor.watchlist.matcher import MatchDoc, Watchlist
@@ -63,11 +63,7 @@ class Pipeline:
 
     def prepare(self, item: RawItem, source_id: str) -> Candidate | None:
         """Language, watchlist match and content hash; None when no entity matches."""
-        text = (
-            f"{item.title}\n{item.text}"
-            if item.title and item.title not in item.text
-            else item.text
-        )
+        text = with_title(item.title, item.text)
         lang = item.lang or self.detect_lang(text)
         entities = self.watchlist.match(
             MatchDoc(text=text, source=source_id, author=item.author or "", lang=lang)

@@ -13,6 +13,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from classifiers.scorer import Score, ScoreInput, Scorer
+from monitor.collectors.base import with_title
 from monitor.db.models import Mention
 
 _TABLE = cast(Table, Mention.__table__)
@@ -70,9 +71,8 @@ class MentionScoring:
             )
 
     def _input(self, row: Any) -> ScoreInput:
-        text = f"{row.title}\n{row.text}" if row.title and row.title not in row.text else row.text
         return ScoreInput(
-            text=text,
+            text=with_title(row.title, row.text),
             lang=row.lang,
             source_tier=self.source_tiers.get(row.source_id, 3),
             author_reach=row.author_reach,

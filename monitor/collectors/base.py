@@ -18,6 +18,12 @@ class CollectorError(Exception):
     """A source cannot be collected at all (unreadable file, unknown preset, bad options)."""
 
 
+def with_title(title: str | None, text: str) -> str:
+    """Title and text as one, without repeating a title the text already holds (a feed item's
+    text starts with its title)."""
+    return f"{title}\n{text}" if title and title not in text else text
+
+
 @dataclass(frozen=True, slots=True)
 class RawItem:
     """One mention as collected, before normalisation, matching and scoring."""

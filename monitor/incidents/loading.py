@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from monitor.collectors.base import with_title
 from monitor.db.models import Mention
 from monitor.incidents.aggregate import ScoredMention
 from monitor.incidents.context import IncidentContext
@@ -55,7 +56,7 @@ def load_scored(
                 ScoredMention(
                     id=mid, source_id=source, author=author, author_reach=reach,
                     at=min(_utc(published), now), lang=lang,
-                    text=f"{title}\n{text}" if title and title not in text else text,
+                    text=with_title(title, text),
                     url=url, metrics=_json_dict(metrics) if eligible else {},
                     duplicate_of=dup, entities=_ordered(entities, ctx, position),
                     sentiment=sentiment,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.message import AlertMessage, MentionRef, ScriptRef
+from monitor.collectors.base import with_title
 from monitor.db.models import Incident, Mention
 from monitor.incidents.aggregate import EXCERPT_CHARS, one_line
 from monitor.incidents.context import IncidentContext
@@ -143,9 +144,8 @@ def top_mentions(session: Session, incident: Incident) -> list[Mention]:
 
 
 def mention_ref(mention: Mention) -> MentionRef:
-    text = f"{mention.title}\n{mention.text}" if mention.title else mention.text
     return MentionRef(
-        excerpt=one_line(text, EXCERPT_CHARS),
+        excerpt=one_line(with_title(mention.title, mention.text), EXCERPT_CHARS),
         source=mention.source_id,
         url=mention.url,
         author=mention.author,

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.db.models import Incident
+from monitor.db.models import Incident, Mention
 from monitor.incidents import assign_incidents, build_message
+from monitor.incidents.messages import mention_ref
 from monitor.incidents.testing import add_scored_mention, make_context, open_test_incident
 from playbooks import approve_script_in_file, load_scripts
 
@@ -133,3 +134,12 @@ def test_a_chinese_incident_is_offered_chinese_scripts(sessions: sessionmaker[Se
         message = build_message(s, incident=incident, event="opened", ctx=ctx, now=NOW)
     assert message.scripts and all(x.lang == "zh" for x in message.scripts)
     assert any("400-800-1234" in x.text for x in message.scripts)
+
+
+def test_a_feed_item_quoted_in_an_alert_shows_its_title_once() -> None:
+    feed_item = Mention(source_id="news", title="Regulator reviews batch LK-2611",
+                        text="Regulator reviews batch LK-2611\nThe regulator confirmed a review.")
+    export_row = Mention(source_id="weibo", title="Batch LK-2611", text="My child got a rash.")
+    assert mention_ref(feed_item).excerpt == (
+        "Regulator reviews batch LK-2611 The regulator confirmed a review.")
+    assert mention_ref(export_row).excerpt == "Batch LK-2611 My child got a rash."

@@ -20,7 +20,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,9 +28,6 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -43,89 +39,23 @@ import sqlalchemy as sa  # noqa: E402
 from alerts.testing import FakeSlackServer  # noqa: E402
 from monitor.db.engine import make_engine  # noqa: E402
 from monitor.db.schemas import private_schema  # noqa: E402
-
-CLI = (
-    "from monitor.cli import cli\n"
-    "from monitor import cli_run\n"
-    "if 'run' not in cli.commands: cli_run.register(cli)\n"
-    "cli(prog_name='crisiswatch')\n"
+from monitor.service.testing import (  # noqa: E402
+    CLI_COMMAND,
+    NOTIFY_PLAYBOOK,
+    FeedServer,
+    free_port,
+    rss,
 )
+
 TOKEN = "xoxb-bench-token"
 PRODUCTS = [f"Zorvex{chr(65 + i)}{chr(65 + j)}" for i in range(26) for j in range(26)]
-PLAYBOOK = """\
-name: all
-description: Notify the risk channel.
-applies_to: {grades: [low, medium, high, critical]}
-sla: {time_to_ack: 1h, time_to_first_response: 2h}
-checklist:
-  - {id: look, owner: on-call responder, text: Look at it.}
-steps:
-  - notify: [risk]
-  - wait_ack: 1h
-  - notify: [risk]
-repeat: 0
-scripts: []
-"""
 RISKY = ("{p} battery exploded and burned my hand, dangerous product, "
          "I want a refund and a recall of {p}")
 
 
-class Feeds:
-    """A local HTTP server: ``feeds[path] = [(guid, text), ...]``, changeable at any time."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, list[tuple[str, str]]] = {}
-        self.lock = threading.Lock()
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                with owner.lock:
-                    items = list(owner.items.get(self.path, []))
-                body = rss(items)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def set(self, path: str, items: list[tuple[str, str]]) -> None:
-        with self.lock:
-            self.items[path] = items
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def rss(items: list[tuple[str, str]]) -> bytes:
-    when = format_datetime(datetime.now(UTC) - timedelta(minutes=1))
-    body = "".join(
-        f'<item><title>{text}</title><guid isPermaLink="false">{guid}</guid>'
-        f"<pubDate>{when}</pubDate><description>{text}</description></item>"
-        for guid, text in items
-    )
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>bench</title>{body}</channel></rss>").encode()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def write_config(folder: Path, *, entities: list[str], feeds: int, base: str, interval: str,
                  slack: str | None, workers: int = 2) -> Path:
-    (folder / "playbook.yaml").write_text(PLAYBOOK, encoding="utf-8")
+    (folder / "playbook.yaml").write_text(NOTIFY_PLAYBOOK, encoding="utf-8")
     ents = "".join(f"  - {{id: e{n}, name: {p}, kind: product, aliases: [{p}]}}\n"
                    for n, p in enumerate(entities))
     sources = "".join(f"  - {{id: feed-{n:03d}, kind: rss, url: '{base}/feed/{n}', tier: 2, "
@@ -161,7 +91,7 @@ def start(config: Path, *args: str, log: Path,
     env = {**os.environ, "PYTHONPATH": str(REPO), "BENCH_SLACK_TOKEN": TOKEN}
     extra = ["--database", database] if database else []
     return subprocess.Popen(
-        [sys.executable, "-c", CLI, "--config", str(config), *extra, "run", *args],
+        [*CLI_COMMAND, "--config", str(config), *extra, "run", *args],
         cwd=config.parent, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
     )
 
@@ -206,14 +136,14 @@ def percentile(values: list[float], q: float) -> float:
 
 def bench_latency(interval: float, trials: int) -> dict[str, Any]:
     """Feed item -> Slack alert, one new incident per trial (a new product each time)."""
-    feeds = Feeds()
+    feeds = FeedServer()
     with FakeSlackServer(token=TOKEN, channels={"#risk": "C0RISK"}) as slack, \
             tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         products = PRODUCTS[:trials]
         config = write_config(folder, entities=products, feeds=1, base=feeds.url,
                               interval=f"{interval}s", slack=slack.base_url)
-        feeds.set("/feed/0", [])
+        feeds.feeds["/feed/0"] = rss([])
         port = free_port()
         proc = start(config, "--health-port", str(port), log=folder / "run.log")
         try:
@@ -226,7 +156,7 @@ def bench_latency(interval: float, trials: int) -> dict[str, Any]:
                 time.sleep(random.uniform(0, interval))  # random phase against the poll timer
                 items = [*items, (f"risk-{n}", RISKY.format(p=product))]
                 appeared = time.time()
-                feeds.set("/feed/0", items)
+                feeds.feeds["/feed/0"] = rss(items)
 
                 def arrived(product: str = product) -> bool:
                     return any(product in json.dumps(r.json, ensure_ascii=False)
@@ -260,13 +190,13 @@ def schema_url(base: str) -> tuple[str, Callable[[], None]]:
 def bench_throughput(pg: str, instances: int, feeds_n: int, per_feed: int) -> dict[str, Any]:
     """Mentions stored per second once every feed is filled at once."""
     url, drop = schema_url(pg)
-    feeds = Feeds()
+    feeds = FeedServer()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         config = write_config(folder, entities=[], feeds=feeds_n, base=feeds.url, interval="1s",
                               slack=None)
         for n in range(feeds_n):
-            feeds.set(f"/feed/{n}", [])
+            feeds.feeds[f"/feed/{n}"] = rss([])
         ports = [free_port() for _ in range(instances)]
         procs = [start(config, "--health-port", str(p), log=folder / f"run-{p}.log",
                        database=url) for p in ports]
@@ -279,8 +209,9 @@ def bench_throughput(pg: str, instances: int, feeds_n: int, per_feed: int) -> di
             words = ["new store", "great service", "price change", "delivery", "launch event"]
             started = time.monotonic()
             for n in range(feeds_n):
-                feeds.set(f"/feed/{n}", [(f"f{n}-i{i}", f"Acme {words[i % 5]} {n}-{i} update")
-                                         for i in range(per_feed)])
+                items = [(f"f{n}-i{i}", f"Acme {words[i % 5]} {n}-{i} update")
+                         for i in range(per_feed)]
+                feeds.feeds[f"/feed/{n}"] = rss(items)
 
             def stored() -> int:
                 with engine.connect() as conn:
@@ -308,7 +239,7 @@ def rss_mb(pid: int) -> float:
 
 def bench_soak(seconds: float, feeds_n: int, interval: float) -> dict[str, Any]:
     """RSS of one instance polling ``feeds_n`` feeds that gain items all the time."""
-    feeds = Feeds()
+    feeds = FeedServer()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         config = write_config(folder, entities=[], feeds=feeds_n, base=feeds.url,
@@ -318,8 +249,8 @@ def bench_soak(seconds: float, feeds_n: int, interval: float) -> dict[str, Any]:
         def grow(n: int) -> None:
             counters[n] += 1
             latest = range(max(0, counters[n] - 20), counters[n])
-            feeds.set(f"/feed/{n}", [(f"f{n}-{i}", f"Acme item {n}-{i} about the new store")
-                                     for i in latest])
+            feeds.feeds[f"/feed/{n}"] = rss(
+                [(f"f{n}-{i}", f"Acme item {n}-{i} about the new store") for i in latest])
 
         for n in range(feeds_n):
             grow(n)

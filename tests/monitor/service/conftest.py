@@ -7,15 +7,10 @@ local feed servers and a way to start ``crisiswatch run`` as a subprocess.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +18,10 @@ import pytest
 
 from config.loader import LoadedConfig, load_config
 from monitor.app import App, build_app
+from monitor.service.testing import CLI_COMMAND, FeedServer, rss
+from monitor.service.testing import free_port as free_tcp_port
 
 REPO = Path(__file__).resolve().parents[3]
-# Registers `run` and `health` itself until the lead adds cli_run.register to monitor.cli.
-CLI = (
-    "from monitor.cli import cli\n"
-    "from monitor import cli_run\n"
-    "if 'run' not in cli.commands: cli_run.register(cli)\n"
-    "cli(prog_name='crisiswatch')\n"
-)
 HEADER = """\
 version: 1
 organisation: {name: Acme, timezone: Europe/London}
@@ -82,59 +72,6 @@ def open_app() -> Iterator[Callable[..., App]]:
         app.close()
 
 
-def rss(items: list[tuple[str, str]], *, title: str = "feed") -> bytes:
-    """An RSS document with (guid, text) items."""
-    when = format_datetime(datetime.now(UTC) - timedelta(minutes=5))
-    body = "".join(
-        f"<item><title>{text}</title><guid isPermaLink=\"false\">{guid}</guid>"
-        f"<pubDate>{when}</pubDate>"
-        f"<description>{text}</description></item>"
-        for guid, text in items
-    )
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>{title}</title>{body}</channel></rss>").encode()
-
-
-@dataclass
-class FeedServer:
-    """Serves ``feeds[path]`` (bytes, changeable at any time) on 127.0.0.1."""
-
-    feeds: dict[str, bytes] = field(default_factory=dict)
-    hits: dict[str, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                body = owner.feeds.get(self.path)
-                owner.hits[self.path] = owner.hits.get(self.path, 0) + 1
-                if body is None:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture()
 def feed_server() -> Iterator[FeedServer]:
     server = FeedServer()
@@ -144,12 +81,7 @@ def feed_server() -> Iterator[FeedServer]:
 
 @pytest.fixture()
 def free_port() -> Callable[[], int]:
-    def pick() -> int:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return int(sock.getsockname()[1])
-
-    return pick
+    return free_tcp_port
 
 
 @pytest.fixture()
@@ -162,7 +94,7 @@ def cli_process(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]
         environ = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
         out = log.open("w", encoding="utf-8") if log is not None else subprocess.PIPE
         proc = subprocess.Popen(
-            [sys.executable, "-c", CLI, "--config", str(config), *args],
+            [*CLI_COMMAND, "--config", str(config), *args],
             cwd=tmp_path, env=environ, stdout=out, stderr=subprocess.STDOUT, text=True,
         )
         started.append(proc)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from monitor.db.engine import make_engine
 from monitor.db.migrate import upgrade
+from monitor.service.testing import NOTIFY_PLAYBOOK
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -27,20 +28,6 @@ FEEDS = 50
 RISKY = 4  # feeds 0..3: one watched product each, complaints present from the start
 GENERATIONS = 8  # the other feeds gain an item per generation
 PRODUCTS = ["Borlin", "Cadmo", "Dravik", "Elonne"]
-PLAYBOOK = """\
-name: all
-description: Notify once; the next level is far beyond the test.
-applies_to: {grades: [low, medium, high, critical]}
-sla: {time_to_ack: 1h, time_to_first_response: 2h}
-checklist:
-  - {id: look, owner: on-call responder, text: Look at it.}
-steps:
-  - notify: [risk]
-  - wait_ack: 1h
-  - notify: [risk]
-repeat: 0
-scripts: []
-"""
 RISK_TEXTS = [
     "{p} battery exploded and burned my hand, dangerous product, I want a refund",
     "My {p} charger caught fire last night, this is a safety hazard, avoid {p}",
@@ -66,7 +53,7 @@ def _feed(rss: Callable[..., bytes], n: int, generation: int) -> bytes:
 
 
 def _config(tmp_path: Path, base: str, name: str) -> Path:
-    (tmp_path / "playbook.yaml").write_text(PLAYBOOK, encoding="utf-8")
+    (tmp_path / "playbook.yaml").write_text(NOTIFY_PLAYBOOK, encoding="utf-8")
     entities = "".join(f"  - {{id: p{n}, name: {p}, kind: product, aliases: [{p}]}}\n"
                        for n, p in enumerate(PRODUCTS))
     sources = "".join(f"  - {{id: feed-{n:02d}, kind: rss, url: '{base}/feed/{n}', tier: 2, "

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from classifiers.scorer import Scorer
 from config.loader import LoadedConfig
 from config.schema import ExportSource, RssSource, Settings
+from monitor.clock import utcnow
 from monitor.collect import FileSpec, ingest_file, poll_feed, process_inbox
 from monitor.collectors.rss import make_client
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
@@ -29,10 +30,6 @@ from monitor.incidents import IncidentContext, assign_incidents, build_incident_
 from monitor.ingest import AfterBatch, IngestStats, Pipeline
 from monitor.scoring import LazyScorer, MentionScoring
 from monitor.watchlist.matcher import EntitySpec, Watchlist
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def database_url(

@@ -15,9 +15,10 @@ from sqlalchemy import or_, select
 from alerts.errors import ChannelConfigError, DeliveryError
 from alerts.message import AlertMessage
 from alerts.registry import build_channel
-from monitor.app import App, utcnow
+from monitor.app import App
 from monitor.channels import build_channel_set, check_channels, dispatch_policy
 from monitor.cli_common import Context, UserError, emit, friendly, pass_ctx
+from monitor.clock import utcnow
 from monitor.db.models import Alert
 from monitor.dispatch import (
     AlertStateError,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from monitor.app import utcnow
 from monitor.cli_common import Context, UserError, emit, friendly, pass_ctx
+from monitor.clock import utcnow
 from monitor.digest.period import PeriodError, resolve_period
 from monitor.digest.run import DigestError, build_and_write_digest, parse_formats, send_digest
 from playbooks import PlaybookError, ScriptError

@@ -11,8 +11,9 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from monitor.app import App, utcnow
+from monitor.app import App
 from monitor.cli_common import Context, UserError, emit, friendly, parse_since, pass_ctx
+from monitor.clock import utcnow
 from monitor.collect import FileSpec, ingest_file
 from monitor.db.models import Mention, MentionEntity, QuarantinedRow, Source
 from monitor.ingest import IngestStats

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -33,13 +33,12 @@ from alerts.channel import Channel
 from alerts.errors import DeliveryError
 from alerts.grouping import GroupingPolicy
 from alerts.message import AlertMessage, DeliveryResult, ThreadRef
+from monitor.clock import Clock, utcnow
 from monitor.db.models import Alert, AlertThread
 from monitor.dispatch_claim import ClaimConflict, ClaimedRow, claim_batch
 from monitor.outbox import payload_to_message
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 class AlertStateError(Exception):
@@ -118,11 +117,6 @@ class ChannelMap:
 def as_channel_map(channels: ChannelMap | Mapping[str, Channel]) -> ChannelMap:
     """Accept a ChannelMap (e.g. monitor.channels.ChannelSet) or a plain mapping of channels."""
     return channels if isinstance(channels, ChannelMap) else ChannelMap(channels)
-
-
-def utcnow() -> datetime:
-    """The default clock."""
-    return datetime.now(UTC)
 
 
 def dispatch_once(

@@ -25,12 +25,13 @@ from classifiers.scorer import ScoreInput
 from config.loader import LoadedConfig
 from config.schema import RssSource
 from monitor.app import App, build_app, database_url
+from monitor.clock import utcnow
 from monitor.collect import ingest_items
 from monitor.collectors.base import RawItem
 from monitor.db.engine import make_engine, session_factory, sqlite_url
 from monitor.db.migrate import ensure_schema
 from monitor.db.models import DrillRun, Incident, IncidentEvent, Mention
-from monitor.drills.clock import DrillClock, utcnow
+from monitor.drills.clock import DrillClock
 from monitor.drills.report import DrillReport, check, clock_text, measure
 from monitor.drills.scenario import (
     Background,

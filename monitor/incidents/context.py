@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from classifiers.matrix import MatrixConfig
 from config.schema import IncidentSettings, Settings
+from monitor.clock import utcnow
 from playbooks import (
     DEFAULT_PLACEHOLDERS,
     Playbook,
@@ -20,10 +21,6 @@ from playbooks import (
     load_playbooks,
     load_scripts,
 )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

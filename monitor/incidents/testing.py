@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from classifiers.matrix import MatrixConfig, RiskSignals, assess
 from classifiers.risk_lexicon import CategoryScore
+from monitor.clock import utcnow
 from monitor.db.models import Mention, MentionEntity, Source
-from monitor.incidents.context import IncidentContext, IncidentRules, utcnow
+from monitor.incidents.context import IncidentContext, IncidentRules
 from playbooks import (
     default_playbook_paths,
     default_scripts_path,

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import case, delete, func, or_, select, update
@@ -23,12 +23,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.clock import Clock
 from monitor.db.models import WorkItem
 from monitor.service.logging import log_context
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 ERROR_CHARS = 2000
 
 

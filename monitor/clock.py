@@ -1,0 +1,14 @@
+"""The clock type every time-dependent part takes, and the real one (tests and drills inject
+their own)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The real time, timezone-aware UTC."""
+    return datetime.now(UTC)

@@ -33,6 +33,7 @@ EVENTS: Final[tuple[str, ...]] = (
     "grade_changed",
     "escalated",
     "acknowledged",
+    "responded",
     "resolved",
     "false_positive",
     "recovery",

@@ -26,6 +26,7 @@ EVENT_HEADLINES: Final[dict[str, str]] = {
     "grade_changed": "Grade changed",
     "escalated": "Escalated",
     "acknowledged": "Acknowledged",
+    "responded": "Public response published",
     "resolved": "Resolved",
     "false_positive": "Marked as false positive",
     "recovery": "Recovering: activity has calmed down",

@@ -21,6 +21,7 @@ from monitor.incidents import (
     build_incident_context,
     incident_report,
     mark_false_positive,
+    record_response,
     reopen_by_id,
     resolve_incident,
     tick_escalations,
@@ -162,6 +163,9 @@ def _render_detail(d: dict[str, Any]) -> None:
     echo(f"Playbook: {playbook}{due}")
     if d["acknowledged_at"]:
         echo(f"Acknowledged by {one_line(d['acknowledged_by'], 80)} at {d['acknowledged_at'][:16]}")
+    if d["responded_at"]:
+        echo(f"First public response by {one_line(d['responded_by'], 80)} at "
+             f"{d['responded_at'][:16]}")
     if d["resolved_at"]:
         echo(
             f"Closed ({d['state']}) by {one_line(d['resolved_by'], 80)} at "
@@ -254,6 +258,13 @@ resolve_cmd = _transition_command(
     "resolve", resolve_incident, doc="Resolve an incident with a note.", done="resolved",
     by_help="Who closes it.", note_help="What was done (kept for the review).",
     note_required=True)
+respond_cmd = _transition_command(
+    "respond", record_response,
+    doc="Record a public response (statement, reply, post) to an open, acknowledged or resolved "
+    "incident: the first one is measured against the playbook's time to first response. The "
+    "state and escalation do not change.",
+    done="public response recorded", by_help="Who published it.",
+    note_help="What was published and where (e.g. a link).", note_required=True)
 false_positive_cmd = _transition_command(
     "false-positive", mark_false_positive,
     doc="Close an incident as a false positive; its mentions become training labels.",
@@ -298,6 +309,7 @@ def register(group: click.Group) -> None:
         incidents_cmd,
         incident_group,
         ack_cmd,
+        respond_cmd,
         resolve_cmd,
         false_positive_cmd,
         reopen_cmd,

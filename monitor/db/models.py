@@ -194,6 +194,9 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(128))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    # the first public response (statement, reply, post) recorded with ``crisiswatch respond``
+    responded_at: Mapped[datetime | None]
+    responded_by: Mapped[str | None] = mapped_column(String(128))
     recovered_at: Mapped[datetime | None]
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
     # running aggregates of the evidence (matrix signals, recovery tracking); see monitor.incidents

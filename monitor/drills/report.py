@@ -1,12 +1,12 @@
 """The drill report: when each grade was reached, what was sent, how fast people responded.
 
 Times are drill-time seconds from the drill's start. Acknowledgement is measured against the
-``time_to_ack`` of the playbook for the grade the incident had when it was acknowledged;
-resolution against the ``time_to_first_response`` of the grade it had when resolved (in a
-drill, resolving with a note stands for publishing the response). As the playbooks define
-them, both clocks run from the opening, or from the last rise in grade before that moment. An
-incident never acknowledged is judged on its grade at the end of the drill, and only once its
-deadline has passed.
+``time_to_ack`` of the playbook for the grade the incident had when it was acknowledged; the
+first public response (``crisiswatch respond``) against the ``time_to_first_response`` of the
+grade it had then. As the playbooks define them, both clocks run from the opening, or from the
+last rise in grade before that moment. An incident never acknowledged (or responded to) is
+judged on its grade at the end of the drill, and only once its deadline has passed. Resolution
+is timed but has no target.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ class IncidentOutcome:
     response_clock_s: float | None = None
     response_grade: str | None = None
     ended_s: float | None = None
+    responded_s: float | None = None  # the first public response
+    responded_by: str | None = None
 
     @property
     def time_to_ack_s(self) -> float | None:
@@ -65,8 +67,8 @@ class IncidentOutcome:
         return self._met(self.acknowledged_s, self.ack_clock_s, self.ack_target_s)
 
     @property
-    def resolve_met(self) -> bool | None:
-        return self._met(self.resolved_s, self.response_clock_s, self.response_target_s)
+    def response_met(self) -> bool | None:
+        return self._met(self.responded_s, self.response_clock_s, self.response_target_s)
 
     def _met(self, done: float | None, clock: float | None,
              target: float | None) -> bool | None:
@@ -147,7 +149,7 @@ class DrillReport:
         data["incidents"] = [
             {**asdict(i), "time_to_ack_s": i.time_to_ack_s,
              "time_to_resolve_s": i.time_to_resolve_s, "ack_met": i.ack_met,
-             "resolve_met": i.resolve_met}
+             "response_met": i.response_met}
             for i in self.incidents
         ]
         data |= {"highest_grade": self.highest_grade, "escalation_level": self.escalation_level,
@@ -219,13 +221,16 @@ def measure(session: Session, *, ctx: IncidentContext, start: datetime,
                 for grade in GRADES[1:GRADES.index(event.grade) + 1]:
                     grades.setdefault(grade, at)
         acked = firsts.get("acknowledged")
+        responded = firsts.get("responded")
         closed = firsts.get("resolved") or firsts.get("false_positive")
         for grade, at in grades.items():
             out.grades[grade] = min(at, out.grades.get(grade, at))
         acked_s = rel(acked.at) if acked else None
+        responded_s = rel(responded.at) if responded else None
         closed_s = rel(closed.at) if closed else None
         ack_clock, ack_grade = _clock(steps, ended if acked_s is None else acked_s)
-        response_clock, response_grade = _clock(steps, ended if closed_s is None else closed_s)
+        response_clock, response_grade = _clock(
+            steps, ended if responded_s is None else responded_s)
         out.incidents.append(IncidentOutcome(
             id=incident.id, entity=ctx.entity_name(incident.entity_id), title=incident.title,
             category=incident.category, peak_grade=incident.peak_grade, state=incident.state,
@@ -235,7 +240,8 @@ def measure(session: Session, *, ctx: IncidentContext, start: datetime,
             ack_target_s=_target(incident, ctx, ack_grade, "ack"),
             response_target_s=_target(incident, ctx, response_grade, "response"),
             ack_clock_s=ack_clock, ack_grade=ack_grade, response_clock_s=response_clock,
-            response_grade=response_grade, ended_s=ended,
+            response_grade=response_grade, ended_s=ended, responded_s=responded_s,
+            responded_by=responded.actor if responded else None,
         ))
     for alert in session.scalars(select(Alert).order_by(Alert.created_at, Alert.id)):
         payload = alert.payload or {}
@@ -349,10 +355,13 @@ def render_text(report: DrillReport) -> str:
         lines.append("     " + _sla_line("acknowledged", i.acknowledged_s, i.acknowledged_by,
                                          i.ack_grade, i.ack_clock_s, i.ack_target_s,
                                          verdict[i.ack_met], opened=i.opened_s))
-        lines.append("     " + _sla_line("resolved", i.resolved_s, i.resolved_by,
+        lines.append("     " + _sla_line("responded", i.responded_s, i.responded_by,
                                          i.response_grade, i.response_clock_s,
-                                         i.response_target_s, verdict[i.resolve_met],
+                                         i.response_target_s, verdict[i.response_met],
                                          opened=i.opened_s, target_name="first-response"))
+        if i.resolved_s is not None:
+            lines.append(f"     closed at {clock_text(i.resolved_s)}"
+                         + (f" by {i.resolved_by}" if i.resolved_by else ""))
     if report.checks:
         lines += ["", "Scenario expectations:"]
         lines += [f"  [{verdict[c.ok]:>6}] {c.what}: expected {c.expected}, got {c.actual}"

@@ -20,6 +20,7 @@ from monitor.incidents.lifecycle import (
     acknowledge_incident,
     escalate_now,
     mark_false_positive,
+    record_response,
     reopen_by_id,
     resolve_incident,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "escalate_now",
     "incident_report",
     "mark_false_positive",
+    "record_response",
     "reopen_by_id",
     "resolve_incident",
     "tick_escalations",

@@ -1,4 +1,5 @@
 """Lifecycle: open -> acknowledged -> resolved, or false_positive; reopen. Who, when and why.
+A public response is recorded alongside (``record_response``) without changing the state.
 
 Each transition is one IncidentEvent and, for incidents already alerted, one alert into the
 incident's thread on the channels that had it. Acknowledging or closing stops the escalation.
@@ -151,6 +152,28 @@ def resolve_incident(
     _stop_escalation(incident, now)
     _event(session, incident, kind="resolved", by=who, now=now, note=text)
     sent = _announce(session, ctx=ctx, incident=incident, event="resolved", now=now,
+                     note=_by_note(who, text), by=who)
+    session.flush()
+    return Transition(incident.id, incident.state, now, who, alerts=sent)
+
+
+def record_response(
+    session: Session, *, ctx: IncidentContext, incident_id: int, by: str, note: str,
+    now: datetime,
+) -> Transition:
+    """A public response (statement, reply, post) went out: the first one is measured against
+    the playbook's time to first response; the state and escalation do not change."""
+    who, text = _name(by), _note(note, required=True)
+    incident = get_incident(session, incident_id)
+    if incident.state == "false_positive":
+        raise LifecycleError(_not_allowed(incident, "record a response for"))
+    first = incident.responded_at is None
+    if first:
+        incident.responded_at, incident.responded_by = now, who
+    incident.updated_at = now
+    _event(session, incident, kind="responded", by=who, now=now, note=text,
+           first=True if first else None)
+    sent = _announce(session, ctx=ctx, incident=incident, event="responded", now=now,
                      note=_by_note(who, text), by=who)
     session.flush()
     return Transition(incident.id, incident.state, now, who, alerts=sent)

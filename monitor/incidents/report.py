@@ -32,16 +32,16 @@ def span(delta: timedelta) -> str:
     return format_duration(timedelta(seconds=max(0, int(delta.total_seconds()))))
 
 
-def ack_clock(
-    incident: Incident, events: list[IncidentEvent], ctx: IncidentContext
+def sla_clock(
+    incident: Incident, events: list[IncidentEvent], ctx: IncidentContext, *,
+    until: datetime | None,
 ) -> tuple[datetime, Playbook | None]:
-    """When the acknowledgement clock started and under which playbook (the last alert or rise)."""
-    until = incident.acknowledged_at or incident.resolved_at or datetime.max.replace(
-        tzinfo=incident.opened_at.tzinfo
-    )
+    """When an SLA clock running at ``until`` (None: still running) started, and under which
+    playbook: the opening, or the last alert of a new grade or reopening before then."""
+    last = until or datetime.max.replace(tzinfo=incident.opened_at.tzinfo)
     start, grade = incident.opened_at, incident.peak_grade
     for event in events:
-        if event.at > until:
+        if event.at > last:
             break
         if event.kind == "alert" and event.detail.get("event") in _CLOCK_EVENTS:
             start, grade = event.at, event.grade or grade
@@ -51,21 +51,46 @@ def ack_clock(
     return start, playbook or playbook_for(incident, ctx)
 
 
-def _sla_rows(incident: Incident, events: list[IncidentEvent], ctx: IncidentContext) -> list[str]:
-    start, playbook = ack_clock(incident, events, ctx)
-    rows = ["| Measure | Actual | Target | Result |", "|---|---|---|---|"]
-    target = playbook.sla.time_to_ack if playbook else None
+def ack_clock(
+    incident: Incident, events: list[IncidentEvent], ctx: IncidentContext
+) -> tuple[datetime, Playbook | None]:
+    """The acknowledgement clock's start and playbook (closing without an ack stops it too)."""
+    return sla_clock(incident, events, ctx, until=incident.acknowledged_at or incident.resolved_at)
+
+
+def _sla_row(measure: str, *, start: datetime, done: datetime | None, by: str | None,
+             target: timedelta | None, playbook: Playbook | None, now: datetime,
+             missing: str) -> str:
     target_text = f"{span(target)} ({md(playbook.name)} playbook)" if playbook and target else "—"
-    if incident.acknowledged_at is not None:
-        took = incident.acknowledged_at - start
+    if done is not None:
+        took = done - start
         verdict = "—"
         if target is not None:
             verdict = "met" if took <= target else f"missed by {span(took - target)}"
-        who = md(incident.acknowledged_by)
-        actual = f"{span(took)} (by {who}, {when(incident.acknowledged_at)})"
+        actual = f"{span(took)} (by {md(by)}, {when(done)})"
+    elif target is None:
+        actual, verdict = missing, "—"
+    elif now - start > target:
+        actual, verdict = missing, "missed"
     else:
-        actual, verdict = "not acknowledged", "missed" if target is not None else "—"
-    rows.append(f"| Time to acknowledge | {actual} | {target_text} | {verdict} |")
+        actual, verdict = missing, f"due by {when(start + target)}"
+    return f"| {measure} | {actual} | {target_text} | {verdict} |"
+
+
+def _sla_rows(incident: Incident, events: list[IncidentEvent], ctx: IncidentContext) -> list[str]:
+    now = ctx.clock()
+    start, playbook = ack_clock(incident, events, ctx)
+    rows = ["| Measure | Actual | Target | Result |", "|---|---|---|---|"]
+    rows.append(_sla_row(
+        "Time to acknowledge", start=start, done=incident.acknowledged_at,
+        by=incident.acknowledged_by, target=playbook.sla.time_to_ack if playbook else None,
+        playbook=playbook, now=now, missing="not acknowledged"))
+    start, playbook = sla_clock(incident, events, ctx, until=incident.responded_at)
+    rows.append(_sla_row(
+        "First public response", start=start, done=incident.responded_at,
+        by=incident.responded_by,
+        target=playbook.sla.time_to_first_response if playbook else None, playbook=playbook,
+        now=now, missing="not recorded (`crisiswatch respond`)"))
     if incident.resolved_at is not None:
         label = "resolve" if incident.state != "false_positive" else "close (false positive)"
         took = incident.resolved_at - incident.opened_at
@@ -73,12 +98,6 @@ def _sla_rows(incident: Incident, events: list[IncidentEvent], ctx: IncidentCont
         rows.append(f"| Time to {label} | {resolved} | no target | — |")
     else:
         rows.append(f"| Time to resolve | still {md(incident.state)} | no target | — |")
-    if playbook is not None:
-        due = start + playbook.sla.time_to_first_response
-        rows.append(
-            f"| First public response | not recorded by crisiswatch | "
-            f"{span(playbook.sla.time_to_first_response)} (by {when(due)}) | check by hand |"
-        )
     return rows
 
 

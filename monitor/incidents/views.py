@@ -69,6 +69,8 @@ def incident_summary(incident: Incident, ctx: IncidentContext) -> dict[str, Any]
         "acknowledged_by": incident.acknowledged_by,
         "resolved_at": _iso(incident.resolved_at),
         "resolved_by": incident.resolved_by,
+        "responded_at": _iso(incident.responded_at),
+        "responded_by": incident.responded_by,
         "playbook": incident.playbook,
         "next_due_at": _iso(incident.next_due_at),
         "spike_ratio": incident.spike_ratio,

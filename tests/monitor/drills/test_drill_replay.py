@@ -72,7 +72,8 @@ def test_a_responder_who_acknowledges_and_resolves_is_timed_against_the_sla(
     acked: dict[int, datetime] = {}
 
     def responder(app: App) -> None:
-        """Acknowledges each incident 2 minutes after it opens, resolves it 20 minutes later."""
+        """Acknowledges each incident 2 minutes after it opens, publishes a response 10 minutes
+        later and resolves it 20 minutes after acknowledging."""
         now = app.incidents.clock()
         with app.sessions.begin() as session:
             for incident in session.scalars(select(Incident)):
@@ -82,6 +83,11 @@ def test_a_responder_who_acknowledges_and_resolves_is_timed_against_the_sla(
                     lifecycle.acknowledge_incident(session, ctx=app.incidents,
                                                    incident_id=incident.id, by="alice", now=now)
                     acked.setdefault(incident.id, now)
+                elif (incident.responded_at is None and incident.id in acked
+                      and now - acked[incident.id] >= timedelta(minutes=10)):
+                    lifecycle.record_response(session, ctx=app.incidents,
+                                              incident_id=incident.id, by="wen",
+                                              note="holding statement", now=now)
                 elif (incident.state == "acknowledged"
                       and now - acked[incident.id] >= timedelta(minutes=20)):
                     lifecycle.resolve_incident(session, ctx=app.incidents,
@@ -93,12 +99,18 @@ def test_a_responder_who_acknowledges_and_resolves_is_timed_against_the_sla(
     assert first.acknowledged_by == "alice" and first.time_to_ack_s is not None
     # acknowledged while still LOW: measured against the low playbook's target, from opening
     assert first.time_to_ack_s == 120 and first.ack_grade == "low" and first.ack_met is True
-    assert first.resolved_by == "alice" and first.resolve_met is True
+    assert first.responded_by == "wen" and first.responded_s == first.opened_s + 12 * 60
+    assert first.response_met is True and first.resolved_by == "alice"
     # nobody waited for the next level: the escalation expectation does not apply
     (escalation,) = [c for c in report.checks if c.what.startswith("escalation")]
     assert escalation.ok is None and "acknowledged first" in escalation.actual
     assert report.escalation_level == 1
-    assert "acknowledged at +2:00 by alice (LOW since +0:00: target 1 day" in render_text(report)
+    text = render_text(report)
+    assert "acknowledged at +2:00 by alice (LOW since +0:00: target 1 day" in text
+    # it rose to MEDIUM at +11:00: the response is timed from that rise, on the medium target
+    assert "responded at +12:00 by wen (MEDIUM since +11:00: first-response target 8:00:00: ok)" \
+        in text
+    assert "closed at +22:00 by alice" in text
 
 
 def test_the_drill_ends_early_when_every_incident_is_closed(drill: RunDrill) -> None:

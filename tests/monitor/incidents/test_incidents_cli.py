@@ -104,6 +104,13 @@ def test_incident_list_show_ack_resolve_report(run: Run, config_file: Path) -> N
     assert code == 0 and "acknowledged by Ana (2 alert(s) queued)" in out
     code, out = run("ack", str(incident_id), "--by", "Bo")
     assert code == 1 and "error: cannot acknowledge incident #1: it is acknowledged by Ana" in out
+    assert run("respond", str(incident_id), "--by", "Wen")[0] == 2  # --note is required
+    code, out = run("respond", str(incident_id), "--by", "Wen", "--note",
+                    "holding statement: https://weibo.example/acme/1")
+    assert code == 0 and "public response recorded by Wen (2 alert(s) queued)" in out
+    responded = json.loads(run("incident", "show", str(incident_id), "--json")[1])
+    assert responded["responded_by"] == "Wen" and responded["state"] == "acknowledged"
+    assert "First public response by Wen at " in run("incident", "show", str(incident_id))[1]
     assert run("resolve", str(incident_id), "--by", "Ana")[0] == 2  # --note is required
     code, out = run("resolve", str(incident_id), "--by", "Ana", "--note", "batch withdrawn")
     assert code == 0 and "resolved by Ana" in out
@@ -113,6 +120,7 @@ def test_incident_list_show_ack_resolve_report(run: Run, config_file: Path) -> N
     text = report.read_text(encoding="utf-8")
     assert text.startswith(f"# Incident #{incident_id}: Acme Kids formula · product safety")
     assert "| Time to acknowledge |" in text and "(medium playbook) | met |" in text
+    assert "| First public response |" in text and "(by Wen, " in text
     assert "\\<b\\>contaminated\\<" in text  # mention text is Markdown-inert
     code, out = run("incident", "show", "99")
     assert code == 1 and out.strip().endswith("error: no incident #99")
@@ -123,6 +131,8 @@ def test_false_positive_and_reopen(run: Run, config_file: Path) -> None:
     incident_id = open_incidents(config_file)[0]
     code, out = run("false-positive", str(incident_id), "--by", "Ana", "--note", "lamps")
     assert code == 0 and "1 label(s) stored" in out
+    code, out = run("respond", str(incident_id), "--by", "Wen", "--note", "posted")
+    assert code == 1 and "cannot record a response for incident #1: it is false_positive" in out
     code, out = run("reopen", str(incident_id), "--by", "Ana", "--note", "actually ours")
     assert code == 0 and "reopened by Ana" in out
     with open_app(load_config(config_file)) as app, app.sessions() as s:

@@ -10,6 +10,7 @@ from monitor.incidents import (
     acknowledge_incident,
     assign_incidents,
     incident_report,
+    record_response,
     resolve_incident,
     tick_escalations,
 )
@@ -28,6 +29,10 @@ def test_report_of_a_handled_incident(sessions: sessionmaker[Session]) -> None:
         tick_escalations(s, ctx=ctx, now=T + timedelta(minutes=30))
         acknowledge_incident(s, ctx=ctx, incident_id=incident_id, by="Ana", note="on it",
                              now=T + timedelta(minutes=40))
+        record_response(s, ctx=ctx, incident_id=incident_id, by="Wen",
+                        note="holding statement on Weibo", now=T + timedelta(minutes=150))
+        record_response(s, ctx=ctx, incident_id=incident_id, by="Wen",
+                        note="update: batch withdrawn", now=T + timedelta(hours=5))
         resolve_incident(s, ctx=ctx, incident_id=incident_id, by="Ana",
                          note="statement | published", now=T + timedelta(hours=3))
         report = incident_report(s, incident_id=incident_id, ctx=ctx)
@@ -35,18 +40,21 @@ def test_report_of_a_handled_incident(sessions: sessionmaker[Session]) -> None:
     assert "| Time to acknowledge | 40m (by Ana, 2026-11-18 10:40 UTC) | 1h (medium playbook)" \
         " | met |" in report
     assert "| Time to resolve | 3h (by Ana) | no target | — |" in report
-    assert "| First public response | not recorded by crisiswatch | 8h (by 2026-11-18 18:00 UTC)" \
-        in report
+    assert "| First public response | 2h30m (by Wen, 2026-11-18 12:30 UTC) | 8h (medium " \
+        "playbook) | met |" in report
     first = report.split("## First mention\n")[1].split("\n\n")[0]
     assert "mum\\_of\\_two" in first and "https://forum\\.example/t/1" in first
     assert "\\*\\*poisoned\\*\\* \\<script\\>" in first and "\\[click\\]\\(http" in first
     alerts = report.split("## Alerts and escalations\n")[1].split("\n\n")[0].splitlines()[2:]
     assert [row.split(" | ")[1] for row in alerts] == (
-        ["opened"] * 2 + ["escalated"] * 2 + ["acknowledged"] * 3 + ["resolved"] * 3
+        ["opened"] * 2 + ["escalated"] * 2 + ["acknowledged"] * 3 + ["responded"] * 6
+        + ["resolved"] * 3
     )
     timeline = report.split("## Timeline\n")[1]
     assert "alert **escalated** level 2 to risk\\-slack, manager\\-email" in timeline
     assert "acknowledged: on it by Ana" in timeline
+    assert "responded: holding statement on Weibo by Wen" in timeline
+    assert "responded: update: batch withdrawn by Wen" in timeline
     assert "resolved by Ana at 2026-11-18 13:00 UTC: statement \\| published" in report
 
 
@@ -72,5 +80,13 @@ def test_report_of_an_unacknowledged_incident(sessions: sessionmaker[Session]) -
     with sessions.begin() as s:
         incident_id = open_test_incident(s, ctx=ctx, now=T)
         report = incident_report(s, incident_id=incident_id, ctx=ctx)
+        early = incident_report(s, incident_id=incident_id,
+                                ctx=make_context(clock=lambda: T + timedelta(minutes=30)))
     assert "| Time to acknowledge | not acknowledged | 1h (medium playbook) | missed |" in report
+    assert "| First public response | not recorded (`crisiswatch respond`) | 8h (medium " \
+        "playbook) | missed |" in report
+    assert "| Time to acknowledge | not acknowledged | 1h (medium playbook) | due by " \
+        "2026-11-18 11:00 UTC |" in early
+    assert "| First public response | not recorded (`crisiswatch respond`) | 8h (medium " \
+        "playbook) | due by 2026-11-18 18:00 UTC |" in early
     assert "Not resolved yet (state: open)." in report

@@ -89,6 +89,7 @@ class IncidentFacts:
     playbook: str | None
     acknowledged_at: datetime | None
     resolved_at: datetime | None
+    responded_at: datetime | None
 
 
 _FACT_COLUMNS = (
@@ -105,6 +106,7 @@ _FACT_COLUMNS = (
     Incident.playbook,
     Incident.acknowledged_at,
     Incident.resolved_at,
+    Incident.responded_at,
 )
 
 
@@ -181,6 +183,27 @@ def ack_breached(fact: IncidentFacts, target: timedelta | None, now: datetime) -
     return seconds > target.total_seconds()
 
 
+def response_seconds(fact: IncidentFacts) -> float | None:
+    """Seconds from opening to the first public response."""
+    if fact.responded_at is None:
+        return None
+    return max((fact.responded_at - fact.opened_at).total_seconds(), 0.0)
+
+
+def response_breached(fact: IncidentFacts, target: timedelta | None,
+                      now: datetime) -> bool | None:
+    """A late first response, or none recorded while open past the target; None without a
+    target or for an incident closed without one (nothing to measure)."""
+    if target is None:
+        return None
+    seconds = response_seconds(fact)
+    if seconds is None:
+        if fact.state in CLOSED_STATES:
+            return None
+        return (now - fact.opened_at) > target
+    return seconds > target.total_seconds()
+
+
 def stats(values: Iterable[float | None]) -> DurationStats:
     """Median and worst of the values that are set."""
     present = sorted(v for v in values if v is not None)
@@ -211,14 +234,14 @@ def sla_rows(
         breaches += breached
         acks = [ack_seconds(f) for f in members]
         resolves = [resolve_seconds(f) for f in members]
+        response_target = playbook.sla.time_to_first_response if playbook is not None else None
+        responses = [response_seconds(f) for f in members]
         rows.append(
             SlaRow(
                 playbook=key,
                 ack_target_s=ack_target.total_seconds() if ack_target is not None else None,
                 response_target_s=(
-                    playbook.sla.time_to_first_response.total_seconds()
-                    if playbook is not None
-                    else None
+                    response_target.total_seconds() if response_target is not None else None
                 ),
                 incidents=len(members),
                 acknowledged=sum(1 for a in acks if a is not None),
@@ -226,6 +249,10 @@ def sla_rows(
                 ack_breaches=breached,
                 resolved=sum(1 for r in resolves if r is not None),
                 time_to_resolve=stats(resolves),
+                responded=sum(1 for r in responses if r is not None),
+                time_to_response=stats(responses),
+                response_breaches=sum(
+                    1 for f in members if response_breached(f, response_target, now)),
             )
         )
     rows.sort(key=lambda r: (-r.incidents, r.playbook or "~"))

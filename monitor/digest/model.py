@@ -99,6 +99,9 @@ class SlaRow:
     ack_breaches: int  # acknowledged late, or still unacknowledged past the target
     resolved: int
     time_to_resolve: DurationStats
+    responded: int  # first public response recorded (crisiswatch respond)
+    time_to_response: DurationStats
+    response_breaches: int  # responded late, or not yet and past the target while still open
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,10 +100,13 @@ def sla_table(d: Digest, lb: Labels) -> Table:
             lb.duration(r.time_to_ack.median_s),
             lb.duration(r.time_to_ack.worst_s),
             lb.number(r.ack_breaches),
+            lb.duration(r.response_target_s),
+            lb.number(r.responded),
+            lb.duration(r.time_to_response.median_s),
+            lb.number(r.response_breaches),
             lb.number(r.resolved),
             lb.duration(r.time_to_resolve.median_s),
             lb.duration(r.time_to_resolve.worst_s),
-            lb.duration(r.response_target_s),
         )
         for r in d.sla
     )
@@ -113,11 +116,11 @@ def sla_table(d: Digest, lb: Labels) -> Table:
         headers=(
             lb("playbook"), lb("ack_target"), lb("incidents"), lb("acknowledged"),
             f"{lb('time_to_ack')} ({lb('median')})", f"{lb('time_to_ack')} ({lb('worst')})",
-            lb("breaches"), lb("resolved"), f"{lb('resolve_median')}", f"{lb('resolve_worst')}",
-            lb("response_target"),
+            lb("breaches"), lb("response_target"), lb("responded"), lb("response_median"),
+            lb("response_breaches"), lb("resolved"), lb("resolve_median"), lb("resolve_worst"),
         ),
         rows=rows,
-        numeric=frozenset(range(1, 11)),
+        numeric=frozenset(range(1, 14)),
         empty=lb("no_incidents"),
     )
 

@@ -153,6 +153,12 @@ def _incident_row(
         assert ack is not None
         resolved = ack + timedelta(minutes=rng.randrange(5, 3000))
     playbook = rng.choices((peak, None, "retired-playbook"), weights=(85, 10, 5))[0]
+    # a separate stream, so adding responses left every other generated value as it was
+    own = random.Random(incident_id * 7919)
+    responded = None
+    if own.random() < 0.6:
+        responded = opened + timedelta(minutes=own.choice((5, 30, 90, 200, 900)),
+                                       seconds=own.randrange(60))
     first_seen = opened - timedelta(minutes=rng.randrange(0, 120))
     return {
         "id": incident_id,
@@ -174,6 +180,8 @@ def _incident_row(
         "acknowledged_at": ack,
         "acknowledged_by": "oncall" if ack else None,
         "resolved_at": resolved,
+        "responded_at": responded,
+        "responded_by": "comms" if responded else None,
         "drill": drill,
     }
 

@@ -131,6 +131,30 @@ def test_digest_sla_breaches_match_sql(week: Any, bounds: tuple[str, str], attr:
         assert sum(r.ack_breaches for r in week.digest.sla) == breaches
 
 
+RESPONSE_TARGET_S = "CASE peak_grade WHEN 'low' THEN 172800 WHEN 'medium' THEN 28800 " \
+                    "WHEN 'high' THEN 7200 WHEN 'critical' THEN 3600 END"
+
+
+def test_digest_first_responses_match_sql(week: Any) -> None:
+    where = _incident_where(CUR)
+    responded = _durations(week, CUR, "responded_at", "responded_at IS NOT NULL")
+    late_or_missing = scalar(
+        week,
+        f"SELECT count(*) FROM incidents WHERE {where} AND ("
+        f"(responded_at IS NOT NULL AND (julianday(responded_at) - julianday(opened_at)) * 86400"
+        f" > {RESPONSE_TARGET_S}) OR (responded_at IS NULL AND state NOT IN ('resolved', "
+        f"'false_positive') AND (julianday('{NOW_SQL}') - julianday(opened_at)) * 86400 > "
+        f"{RESPONSE_TARGET_S}))",
+    )
+    rows = week.digest.sla
+    assert sum(r.responded for r in rows) == len(responded) > 5
+    assert sum(r.response_breaches for r in rows) == late_or_missing > 0
+    medians = {r.playbook: r.time_to_response.median_s for r in rows}
+    high = _durations(week, CUR, "responded_at",
+                      "responded_at IS NOT NULL AND peak_grade = 'high'")
+    assert medians["high"] == pytest.approx(statistics.median(high), abs=0.01)
+
+
 def test_digest_sla_rows_per_playbook_match_sql(week: Any) -> None:
     rows = {r.playbook: r for r in week.digest.sla}
     counts = dict(q(week, f"SELECT peak_grade, count(*) FROM incidents WHERE "

@@ -82,6 +82,11 @@ def headline(message: AlertMessage) -> str:
     return "[DRILL] " + text if message.drill else text
 
 
+def reference_label(message: AlertMessage) -> str:
+    """What the message's ``incident_id`` names: an incident, or a grouped alert's key."""
+    return "Grouped alert" if message.event == "digest" else "Incident"
+
+
 def build_outline(message: AlertMessage, *, excerpt_chars: int = FIELD_CHARS) -> Outline:
     """Choose and clean the content for this event: everything for "opened", a summary else."""
     if message.event == "digest":
@@ -96,7 +101,7 @@ def build_outline(message: AlertMessage, *, excerpt_chars: int = FIELD_CHARS) ->
         event_headline=EVENT_HEADLINES.get(message.event, message.event),
         title=one_line(message.title),
         parts=tuple(p for p in parts if p.lines),
-        footer=f"Incident {one_line(message.incident_id, 200)} · {created}",
+        footer=f"{reference_label(message)} {one_line(message.incident_id, 200)} · {created}",
         dashboard_url=safe_url(message.dashboard_url),
     )
 

@@ -14,7 +14,7 @@ import re
 from typing import Any, Final
 
 from alerts.message import AlertMessage, MentionRef, as_utc
-from alerts.outline import EVENT_HEADLINES, headline
+from alerts.outline import EVENT_HEADLINES, headline, reference_label
 from alerts.sanitize import TRUNCATION_MARKER, clean_text, safe_url, truncate
 
 HEADER_LIMIT: Final = 150
@@ -182,7 +182,7 @@ def _playbook_blocks(message: AlertMessage) -> list[Block]:
 
 
 def _context(message: AlertMessage) -> Block:
-    parts = [f"Incident {escape_line(message.incident_id, limit=200)}"]
+    parts = [f"{reference_label(message)} {escape_line(message.incident_id, limit=200)}"]
     parts.append(as_utc(message.created_at).strftime("%Y-%m-%d %H:%M UTC"))
     if message.dashboard_url:
         parts.append(link(message.dashboard_url, "Open in dashboard"))

@@ -19,9 +19,13 @@ class CollectorError(Exception):
 
 
 def with_title(title: str | None, text: str) -> str:
-    """Title and text as one, without repeating a title the text already holds (a feed item's
-    text starts with its title)."""
-    return f"{title}\n{text}" if title and title not in text else text
+    """Title and text as one, without repeating a title the text already holds: social feeds
+    (Weibo via RSSHub and the like) title an item with the start of its text, often cut short
+    with an ellipsis."""
+    if not text:
+        return title or ""
+    head = (title or "").rstrip(" .…").casefold()
+    return f"{title}\n{text}" if head and head not in text.casefold() else text
 
 
 @dataclass(frozen=True, slots=True)

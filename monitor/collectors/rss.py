@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 import feedparser
 import httpx
 
-from monitor.collectors.base import RawItem, Rejected, content_hash
+from monitor.collectors.base import RawItem, Rejected, content_hash, with_title
 from monitor.collectors.feedhttp import (
     DEFAULT_USER_AGENT,
     Deadline,
@@ -277,7 +277,7 @@ def _entry_to_item(
     title_type = _s((entry.get("title_detail") or {}).get("type"))
     title = one_line(field_text(_s(entry.get("title")), title_type), _TITLE_LIMIT)
     body = _body_text(entry)
-    text = _compose(title, body)
+    text = with_title(title, body)
     if not text:
         return _reject(entry, url, f"entry {index}: no title or text")
     text, truncated = cap_utf8(text)
@@ -327,12 +327,7 @@ def _body_text(entry: Mapping[str, Any]) -> str:
     return field_text(_s(entry.get("summary")), summary_type)
 
 
-def _compose(title: str, body: str) -> str:
-    if not body:
-        return title
-    if not title or body.casefold() == title.casefold():
-        return body
-    return f"{title}\n{body}"
+
 
 
 def _entry_lang(entry: Mapping[str, Any]) -> str | None:

@@ -228,6 +228,8 @@ def test_digest_blocks_list_members(message_factory: MessageFactory, t0: datetim
     assert "inc-0" in text and "… and 50 more" in text and "<!here>" not in text
     assert all(b["type"] != "actions" for b in blocks)
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    assert "Grouped alert digest-1 · " in text and "Incident digest-1" not in text
+    assert "\nGrouped alert digest-1 · " in render_text(digest)
 
 
 # -- text / HTML / markdown -------------------------------------------------------------------

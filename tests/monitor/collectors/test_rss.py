@@ -479,6 +479,23 @@ def test_duplicate_title_and_body_is_not_repeated_and_control_chars_are_dropped(
     assert outcome.items[0].text == "hello world"
 
 
+def test_a_title_that_is_the_start_of_the_text_is_not_repeated() -> None:
+    items = [("网传澜沐乳业将全面召回", "网传澜沐乳业将全面召回儿童奶粉，官方尚未回应。"),
+             ("Lumina recalls batch LK-2611 after…", "Lumina recalls batch LK-2611 after tests."),
+             ("Lumina statement", "We have withdrawn batch LK-2611.")]
+    body = ("<rss version='2.0'><channel>" + "".join(
+        f"<item><title>{t}</title><description>{d}</description></item>" for t, d in items)
+        + "</channel></rss>").encode()
+
+    outcome = parse_feed(body, url="http://h/f", headers={"Content-Type": RSS}, now=NOW)
+
+    assert [i.text for i in outcome.items] == [
+        "网传澜沐乳业将全面召回儿童奶粉，官方尚未回应。",
+        "Lumina recalls batch LK-2611 after tests.",
+        "Lumina statement\nWe have withdrawn batch LK-2611."]
+    assert [i.title for i in outcome.items][0] == "网传澜沐乳业将全面召回"
+
+
 # --- HTTP failures and limits ---------------------------------------------------------------
 
 

@@ -143,3 +143,6 @@ def test_a_feed_item_quoted_in_an_alert_shows_its_title_once() -> None:
     assert mention_ref(feed_item).excerpt == (
         "Regulator reviews batch LK-2611 The regulator confirmed a review.")
     assert mention_ref(export_row).excerpt == "Batch LK-2611 My child got a rash."
+    cut_short = Mention(source_id="weibo", title="网传澜沐乳业将全面召回…",
+                        text="网传澜沐乳业将全面召回儿童奶粉，官方尚未回应。")
+    assert mention_ref(cut_short).excerpt == "网传澜沐乳业将全面召回儿童奶粉，官方尚未回应。"

@@ -327,9 +327,6 @@ def _body_text(entry: Mapping[str, Any]) -> str:
     return field_text(_s(entry.get("summary")), summary_type)
 
 
-
-
-
 def _entry_lang(entry: Mapping[str, Any]) -> str | None:
     details = [*(entry.get("content") or ())[:1]]
     details += [entry.get("summary_detail"), entry.get("title_detail")]

@@ -61,7 +61,7 @@ def build_digest(
     grades = inc.grade_counts(session, period)
     grades_before = inc.grade_counts(session, previous)
     sla, breaches = inc.sla_rows(facts, book, now)
-    _, breaches_before = inc.sla_rows(facts_before, book, now)
+    sla_before, breaches_before = inc.sla_rows(facts_before, book, now)
 
     sample = (
         mf.negative_sample(session, period, limit=inputs.theme_sample, chars=inputs.theme_chars)
@@ -87,6 +87,10 @@ def build_digest(
         time_to_resolve=inc.stats(inc.resolve_seconds(f) for f in facts),
         time_to_resolve_previous=inc.stats(inc.resolve_seconds(f) for f in facts_before),
         sla_breaches=Compare.of(breaches, breaches_before),
+        time_to_response=inc.stats(inc.response_seconds(f) for f in facts),
+        time_to_response_previous=inc.stats(inc.response_seconds(f) for f in facts_before),
+        response_breaches=Compare.of(sum(r.response_breaches for r in sla),
+                                     sum(r.response_breaches for r in sla_before)),
     )
     matrix = inc.matrix_counts(session, period)
     return Digest(

@@ -84,6 +84,9 @@ class Headline:
     time_to_resolve: DurationStats
     time_to_resolve_previous: DurationStats
     sla_breaches: Compare
+    time_to_response: DurationStats  # to the first public response (crisiswatch respond)
+    time_to_response_previous: DurationStats
+    response_breaches: Compare  # first response late, or missing past the target while open
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,16 @@ def summary_lines(digest: Digest, labels: Labels) -> list[str]:
         f"{lb('sla_breaches')}: {lb.number(h.sla_breaches.current)} "
         f"({lb.signed(h.sla_breaches.change)})"
     )
+    if h.time_to_response.count:
+        lines.append(
+            f"{lb('time_to_response')}: {lb('median')} "
+            f"{lb.duration(h.time_to_response.median_s)}, "
+            f"{lb('worst')} {lb.duration(h.time_to_response.worst_s)}"
+        )
+    lines.append(
+        f"{lb('response_sla_breaches')}: {lb.number(h.response_breaches.current)} "
+        f"({lb.signed(h.response_breaches.change)})"
+    )
     if len(digest.voice) > 1 and digest.voice[0].share is not None:
         others = ", ".join(f"{r.name} {lb.percent(r.share, 0)}" for r in digest.voice[1:4])
         lines.append(f"{lb('share')}: {lb.percent(digest.voice[0].share, 0)} ({others})")

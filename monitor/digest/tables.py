@@ -81,6 +81,9 @@ def headline_table(d: Digest, lb: Labels) -> Table:
     rows += _duration_rows(lb("resolve_median"), lb("resolve_worst"), h.time_to_resolve,
                            h.time_to_resolve_previous, lb)
     rows.append(_compare_row(lb("sla_breaches"), h.sla_breaches, lb))
+    rows += _duration_rows(lb("response_median"), lb("response_worst"), h.time_to_response,
+                           h.time_to_response_previous, lb)
+    rows.append(_compare_row(lb("response_sla_breaches"), h.response_breaches, lb))
     return Table(
         key="headline",
         title=lb("headline"),

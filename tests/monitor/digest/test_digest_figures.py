@@ -26,6 +26,7 @@ from monitor.digest.labels import Labels
 from monitor.digest.model import GRADES
 from monitor.digest.period import iso_week
 from monitor.digest.render_markdown import render_markdown
+from monitor.digest.summary import summary_lines
 from monitor.digest.tables import drills_table
 from monitor.digest.testing import sample_inputs
 from monitor.digest.testing_drills import add_drill_runs, drill_report, run_row
@@ -149,6 +150,14 @@ def test_digest_first_responses_match_sql(week: Any) -> None:
     rows = week.digest.sla
     assert sum(r.responded for r in rows) == len(responded) > 5
     assert sum(r.response_breaches for r in rows) == late_or_missing > 0
+    h = week.digest.headline
+    assert h.time_to_response.count == len(responded)
+    assert h.time_to_response.median_s == pytest.approx(statistics.median(responded), abs=0.01)
+    assert h.response_breaches.current == late_or_missing
+    lines = summary_lines(week.digest, Labels("en"))
+    assert f"Response breaches (late or missing first public response): {late_or_missing} (" \
+        in "\n".join(lines)
+    assert any(line.startswith("Time to first public response: median ") for line in lines)
     medians = {r.playbook: r.time_to_response.median_s for r in rows}
     high = _durations(week, CUR, "responded_at",
                       "responded_at IS NOT NULL AND peak_grade = 'high'")

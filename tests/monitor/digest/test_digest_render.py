@@ -128,6 +128,12 @@ def test_digest_markdown_and_json_agree_with_the_figures(week: Any, docs: dict[s
     assert _row(md, "Time to acknowledge, median")[1] == lb.duration(
         h["time_to_ack"]["median_s"]
     )
+    assert _row(md, "Time to first response, median")[1] == lb.duration(
+        h["time_to_response"]["median_s"]
+    )
+    assert _row(md, "Response breaches (late or missing first public response)")[1] == str(
+        h["response_breaches"]["current"]
+    )
     for incident in data["top_incidents"]:
         assert f"| {incident['id']} | {incident['grade']} |" in md
     for row in data["voice"]:

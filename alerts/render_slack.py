@@ -32,6 +32,7 @@ ACTION_IDS: Final[dict[str, str]] = {
     "acknowledge": "cw_ack",
     "escalate": "cw_escalate",
     "resolve": "cw_resolve",
+    "respond": "cw_respond",  # opens the response form (alerts.socket_mode)
 }
 _LOOKALIKES: Final = str.maketrans({"*": "\u2217", "~": "\u223c", "`": "\u02cb"})
 # An underscore inside a word (product_safety) cannot open or close italics: keep it readable.
@@ -198,6 +199,7 @@ def _actions(message: AlertMessage) -> Block | None:
     if message.status != "acknowledged":
         buttons.append(_button("Acknowledge", "acknowledge", value, "primary"))
     buttons.append(_button("Escalate", "escalate", value, None))
+    buttons.append(_button("Record response", "respond", value, None))
     buttons.append(_button("Resolve", "resolve", value, "danger"))
     return {"type": "actions", "block_id": "cw_actions", "elements": buttons}
 

@@ -100,6 +100,7 @@ class FakeSlackServer(RecordingServer):
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "chat.postEphemeral": self._ephemeral,
+            "views.open": lambda p: {"ok": True, "view": {"id": "V000", **(p.get("view") or {})}},
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "users.info": lambda p: {

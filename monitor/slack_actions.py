@@ -1,7 +1,8 @@
-"""Acknowledge / Escalate / Resolve from Slack buttons: Socket Mode wired to the lifecycle.
+"""Acknowledge / Escalate / Resolve / Record response from Slack: Socket Mode wired to the
+lifecycle.
 
 ``make_on_action`` turns the lifecycle functions (the same ones the CLI calls) into the
-``on_action(action, incident_id, slack_user_id)`` callback of ``alerts.socket_mode``: each
+``on_action(action, incident_id, slack_user_id[, note])`` callback of ``alerts.socket_mode``: each
 press runs in a fresh database session of its own and records who pressed, as named by an
 injected ``actor_for`` (default ``slack:<user id>``; ``slack_user_namer`` adds the display name).
 ``start_socket_mode`` connects when ``alerting.slack_app_token_env`` is configured.
@@ -38,13 +39,22 @@ class LifecycleFn(Protocol):
     ) -> object: ...
 
 
+class RespondFn(Protocol):
+    """Record a public response: ``fn(session, incident_id=..., actor=..., note=..., now=...)``."""
+
+    def __call__(
+        self, session: Session, *, incident_id: int, actor: str, note: str, now: datetime
+    ) -> object: ...
+
+
 @dataclass(frozen=True)
 class LifecycleActions:
-    """The transitions the three buttons call."""
+    """The transitions the buttons call (``respond``: the response form's submission)."""
 
     acknowledge: LifecycleFn
     escalate: LifecycleFn
     resolve: LifecycleFn
+    respond: RespondFn | None = None
 
     def get(self, action: str) -> LifecycleFn | None:
         """The function for a button's action name, if it is one of ours."""
@@ -71,7 +81,14 @@ def incident_lifecycle_actions(ctx: IncidentContext) -> LifecycleActions:
             session, ctx=ctx, incident_id=incident_id, by=actor, note=SLACK_RESOLVE_NOTE, now=now
         )
 
-    return LifecycleActions(acknowledge=acknowledge, escalate=escalate, resolve=resolve)
+    def respond(session: Session, *, incident_id: int, actor: str, note: str,
+                now: datetime) -> object:
+        return lifecycle.record_response(
+            session, ctx=ctx, incident_id=incident_id, by=actor, note=note, now=now
+        )
+
+    return LifecycleActions(acknowledge=acknowledge, escalate=escalate, resolve=resolve,
+                            respond=respond)
 
 
 PAST_TENSE = {"acknowledge": "acknowledged", "escalate": "escalated", "resolve": "resolved"}
@@ -136,7 +153,8 @@ def make_on_action(
     """
     default = ActionTarget(sessions, actions, clock)
 
-    def on_action(action: str, incident_id: str, slack_user_id: str) -> str:
+    def on_action(action: str, incident_id: str, slack_user_id: str, /,
+                  note: str | None = None) -> str:
         number, _, drill_key = incident_id.partition("@")
         target = default
         if drill_key:
@@ -144,14 +162,22 @@ def make_on_action(
             if found is None:
                 raise ActionError(f"drill {drill_key!r} is not running any more")
             target = found
+        respond = target.actions.respond if action == "respond" else None
         fn = target.actions.get(action)
-        if fn is None:
+        if fn is None and respond is None:
             raise ActionError(f"unknown action {action!r}")
         if not number.isascii() or not number.isdigit():
             raise ActionError(f"{incident_id!r} is not an incident id")
         actor = actor_for(slack_user_id)
         with target.sessions.begin() as session:
-            fn(session, incident_id=int(number), actor=actor, now=target.clock())
+            if respond is not None:
+                respond(session, incident_id=int(number), actor=actor, note=note or "",
+                        now=target.clock())
+            elif fn is not None:
+                fn(session, incident_id=int(number), actor=actor, now=target.clock())
+        if respond is not None:
+            log.info("slack: public response to incident %s recorded by %s", incident_id, actor)
+            return f"Public response to incident {incident_id} recorded by {actor}."
         log.info("slack: incident %s %s by %s", incident_id, PAST_TENSE[action], actor)
         return f"Incident {incident_id} {PAST_TENSE[action]} by {actor}."
 

@@ -26,7 +26,7 @@ from monitor.slack_actions import (
 def start_buttons(app: App, *, environ: Mapping[str, str] | None = None,
                   runner: Callable[..., SocketModeHandle] = run_socket_mode
                   ) -> SocketModeHandle | None:
-    """Connect Socket Mode (when configured) so Acknowledge / Escalate / Resolve work, on real
+    """Connect Socket Mode (when configured) so the incident buttons work, on real
     incidents and on the incidents of drills that are running."""
     env = os.environ if environ is None else environ
     on_action = make_on_action(

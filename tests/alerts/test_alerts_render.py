@@ -169,13 +169,15 @@ def test_root_blocks_layout(message_factory: MessageFactory) -> None:
     assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
         ("cw_ack", "inc-0007"),
         ("cw_escalate", "inc-0007"),
+        ("cw_respond", "inc-0007"),
         ("cw_resolve", "inc-0007"),
     ]
 
 
 def test_buttons_follow_status(message_factory: MessageFactory) -> None:
     acked = root_blocks(message_factory(status="acknowledged"))[-1]
-    assert [e["action_id"] for e in acked["elements"]] == ["cw_escalate", "cw_resolve"]
+    assert [e["action_id"] for e in acked["elements"]] == ["cw_escalate", "cw_respond",
+                                                           "cw_resolve"]
     resolved = root_blocks(message_factory(status="resolved"))
     assert all(b["type"] != "actions" for b in resolved)
 

@@ -80,7 +80,7 @@ def test_thread_reply_then_root_update(
     status = update.json["blocks"][1]["text"]["text"]
     assert "*Status:* acknowledged" in status
     buttons = [e["action_id"] for e in update.json["blocks"][-1]["elements"]]
-    assert buttons == ["cw_escalate", "cw_resolve"]
+    assert buttons == ["cw_escalate", "cw_respond", "cw_resolve"]
     assert "&lt;@U999&gt;" in json.dumps(posts[1].json)
     assert second.thread_id == first.thread_id and second.remote_id == "1700000000.000002"
     assert second.warnings == ()

@@ -17,6 +17,7 @@ from alerts.socket_mode import handle_request, run_socket_mode
 class FakeWeb:
     posted: list[dict[str, Any]] = field(default_factory=list)
     ephemeral: list[dict[str, Any]] = field(default_factory=list)
+    views: list[dict[str, Any]] = field(default_factory=list)
 
     def chat_postMessage(self, **kwargs: Any) -> dict[str, Any]:  # noqa: N802 - slack-sdk name
         self.posted.append(kwargs)
@@ -24,6 +25,10 @@ class FakeWeb:
 
     def chat_postEphemeral(self, **kwargs: Any) -> dict[str, Any]:  # noqa: N802
         self.ephemeral.append(kwargs)
+        return {"ok": True}
+
+    def views_open(self, **kwargs: Any) -> dict[str, Any]:
+        self.views.append(kwargs)
         return {"ok": True}
 
 
@@ -114,6 +119,66 @@ def test_hostile_button_value_is_cleaned_and_capped() -> None:
     )
     ((_, seen, _),) = calls
     assert len(seen) == 200 and "\u202e" not in seen and "\n" not in seen
+
+
+def submission(view: dict[str, Any], note: str) -> SocketModeRequest:
+    submitted = {**view, "state": {"values": {
+        "cw_response": {"cw_response_note": {"type": "plain_text_input", "value": note}}}}}
+    payload = {"type": "view_submission", "user": {"id": "U77"}, "view": submitted}
+    return SocketModeRequest(type="interactive", envelope_id="env-3", payload=payload)
+
+
+def test_record_response_opens_a_form_and_its_submission_is_recorded_in_the_thread() -> None:
+    calls: list[tuple[Any, ...]] = []
+
+    def on_action(name: str, incident_id: str, user: str, note: str | None = None) -> str:
+        calls.append((name, incident_id, user, note))
+        return f"Public response to incident {incident_id} recorded by {user}."
+
+    client = FakeSocketClient()
+    press = block_actions("cw_respond", value="12@drill-1")
+    press.payload["trigger_id"] = "trig-1"
+    handle_request(client, press, on_action=on_action)
+    assert calls == [] and client.web_client.posted == []  # nothing recorded before the form
+    (opened,) = client.web_client.views
+    assert opened["trigger_id"] == "trig-1"
+    view = opened["view"]
+    assert view["callback_id"] == "cw_response_form" and "incident 12@drill-1" in str(view)
+    handle_request(client, submission(view, "Holding statement on Weibo <!channel>"),
+                   on_action=on_action)
+    assert calls == [("respond", "12@drill-1", "U77", "Holding statement on Weibo <!channel>")]
+    (post,) = client.web_client.posted
+    assert post["channel"] == "C0RISK" and post["thread_ts"] == "1700000000.000001"
+    assert post["text"] == "Public response to incident 12@drill-1 recorded by U77."
+    assert [a.envelope_id for a in client.acks] == ["env-1", "env-3"]  # the ack closes the form
+
+
+def test_a_response_form_that_cannot_open_says_so_privately() -> None:
+    calls: list[tuple[str, str, str]] = []
+    client = FakeSocketClient()
+    handle_request(client, block_actions("cw_respond"), on_action=recording(calls))
+    (note,) = client.web_client.ephemeral
+    assert note["user"] == "U42" and note["text"].startswith(
+        "Could not open the response form: Slack sent no trigger_id; use crisiswatch respond "
+        "inc-0007")
+    assert calls == [] and client.web_client.views == []
+
+
+def test_other_forms_are_ignored_and_a_failed_response_is_reported() -> None:
+    client = FakeSocketClient()
+    other = submission({"callback_id": "someone_elses_form"}, "x")
+    handle_request(client, other, on_action=recording([]))
+    assert client.web_client.posted == []
+
+    def refuse(name: str, incident_id: str, user: str, note: str | None = None) -> str:
+        raise LookupError("cannot record a response for incident #3: it is false_positive")
+
+    form = {"callback_id": "cw_response_form",
+            "private_metadata": '{"incident": "3", "channel": "C0RISK", "thread": "1.2"}'}
+    handle_request(client, submission(form, "posted"), on_action=refuse)
+    (post,) = client.web_client.posted
+    assert post["text"] == ("Could not record a response to incident 3: cannot record a "
+                            "response for incident #3: it is false_positive")
 
 
 def test_run_socket_mode_needs_both_tokens() -> None:

@@ -198,4 +198,30 @@ def test_acknowledge_button_end_to_end_with_the_real_lifecycle(
     assert reply["thread_ts"] == root["ts"]
     updated = slack.messages[0]["blocks"]
     (actions,) = [b for b in updated if b["type"] == "actions"]
-    assert [e["action_id"] for e in actions["elements"]] == ["cw_escalate", "cw_resolve"]
+    assert [e["action_id"] for e in actions["elements"]] == ["cw_escalate", "cw_respond",
+                                                             "cw_resolve"]
+
+    # Record response: the button opens a form; its submission records the first response
+    form_press = press("cw_respond", str(incident), user="U8")
+    form_press.payload["trigger_id"] = "trigger-8"
+    handle_request(client, form_press, on_action=on_action)
+    (opened,) = slack.calls("views.open")
+    view = opened.json["view"]
+    values = {"cw_response": {"cw_response_note": {"value": "Statement on Weibo: https://w/1"}}}
+    submitted = SocketModeRequest(type="interactive", envelope_id="e9", payload={
+        "type": "view_submission", "user": {"id": "U8"},
+        "view": {**view, "state": {"values": values}}})
+    outbox.clock.advance(60)
+    handle_request(client, submitted, on_action=on_action)
+    confirmation = slack.calls("chat.postMessage")[-1].json
+    assert confirmation["text"] == f"Public response to incident {incident} recorded by slack:U8."
+    assert confirmation["thread_ts"] == root["ts"]
+    with outbox.sessions() as session:
+        row = session.get(Incident, incident)
+        assert row is not None and (row.responded_by, row.state) == ("slack:U8", "acknowledged")
+        assert row.responded_at == outbox.clock()
+    assert dispatch_once(sessions=outbox.sessions, channels=channels, policy=policy,
+                         clock=outbox.clock).sent == 1
+    reply = slack.calls("chat.postMessage")[-1].json
+    assert reply["metadata"]["event_payload"]["event"] == "responded"
+    assert reply["thread_ts"] == root["ts"]

@@ -112,18 +112,28 @@ def offered_scripts(
 
 
 def sla_lines(incident: Incident, playbook: Playbook | None) -> tuple[str, ...]:
-    """``acknowledge within 15m (by 10:15 UTC)`` and the first public response target."""
+    """``acknowledge within 15m (by 10:15 UTC)`` and the first public response target, or when
+    and by whom each was done."""
     if playbook is None:
         return ()
     state = escalation_state(incident)
     start = state.started_at if state is not None else incident.opened_at
-    ack_by = (start + playbook.sla.time_to_ack).strftime("%Y-%m-%d %H:%M UTC")
-    respond_by = (start + playbook.sla.time_to_first_response).strftime("%Y-%m-%d %H:%M UTC")
-    return (
-        f"acknowledge within {format_duration(playbook.sla.time_to_ack)} (by {ack_by})",
-        f"first public response within {format_duration(playbook.sla.time_to_first_response)}"
-        f" (by {respond_by})",
-    )
+    if incident.acknowledged_at is not None:
+        ack = f"acknowledged {_utc(incident.acknowledged_at)} by {incident.acknowledged_by}"
+    else:
+        ack = (f"acknowledge within {format_duration(playbook.sla.time_to_ack)} "
+               f"(by {_utc(start + playbook.sla.time_to_ack)})")
+    if incident.responded_at is not None:
+        respond = f"first public response {_utc(incident.responded_at)} by {incident.responded_by}"
+    else:
+        target = playbook.sla.time_to_first_response
+        respond = (f"first public response within {format_duration(target)} "
+                   f"(by {_utc(start + target)})")
+    return ack, respond
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def checklist_lines(playbook: Playbook | None) -> tuple[str, ...]:

@@ -8,7 +8,12 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.models import Incident, Mention
-from monitor.incidents import assign_incidents, build_message
+from monitor.incidents import (
+    acknowledge_incident,
+    assign_incidents,
+    build_message,
+    record_response,
+)
 from monitor.incidents.messages import mention_ref
 from monitor.incidents.testing import add_scored_mention, make_context, open_test_incident
 from playbooks import approve_script_in_file, load_scripts
@@ -146,3 +151,21 @@ def test_a_feed_item_quoted_in_an_alert_shows_its_title_once() -> None:
     cut_short = Mention(source_id="weibo", title="网传澜沐乳业将全面召回…",
                         text="网传澜沐乳业将全面召回儿童奶粉，官方尚未回应。")
     assert mention_ref(cut_short).excerpt == "网传澜沐乳业将全面召回儿童奶粉，官方尚未回应。"
+
+
+def test_the_sla_lines_say_when_and_by_whom_each_target_was_met(
+    sessions: sessionmaker[Session],
+) -> None:
+    ctx = make_context()
+    with sessions.begin() as s:
+        incident = high_incident(s, ctx)
+        acknowledge_incident(s, ctx=ctx, incident_id=incident.id, by="Ana",
+                             now=NOW + timedelta(minutes=9))
+        half = build_message(s, incident=incident, event="acknowledged", ctx=ctx, now=NOW)
+        record_response(s, ctx=ctx, incident_id=incident.id, by="Wen", note="Weibo statement",
+                        now=NOW + timedelta(minutes=50))
+        done = build_message(s, incident=incident, event="responded", ctx=ctx, now=NOW)
+    assert half.sla == ("acknowledged 2026-11-18 10:09 UTC by Ana",
+                        "first public response within 2h (by 2026-11-18 12:00 UTC)")
+    assert done.sla == ("acknowledged 2026-11-18 10:09 UTC by Ana",
+                        "first public response 2026-11-18 10:50 UTC by Wen")

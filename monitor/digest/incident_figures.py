@@ -156,52 +156,47 @@ class SlaBook:
         return found.name if found is not None else fact.playbook
 
 
+def _since_opening(fact: IncidentFacts, done: datetime | None) -> float | None:
+    return None if done is None else max((done - fact.opened_at).total_seconds(), 0.0)
+
+
 def ack_seconds(fact: IncidentFacts) -> float | None:
     """Seconds from opening to acknowledgement (or to closing without one)."""
-    done = fact.acknowledged_at or fact.resolved_at
-    if done is None:
-        return None
-    return max((done - fact.opened_at).total_seconds(), 0.0)
+    return _since_opening(fact, fact.acknowledged_at or fact.resolved_at)
 
 
 def resolve_seconds(fact: IncidentFacts) -> float | None:
     """Seconds from opening to resolution, for incidents now resolved."""
-    if fact.state != "resolved" or fact.resolved_at is None:
-        return None
-    return max((fact.resolved_at - fact.opened_at).total_seconds(), 0.0)
-
-
-def ack_breached(fact: IncidentFacts, target: timedelta | None, now: datetime) -> bool | None:
-    """Late acknowledgement, or none yet and the target passed; None without a target."""
-    if target is None:
-        return None
-    seconds = ack_seconds(fact)
-    if seconds is None:
-        if fact.state in CLOSED_STATES:
-            return None  # closed without any timestamp: nothing to measure
-        return (now - fact.opened_at) > target
-    return seconds > target.total_seconds()
+    return _since_opening(fact, fact.resolved_at) if fact.state == "resolved" else None
 
 
 def response_seconds(fact: IncidentFacts) -> float | None:
     """Seconds from opening to the first public response."""
-    if fact.responded_at is None:
-        return None
-    return max((fact.responded_at - fact.opened_at).total_seconds(), 0.0)
+    return _since_opening(fact, fact.responded_at)
 
 
-def response_breached(fact: IncidentFacts, target: timedelta | None,
-                      now: datetime) -> bool | None:
-    """A late first response, or none recorded while open past the target; None without a
-    target or for an incident closed without one (nothing to measure)."""
+def _breached(fact: IncidentFacts, seconds: float | None, target: timedelta | None,
+              now: datetime) -> bool | None:
+    """Done late, or not done while open past the target; None without a target or for an
+    incident closed without it (nothing to measure)."""
     if target is None:
         return None
-    seconds = response_seconds(fact)
     if seconds is None:
         if fact.state in CLOSED_STATES:
             return None
         return (now - fact.opened_at) > target
     return seconds > target.total_seconds()
+
+
+def ack_breached(fact: IncidentFacts, target: timedelta | None, now: datetime) -> bool | None:
+    """Late acknowledgement, or none yet and the target passed; None without a target."""
+    return _breached(fact, ack_seconds(fact), target, now)
+
+
+def response_breached(fact: IncidentFacts, target: timedelta | None,
+                      now: datetime) -> bool | None:
+    """A late first response, or none recorded while open past the target."""
+    return _breached(fact, response_seconds(fact), target, now)
 
 
 def stats(values: Iterable[float | None]) -> DurationStats:

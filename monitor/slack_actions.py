@@ -162,26 +162,34 @@ def make_on_action(
             if found is None:
                 raise ActionError(f"drill {drill_key!r} is not running any more")
             target = found
-        respond = target.actions.respond if action == "respond" else None
-        fn = target.actions.get(action)
-        if fn is None and respond is None:
-            raise ActionError(f"unknown action {action!r}")
+        fn = _transition(target.actions, action, note)
         if not number.isascii() or not number.isdigit():
             raise ActionError(f"{incident_id!r} is not an incident id")
         actor = actor_for(slack_user_id)
         with target.sessions.begin() as session:
-            if respond is not None:
-                respond(session, incident_id=int(number), actor=actor, note=note or "",
-                        now=target.clock())
-            elif fn is not None:
-                fn(session, incident_id=int(number), actor=actor, now=target.clock())
-        if respond is not None:
+            fn(session, incident_id=int(number), actor=actor, now=target.clock())
+        if action == "respond":
             log.info("slack: public response to incident %s recorded by %s", incident_id, actor)
             return f"Public response to incident {incident_id} recorded by {actor}."
         log.info("slack: incident %s %s by %s", incident_id, PAST_TENSE[action], actor)
         return f"Incident {incident_id} {PAST_TENSE[action]} by {actor}."
 
     return on_action
+
+
+def _transition(actions: LifecycleActions, action: str, note: str | None) -> LifecycleFn:
+    """The lifecycle call for ``action``; a response carries the form's note."""
+    respond = actions.respond if action == "respond" else None
+    if respond is None:
+        fn = actions.get(action)
+        if fn is None:
+            raise ActionError(f"unknown action {action!r}")
+        return fn
+
+    def record(session: Session, *, incident_id: int, actor: str, now: datetime) -> object:
+        return respond(session, incident_id=incident_id, actor=actor, note=note or "", now=now)
+
+    return record
 
 
 def start_socket_mode(

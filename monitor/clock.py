@@ -12,3 +12,8 @@ Clock = Callable[[], datetime]
 def utcnow() -> datetime:
     """The real time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def utc_minute(moment: datetime) -> str:
+    """``2026-11-18 10:15 UTC`` for a UTC datetime (how alerts and reports show times)."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

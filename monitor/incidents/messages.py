@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.message import AlertMessage, MentionRef, ScriptRef
+from monitor.clock import utc_minute
 from monitor.collectors.base import with_title
 from monitor.db.models import Incident, Mention
 from monitor.incidents.aggregate import EXCERPT_CHARS, one_line
@@ -119,21 +120,19 @@ def sla_lines(incident: Incident, playbook: Playbook | None) -> tuple[str, ...]:
     state = escalation_state(incident)
     start = state.started_at if state is not None else incident.opened_at
     if incident.acknowledged_at is not None:
-        ack = f"acknowledged {_utc(incident.acknowledged_at)} by {incident.acknowledged_by}"
+        ack = f"acknowledged {utc_minute(incident.acknowledged_at)} by {incident.acknowledged_by}"
     else:
         ack = (f"acknowledge within {format_duration(playbook.sla.time_to_ack)} "
-               f"(by {_utc(start + playbook.sla.time_to_ack)})")
+               f"(by {utc_minute(start + playbook.sla.time_to_ack)})")
     if incident.responded_at is not None:
-        respond = f"first public response {_utc(incident.responded_at)} by {incident.responded_by}"
+        respond = (f"first public response {utc_minute(incident.responded_at)} "
+                   f"by {incident.responded_by}")
     else:
         target = playbook.sla.time_to_first_response
         respond = (f"first public response within {format_duration(target)} "
-                   f"(by {_utc(start + target)})")
+                   f"(by {utc_minute(start + target)})")
     return ack, respond
 
-
-def _utc(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def checklist_lines(playbook: Playbook | None) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.clock import utc_minute
 from monitor.db.models import Alert, Incident, IncidentEvent, Mention
 from monitor.incidents.aggregate import one_line
 from monitor.incidents.context import IncidentContext
@@ -25,7 +26,7 @@ def md(text: object, limit: int = 300) -> str:
 
 
 def when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "—"
+    return utc_minute(moment) if moment is not None else "—"
 
 
 def span(delta: timedelta) -> str:

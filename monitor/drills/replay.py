@@ -174,7 +174,7 @@ def _describe(event: IncidentEvent) -> str | None:
     if event.kind == "alert" and detail.get("event") in ("opened", "escalated", "grade_changed"):
         channels = ", ".join(detail.get("channels", [])) or "no enabled channel"
         return f"alert level {detail.get('level')} -> {channels}"
-    if event.kind in ("acknowledged", "resolved", "false_positive", "reopened"):
+    if event.kind in ("acknowledged", "responded", "resolved", "false_positive", "reopened"):
         return f"{event.kind.replace('_', ' ')} by {event.actor}"
     return None
 

@@ -94,7 +94,9 @@ def test_a_responder_who_acknowledges_and_resolves_is_timed_against_the_sla(
                                                incident_id=incident.id, by="alice",
                                                note="statement published", now=now)
 
-    report = drill(scenario, on_step=responder)
+    said: list[str] = []
+    report = drill(scenario, on_step=responder, say=said.append)
+    assert any("incident #1 responded by wen" in line for line in said)
     first = report.incidents[0]
     assert first.acknowledged_by == "alice" and first.time_to_ack_s is not None
     # acknowledged while still LOW: measured against the low playbook's target, from opening

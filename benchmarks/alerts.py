@@ -41,11 +41,11 @@ from alerts.grouping import GroupingPolicy  # noqa: E402
 from alerts.message import AlertMessage  # noqa: E402
 from alerts.registry import build_channel  # noqa: E402
 from alerts.testing import FakeSlackServer  # noqa: E402
+from monitor.alerting.dispatch import DispatchPolicy, run_dispatcher  # noqa: E402
+from monitor.alerting.outbox import enqueue_alert  # noqa: E402
 from monitor.db.engine import make_engine, session_factory  # noqa: E402
 from monitor.db.migrate import upgrade  # noqa: E402
 from monitor.db.models import Alert, Incident  # noqa: E402
-from monitor.dispatch import DispatchPolicy, run_dispatcher  # noqa: E402
-from monitor.outbox import enqueue_alert  # noqa: E402
 
 TOKEN = "xoxb-bench"
 

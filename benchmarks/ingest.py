@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config.loader import load_config  # noqa: E402
 from monitor.app import open_app  # noqa: E402
-from monitor.collect import FileSpec, ingest_file  # noqa: E402
 from monitor.db.schemas import private_schema  # noqa: E402
+from monitor.pipeline.collect import FileSpec, ingest_file  # noqa: E402
 
 CONFIG = """\
 version: 1

@@ -21,14 +21,14 @@ from classifiers.scorer import Scorer
 from config.loader import LoadedConfig
 from config.schema import ExportSource, RssSource, Settings
 from monitor.clock import utcnow
-from monitor.collect import FileSpec, ingest_file, poll_feed, process_inbox
 from monitor.collectors.rss import make_client
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
 from monitor.db.migrate import ensure_schema
 from monitor.drills.clock import running_drill
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
-from monitor.ingest import AfterBatch, IngestStats, Pipeline
-from monitor.scoring import LazyScorer, MentionScoring
+from monitor.pipeline.collect import FileSpec, ingest_file, poll_feed, process_inbox
+from monitor.pipeline.ingest import AfterBatch, IngestStats, Pipeline
+from monitor.pipeline.scoring import LazyScorer, MentionScoring
 from monitor.watchlist.matcher import EntitySpec, Watchlist
 
 

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from alerts.registry import CHANNEL_KINDS
 from config.durations import Duration
 from config.schema import Settings
-from monitor import cli_docs
-from monitor.config_reference import REGENERATE, render_reference
-from monitor.config_reference_channels import CHANNEL_OPTION_DOCS
+from monitor.cli import docs as cli_docs
+from monitor.reference.channel_options import CHANNEL_OPTION_DOCS
+from monitor.reference.configuration import REGENERATE, render_reference
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "docs" / "configuration.md"
@@ -94,7 +94,7 @@ def test_channel_option_descriptions_cover_exactly_the_registry() -> None:
     for kind, cls in CHANNEL_KINDS.items():
         declared = {*cls.required_options, *cls.optional_options}
         assert set(CHANNEL_OPTION_DOCS[kind]) == declared, (
-            f"describe the options of channel kind {kind!r} in monitor/config_reference_channels.py"
+            f"describe the options of channel kind {kind!r} in monitor/reference/channel_options.py"
         )
 
 

@@ -26,7 +26,6 @@ from config.loader import LoadedConfig
 from config.schema import RssSource
 from monitor.app import App, build_app, database_url
 from monitor.clock import utcnow
-from monitor.collect import ingest_items
 from monitor.collectors.base import RawItem
 from monitor.db.engine import make_engine, session_factory, sqlite_url
 from monitor.db.migrate import ensure_schema
@@ -41,6 +40,7 @@ from monitor.drills.scenario import (
     plan_posts,
 )
 from monitor.incidents.spikes import ALL, bucket_of, record_volume
+from monitor.pipeline.collect import ingest_items
 from monitor.service.jobs import dispatch_job, escalation_job
 
 log = logging.getLogger(__name__)

@@ -16,11 +16,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.alerting.outbox import enqueue_alert
 from monitor.db.models import Alert, Incident, IncidentEvent
 from monitor.db.models import Silence as SilenceRow
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.messages import build_message, escalation_state
-from monitor.outbox import enqueue_alert
 from playbooks import (
     EscalationState,
     Notify,

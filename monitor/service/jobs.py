@@ -21,16 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from config.schema import ExportSource, Inbox, RssSource, ServiceSettings
+from monitor.alerting.channels import build_channel_set, dispatch_policy
+from monitor.alerting.dispatch import dispatch_once
 from monitor.app import App
-from monitor.channels import build_channel_set, dispatch_policy
-from monitor.collect import FileSpec, ingest_file
 from monitor.collectors.inbox import move_failed, move_processed, ready_files
 from monitor.db.models import Source as SourceRow
 from monitor.digest.period import iso_week, last_full_week
 from monitor.digest.run import build_and_write_digest, send_digest
-from monitor.dispatch import dispatch_once
 from monitor.incidents.escalation import tick_escalations
-from monitor.ingest import IngestStats
+from monitor.pipeline.collect import FileSpec, ingest_file
+from monitor.pipeline.ingest import IngestStats
 from monitor.service.metrics import ServiceMetrics
 from monitor.service.retention import purge_older_than
 from monitor.service.scheduler import (

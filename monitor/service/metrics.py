@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.models import Alert, Incident, Source, WorkItem
-from monitor.ingest import AfterBatch, IngestStats
+from monitor.pipeline.ingest import AfterBatch, IngestStats
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ OPEN_STATES = ("open", "acknowledged")
 
 
 class DispatchCounts(Protocol):
-    """What a dispatcher round reports (monitor.dispatch.DispatchStats)."""
+    """What a dispatcher round reports (monitor.alerting.dispatch.DispatchStats)."""
 
     @property
     def sent(self) -> int:

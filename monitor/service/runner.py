@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.app import App
-from monitor.scoring import MentionScoring
+from monitor.pipeline.scoring import MentionScoring
 from monitor.service.health import HealthProbe, HealthServer, ServiceStatus
 from monitor.service.jobs import ONCE_ORDER, JobSet, build_jobs, effective_interval
 from monitor.service.leader import PgLeaderElection, SqliteInstanceLock

@@ -10,10 +10,8 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from alerts.socket_mode import SocketModeHandle, run_socket_mode
-from monitor.app import App, build_app
-from monitor.channels import socket_mode_channel
-from monitor.db.models import DrillRun
-from monitor.slack_actions import (
+from monitor.alerting.channels import socket_mode_channel
+from monitor.alerting.slack_actions import (
     ActionTarget,
     incident_lifecycle_actions,
     make_on_action,
@@ -21,6 +19,8 @@ from monitor.slack_actions import (
     slack_user_namer,
     start_socket_mode,
 )
+from monitor.app import App, build_app
+from monitor.db.models import DrillRun
 
 
 def start_buttons(app: App, *, environ: Mapping[str, str] | None = None,

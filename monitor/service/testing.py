@@ -14,7 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 # ``python -c`` rather than the console script: the checkout under test need not be installed.
-CLI_COMMAND = [sys.executable, "-c", "from monitor.cli import cli\ncli(prog_name='crisiswatch')"]
+CLI_COMMAND = [
+    sys.executable, "-c", "from monitor.cli.main import cli\ncli(prog_name='crisiswatch')"
+]
 
 NOTIFY_PLAYBOOK = """\
 name: all

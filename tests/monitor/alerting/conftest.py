@@ -19,10 +19,10 @@ from alerts.channel import Channel
 from alerts.message import AlertMessage, MentionRef, ScriptRef
 from alerts.registry import build_channel
 from alerts.testing import FakeSlackServer
+from monitor.alerting.outbox import enqueue_alert
 from monitor.db.engine import make_engine, session_factory
 from monitor.db.migrate import ensure_schema, upgrade
 from monitor.db.models import Alert, Incident
-from monitor.outbox import enqueue_alert
 
 T0 = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
 SLACK_TOKEN = "xoxb-test-token"

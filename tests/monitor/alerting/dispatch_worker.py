@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from alerts.grouping import GroupingPolicy
 from alerts.registry import build_channel
+from monitor.alerting.dispatch import DispatchPolicy, run_dispatcher
 from monitor.db.engine import make_engine, session_factory
-from monitor.dispatch import DispatchPolicy, run_dispatcher
 
 
 def main() -> None:

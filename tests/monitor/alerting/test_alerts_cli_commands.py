@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from alerts.testing import FakeSlackServer
-from monitor.cli import cli as root
-from monitor.cli_alerts import register
+from monitor.cli.alerts import register
+from monitor.cli.main import cli as root
 
 Run = Callable[..., tuple[int, str]]
 

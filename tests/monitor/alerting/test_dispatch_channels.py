@@ -20,8 +20,8 @@ from aiosmtpd.controller import Controller
 from alerts.grouping import GroupingPolicy
 from alerts.testing import FakeResponse, WebhookRecorder
 from config.schema import Settings
-from monitor.channels import build_channel_set, check_channels, dispatch_policy
-from monitor.dispatch import DispatchPolicy, dispatch_once
+from monitor.alerting.channels import build_channel_set, check_channels, dispatch_policy
+from monitor.alerting.dispatch import DispatchPolicy, dispatch_once
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 POLICY = DispatchPolicy(grouping=GroupingPolicy(max_individual=100))

@@ -17,7 +17,7 @@ import pytest
 
 from alerts.grouping import GroupingPolicy
 from alerts.testing import FakeResponse, FakeSlackServer
-from monitor.dispatch import DispatchPolicy, dispatch_once
+from monitor.alerting.dispatch import DispatchPolicy, dispatch_once
 
 REPO = Path(__file__).resolve().parents[3]
 WORKER = Path(__file__).with_name("dispatch_worker.py")

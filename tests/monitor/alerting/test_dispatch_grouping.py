@@ -8,8 +8,8 @@ from typing import Any
 
 from alerts.grouping import GroupingPolicy
 from alerts.testing import FakeResponse, FakeSlackServer
-from monitor.dispatch import DispatchPolicy, DispatchStats, dispatch_once
-from monitor.outbox import payload_to_message
+from monitor.alerting.dispatch import DispatchPolicy, DispatchStats, dispatch_once
+from monitor.alerting.outbox import payload_to_message
 
 
 def run(outbox: Any, channels: dict[str, Any], policy: DispatchPolicy, **kw: Any) -> DispatchStats:

@@ -15,8 +15,8 @@ import pytest
 
 from alerts.grouping import GroupingPolicy
 from alerts.testing import FakeResponse, FakeSlackServer
+from monitor.alerting.dispatch import DispatchPolicy, DispatchStats, dispatch_once
 from monitor.db.models import AlertThread
-from monitor.dispatch import DispatchPolicy, DispatchStats, dispatch_once
 
 pytestmark = pytest.mark.postgres
 POLICY = DispatchPolicy(grouping=GroupingPolicy(max_individual=10_000))

@@ -13,8 +13,8 @@ from sqlalchemy import update
 from alerts.errors import DeliveryError
 from alerts.grouping import GroupingPolicy
 from alerts.message import AlertMessage, DeliveryResult, ThreadRef
-from monitor.db.models import Alert
-from monitor.dispatch import (
+from monitor.alerting.claim import claim_batch
+from monitor.alerting.dispatch import (
     AlertStateError,
     ChannelMap,
     DispatchPolicy,
@@ -24,7 +24,7 @@ from monitor.dispatch import (
     retry_dead_alerts,
     run_dispatcher,
 )
-from monitor.dispatch_claim import claim_batch
+from monitor.db.models import Alert
 
 POLICY = DispatchPolicy(grouping=GroupingPolicy(max_individual=1000))
 

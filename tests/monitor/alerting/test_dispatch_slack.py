@@ -11,8 +11,8 @@ from typing import Any
 from alerts.backoff import RetryPolicy
 from alerts.grouping import GroupingPolicy
 from alerts.testing import FakeResponse, FakeSlackServer
+from monitor.alerting.dispatch import DispatchPolicy, DispatchStats, dispatch_once
 from monitor.db.models import AlertThread
-from monitor.dispatch import DispatchPolicy, DispatchStats, dispatch_once
 
 NO_GROUPING = GroupingPolicy(max_individual=1000)
 POLICY = DispatchPolicy(retry=RetryPolicy(base=1.0, cap=4.0, max_attempts=8), grouping=NO_GROUPING)

@@ -16,14 +16,14 @@ from alerts.errors import ChannelConfigError
 from alerts.socket_mode import handle_request
 from alerts.testing import FakeSlackServer
 from config.schema import Settings
-from monitor.db.models import Incident
-from monitor.slack_actions import (
+from monitor.alerting.slack_actions import (
     LifecycleActions,
     make_on_action,
     slack_actor,
     slack_user_namer,
     start_socket_mode,
 )
+from monitor.db.models import Incident
 
 
 @dataclass
@@ -167,9 +167,9 @@ def test_acknowledge_button_end_to_end_with_the_real_lifecycle(
 ) -> None:
     """Root posted -> button pressed -> lifecycle queues "acknowledged" -> thread reply and
     the root updated without the Acknowledge button."""
-    from monitor.dispatch import DispatchPolicy, dispatch_once
+    from monitor.alerting.dispatch import DispatchPolicy, dispatch_once
+    from monitor.alerting.slack_actions import incident_lifecycle_actions
     from monitor.incidents.testing import make_context
-    from monitor.slack_actions import incident_lifecycle_actions
 
     incident = outbox.incident()
     outbox.enqueue(incident, "opened", channels=("risk-slack",))

@@ -13,8 +13,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from monitor import cli_digest
-from monitor.cli_common import Context
+from monitor.cli import digest as cli_digest
+from monitor.cli.common import Context
 from monitor.digest.charts import render_charts
 from monitor.digest.figures import build_digest
 from monitor.digest.labels import Labels

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from alerts.message import as_utc
 from config.loader import LoadedConfig
 from monitor.app import App, build_app
-from monitor.cli import cli
+from monitor.cli.main import cli
 from monitor.db.engine import sqlite_url
 from monitor.db.models import Alert, DrillRun, Incident, Mention
 from monitor.drills.replay import DrillError, DrillSetup, run_drill
@@ -158,8 +158,8 @@ def test_a_drill_never_uses_the_main_or_a_used_database(example: LoadedConfig,
     used = sqlite_url(tmp_path / "used.sqlite")
     app = build_app(example, database=used)
     app.close()
-    from monitor.collect import ingest_items
     from monitor.collectors.base import RawItem
+    from monitor.pipeline.collect import ingest_items
 
     app = build_app(example, database=used)
     ingest_items(app.pipeline, source_id="x", kind="drill", location="x",
@@ -262,8 +262,12 @@ def test_slack_buttons_on_drill_alerts_act_on_the_drill_database(
         drill: RunDrill, example: LoadedConfig) -> None:
     """The service's button handler routes ``ID@KEY`` to the running drill, never to real
     incident ID."""
+    from monitor.alerting.slack_actions import (
+        ActionError,
+        incident_lifecycle_actions,
+        make_on_action,
+    )
     from monitor.service.slack import drill_targets
-    from monitor.slack_actions import ActionError, incident_lifecycle_actions, make_on_action
 
     main = build_app(example)
     on_action = make_on_action(sessions=main.sessions,

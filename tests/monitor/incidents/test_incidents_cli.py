@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from config.loader import load_config
 from monitor.app import open_app
-from monitor.cli_common import Context
-from monitor.cli_incidents import register
+from monitor.cli import incidents, playbooks
+from monitor.cli.common import Context
 from monitor.db.models import Alert, Label
 from monitor.incidents import build_incident_context
 from monitor.incidents.testing import open_test_incident
@@ -48,7 +48,8 @@ def root(ctx: click.Context, config_path: str | None) -> None:
     ctx.obj = Context(config_path, None)
 
 
-register(root)
+incidents.register(root)
+playbooks.register(root)
 
 
 @pytest.fixture()

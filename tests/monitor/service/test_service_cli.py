@@ -13,8 +13,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from monitor import cli_run
-from monitor.cli import cli
+from monitor.cli import run as cli_run
+from monitor.cli.main import cli
 from monitor.db.engine import make_engine, session_factory
 from monitor.db.migrate import ensure_schema
 from monitor.service.health import HealthProbe, HealthServer, ServiceStatus

@@ -91,7 +91,7 @@ def test_secrets_are_never_logged(
 
 def test_json_lines_carry_source_and_incident_ids(capture: Callable[..., io.StringIO]) -> None:
     stream = capture(json_lines=True)
-    log = logging.getLogger("monitor.collect")
+    log = logging.getLogger("monitor.pipeline.collect")
     with log_context(source_id="weibo-rss", job="poll"):
         log.info("polled")
         logging.getLogger("some.library").warning("slow answer")

@@ -1,0 +1,162 @@
+"""Alert channels from configuration, built once at the composition root.
+
+``build_channel_set`` never raises for one bad channel: a channel whose options or secrets are
+wrong is listed in ``unavailable`` with the reason, so the others keep working and its outbox
+rows are dead-lettered with that reason (visible in ``crisiswatch alerts --failed``).
+``check_channels`` validates the configuration for ``check-config`` without any secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from typing import Any, Final
+
+from alerts.backoff import RetryPolicy
+from alerts.channel import Channel, Clock
+from alerts.errors import ChannelConfigError
+from alerts.grouping import GroupingPolicy
+from alerts.registry import CHANNEL_KINDS, build_channel
+from config.schema import AlertingSettings, Settings
+from monitor.alerting.dispatch import ChannelMap, DispatchPolicy
+
+log = logging.getLogger(__name__)
+
+_OPTION_IN_PROBLEM: Final = re.compile(r"option '([A-Za-z0-9_]+)'")
+# Any URL-shaped value passes every option check; it is never used to connect.
+_PLACEHOLDER: Final = "https://placeholder.invalid/check-config"
+
+
+class ChannelSet(ChannelMap):
+    """The usable channels by name, the broken ones with why, and the disabled names."""
+
+    def close(self) -> None:
+        """Close every channel's connections (errors are logged, never raised)."""
+        for name, channel in self.channels.items():
+            try:
+                channel.close()
+            except Exception as exc:  # noqa: BLE001 - closing must not hide the real outcome
+                log.warning("closing channel %s failed: %s", name, exc)
+
+
+def build_channel_set(
+    settings: Settings, *, environ: Mapping[str, str] | None = None, clock: Clock | None = None
+) -> ChannelSet:
+    """Build every enabled channel in ``settings.channels``; broken ones go to ``unavailable``."""
+    env = os.environ if environ is None else environ
+    built: dict[str, Channel] = {}
+    unavailable: dict[str, str] = {}
+    for name, config in settings.channels.items():
+        if not config.enabled:
+            continue
+        try:
+            built[name] = build_channel(
+                name=name, kind=config.kind, options=config.options(), environ=env, clock=clock
+            )
+        except ChannelConfigError as exc:
+            log.warning("alert channel %s is not usable: %s", name, exc)
+            unavailable[name] = exc.problem
+    disabled = frozenset(n for n, c in settings.channels.items() if not c.enabled)
+    return ChannelSet(built, unavailable=unavailable, disabled=disabled)
+
+
+def check_channels(settings: Settings, *, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Problems with the configured channels, each starting ``channels.<name>.<option>``.
+
+    Without ``environ`` no secret is needed: every ``*_env`` option is assumed to be set.
+    With ``environ`` the named environment variables are checked too.
+    """
+    problems: list[str] = []
+    for name, config in settings.channels.items():
+        problems.extend(_check_one(name, config.kind, config.options(), environ))
+    problems.extend(_check_socket_mode(settings, environ))
+    return problems
+
+
+def _check_one(
+    name: str, kind: str, options: dict[str, Any], environ: Mapping[str, str] | None
+) -> list[str]:
+    where = f"channels.{name}"
+    cls = CHANNEL_KINDS.get(kind)
+    if cls is None:
+        known = ", ".join(sorted(CHANNEL_KINDS))
+        return [f"{where}.kind: unknown channel kind {kind!r} (expected one of: {known})"]
+    allowed = set(cls.required_options) | set(cls.optional_options)
+    problems = [
+        f"{where}.{key}: unknown option (expected one of: {', '.join(sorted(allowed))})"
+        for key in options
+        if key not in allowed
+    ]
+    problems += [f"{where}.{key}: missing option" for key in cls.missing_options(options)]
+    if problems:
+        return problems
+    env: Mapping[str, str] = _Placeholders() if environ is None else environ
+    try:
+        channel = cls.from_options(name=name, options=options, environ=env, clock=_zero_clock)
+    except ChannelConfigError as exc:
+        match = _OPTION_IN_PROBLEM.search(exc.problem)
+        return [f"{where}.{match.group(1) if match else 'kind'}: {exc.problem}"]
+    channel.close()
+    return []
+
+
+def _check_socket_mode(settings: Settings, environ: Mapping[str, str] | None) -> list[str]:
+    env_name = settings.alerting.slack_app_token_env
+    if env_name is None:
+        return []
+    where = "alerting.slack_app_token_env"
+    if socket_mode_channel(settings) is None:
+        return [f"{where}: Socket Mode needs an enabled slack channel in bot mode"]
+    if environ is not None and not environ.get(env_name, "").strip():
+        return [f"{where}: environment variable {env_name} is not set"]
+    return []
+
+
+def socket_mode_channel(settings: Settings) -> tuple[str, dict[str, Any]] | None:
+    """The first enabled Slack bot-mode channel (its token answers Socket Mode buttons)."""
+    for name, config in settings.channels.items():
+        options = config.options()
+        if config.enabled and config.kind == "slack" and options.get("mode", "bot") == "bot":
+            return name, options
+    return None
+
+
+def dispatch_policy(alerting: AlertingSettings) -> DispatchPolicy:
+    """The dispatcher's retry and grouping policy from ``settings.alerting``."""
+    return DispatchPolicy(
+        retry=RetryPolicy(
+            base=alerting.backoff_base.total_seconds(),
+            cap=alerting.backoff_cap.total_seconds(),
+            max_attempts=alerting.max_attempts,
+        ),
+        grouping=GroupingPolicy(
+            group_wait=alerting.group_wait,
+            group_interval=alerting.group_interval,
+            max_individual=alerting.max_individual,
+        ),
+        dashboard_url=alerting.dashboard_url,
+        lease=timedelta(minutes=5),
+    )
+
+
+class _Placeholders(Mapping[str, str]):
+    """An environment in which every variable is set (to a harmless URL-shaped value)."""
+
+    def __getitem__(self, key: str) -> str:
+        return _PLACEHOLDER
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def get(self, key: str, default: Any = None) -> str:
+        return _PLACEHOLDER
+
+
+def _zero_clock() -> float:
+    return 0.0

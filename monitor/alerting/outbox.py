@@ -1,0 +1,90 @@
+"""The alert outbox: alerts are rows written in the same transaction as the incident change.
+
+A dispatcher (monitor.alerting.dispatch) claims pending rows and sends them; the unique
+``dedup_key`` makes enqueueing idempotent, so replaying the same incident change never alerts twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.message import AlertMessage, DigestEntry, MentionRef, ScriptRef
+from monitor.db.models import Alert
+
+
+def message_to_payload(message: AlertMessage) -> dict[str, Any]:
+    """JSON-ready form of an AlertMessage (datetimes as ISO strings)."""
+    data = asdict(message)
+    data["created_at"] = message.created_at.isoformat()
+    for ref in data["top_mentions"]:
+        if ref.get("published") is not None:
+            ref["published"] = ref["published"].isoformat()
+    return data
+
+
+def payload_to_message(data: dict[str, Any]) -> AlertMessage:
+    """Inverse of ``message_to_payload``."""
+    fields = dict(data)
+    fields["created_at"] = datetime.fromisoformat(fields["created_at"])
+    fields["reasons"] = tuple(fields.get("reasons", ()))
+    fields["sla"] = tuple(fields.get("sla", ()))
+    fields["checklist"] = tuple(fields.get("checklist", ()))
+    fields["top_mentions"] = tuple(
+        MentionRef(
+            **{
+                **m,
+                "published": datetime.fromisoformat(m["published"]) if m.get("published") else None,
+            }
+        )
+        for m in fields.get("top_mentions", ())
+    )
+    fields["scripts"] = tuple(ScriptRef(**s) for s in fields.get("scripts", ()))
+    fields["members"] = tuple(DigestEntry(**m) for m in fields.get("members", ()))
+    return AlertMessage(**fields)
+
+
+def enqueue_alert(
+    session: Session,
+    *,
+    incident_id: int | None,
+    message: AlertMessage,
+    channels: Sequence[str],
+    key: str,
+    now: datetime,
+    suppressed_reason: str | None = None,
+) -> list[Alert]:
+    """Write one outbox row per channel; a (key, channel) already written is not written again.
+
+    ``key`` identifies the incident change (e.g. the escalation step's key). With
+    ``suppressed_reason`` (a silence), the rows are recorded as suppressed and never sent.
+    """
+    rows: list[Alert] = []
+    payload = message_to_payload(message)
+    wanted = {f"{key}|{channel}": channel for channel in dict.fromkeys(channels)}
+    existing = set(session.scalars(select(Alert.dedup_key).where(Alert.dedup_key.in_(wanted))))
+    for dedup_key, channel in wanted.items():
+        if dedup_key in existing:
+            continue
+        alert = Alert(
+            incident_id=incident_id,
+            event=message.event,
+            channel=channel,
+            dedup_key=dedup_key[:255],
+            payload=payload,
+            status="suppressed" if suppressed_reason else "pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_error=suppressed_reason,
+            created_at=now,
+            drill=message.drill,
+        )
+        session.add(alert)
+        rows.append(alert)
+    session.flush()
+    return rows

@@ -1,0 +1,295 @@
+"""CLI commands for the alert outbox and channels: alerts [retry|send|test], channels."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import click
+from sqlalchemy import or_, select
+
+from alerts.errors import ChannelConfigError, DeliveryError
+from alerts.message import AlertMessage
+from alerts.registry import build_channel
+from monitor.alerting.channels import build_channel_set, check_channels, dispatch_policy
+from monitor.alerting.dispatch import (
+    AlertStateError,
+    ChannelMap,
+    DispatchStats,
+    dispatch_due,
+    retry_alert,
+    retry_dead_alerts,
+)
+from monitor.app import App
+from monitor.cli.common import Context, UserError, emit, friendly, pass_ctx
+from monitor.clock import utcnow
+from monitor.db.models import Alert
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else "-"
+
+
+def alert_to_dict(alert: Alert) -> dict[str, Any]:
+    """One outbox row for ``alerts --json``."""
+    payload = alert.payload if isinstance(alert.payload, dict) else {}
+    return {
+        "id": alert.id,
+        "incident_id": alert.incident_id,
+        "event": alert.event,
+        "channel": alert.channel,
+        "status": alert.status,
+        "attempts": alert.attempts,
+        "title": payload.get("title"),
+        "created_at": alert.created_at.isoformat(),
+        "next_attempt_at": alert.next_attempt_at.isoformat(),
+        "sent_at": alert.sent_at.isoformat() if alert.sent_at else None,
+        "last_error": alert.last_error,
+        "remote_id": alert.remote_id,
+        "drill": alert.drill,
+        "dedup_key": alert.dedup_key,
+    }
+
+
+def format_alert(alert: Alert) -> str:
+    """Two lines at most: the row, then why it failed or where it went."""
+    incident = "-" if alert.incident_id is None else str(alert.incident_id)
+    drill = " [drill]" if alert.drill else ""
+    if alert.status == "sent":
+        when = f"sent {_when(alert.sent_at)}"
+    elif alert.status == "pending":
+        when = f"next try {_when(alert.next_attempt_at)}"
+    else:
+        when = f"queued {_when(alert.created_at)}"
+    line = (
+        f"#{alert.id:<6} {alert.status:<10} {alert.channel:<14} {alert.event:<14} "
+        f"incident {incident:<6} attempts {alert.attempts}  {when}{drill}"
+    )
+    if alert.status == "folded" and alert.remote_id:
+        return f"{line}\n        folded into {alert.remote_id}"
+    if alert.last_error and alert.status != "sent":
+        return f"{line}\n        reason: {alert.last_error}"
+    return line
+
+
+def format_stats(stats: DispatchStats) -> str:
+    """One line of dispatch counts."""
+    parts = [f"sent {stats.sent}", f"retrying {stats.retried}", f"dead {stats.dead}"]
+    if stats.folded or stats.digests:
+        parts.append(f"folded {stats.folded} into {stats.digests} digest(s)")
+    if stats.held:
+        parts.append(f"held for grouping {stats.held}")
+    if stats.suppressed:
+        parts.append(f"suppressed {stats.suppressed}")
+    return ", ".join(parts)
+
+
+@contextmanager
+def _channels(app: App) -> Iterator[ChannelMap]:
+    """The app's channels if the composition root built them, else built here and closed."""
+    existing = getattr(app, "channels", None)
+    if isinstance(existing, ChannelMap):
+        yield existing
+        return
+    built = build_channel_set(app.settings)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+@click.group(invoke_without_command=True)
+@click.option("--failed", is_flag=True, help="Dead-lettered alerts, with the reason.")
+@click.option("--pending", is_flag=True, help="Alerts waiting to be sent or retried.")
+@click.option("--incident", "incident_id", type=int, default=None, help="One incident's alerts.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@friendly
+def alerts(
+    ctx: click.Context,
+    failed: bool,
+    pending: bool,
+    incident_id: int | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List the alert outbox, newest first (subcommands: retry, send, test)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    obj = ctx.find_object(Context)
+    assert obj is not None
+    statuses = [s for s, wanted in (("dead", failed), ("pending", pending)) if wanted]
+    with obj.app() as app, app.sessions() as session:
+        query = select(Alert).order_by(Alert.id.desc()).limit(limit)
+        if statuses:
+            query = query.where(or_(*(Alert.status == s for s in statuses)))
+        if incident_id is not None:
+            query = query.where(Alert.incident_id == incident_id)
+        rows = list(session.scalars(query))
+
+    def render() -> None:
+        if not rows:
+            what = " and ".join({"dead": "failed", "pending": "pending"}[s] for s in statuses)
+            click.echo(f"no {what + ' ' if what else ''}alerts")
+        for row in rows:
+            click.echo(format_alert(row))
+
+    emit([alert_to_dict(r) for r in rows], as_json=as_json, render=render)
+
+
+@alerts.command("retry")
+@click.argument("alert_id", type=int, required=False)
+@click.option("--all-failed", is_flag=True, help="Re-queue every dead-lettered alert.")
+@pass_ctx
+@friendly
+def alerts_retry(obj: Context, alert_id: int | None, all_failed: bool) -> None:
+    """Re-queue a dead-lettered alert (by id) or all of them."""
+    if (alert_id is None) == (not all_failed):
+        raise UserError("error: give an alert id or --all-failed (not both)")
+    with obj.app() as app, app.sessions.begin() as session:
+        now = utcnow()
+        try:
+            if alert_id is not None:
+                retry_alert(session, alert_id=alert_id, now=now)
+                ids = [alert_id]
+            else:
+                ids = retry_dead_alerts(session, now=now)
+        except AlertStateError as exc:
+            raise UserError(f"error: {exc}") from None
+    if not ids:
+        click.echo("no failed alerts")
+        return
+    shown = ", ".join(f"#{i}" for i in ids[:20]) + (" ..." if len(ids) > 20 else "")
+    click.echo(f"re-queued {len(ids)} alert(s): {shown}; `crisiswatch alerts send` delivers now")
+
+
+@alerts.command("send")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Alerts claimed per round.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@pass_ctx
+@friendly
+def alerts_send(obj: Context, limit: int, as_json: bool) -> None:
+    """Deliver every alert that is due now (one dispatcher pass), then exit."""
+    with obj.app() as app, _channels(app) as channels:
+        total = dispatch_due(
+            sessions=app.sessions,
+            channels=channels,
+            policy=dispatch_policy(app.settings.alerting),
+            clock=utcnow,
+            worker_id="cli",
+            limit=limit,
+        )
+    emit(total.to_dict(), as_json=as_json, render=lambda: click.echo(format_stats(total)))
+
+
+def test_message(organisation: str, now: datetime) -> AlertMessage:
+    """A harmless message: marked as a drill, closed (no buttons), saying no action is needed."""
+    return AlertMessage(
+        incident_id=f"test-{now.strftime('%Y%m%d%H%M%S')}",
+        event="opened",
+        title="crisiswatch test message: delivery works, no action needed",
+        grade="low",
+        entity=organisation,
+        likelihood=1,
+        impact=1,
+        status="resolved",
+        created_at=now,
+        reasons=("sent by `crisiswatch alerts test`",),
+        drill=True,
+        note="This is a test of the alert channel. Nothing has happened.",
+    )
+
+
+@alerts.command("test")
+@click.argument("channel_name")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_ctx
+@friendly
+def alerts_test(obj: Context, channel_name: str, as_json: bool) -> None:
+    """Send a harmless test message through a configured channel and show the result."""
+    settings = obj.config().settings
+    config = settings.channels.get(channel_name)
+    if config is None:
+        known = ", ".join(sorted(settings.channels)) or "none"
+        raise UserError(f"error: no channel {channel_name!r} (configured: {known})")
+    try:
+        channel = build_channel(
+            name=channel_name, kind=config.kind, options=config.options(), environ=os.environ
+        )
+    except ChannelConfigError as exc:
+        raise UserError(f"error: {exc}") from None
+    try:
+        result = channel.send(
+            message=test_message(settings.organisation.name, utcnow()), thread=None
+        )
+    except DeliveryError as exc:
+        raise UserError(f"error: test message not delivered: {exc}") from None
+    finally:
+        channel.close()
+    data = {
+        "channel": channel_name,
+        "kind": config.kind,
+        "delivered": True,
+        "remote_id": result.remote_id,
+        "conversation": result.conversation,
+        "warnings": list(result.warnings),
+    }
+
+    def render() -> None:
+        where = f" (message {result.remote_id})" if result.remote_id else ""
+        click.echo(f"{channel_name} ({config.kind}): test message delivered{where}")
+        for warning in result.warnings:
+            click.echo(f"  warning: {warning}")
+        if not config.enabled:
+            click.echo("  note: this channel is disabled, so alerts do not go to it")
+
+    emit(data, as_json=as_json, render=render)
+
+
+@click.command("channels")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+@friendly
+def channels_command(obj: Context, as_json: bool) -> None:
+    """List the configured alert channels, their kind and any problem (secrets included)."""
+    settings = obj.config().settings
+    problems = check_channels(settings, environ=os.environ)
+    rows: list[dict[str, Any]] = []
+    for name, config in settings.channels.items():
+        prefix = f"channels.{name}."
+        mine = [p for p in problems if p.startswith(prefix)]
+        rows.append(
+            {"name": name, "kind": config.kind, "enabled": config.enabled, "problems": mine}
+        )
+    other = [p for p in problems if not p.startswith("channels.")]
+
+    def render() -> None:
+        for row in rows:
+            state = "enabled" if row["enabled"] else "disabled"
+            verdict = "ok" if not row["problems"] else f"{len(row['problems'])} problem(s)"
+            click.echo(f"{row['name']:<16} {row['kind']:<9} {state:<9} {verdict}")
+            for problem in row["problems"]:
+                click.echo(f"  {problem}")
+        for problem in other:
+            click.echo(problem)
+
+    emit({"channels": rows, "problems": other}, as_json=as_json, render=render)
+    if any(row["problems"] and row["enabled"] for row in rows) or other:
+        sys.exit(1)
+
+
+def register(group: click.Group) -> None:
+    """Add ``alerts`` and ``channels`` to the top-level command group."""
+    group.add_command(alerts)
+    group.add_command(channels_command)

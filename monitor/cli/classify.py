@@ -1,0 +1,245 @@
+"""CLI commands around the classifiers: classify, evaluate, train."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from classifiers.evaluation import LabelledFileError, evaluate, read_labelled_file
+from classifiers.scorer import Score, ScoreInput, Scorer
+from config.loader import LoadedConfig
+from monitor.app import build_scoring, build_watchlist, models_dir
+from monitor.cli.common import Context, UserError, emit, friendly, pass_ctx
+from monitor.db.models import Label
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _scorer(config: LoadedConfig) -> Scorer:
+    return build_scoring(config, build_watchlist(config.settings)).scorer.get()
+
+
+def _render_all(texts: Sequence[str], scores: Sequence[Score]) -> None:
+    for text, score in zip(texts, scores, strict=True):
+        _render(text, score)
+
+
+def _render(text: str, score: Score) -> None:
+    probs = ", ".join(f"{k} {v:.0%}" for k, v in score.sentiment.probs.items())
+    click.echo(f"{' '.join(text.split())[:100]}")
+    click.echo(f"  language {score.lang}; sentiment {score.sentiment.label} ({probs})")
+    for cat in score.categories:
+        evidence = ", ".join(cat.evidence[:5])
+        click.echo(f"  {cat.category} {cat.score:.2f} (severity {cat.severity}; {evidence})")
+    click.echo(f"  grade {score.grade}: likelihood {score.likelihood} x impact {score.impact}")
+    for reason in score.reasons:
+        click.echo(f"    {reason}")
+
+
+@click.command()
+@click.argument("text", required=False)
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Score every line of a text file.",
+)
+@click.option("--tier", default=3, type=click.IntRange(1, 3), help="Source tier (1 = major).")
+@click.option("--reach", default=None, type=int, help="Author followers.")
+@click.option(
+    "--kind",
+    "entity_kind",
+    default=None,
+    type=click.Choice(["brand", "product", "executive", "competitor", "topic"]),
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+@friendly
+def classify(
+    obj: Context,
+    text: str | None,
+    file: str | None,
+    tier: int,
+    reach: int | None,
+    entity_kind: str | None,
+    as_json: bool,
+) -> None:
+    """Sentiment, risk categories, likelihood x impact and grade for TEXT (or --file lines)."""
+    if (text is None) == (file is None):
+        raise UserError("error: give TEXT or --file FILE (one of them)")
+    texts = (
+        [text]
+        if text is not None
+        else [
+            line
+            for line in Path(file).read_text(encoding="utf-8", errors="replace").splitlines()  # type: ignore[arg-type]
+            if line.strip()
+        ]
+    )
+    scorer = _scorer(obj.config())
+    scores = scorer.score(
+        [
+            ScoreInput(text=t, source_tier=tier, author_reach=reach, entity_kind=entity_kind)
+            for t in texts
+        ]
+    )
+    emit(
+        [{"text": t, **s.to_dict()} for t, s in zip(texts, scores, strict=True)],
+        as_json=as_json,
+        render=lambda: _render_all(texts, scores),
+    )
+
+
+@click.command("evaluate")
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="CSV/TSV/JSONL with text and label columns.",
+)
+@click.option(
+    "--category",
+    default=None,
+    help="Evaluate one risk category (labels 1/0, true/false) instead of sentiment.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+@friendly
+def evaluate_cmd(obj: Context, data: str, category: str | None, as_json: bool) -> None:
+    """Accuracy, macro-F1, per-class F1 and confusion matrix on a labelled file."""
+    try:
+        texts, labels = read_labelled_file(Path(data))
+    except LabelledFileError as exc:
+        raise UserError(f"error: {exc}") from None
+    scorer = _scorer(obj.config())
+
+    def predict(batch: Any) -> list[str]:
+        scores = scorer.score([ScoreInput(text=t) for t in batch])
+        if category is None:
+            return [s.sentiment.label for s in scores]
+        return ["1" if any(c.category == category for c in s.categories) else "0" for s in scores]
+
+    if category is not None:
+        truthy = {"1", "true", "yes", category.lower()}
+        labels = ["1" if str(v).strip().lower() in truthy else "0" for v in labels]
+    report = evaluate(predict=predict, texts=texts, labels=labels)
+    emit(report.to_dict(), as_json=as_json, render=lambda: click.echo(report.format_text()))
+
+
+def corrections(obj: Context) -> tuple[list[tuple[str, str, str]], list[Any]]:
+    """Responders' stored labels: sentiment corrections and category / false-positive labels."""
+    from classifiers.training.risk_data import ExtraLabel
+
+    sentiment: list[tuple[str, str, str]] = []
+    risk: list[ExtraLabel] = []
+    with obj.app() as app, app.sessions() as session:
+        for label in session.scalars(select(Label).order_by(Label.id)):
+            lang = label.lang or ""
+            if label.kind == "sentiment":
+                sentiment.append((label.text, label.value, lang))
+            elif label.kind == "category":
+                risk.append(
+                    ExtraLabel(text=label.text, category=label.value, label=True, lang=lang or None)
+                )
+            elif label.kind == "false_positive" and label.value:
+                risk.append(
+                    ExtraLabel(
+                        text=label.text, category=label.value, label=False, lang=lang or None
+                    )
+                )
+    return sentiment, risk
+
+
+def _copy_missing(source: Path, out: Path) -> None:
+    """Bring over the model files this run does not retrain, so ``out`` is a complete set."""
+    import shutil
+
+    for file in source.iterdir():
+        if file.is_file() and not (out / file.name).exists():
+            shutil.copy2(file, out / file.name)
+
+
+@click.command()
+@click.argument("target", type=click.Choice(["all", "sentiment", "risk"]), default="all")
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Labelled data folder (default: ../shared/data beside the checkout).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where to write the models (default: scoring.models_dir, else <data_dir>/models).",
+)
+@click.option("--seed", default=13, show_default=True, type=int)
+@click.option("--no-corrections", is_flag=True, help="Ignore responders' stored labels.")
+@click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
+@pass_ctx
+@friendly
+def train(
+    obj: Context,
+    target: str,
+    data: str | None,
+    out: str | None,
+    seed: int,
+    no_corrections: bool,
+    as_json: bool,
+) -> None:
+    """Retrain the sentiment and/or risk models reproducibly (fixed seed, deduplicated data)."""
+    from classifiers.sentiment import DEFAULT_MODELS_DIR
+    from classifiers.training.train_risk import RiskTrainingError, train_risk
+    from classifiers.training.train_sentiment import TrainingError, train_sentiment
+
+    config = obj.config()
+    data_dir = Path(data) if data else SHARED_DATA
+    if not data_dir.is_dir():
+        raise UserError(f"error: {data_dir}: no such folder (give --data)")
+    out_dir = (
+        Path(out)
+        if out
+        else (models_dir(config) or config.settings.storage.data_dir.resolve() / "models")
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sentiment_extra, risk_extra = ([], []) if no_corrections else corrections(obj)
+    reports: dict[str, Any] = {}
+    try:
+        if target in ("all", "sentiment"):
+            reports["sentiment"] = train_sentiment(
+                data_dir=data_dir, out_dir=out_dir, seed=seed, extra=sentiment_extra
+            )
+        if target in ("all", "risk"):
+            reports["risk"] = train_risk(
+                data_dir=data_dir, out_dir=out_dir, seed=seed, extra=risk_extra
+            )
+    except (TrainingError, RiskTrainingError) as exc:
+        raise UserError(f"error: {exc}") from None
+    _copy_missing(models_dir(config) or DEFAULT_MODELS_DIR, out_dir)
+
+    def render() -> None:
+        for name, report in reports.items():
+            text = report.format_text() if hasattr(report, "format_text") else report.to_dict()
+            click.echo(f"{name}:\n{text}")
+        click.echo(
+            f"models written to {out_dir}; corrections used: "
+            f"{len(sentiment_extra)} sentiment, {len(risk_extra)} risk"
+        )
+        if models_dir(config) != out_dir.resolve():
+            click.echo(f"to use them, set `scoring: {{models_dir: {out_dir}}}` in your config")
+
+    emit({k: v.to_dict() for k, v in reports.items()}, as_json=as_json, render=render)
+    sys.stdout.flush()
+
+
+def register(group: click.Group) -> None:
+    for command in (classify, evaluate_cmd, train):
+        group.add_command(command)

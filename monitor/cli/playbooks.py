@@ -1,0 +1,265 @@
+"""CLI commands for silences, playbook checks and response scripts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from config.durations import parse_duration
+from monitor.cli.common import Context, UserError, emit, friendly, pass_ctx
+from monitor.cli.incidents import incident_errors, incident_session
+from monitor.db.models import Source
+from monitor.incidents.aggregate import one_line
+from monitor.incidents.context import (
+    IncidentContext,
+    build_incident_context,
+    known_placeholders,
+)
+from monitor.incidents.silences import (
+    add_silence,
+    list_silences,
+    remove_silence,
+    silence_to_dict,
+)
+from playbooks import (
+    NotifyStep,
+    approval_status,
+    approve_script_in_file,
+    check_playbooks,
+    load_scripts,
+)
+
+
+def config_context(obj: Context) -> IncidentContext:
+    """Playbooks and scripts from the configuration alone (no database needed)."""
+    loaded = obj.config()
+    return build_incident_context(loaded.settings, loaded.base_dir)
+
+
+def parse_until(value: str, now: datetime) -> datetime:
+    """``--until`` as a duration from now (``4h``, ``2d``) or an ISO date/time (UTC if naive)."""
+    try:
+        return now + parse_duration(value)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError(
+            f"error: --until: expected a duration like 4h or a time like 2026-11-30T18:00, "
+            f"got {value!r}"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@click.group("silence")
+def silence_group() -> None:
+    """Silences: known noise alerts nobody (incidents are still recorded)."""
+
+
+@silence_group.command("add")
+@click.option("--entity", default=None, help="Entity id to silence.")
+@click.option("--category", default=None, help="Risk category to silence.")
+@click.option("--source", default=None, help="Source id to silence.")
+@click.option("--until", "until", required=True, help="How long (4h, 2d) or until when (ISO).")
+@click.option("--reason", required=True, help="Why (shown on every suppressed alert).")
+@click.option("--by", "by", required=True, help="Who decided.")
+@pass_ctx
+@friendly
+@incident_errors
+def silence_add(
+    obj: Context,
+    entity: str | None,
+    category: str | None,
+    source: str | None,
+    until: str,
+    reason: str,
+    by: str,
+) -> None:
+    """Silence an entity, a category or a source (all given must match) until a time."""
+    with incident_session(obj) as (app, ctx, session):
+        now = ctx.clock()
+        if entity is not None and entity not in ctx.entity_names:
+            known = ", ".join(ctx.entity_names) or "none"
+            raise UserError(f"error: --entity: unknown entity {entity!r} (known: {known})")
+        if category is not None and ctx.categories and category not in ctx.categories:
+            known = ", ".join(ctx.categories)
+            raise UserError(f"error: --category: unknown category {category!r} (known: {known})")
+        if source is not None:
+            sources = {s.id for s in app.settings.sources} | set(session.scalars(select(Source.id)))
+            if app.settings.inbox is not None:
+                sources.add(app.settings.inbox.source_id)
+            if source not in sources:
+                known = ", ".join(sorted(sources)) or "none"
+                raise UserError(f"error: --source: unknown source {source!r} (known: {known})")
+        row = add_silence(
+            session,
+            entity=entity,
+            category=category,
+            source=source,
+            until=parse_until(until, now),
+            reason=reason,
+            by=by,
+            now=now,
+        )
+        click.echo(f"silence #{row.id} until {row.until.isoformat()}")
+
+
+@silence_group.command("list")
+@click.option("--all", "include_expired", is_flag=True, help="Include expired silences.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+@friendly
+@incident_errors
+def silence_list(obj: Context, include_expired: bool, as_json: bool) -> None:
+    """Silences in force (or all of them)."""
+    with incident_session(obj) as (_, ctx, session):
+        now = ctx.clock()
+        rows = [
+            silence_to_dict(r, now=now)
+            for r in list_silences(session, now=now, include_expired=include_expired)
+        ]
+
+    def render() -> None:
+        if not rows:
+            click.echo("no silences")
+        for r in rows:
+            scope = ", ".join(f"{k}={r[k]}" for k in ("entity", "category", "source") if r[k])
+            state = "" if r["active"] else " (expired)"
+            click.echo(
+                f"#{r['id']} {scope} until {str(r['until'])[:16]}{state} by "
+                f"{one_line(str(r['created_by']), 60)}: {one_line(str(r['reason']), 200)}"
+            )
+
+    emit(rows, as_json=as_json, render=render)
+
+
+@silence_group.command("remove")
+@click.argument("silence_id", type=int)
+@pass_ctx
+@friendly
+@incident_errors
+def silence_remove(obj: Context, silence_id: int) -> None:
+    """Remove a silence: matching incidents alert again from their next step."""
+    with incident_session(obj) as (_, _ctx, session):
+        remove_silence(session, silence_id=silence_id)
+    click.echo(f"silence #{silence_id} removed")
+
+
+@click.group("playbooks")
+def playbooks_group() -> None:
+    """Graded playbooks."""
+
+
+@playbooks_group.command("check")
+@pass_ctx
+@friendly
+@incident_errors
+def playbooks_check(obj: Context) -> None:
+    """Validate playbooks and scripts; name unknown channels. Exit 1 on any problem."""
+    ctx = config_context(obj)
+    now = ctx.clock()
+    problems = check_playbooks(
+        playbooks=ctx.playbooks,
+        known_channels=ctx.known_channels,
+        scripts=ctx.scripts,
+        now=now,
+        known_placeholders=known_placeholders(ctx),
+    )
+    disabled = sorted(ctx.known_channels - ctx.channels)
+    for playbook in ctx.playbooks:
+        used = {c for step in playbook.steps if isinstance(step, NotifyStep) for c in step.channels}
+        for name in sorted(used & set(disabled)):
+            click.echo(f"warning: playbook '{playbook.name}' notifies disabled channel '{name}'")
+    for line in problems:
+        click.echo(line)
+    if problems:
+        raise UserError(f"{len(problems)} problem(s) in playbooks or scripts")
+    click.echo(
+        f"OK: {len(ctx.playbooks)} playbooks ({', '.join(p.name for p in ctx.playbooks)}), "
+        f"{len(ctx.scripts)} scripts, channels: {', '.join(sorted(ctx.known_channels))}"
+    )
+
+
+@click.group("scripts")
+def scripts_group() -> None:
+    """Pre-approved response scripts."""
+
+
+@scripts_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+@friendly
+@incident_errors
+def scripts_list(obj: Context, as_json: bool) -> None:
+    """Every script with its approval status (edited or expired ones are not approved)."""
+    ctx = config_context(obj)
+    now = ctx.clock()
+    rows = []
+    for script in ctx.scripts:
+        status = approval_status(script=script, now=now)
+        rows.append(
+            {
+                "id": script.id,
+                "scenario": script.scenario,
+                "lang": script.lang,
+                "title": script.title,
+                "approved": status.approved,
+                "status": status.reason,
+                "file": script.source,
+            }
+        )
+
+    def render() -> None:
+        for r in rows:
+            mark = "ok " if r["approved"] else "NO "
+            click.echo(f"{mark} {r['id']:<42} {r['lang']:<5} {r['status']}")
+
+    emit(rows, as_json=as_json, render=render)
+
+
+@scripts_group.command("approve")
+@click.argument("script_id")
+@click.option("--by", "by", required=True, help="Who approves the text as it is now.")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=180,
+    show_default=True,
+    help="How long the approval lasts.",
+)
+@pass_ctx
+@friendly
+@incident_errors
+def scripts_approve(obj: Context, script_id: str, by: str, days: int) -> None:
+    """Approve a script's current text (bound to its hash) for a number of days."""
+    ctx = config_context(obj)
+    if ctx.scripts_are_defaults:
+        raise UserError(
+            "error: the shipped scripts are read-only: copy "
+            f"{ctx.script_paths[0]} next to your configuration, list it under "
+            "playbooks.scripts, then approve scripts there"
+        )
+    script = next((s for s in load_scripts(ctx.script_paths) if s.id == script_id), None)
+    if script is None:
+        raise UserError(f"error: no script with id {script_id!r} in playbooks.scripts")
+    approved = approve_script_in_file(
+        path=Path(script.source),
+        script_id=script_id,
+        by=by,
+        now=ctx.clock(),
+        valid_for=timedelta(days=days),
+    )
+    assert approved.expires_at is not None
+    click.echo(
+        f"approved {script_id} by {approved.approved_by} until "
+        f"{approved.expires_at.date().isoformat()} ({script.source})"
+    )
+
+
+def register(group: click.Group) -> None:
+    for command in (silence_group, playbooks_group, scripts_group):
+        group.add_command(command)

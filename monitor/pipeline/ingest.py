@@ -1,0 +1,187 @@
+"""Collected items -> normalised, matched, deduplicated, stored mentions (one batch at a time)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.collectors.base import RawItem, Rejected, content_hash, with_title
+from monitor.db.models import IngestRun
+from monitor.pipeline.store import Candidate, checkpoint_run, store_batch
+from monitor.watchlist.matcher import MatchDoc, Watchlist
+
+BATCH_SIZE = 2000
+
+
+class LangDetector(Protocol):
+    def __call__(self, text: str) -> str: ...
+
+
+class AfterBatch(Protocol):
+    """Work done in the same transaction as a batch's new mentions (scoring, incidents)."""
+
+    def __call__(self, session: Session, *, mention_ids: list[int], now: datetime) -> None: ...
+
+
+@dataclass
+class IngestStats:
+    """What one ingest did; ``resumed_from`` > 0 when an interrupted run was continued."""
+
+    source_id: str
+    run_id: int | None = None
+    seen: int = 0
+    new: int = 0
+    duplicate: int = 0
+    unmatched: int = 0
+    rejected: int = 0
+    resumed_from: int = 0
+    skipped_unchanged: bool = False
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The per-process parts of ingestion, built once at the composition root."""
+
+    sessions: sessionmaker[Session]
+    watchlist: Watchlist
+    detect_lang: LangDetector
+    clock: Callable[[], datetime]
+    after_batch: AfterBatch | None = None
+    batch_size: int = BATCH_SIZE
+
+    def prepare(self, item: RawItem, source_id: str) -> Candidate | None:
+        """Language, watchlist match and content hash; None when no entity matches."""
+        text = with_title(item.title, item.text)
+        lang = item.lang or self.detect_lang(text)
+        entities = self.watchlist.match(
+            MatchDoc(text=text, source=source_id, author=item.author or "", lang=lang)
+        )
+        if not entities:
+            return None
+        return Candidate(item=item, lang=lang, entities=entities, content_hash=content_hash(text))
+
+
+def ingest_stream(
+    pipeline: Pipeline,
+    *,
+    source_id: str,
+    run_id: int,
+    records: Iterable[RawItem | Rejected],
+    stats: IngestStats,
+    on_progress: Callable[[int], None] | None = None,
+) -> IngestStats:
+    """Store ``records`` batch by batch, each batch committed with the run's resume point."""
+    iterator = iter(records)
+    while True:
+        batch = list(islice(iterator, pipeline.batch_size))
+        if not batch:
+            return stats
+        now = pipeline.clock()
+        candidates: list[Candidate] = []
+        rejected: list[Rejected] = []
+        unmatched = 0
+        last_line: int | None = None
+        for record in batch:
+            if isinstance(record, Rejected):
+                rejected.append(record)
+                last_line = record.line if record.line is not None else last_line
+                continue
+            last_line = record.line if record.line is not None else last_line
+            cand = pipeline.prepare(record, source_id)
+            if cand is None:
+                unmatched += 1
+            else:
+                candidates.append(cand)
+        with pipeline.sessions.begin() as session:
+            counts = store_batch(
+                session,
+                source_id=source_id,
+                run_id=run_id,
+                candidates=candidates,
+                rejected=rejected,
+                now=now,
+            )
+            if pipeline.after_batch is not None and counts.new_ids:
+                pipeline.after_batch(session, mention_ids=counts.new_ids, now=now)
+            checkpoint_run(
+                session,
+                run_id=run_id,
+                last_line=last_line,
+                seen=len(batch),
+                new=counts.new,
+                duplicate=counts.duplicate,
+                unmatched=unmatched,
+                rejected=len(rejected),
+            )
+        stats.seen += len(batch)
+        stats.new += counts.new
+        stats.duplicate += counts.duplicate
+        stats.unmatched += unmatched
+        stats.rejected += len(rejected)
+        if on_progress is not None:
+            on_progress(len(batch))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def start_run(
+    session: Session,
+    *,
+    source_id: str,
+    now: datetime,
+    file_path: str | None = None,
+    file_sha: str | None = None,
+) -> IngestRun:
+    run = IngestRun(
+        source_id=source_id,
+        started_at=now,
+        status="running",
+        file_path=file_path,
+        file_sha256=file_sha,
+        last_line=0,
+        seen=0,
+        new=0,
+        duplicate=0,
+        unmatched=0,
+        rejected=0,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def previous_file_run(session: Session, *, source_id: str, file_sha: str) -> IngestRun | None:
+    """The latest run of this exact file content for this source, if any."""
+    stmt = (
+        select(IngestRun)
+        .where(IngestRun.source_id == source_id, IngestRun.file_sha256 == file_sha)
+        .order_by(IngestRun.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def finish_run(session: Session, *, run_id: int, now: datetime, error: str | None) -> None:
+    run = session.get(IngestRun, run_id)
+    assert run is not None
+    run.finished_at = now
+    run.status = "failed" if error else "ok"
+    run.error = error

@@ -1,0 +1,1 @@
+"""Generated documentation: the configuration reference, rendered from the settings schema."""

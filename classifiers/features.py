@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from classifiers.languages import ALL_LANGS as _LANGS
 from classifiers.text import clean, to_simplified, tokenize
 
 _WORD_SEED = 0x5EED
@@ -27,7 +28,6 @@ _FNV_PRIME = np.uint64(0x100000001B3)
 _GOLDEN = 0x9E3779B97F4A7C15
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
 _SPECIAL = frozenset({"url", "@user"})
-_LANGS = frozenset({"zh", "en", "other"})
 _CHAR_MODES = frozenset({"chars", "wb"})
 _SPACE = 32
 _SEP = "\x00"  # never survives clean(), so it can separate texts in one stream

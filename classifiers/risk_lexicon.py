@@ -19,10 +19,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from classifiers.languages import LANGUAGES
 from classifiers.text import to_simplified
 
 DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent / "lexicons" / "default.yaml"
-LEXICON_LANGS: tuple[str, ...] = ("zh", "en")
+LEXICON_LANGS = LANGUAGES
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _LATIN_RE = re.compile(r"[A-Za-z0-9]")
 MAX_TERM_CHARS = 60

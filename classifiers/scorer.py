@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from classifiers.languages import ALL_LANGS, OTHER
 from classifiers.matrix import MatrixConfig, RiskSignals, assess
 from classifiers.risk import CategorySpec, FeatureCache, Features, RiskClassifier
 from classifiers.risk_lexicon import CategoryScore
@@ -25,8 +26,7 @@ from classifiers.text import clean, detect_lang, init_jieba
 
 log = logging.getLogger(__name__)
 MICRO_BATCH = 256
-LANGS = frozenset({"zh", "en", "other"})
-_UNKNOWN = SentimentResult(label="unknown", probs={}, lang="other")
+_UNKNOWN = SentimentResult(label="unknown", probs={}, lang=OTHER)
 
 
 @dataclass(frozen=True)
@@ -187,12 +187,12 @@ class Scorer:
             return self._score_batch([item])[0]
         except Exception:  # noqa: BLE001 - last resort: a graded, explained empty score
             log.exception("scoring failed for one item; returning an unknown score")
-            return self._assemble(item, "other", _UNKNOWN, ())
+            return self._assemble(item, OTHER, _UNKNOWN, ())
 
     def _score_batch(self, items: Sequence[ScoreInput]) -> list[Score]:
         texts = [_as_text(getattr(item, "text", "")) for item in items]
         cleaned = [clean(t) for t in texts]
-        given = [item.lang if item.lang in LANGS else None for item in items]
+        given = [item.lang if item.lang in ALL_LANGS else None for item in items]
         langs = [g or detect_lang(c) for g, c in zip(given, cleaned, strict=True)]
         cache = FeatureCache(cleaned, langs)
         sentiments = self._sentiments(texts, cleaned, langs, given, cache)

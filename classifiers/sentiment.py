@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from classifiers.languages import OTHER, supported
 from classifiers.linear import (
     HashedBlock,
     LinearTextModel,
@@ -330,7 +331,7 @@ class SentimentModel:
             given = langs[i] if langs is not None else None
             lang = _normalise_lang(given) if given else detect_lang(text)
             model_lang = lang
-            if lang == "other" and given is None and _emoji_only(text):
+            if lang == OTHER and given is None and _emoji_only(text):
                 model_lang = _EMOJI_FALLBACK
             if not text or model_lang not in self.languages:
                 results[i] = SentimentResult(UNKNOWN, _UNIFORM, lang)
@@ -342,7 +343,7 @@ class SentimentModel:
             for row, i in zip(probs, idx, strict=True):
                 results[i] = _result(row, lang)
         return [
-            r if r is not None else SentimentResult(UNKNOWN, _UNIFORM, "other") for r in results
+            r if r is not None else SentimentResult(UNKNOWN, _UNIFORM, OTHER) for r in results
         ]
 
     def predict_one(self, text: str, lang: str | None = None) -> SentimentResult:
@@ -361,8 +362,7 @@ def _result(row: np.ndarray, lang: str) -> SentimentResult:
 
 
 def _normalise_lang(lang: str) -> str:
-    base = str(lang).strip().lower().replace("_", "-").split("-")[0]
-    return base if base in ("zh", "en") else "other"
+    return supported(str(lang).strip())
 
 
 def _emoji_only(text: str) -> bool:

@@ -8,6 +8,9 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
+
+from classifiers.normalise import simplify
 
 MAX_CHARS = 20_000
 # Raw input is cut well above MAX_CHARS first so regexes never run on megabytes of text.
@@ -168,29 +171,8 @@ def _detect_lang(text: str) -> str:
 
 # --- Traditional -> Simplified ------------------------------------------------------------
 
-_T2S_TABLE: dict[int, str] | None = None
-_T2S_LOCK = threading.Lock()
-
-
-def _t2s_table() -> dict[int, str]:
-    global _T2S_TABLE
-    if _T2S_TABLE is None:
-        with _T2S_LOCK:
-            if _T2S_TABLE is None:
-                from zhconv import zhconv as _zhconv  # heavy dictionary, loaded on first use
-
-                mapping = _zhconv.getdict("zh-hans")
-                _T2S_TABLE = {
-                    ord(k): v for k, v in mapping.items() if len(k) == 1 and len(v) == 1 and k != v
-                }
-    return _T2S_TABLE
-
-
-def to_simplified(text: str) -> str:
-    """Map Traditional characters to Simplified one by one (fast, no phrase rules)."""
-    if not text:
-        return ""
-    return text.translate(_t2s_table())
+# One conversion table for the whole project (classifiers.normalise, shared with the watchlist).
+to_simplified = simplify
 
 
 # --- jieba ----------------------------------------------------------------------------------
@@ -198,11 +180,39 @@ def to_simplified(text: str) -> str:
 _JIEBA_LOCK = threading.Lock()
 _JIEBA_READY = False
 _JIEBA_WORDS: set[str] = set()
-_USER_WORD_FREQ = 200_000
+# Higher than any word in jieba's default dictionary (的 is ~320,000 of ~60 M), so a watched
+# name wins against every segmentation that would cut through it.
+NAME_FREQ = 2_000_000
+NAME_TAG = "nz"  # jieba's tag for "other proper noun"
+# jieba cuts text into blocks of these characters before looking words up, so a word can
+# only ever be found inside one such block (its re_han_default, as of jieba 0.42).
+_JIEBA_BLOCK_RE = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+")
+_JIEBA_CJK_RE = re.compile(r"[\u4e00-\u9fd5]")
+
+
+def jieba_words(terms: Iterable[str]) -> list[str]:
+    """The pieces of terms worth adding to jieba: blocks with CJK, at least 2 characters."""
+    words: dict[str, None] = {}
+    for term in terms:
+        for piece in _JIEBA_BLOCK_RE.findall(to_simplified(str(term).strip().lower())):
+            # A single character added with a huge frequency would be cut out of every word.
+            if 2 <= len(piece) <= 50 and _JIEBA_CJK_RE.search(piece):
+                words.setdefault(piece, None)
+    return list(words)
+
+
+def add_jieba_words(terms: Iterable[str], *, tokenizer: Any) -> None:
+    """Add the CJK names among ``terms`` to ``tokenizer`` as whole words."""
+    for word in jieba_words(terms):
+        tokenizer.add_word(word, freq=NAME_FREQ, tag=NAME_TAG)
 
 
 def init_jieba(user_words: Iterable[str] = ()) -> None:
-    """Initialise jieba once per process; add user words (e.g. brand names) so they stay whole."""
+    """Initialise jieba once per process; add watched names so they are never split.
+
+    The composition root passes the watchlist's terms (the brand dictionary); repeated
+    calls only add words not seen before.
+    """
     global _JIEBA_READY
     import jieba
 
@@ -212,11 +222,9 @@ def init_jieba(user_words: Iterable[str] = ()) -> None:
             logging.getLogger("jieba").setLevel(logging.WARNING)
             jieba.initialize()
             _JIEBA_READY = True
-        for word in user_words:
-            w = to_simplified(str(word).strip().lower())
-            if w and w not in _JIEBA_WORDS and len(w) <= 50:
-                jieba.add_word(w, freq=_USER_WORD_FREQ)
-                _JIEBA_WORDS.add(w)
+        fresh = [w for w in jieba_words(user_words) if w not in _JIEBA_WORDS]
+        add_jieba_words(fresh, tokenizer=jieba.dt)
+        _JIEBA_WORDS.update(fresh)
 
 
 # --- tokens ---------------------------------------------------------------------------------

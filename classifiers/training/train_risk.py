@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from classifiers.languages import LANGUAGES
 from classifiers.linear import FeatureSpec, LinearTextModel, ModelFormatError
 from classifiers.risk import FeatureCache, Features, RiskClassifier, positive_proba
 from classifiers.text import clean, detect_lang, init_jieba
@@ -336,7 +337,7 @@ def evaluate_risk(*, data_dir: Path, models_dir: Path, seed: int = 13) -> dict[s
             p, r, f1, _ = _prf(y, pred.astype(np.int64))
             dev_scores[definition.name][name] = {"precision": p, "recall": r, "f1": f1}
     background: dict[str, dict[str, float]] = {}
-    for lang in ("zh", "en"):
+    for lang in LANGUAGES:
         texts = _background_texts(Path(data_dir), lang)
         found = full.score(texts, [lang] * len(texts))
         background[lang] = (

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from classifiers.evaluation import EvalReport, read_labelled_file, score
+from classifiers.languages import LANGUAGES
 from classifiers.linear import FeatureSpec, LinearTextModel, featurize_texts
 from classifiers.sentiment import (
     LABELS,
@@ -55,7 +56,7 @@ class TrainingError(RuntimeError):
 class SentimentTrainConfig:
     """Hyperparameters (chosen on the dev split; see MODEL_CARD.md)."""
 
-    languages: tuple[str, ...] = ("zh", "en")
+    languages: tuple[str, ...] = LANGUAGES
     n_features_log2: int = 20
     max_chars: int = 400
     review_weight: float = 0.2
@@ -392,7 +393,7 @@ def _corrections(extra: Iterable[tuple[str, str, str]]) -> tuple[list[Example], 
     for text, label, lang in extra:
         label = str(label).strip().lower()
         lang = str(lang or "").strip().lower()[:2] or detect_lang(str(text))
-        if label not in LABELS or lang not in ("zh", "en") or not str(text).strip():
+        if label not in LABELS or lang not in LANGUAGES or not str(text).strip():
             skipped += 1
             continue
         out.append(Example(str(text)[:2000], label, lang, CORRECTIONS))

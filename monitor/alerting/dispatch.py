@@ -115,7 +115,7 @@ class ChannelMap:
 
 
 def as_channel_map(channels: ChannelMap | Mapping[str, Channel]) -> ChannelMap:
-    """Accept a ChannelMap (e.g. monitor.alerting.channels.ChannelSet) or a plain mapping of channels."""
+    """Accept a ChannelMap (e.g. alerting.channels.ChannelSet) or a plain mapping of channels."""
     return channels if isinstance(channels, ChannelMap) else ChannelMap(channels)
 
 

@@ -16,8 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from classifiers.languages import LANGUAGES
 from config.durations import Duration, format_duration
 from config.loader import describe_errors, parse_yaml
 from config.schema import Entity
@@ -100,13 +101,20 @@ class Scenario(_Model):
     version: Literal[1] = 1
     id: str = Field(pattern=_ID)
     title: str
-    language: Literal["zh", "en"]
+    language: str
     description: str = ""
     sources: dict[str, ScenarioSource] = Field(min_length=1)
     run_for: Duration = Field(description="Drill length, from the start.")
     background: Background | None = Field(None, description="Volume history to seed.")
     timeline: tuple[Post, ...] = Field(min_length=1)
     expect: Expect | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

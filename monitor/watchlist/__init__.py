@@ -6,9 +6,9 @@ lives in `monitor.watchlist.jieba_dict` (not imported here, so importing this pa
 does not import jieba). Nothing here reads configuration or touches the database.
 """
 
+from classifiers.normalise import normalise
 from monitor.watchlist.matcher import EntitySpec, MatchDoc, Watchlist
 from monitor.watchlist.query import QuerySyntaxError, describe_syntax, parse_query
-from monitor.watchlist.textnorm import normalise
 
 __all__ = [
     "EntitySpec",

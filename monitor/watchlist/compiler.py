@@ -1,6 +1,6 @@
 """Compile query ASTs into closures that test one folded document.
 
-A check is `check(text, doc, memo) -> bool` where text is `textnorm.fold(doc.text)` and
+A check is `check(text, doc, memo) -> bool` where text is `classifiers.normalise.fold(doc.text)` and
 memo is a per-document dict shared by all entities: a term used more than once in the
 watchlist is searched once per document. AND/OR short-circuit, with cheap children first
 (field filters, then terms; NOT and NEAR last). An OR of terms first scans for the terms'
@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from itertools import compress, islice
 from typing import Any
 
+from classifiers.normalise import TOKEN_RE
 from monitor.watchlist.literal import Literal, prefilter_keys
 from monitor.watchlist.model import MatchDoc
 from monitor.watchlist.query import And, Field, Near, Node, Not, Or, Term, normalise_field
-from monitor.watchlist.textnorm import TOKEN_RE
 
 Memo = dict[Any, Any]
 Check = Callable[[str, MatchDoc, Memo], bool]
@@ -200,7 +200,7 @@ def _spans(text: str, lits: list[Literal], m: Memo) -> list[tuple[int, int]]:
 
 
 def _few_tokens(text: str, start: int, end: int, limit: int) -> bool:
-    """True when text[start:end] holds at most `limit` tokens (see textnorm.TOKEN_RE)."""
+    """True when text[start:end] holds at most `limit` tokens (see normalise.TOKEN_RE)."""
     if end - start <= limit:
         return True  # every token is at least one character
     return sum(1 for _ in islice(TOKEN_RE.finditer(text, start, end), limit + 1)) <= limit

@@ -6,7 +6,7 @@ the neighbouring text character must not be one (word boundary), so `ace` does n
 "grace" but `acme` matches "Acme's". CJK edges need no boundary: Chinese has no spaces.
 A space inside a term matches any run of whitespace (or none between two CJK characters).
 
-The text given here is `textnorm.fold(text)`, which may still hold Traditional characters
+The text given here is `normalise.fold(text)`, which may still hold Traditional characters
 and full-width punctuation; characters of the term that have such variants become
 character classes, which is equivalent to translating the whole text first.
 """
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from itertools import product
 from math import prod
 
-from monitor.watchlist.textnorm import is_spaced_word_char, is_unspaced, spaced_word_at, variant_map
+from classifiers.normalise import is_spaced_word_char, is_unspaced, spaced_word_at, variant_map
 
 
 def _pattern(text: str) -> tuple[str, bool]:

@@ -1,6 +1,6 @@
 """A compiled watchlist: which watched entities a document mentions.
 
-Per document: the text is folded once (`textnorm.fold`: case-folded, Traditional kept as
+Per document: the text is folded once (`normalise.fold`: case-folded, Traditional kept as
 is and matched through character classes), the prefilter turns a few substring scans into
 a bit mask of candidate entities (most documents stop here), and each candidate's compiled
 query runs with a per-document memo of term results (see compiler.py).
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from classifiers.normalise import collapse_ws, fold, normalise, simplify
 from monitor.watchlist.compiler import Check, Memo, anchors, compile_checks
 from monitor.watchlist.model import EntitySpec, MatchDoc
 from monitor.watchlist.prefilter import Prefilter
 from monitor.watchlist.query import Node, Or, QuerySyntaxError, Term, parse_query, positive_terms
-from monitor.watchlist.textnorm import collapse_ws, fold, normalise, simplify
 
 __all__ = ["EntitySpec", "MatchDoc", "QuerySyntaxError", "Watchlist", "entity_ast"]
 
@@ -81,7 +81,7 @@ class Watchlist:
 
     @staticmethod
     def normalise(text: str) -> str:
-        """Return text in the form queries are matched against (see textnorm.normalise)."""
+        """Return text in the form queries are matched against (see classifiers.normalise)."""
         return normalise(text)
 
 

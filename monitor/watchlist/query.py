@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from monitor.watchlist.textnorm import collapse_ws, normalise
+from classifiers.normalise import collapse_ws, normalise
 
 MAX_QUERY_CHARS = 10_000
 MAX_DEPTH = 60
@@ -97,7 +97,7 @@ class QuerySyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """A word, CJK string or phrase; `text` is normalised (see textnorm.normalise)."""
+    """A word, CJK string or phrase; `text` is normalised (see classifiers.normalise.normalise)."""
 
     text: str
     raw: str

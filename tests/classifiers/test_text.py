@@ -6,9 +6,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jieba
 import pytest
 
-from classifiers.text import MAX_CHARS, clean, detect_lang, init_jieba, to_simplified, tokenize
+from classifiers.text import (
+    MAX_CHARS,
+    NAME_FREQ,
+    add_jieba_words,
+    clean,
+    detect_lang,
+    init_jieba,
+    jieba_words,
+    to_simplified,
+    tokenize,
+)
 
 
 def test_clean_strips_html_and_entities() -> None:
@@ -97,7 +108,7 @@ def test_nothing_heavy_happens_at_import() -> None:
     code = (
         "import sys, classifiers.text as t, classifiers.linear, classifiers.sentiment, "
         "classifiers.evaluation\n"
-        "assert not t._JIEBA_READY and t._T2S_TABLE is None\n"
+        "import classifiers.normalise as n\nassert not t._JIEBA_READY and n._tables is None\n"
         "assert 'jieba' not in sys.modules and 'zhconv' not in sys.modules\n"
     )
     root = Path(__file__).resolve().parents[2]
@@ -131,3 +142,24 @@ def test_tokenize_other_language_has_no_negation_marks() -> None:
 
 def test_tokenize_empty() -> None:
     assert tokenize("", "zh") == [] and tokenize("", "en") == []
+
+
+def test_jieba_words_keeps_cjk_blocks_of_two_or_more_characters() -> None:
+    words = jieba_words(["Acme", "艾克美", "简·多伊", "艾克美 手机", "acme集团", "门", "貝塔科技"])
+    assert words == ["艾克美", "多伊", "手机", "acme集团", "贝塔科技"]
+
+
+def test_watched_names_stay_whole(tmp_path: Path) -> None:
+    tokenizer = jieba.Tokenizer()
+    tokenizer.tmp_dir = str(tmp_path)  # its cache file goes here, not to the shared /tmp
+    text = "我昨天买了艾克美的新手机，贝塔科技公司也发布了新品"
+    before = list(tokenizer.cut(text))
+    assert "艾克美" not in before and "贝塔科技" not in before
+    global_before = dict(jieba.dt.FREQ)  # other tests may already have added names there
+
+    add_jieba_words(["Acme", "艾克美", "貝塔科技 OR betaco"], tokenizer=tokenizer)
+
+    after = list(tokenizer.cut(text))
+    assert "艾克美" in after and "贝塔科技" in after
+    assert tokenizer.FREQ["贝塔科技"] == NAME_FREQ
+    assert global_before == jieba.dt.FREQ  # the global tokenizer was left alone

@@ -13,6 +13,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from classifiers.normalise import TOKEN_RE, UNSPACED_RANGES
 from monitor.watchlist import EntitySpec, MatchDoc, Watchlist, normalise
 from monitor.watchlist.query import (
     And,
@@ -26,7 +27,6 @@ from monitor.watchlist.query import (
     normalise_field,
     parse_query,
 )
-from monitor.watchlist.textnorm import TOKEN_RE, UNSPACED_RANGES
 
 SPACED_WORD = f"[^\\W{UNSPACED_RANGES}]"
 UNSPACED = re.compile(f"[{UNSPACED_RANGES}]")

@@ -1,4 +1,4 @@
-"""Text normalisation for watchlist matching.
+"""Text normalisation shared by watchlist matching and the classifiers (one definition).
 
 `normalise(text)` is the reference form both queries and documents are compared in:
 case-folded, Traditional Chinese folded to Simplified character by character (zhconv's

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from classifiers.normalise import fold, is_unspaced, normalise, simplify, variant_map
 from monitor.watchlist.literal import Literal, key_options, prefilter_keys
-from monitor.watchlist.textnorm import fold, is_unspaced, normalise, simplify, variant_map
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,9 @@ from config.loader import LoadedConfig
 from config.schema import ExportSource, RssSource, Settings
 from monitor.clock import utcnow
 from monitor.collectors.rss import make_client
+from monitor.db.drill_runs import running_drill
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
 from monitor.db.migrate import ensure_schema
-from monitor.drills.clock import running_drill
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
 from monitor.pipeline.collect import FileSpec, ingest_file, poll_feed, process_inbox
 from monitor.pipeline.ingest import AfterBatch, IngestStats, Pipeline

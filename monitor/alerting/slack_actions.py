@@ -25,8 +25,6 @@ from alerts.sanitize import clean_text
 from alerts.socket_mode import OnAction, SocketModeHandle, run_socket_mode
 from config.schema import Settings
 from monitor.alerting.channels import socket_mode_channel
-from monitor.incidents import lifecycle
-from monitor.incidents.context import IncidentContext
 
 log = logging.getLogger(__name__)
 
@@ -60,35 +58,6 @@ class LifecycleActions:
         """The function for a button's action name, if it is one of ours."""
         return {"acknowledge": self.acknowledge, "escalate": self.escalate,
                 "resolve": self.resolve}.get(action)
-
-
-SLACK_RESOLVE_NOTE = "resolved with the Slack button"
-
-
-def incident_lifecycle_actions(ctx: IncidentContext) -> LifecycleActions:
-    """The buttons bound to monitor.incidents.lifecycle, the functions the CLI calls."""
-
-    def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime) -> object:
-        return lifecycle.acknowledge_incident(
-            session, ctx=ctx, incident_id=incident_id, by=actor, now=now
-        )
-
-    def escalate(session: Session, *, incident_id: int, actor: str, now: datetime) -> object:
-        return lifecycle.escalate_now(session, ctx=ctx, incident_id=incident_id, by=actor, now=now)
-
-    def resolve(session: Session, *, incident_id: int, actor: str, now: datetime) -> object:
-        return lifecycle.resolve_incident(
-            session, ctx=ctx, incident_id=incident_id, by=actor, note=SLACK_RESOLVE_NOTE, now=now
-        )
-
-    def respond(session: Session, *, incident_id: int, actor: str, note: str,
-                now: datetime) -> object:
-        return lifecycle.record_response(
-            session, ctx=ctx, incident_id=incident_id, by=actor, note=note, now=now
-        )
-
-    return LifecycleActions(acknowledge=acknowledge, escalate=escalate, resolve=resolve,
-                            respond=respond)
 
 
 PAST_TENSE = {"acknowledge": "acknowledged", "escalate": "escalated", "resolve": "resolved"}

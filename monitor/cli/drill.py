@@ -20,6 +20,7 @@ from monitor.drills.scenario import (
     load_scenario,
     shipped_scenarios,
 )
+from monitor.service.jobs import drill_rounds
 
 
 def register(group: click.Group) -> None:
@@ -73,7 +74,8 @@ def drill_cmd(obj: Context, scenario: str, speed: float, channels: tuple[str, ..
 
     try:
         with stop_on_signals(stop):
-            report = run_drill(config=loaded, scenario=parsed, setup=setup, stop=stop,
+            report = run_drill(config=loaded, scenario=parsed, setup=setup, rounds=drill_rounds,
+                               stop=stop,
                                say=click.echo, on_ready=ready,
                                main_database=obj.database)
     except (DrillError, ScenarioError) as exc:

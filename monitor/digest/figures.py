@@ -25,9 +25,9 @@ from monitor.digest.model import (
 )
 from monitor.digest.period import Period
 from monitor.digest.themes import extract_themes, stop_terms
-from playbooks import approval_status
+from playbooks import PLAYBOOK_GRADES, approval_status
 
-REPORTED_GRADES = ("low", "medium", "high", "critical")
+REPORTED_GRADES = PLAYBOOK_GRADES  # "none" opens no incident
 
 
 def period_info(period: Period) -> PeriodInfo:

@@ -20,12 +20,12 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Incident
-from monitor.digest.model import GRADES, DurationStats, IncidentRow, SlaRow
+from monitor.digest.model import DurationStats, IncidentRow, SlaRow
 from monitor.digest.period import Period
-from playbooks import Playbook, select_playbook
+from monitor.incidents.states import CLOSED, RESOLVED
+from playbooks import ALL_GRADES, Playbook, select_playbook
 
-CLOSED_STATES = ("resolved", "false_positive")
-_RANK = {grade: rank for rank, grade in enumerate(GRADES)}
+_RANK = {grade: rank for rank, grade in enumerate(ALL_GRADES)}
 
 
 def grade_rank_sql(column: Any) -> ColumnElement[int]:
@@ -167,7 +167,7 @@ def ack_seconds(fact: IncidentFacts) -> float | None:
 
 def resolve_seconds(fact: IncidentFacts) -> float | None:
     """Seconds from opening to resolution, for incidents now resolved."""
-    return _since_opening(fact, fact.resolved_at) if fact.state == "resolved" else None
+    return _since_opening(fact, fact.resolved_at) if fact.state == RESOLVED else None
 
 
 def response_seconds(fact: IncidentFacts) -> float | None:
@@ -182,7 +182,7 @@ def _breached(fact: IncidentFacts, seconds: float | None, target: timedelta | No
     if target is None:
         return None
     if seconds is None:
-        if fact.state in CLOSED_STATES:
+        if fact.state in CLOSED:
             return None
         return (now - fact.opened_at) > target
     return seconds > target.total_seconds()

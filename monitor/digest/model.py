@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 SENTIMENTS = ("positive", "neutral", "negative")
-GRADES = ("none", "low", "medium", "high", "critical")
 OWN_KINDS = ("brand", "product", "executive")
 SCHEMA_VERSION = 2  # 2: drills are drill runs, not drill incidents
 

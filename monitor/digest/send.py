@@ -25,8 +25,9 @@ from alerts.message import AlertMessage, DigestEntry
 from alerts.registry import build_channel
 from alerts.render_slack import escape_mrkdwn, escape_plain
 from monitor.digest.labels import Labels
-from monitor.digest.model import GRADES, Digest
+from monitor.digest.model import Digest
 from monitor.digest.summary import digest_title, summary_lines, summary_text, top_incident_lines
+from playbooks import ALL_GRADES
 
 _DATA_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
@@ -100,7 +101,8 @@ def _send_one(
 def alert_message(digest: Digest, labels: Labels, now: datetime) -> AlertMessage:
     """The summary as a channel-neutral digest alert (top incidents as members)."""
     grades = [g.grade for g in digest.headline.incidents_by_grade if g.current]
-    highest = max(grades, key=lambda g: GRADES.index(g) if g in GRADES else -1, default="none")
+    highest = max(grades, key=lambda g: ALL_GRADES.index(g) if g in ALL_GRADES else -1,
+                  default="none")
     return AlertMessage(
         incident_id=f"weekly-digest-{digest.meta.period.label}",
         event="digest",

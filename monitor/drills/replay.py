@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import Engine, func, select, update
 
@@ -25,12 +26,11 @@ from classifiers.scorer import ScoreInput
 from config.loader import LoadedConfig
 from config.schema import RssSource
 from monitor.app import App, build_app, database_url
-from monitor.clock import utcnow
+from monitor.clock import Clock, DrillClock, utcnow
 from monitor.collectors.base import RawItem
 from monitor.db.engine import make_engine, session_factory, sqlite_url
 from monitor.db.migrate import ensure_schema
 from monitor.db.models import DrillRun, Incident, IncidentEvent, Mention
-from monitor.drills.clock import DrillClock
 from monitor.drills.report import DrillReport, check, clock_text, measure
 from monitor.drills.scenario import (
     Background,
@@ -40,8 +40,8 @@ from monitor.drills.scenario import (
     plan_posts,
 )
 from monitor.incidents.spikes import ALL, bucket_of, record_volume
+from monitor.incidents.states import CLOSED
 from monitor.pipeline.collect import ingest_items
-from monitor.service.jobs import dispatch_job, escalation_job
 
 log = logging.getLogger(__name__)
 
@@ -93,19 +93,27 @@ def _hidden(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
+class Rounds(Protocol):
+    """Builds a drill's escalation-then-dispatch round from the service's own jobs.
+
+    The command line passes ``monitor.service.jobs.drill_rounds``: drills run the real jobs,
+    injected so that drills sit above the pipeline and below the service.
+    """
+
+    def __call__(self, app: App, *, clock: Clock,
+                 closers: list[Callable[[], None]]) -> Callable[[], None]: ...
+
+
 class _Replay:
     """One drill in progress."""
 
     def __init__(self, app: App, *, scenario: Scenario, posts: list[PlannedPost],
-                 clock: DrillClock, start: datetime,
+                 clock: DrillClock, start: datetime, rounds: Rounds,
                  say: Callable[[str], None]) -> None:
         self.app, self.scenario, self.posts, self.clock = app, scenario, posts, clock
         self.start, self.say = start, say
-        service = app.settings.service
         self.closers: list[Callable[[], None]] = []
-        self.escalate = escalation_job(app, service, clock=clock, metrics=None, kick=None)
-        self.dispatch = dispatch_job(app, service, clock=clock, metrics=None, instance="drill",
-                                     closers=self.closers)
+        self.round = rounds(app, clock=clock, closers=self.closers)
         self.next_post = 0
         self.seen_event = 0
 
@@ -136,14 +144,13 @@ class _Replay:
                      f"({stats.new} stored, {stats.unmatched} unmatched)")
 
     def step(self) -> None:
-        self.escalate.action({})
-        self.dispatch.action({})
+        self.round()
         self._narrate()
 
     def all_closed(self) -> bool:
         with self.app.sessions() as session:
             states = list(session.scalars(select(Incident.state)))
-        return bool(states) and all(s in ("resolved", "false_positive") for s in states)
+        return bool(states) and all(s in CLOSED for s in states)
 
     def close(self) -> None:
         for closer in self.closers:
@@ -184,6 +191,7 @@ def run_drill(
     config: LoadedConfig,
     scenario: Scenario,
     setup: DrillSetup,
+    rounds: Rounds,
     wall: Callable[[], datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
     stop: threading.Event | None = None,
@@ -231,7 +239,8 @@ def run_drill(
             on_ready(key, _hidden(app.engine))
         if scenario.background is not None:
             seed_background(app, scenario.background, start=started)
-        replay = _Replay(app, scenario=scenario, posts=posts, clock=clock, start=started, say=say)
+        replay = _Replay(app, scenario=scenario, posts=posts, clock=clock, start=started,
+                         rounds=rounds, say=say)
         try:
             state = _loop(replay, end=started + scenario.run_for, sleep=sleep, stop=stop,
                           on_step=on_step)

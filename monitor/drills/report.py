@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from alerts.message import as_utc
 from monitor.db.models import Alert, Incident, IncidentEvent
-from monitor.drills.scenario import GRADES, Expect
+from monitor.drills.scenario import Expect
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.messages import playbook_for
-from playbooks import select_playbook
+from playbooks import ALL_GRADES, select_playbook
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +175,7 @@ class DrillReport:
 
 def highest_grade(grades: Mapping[str, float]) -> str:
     """The highest grade reached ("none" when none was)."""
-    reached = [g for g in GRADES if g in grades]
+    reached = [g for g in ALL_GRADES if g in grades]
     return reached[-1] if reached else "none"
 
 
@@ -215,10 +215,10 @@ def measure(session: Session, *, ctx: IncidentContext, start: datetime,
         firsts: dict[str, IncidentEvent] = {}
         for event in by_incident.get(incident.id, []):
             firsts.setdefault(event.kind, event)
-            if event.kind in ("opened", "grade_changed") and event.grade in GRADES:
+            if event.kind in ("opened", "grade_changed") and event.grade in ALL_GRADES:
                 at = rel(event.at) or 0.0
                 steps.append((at, event.grade))
-                for grade in GRADES[1:GRADES.index(event.grade) + 1]:
+                for grade in ALL_GRADES[1:ALL_GRADES.index(event.grade) + 1]:
                     grades.setdefault(grade, at)
         acked = firsts.get("acknowledged")
         responded = firsts.get("responded")
@@ -261,7 +261,7 @@ def _clock(steps: list[tuple[float, str]], moment: float) -> tuple[float | None,
     for at, new in steps:
         if at > moment:
             break
-        if grade is None or GRADES.index(new) > GRADES.index(grade):
+        if grade is None or ALL_GRADES.index(new) > ALL_GRADES.index(grade):
             started = at
         grade = new
     return started, grade
@@ -339,7 +339,7 @@ def render_text(report: DrillReport) -> str:
         "",
         "Grades reached: " + (", ".join(
             f"{g} at {clock_text(s)}" for g, s in sorted(report.grades.items(),
-                                                          key=lambda kv: GRADES.index(kv[0])))
+                                                          key=lambda kv: ALL_GRADES.index(kv[0])))
             or "none"),
         f"Alerts: {len(report.alerts)} "
         f"({sum(1 for a in report.alerts if a.status == 'sent')} sent), "

@@ -14,17 +14,32 @@ from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from classifiers.languages import LANGUAGES
 from config.durations import Duration, format_duration
 from config.loader import describe_errors, parse_yaml
 from config.schema import Entity
+from playbooks import ALL_GRADES
 
-GRADES = ("none", "low", "medium", "high", "critical")
-Grade = Literal["none", "low", "medium", "high", "critical"]
+
+def _known_grade(value: str) -> str:
+    if value not in ALL_GRADES:
+        raise ValueError(f"must be one of {', '.join(ALL_GRADES)}")
+    return value
+
+
+Grade = Annotated[str, AfterValidator(_known_grade)]
 PLACEHOLDERS = {"brand": "brand", "product": "product", "executive": "executive",
                 "competitor": "competitor"}
 _ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"

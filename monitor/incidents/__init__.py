@@ -11,7 +11,6 @@ from monitor.incidents.context import (
     SpikeRules,
     build_incident_context,
 )
-from monitor.incidents.escalation import TickResult, tick_escalations
 from monitor.incidents.finish import AssignResult
 from monitor.incidents.grouping import assign_incidents
 from monitor.incidents.lifecycle import (
@@ -26,6 +25,7 @@ from monitor.incidents.lifecycle import (
 )
 from monitor.incidents.messages import build_message
 from monitor.incidents.report import incident_report
+from monitor.incidents.tick import TickResult, tick_escalations
 
 __all__ = [
     "AssignResult",

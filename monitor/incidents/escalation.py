@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -35,20 +34,6 @@ from playbooks import (
 )
 
 log = logging.getLogger(__name__)
-ACTIVE = ("open", "acknowledged")
-
-
-@dataclass
-class TickResult:
-    """What one escalation tick did."""
-
-    incidents: int = 0
-    alerts: int = 0
-    suppressed: int = 0
-    recoveries: int = 0
-
-    def to_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
 
 
 def active_silences(session: Session, *, now: datetime) -> list[Silence]:
@@ -298,32 +283,3 @@ def advance_escalation(
         session, ctx=ctx, incident=incident, actions=actions, rises=0,
         started_at=state.started_at, first_event="opened", now=now, silences=silences,
     )
-
-
-def tick_escalations(session: Session, *, ctx: IncidentContext, now: datetime) -> TickResult:
-    """Send every escalation step due by ``now`` and every recovery update that is ready."""
-    from monitor.incidents.recovery import check_recoveries
-
-    result = TickResult()
-    silences = active_silences(session, now=now)
-    due = session.scalars(
-        select(Incident)
-        .where(Incident.next_due_at <= now, Incident.state.in_(ACTIVE))
-        .order_by(Incident.next_due_at, Incident.id)
-        .with_for_update(skip_locked=True)
-    ).all()
-    for incident in due:
-        sent, suppressed = advance_escalation(
-            session, ctx=ctx, incident=incident, now=now, silences=silences
-        )
-        result.incidents += 1
-        result.alerts += sent
-        result.suppressed += suppressed
-    recovered, sent, suppressed = check_recoveries(
-        session, ctx=ctx, now=now, silences=silences
-    )
-    result.recoveries += recovered
-    result.alerts += sent
-    result.suppressed += suppressed
-    session.flush()
-    return result

@@ -13,7 +13,6 @@ from monitor.db.models import Incident, IncidentEvent
 from monitor.incidents.aggregate import Tracked, assess_incident
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.escalation import (
-    ACTIVE,
     alerted_channels,
     deliver,
     raise_incident_escalation,
@@ -23,6 +22,7 @@ from monitor.incidents.lifecycle import reopen_incident
 from monitor.incidents.messages import playbook_for
 from monitor.incidents.recovery import note_volume
 from monitor.incidents.spikes import ALL, VolumeReading
+from monitor.incidents.states import ACTIVE, RESOLVED
 from playbooks import Silence, grade_rank
 
 MILESTONES = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 50_000, 100_000)
@@ -80,7 +80,7 @@ def finish_incident(
     sent = suppressed = 0
     if tracked.reopened:
         result.reopened.append(inc.id)
-        inc.state = "resolved"  # reopen_incident performs the transition itself
+        inc.state = RESOLVED  # reopen_incident performs the transition itself
         transition = reopen_incident(
             session, ctx=ctx, incident=inc, now=now, by=None, silences=silences,
             note=f"new evidence at or above its grade ({inc.grade}): mention "

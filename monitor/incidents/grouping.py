@@ -31,11 +31,11 @@ from monitor.db.models import Incident, IncidentMention
 from monitor.incidents import fingerprint
 from monitor.incidents.aggregate import ScoredMention, Tracked, assess_incident, make_title
 from monitor.incidents.context import IncidentContext
-from monitor.incidents.escalation import ACTIVE, active_silences
+from monitor.incidents.escalation import active_silences
 from monitor.incidents.finish import AssignResult, finish_incident
-from monitor.incidents.lifecycle import CLOSED
 from monitor.incidents.loading import load_scored
 from monitor.incidents.spikes import ALL, VolumeReading, bucket_of, read_volume, record_volume
+from monitor.incidents.states import ACTIVE, CLOSED, RESOLVED
 from playbooks import grade_rank
 
 
@@ -196,7 +196,7 @@ def assign_incidents(
             index.add(tracked)
         elif tracked.state in CLOSED:
             if (
-                tracked.state == "resolved"
+                tracked.state == RESOLVED
                 and tracked.resolved_at is not None
                 and mention.at > tracked.resolved_at
                 and mention.rank >= grade_rank(tracked.grade)

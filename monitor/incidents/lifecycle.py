@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from monitor.db.models import Incident, IncidentEvent, IncidentMention, Label, Mention
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.escalation import (
-    ACTIVE,
     active_silences,
     advance_escalation,
     alerted_channels,
@@ -28,9 +27,9 @@ from monitor.incidents.escalation import (
     start_incident_escalation,
 )
 from monitor.incidents.messages import escalation_state
+from monitor.incidents.states import ACKNOWLEDGED, ACTIVE, CLOSED, FALSE_POSITIVE, RESOLVED
 from playbooks import Silence, acknowledge
 
-CLOSED = ("resolved", "false_positive")
 MAX_NAME = 128
 MAX_NOTE = 2000
 LABEL_TEXT_CHARS = 5000
@@ -126,7 +125,7 @@ def acknowledge_incident(
     incident = get_incident(session, incident_id)
     if incident.state != "open":
         raise LifecycleError(_not_allowed(incident, "acknowledge"))
-    incident.state = "acknowledged"
+    incident.state = ACKNOWLEDGED
     incident.acknowledged_at, incident.acknowledged_by = now, who
     incident.updated_at = now
     _stop_escalation(incident, now)
@@ -146,7 +145,7 @@ def resolve_incident(
     incident = get_incident(session, incident_id)
     if incident.state not in ACTIVE:
         raise LifecycleError(_not_allowed(incident, "resolve"))
-    incident.state = "resolved"
+    incident.state = RESOLVED
     incident.resolved_at, incident.resolved_by, incident.resolution_note = now, who, text
     incident.updated_at = now
     _stop_escalation(incident, now)
@@ -165,7 +164,7 @@ def record_response(
     the playbook's time to first response; the state and escalation do not change."""
     who, text = _name(by), _note(note, required=True)
     incident = get_incident(session, incident_id)
-    if incident.state == "false_positive":
+    if incident.state == FALSE_POSITIVE:
         raise LifecycleError(_not_allowed(incident, "record a response for"))
     first = incident.responded_at is None
     if first:
@@ -186,11 +185,11 @@ def mark_false_positive(
     """Any state -> false_positive; every mention becomes a correction label."""
     who, text = _name(by), _note(note)
     incident = get_incident(session, incident_id)
-    if incident.state == "false_positive":
+    if incident.state == FALSE_POSITIVE:
         raise LifecycleError(_not_allowed(incident, "mark as false positive"))
     assert who is not None
     labels = _store_labels(session, incident=incident, by=who, now=now)
-    incident.state = "false_positive"
+    incident.state = FALSE_POSITIVE
     incident.resolved_at, incident.resolved_by = now, who
     incident.resolution_note = text or "false positive"
     incident.updated_at = now
@@ -288,7 +287,7 @@ def _by_note(who: str | None, note: str | None) -> str:
 
 def _not_allowed(incident: Incident, action: str) -> str:
     detail = ""
-    if incident.state == "acknowledged":
+    if incident.state == ACKNOWLEDGED:
         detail = f" by {incident.acknowledged_by}"
     elif incident.state in CLOSED:
         detail = f" by {incident.resolved_by}"

@@ -18,8 +18,9 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from monitor.db.models import Incident, IncidentEvent
 from monitor.incidents.context import IncidentContext
-from monitor.incidents.escalation import ACTIVE, alerted_channels, deliver
+from monitor.incidents.escalation import alerted_channels, deliver
 from monitor.incidents.spikes import ALL, VolumeReading, read_volume
+from monitor.incidents.states import ACTIVE
 from playbooks import Silence, format_duration
 
 

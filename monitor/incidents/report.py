@@ -14,6 +14,7 @@ from monitor.incidents.aggregate import one_line
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.lifecycle import LifecycleError
 from monitor.incidents.messages import playbook_for, top_mentions
+from monitor.incidents.states import FALSE_POSITIVE
 from playbooks import Playbook, format_duration, select_playbook
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
@@ -93,7 +94,7 @@ def _sla_rows(incident: Incident, events: list[IncidentEvent], ctx: IncidentCont
         target=playbook.sla.time_to_first_response if playbook else None, playbook=playbook,
         now=now, missing="not recorded (`crisiswatch respond`)"))
     if incident.resolved_at is not None:
-        label = "resolve" if incident.state != "false_positive" else "close (false positive)"
+        label = "resolve" if incident.state != FALSE_POSITIVE else "close (false positive)"
         took = incident.resolved_at - incident.opened_at
         resolved = f"{span(took)} (by {md(incident.resolved_by)})"
         rows.append(f"| Time to {label} | {resolved} | no target | — |")

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from monitor.db.models import Incident, IncidentEvent
 from monitor.incidents.aggregate import one_line
 from monitor.incidents.context import IncidentContext
-from monitor.incidents.escalation import ACTIVE
 from monitor.incidents.lifecycle import LifecycleError
 from monitor.incidents.messages import (
     checklist_lines,
@@ -22,6 +21,7 @@ from monitor.incidents.messages import (
     sla_lines,
     top_mentions,
 )
+from monitor.incidents.states import ACTIVE
 from playbooks import ALL_GRADES, grade_rank
 
 

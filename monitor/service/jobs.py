@@ -28,7 +28,7 @@ from monitor.collectors.inbox import move_failed, move_processed, ready_files
 from monitor.db.models import Source as SourceRow
 from monitor.digest.period import iso_week, last_full_week
 from monitor.digest.run import build_and_write_digest, send_digest
-from monitor.incidents.escalation import tick_escalations
+from monitor.incidents.tick import tick_escalations
 from monitor.pipeline.collect import FileSpec, ingest_file
 from monitor.pipeline.ingest import IngestStats
 from monitor.service.metrics import ServiceMetrics
@@ -234,6 +234,21 @@ def dispatch_job(app: App, service: ServiceSettings, *, clock: Callable[[], date
 
     return Job(name="dispatch", kind="dispatch", trigger=Every(service.dispatch_interval),
                action=action)
+
+
+def drill_rounds(app: App, *, clock: Callable[[], datetime],
+                 closers: list[Callable[[], None]]) -> Callable[[], None]:
+    """A drill's round: the escalation job, then the dispatch job, each run once."""
+    service = app.settings.service
+    escalate = escalation_job(app, service, clock=clock, metrics=None, kick=None)
+    dispatch = dispatch_job(app, service, clock=clock, metrics=None, instance="drill",
+                            closers=closers)
+
+    def run() -> None:
+        escalate.action({})
+        dispatch.action({})
+
+    return run
 
 
 def digest_job(app: App, cron: str, *, clock: Callable[[], datetime], timezone: str) -> Job:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.models import Alert, Incident, Source, WorkItem
+from monitor.incidents.states import ACTIVE
 from monitor.pipeline.ingest import AfterBatch, IngestStats
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ OUTCOMES = ("new", "duplicate", "unmatched", "rejected")
 DISPATCH_OUTCOMES = ("sent", "retried", "dead", "folded", "suppressed")
 SCORING_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 OVERDUE_AFTER = timedelta(minutes=2)
-OPEN_STATES = ("open", "acknowledged")
 
 
 class DispatchCounts(Protocol):
@@ -176,7 +176,7 @@ class DatabaseCollector(Collector):
                 select(func.count()).where(Alert.status == "pending", Alert.attempts > 0)
             )
             overdue = session.scalar(
-                select(func.count()).where(Incident.state.in_(OPEN_STATES),
+                select(func.count()).where(Incident.state.in_(ACTIVE),
                                            Incident.next_due_at < now - OVERDUE_AFTER)
             )
             sources = session.execute(

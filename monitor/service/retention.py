@@ -33,11 +33,11 @@ from monitor.db.models import (
     VolumeCount,
     WorkItem,
 )
+from monitor.incidents.states import CLOSED
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
-CLOSED = ("resolved", "false_positive")
 OPEN = ("open", "acknowledged")
 SETTLED = ("sent", "dead", "folded", "suppressed")
 

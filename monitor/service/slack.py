@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from slack_sdk import WebClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from alerts.socket_mode import SocketModeHandle, run_socket_mode
 from monitor.alerting.channels import socket_mode_channel
 from monitor.alerting.slack_actions import (
     ActionTarget,
-    incident_lifecycle_actions,
+    LifecycleActions,
     make_on_action,
     slack_actor,
     slack_user_namer,
@@ -21,6 +23,36 @@ from monitor.alerting.slack_actions import (
 )
 from monitor.app import App, build_app
 from monitor.db.models import DrillRun
+from monitor.incidents import lifecycle
+from monitor.incidents.context import IncidentContext
+
+SLACK_RESOLVE_NOTE = "resolved with the Slack button"
+
+
+def incident_lifecycle_actions(ctx: IncidentContext) -> LifecycleActions:
+    """The buttons bound to monitor.incidents.lifecycle, the functions the CLI calls."""
+
+    def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime) -> object:
+        return lifecycle.acknowledge_incident(
+            session, ctx=ctx, incident_id=incident_id, by=actor, now=now
+        )
+
+    def escalate(session: Session, *, incident_id: int, actor: str, now: datetime) -> object:
+        return lifecycle.escalate_now(session, ctx=ctx, incident_id=incident_id, by=actor, now=now)
+
+    def resolve(session: Session, *, incident_id: int, actor: str, now: datetime) -> object:
+        return lifecycle.resolve_incident(
+            session, ctx=ctx, incident_id=incident_id, by=actor, note=SLACK_RESOLVE_NOTE, now=now
+        )
+
+    def respond(session: Session, *, incident_id: int, actor: str, note: str,
+                now: datetime) -> object:
+        return lifecycle.record_response(
+            session, ctx=ctx, incident_id=incident_id, by=actor, note=note, now=now
+        )
+
+    return LifecycleActions(acknowledge=acknowledge, escalate=escalate, resolve=resolve,
+                            respond=respond)
 
 
 def start_buttons(app: App, *, environ: Mapping[str, str] | None = None,

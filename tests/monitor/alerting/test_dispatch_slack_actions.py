@@ -168,8 +168,8 @@ def test_acknowledge_button_end_to_end_with_the_real_lifecycle(
     """Root posted -> button pressed -> lifecycle queues "acknowledged" -> thread reply and
     the root updated without the Acknowledge button."""
     from monitor.alerting.dispatch import DispatchPolicy, dispatch_once
-    from monitor.alerting.slack_actions import incident_lifecycle_actions
     from monitor.incidents.testing import make_context
+    from monitor.service.slack import incident_lifecycle_actions
 
     incident = outbox.incident()
     outbox.enqueue(incident, "opened", channels=("risk-slack",))

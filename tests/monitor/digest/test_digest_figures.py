@@ -23,13 +23,13 @@ from monitor.db.migrate import upgrade
 from monitor.db.models import DrillRun
 from monitor.digest.figures import build_digest
 from monitor.digest.labels import Labels
-from monitor.digest.model import GRADES
 from monitor.digest.period import iso_week
 from monitor.digest.render_markdown import render_markdown
 from monitor.digest.summary import summary_lines
 from monitor.digest.tables import drills_table
 from monitor.digest.testing import sample_inputs
 from monitor.digest.testing_drills import add_drill_runs, drill_report, run_row
+from playbooks import ALL_GRADES as GRADES
 
 CUR = ("2026-11-08 16:00:00", "2026-11-15 16:00:00")
 PREV = ("2026-11-01 16:00:00", "2026-11-08 16:00:00")

@@ -23,6 +23,7 @@ from monitor.drills.replay import DrillSetup, run_drill
 from monitor.drills.scenario import load_scenario, shipped_scenarios
 from monitor.drills.testing import FakeWall
 from monitor.incidents import lifecycle
+from monitor.service.jobs import drill_rounds
 
 
 def test_digest_reads_the_report_a_real_drill_stored(
@@ -43,7 +44,7 @@ def test_digest_reads_the_report_a_real_drill_stored(
                                                incident_id=first.id, by="alice", now=now)
 
     wall = FakeWall(datetime(2026, 11, 10, 2, 0, tzinfo=UTC))  # inside 2026-W46
-    report = run_drill(config=config, scenario=scenario,
+    report = run_drill(config=config, scenario=scenario, rounds=drill_rounds,
                        setup=DrillSetup(speed=60, database=sqlite_url(tmp_path / "drill.sqlite"),
                                         channels=("risk-slack",)),
                        wall=wall, sleep=wall.sleep, on_step=responder)

@@ -11,6 +11,7 @@ from monitor.drills.replay import DrillSetup, run_drill
 from monitor.drills.report import DrillReport
 from monitor.drills.scenario import Scenario
 from monitor.drills.testing import FakeWall
+from monitor.service.jobs import drill_rounds
 
 RunDrill = Callable[..., DrillReport]
 
@@ -30,7 +31,7 @@ def drill(example: LoadedConfig, tmp_path: Path) -> RunDrill:
             **kwargs: object) -> DrillReport:
         wall = FakeWall()
         url = sqlite_url(tmp_path / f"{scenario.id}.sqlite")
-        return run_drill(config=example, scenario=scenario,
+        return run_drill(config=example, scenario=scenario, rounds=drill_rounds,
                          setup=DrillSetup(speed=speed, database=url, channels=channels),
                          wall=wall, sleep=wall.sleep, **kwargs)  # type: ignore[arg-type]
 

@@ -24,6 +24,7 @@ from monitor.drills.report import DrillReport, render_text
 from monitor.drills.scenario import load_scenario, shipped_scenarios
 from monitor.drills.testing import FakeWall
 from monitor.incidents import lifecycle
+from monitor.service.jobs import drill_rounds
 
 from .conftest import RunDrill
 
@@ -153,7 +154,8 @@ def test_a_drill_never_uses_the_main_or_a_used_database(example: LoadedConfig,
     wall = FakeWall()
     main = sqlite_url((tmp_path / "crisiswatch-data" / "crisiswatch.sqlite").resolve())
     with pytest.raises(DrillError, match="not the main one"):
-        run_drill(config=example, scenario=scenario, setup=DrillSetup(database=main),
+        run_drill(config=example, scenario=scenario, rounds=drill_rounds,
+                  setup=DrillSetup(database=main),
                   wall=wall, sleep=wall.sleep)
     used = sqlite_url(tmp_path / "used.sqlite")
     app = build_app(example, database=used)
@@ -166,10 +168,12 @@ def test_a_drill_never_uses_the_main_or_a_used_database(example: LoadedConfig,
                  items=[RawItem(external_id="1", text="Lumina Dairy app down")])
     app.close()
     with pytest.raises(DrillError, match="already holds data"):
-        run_drill(config=example, scenario=scenario, setup=DrillSetup(database=used),
+        run_drill(config=example, scenario=scenario, rounds=drill_rounds,
+                  setup=DrillSetup(database=used),
                   wall=wall, sleep=wall.sleep)
     with pytest.raises(DrillError, match="unknown channel 'pager'"):
-        run_drill(config=example, scenario=scenario, setup=DrillSetup(channels=("pager",)),
+        run_drill(config=example, scenario=scenario, rounds=drill_rounds,
+                  setup=DrillSetup(channels=("pager",)),
                   wall=wall, sleep=wall.sleep)
 
 
@@ -196,7 +200,8 @@ def test_commands_on_a_running_drill_database_use_drill_time(example: LoadedConf
         result = CliRunner().invoke(cli, ["--database", url, "ack", "1", "--by", "carol"])
         assert result.exit_code == 0, result.output
 
-    run_drill(config=example, scenario=scenario, setup=DrillSetup(speed=60, database=url),
+    run_drill(config=example, scenario=scenario, rounds=drill_rounds,
+                  setup=DrillSetup(speed=60, database=url),
               wall=wall, sleep=wall.sleep, on_step=ack_from_the_command_line)
     (incident, *_) = rows(url, Incident)
     (run,) = rows(url, DrillRun)
@@ -262,12 +267,8 @@ def test_slack_buttons_on_drill_alerts_act_on_the_drill_database(
         drill: RunDrill, example: LoadedConfig) -> None:
     """The service's button handler routes ``ID@KEY`` to the running drill, never to real
     incident ID."""
-    from monitor.alerting.slack_actions import (
-        ActionError,
-        incident_lifecycle_actions,
-        make_on_action,
-    )
-    from monitor.service.slack import drill_targets
+    from monitor.alerting.slack_actions import ActionError, make_on_action
+    from monitor.service.slack import drill_targets, incident_lifecycle_actions
 
     main = build_app(example)
     on_action = make_on_action(sessions=main.sessions,

@@ -1,4 +1,4 @@
-"""The drill clock: drill time runs ``speed`` times faster than the wall clock.
+"""The drill a database is running, read from its ``drill_runs`` table.
 
 While a drill runs, its database holds a ``drill_runs`` row in state running. Any command
 opened on that database (``crisiswatch --database URL ack 3``) finds it and uses the same
@@ -7,32 +7,13 @@ clock, so a responder's acknowledgement is stamped in drill time, like everythin
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
 
-from monitor.clock import utcnow
+from monitor.clock import DrillClock
 from monitor.db.models import DrillRun
-
-
-@dataclass(frozen=True)
-class DrillClock:
-    """``scenario_start + (wall() - wall_start) * speed``."""
-
-    scenario_start: datetime
-    wall_start: datetime
-    speed: float
-    wall: Callable[[], datetime] = field(default=utcnow, compare=False)
-
-    def __call__(self) -> datetime:
-        return self.scenario_start + (self.wall() - self.wall_start) * self.speed
-
-    def wall_seconds_until(self, moment: datetime) -> float:
-        """Wall-clock seconds until the drill clock reads ``moment`` (0 if it has passed)."""
-        return max(0.0, (moment - self()).total_seconds() / self.speed)
 
 
 @dataclass(frozen=True)

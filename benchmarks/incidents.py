@@ -33,8 +33,8 @@ from classifiers.risk_lexicon import CategoryScore  # noqa: E402
 from monitor.db.engine import make_engine, session_factory  # noqa: E402
 from monitor.db.migrate import ensure_schema  # noqa: E402
 from monitor.db.models import Alert, Incident, Mention, MentionEntity, Source  # noqa: E402
-from monitor.incidents import assign_incidents, tick_escalations  # noqa: E402
-from monitor.incidents.testing import make_context  # noqa: E402
+from monitor.incidents import tick_escalations  # noqa: E402
+from monitor.incidents.testing import assign_stored, make_context  # noqa: E402
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 DAYS = 28
@@ -147,7 +147,7 @@ def main() -> None:
         assert now is not None
         began, cpu = time.perf_counter(), time.process_time()
         with sessions.begin() as s:
-            result = assign_incidents(s, ctx=ctx, mention_ids=ids, now=now)
+            result = assign_stored(s, ctx=ctx, mention_ids=ids, now=now)
         assign_seconds += time.perf_counter() - began
         assign_cpu += time.process_time() - cpu
         alerts += result.alerts

@@ -128,6 +128,24 @@ def detect_lang(text: str) -> str:
         return "other"
 
 
+_ASCII_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def _detect_ascii(text: str) -> str:
+    """``_detect_lang`` for ASCII text: only English stop words against other languages' count
+    (no other script can occur, no diacritics), in one pass over the words."""
+    words = _ASCII_WORD_RE.findall(text.lower())
+    if not words:
+        return "other"
+    en_hits = sum(map(_EN_STOP.__contains__, words))
+    other_hits = sum(map(_OTHER_STOP.__contains__, words))
+    if en_hits == 0 and other_hits > 0:
+        return "other"
+    if other_hits > en_hits * 1.5 and other_hits >= 2:
+        return "other"
+    return "en"
+
+
 def _detect_lang(text: str) -> str:
     if not isinstance(text, str) or not text:
         return "other"
@@ -136,6 +154,10 @@ def _detect_lang(text: str) -> str:
         text = _URL_RE.sub(" ", text)
     if "@" in text:
         text = _HANDLE_RE.sub(" ", text)
+    return _detect_ascii(text) if text.isascii() else _detect_scripts(text)
+
+
+def _detect_scripts(text: str) -> str:
     han, kana, hangul, latin, latin_ext, other = _script_counts(text)
     letters = han + kana + hangul + latin + latin_ext + other
     if letters == 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from config.schema import ExportSource, Settings
+from config.schema import Settings
 
 ENV_CONFIG = "CRISISWATCH_CONFIG"
 LOCAL_NAMES = ("crisiswatch.yaml", "crisiswatch.yml")
@@ -33,6 +33,7 @@ class LoadedConfig:
 
     settings: Settings
     path: Path
+    root: yaml.Node | None = field(default=None, compare=False, repr=False)
 
     @property
     def base_dir(self) -> Path:
@@ -42,8 +43,12 @@ class LoadedConfig:
         """A path from the file, made absolute against the file's folder."""
         return path if path.is_absolute() else (self.base_dir / path)
 
-    def export_path(self, source: ExportSource) -> Path:
-        return self.resolve(source.path)
+    def problem(self, loc: Sequence[str | int], message: str) -> str:
+        """``file:line: key.path: message`` for a problem found after loading (the collector
+        registry's checks, say), with the line of ``loc`` when the file has it."""
+        line = _line_of(self.root, loc)
+        where = f"{self.path}:{line}" if line else str(self.path)
+        return f"{where}: {_format_loc(loc)}: {message}"
 
 
 def example_config_path() -> Path:
@@ -81,15 +86,7 @@ def load_config(path: Path | str | None = None) -> LoadedConfig:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(file, list(describe_errors(exc, file, root))) from None
-    loaded = LoadedConfig(settings=settings, path=file.resolve())
-    missing = [
-        f"{file}: sources[{i}].path: file not found: {loaded.export_path(s)}"
-        for i, s in enumerate(settings.sources)
-        if isinstance(s, ExportSource) and not loaded.export_path(s).exists()
-    ]
-    if missing:
-        raise ConfigError(file, missing)
-    return loaded
+    return LoadedConfig(settings=settings, path=file.resolve(), root=root)
 
 
 def parse_yaml(text: str, file: Path) -> tuple[Any, yaml.Node | None]:
@@ -124,8 +121,8 @@ def describe_errors(exc: ValidationError, file: Path, root: yaml.Node | None) ->
 
 
 def _is_union_tag(part: Any) -> bool:
-    # pydantic puts the discriminator value ("rss") or a model name into the location
-    return isinstance(part, str) and (part in ("rss", "export") or part[:1].isupper())
+    # pydantic puts the name of the union member's model into the location
+    return isinstance(part, str) and part[:1].isupper()
 
 
 def _format_loc(loc: Sequence[Any]) -> str:

@@ -95,31 +95,18 @@ class _SourceBase(_Model):
     )
 
 
-class RssSource(_SourceBase):
-    """An RSS or Atom feed, fetched over HTTP(S) or read from a local file."""
+class SourceSettings(_SourceBase):
+    """A place mentions come from. ``kind`` names the collector; the kind's own options sit
+    beside it (see *Source kinds* in the configuration reference) and are checked by the
+    collector registry when the service is built."""
 
-    kind: Literal["rss"]
-    url: str = Field(description="http(s):// URL, or a file path for a local feed.")
+    model_config = ConfigDict(extra="allow", frozen=True)
 
+    kind: str = Field(description="The collector kind (see *Source kinds*).")
 
-class ExportSource(_SourceBase):
-    """An exported comment/post file (CSV, JSON, JSONL, XLSX)."""
-
-    kind: Literal["export"]
-    path: Path = Field(description="File path, relative to the configuration file.")
-    format: Literal["csv", "json", "jsonl", "xlsx"] | None = Field(
-        None, description="File format; default from the extension."
-    )
-    preset: str = Field("generic", description="Column mapping preset (generic, weibo, ...).")
-    mapping: dict[str, Any] = Field(
-        default_factory=dict, description="Column mapping overrides: field -> column name."
-    )
-    encoding: str | None = Field(None, description="Text encoding; detected when omitted.")
-    delimiter: str | None = Field(None, description="CSV delimiter; sniffed when omitted.")
-    tz: str | None = Field(None, description="Time zone of naive timestamps (default UTC).")
-
-
-Source = Annotated[RssSource | ExportSource, Field(discriminator="kind")]
+    def options(self) -> dict[str, Any]:
+        """The kind-specific options (everything except the common keys)."""
+        return dict(self.model_extra or {})
 
 
 class Inbox(_Model):
@@ -354,7 +341,7 @@ class Settings(_Model):
     organisation: Organisation
     storage: Storage = Field(default_factory=Storage)  # type: ignore[arg-type]
     entities: tuple[Entity, ...] = Field(min_length=1, description="What to watch.")
-    sources: tuple[Source, ...] = Field((), description="Where mentions come from.")
+    sources: tuple[SourceSettings, ...] = Field((), description="Where mentions come from.")
     inbox: Inbox | None = Field(None, description="Optional watched folder for export files.")
     http: Http = Field(default_factory=Http)  # type: ignore[arg-type]
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)  # type: ignore[arg-type]

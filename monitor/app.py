@@ -7,7 +7,7 @@ handed to plain functions, so tests can build the same objects with fakes.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,16 +19,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.scorer import Scorer
 from config.loader import LoadedConfig
-from config.schema import ExportSource, RssSource, Settings
+from config.schema import Settings, SourceSettings
 from monitor.clock import utcnow
 from monitor.collectors.rss import make_client
 from monitor.db.drill_runs import running_drill
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
 from monitor.db.migrate import ensure_schema
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
-from monitor.pipeline.collect import FileSpec, ingest_file, poll_feed, process_inbox
-from monitor.pipeline.ingest import AfterBatch, IngestStats, Pipeline
+from monitor.incidents.loading import scored_mentions
+from monitor.pipeline.collect import CollectRun, process_inbox
+from monitor.pipeline.ingest import IngestStats, Pipeline
 from monitor.pipeline.scoring import LazyScorer, MentionScoring
+from monitor.pipeline.sources import ConfiguredSource, configured_sources
+from monitor.pipeline.store import NewMention
 from monitor.watchlist.matcher import EntitySpec, Watchlist
 
 
@@ -91,22 +94,14 @@ def build_scoring(config: LoadedConfig, watchlist: Watchlist) -> MentionScoring:
 
 @dataclass(frozen=True)
 class IncidentAssignment:
-    """The ``after_batch`` step that groups a batch's scored mentions into incidents."""
+    """The batch step that groups a batch's new scored mentions into incidents."""
 
     ctx: IncidentContext
 
-    def __call__(self, session: Session, *, mention_ids: list[int], now: datetime) -> None:
-        assign_incidents(session, ctx=self.ctx, mention_ids=mention_ids, now=now)
-
-
-def chain_steps(*steps: AfterBatch) -> AfterBatch:
-    """Run ``after_batch`` steps in order inside the batch's transaction."""
-
-    def run(session: Session, *, mention_ids: list[int], now: datetime) -> None:
-        for step in steps:
-            step(session, mention_ids=mention_ids, now=now)
-
-    return run
+    def __call__(self, session: Session, *, mentions: Sequence[NewMention], now: datetime) -> None:
+        scored = scored_mentions(mentions, ctx=self.ctx, now=now)
+        if scored:
+            assign_incidents(session, ctx=self.ctx, mentions=scored, now=now)
 
 
 @dataclass
@@ -120,6 +115,7 @@ class App:
     http: httpx.Client
     scoring: MentionScoring
     incidents: IncidentContext
+    sources: dict[str, ConfiguredSource]
 
     @property
     def settings(self) -> Settings:
@@ -131,35 +127,21 @@ class App:
 
     def poll_source(
         self,
-        source: RssSource | ExportSource,
+        source: SourceSettings,
         *,
         force: bool = False,
         on_progress: Callable[[int], None] | None = None,
     ) -> IngestStats:
-        """Collect one configured source."""
-        if isinstance(source, RssSource):
-            url = source.url
-            if not url.startswith(("http://", "https://")):
-                url = str(self.config.resolve(Path(url.removeprefix("file://"))))
-            return poll_feed(
-                self.pipeline,
-                source_id=source.id,
-                url=url,
-                client=self.http,
-                max_bytes=self.settings.http.max_bytes,
-            )
-        spec = FileSpec(
-            path=self.config.export_path(source),
-            fmt=source.format,
-            preset=source.preset,
-            mapping=source.mapping,
-            encoding=source.encoding,
-            delimiter=source.delimiter,
-            tz=source.tz,
+        """Collect one configured source with its kind's collector."""
+        run = CollectRun(
+            pipeline=self.pipeline,
+            http=self.http,
+            max_bytes=self.settings.http.max_bytes,
+            resolve=self.config.resolve,
+            force=force,
+            on_progress=on_progress,
         )
-        return ingest_file(
-            self.pipeline, source_id=source.id, spec=spec, force=force, on_progress=on_progress
-        )
+        return self.sources[source.id].collect(run)
 
     def poll_inbox(self) -> list[tuple[Path, IngestStats]]:
         """Ingest settled files from the configured inbox folder."""
@@ -189,6 +171,7 @@ def build_app(
     from classifiers.text import detect_lang
 
     settings = config.settings
+    sources = configured_sources(config)
     engine = make_engine(database or database_url(settings))
     ensure_schema(engine)
     if clock is None or drill_key is None:
@@ -206,7 +189,8 @@ def build_app(
         watchlist=watchlist,
         detect_lang=detect_lang,
         clock=clock,
-        after_batch=chain_steps(scoring, IncidentAssignment(incidents)),
+        score=scoring,
+        steps=(IncidentAssignment(incidents),),
     )
     http = make_client(
         connect_timeout=settings.http.connect_timeout,
@@ -222,6 +206,7 @@ def build_app(
         http=http,
         scoring=scoring,
         incidents=incidents,
+        sources=sources,
     )
 
 

@@ -79,7 +79,7 @@ def ingest(
         configured = {s.id: s for s in app.settings.sources}
         if target in configured and not Path(target).is_file():
             source = configured[target]
-            path = app.config.export_path(source) if source.kind == "export" else None
+            path = Path(app.sources[source.id].location(app.config.resolve))
             stats = (
                 _with_progress(path, lambda p: app.poll_source(source, force=force, on_progress=p))
                 if path is not None and path.is_file()

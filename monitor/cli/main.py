@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from config.loader import load_config
+from config.loader import ConfigError, load_config
 from monitor.alerting.channels import check_channels
 from monitor.app import build_watchlist
 from monitor.cli import (
@@ -21,6 +21,7 @@ from monitor.cli import (
     run,
 )
 from monitor.cli.common import Context, UserError, friendly, pass_ctx
+from monitor.pipeline.sources import configured_sources
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,9 +54,13 @@ def check_config(obj: Context, path: str | None) -> None:
     """Validate a configuration file and report every problem."""
     loaded = load_config(path or obj.config_path)
     build_watchlist(loaded.settings)
-    problems = check_channels(loaded.settings)
+    problems = [f"{loaded.path}: {p}" for p in check_channels(loaded.settings)]
+    try:
+        configured_sources(loaded)
+    except ConfigError as exc:
+        problems = exc.problems + problems
     if problems:
-        raise UserError("\n".join(f"config error: {loaded.path}: {p}" for p in problems))
+        raise UserError("\n".join(f"config error: {p}" for p in problems))
     s = loaded.settings
     inbox = f", inbox {s.inbox.path}" if s.inbox else ""
     click.echo(f"{loaded.path}: OK ({len(s.entities)} entities, {len(s.sources)} sources{inbox})")

@@ -13,7 +13,6 @@ import click
 from sqlalchemy import func, select
 
 from config.loader import LoadedConfig, load_config
-from config.schema import RssSource
 from monitor.app import App, build_app
 from monitor.cli.common import UserError, friendly
 from monitor.db.models import Alert
@@ -91,7 +90,8 @@ def _served(loaded: LoadedConfig, url_for: Callable[[str], str]) -> LoadedConfig
     """The workspace configuration with its feeds fetched over HTTP and the inbox unsettled."""
     settings = loaded.settings
     sources = [
-        s.model_copy(update={"url": url_for(Path(s.url).name)}) if isinstance(s, RssSource) else s
+        s.model_copy(update={"url": url_for(Path(s.options()["url"]).name)})
+        if s.kind == "rss" else s
         for s in settings.sources
     ]
     # the sample files were moved into the inbox whole, so there is nothing to wait for; and a

@@ -1,4 +1,4 @@
-"""What every collector produces, and how collectors are registered.
+"""What every collector produces (registered in monitor.pipeline.sources).
 
 A collector turns one source (a feed URL, an export file) into ``RawItem`` values and
 ``Rejected`` rows. Collectors never raise on bad input: a broken row or feed becomes a
@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any
 
 
 class CollectorError(Exception):
@@ -28,7 +28,9 @@ def with_title(title: str | None, text: str) -> str:
     return f"{title}\n{text}" if head and head not in text.casefold() else text
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass costs three times as much to create, on every row of every
+# ingest; collectors and the pipeline treat these values as immutable.
+@dataclass(slots=True)
 class RawItem:
     """One mention as collected, before normalisation, matching and scoring."""
 
@@ -62,11 +64,3 @@ def content_hash(text: str) -> str:
     """Stable hash of normalised text, used for exact-duplicate detection."""
     normalised = " ".join(text.split()).casefold()
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:32]
-
-
-class Collector(Protocol):
-    """A registered collector kind; options are validated before first use."""
-
-    kind: ClassVar[str]
-    required_options: ClassVar[tuple[str, ...]]
-    optional_options: ClassVar[tuple[str, ...]]

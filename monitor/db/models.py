@@ -73,7 +73,7 @@ class Mention(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
     external_id: Mapped[str] = mapped_column(String(512))
     url: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)

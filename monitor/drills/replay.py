@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, select, update
 
 from classifiers.scorer import ScoreInput
 from config.loader import LoadedConfig
-from config.schema import RssSource
+from config.schema import SourceSettings
 from monitor.app import App, build_app, database_url
 from monitor.clock import Clock, DrillClock, utcnow
 from monitor.collectors.base import RawItem
@@ -76,9 +76,9 @@ def drill_config(config: LoadedConfig, scenario: Scenario,
         if unknown:
             raise DrillError(f"--channel: unknown channel {unknown[0]!r} "
                              f"(configured: {', '.join(settings.channels)})")
-    sources = [RssSource.model_validate({"id": f"drill-{sid}", "kind": "rss",
-                                         "url": f"drill:{scenario.id}/{sid}",
-                                         "tier": source.tier})
+    sources = [SourceSettings.model_validate({"id": f"drill-{sid}", "kind": "rss",
+                                              "url": f"drill:{scenario.id}/{sid}",
+                                              "tier": source.tier})
                for sid, source in scenario.sources.items()]
     chosen = {
         name: ch.model_copy(update={"enabled": ch.enabled and (channels is None

@@ -33,7 +33,6 @@ from monitor.incidents.aggregate import ScoredMention, Tracked, assess_incident,
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.escalation import active_silences
 from monitor.incidents.finish import AssignResult, finish_incident
-from monitor.incidents.loading import load_scored
 from monitor.incidents.spikes import ALL, VolumeReading, bucket_of, read_volume, record_volume
 from monitor.incidents.states import ACTIVE, CLOSED, RESOLVED
 from playbooks import grade_rank
@@ -155,11 +154,11 @@ def new_incident(
 
 
 def assign_incidents(
-    session: Session, *, ctx: IncidentContext, mention_ids: Sequence[int], now: datetime
+    session: Session, *, ctx: IncidentContext, mentions: Sequence[ScoredMention], now: datetime
 ) -> AssignResult:
-    """Group a batch of newly stored, scored mentions into incidents and alert what is due."""
+    """Group a batch of newly stored, scored mentions (oldest first) into incidents and alert
+    what is due."""
     result = AssignResult()
-    mentions = load_scored(session, ctx=ctx, mention_ids=mention_ids, now=now)
     result.mentions = len(mentions)
     if not mentions:
         return result

@@ -1,4 +1,5 @@
-"""Loading a batch's scored mentions: only what grouping reads, decoded only where needed."""
+"""The scored mentions grouping reads: from a batch's new mentions in memory (ingest), or
+from stored rows (``load_scored``: tests and re-assignment), decoded only where needed."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from monitor.collectors.base import with_title
 from monitor.db.models import Mention
 from monitor.incidents.aggregate import ScoredMention
 from monitor.incidents.context import IncidentContext
+from monitor.pipeline.store import NewMention
 from playbooks import ALL_GRADES, grade_rank
 
 TEXT_PREFIX = 1000
@@ -66,6 +68,37 @@ def load_scored(
                     impact=imp, reasons=_json_list(reasons) if eligible else [],
                 )
             )
+    out.sort(key=lambda x: (x.at, x.id))
+    return out
+
+
+def scored_mentions(
+    mentions: Sequence[NewMention], *, ctx: IncidentContext, now: datetime
+) -> list[ScoredMention]:
+    """The scored ones among a batch's new mentions, oldest first (nothing is read back)."""
+    ignored = set(ctx.matrix.likelihood_ignore)
+    position = {name: i for i, name in enumerate(ctx.entity_names)}
+    out: list[ScoredMention] = []
+    for new in mentions:
+        score = new.score
+        if score is None or not new.candidate.entities or score.grade not in GRADE_RANKS:
+            continue
+        cand, item = new.candidate, new.candidate.item
+        categories: list[dict[str, Any]] = score.to_dict()["categories"]
+        out.append(
+            ScoredMention(
+                id=new.id, source_id=new.source_id, author=item.author,
+                author_reach=item.author_reach, at=min(new.published, now), lang=cand.lang,
+                text=cand.text[: TEXT_PREFIX + 200], url=item.url, metrics=dict(item.metrics),
+                duplicate_of=new.duplicate_of,
+                entities=_ordered(cand.entities, ctx, position),
+                sentiment=score.sentiment.label,
+                negative_prob=_negative(score.sentiment.label, dict(score.sentiment.probs)),
+                categories=categories, category=_category(score.top_category, categories, ignored),
+                grade=score.grade, likelihood=score.likelihood, impact=score.impact,
+                reasons=list(score.reasons),
+            )
+        )
     out.sort(key=lambda x: (x.at, x.id))
     return out
 

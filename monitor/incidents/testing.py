@@ -19,6 +19,9 @@ from classifiers.risk_lexicon import CategoryScore
 from monitor.clock import utcnow
 from monitor.db.models import Mention, MentionEntity, Source
 from monitor.incidents.context import IncidentContext, IncidentRules
+from monitor.incidents.finish import AssignResult
+from monitor.incidents.grouping import assign_incidents
+from monitor.incidents.loading import load_scored
 from playbooks import (
     default_playbook_paths,
     default_scripts_path,
@@ -162,13 +165,19 @@ def open_test_incident(
     **fields: Any,
 ) -> int:
     """Store one risky mention at ``now`` and group it; the id of the incident it opened."""
-    from monitor.incidents.grouping import assign_incidents
-
     fields.setdefault("negative", 0.9)
     mention_id = add_scored_mention(
         session, text=text, at=now, category=category, severity=severity, **fields
     )
-    result = assign_incidents(session, ctx=ctx, mention_ids=[mention_id], now=now)
+    result = assign_stored(session, ctx=ctx, mention_ids=[mention_id], now=now)
     if not result.opened:
         raise ValueError(f"mention #{mention_id} opened no incident: {result}")
     return result.opened[0]
+
+
+def assign_stored(
+    session: Session, *, ctx: IncidentContext, mention_ids: Sequence[int], now: datetime
+) -> AssignResult:
+    """Group stored mentions (written by ``add_scored_mention``) as ingestion groups new ones."""
+    mentions = load_scored(session, ctx=ctx, mention_ids=mention_ids, now=now)
+    return assign_incidents(session, ctx=ctx, mentions=mentions, now=now)

@@ -36,6 +36,18 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class CollectRun:
+    """What one collection of a source may use, built by the composition root."""
+
+    pipeline: Pipeline
+    http: httpx.Client
+    max_bytes: int
+    resolve: Callable[[Path], Path]  # a configured path, made absolute against the config file
+    force: bool = False
+    on_progress: Callable[[int], None] | None = None
+
+
+@dataclass(frozen=True)
 class FileSpec:
     """How to read one export file."""
 

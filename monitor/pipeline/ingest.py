@@ -1,9 +1,15 @@
-"""Collected items -> normalised, matched, deduplicated, stored mentions (one batch at a time)."""
+"""Collected items -> mentions, one pass per batch: parse, normalise, match, dedupe, score,
+store, then the batch's steps (stories, incidents) on the new mentions held in memory.
+
+Scoring runs before the write transaction, on the candidates not stored yet; the transaction
+stores them with their scores in the same INSERT, runs the steps and moves the run's resume
+point, so a killed ingest loses and duplicates nothing.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -13,9 +19,10 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from classifiers.scorer import Score
 from monitor.collectors.base import RawItem, Rejected, content_hash, with_title
 from monitor.db.models import IngestRun
-from monitor.pipeline.store import Candidate, checkpoint_run, store_batch
+from monitor.pipeline.store import Candidate, NewMention, checkpoint_run, store_batch, unseen
 from monitor.watchlist.matcher import MatchDoc, Watchlist
 
 BATCH_SIZE = 2000
@@ -25,10 +32,18 @@ class LangDetector(Protocol):
     def __call__(self, text: str) -> str: ...
 
 
-class AfterBatch(Protocol):
-    """Work done in the same transaction as a batch's new mentions (scoring, incidents)."""
+class ScoreBatch(Protocol):
+    """Scores candidates (sentiment, categories, matrix), in order; never raises on text."""
 
-    def __call__(self, session: Session, *, mention_ids: list[int], now: datetime) -> None: ...
+    def __call__(self, candidates: Sequence[Candidate], *, source_id: str) -> Sequence[Score]: ...
+
+
+class BatchStep(Protocol):
+    """Work done in a batch's transaction on the mentions it stored (stories, incidents)."""
+
+    def __call__(
+        self, session: Session, *, mentions: Sequence[NewMention], now: datetime
+    ) -> None: ...
 
 
 @dataclass
@@ -58,7 +73,8 @@ class Pipeline:
     watchlist: Watchlist
     detect_lang: LangDetector
     clock: Callable[[], datetime]
-    after_batch: AfterBatch | None = None
+    score: ScoreBatch | None = None
+    steps: tuple[BatchStep, ...] = ()
     batch_size: int = BATCH_SIZE
 
     def prepare(self, item: RawItem, source_id: str) -> Candidate | None:
@@ -70,7 +86,9 @@ class Pipeline:
         )
         if not entities:
             return None
-        return Candidate(item=item, lang=lang, entities=entities, content_hash=content_hash(text))
+        return Candidate(
+            item=item, text=text, lang=lang, entities=entities, content_hash=content_hash(text)
+        )
 
 
 def ingest_stream(
@@ -94,40 +112,47 @@ def ingest_stream(
         unmatched = 0
         last_line: int | None = None
         for record in batch:
+            last_line = record.line if record.line is not None else last_line
             if isinstance(record, Rejected):
                 rejected.append(record)
-                last_line = record.line if record.line is not None else last_line
                 continue
-            last_line = record.line if record.line is not None else last_line
             cand = pipeline.prepare(record, source_id)
             if cand is None:
                 unmatched += 1
             else:
                 candidates.append(cand)
+        with pipeline.sessions() as session:
+            fresh, stored = unseen(session, source_id=source_id, candidates=candidates)
+        scores = None
+        if pipeline.score is not None and fresh:
+            scores = pipeline.score(fresh, source_id=source_id)
         with pipeline.sessions.begin() as session:
             counts = store_batch(
                 session,
                 source_id=source_id,
                 run_id=run_id,
-                candidates=candidates,
+                candidates=fresh,
+                scores=scores,
                 rejected=rejected,
                 now=now,
             )
-            if pipeline.after_batch is not None and counts.new_ids:
-                pipeline.after_batch(session, mention_ids=counts.new_ids, now=now)
+            if counts.mentions:
+                for step in pipeline.steps:
+                    step(session, mentions=counts.mentions, now=now)
+            duplicate = stored + counts.duplicate
             checkpoint_run(
                 session,
                 run_id=run_id,
                 last_line=last_line,
                 seen=len(batch),
                 new=counts.new,
-                duplicate=counts.duplicate,
+                duplicate=duplicate,
                 unmatched=unmatched,
                 rejected=len(rejected),
             )
         stats.seen += len(batch)
         stats.new += counts.new
-        stats.duplicate += counts.duplicate
+        stats.duplicate += duplicate
         stats.unmatched += unmatched
         stats.rejected += len(rejected)
         if on_progress is not None:

@@ -1,22 +1,14 @@
-"""Score newly stored mentions in the same transaction that stored them."""
+"""Scoring a batch's candidates before they are stored (their scores go in the same INSERT)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from threading import Lock
-from typing import Any, cast
-
-from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.orm import Session
 
 from classifiers.scorer import Score, ScoreInput, Scorer
-from monitor.collectors.base import with_title
-from monitor.db.models import Mention
-
-_TABLE = cast(Table, Mention.__table__)
+from monitor.pipeline.store import Candidate
 
 
 @dataclass
@@ -36,7 +28,7 @@ class LazyScorer:
 
 @dataclass(frozen=True)
 class MentionScoring:
-    """The ``after_batch`` step that fills a batch's scoring columns."""
+    """The pipeline's scoring step: candidates in, one Score each out."""
 
     scorer: LazyScorer
     source_tiers: Mapping[str, int]
@@ -44,61 +36,28 @@ class MentionScoring:
     kind_points: Mapping[str, int]
     observe_seconds: Callable[[float, int], None] | None = None
 
-    def __call__(self, session: Session, *, mention_ids: list[int], now: datetime) -> None:
-        rows = session.execute(
-            select(
-                _TABLE.c.id,
-                _TABLE.c.text,
-                _TABLE.c.title,
-                _TABLE.c.lang,
-                _TABLE.c.source_id,
-                _TABLE.c.author_reach,
-                _TABLE.c.metrics,
-                _TABLE.c.entities,
-            ).where(_TABLE.c.id.in_(mention_ids))
-        ).all()
+    def __call__(self, candidates: Sequence[Candidate], *, source_id: str) -> list[Score]:
+        scorer = self.scorer.get()
         started = time.perf_counter()
-        scores = self.scorer.get().score([self._input(r) for r in rows])
+        tier = self.source_tiers.get(source_id, 3)
+        scores = scorer.score([self.input(c, tier=tier) for c in candidates])
         if self.observe_seconds is not None:
-            self.observe_seconds(time.perf_counter() - started, len(rows))
-        if rows:
-            session.execute(
-                update(_TABLE).where(_TABLE.c.id == bindparam("b_id")),
-                [
-                    score_columns(row.id, score, now)
-                    for row, score in zip(rows, scores, strict=True)
-                ],
-            )
+            self.observe_seconds(time.perf_counter() - started, len(candidates))
+        return scores
 
-    def _input(self, row: Any) -> ScoreInput:
+    def input(self, cand: Candidate, *, tier: int) -> ScoreInput:
+        """What the scorer reads of a candidate from a source of ``tier``."""
+        item = cand.item
         return ScoreInput(
-            text=with_title(row.title, row.text),
-            lang=row.lang,
-            source_tier=self.source_tiers.get(row.source_id, 3),
-            author_reach=row.author_reach,
-            metrics=row.metrics or {},
-            entity_kind=self._kind(row.entities or ()),
+            text=cand.text,
+            lang=cand.lang,
+            source_tier=tier,
+            author_reach=item.author_reach,
+            metrics=item.metrics,
+            entity_kind=self._kind(cand.entities),
         )
 
     def _kind(self, entities: Sequence[str]) -> str | None:
         """The matched entity kind that weighs most on impact (an executive over a topic)."""
         kinds = [self.entity_kinds[e] for e in entities if e in self.entity_kinds]
         return max(kinds, key=lambda k: self.kind_points.get(k, 0), default=None)
-
-
-def score_columns(mention_id: int, score: Score, now: datetime) -> dict[str, Any]:
-    """The mention columns for one Score, keyed for an executemany UPDATE."""
-    data = score.to_dict()
-    return {
-        "b_id": mention_id,
-        "lang": score.lang,
-        "sentiment": score.sentiment.label,
-        "sentiment_probs": data["sentiment"]["probs"],
-        "categories": data["categories"],
-        "top_category": score.top_category,
-        "likelihood": score.likelihood,
-        "impact": score.impact,
-        "grade": score.grade,
-        "reasons": list(score.reasons),
-        "scored_at": now,
-    }

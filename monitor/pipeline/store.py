@@ -1,7 +1,11 @@
-"""Idempotent, batched writes of mentions, quarantined rows and run checkpoints.
+"""Idempotent, batched writes of mentions (with their scores), quarantined rows and checkpoints.
 
-A batch is one transaction: its mentions, their entity links, its quarantined rows and the
+A batch is one transaction: its mentions (scores in the same INSERT), their entity links, its
+quarantined rows, what later steps do with the new mentions (stories, incidents) and the
 run's resume point commit together, so a killed ingest resumes exactly after the last batch.
+Rows are written through the driver, never through per-row ORM or statement compilation;
+the SQL and the stored forms of datetimes, JSON and flags come from the dialect's module
+(``store_sqlite``, ``store_pg``), which stores them exactly as the ORM models read them.
 """
 
 from __future__ import annotations
@@ -11,45 +15,75 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Connection, Table, update
 from sqlalchemy.orm import Session
 
+from classifiers.scorer import Score
 from monitor.collectors.base import RawItem, Rejected
-from monitor.db.models import IngestRun, Mention, MentionEntity, QuarantinedRow, Source
-from monitor.pipeline import store_pg
+from monitor.db.models import IngestRun, QuarantinedRow, Source
+from monitor.pipeline import store_pg, store_sqlite
 
 EXCERPT_CHARS = 500
 TEXT_CHARS = 100_000
+MENTION_COLUMNS = (
+    "source_id", "external_id", "url", "title", "author", "author_reach", "published_at",
+    "date_missing", "collected_at", "lang", "text", "metrics", "content_hash", "duplicate_of",
+    "entities", "run_id",
+)
+SCORE_COLUMNS = (
+    "sentiment", "sentiment_probs", "categories", "top_category", "likelihood", "impact",
+    "grade", "reasons", "scored_at",
+)
 
 
-@dataclass(frozen=True, slots=True)
+# Per-row records are not frozen (see collectors.base.RawItem) but never changed.
+@dataclass(slots=True)
 class Candidate:
-    """A collected item that matched the watchlist, ready to store."""
+    """A collected item that matched the watchlist, ready to score and store."""
 
     item: RawItem
+    text: str  # title and text as one (``with_title``): what matching and scoring read
     lang: str | None
     entities: tuple[str, ...]
     content_hash: str
+
+
+@dataclass(slots=True)
+class NewMention:
+    """A mention this batch stored, as later steps of the same batch read it (in memory)."""
+
+    id: int
+    source_id: str
+    candidate: Candidate
+    published: datetime  # the item's time, or the collection time when it had none
+    duplicate_of: int | None
+    score: Score | None
 
 
 @dataclass
 class BatchCounts:
     new: int = 0
     duplicate: int = 0
-    new_ids: list[int] = field(default_factory=list)
+    mentions: list[NewMention] = field(default_factory=list)
 
 
-def _insert_mentions(conn: Connection, rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
-    """(id, external_id) of the rows inserted, stored ones skipped (PostgreSQL: store_pg)."""
-    # Core insert on the table: the ORM bulk path costs more than the database itself here
-    table = cast(Table, Mention.__table__)
-    stmt = (
-        sqlite.insert(table)
-        .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-        .returning(table.c.id, table.c.external_id)
-    )
-    return [(mid, ext) for mid, ext in conn.execute(stmt, rows)]
+def _dialect_sql(conn: Connection) -> Any:
+    return store_pg if conn.dialect.name == "postgresql" else store_sqlite
+
+
+def unseen(
+    session: Session, *, source_id: str, candidates: Sequence[Candidate]
+) -> tuple[list[Candidate], int]:
+    """The candidates not stored yet (the first of each external id), and how many were not."""
+    first: dict[str, Candidate] = {}
+    for cand in candidates:
+        first.setdefault(cand.item.external_id[:512], cand)
+    if not first:
+        return [], len(candidates)
+    conn = session.connection()
+    stored = _dialect_sql(conn).stored_external_ids(conn, source_id, list(first))
+    fresh = [cand for ext, cand in first.items() if ext not in stored]
+    return fresh, len(candidates) - len(fresh)
 
 
 def store_batch(
@@ -58,48 +92,52 @@ def store_batch(
     source_id: str,
     run_id: int | None,
     candidates: Sequence[Candidate],
+    scores: Sequence[Score] | None,
     rejected: Sequence[Rejected],
     now: datetime,
 ) -> BatchCounts:
-    """Insert new mentions (skipping ones already stored) and quarantine rejected rows."""
+    """Insert ``candidates`` with their ``scores`` (skipping ones already stored), quarantine
+    ``rejected``; ``candidates`` hold distinct external ids (see ``unseen``)."""
     counts = BatchCounts()
-    unique: dict[str, Candidate] = {}
-    for cand in candidates:
-        if cand.item.external_id in unique:
-            counts.duplicate += 1
-        else:
-            unique[cand.item.external_id] = cand
-    if unique:
-        postgres = session.get_bind().dialect.name == "postgresql"
-        hashes = {c.content_hash for c in unique.values()}
+    if candidates:
         conn = session.connection()
-        known = (store_pg.existing_hashes if postgres else _existing_hashes)(conn, hashes)
-        first: list[Candidate] = []
-        repeats: list[Candidate] = []
+        sql = _dialect_sql(conn)
+        given: Sequence[Score | None] = scores if scores is not None else [None] * len(candidates)
+        scored = list(zip(candidates, given, strict=True))
+        known = sql.original_ids(conn, {c.content_hash for c in candidates})
+        # Exact copies point at their original: the first copy of a text new in this batch is
+        # inserted before its repeats, so they can point at it.
+        first: list[tuple[Candidate, Score | None]] = []
+        repeats: list[tuple[Candidate, Score | None]] = []
         batch_hashes: set[str] = set()
-        for cand in unique.values():
-            if cand.content_hash in known or cand.content_hash not in batch_hashes:
-                first.append(cand)
-            else:
-                repeats.append(cand)
-            batch_hashes.add(cand.content_hash)
+        for pair in scored:
+            digest = pair[0].content_hash
+            (first if digest in known or digest not in batch_hashes else repeats).append(pair)
+            batch_hashes.add(digest)
+        write = _RowWriter(sql, source_id=source_id, run_id=run_id, now=now)
+        columns = MENTION_COLUMNS if scores is None else MENTION_COLUMNS + SCORE_COLUMNS
         for group in (first, repeats):
             if not group:
                 continue
-            rows = [_row(c, source_id, run_id, now, known.get(c.content_hash)) for c in group]
-            insert = store_pg.insert_mentions if postgres else _insert_mentions
-            inserted = {ext: mid for mid, ext in insert(conn, rows)}
-            by_ext = {c.item.external_id: c for c in group}
+            rows = [write.row(c, s, known.get(c.content_hash)) for c, s in group]
+            inserted = {ext: mid for mid, ext in sql.insert_mentions(conn, columns, rows)}
             links: list[tuple[int, str]] = []
-            for ext, mention_id in inserted.items():
-                cand = by_ext[ext]
+            for cand, score in group:
+                mention_id = inserted.get(cand.item.external_id[:512])
+                if mention_id is None:
+                    counts.duplicate += 1  # stored meanwhile by another process
+                    continue
+                original = known.get(cand.content_hash)
                 known.setdefault(cand.content_hash, mention_id)
-                links.extend((mention_id, e) for e in cand.entities)
-                counts.new_ids.append(mention_id)
+                links += [(mention_id, e) for e in cand.entities]
+                counts.mentions.append(NewMention(
+                    id=mention_id, source_id=source_id, candidate=cand,
+                    published=cand.item.published or now, duplicate_of=original, score=score,
+                ))
             if links:
-                (store_pg.insert_links if postgres else _insert_links)(conn, links)
-            counts.new += len(inserted)
-            counts.duplicate += len(group) - len(inserted)
+                sql.insert_links(conn, links)
+        counts.new = len(counts.mentions)
+        counts.mentions.sort(key=lambda m: m.id)
     if rejected:
         session.execute(
             cast(Table, QuarantinedRow.__table__).insert(),
@@ -117,57 +155,35 @@ def store_batch(
                 for r in rejected
             ],
         )
-    counts.new_ids.sort()
     return counts
 
 
-def _insert_links(conn: Connection, links: list[tuple[int, str]]) -> None:
-    """Plain DBAPI executemany: entity links are the bulk of a batch's rows and need no types."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    table = MentionEntity.__tablename__
-    conn.exec_driver_sql(
-        f"INSERT INTO {table} (mention_id, entity_id) VALUES ({mark}, {mark})", links
-    )
+class _RowWriter:
+    """Mention rows as the driver takes them, converted the way the dialect module says."""
 
+    def __init__(self, sql: Any, *, source_id: str, run_id: int | None, now: datetime) -> None:
+        self.when, self.json, self.flag = sql.stored_datetime, sql.stored_json, sql.stored_flag
+        self.source_id, self.run_id = source_id, run_id
+        self.now, self.stored_now = now, self.when(now)
 
-def _existing_hashes(conn: Connection, hashes: set[str]) -> dict[str, int]:
-    """Earliest stored mention for each content hash (the original of later copies)."""
-    found: dict[str, int] = {}
-    ordered = sorted(hashes)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
-        stmt = (
-            select(Mention.content_hash, Mention.id)
-            .where(Mention.content_hash.in_(chunk), Mention.duplicate_of.is_(None))
-            .order_by(Mention.id)
+    def row(self, cand: Candidate, score: Score | None, original: int | None) -> tuple[Any, ...]:
+        item, json = cand.item, self.json
+        base = (
+            self.source_id, item.external_id[:512], item.url, item.title,
+            item.author[:512] if item.author else None, item.author_reach,
+            self.when(item.published) if item.published else self.stored_now,
+            self.flag(item.date_missing or item.published is None), self.stored_now, cand.lang,
+            item.text[:TEXT_CHARS], json(item.metrics), cand.content_hash, original,
+            json(cand.entities), self.run_id,
         )
-        for content_hash, mention_id in conn.execute(stmt):
-            found.setdefault(content_hash, mention_id)
-    return found
-
-
-def _row(
-    cand: Candidate, source_id: str, run_id: int | None, now: datetime, original: int | None
-) -> dict[str, Any]:
-    item = cand.item
-    return {
-        "source_id": source_id,
-        "external_id": item.external_id[:512],
-        "url": item.url,
-        "title": item.title,
-        "author": item.author[:512] if item.author else None,
-        "author_reach": item.author_reach,
-        "published_at": item.published or now,
-        "date_missing": item.date_missing or item.published is None,
-        "collected_at": now,
-        "lang": cand.lang,
-        "text": item.text[:TEXT_CHARS],
-        "metrics": dict(item.metrics),
-        "content_hash": cand.content_hash,
-        "duplicate_of": original,
-        "entities": list(cand.entities),
-        "run_id": run_id,
-    }
+        if score is None:
+            return base
+        data = score.to_dict()
+        return (
+            *base, score.sentiment.label, json(data["sentiment"]["probs"]),
+            json(data["categories"]), score.top_category, score.likelihood, score.impact,
+            score.grade, json(data["reasons"]), self.stored_now,
+        )
 
 
 def ensure_source(

@@ -9,7 +9,9 @@ go in binary (``%b``), which psycopg dumps several times faster than quoted arra
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Column, Connection, Dialect, String, Table
@@ -17,6 +19,7 @@ from sqlalchemy import Column, Connection, Dialect, String, Table
 from monitor.db.models import Mention, MentionEntity
 
 _MENTIONS = cast(Table, Mention.__table__)
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 # One index probe per hash whatever the planner believes: the LATERAL subquery (kept apart by
 # OFFSET 0) is run again for each hash. An IN list or = ANY(array) is planned as a sequential
@@ -29,13 +32,38 @@ _EXISTING_HASHES = (
     "OFFSET 0) AS m ORDER BY m.id"
 )
 
+_STORED = (
+    "SELECT external_id FROM mentions WHERE source_id = %(source_id)s "
+    "AND external_id = ANY(%(ids)b::text[])"
+)
+
 _INSERT_LINKS = (
     f"INSERT INTO {MentionEntity.__tablename__} (mention_id, entity_id) "
     "SELECT * FROM unnest(%(mention_ids)b::bigint[], %(entity_ids)b::text[])"
 )
 
 
-def existing_hashes(conn: Connection, hashes: set[str]) -> dict[str, int]:
+def stored_datetime(value: datetime) -> datetime:
+    """An aware datetime as the ORM stores it (``UTCDateTime``): naive UTC."""
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def stored_json(value: Any) -> str:
+    """A JSON column's value as text (cast to json by the statement)."""
+    return _dumps(value)
+
+
+def stored_flag(value: bool) -> bool:
+    return value
+
+
+def stored_external_ids(conn: Connection, source_id: str, external_ids: list[str]) -> set[str]:
+    """Which of ``external_ids`` this source has stored already."""
+    rows = conn.exec_driver_sql(_STORED, {"source_id": source_id, "ids": external_ids})
+    return {str(ext) for (ext,) in rows}
+
+
+def original_ids(conn: Connection, hashes: set[str]) -> dict[str, int]:
     """Earliest stored original (``duplicate_of`` null) for each of ``hashes`` found."""
     found: dict[str, int] = {}
     rows = conn.exec_driver_sql(_EXISTING_HASHES, {"hashes": sorted(hashes)})
@@ -45,15 +73,13 @@ def existing_hashes(conn: Connection, hashes: set[str]) -> dict[str, int]:
 
 
 def insert_mentions(
-    conn: Connection, rows: Sequence[Mapping[str, Any]]
+    conn: Connection, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> list[tuple[int, str]]:
-    """Insert ``rows`` (mention columns, the same keys in each), skipping stored ones.
-
-    Returns (id, external_id) of the rows inserted.
-    """
-    names = tuple(rows[0])
-    sql = _insert_sql(conn.dialect, names)
-    result = conn.exec_driver_sql(sql, _arrays(conn.dialect, names, rows))
+    """Insert ``rows`` (values in ``columns`` order, bind-processed), skipping stored ones;
+    (id, external_id) of the rows inserted."""
+    sql = _insert_sql(conn.dialect, tuple(columns))
+    arrays = {name: [row[i] for row in rows] for i, name in enumerate(columns)}
+    result = conn.exec_driver_sql(sql, arrays)
     return [(int(mid), str(ext)) for mid, ext in result]
 
 
@@ -62,18 +88,6 @@ def insert_links(conn: Connection, links: Sequence[tuple[int, str]]) -> None:
         _INSERT_LINKS,
         {"mention_ids": [m for m, _ in links], "entity_ids": [e for _, e in links]},
     )
-
-
-def _arrays(
-    dialect: Dialect, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
-) -> dict[str, list[Any]]:
-    """One list per column, through the column's own bind processing (UTC datetimes, JSON)."""
-    params: dict[str, list[Any]] = {}
-    for name in names:
-        process = _MENTIONS.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        values = [row[name] for row in rows]
-        params[name] = values if process is None else [process(v) for v in values]
-    return params
 
 
 def _array_param(dialect: Dialect, name: str, column: Column[Any]) -> str:

@@ -1,7 +1,8 @@
 """The configuration reference (docs/configuration.md), generated from the settings schema.
 
 Every key, type, default and description comes from the pydantic models (config/schema.py,
-config/scoring.py) and every alert channel option from the channel registry
+config/scoring.py), every source option from the collector registry
+(monitor/pipeline/sources.py) and every alert channel option from the channel registry
 (alerts/registry.py), walked in declaration order, so the reference cannot drift from the code
 and the same code always renders the same text.
 """
@@ -23,8 +24,9 @@ from pydantic.fields import FieldInfo
 from alerts.channel import Channel
 from alerts.registry import CHANNEL_KINDS
 from classifiers.risk_lexicon import load_categories
-from config.schema import ChannelSettings, Settings
+from config.schema import ChannelSettings, Settings, SourceSettings
 from config.scoring import CategorySettings, MatrixSettings
+from monitor.pipeline.sources import SOURCE_KINDS, SourceKind
 from monitor.reference.channel_options import CHANNEL_KIND_NOTES, CHANNEL_OPTION_DOCS, ENV
 
 REGENERATE = "crisiswatch config-reference --out docs/configuration.md"
@@ -48,8 +50,9 @@ _SCALARS: Final[dict[Any, str]] = {
 }
 
 _INTRO = f"""\
-*Generated from the settings schema (config/schema.py, config/scoring.py) and the alert channel \
-registry (alerts/registry.py); do not edit by hand. Regenerate with `{REGENERATE}`.*
+*Generated from the settings schema (config/schema.py, config/scoring.py), the collector \
+registry (monitor/pipeline/sources.py) and the alert channel registry (alerts/registry.py); \
+do not edit by hand. Regenerate with `{REGENERATE}`.*
 
 # Configuration reference
 
@@ -80,10 +83,12 @@ characters.
 def render_reference(
     settings: type[BaseModel] = Settings,
     channel_kinds: Mapping[str, type[Channel]] = CHANNEL_KINDS,
+    source_kinds: Mapping[str, SourceKind] = SOURCE_KINDS,
 ) -> str:
-    """The Markdown of docs/configuration.md for ``settings`` and ``channel_kinds``."""
+    """The Markdown of docs/configuration.md for ``settings`` and the registered kinds."""
     extras: dict[type[BaseModel], Callable[[int], list[str]]] = {
         ChannelSettings: lambda level: _channel_kinds(channel_kinds, level),
+        SourceSettings: lambda level: _source_kinds(walker, source_kinds, level),
         CategorySettings: _shipped_categories,
         MatrixSettings: _default_matrix,
     }
@@ -392,6 +397,26 @@ def _channel_kinds(kinds: Mapping[str, type[Channel]], level: int) -> list[str]:
             default = "required" if required else (doc.default if doc else "")
             key = f"channels.<name>.{option}"
             lines.append(_key_row(key, type_text, default, doc.text if doc else ""))
+    return lines
+
+
+def _source_kinds(walker: _Walker, kinds: Mapping[str, SourceKind], level: int) -> list[str]:
+    """Each source kind's options, as declared by the collector registry."""
+    lines = [
+        "",
+        f"{'#' * level} Source kinds",
+        "",
+        "Every other key of a source is an option of its `kind`, checked against the kind's "
+        "options when the configuration is used (`crisiswatch check-config` too).",
+    ]
+    for kind, collector in kinds.items():
+        lines += walker.model(
+            collector.options,
+            path="sources[].",
+            level=level + 1,
+            title=f"`kind: {kind}`",
+            intro=[_doc(type(collector))],
+        )
     return lines
 
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from config.schema import ExportSource, Inbox, RssSource, ServiceSettings
+from config.schema import Inbox, ServiceSettings, SourceSettings
 from monitor.alerting.channels import build_channel_set, dispatch_policy
 from monitor.alerting.dispatch import dispatch_once
 from monitor.app import App
@@ -78,10 +78,11 @@ class JobSet:
                 log.exception("closing a job resource failed")
 
 
-def effective_interval(source: RssSource | ExportSource, service: ServiceSettings) -> timedelta:
+def effective_interval(source: SourceSettings, service: ServiceSettings) -> timedelta:
     """The source's own ``interval`` when set, else its tier's."""
     if "interval" in source.model_fields_set:
-        return source.interval
+        own: timedelta = source.interval
+        return own
     return service.tier_intervals[source.tier]
 
 
@@ -113,7 +114,7 @@ def build_jobs(
     return jobs
 
 
-def poll_job(app: App, source: RssSource | ExportSource, service: ServiceSettings, *,
+def poll_job(app: App, source: SourceSettings, service: ServiceSettings, *,
              metrics: ServiceMetrics | None, kick: Kick | None) -> Job:
     """Poll one source at its interval; after failures, wait longer (doubling, capped)."""
     interval = effective_interval(source, service)

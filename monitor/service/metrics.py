@@ -10,7 +10,6 @@ escalations overdue, each source's last-success age and consecutive failures, th
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.models import Alert, Incident, Source, WorkItem
 from monitor.incidents.states import ACTIVE
-from monitor.pipeline.ingest import AfterBatch, IngestStats
+from monitor.pipeline.ingest import IngestStats
 
 log = logging.getLogger(__name__)
 
@@ -119,16 +118,6 @@ class ServiceMetrics:
         """One scored batch (the scoring step's ``observe_seconds`` hook)."""
         self.scoring.observe(seconds)
         self.scored.inc(count)
-
-    def timed_scoring(self, after_batch: AfterBatch) -> AfterBatch:
-        """``after_batch`` (scoring in the ingest transaction), timed into the histogram."""
-
-        def timed(session: Session, *, mention_ids: list[int], now: datetime) -> None:
-            started = time.perf_counter()
-            after_batch(session, mention_ids=mention_ids, now=now)
-            self.observe_scoring(time.perf_counter() - started, len(mention_ids))
-
-        return timed
 
     def render(self) -> bytes:
         """The Prometheus text exposition."""

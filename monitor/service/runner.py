@@ -26,7 +26,6 @@ from typing import Any, Protocol
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.app import App
-from monitor.pipeline.scoring import MentionScoring
 from monitor.service.health import HealthProbe, HealthServer, ServiceStatus
 from monitor.service.jobs import ONCE_ORDER, JobSet, build_jobs, effective_interval
 from monitor.service.leader import PgLeaderElection, SqliteInstanceLock
@@ -229,17 +228,10 @@ def run_service(
 
 
 def _observe_scoring(app: App, metrics: ServiceMetrics) -> None:
-    """Feed the scoring histogram: through the scoring step's own hook when it has one (it
-    times the models alone), else by timing the whole after-batch step."""
-    after = app.pipeline.after_batch
-    if after is None:
-        return
-    if isinstance(after, MentionScoring):
-        after = dataclasses.replace(after, observe_seconds=metrics.observe_scoring)
-        app.scoring = after
-    else:
-        after = metrics.timed_scoring(after)
-    app.pipeline = dataclasses.replace(app.pipeline, after_batch=after)
+    """Feed the scoring histogram through the scoring step's own hook (it times the models)."""
+    scoring = dataclasses.replace(app.scoring, observe_seconds=metrics.observe_scoring)
+    app.scoring = scoring
+    app.pipeline = dataclasses.replace(app.pipeline, score=scoring)
 
 
 def _start_health(app: App, pool: WorkerPool, leadership: _Leadership,

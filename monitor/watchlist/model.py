@@ -20,7 +20,7 @@ class EntitySpec:
     query: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # created per document: not frozen (see collectors.base.RawItem)
 class MatchDoc:
     """The parts of a mention the watchlist looks at."""
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import jieba
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from classifiers.text import (
     MAX_CHARS,
@@ -163,3 +165,10 @@ def test_watched_names_stay_whole(tmp_path: Path) -> None:
     assert "艾克美" in after and "贝塔科技" in after
     assert tokenizer.FREQ["贝塔科技"] == NAME_FREQ
     assert global_before == jieba.dt.FREQ  # the global tokenizer was left alone
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_the_ascii_fast_path_decides_as_the_script_counting_path(text: str) -> None:
+    from classifiers.text import _detect_ascii, _detect_scripts
+
+    assert _detect_ascii(text) == _detect_scripts(text)

@@ -8,9 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.models import Alert, Incident, IncidentEvent
-from monitor.incidents import acknowledge_incident, assign_incidents, tick_escalations
+from monitor.incidents import acknowledge_incident, tick_escalations
 from monitor.incidents.silences import add_silence, list_silences, remove_silence
-from monitor.incidents.testing import add_scored_mention, make_context, open_test_incident
+from monitor.incidents.testing import (
+    add_scored_mention,
+    assign_stored,
+    make_context,
+    open_test_incident,
+)
 
 NOW = datetime.fromisoformat("2026-11-18T10:00:00+00:00")
 
@@ -108,7 +113,7 @@ def test_a_rise_after_acknowledgement_alerts_once_without_escalating(
                                  negative=0.95, category_score=0.9, tier=1,
                                  author_reach=2_000_000,
                                  metrics={"reposts": 20_000})
-        result = assign_incidents(s, ctx=ctx, mention_ids=[big], now=later)
+        result = assign_stored(s, ctx=ctx, mention_ids=[big], now=later)
         assert result.alerts == 3  # the critical playbook's first level, once
         incident = s.get(Incident, incident_id)
         assert incident is not None and incident.peak_grade == "critical"

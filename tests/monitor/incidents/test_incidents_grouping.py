@@ -8,9 +8,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.models import Alert, Incident, IncidentMention, Mention
-from monitor.incidents import IncidentRules, assign_incidents
+from monitor.incidents import IncidentRules
 from monitor.incidents.fingerprint import is_near, max_distance, simhash
-from monitor.incidents.testing import add_scored_mention, make_context
+from monitor.incidents.testing import add_scored_mention, assign_stored, make_context
 
 NOW = datetime.fromisoformat("2026-11-18T10:00:00+00:00")
 STORY_ZH = (
@@ -55,7 +55,7 @@ def test_near_duplicate_reposts_join_the_incident(sessions: sessionmaker[Session
     ctx = make_context()
     with sessions.begin() as s:
         first = safety(s, STORY_ZH, NOW, entities=["acme-kids"], lang="zh")
-        assign_incidents(s, ctx=ctx, mention_ids=[first], now=NOW)
+        assign_stored(s, ctx=ctx, mention_ids=[first], now=NOW)
     with sessions.begin() as s:
         # the repost is classified differently (a complaint), yet it is the same story
         repost = safety(s, "转发微博 //@小李:太可怕了 // " + STORY_ZH, NOW + timedelta(minutes=5),
@@ -63,7 +63,7 @@ def test_near_duplicate_reposts_join_the_incident(sessions: sessionmaker[Session
                         lang="zh")
         unrelated = safety(s, OTHER_ZH, NOW + timedelta(minutes=6), entities=["acme-kids"],
                            category="customer_complaint", severity=2, lang="zh")
-        result = assign_incidents(s, ctx=ctx, mention_ids=[repost, unrelated],
+        result = assign_stored(s, ctx=ctx, mention_ids=[repost, unrelated],
                                   now=NOW + timedelta(minutes=6))
     rows = incidents(sessions)
     assert len(rows) == 2
@@ -76,11 +76,11 @@ def test_exact_repeats_join_their_original(sessions: sessionmaker[Session]) -> N
     ctx = make_context()
     with sessions.begin() as s:
         first = safety(s, STORY_EN, NOW)
-        assign_incidents(s, ctx=ctx, mention_ids=[first], now=NOW)
+        assign_stored(s, ctx=ctx, mention_ids=[first], now=NOW)
     with sessions.begin() as s:
         copy = safety(s, STORY_EN, NOW + timedelta(hours=1), duplicate_of=first,
                       category="legal_regulatory", source_id="another-site")
-        assign_incidents(s, ctx=ctx, mention_ids=[copy], now=NOW + timedelta(hours=1))
+        assign_stored(s, ctx=ctx, mention_ids=[copy], now=NOW + timedelta(hours=1))
     rows = incidents(sessions)
     assert len(rows) == 1 and rows[0].mention_count == 2
     assert {src["source"] for src in rows[0].top_sources} == {"test-source", "another-site"}
@@ -94,7 +94,7 @@ def test_same_entity_and_category_join_only_inside_the_window(
     for i, at in enumerate(times):
         with sessions.begin() as s:
             mid = safety(s, f"the formula smells wrong, batch {i}, other words each time {i}", at)
-            assign_incidents(s, ctx=ctx, mention_ids=[mid], now=at)
+            assign_stored(s, ctx=ctx, mention_ids=[mid], now=at)
     rows = incidents(sessions)
     assert [r.mention_count for r in rows] == [2, 1]
 
@@ -107,7 +107,7 @@ def test_floor_is_configurable(sessions: sessionmaker[Session]) -> None:
                                  negative=0.9)
         none = add_scored_mention(s, text="Acme opened a new shop downtown, looks nice",
                                   at=NOW, negative=0.05)
-        result = assign_incidents(s, ctx=ctx, mention_ids=[low, none], now=NOW)
+        result = assign_stored(s, ctx=ctx, mention_ids=[low, none], now=NOW)
         graded = s.scalar(select(func.count()).select_from(IncidentMention))
     assert result.mentions == 2 and result.assigned == 0 and graded == 0
     assert incidents(sessions) == []
@@ -120,7 +120,7 @@ def test_the_most_specific_entity_owns_the_incident(sessions: sessionmaker[Sessi
                                  at=NOW, entities=["acme", "ceo"],
                                  category="executive_conduct", severity=4, negative=0.9,
                                  entity_kind="executive")
-        assign_incidents(s, ctx=ctx, mention_ids=[mid], now=NOW)
+        assign_stored(s, ctx=ctx, mention_ids=[mid], now=NOW)
     (row,) = incidents(sessions)
     assert row.entity_id == "ceo"
     assert row.title.startswith("Jo Chen (CEO) · executive conduct: Acme CEO")
@@ -134,7 +134,7 @@ def test_one_batch_with_two_stories_opens_two_incidents(sessions: sessionmaker[S
         ids += [add_scored_mention(s, text=f"Acme app is down for everyone {i}", at=NOW,
                                    category="service_outage", severity=3, negative=0.9)
                 for i in range(5)]
-        result = assign_incidents(s, ctx=ctx, mention_ids=ids, now=NOW)
+        result = assign_stored(s, ctx=ctx, mention_ids=ids, now=NOW)
     rows = incidents(sessions)
     assert [(r.category, r.mention_count) for r in rows] == [
         ("product_safety", 40), ("service_outage", 5),
@@ -150,7 +150,7 @@ def test_backfilled_old_mentions_are_recorded_but_never_alerted(
     with sessions.begin() as s:
         ids = [safety(s, f"old contamination report {i} from last week's story", old)
                for i in range(3)]
-        assign_incidents(s, ctx=ctx, mention_ids=ids, now=NOW)
+        assign_stored(s, ctx=ctx, mention_ids=ids, now=NOW)
     (row,) = incidents(sessions)
     assert row.mention_count == 3 and row.escalation is None and row.next_due_at is None
     with sessions() as s:
@@ -162,5 +162,5 @@ def test_unscored_mentions_are_skipped(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as s:
         mid = add_scored_mention(s, text="not scored yet", at=NOW, category="product_safety")
         s.execute(update(Mention).where(Mention.id == mid).values(grade=None))
-        result = assign_incidents(s, ctx=ctx, mention_ids=[mid], now=NOW)
+        result = assign_stored(s, ctx=ctx, mention_ids=[mid], now=NOW)
     assert result.mentions == 0 and incidents(sessions) == []

@@ -12,14 +12,18 @@ from monitor.db.models import Alert, Incident, IncidentEvent, Label
 from monitor.incidents import (
     LifecycleError,
     acknowledge_incident,
-    assign_incidents,
     escalate_now,
     mark_false_positive,
     reopen_by_id,
     resolve_incident,
     tick_escalations,
 )
-from monitor.incidents.testing import add_scored_mention, make_context, open_test_incident
+from monitor.incidents.testing import (
+    add_scored_mention,
+    assign_stored,
+    make_context,
+    open_test_incident,
+)
 
 NOW = datetime.fromisoformat("2026-11-18T10:00:00+00:00")
 
@@ -98,13 +102,13 @@ def test_new_evidence_at_or_above_the_grade_soon_after_resolution_reopens(
         weak = add_scored_mention(s, text="heard something about Acme formula, not sure",
                                   at=later, category="product_safety", severity=5,
                                   negative=0.7, category_score=0.55)
-        result = assign_incidents(s, ctx=ctx, mention_ids=[weak], now=later)
+        result = assign_stored(s, ctx=ctx, mention_ids=[weak], now=later)
         assert result.reopened == [] and result.opened == []
         assert s.get(Incident, incident_id).state == "resolved"  # type: ignore[union-attr]
         strong = add_scored_mention(s, text="second child hospitalised after Acme formula",
                                     at=later, category="product_safety", severity=5,
                                     negative=0.95)
-        result = assign_incidents(s, ctx=ctx, mention_ids=[strong], now=later)
+        result = assign_stored(s, ctx=ctx, mention_ids=[strong], now=later)
         assert result.reopened == [incident_id]
         incident = s.get(Incident, incident_id)
         assert incident is not None and incident.state == "open"
@@ -133,7 +137,7 @@ def test_false_positive_stores_labels_and_never_reopens(sessions: sessionmaker[S
                                          text="Acme lamp exploded in my hands (the lamp brand)")
         more = add_scored_mention(s, text="Acme lamp recall, unrelated to the dairy", at=NOW,
                                   category="product_safety", severity=5, negative=0.9)
-        assign_incidents(s, ctx=ctx, mention_ids=[more], now=NOW)
+        assign_stored(s, ctx=ctx, mention_ids=[more], now=NOW)
         done = mark_false_positive(s, ctx=ctx, incident_id=incident_id, by="Ana",
                                    note="lamps, not our brand", now=NOW + timedelta(minutes=10))
         assert done.labels == 2 and done.state == "false_positive"
@@ -147,7 +151,7 @@ def test_false_positive_stores_labels_and_never_reopens(sessions: sessionmaker[S
         again = add_scored_mention(s, text="Acme lamp exploded again, third one this month",
                                    at=NOW + timedelta(hours=1), category="product_safety",
                                    severity=5, negative=0.99, tier=1)
-        result = assign_incidents(s, ctx=ctx, mention_ids=[again], now=NOW + timedelta(hours=1))
+        result = assign_stored(s, ctx=ctx, mention_ids=[again], now=NOW + timedelta(hours=1))
         assert result.reopened == [] and result.opened == []
         assert s.get(Incident, incident_id).state == "false_positive"  # type: ignore[union-attr]
 

@@ -10,12 +10,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.db.models import Incident, Mention
 from monitor.incidents import (
     acknowledge_incident,
-    assign_incidents,
     build_message,
     record_response,
 )
 from monitor.incidents.messages import mention_ref
-from monitor.incidents.testing import add_scored_mention, make_context, open_test_incident
+from monitor.incidents.testing import (
+    add_scored_mention,
+    assign_stored,
+    make_context,
+    open_test_incident,
+)
 from playbooks import approve_script_in_file, load_scripts
 
 NOW = datetime.fromisoformat("2026-11-18T10:00:00+00:00")
@@ -63,7 +67,7 @@ def test_the_message_is_a_complete_snapshot(sessions: sessionmaker[Session]) -> 
                                author_reach=reach, author=f"a{reach}")
             for reach in (500, 90_000, 3_000)
         ]
-        assign_incidents(s, ctx=ctx, mention_ids=ids, now=NOW)
+        assign_stored(s, ctx=ctx, mention_ids=ids, now=NOW)
         message = build_message(s, incident=incident, event="escalated", ctx=ctx, now=NOW,
                                 note="not acknowledged within 15m", escalation_level=2)
     assert message.incident_id == str(incident.id) and message.grade == "high"

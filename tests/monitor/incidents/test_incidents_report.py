@@ -8,13 +8,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.incidents import (
     acknowledge_incident,
-    assign_incidents,
     incident_report,
     record_response,
     resolve_incident,
     tick_escalations,
 )
-from monitor.incidents.testing import add_scored_mention, make_context, open_test_incident
+from monitor.incidents.testing import (
+    add_scored_mention,
+    assign_stored,
+    make_context,
+    open_test_incident,
+)
 
 T = datetime.fromisoformat("2026-11-18T10:00:00+00:00")
 HOSTILE = "Acme | formula **poisoned** <script>alert(1)</script> [click](http://evil) #1"
@@ -66,7 +70,7 @@ def test_ack_clock_restarts_at_a_grade_rise(sessions: sessionmaker[Session]) -> 
     with sessions.begin() as s:
         big = add_scored_mention(s, text="Acme formula story now on tier-1 news", at=rise,
                                  category="product_safety", severity=5, negative=0.9, tier=1)
-        assign_incidents(s, ctx=ctx, mention_ids=[big], now=rise)
+        assign_stored(s, ctx=ctx, mention_ids=[big], now=rise)
         acknowledge_incident(s, ctx=ctx, incident_id=incident_id, by="Bo",
                              now=rise + timedelta(minutes=22))
         report = incident_report(s, incident_id=incident_id, ctx=ctx)

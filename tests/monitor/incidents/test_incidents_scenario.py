@@ -22,10 +22,9 @@ from monitor.db.models import Alert, Incident, IncidentEvent
 from monitor.incidents import (
     IncidentContext,
     acknowledge_incident,
-    assign_incidents,
     tick_escalations,
 )
-from monitor.incidents.testing import add_scored_mention, make_context
+from monitor.incidents.testing import add_scored_mention, assign_stored, make_context
 
 T0 = datetime.fromisoformat("2026-11-16T08:00:00+00:00")  # a Monday, on the hour
 ACK_MINUTE = 65
@@ -60,7 +59,7 @@ def seed_background(sessions: sessionmaker[Session], ctx: IncidentContext) -> No
             )
             for d in range(15)
         ]
-        assign_incidents(s, ctx=ctx, mention_ids=ids, now=T0 - timedelta(hours=1))
+        assign_stored(s, ctx=ctx, mention_ids=ids, now=T0 - timedelta(hours=1))
 
 
 def story_mention(s: Session, number: int, at: datetime) -> int:
@@ -105,7 +104,7 @@ def run_story(sessions: sessionmaker[Session]) -> Story:
                         negative=0.9, source_id="x",
                     )
                 )
-            result = assign_incidents(s, ctx=ctx, mention_ids=batch, now=now)
+            result = assign_stored(s, ctx=ctx, mention_ids=batch, now=now)
             if minute == 0:
                 story_id = result.opened[0]
             if minute == COMPLAINT_MINUTE:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.models import Incident
-from monitor.incidents import IncidentCache, SpikeRules, assign_incidents
+from monitor.incidents import IncidentCache, SpikeRules
 from monitor.incidents.spikes import (
     Baseline,
     bucket_of,
@@ -18,7 +18,7 @@ from monitor.incidents.spikes import (
     read_volume,
     record_volume,
 )
-from monitor.incidents.testing import add_scored_mention, make_context
+from monitor.incidents.testing import add_scored_mention, assign_stored, make_context
 
 RULES = SpikeRules()  # 1h intervals, 28 days, min_count 10, ratio 3
 HOUR = 3600
@@ -146,7 +146,7 @@ def test_a_volume_spike_alone_opens_an_incident(sessions: sessionmaker[Session])
             for i in range(30)
         ]
         graded = {add_scored_mention(s, text="x", at=NOW, negative=0.9, grade="none")}
-        result = assign_incidents(s, ctx=ctx, mention_ids=ids + list(graded), now=NOW)
+        result = assign_stored(s, ctx=ctx, mention_ids=ids + list(graded), now=NOW)
     assert len(result.opened) == 1
     with sessions() as s:
         incident = s.scalars(select(Incident)).one()
@@ -167,13 +167,13 @@ def test_a_spike_arriving_one_mention_per_batch_keeps_one_volume_incident(
         ids = [add_scored_mention(s, text=f"is Acme down again? #{i}",
                                   at=NOW - timedelta(minutes=30 - i), negative=0.9,
                                   author_reach=50) for i in range(20)]
-        assign_incidents(s, ctx=ctx, mention_ids=ids, now=NOW - timedelta(minutes=10))
+        assign_stored(s, ctx=ctx, mention_ids=ids, now=NOW - timedelta(minutes=10))
     for i in range(5):
         at = NOW + timedelta(minutes=i)
         with sessions.begin() as s:
             one = add_scored_mention(s, text=f"Acme still broken {i}", at=at, negative=0.9,
                                      grade="none")
-            assign_incidents(s, ctx=ctx, mention_ids=[one], now=at)
+            assign_stored(s, ctx=ctx, mention_ids=[one], now=at)
     with sessions() as s:
         (incident,) = s.scalars(select(Incident)).all()
         assert incident.category is None and incident.mention_count == 25
@@ -186,7 +186,7 @@ def test_first_mention_of_a_quiet_brand_opens_nothing_on_volume(
     with sessions.begin() as s:
         ids = [add_scored_mention(s, text="first ever post about Acme, hmm", at=NOW,
                                   negative=0.9)]
-        result = assign_incidents(s, ctx=ctx, mention_ids=ids, now=NOW)
+        result = assign_stored(s, ctx=ctx, mention_ids=ids, now=NOW)
     assert result.opened == []
     with sessions() as s:
         assert s.scalars(select(Incident)).all() == []

@@ -197,11 +197,11 @@ def test_an_unexpected_storage_error_fails_the_run_and_the_source_then_propagate
     data = tmp_path / "ok.csv"
     data.write_text("id,text\n1,Acme recall!\n", encoding="utf-8")
 
-    def broken(session: Any, *, mention_ids: list[int], now: Any) -> None:
+    def broken(session: Any, *, mentions: Any, now: Any) -> None:
         raise RuntimeError("model file truncated")
 
     with open_app(make_config(BASE), database=f"sqlite:///{tmp_path / 'db.sqlite'}") as app:
-        pipeline = dataclasses.replace(app.pipeline, after_batch=broken)
+        pipeline = dataclasses.replace(app.pipeline, steps=(broken,))
         with pytest.raises(RuntimeError, match="model file truncated"):
             ingest_file(pipeline, source_id="m", spec=FileSpec(path=data))
         with app.sessions() as s:

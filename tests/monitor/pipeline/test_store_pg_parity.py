@@ -110,12 +110,13 @@ def test_postgresql_rejects_an_over_long_value_rather_than_truncating(pg_url: st
     upgrade(engine)
     sessions = session_factory(engine)
     item = RawItem(external_id="x", text="Acme", lang="much-too-long-a-language")
-    cand = Candidate(item=item, lang=item.lang, entities=("acme",), content_hash="h" * 64)
+    cand = Candidate(item=item, text=item.text, lang=item.lang, entities=("acme",),
+                     content_hash="h" * 64)
     try:
         with sessions.begin() as session:
             session.add(Source(id="s", kind="file", location="x", created_at=NOW))
         with pytest.raises(sa.exc.DataError, match="too long"), sessions.begin() as session:
-            store_batch(session, source_id="s", run_id=None, candidates=[cand], rejected=[],
-                        now=NOW)
+            store_batch(session, source_id="s", run_id=None, candidates=[cand], scores=None,
+                        rejected=[], now=NOW)
     finally:
         engine.dispose()

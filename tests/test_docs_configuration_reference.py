@@ -16,6 +16,7 @@ from alerts.registry import CHANNEL_KINDS
 from config.durations import Duration
 from config.schema import Settings
 from monitor.cli import docs as cli_docs
+from monitor.pipeline.sources import SOURCE_KINDS
 from monitor.reference.channel_options import CHANNEL_OPTION_DOCS
 from monitor.reference.configuration import REGENERATE, render_reference
 
@@ -69,9 +70,18 @@ def test_known_keys_types_and_defaults_appear() -> None:
     assert f"| `entities[].kind` | {kinds} | required |" in text
     severity = "| `scoring.categories.<name>.severity` | integer or null (>= 1, <= 5) | `null` |"
     assert severity in text
-    export = _section(text, "### `sources[]` with `kind: export`")
+    export = _section(text, "#### `sources[]` with `kind: export`")
     assert "| `sources[].preset` | string | `generic` |" in export
     assert "`sources[].url`" not in export
+
+
+def test_every_source_kind_lists_its_options() -> None:
+    text = render_reference()
+    for kind, collector in SOURCE_KINDS.items():
+        section = _section(text, f"#### `sources[]` with `kind: {kind}`")
+        for name, field in collector.options.model_fields.items():
+            row = next(r for r in section.splitlines() if f"| `sources[].{name}` |" in r)
+            assert ("| required |" in row) == field.is_required(), (kind, name)
 
 
 def test_every_channel_kind_lists_its_registered_options() -> None:

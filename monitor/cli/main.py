@@ -22,6 +22,7 @@ from monitor.cli import (
 )
 from monitor.cli.common import Context, UserError, friendly, pass_ctx
 from monitor.pipeline.sources import configured_sources
+from monitor.watchlist.query import QuerySyntaxError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,12 +54,16 @@ def cli(ctx: click.Context, config_path: str | None, database: str | None) -> No
 def check_config(obj: Context, path: str | None) -> None:
     """Validate a configuration file and report every problem."""
     loaded = load_config(path or obj.config_path)
-    build_watchlist(loaded.settings)
-    problems = [f"{loaded.path}: {p}" for p in check_channels(loaded.settings)]
+    problems: list[str] = []
+    try:
+        build_watchlist(loaded.settings)
+    except QuerySyntaxError as exc:
+        problems.append(f"{loaded.path}: {exc}")
     try:
         configured_sources(loaded)
     except ConfigError as exc:
-        problems = exc.problems + problems
+        problems += exc.problems
+    problems += [f"{loaded.path}: {p}" for p in check_channels(loaded.settings)]
     if problems:
         raise UserError("\n".join(f"config error: {p}" for p in problems))
     s = loaded.settings

@@ -4,7 +4,7 @@ from stored rows (``load_scored``: tests and re-assignment), decoded only where 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,28 +75,35 @@ def load_scored(
 def scored_mentions(
     mentions: Sequence[NewMention], *, ctx: IncidentContext, now: datetime
 ) -> list[ScoredMention]:
-    """The scored ones among a batch's new mentions, oldest first (nothing is read back)."""
+    """The scored ones among a batch's new mentions, oldest first (nothing is read back).
+
+    As with stored rows, score details are built only for mentions that can join an
+    incident; the others only count towards volume."""
     ignored = set(ctx.matrix.likelihood_ignore)
     position = {name: i for i, name in enumerate(ctx.entity_names)}
+    floor = grade_rank(ctx.rules.floor)
     out: list[ScoredMention] = []
     for new in mentions:
         score = new.score
         if score is None or not new.candidate.entities or score.grade not in GRADE_RANKS:
             continue
         cand, item = new.candidate, new.candidate.item
-        categories: list[dict[str, Any]] = score.to_dict()["categories"]
+        eligible = GRADE_RANKS[score.grade] >= floor
+        top = score.top_category
+        if top is not None and top in ignored:
+            top = next((c.category for c in score.categories if c.category not in ignored), None)
         out.append(
             ScoredMention(
                 id=new.id, source_id=new.source_id, author=item.author,
                 author_reach=item.author_reach, at=min(new.published, now), lang=cand.lang,
-                text=cand.text[: TEXT_PREFIX + 200], url=item.url, metrics=dict(item.metrics),
+                text=cand.text[: TEXT_PREFIX + 200], url=item.url, metrics=item.metrics,
                 duplicate_of=new.duplicate_of,
                 entities=_ordered(cand.entities, ctx, position),
                 sentiment=score.sentiment.label,
-                negative_prob=_negative(score.sentiment.label, dict(score.sentiment.probs)),
-                categories=categories, category=_category(score.top_category, categories, ignored),
-                grade=score.grade, likelihood=score.likelihood, impact=score.impact,
-                reasons=list(score.reasons),
+                negative_prob=_negative(score.sentiment.label, score.sentiment.probs),
+                categories=score.to_dict()["categories"] if eligible else [],
+                category=top, grade=score.grade, likelihood=score.likelihood,
+                impact=score.impact, reasons=list(score.reasons) if eligible else [],
             )
         )
     out.sort(key=lambda x: (x.at, x.id))
@@ -142,7 +149,7 @@ def _ordered(
 
 
 def _negative(sentiment: str | None, probs: Any) -> float | None:
-    if isinstance(probs, dict) and isinstance(probs.get("negative"), int | float):
+    if isinstance(probs, Mapping) and isinstance(probs.get("negative"), int | float):
         return float(probs["negative"])
     if sentiment in ("negative", "neutral", "positive"):
         return 1.0 if sentiment == "negative" else 0.0

@@ -414,7 +414,7 @@ def _source_kinds(walker: _Walker, kinds: Mapping[str, SourceKind], level: int) 
             collector.options,
             path="sources[].",
             level=level + 1,
-            title=f"`kind: {kind}`",
+            title=f"`sources[]` with `kind: {kind}`",
             intro=[_doc(type(collector))],
         )
     return lines

@@ -61,6 +61,7 @@ def test_check_config_reports_every_problem(run, tmp_path: Path) -> None:  # typ
     assert code == 1
     assert "Traceback" not in out
     assert "sources[0].url: required key is missing" in out
+    assert "entity 'a'" in out and "position" in out  # every problem, not only the first
     bad.write_text(
         "version: 1\norganisation: {name: X}\nentities:\n"
         "  - {id: a, name: A, kind: brand, query: 'acme AND (milk'}\n",

@@ -1,4 +1,5 @@
-"""SIGKILL halfway through a large file: the next run ingests the rest, nothing twice or lost."""
+"""SIGKILL halfway through a large file (the whole pipeline: scoring, incidents): the next run
+ingests the rest, nothing twice or lost."""
 
 from __future__ import annotations
 
@@ -73,6 +74,12 @@ def test_killed_ingest_resumes_without_duplicates_or_gaps(tmp_path: Path) -> Non
         ).fetchone()
         ids = {int(r[0]) for r in conn.execute("SELECT external_id FROM mentions")}
         status = conn.execute("SELECT status FROM ingest_runs ORDER BY id DESC").fetchone()[0]
+        unscored = conn.execute("SELECT count(*) FROM mentions WHERE scored_at IS NULL "
+                                "OR grade IS NULL").fetchone()[0]
+        links, linked = conn.execute("SELECT count(*), count(DISTINCT mention_id) "
+                                     "FROM mention_entities").fetchone()
     assert total == distinct == ROWS
+    assert unscored == 0  # scores are written in the same INSERT as the mention
+    assert links == linked == ROWS
     assert ids == set(range(ROWS))
     assert status == "ok"

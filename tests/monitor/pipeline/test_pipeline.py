@@ -212,3 +212,41 @@ def test_an_unexpected_storage_error_fails_the_run_and_the_source_then_propagate
             assert s.scalars(select(Mention)).all() == []  # the batch was rolled back whole
         stats = ingest_file(app.pipeline, source_id="m", spec=FileSpec(path=data))
         assert stats.new == 1  # fixed: the file is read again from the start
+
+
+def test_the_batch_steps_see_what_was_stored_without_reading_it_back(example_app: App) -> None:
+    """Steps get the new mentions in memory; they match the stored rows column for column."""
+    import dataclasses
+
+    from monitor.incidents.loading import load_scored, scored_mentions
+    from playbooks import grade_rank
+
+    seen: list[Any] = []
+
+    def record(session: Any, *, mentions: Any, now: Any) -> None:
+        seen.extend(mentions)
+
+    app = example_app
+    app.pipeline = dataclasses.replace(app.pipeline, steps=(*app.pipeline.steps, record))
+    for source in app.settings.sources:
+        app.poll_source(source)
+    assert seen and len({m.id for m in seen}) == len(seen) == count(app, Mention)
+    now = app.pipeline.clock()
+    ctx = app.incidents
+    with app.sessions() as s:
+        stored = {m.id: m for m in load_scored(s, ctx=ctx, mention_ids=[m.id for m in seen],
+                                               now=now)}
+        rows = {m.id: m for m in s.scalars(select(Mention))}
+    memory = {m.id: m for m in scored_mentions(seen, ctx=ctx, now=now)}
+    assert memory.keys() == stored.keys() == rows.keys()
+    for mid, mine in memory.items():
+        theirs = stored[mid]
+        for name in ("source_id", "author", "author_reach", "at", "lang", "url", "duplicate_of",
+                     "entities", "sentiment", "category", "grade", "likelihood", "impact"):
+            assert getattr(mine, name) == getattr(theirs, name), (mid, name)
+        assert mine.text.startswith(theirs.text[:900])
+        if grade_rank(theirs.grade) >= grade_rank(ctx.rules.floor):
+            # details are decoded only for mentions that can open incidents
+            assert mine.negative_prob == pytest.approx(theirs.negative_prob, abs=1e-4)
+            assert mine.categories == theirs.categories and mine.reasons == theirs.reasons
+        assert rows[mid].scored_at is not None and rows[mid].grade == mine.grade

@@ -100,7 +100,11 @@ class Mention(Base):
     impact: Mapped[int | None] = mapped_column(Integer)
     grade: Mapped[str | None] = mapped_column(String(10), index=True)
     reasons: Mapped[list[Any] | None] = mapped_column(JSON)
+    intent: Mapped[str | None] = mapped_column(String(16), index=True)  # interaction|enquiry|...
+    intent_probs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     scored_at: Mapped[datetime | None]
+    # the story of the same real-world event (monitor.stories), set in the same transaction
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
 
 
 class MentionEntity(Base):
@@ -201,6 +205,46 @@ class Incident(Base):
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
     # running aggregates of the evidence (matrix signals, recovery tracking); see monitor.incidents
     stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the story this incident is (one incident per story); None: opened on volume alone
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
+    categories: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # category -> evidence count
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+
+
+class Story(Base):
+    """Mentions about one real-world event (monitor.stories): what they share, and the story
+    engine's state, so that any process can carry the story on."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")  # the first mention with content
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    mention_count: Mapped[int] = mapped_column(Integer, default=0)
+    negative_count: Mapped[int] = mapped_column(Integer, default=0)
+    entities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # entity -> mentions
+    sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # source -> mentions
+    categories: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # category -> count
+    signature: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # StorySignature.to_json
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class StoryLink(Base):
+    """Two stories a responder marked as related (``crisiswatch incident link``)."""
+
+    __tablename__ = "story_links"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    other_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
 
 
 class IncidentMention(Base):

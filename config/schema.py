@@ -184,14 +184,20 @@ class SpikeSettings(_Model):
 
 
 class IncidentSettings(_Model):
-    """How scored mentions are grouped into incidents."""
+    """How stories become incidents: one incident per story that crosses the floor."""
 
     floor: Grade = Field("low", description="Mentions graded below this never open or join one.")
     window: Duration = Field(
-        timedelta(hours=48), description="A mention joins an open incident seen within this."
+        timedelta(hours=48), description="A mention joins its story's open incident seen within "
+        "this."
     )
-    near_duplicate: float = Field(
-        0.8, gt=0, le=1, description="Text similarity at which a mention joins an incident."
+    per_entity: bool = Field(
+        False, description="One incident per story and watched entity, instead of one per "
+        "story (for organisations whose teams own entities separately).",
+    )
+    spike_story_share: float = Field(
+        0.5, gt=0, le=1, description="Share of a volume spike's mentions one story must hold to "
+        "be the story driving it (the spike then belongs to that story's incident).",
     )
     recovery_after: Duration = Field(
         timedelta(hours=2), description="Back at baseline this long: recovery update."

@@ -156,7 +156,7 @@ class QuarantinedRow(Base):
 
 
 class Incident(Base):
-    """A group of related risky mentions (entity x category x time window) driven by a playbook."""
+    """A story that crossed the risk threshold (one per story), driven by a playbook."""
 
     __tablename__ = "incidents"
     __table_args__ = (
@@ -175,9 +175,6 @@ class Incident(Base):
     impact: Mapped[int] = mapped_column(Integer)
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     title: Mapped[str] = mapped_column(Text, default="")
-    signature: Mapped[str | None] = mapped_column(
-        Text
-    )  # near-duplicate fingerprint(s) of its texts
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     opened_at: Mapped[datetime]

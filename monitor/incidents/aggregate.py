@@ -19,7 +19,6 @@ from typing import Any
 from classifiers.matrix import Assessment, RiskSignals, assess
 from classifiers.risk_lexicon import CategoryScore
 from monitor.db.models import Incident
-from monitor.incidents import fingerprint
 from monitor.incidents.context import IncidentContext
 from playbooks import grade_rank
 
@@ -54,6 +53,7 @@ class ScoredMention:
     likelihood: int | None
     impact: int | None
     reasons: list[str]
+    story: int | None = None  # the story of its real-world event (monitor.stories)
 
     @property
     def rank(self) -> int:
@@ -87,6 +87,7 @@ class Tracked:
     """
 
     incident_id: int | None
+    story_id: int | None
     entity_id: str
     category: str | None
     state: str
@@ -96,7 +97,6 @@ class Tracked:
     stats: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, list[int]] = field(default_factory=dict)  # source -> [mentions, reach]
     authors: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    fingerprints: list[int] = field(default_factory=list)
     new_mentions: list[int] = field(default_factory=list)
     is_new: bool = False
     reopened: bool = False
@@ -112,9 +112,8 @@ class Tracked:
     def wrap(cls, incident: Incident) -> Tracked:
         """Track a loaded (or new) incident."""
         return cls(
-            incident.id, incident.entity_id, incident.category, incident.state, incident.grade,
-            incident.resolved_at, incident=incident,
-            fingerprints=fingerprint.decode(incident.signature),
+            incident.id, incident.story_id, incident.entity_id, incident.category,
+            incident.state, incident.grade, incident.resolved_at, incident=incident,
             first_seen=incident.first_seen_at, last_seen=incident.last_seen_at,
         )
 
@@ -122,9 +121,8 @@ class Tracked:
     def light(cls, row: Any) -> Tracked:
         """Track a candidate from a light row (see grouping.IncidentIndex.load)."""
         return cls(
-            row.id, row.entity_id, row.category, row.state, row.grade, row.resolved_at,
-            fingerprints=fingerprint.decode(row.signature),
-            first_seen=row.first_seen_at, last_seen=row.last_seen_at,
+            row.id, row.story_id, row.entity_id, row.category, row.state, row.grade,
+            row.resolved_at, first_seen=row.first_seen_at, last_seen=row.last_seen_at,
         )
 
     @property
@@ -196,6 +194,9 @@ class Tracked:
         if mention.negative_prob is not None:
             st["n"] = st.get("n", 0) + 1
             st["neg"] = st.get("neg", 0.0) + mention.negative_prob
+        if mention.category:
+            mix: dict[str, int] = st.setdefault("mix", {})
+            mix[mention.category] = mix.get(mention.category, 0) + 1
         cats: dict[str, list[Any]] = st.setdefault("cats", {})
         for cat in mention.categories:
             name, score = cat.get("category"), cat.get("score")
@@ -234,14 +235,6 @@ class Tracked:
         st.setdefault("first_mention", mention.id)
         self.dirty = True
 
-    def wants_fingerprint(self) -> bool:
-        return len(self.fingerprints) < fingerprint.MAX_FINGERPRINTS
-
-    def note_fingerprint(self, fp: int | None) -> None:
-        """Keep a new distinct fingerprint while there is room."""
-        if fp is not None and self.wants_fingerprint() and fp not in self.fingerprints:
-            self.fingerprints.append(fp)
-
     def see(self, mention: ScoredMention) -> None:
         """Widen first/last seen (the window test of later mentions in the batch uses them)."""
         if mention.at < self.first_seen:
@@ -267,7 +260,17 @@ class Tracked:
             {"author": a, "source": s, "mentions": n, "reach": r}
             for (a, s), (n, r) in self.authors.items()
         ]
-        inc.signature = fingerprint.encode(self.fingerprints) or None
+        inc.categories = dict(self.stats.get("mix") or {})
+
+    def lead_category(self) -> str | None:
+        """The story's most severe facet with evidence (then the most evidence): the category
+        its playbook and title follow; None for an incident on volume alone."""
+        self.unpack()
+        mix: dict[str, int] = self.stats.get("mix") or {}
+        cats: dict[str, list[Any]] = self.stats.get("cats") or {}
+        if not mix:
+            return self.category
+        return min(mix, key=lambda c: (-int(cats.get(c, [0, 1])[1]), -mix[c], c))
 
     def dominant_lang(self) -> str | None:
         self.unpack()

@@ -48,7 +48,8 @@ class IncidentRules:
 
     floor: str = "low"
     window: timedelta = timedelta(hours=48)
-    near_duplicate: float = 0.8
+    per_entity: bool = False
+    spike_story_share: float = 0.5
     recovery_after: timedelta = timedelta(hours=2)
     reopen_within: timedelta = timedelta(hours=24)
     spike: SpikeRules = field(default_factory=SpikeRules)
@@ -60,7 +61,8 @@ class IncidentRules:
         return cls(
             floor=settings.floor,
             window=settings.window,
-            near_duplicate=settings.near_duplicate,
+            per_entity=settings.per_entity,
+            spike_story_share=settings.spike_story_share,
             recovery_after=settings.recovery_after,
             reopen_within=settings.reopen_within,
             spike=SpikeRules(

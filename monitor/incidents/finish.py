@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Incident, IncidentEvent
-from monitor.incidents.aggregate import Tracked, assess_incident
+from monitor.incidents.aggregate import Tracked, assess_incident, make_title
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.escalation import (
     alerted_channels,
@@ -49,6 +49,13 @@ def finish_incident(
     """Store aggregates, regrade, record the timeline and run the playbook for one incident."""
     inc = tracked.row
     tracked.store()
+    lead = tracked.lead_category()
+    facet = None
+    if lead is not None and lead != inc.category:
+        # a more severe facet of the story joined: the incident follows it (playbook, title)
+        facet, tracked.category, inc.category = inc.category, lead, lead
+        excerpt = inc.title.partition(": ")[2]
+        inc.title = make_title(ctx=ctx, entity_id=inc.entity_id, category=lead, text=excerpt)
     reading = readings.get((inc.entity_id, inc.category or ALL))
     spread = reading.spread_ratio if reading is not None else None
     assessment = assess_incident(tracked, ctx=ctx, spread=spread)
@@ -73,6 +80,9 @@ def finish_incident(
         result.updated.append(inc.id)
         _event(session, inc, "evidence", now, added=added, total=inc.mention_count,
                closed=tracked.closed_join or None, first=tracked.new_mentions[0])
+        if facet is not None:
+            _event(session, inc, "category_changed", now, previous=facet, category=inc.category,
+                   mix=inc.categories)
         if old_grade != inc.grade:
             _event(session, inc, "grade_changed", now, previous=old_grade, reasons=inc.reasons)
     if spike_started:

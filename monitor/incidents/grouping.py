@@ -1,25 +1,27 @@
 """Scored mentions -> incidents, in the same transaction as the batch that stored them.
 
-A mention graded at or above ``incidents.floor`` joins, in this order: the incident holding
-the mention it exactly repeats; an incident of the same entity and category whose evidence is
-within ``window`` of it; an incident of the same entity whose texts it nearly duplicates
-(reposts, syndicated copies); otherwise it opens a new incident on its most specific entity
-(executive, product, brand, competitor, topic). Resolved and false-positive incidents still
-collect their late evidence for ``reopen_within``; evidence at or above a resolved incident's
-grade published after the resolution reopens it. Every mention, whatever its grade, counts
-towards volume; a volume spike with no active incident to explain it opens one on volume alone
-(category None).
+An incident is a story (``monitor.stories``) that crossed the risk threshold: one incident per
+story, or per story and entity where ``incidents.per_entity`` says so. A mention graded at or
+above ``incidents.floor`` joins its story's incident when the incident is active and was seen
+within ``window`` of it, otherwise it opens the story's incident. Resolved and false-positive
+incidents still collect their story's late evidence for ``reopen_within``; evidence at or
+above a resolved incident's grade published after the resolution reopens it. A mention with
+no story (never the case for ingested ones) opens an incident of its own.
 
-Fast by construction: per batch, one query loads the mentions, one light rows of the
-candidate incidents, one the originals of repeats, two the volumes; mentions are matched in
-memory, then one query loads in full only the incidents that received evidence.
-Incidents whose evidence is all older than ``window`` at ingest (a backfill of old exports)
-are recorded but never escalated.
+Every mention, whatever its grade, counts towards volume. When an entity's volume spikes, the
+spike belongs to the story that drives it (at least ``spike_story_share`` of the wave): its
+incident records the spike, or the story opens its incident on volume. A spike no story
+drives opens an incident of its own, on volume alone (category None, no story).
+
+Fast by construction: per batch, one query reads light rows of the candidate incidents, two
+the volumes; mentions are matched in memory, then one query loads in full only the incidents
+that received evidence. Incidents whose evidence is all older than ``window`` at ingest (a
+backfill of old exports) are recorded but never escalated.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,50 +30,52 @@ from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Incident, IncidentMention
-from monitor.incidents import fingerprint
 from monitor.incidents.aggregate import ScoredMention, Tracked, assess_incident, make_title
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.escalation import active_silences
 from monitor.incidents.finish import AssignResult, finish_incident
 from monitor.incidents.spikes import ALL, VolumeReading, bucket_of, read_volume, record_volume
-from monitor.incidents.states import ACTIVE, CLOSED, RESOLVED
+from monitor.incidents.states import ACTIVE, CLOSED, OPEN, RESOLVED
 from playbooks import grade_rank
+
+Key = tuple[int, str | None]  # (story, entity when incidents are per entity)
 
 
 class IncidentIndex:
-    """The incidents a batch can join, indexed by (entity, category) and by entity."""
+    """The incidents a batch can join, by story (and entity) and, for volume, by entity."""
 
     def __init__(self, ctx: IncidentContext) -> None:
         self.ctx = ctx
         self.by_id: dict[int, Tracked] = {}
-        self.by_key: dict[tuple[str, str | None], list[Tracked]] = defaultdict(list)
+        self.by_key: dict[Key, list[Tracked]] = defaultdict(list)
         self.by_entity: dict[str, list[Tracked]] = defaultdict(list)
-        self.max_bits = fingerprint.max_distance(ctx.rules.near_duplicate)
 
-    def load(self, session: Session, *, entities: Iterable[str], oldest: datetime) -> None:
-        """Light rows of every incident the batch's mentions could join."""
+    def key(self, story: int, entity: str | None) -> Key:
+        return (story, entity if self.ctx.rules.per_entity else None)
+
+    def load(
+        self, session: Session, *, stories: Iterable[int], entities: Iterable[str],
+        oldest: datetime,
+    ) -> None:
+        """Light rows of the batch's stories' incidents, and of its entities' volume incidents."""
         rules = self.ctx.rules
-        self._load_light(
-            session,
-            Incident.entity_id.in_(sorted(set(entities))),
-            or_(
-                and_(Incident.state.in_(ACTIVE), Incident.last_seen_at >= oldest - rules.window),
-                and_(
-                    Incident.state.in_(CLOSED),
-                    Incident.resolved_at >= oldest - rules.reopen_within,
-                ),
-            ),
+        recent = or_(
+            and_(Incident.state.in_(ACTIVE), Incident.last_seen_at >= oldest - rules.window),
+            and_(Incident.state.in_(CLOSED), Incident.resolved_at >= oldest - rules.reopen_within),
         )
-
-    def load_ids(self, session: Session, ids: Iterable[int]) -> None:
-        missing = sorted(set(ids) - set(self.by_id))
-        if missing:
-            self._load_light(session, Incident.id.in_(missing))
+        wanted = sorted(set(stories))
+        if wanted:
+            self._load_light(session, Incident.story_id.in_(wanted), recent)
+        volume = sorted(set(entities))
+        if volume:
+            self._load_light(
+                session, Incident.story_id.is_(None), Incident.entity_id.in_(volume), recent
+            )
 
     def _load_light(self, session: Session, *where: Any) -> None:
         i = Incident
         stmt = select(
-            i.id, i.entity_id, i.category, i.state, i.grade, i.resolved_at, i.signature,
+            i.id, i.story_id, i.entity_id, i.category, i.state, i.grade, i.resolved_at,
             i.first_seen_at, i.last_seen_at,
         ).where(*where)
         for row in session.connection().execute(stmt):
@@ -89,7 +93,8 @@ class IncidentIndex:
     def add(self, tracked: Tracked) -> None:
         if tracked.incident_id is not None:
             self.by_id[tracked.incident_id] = tracked
-        self.by_key[(tracked.entity_id, tracked.category)].append(tracked)
+        if tracked.story_id is not None:
+            self.by_key[self.key(tracked.story_id, tracked.entity_id)].append(tracked)
         self.by_entity[tracked.entity_id].append(tracked)
 
     def joinable(self, tracked: Tracked, mention: ScoredMention) -> bool:
@@ -107,57 +112,40 @@ class IncidentIndex:
             return None
         return max(usable, key=lambda t: (t.state in ACTIVE, t.last_seen))
 
-    def find(
-        self, mention: ScoredMention, originals: dict[int, int]
-    ) -> tuple[Tracked | None, int | None]:
-        """The incident the mention joins (if any) and its fingerprint when one was computed."""
-        if mention.duplicate_of is not None and mention.duplicate_of in originals:
-            tracked = self.by_id.get(originals[mention.duplicate_of])
-            if tracked is not None and self.joinable(tracked, mention):
-                return tracked, None
-        for entity in mention.entities:
-            found = self.best(self.by_key.get((entity, mention.category), ()), mention)
+    def find(self, mention: ScoredMention) -> Tracked | None:
+        """The incident of the mention's story it joins, if any."""
+        if mention.story is None:
+            return None
+        for entity in mention.entities if self.ctx.rules.per_entity else (None,):
+            found = self.best(self.by_key.get(self.key(mention.story, entity), ()), mention)
             if found is not None:
-                return found, None
-        if not any(self.by_entity.get(e) for e in mention.entities):
-            return None, None
-        fp = fingerprint.simhash(mention.text)
-        if fp is None:
-            return None, None
-        for entity in mention.entities:
-            near = [
-                t
-                for t in self.by_entity.get(entity, ())
-                if any(fingerprint.is_near(fp, other, self.max_bits) for other in t.fingerprints)
-            ]
-            found = self.best(near, mention)
-            if found is not None:
-                return found, fp
-        return None, fp
+                return found
+        return None
 
 
 def new_incident(
     *, ctx: IncidentContext, entity_id: str, category: str | None, first: ScoredMention,
-    now: datetime,
+    story: int | None, now: datetime,
 ) -> Incident:
     """A fresh open incident (not yet added to a session)."""
     return Incident(
-        entity_id=entity_id, category=category, state="open", grade=first.grade,
+        entity_id=entity_id, category=category, state=OPEN, grade=first.grade,
         peak_grade=first.grade, likelihood=first.likelihood or 1, impact=first.impact or 1,
         reasons=list(first.reasons), title=make_title(
             ctx=ctx, entity_id=entity_id, category=category, text=first.text
         ),
         first_seen_at=first.at, last_seen_at=first.at, opened_at=now, updated_at=now,
         mention_count=0, negative_count=0, neutral_count=0, positive_count=0, reach_total=0,
-        top_sources=[], top_authors=[], drill=ctx.drill, stats={},
+        top_sources=[], top_authors=[], drill=ctx.drill, stats={}, story_id=story,
+        categories={},
     )
 
 
 def assign_incidents(
     session: Session, *, ctx: IncidentContext, mentions: Sequence[ScoredMention], now: datetime
 ) -> AssignResult:
-    """Group a batch of newly stored, scored mentions (oldest first) into incidents and alert
-    what is due."""
+    """Group a batch of newly stored, scored mentions (oldest first) into their stories'
+    incidents and alert what is due."""
     result = AssignResult()
     result.mentions = len(mentions)
     if not mentions:
@@ -167,32 +155,23 @@ def assign_incidents(
     floor = grade_rank(rules.floor)
     eligible = [m for m in mentions if m.rank >= floor]
     index = IncidentIndex(ctx)
-    # A spike may open a volume incident even when no mention is above the floor, and it must
-    # then find the volume incident an earlier batch opened rather than open another.
+    # A spike may open or join an incident even when no mention is above the floor.
     spiking = rules.spike.open_incidents and any(r.spiking for r in readings.values())
     joiners = eligible or (mentions if spiking else [])
     if joiners:
         index.load(
             session,
-            entities={e for m in joiners for e in m.entities},
+            stories={m.story for m in joiners if m.story is not None},
+            entities={e for m in joiners for e in m.entities} if spiking else (),
             oldest=min(m.at for m in joiners),
         )
-    originals = _originals(session, [m.duplicate_of for m in eligible if m.duplicate_of])
-    index.load_ids(session, originals.values())
     fresh: list[Tracked] = []
     links: list[tuple[Tracked, ScoredMention]] = []
     for mention in eligible:  # decide on light rows; nothing is loaded in full yet
-        tracked, fp = index.find(mention, originals)
+        tracked = index.find(mention)
         if tracked is None:
-            tracked = Tracked.wrap(
-                new_incident(
-                    ctx=ctx, entity_id=mention.entities[0], category=mention.category,
-                    first=mention, now=now,
-                )
-            )
-            tracked.is_new = True
+            tracked = _open(ctx, index, mention, category=mention.category, now=now)
             fresh.append(tracked)
-            index.add(tracked)
         elif tracked.state in CLOSED:
             if (
                 tracked.state == RESOLVED
@@ -200,13 +179,10 @@ def assign_incidents(
                 and mention.at > tracked.resolved_at
                 and mention.rank >= grade_rank(tracked.grade)
             ):
-                tracked.state = "open"
+                tracked.state = OPEN
                 tracked.reopened = True
             else:
                 tracked.closed_join = True
-        if tracked.wants_fingerprint() and fp is None:
-            fp = fingerprint.simhash(mention.text)
-        tracked.note_fingerprint(fp)
         tracked.see(mention)
         tracked.new_mentions.append(mention.id)
         links.append((tracked, mention))
@@ -216,10 +192,10 @@ def assign_incidents(
         tracked.add(mention, ctx=ctx)
     for tracked in index.by_id.values():
         if tracked.reopened:
-            tracked.row.state = "open"
+            tracked.row.state = OPEN
     if rules.spike.open_incidents:
-        fresh.extend(_volume_incidents(session, ctx=ctx, index=index, mentions=mentions,
-                                       readings=readings, links=links, now=now))
+        fresh.extend(_spike_incidents(session, ctx=ctx, index=index, mentions=mentions,
+                                      readings=readings, links=links, now=now))
     for tracked in fresh:
         session.add(tracked.row)
     session.flush()
@@ -240,9 +216,23 @@ def assign_incidents(
     with session.no_autoflush:  # enqueue_alert flushes the outbox rows it writes
         for tracked in touched:
             finish_incident(session, ctx=ctx, tracked=tracked, readings=readings, now=now,
-                    silences=silences, result=result)
+                            silences=silences, result=result)
     session.flush()
     return result
+
+
+def _open(
+    ctx: IncidentContext, index: IncidentIndex, first: ScoredMention, *, category: str | None,
+    now: datetime,
+) -> Tracked:
+    """A new incident of ``first``'s story, on its most specific entity."""
+    tracked = Tracked.wrap(new_incident(
+        ctx=ctx, entity_id=first.entities[0], category=category, first=first,
+        story=first.story, now=now,
+    ))
+    tracked.is_new = True
+    index.add(tracked)
+    return tracked
 
 
 def _count_volume(
@@ -266,24 +256,12 @@ def _count_volume(
     return read_volume(session, keys=keys, now=now, rules=ctx.rules.spike, cache=ctx.cache)
 
 
-def _originals(session: Session, ids: Sequence[int]) -> dict[int, int]:
-    """Mention id -> incident id for the originals of exact repeats."""
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(IncidentMention.mention_id, IncidentMention.incident_id).where(
-            IncidentMention.mention_id.in_(sorted(set(ids)))
-        )
-    )
-    return {mention_id: incident_id for mention_id, incident_id in rows}
-
-
-def _volume_incidents(
+def _spike_incidents(
     session: Session, *, ctx: IncidentContext, index: IncidentIndex,
     mentions: Sequence[ScoredMention], readings: dict[tuple[str, str], VolumeReading],
     links: list[tuple[Tracked, ScoredMention]], now: datetime,
 ) -> list[Tracked]:
-    """Open an incident on volume alone for each spiking entity nothing else explains."""
+    """Give each spiking entity's wave to the story driving it, or to a volume incident."""
     opened: list[Tracked] = []
     assigned = {m.id for _, m in links}
     recent = now - ctx.rules.spike.interval
@@ -291,34 +269,56 @@ def _volume_incidents(
     for (entity, category), reading in sorted(readings.items()):
         if category != ALL or not reading.spiking:
             continue
-        active = [t for t in index.by_entity.get(entity, ()) if t.state in ACTIVE]
-        if any(t.last_seen >= recent and t.category for t in active):
-            continue  # an incident is already collecting this wave
         wave = [m for m in mentions if entity in m.entities and m.at >= recent]
         evidence = [m for m in wave if m.id not in assigned]
-        if not evidence or len(evidence) * 2 <= len(wave):
-            continue  # mostly evidence of incidents (perhaps of a related entity) already
-        existing = index.best(
-            [t for t in index.by_key.get((entity, None), ()) if t.state in ACTIVE], evidence[0]
-        )
-        if existing is not None and existing.incident is None:
-            loaded = session.get(Incident, existing.incident_id)
+        story, share = _driver(wave)
+        if story is not None and share >= ctx.rules.spike_story_share:
+            taken = [m for m in evidence if m.story == story]
+            if not taken:
+                continue
+            tracked = index.find(taken[0])
+            first = max(taken, key=lambda m: (m.rank, -m.id))
+            opens: tuple[str, str | None, int | None] = (first.entities[0], first.category,
+                                                         story)
+        else:
+            if not evidence or len(evidence) * 2 <= len(wave):
+                continue  # mostly evidence of incidents (perhaps of a related entity) already
+            volume = [t for t in index.by_entity.get(entity, ())
+                      if t.story_id is None and t.category is None and t.state in ACTIVE]
+            tracked = index.best(volume, evidence[0])
+            taken, first = evidence, evidence[0]
+            opens = (entity, None, None)
+        if tracked is not None and tracked.incident is None:
+            loaded = session.get(Incident, tracked.incident_id)
             if loaded is None:
                 continue
-            existing.attach(loaded)
-        tracked = existing or Tracked.wrap(
-            new_incident(ctx=ctx, entity_id=entity, category=None, first=evidence[0], now=now)
-        )
-        for mention in evidence:
+            tracked.attach(loaded)
+        new = tracked is None
+        if tracked is None:
+            entity_id, category_id, story_id = opens
+            tracked = Tracked.wrap(new_incident(
+                ctx=ctx, entity_id=entity_id, category=category_id, first=first,
+                story=story_id, now=now,
+            ))
+        for mention in taken:
             tracked.add(mention, ctx=ctx)
-        if existing is None:
+        if new:
             grade = assess_incident(tracked, ctx=ctx, spread=reading.spread_ratio).grade
             if grade_rank(grade) < floor:
                 continue
             tracked.is_new = True
             opened.append(tracked)
             index.add(tracked)
-        tracked.new_mentions.extend(m.id for m in evidence)
-        links.extend((tracked, m) for m in evidence)
-        assigned.update(m.id for m in evidence)
+        tracked.new_mentions.extend(m.id for m in taken)
+        links.extend((tracked, m) for m in taken)
+        assigned.update(m.id for m in taken)
     return opened
+
+
+def _driver(wave: Sequence[ScoredMention]) -> tuple[int | None, float]:
+    """The story with the most mentions in ``wave``, and its share of the wave."""
+    counts = Counter(m.story for m in wave if m.story is not None)
+    if not counts:
+        return None, 0.0
+    story, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return story, n / len(wave)

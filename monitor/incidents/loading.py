@@ -37,7 +37,7 @@ def load_scored(
         func.substr(m.title, 1, 200), func.substr(m.text, 1, TEXT_PREFIX), m.url,
         cast(m.metrics, Text), m.duplicate_of, m.entities, m.sentiment,
         cast(m.sentiment_probs, Text), cast(m.categories, Text), m.top_category,
-        m.grade, m.likelihood, m.impact, cast(m.reasons, Text),
+        m.grade, m.likelihood, m.impact, cast(m.reasons, Text), m.story_id,
     )
     ignored = set(ctx.matrix.likelihood_ignore)
     position = {name: i for i, name in enumerate(ctx.entity_names)}
@@ -49,7 +49,7 @@ def load_scored(
         stmt = select(*columns).where(m.id.in_(ids[start : start + CHUNK]), m.grade.is_not(None))
         for row in connection.execute(stmt):
             (mid, source, author, reach, published, lang, title, text, url, metrics, dup,
-             entities, sentiment, probs, cats, top, grade, lik, imp, reasons) = row
+             entities, sentiment, probs, cats, top, grade, lik, imp, reasons, story) = row
             if not entities or grade not in GRADE_RANKS:
                 continue
             eligible = GRADE_RANKS[grade] >= floor
@@ -65,7 +65,7 @@ def load_scored(
                     negative_prob=_negative(sentiment, _json_dict(probs) if eligible else None),
                     categories=categories,
                     category=_category(top, categories, ignored), grade=grade, likelihood=lik,
-                    impact=imp, reasons=_json_list(reasons) if eligible else [],
+                    impact=imp, reasons=_json_list(reasons) if eligible else [], story=story,
                 )
             )
     out.sort(key=lambda x: (x.at, x.id))
@@ -104,6 +104,7 @@ def scored_mentions(
                 categories=score.to_dict()["categories"] if eligible else [],
                 category=top, grade=score.grade, likelihood=score.likelihood,
                 impact=score.impact, reasons=list(score.reasons) if eligible else [],
+                story=new.story,
             )
         )
     out.sort(key=lambda x: (x.at, x.id))

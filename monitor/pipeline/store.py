@@ -58,6 +58,7 @@ class NewMention:
     published: datetime  # the item's time, or the collection time when it had none
     duplicate_of: int | None
     score: Score | None
+    story: int | None = None  # set by the stories step, before the incidents step reads it
 
 
 @dataclass

@@ -59,6 +59,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("story_id", _ID, nullable=True))
         batch_op.add_column(sa.Column("categories", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("merged_into", _ID, nullable=True))
+        batch_op.drop_column("signature")  # near-duplicates are the stories' business now
         batch_op.create_index("ix_incidents_story_id", ["story_id"], unique=False)
         batch_op.create_foreign_key("fk_incidents_story_id", "stories", ["story_id"], ["id"])
         batch_op.create_foreign_key(
@@ -72,6 +73,7 @@ def downgrade() -> None:
         batch_op.drop_constraint("fk_incidents_story_id", type_="foreignkey")
         batch_op.drop_index("ix_incidents_story_id")
         batch_op.drop_column("merged_into")
+        batch_op.add_column(sa.Column("signature", sa.Text(), nullable=True))
         batch_op.drop_column("categories")
         batch_op.drop_column("story_id")
     with op.batch_alter_table("mentions", schema=None) as batch_op:

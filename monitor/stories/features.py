@@ -15,8 +15,8 @@ letters, English posts quote Chinese names):
 - other words, lower-cased, English stop words and one-letter words out, plurals folded
   roughly (``floods`` -> ``flood``), hyphens and apostrophes joined (``co-pilot`` ->
   ``copilot``); hashtags keep their text (``#SydneySiege`` -> ``sydneysiege``);
-- capitalised words and hashtags (names, places) and words with digits (numbers, codes such as
-  ``LK-2611`` or ``4U9525``) are weighted up, since they pin an event down;
+- capitalised words and hashtags (names, places) and codes mixing letters and digits
+  (``LK-2611``, ``4U9525``) are weighted up, since they pin an event down;
 - each watched entity becomes the pseudo-term ``entity:<id>``, which then counts like a word
   through the same stream IDF (a brand named in every mention weighs nothing, an executive
   named in one story weighs a lot) and ties posts written in different languages.
@@ -83,7 +83,7 @@ class Boosts:
     """How much more than an ordinary word a kind of term weighs."""
 
     name: float = 2.0  # capitalised word, hashtag
-    number: float = 1.5  # numbers and letter-digit codes
+    number: float = 1.5  # codes mixing letters and digits
     entity: float = 1.0  # a watched entity's pseudo-term
 
 
@@ -168,7 +168,10 @@ def _term(word: str, *, tag: bool) -> tuple[str, int] | None:
     if len(joined) < 2:
         return None
     if not joined.isalpha():
-        return joined, _NUMBER if any(ch.isdigit() for ch in joined) else _PLAIN
+        # Codes mix letters and digits (LK-2611, 4U9525); bare numbers (times, counts) do not
+        # pin an event down any better than a word.
+        code = not joined.isdigit() and any(c.isdigit() for c in joined)
+        return joined, _NUMBER if code else _PLAIN
     if joined in _EN_STOP:
         return None
     if joined[-1] == "s":

@@ -31,10 +31,11 @@ def test_weibo_repost_markers_and_emoticons_are_not_content() -> None:
     assert extract("真的吗？").content < 2  # one Chinese word is not enough to join by content
 
 
-def test_names_numbers_and_hashtags_weigh_more_than_words() -> None:
-    terms = extract("Police say the gunman at Martin Place held 13 hostages #SydneySiege").terms
+def test_names_codes_and_hashtags_weigh_more_than_words_and_numbers() -> None:
+    terms = extract("Police say the gunman at Martin Place held 13 hostages #SydneySiege "
+                    "(flight 4U9525)").terms
     assert terms["martin"] > terms["gunman"]
-    assert terms["13"] > terms["gunman"]
+    assert terms["4u9525"] > terms["13"] == terms["gunman"]
     assert {"sydneysiege", "sydney", "siege"} <= terms.keys()  # camel-case hashtag split
     assert "the" not in terms and "at" not in terms
 

@@ -233,7 +233,7 @@ class StoryIndex:
         return None
 
     def _vector(self, raw: dict[str, float]) -> tuple[dict[str, float], list[_Probe]]:
-        """Unit TF-IDF vector of a mention (cut to ``max_terms``) and its terms' postings."""
+        """Unit TF-IDF vector of a mention (cut to ``mention_terms``) and its terms' postings."""
         log_n = math.log(self._table.indexed + 1) + 1.0
         postings = self._table.postings
         vec: dict[str, float] = {}
@@ -246,8 +246,8 @@ class StoryIndex:
                 probes.append((size, term, posting))
             else:
                 vec[term] = weight * log_n
-        if len(vec) > self.params.max_terms:
-            top = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[: self.params.max_terms]
+        if len(vec) > self.params.mention_terms:
+            top = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[: self.params.mention_terms]
             vec = dict(top)
             probes = [p for p in probes if p[1] in vec]
         inv = 1.0 / math.sqrt(sum(w * w for w in vec.values()))

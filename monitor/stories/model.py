@@ -51,11 +51,12 @@ class StoryParams:
     long_threshold: float = 0.25  # the most a long text needs (see StoryIndex._threshold)
     window: timedelta = timedelta(hours=72)  # a story idle longer than this is closed
     max_terms: int = 64  # centroid terms kept per story
+    mention_terms: int = 32  # a mention's highest-weighted terms that take part
     min_terms: int = 2  # fewer content terms: the text cannot join a story by content
     max_anchors: int = 8  # near-duplicate anchors kept per story (its first distinct texts)
     max_stories: int = 200_000  # hard cap on stories in memory; the least recent go first
-    max_probe: int = 200  # postings entries read per mention to find candidates
-    max_candidates: int = 8  # candidates scored in full per mention
+    max_probe: int = 100  # postings entries read per mention to find candidates
+    max_candidates: int = 4  # candidates rescored in full when not every posting was read
     merge_threshold: float = 0.25  # centroid cosine at which a bridging mention merges two
     boosts: Boosts = field(default_factory=Boosts)
 
@@ -64,8 +65,10 @@ class StoryParams:
             raise ValueError("threshold must be in (0, 1]")
         if self.window <= timedelta(0):
             raise ValueError("window must be positive")
-        if min(self.max_terms, self.max_stories, self.max_probe, self.max_candidates) < 1:
-            raise ValueError("max_terms, max_stories, max_probe, max_candidates must be >= 1")
+        sizes = (self.max_terms, self.mention_terms, self.max_stories, self.max_probe,
+                 self.max_candidates)
+        if min(sizes) < 1:
+            raise ValueError("term, story, probe and candidate limits must be >= 1")
 
 
 @dataclass(frozen=True, slots=True)

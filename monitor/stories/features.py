@@ -22,8 +22,8 @@ letters, English posts quote Chinese names):
   named in one story weighs a lot) and ties posts written in different languages.
 
 Weights are ``(1 + ln tf) * boost``; the index applies IDF (it owns the statistics). The
-anchor is a stable hash of the first ``ANCHOR_TERMS`` terms, so reposts, retweets and
-syndicated copies of one text share it whatever was added after them.
+anchor is a stable hash of the first ``ANCHOR_TERMS`` distinct terms, so reposts, retweets
+and syndicated copies of one text share it whatever was added after them.
 """
 
 from __future__ import annotations
@@ -68,11 +68,11 @@ _EN_STOP_WORDS = """
     youll youre youve your yours yourself yourselves amp http https www com lol omg
 """
 _EN_STOP = frozenset(_EN_STOP_WORDS.split())
-_PLAIN, _NAME, _NUMBER, _GRAM = 0, 1, 2, 3  # term kinds; a term seen as several keeps the highest
-# Function characters: a bigram of two of them (我们, 一个, 不是, 了吗) says nothing of a story.
+_PLAIN, _NAME, _CODE, _GRAM = 0, 1, 2, 3  # term kinds; a term seen as several keeps the highest
 # A bigram is half a word: the overlapping pairs of a Chinese phrase restate each other, and a
 # Chinese post would otherwise drown the codes and names it shares with an English one.
 _GRAM_WEIGHT = 0.5
+# Function characters: a bigram of two of them (我们, 一个, 不是, 了吗) says nothing of a story.
 _ZH_STOP_CHARS = frozenset(
     "的了吗呢吧啊呀哦嗯哈是在我你他她它们这那有就都也还没不很太和与把被给个一么"
 )
@@ -83,7 +83,7 @@ class Boosts:
     """How much more than an ordinary word a kind of term weighs."""
 
     name: float = 2.0  # capitalised word, hashtag
-    number: float = 1.5  # codes mixing letters and digits
+    code: float = 1.5  # codes mixing letters and digits
     entity: float = 1.0  # a watched entity's pseudo-term
 
 
@@ -171,7 +171,7 @@ def _term(word: str, *, tag: bool) -> tuple[str, int] | None:
         # Codes mix letters and digits (LK-2611, 4U9525); bare numbers (times, counts) do not
         # pin an event down any better than a word.
         code = not joined.isdigit() and any(c.isdigit() for c in joined)
-        return joined, _NUMBER if code else _PLAIN
+        return joined, _CODE if code else _PLAIN
     if joined in _EN_STOP:
         return None
     if joined[-1] == "s":
@@ -194,8 +194,15 @@ def split_compound(tag: str, known: Callable[[str], bool]) -> tuple[str, str] | 
     return None
 
 
-def extract(text: str, entities: tuple[str, ...] = (), *, boosts: Boosts = Boosts()) -> Features:
-    """The story features of one mention (see the module docstring)."""
+def extract(
+    text: str, entities: tuple[str, ...] = (), *, boosts: Boosts = Boosts(),
+    drop: frozenset[str] = frozenset(),
+) -> Features:
+    """The story features of one mention (see the module docstring).
+
+    ``drop``: terms that do not count as text (the names of the entities it matched, which
+    count through their pseudo-terms instead).
+    """
     body = clean(text[: MAX_CHARS * 2] if isinstance(text, str) else "")[:MAX_CHARS]
     if not body.isascii():
         body = _ZH_MARKERS_RE.sub(" ", body)
@@ -212,12 +219,12 @@ def extract(text: str, entities: tuple[str, ...] = (), *, boosts: Boosts = Boost
                 kinds[term] = kind
         if compounds:
             tags.extend(compounds)
-    by_kind = (1.0, boosts.name, boosts.number, _GRAM_WEIGHT)
+    by_kind = (1.0, boosts.name, boosts.code, _GRAM_WEIGHT)
     terms = {
         term: (1.0 + math.log(tf) if tf > 1 else 1.0) * by_kind[kinds.get(term, _PLAIN)]
-        for term, tf in counts.items()
+        for term, tf in counts.items() if term not in drop
     }
-    grams = sum(1 for kind in kinds.values() if kind == _GRAM)
+    grams = sum(1 for term, kind in kinds.items() if kind == _GRAM and term in terms)
     content = len(terms) - grams + grams // 2
     for entity in entities:
         terms[ENTITY_PREFIX + entity] = boosts.entity

@@ -36,7 +36,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from monitor.stories.features import extract, split_compound
+from monitor.stories.features import Features, extract, split_compound
 from monitor.stories.model import Assignment, Reason, StoryDoc, StoryParams, StorySignature
 from monitor.stories.state import Story, StoryTable, micros
 
@@ -168,21 +168,10 @@ class StoryIndex:
         placed: dict[int, int], known: Mapping[int, int],
     ) -> Assignment:
         table, params = self._table, self.params
-        feats = extract(doc.text, doc.entities, boosts=params.boosts)
-        raw, content = feats.terms, feats.content
         named = [self._names[e] for e in doc.entities if e in self._names]
-        if named:
-            drop = frozenset().union(*named)
-            raw = {t: w for t, w in raw.items() if t not in drop}
-            content -= len(feats.terms) - len(raw)
-        vec: dict[str, float] | None = None
-        probes: list[_Probe] = []
-        if content >= params.min_terms:
-            for tag in feats.tags:
-                for part in split_compound(tag, table.postings.__contains__) or ():
-                    raw = raw if raw is not feats.terms else dict(raw)
-                    raw.setdefault(part, params.boosts.name)
-            vec, probes = self._vector(raw)
+        feats = extract(doc.text, doc.entities, boosts=params.boosts,
+                        drop=frozenset().union(*named) if named else frozenset())
+        vec, probes = self._vector(feats) if feats.content >= params.min_terms else (None, [])
         if doc.duplicate_of is not None or doc.reply_to is not None:
             linked = self._linked(doc, placed, known)
             if linked is not None:
@@ -202,7 +191,7 @@ class StoryIndex:
             table.add(story, vec, at, None)
             return Assignment(doc.key, story.id, False, sim, "near_duplicate")
         found, runner = self._best(vec, probes, at)
-        threshold = self._threshold(content)
+        threshold = self._threshold(feats.content)
         if found is None or found[1] < threshold:
             story = table.new(new_story(doc), at)
             table.add(story, vec, at, feats.anchor)
@@ -232,8 +221,17 @@ class StoryIndex:
                     return self.resolve(target), reason
         return None
 
-    def _vector(self, raw: dict[str, float]) -> tuple[dict[str, float], list[_Probe]]:
-        """Unit TF-IDF vector of a mention (cut to ``mention_terms``) and its terms' postings."""
+    def _vector(self, feats: Features) -> tuple[dict[str, float], list[_Probe]]:
+        """Unit TF-IDF vector of a mention (cut to ``mention_terms``) and its terms' postings.
+
+        Compound hashtags add the parts the stream knows (#laxshooting: lax, shooting).
+        """
+        raw = feats.terms
+        if feats.tags:
+            raw = dict(raw)
+            for tag in feats.tags:
+                for part in split_compound(tag, self._table.postings.__contains__) or ():
+                    raw.setdefault(part, self.params.boosts.name)
         log_n = math.log(self._table.indexed + 1) + 1.0
         postings = self._table.postings
         vec: dict[str, float] = {}

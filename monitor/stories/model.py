@@ -54,7 +54,7 @@ class StoryParams:
     mention_terms: int = 32  # a mention's highest-weighted terms that take part
     min_terms: int = 2  # fewer content terms: the text cannot join a story by content
     max_anchors: int = 8  # near-duplicate anchors kept per story (its first distinct texts)
-    max_stories: int = 200_000  # hard cap on stories in memory; the least recent go first
+    max_stories: int = 100_000  # cap on stories in memory (~4 KB each); least recent go first
     max_probe: int = 100  # postings entries read per mention to find candidates
     max_candidates: int = 4  # candidates rescored in full when not every posting was read
     merge_threshold: float = 0.25  # centroid cosine at which a bridging mention merges two

@@ -48,6 +48,16 @@ def test_reposts_and_retweets_join_the_original(feed: StoryFeed) -> None:
     assert [a.reason for a in placed] == ["new", "near_duplicate", "duplicate"]
 
 
+def test_a_weibo_repost_quoting_the_original_joins_it_without_a_link(feed: StoryFeed) -> None:
+    statement = "澜沐乳业发布声明：暂停销售LK-2611批次儿童奶粉，配合监管部门调查。"
+    original = doc(statement)
+    other = doc("北原牧场全部产品均通过检测，请消费者放心选购。", 1)
+    repost = doc("转发微博 //@新闻速递: " + statement, 9)
+    placed = feed.feed([original, other, repost])
+    assert placed[2].story == placed[0].story != placed[1].story
+    assert placed[2].reason == "near_duplicate"
+
+
 def test_contentless_reposts_join_what_they_repost_even_in_a_later_batch(
     feed: StoryFeed,
 ) -> None:

@@ -46,7 +46,7 @@ ANCHOR_TERMS = 8
 
 _WORD_RE = re.compile(r"#?\w+(?:[-.'’]\w+)*")
 _CAMEL_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
-_CACHED_CHUNK = 40
+_CACHED_TOKEN = 24
 _MIN_COMPOUND = 6  # shorter one-case hashtags (#lax, #psi) are words, not compounds
 _SCRIPTS_RE = re.compile(f"([{UNSPACED_RANGES}]+)|([^{UNSPACED_RANGES}]+)")
 _ZH_MARKERS_RE = re.compile(
@@ -111,37 +111,31 @@ def _fold_plural(term: str) -> str:
 _Terms = tuple[tuple[tuple[str, int], ...], tuple[str, ...]]  # ((term, kind), ...), compounds
 
 
-def _chunk_terms(chunk: str) -> _Terms:
-    """The terms of one chunk between spaces (``Sydney.``, ``#LAX:``, ``澜沐奶粉LK-2611，``)."""
+def _mixed_terms(token: str) -> _Terms:
+    """The terms of a token with other scripts: bigrams of unspaced runs, words of the rest."""
     found: list[tuple[str, int]] = []
     tags: list[str] = []
-    for token in _WORD_RE.findall(chunk):
-        if token.isascii():
-            words, compounds = _word(token)
+    for run, other in _SCRIPTS_RE.findall(token):
+        if other:
+            words, compounds = _word(other)
             found.extend(words)
             tags.extend(compounds)
-            continue
-        for run, other in _SCRIPTS_RE.findall(token):
-            if other:
-                words, compounds = _word(other)
-                found.extend(words)
-                tags.extend(compounds)
-            elif len(run) > 1:
-                run = normalise(run)
-                found.extend(
-                    (gram, _GRAM) for gram in map(add, run[:-1], run[1:])
-                    if not (gram[0] in _ZH_STOP_CHARS and gram[1] in _ZH_STOP_CHARS)
-                )
+        elif len(run) > 1:
+            run = normalise(run)
+            found.extend(
+                (gram, _GRAM) for gram in map(add, run[:-1], run[1:])
+                if not (gram[0] in _ZH_STOP_CHARS and gram[1] in _ZH_STOP_CHARS)
+            )
     return tuple(found), tuple(tags)
 
 
-# Social text repeats itself: most chunks of a post, and most words of the other chunks, are
-# found in these caches at the cost of one lookup. Long chunks (unspaced Chinese sentences)
-# rarely repeat and would only evict words, so they are never cached.
-_cached_chunk_terms = lru_cache(maxsize=1 << 15)(_chunk_terms)
+# Social text repeats itself: most tokens of a post are found in these caches at the cost of
+# one lookup. Long unspaced runs (Chinese sentences) rarely repeat and would only evict words,
+# so they are never cached.
+_cached_mixed_terms = lru_cache(maxsize=1 << 14)(_mixed_terms)
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 15)
 def _word(token: str) -> _Terms:
     """One spaced-script word's terms, and the hashtag to split if it is a compound."""
     tag = token[0] == "#"
@@ -157,6 +151,12 @@ def _word(token: str) -> _Terms:
         if len(word) >= _MIN_COMPOUND and word.isascii() and word.isalpha():
             return found, (word.lower(),)
     return found, ()
+
+
+def clear_caches() -> None:
+    """Forget the word caches (benchmarks time replays from a cold start)."""
+    _word.cache_clear()
+    _cached_mixed_terms.cache_clear()
 
 
 def _term(word: str, *, tag: bool) -> tuple[str, int] | None:
@@ -209,10 +209,13 @@ def extract(
     counts: dict[str, int] = {}  # insertion order: the first distinct terms make the anchor
     kinds: dict[str, int] = {}
     tags: list[str] = []
-    for chunk in body.split():
-        found, compounds = (
-            _cached_chunk_terms(chunk) if len(chunk) <= _CACHED_CHUNK else _chunk_terms(chunk)
-        )
+    for token in _WORD_RE.findall(body):
+        if token.isascii():
+            found, compounds = _word(token)
+        elif len(token) <= _CACHED_TOKEN:
+            found, compounds = _cached_mixed_terms(token)
+        else:
+            found, compounds = _mixed_terms(token)
         for term, kind in found:
             counts[term] = counts.get(term, 0) + 1
             if kind and kind > kinds.get(term, _PLAIN):

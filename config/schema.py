@@ -208,6 +208,19 @@ class IncidentSettings(_Model):
     spike: SpikeSettings = Field(default_factory=SpikeSettings)  # type: ignore[arg-type]
 
 
+class StorySettings(_Model):
+    """How mentions are grouped into stories: one story per real-world event."""
+
+    window: Duration = Field(
+        timedelta(hours=72), description="A story idle longer than this is closed; a later "
+        "mention about the same event starts a new story.",
+    )
+    threshold: float = Field(
+        0.15, gt=0, le=1, description="Text similarity (cosine of the event's words, names, "
+        "places, numbers) at which a short post joins a story; longer texts need more.",
+    )
+
+
 class AlertingSettings(_Model):
     """Delivery of alerts from the outbox."""
 
@@ -351,6 +364,7 @@ class Settings(_Model):
     inbox: Inbox | None = Field(None, description="Optional watched folder for export files.")
     http: Http = Field(default_factory=Http)  # type: ignore[arg-type]
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)  # type: ignore[arg-type]
+    stories: StorySettings = Field(default_factory=StorySettings)  # type: ignore[arg-type]
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)  # type: ignore[arg-type]
     playbooks: PlaybookSettings = Field(default_factory=PlaybookSettings)  # type: ignore[arg-type]
     channels: dict[Annotated[str, Field(pattern=_ID)], ChannelSettings] = Field(

@@ -32,6 +32,8 @@ from monitor.pipeline.ingest import IngestStats, Pipeline
 from monitor.pipeline.scoring import LazyScorer, MentionScoring
 from monitor.pipeline.sources import ConfiguredSource, configured_sources
 from monitor.pipeline.store import NewMention
+from monitor.stories.model import StoryParams
+from monitor.stories.step import StoryAssignment
 from monitor.watchlist.matcher import EntitySpec, Watchlist
 
 
@@ -60,6 +62,13 @@ def build_watchlist(settings: Settings) -> Watchlist:
             for e in settings.entities
         ]
     )
+
+
+def build_stories(settings: Settings) -> StoryAssignment:
+    """The stories step, with the watched names the engine must not take for event words."""
+    params = StoryParams(window=settings.stories.window, threshold=settings.stories.threshold)
+    names = {e.id: (e.name, *e.aliases) for e in settings.entities}
+    return StoryAssignment(params=params, names=names)
 
 
 def models_dir(config: LoadedConfig) -> Path | None:
@@ -190,7 +199,7 @@ def build_app(
         detect_lang=detect_lang,
         clock=clock,
         score=scoring,
-        steps=(IncidentAssignment(incidents),),
+        steps=(build_stories(settings), IncidentAssignment(incidents)),
     )
     http = make_client(
         connect_timeout=settings.http.connect_timeout,

@@ -28,6 +28,7 @@ TOP_AUTHORS = 10
 MAX_SOURCES = 50
 EXCERPT_CHARS = 280
 TITLE_EXCERPT_CHARS = 80
+LEAD_SHARE = 0.25  # of a story's categorised evidence, for a facet to lead it
 
 
 @dataclass(slots=True)
@@ -263,14 +264,19 @@ class Tracked:
         inc.categories = dict(self.stats.get("mix") or {})
 
     def lead_category(self) -> str | None:
-        """The story's most severe facet with evidence (then the most evidence): the category
-        its playbook and title follow; None for an incident on volume alone."""
+        """The facet the incident follows (playbook, title): the most severe category holding
+        at least ``LEAD_SHARE`` of the categorised evidence (then the most evidence), else the
+        most frequent; None for an incident on volume alone."""
         self.unpack()
         mix: dict[str, int] = self.stats.get("mix") or {}
-        cats: dict[str, list[Any]] = self.stats.get("cats") or {}
         if not mix:
             return self.category
-        return min(mix, key=lambda c: (-int(cats.get(c, [0, 1])[1]), -mix[c], c))
+        cats: dict[str, list[Any]] = self.stats.get("cats") or {}
+        total = sum(mix.values())
+        strong = [c for c, n in mix.items() if n >= LEAD_SHARE * total]
+        if not strong:
+            return min(mix, key=lambda c: (-mix[c], c))
+        return min(strong, key=lambda c: (-int(cats.get(c, [0, 1])[1]), -mix[c], c))
 
     def dominant_lang(self) -> str | None:
         self.unpack()

@@ -21,15 +21,15 @@ backfill of old exports) are recorded but never escalated.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import Incident, IncidentMention
+from monitor.db.models import Incident, IncidentMention, Mention, MentionEntity
 from monitor.incidents.aggregate import ScoredMention, Tracked, assess_incident, make_title
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.escalation import active_silences
@@ -271,7 +271,7 @@ def _spike_incidents(
             continue
         wave = [m for m in mentions if entity in m.entities and m.at >= recent]
         evidence = [m for m in wave if m.id not in assigned]
-        story, share = _driver(wave)
+        story, share = _driver(session, entity=entity, since=recent)
         if story is not None and share >= ctx.rules.spike_story_share:
             taken = [m for m in evidence if m.story == story]
             if not taken:
@@ -315,10 +315,18 @@ def _spike_incidents(
     return opened
 
 
-def _driver(wave: Sequence[ScoredMention]) -> tuple[int | None, float]:
-    """The story with the most mentions in ``wave``, and its share of the wave."""
-    counts = Counter(m.story for m in wave if m.story is not None)
-    if not counts:
+def _driver(session: Session, *, entity: str, since: datetime) -> tuple[int | None, float]:
+    """The story with the most of ``entity``'s mentions since ``since`` (this batch's too),
+    and its share of them."""
+    rows = session.execute(
+        select(Mention.story_id, func.count())
+        .join(MentionEntity, MentionEntity.mention_id == Mention.id)
+        .where(MentionEntity.entity_id == entity, Mention.published_at >= since)
+        .group_by(Mention.story_id)
+    ).all()
+    total = sum(n for _, n in rows)
+    counts = [(story, n) for story, n in rows if story is not None]
+    if not counts or not total:
         return None, 0.0
-    story, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return story, n / len(wave)
+    story, n = min(counts, key=lambda kv: (-kv[1], kv[0]))
+    return int(story), n / total

@@ -11,17 +11,21 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from classifiers.matrix import MatrixConfig, RiskSignals, assess
 from classifiers.risk_lexicon import CategoryScore
 from monitor.clock import utcnow
-from monitor.db.models import Mention, MentionEntity, Source
+from monitor.collectors.base import RawItem, with_title
+from monitor.db.models import Incident, Mention, MentionEntity, Source, Story
 from monitor.incidents.context import IncidentContext, IncidentRules
 from monitor.incidents.finish import AssignResult
 from monitor.incidents.grouping import assign_incidents
 from monitor.incidents.loading import load_scored
+from monitor.pipeline.store import Candidate, NewMention
+from monitor.stories.model import StoryParams
+from monitor.stories.step import StoryAssignment
 from playbooks import (
     default_playbook_paths,
     default_scripts_path,
@@ -98,6 +102,7 @@ def add_scored_mention(
     matrix: MatrixConfig | None = None,
     external_id: str | None = None,
     collected_at: datetime | None = None,
+    story: int | None = None,
 ) -> int:
     """Insert one scored mention; its grade comes from the matrix unless ``grade`` is given."""
     ensure_source(session, source_id, now=collected_at or at)
@@ -144,6 +149,7 @@ def add_scored_mention(
         "grade": grade or result.grade,
         "reasons": list(result.reasons),
         "scored_at": collected_at or at,
+        "story_id": story,
     }
     mention_id = int(
         session.execute(insert(Mention).values(**values).returning(Mention.id)).scalar_one()
@@ -164,20 +170,59 @@ def open_test_incident(
     severity: int = 5,
     **fields: Any,
 ) -> int:
-    """Store one risky mention at ``now`` and group it; the id of the incident it opened."""
+    """Store one risky mention at ``now``, in a story of its own, and group it; the id of the
+    incident it opened."""
     fields.setdefault("negative", 0.9)
     mention_id = add_scored_mention(
         session, text=text, at=now, category=category, severity=severity, **fields
     )
-    result = assign_stored(session, ctx=ctx, mention_ids=[mention_id], now=now)
+    # a story of its own: each call opens its own incident, whatever the text
+    story = Story(title=text[:300], first_seen_at=now, last_seen_at=now, mention_count=1,
+                  negative_count=1, entities={}, sources={}, categories={}, created_at=now,
+                  updated_at=now)
+    session.add(story)
+    session.flush()
+    session.execute(update(Mention).where(Mention.id == mention_id).values(story_id=story.id))
+    mentions = load_scored(session, ctx=ctx, mention_ids=[mention_id], now=now)
+    result = assign_incidents(session, ctx=ctx, mentions=mentions, now=now)
     if not result.opened:
         raise ValueError(f"mention #{mention_id} opened no incident: {result}")
     return result.opened[0]
 
 
 def assign_stored(
-    session: Session, *, ctx: IncidentContext, mention_ids: Sequence[int], now: datetime
+    session: Session, *, ctx: IncidentContext, mention_ids: Sequence[int], now: datetime,
+    stories: StoryAssignment | None = None,
 ) -> AssignResult:
-    """Group stored mentions (written by ``add_scored_mention``) as ingestion groups new ones."""
+    """Put stored mentions (written by ``add_scored_mention``) in stories, then group them
+    into incidents, as ingestion does with new ones. ``stories`` defaults to a fresh step,
+    which rebuilds its memory from the stories table (as after a restart); mentions given a
+    ``story`` when written keep it."""
+    rows = session.scalars(select(Mention).where(
+        Mention.id.in_(list(mention_ids)), Mention.story_id.is_(None)
+    )).all()
+    new = [
+        NewMention(
+            id=row.id, source_id=row.source_id,
+            candidate=Candidate(
+                item=RawItem(external_id=row.external_id, text=row.text, title=row.title,
+                             author=row.author, author_reach=row.author_reach,
+                             published=row.published_at),
+                text=with_title(row.title, row.text), lang=row.lang,
+                entities=tuple(row.entities or ()), content_hash=row.content_hash,
+            ),
+            published=row.published_at, duplicate_of=row.duplicate_of, score=None,
+        )
+        for row in sorted(rows, key=lambda r: r.id)
+    ]
+    names = {entity: (name,) for entity, name in ctx.entity_names.items()}
+    step = stories or StoryAssignment(params=StoryParams(), names=names)
+    step(session, mentions=new, now=now)
     mentions = load_scored(session, ctx=ctx, mention_ids=mention_ids, now=now)
     return assign_incidents(session, ctx=ctx, mentions=mentions, now=now)
+
+
+def story_of(session: Session, incident_id: int) -> int | None:
+    """The story an incident is (to add more of its evidence with ``add_scored_mention``)."""
+    incident = session.get(Incident, incident_id)
+    return incident.story_id if incident is not None else None

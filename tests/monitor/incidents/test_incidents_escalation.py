@@ -15,6 +15,7 @@ from monitor.incidents.testing import (
     assign_stored,
     make_context,
     open_test_incident,
+    story_of,
 )
 
 NOW = datetime.fromisoformat("2026-11-18T10:00:00+00:00")
@@ -112,7 +113,7 @@ def test_a_rise_after_acknowledgement_alerts_once_without_escalating(
                                  at=later, category="product_safety", severity=5,
                                  negative=0.95, category_score=0.9, tier=1,
                                  author_reach=2_000_000,
-                                 metrics={"reposts": 20_000})
+                                 metrics={"reposts": 20_000}, story=story_of(s, incident_id))
         result = assign_stored(s, ctx=ctx, mention_ids=[big], now=later)
         assert result.alerts == 3  # the critical playbook's first level, once
         incident = s.get(Incident, incident_id)

@@ -1,4 +1,5 @@
-"""Grouping: entity x category x window, near-duplicates, repeats, floor, entities, backfill."""
+"""Grouping: one incident per story (reposts, repeats, facets), windows, floor, entities,
+backfill."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.db.models import Alert, Incident, IncidentMention, Mention
+from monitor.db.models import Alert, Incident, IncidentEvent, IncidentMention, Mention
 from monitor.incidents import IncidentRules
-from monitor.incidents.fingerprint import is_near, max_distance, simhash
 from monitor.incidents.testing import add_scored_mention, assign_stored, make_context
+from playbooks import grade_rank
 
 NOW = datetime.fromisoformat("2026-11-18T10:00:00+00:00")
 STORY_ZH = (
@@ -36,21 +37,6 @@ def safety(s: Session, text: str, at: datetime, **kw: object) -> int:
     return add_scored_mention(s, text=text, at=at, **fields)  # type: ignore[arg-type]
 
 
-def test_fingerprints_match_reposts_and_syndication_not_other_stories() -> None:
-    bits = max_distance(0.8)
-    assert bits == 12
-    original = simhash(STORY_ZH)
-    repost = simhash("转发微博 //@小李:太可怕了 // " + STORY_ZH)
-    syndicated = simhash("BREAKING | " + STORY_EN + " Read more at example.com")
-    other = simhash("Acme shares fell 5% today after the company announced results below "
-                    "expectations for the quarter.")
-    assert original is not None and repost is not None
-    assert is_near(original, repost, bits)
-    assert syndicated is not None and is_near(simhash(STORY_EN) or 0, syndicated, bits)
-    assert other is not None and not is_near(simhash(STORY_EN) or 0, other, bits)
-    assert simhash("thanks!") is None  # too short to compare
-
-
 def test_near_duplicate_reposts_join_the_incident(sessions: sessionmaker[Session]) -> None:
     ctx = make_context()
     with sessions.begin() as s:
@@ -68,7 +54,9 @@ def test_near_duplicate_reposts_join_the_incident(sessions: sessionmaker[Session
     rows = incidents(sessions)
     assert len(rows) == 2
     assert rows[0].category == "product_safety" and rows[0].mention_count == 2
+    assert rows[0].categories == {"product_safety": 1, "customer_complaint": 1}
     assert rows[1].category == "customer_complaint" and rows[1].mention_count == 1
+    assert rows[0].story_id != rows[1].story_id
     assert result.opened == [rows[1].id]
 
 
@@ -86,7 +74,7 @@ def test_exact_repeats_join_their_original(sessions: sessionmaker[Session]) -> N
     assert {src["source"] for src in rows[0].top_sources} == {"test-source", "another-site"}
 
 
-def test_same_entity_and_category_join_only_inside_the_window(
+def test_a_story_joins_its_incident_only_inside_the_window(
     sessions: sessionmaker[Session],
 ) -> None:
     ctx = make_context()
@@ -128,18 +116,19 @@ def test_the_most_specific_entity_owns_the_incident(sessions: sessionmaker[Sessi
 
 def test_one_batch_with_two_stories_opens_two_incidents(sessions: sessionmaker[Session]) -> None:
     ctx = make_context()
+    parents = ["Mia", "Leo", "Ana", "Sam", "Kim", "Joe", "Eva", "Tom"]
     with sessions.begin() as s:
-        ids = [safety(s, f"contaminated formula report {i} from another parent", NOW)
-               for i in range(40)]
-        ids += [add_scored_mention(s, text=f"Acme app is down for everyone {i}", at=NOW,
-                                   category="service_outage", severity=3, negative=0.9)
-                for i in range(5)]
+        ids = [safety(s, f"{name}'s baby got sick from contaminated formula, batch LK-2611, "
+                      "rash and vomiting", NOW) for name in parents]
+        ids += [add_scored_mention(s, text=f"app down for everyone, login fails with error "
+                                   f"503 since 9am ({name})", at=NOW, category="service_outage",
+                                   severity=3, negative=0.9) for name in parents[:3]]
         result = assign_stored(s, ctx=ctx, mention_ids=ids, now=NOW)
     rows = incidents(sessions)
     assert [(r.category, r.mention_count) for r in rows] == [
-        ("product_safety", 40), ("service_outage", 5),
+        ("product_safety", 8), ("service_outage", 3),
     ]
-    assert result.assigned == 45
+    assert result.assigned == 11
 
 
 def test_backfilled_old_mentions_are_recorded_but_never_alerted(
@@ -164,3 +153,65 @@ def test_unscored_mentions_are_skipped(sessions: sessionmaker[Session]) -> None:
         s.execute(update(Mention).where(Mention.id == mid).values(grade=None))
         result = assign_stored(s, ctx=ctx, mention_ids=[mid], now=NOW)
     assert result.mentions == 0 and incidents(sessions) == []
+
+
+CRASH = ("Germanwings flight 4U9525 crashed in the French Alps near Digne, 150 people on board "
+         "feared dead, rescue teams on their way")
+RUMOUR = ("Unconfirmed: the co-pilot locked the captain out of the cockpit, some say he did it on "
+          "purpose, share before it is deleted")
+
+
+def test_two_stories_of_one_entity_and_category_are_two_incidents(
+    sessions: sessionmaker[Session],
+) -> None:
+    ctx = make_context()
+    with sessions.begin() as s:
+        ids = [safety(s, f"{CRASH} #{i}", NOW + timedelta(minutes=i)) for i in range(3)]
+        ids += [safety(s, f"{RUMOUR} #{i}", NOW + timedelta(minutes=10 + i)) for i in range(3)]
+        assign_stored(s, ctx=ctx, mention_ids=ids, now=NOW + timedelta(minutes=20))
+    rows = incidents(sessions)
+    assert [r.mention_count for r in rows] == [3, 3]
+    assert len({r.story_id for r in rows}) == 2
+
+
+def test_a_more_severe_facet_leads_the_story_and_raises_its_grade(
+    sessions: sessionmaker[Session],
+) -> None:
+    ctx = make_context()
+    story = "Acme Kids formula batch LK-2611: parents report their babies vomiting after feeding"
+    with sessions.begin() as s:
+        first = add_scored_mention(s, text=story + ", customer service not answering",
+                                   at=NOW, entities=["acme-kids"], category="customer_complaint",
+                                   severity=2, negative=0.8, grade="low")
+        assign_stored(s, ctx=ctx, mention_ids=[first], now=NOW)
+    (opened,) = incidents(sessions)
+    assert opened.category == "customer_complaint"
+    later = NOW + timedelta(minutes=30)
+    with sessions.begin() as s:
+        worse = safety(s, story + ", two hospitalised, batch LK-2611 recalled", later,
+                       entities=["acme-kids"], author_reach=500_000)
+        assign_stored(s, ctx=ctx, mention_ids=[worse], now=later)
+    (row,) = incidents(sessions)
+    assert row.id == opened.id and row.mention_count == 2
+    assert row.category == "product_safety" and row.title.startswith("Acme Kids formula · product")
+    assert row.categories == {"customer_complaint": 1, "product_safety": 1}
+    assert grade_rank(row.grade) > grade_rank("low")
+    with sessions() as s:
+        kinds = [e.kind for e in s.scalars(select(IncidentEvent).order_by(IncidentEvent.id))]
+    assert "category_changed" in kinds
+
+
+def test_per_entity_incidents_when_configured(sessions: sessionmaker[Session]) -> None:
+    text = "arrested over the contaminated formula cover-up, police confirm, charges tomorrow"
+    for per_entity, expected in ((False, 1), (True, 2)):
+        ctx = make_context(rules=IncidentRules(per_entity=per_entity))
+        with sessions.begin() as s:
+            s.execute(IncidentMention.__table__.delete())
+            s.execute(Incident.__table__.delete())
+            a = safety(s, "CEO " + text, NOW, entities=["ceo"])
+            b = safety(s, "Acme Kids formula: " + text, NOW + timedelta(minutes=1),
+                       entities=["acme-kids"])
+            assign_stored(s, ctx=ctx, mention_ids=[a, b], now=NOW + timedelta(minutes=1))
+        rows = incidents(sessions)
+        assert len({r.story_id for r in rows}) == 1
+        assert len(rows) == expected, per_entity

@@ -23,6 +23,7 @@ from monitor.incidents.testing import (
     assign_stored,
     make_context,
     open_test_incident,
+    story_of,
 )
 
 NOW = datetime.fromisoformat("2026-11-18T10:00:00+00:00")
@@ -101,13 +102,14 @@ def test_new_evidence_at_or_above_the_grade_soon_after_resolution_reopens(
         # weaker evidence joins quietly and does not reopen
         weak = add_scored_mention(s, text="heard something about Acme formula, not sure",
                                   at=later, category="product_safety", severity=5,
-                                  negative=0.7, category_score=0.55)
+                                  negative=0.7, category_score=0.55,
+                                  story=story_of(s, incident_id))
         result = assign_stored(s, ctx=ctx, mention_ids=[weak], now=later)
         assert result.reopened == [] and result.opened == []
         assert s.get(Incident, incident_id).state == "resolved"  # type: ignore[union-attr]
         strong = add_scored_mention(s, text="second child hospitalised after Acme formula",
                                     at=later, category="product_safety", severity=5,
-                                    negative=0.95)
+                                    negative=0.95, story=story_of(s, incident_id))
         result = assign_stored(s, ctx=ctx, mention_ids=[strong], now=later)
         assert result.reopened == [incident_id]
         incident = s.get(Incident, incident_id)
@@ -136,7 +138,8 @@ def test_false_positive_stores_labels_and_never_reopens(sessions: sessionmaker[S
         incident_id = open_test_incident(s, ctx=ctx, now=NOW, lang="en",
                                          text="Acme lamp exploded in my hands (the lamp brand)")
         more = add_scored_mention(s, text="Acme lamp recall, unrelated to the dairy", at=NOW,
-                                  category="product_safety", severity=5, negative=0.9)
+                                  category="product_safety", severity=5, negative=0.9,
+                                  story=story_of(s, incident_id))
         assign_stored(s, ctx=ctx, mention_ids=[more], now=NOW)
         done = mark_false_positive(s, ctx=ctx, incident_id=incident_id, by="Ana",
                                    note="lamps, not our brand", now=NOW + timedelta(minutes=10))
@@ -150,7 +153,8 @@ def test_false_positive_stores_labels_and_never_reopens(sessions: sessionmaker[S
         assert labels[0].incident_id == incident_id
         again = add_scored_mention(s, text="Acme lamp exploded again, third one this month",
                                    at=NOW + timedelta(hours=1), category="product_safety",
-                                   severity=5, negative=0.99, tier=1)
+                                   severity=5, negative=0.99, tier=1,
+                                   story=story_of(s, incident_id))
         result = assign_stored(s, ctx=ctx, mention_ids=[again], now=NOW + timedelta(hours=1))
         assert result.reopened == [] and result.opened == []
         assert s.get(Incident, incident_id).state == "false_positive"  # type: ignore[union-attr]

@@ -64,7 +64,8 @@ def test_the_message_is_a_complete_snapshot(sessions: sessionmaker[Session]) -> 
         ids = [
             add_scored_mention(s, text=f"reader {reach} says the formula smells", at=NOW,
                                category="product_safety", severity=5, negative=0.9,
-                               author_reach=reach, author=f"a{reach}")
+                               author_reach=reach, author=f"a{reach}",
+                               story=incident.story_id)
             for reach in (500, 90_000, 3_000)
         ]
         assign_stored(s, ctx=ctx, mention_ids=ids, now=NOW)

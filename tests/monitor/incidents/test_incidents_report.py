@@ -18,6 +18,7 @@ from monitor.incidents.testing import (
     assign_stored,
     make_context,
     open_test_incident,
+    story_of,
 )
 
 T = datetime.fromisoformat("2026-11-18T10:00:00+00:00")
@@ -69,7 +70,8 @@ def test_ack_clock_restarts_at_a_grade_rise(sessions: sessionmaker[Session]) -> 
     rise = T + timedelta(minutes=50)
     with sessions.begin() as s:
         big = add_scored_mention(s, text="Acme formula story now on tier-1 news", at=rise,
-                                 category="product_safety", severity=5, negative=0.9, tier=1)
+                                 category="product_safety", severity=5, negative=0.9, tier=1,
+                                 story=story_of(s, incident_id))
         assign_stored(s, ctx=ctx, mention_ids=[big], now=rise)
         acknowledge_incident(s, ctx=ctx, incident_id=incident_id, by="Bo",
                              now=rise + timedelta(minutes=22))

@@ -1,0 +1,255 @@
+"""The batch step that puts every new mention in a story, and keeps the ``stories`` table.
+
+It runs in the ingest batch's transaction, after the mentions are stored and before the
+incidents step, which reads ``NewMention.story``. The engine (``StoryIndex``) lives in this
+process's memory; the table is the truth: on first use the engine is rebuilt from the
+signatures of the stories of the window, before every batch it takes in what other processes
+(or a responder's ``incident merge``) changed since, and after a rolled-back batch it is
+dropped and rebuilt, so it never holds a story the database does not.
+
+Mentions point at the story they joined; a story merged away points at the story it lives on
+in (``merged_into``) and hands its mentions over.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Incident, Mention, Story
+from monitor.pipeline.store import NewMention
+from monitor.stories.index import StoryIndex
+from monitor.stories.model import StoryDoc, StoryParams, StorySignature
+
+TITLE_CHARS = 300
+# export columns naming what a row answers or reposts: the thread's root first (the engine
+# prefers it), then the direct parent
+REPLY_KEYS = ("thread", "parent", "in_reply_to")
+
+
+class StoryAssignment:
+    """Places a batch's new mentions in stories (see module doc); one per process."""
+
+    def __init__(
+        self, *, params: StoryParams, names: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
+        self.params = params
+        self.names = {k: tuple(v) for k, v in (names or {}).items()}
+        self._lock = threading.Lock()
+        self._index: StoryIndex | None = None
+        self._synced: datetime | None = None
+        self._sizes: dict[int, int] = {}  # story -> size this process last wrote
+
+    def __call__(
+        self, session: Session, *, mentions: Sequence[NewMention], now: datetime
+    ) -> None:
+        with self._lock:
+            event.listen(session, "after_rollback", self._forget, once=True)
+            index = self._ready(session, now)
+            replies = _reply_targets(session, mentions)
+            docs = [self._doc(m, now, replies.get(m.id)) for m in mentions]
+            known = _stories_of(session, docs, {m.id for m in mentions})
+            created: dict[int, StoryDoc] = {}
+
+            def new_story(doc: StoryDoc) -> int:
+                story_id = _insert_story(session, doc, now)
+                created[story_id] = doc
+                return story_id
+
+            placed = index.assign(docs, new_story=new_story, stories_of=known)
+            for mention, where in zip(mentions, placed, strict=True):
+                mention.story = where.story
+            merged = {old: where.story for where in placed for old in where.merged}
+            _record(session, index=index, mentions=mentions, merged=merged, now=now,
+                    sizes=self._sizes)
+
+    def _ready(self, session: Session, now: datetime) -> StoryIndex:
+        """The engine, rebuilt from the table or brought up to date with it."""
+        if self._index is None:
+            self._index = StoryIndex(params=self.params, names=self.names)
+            self._synced, self._sizes = None, {}
+            rows = session.execute(
+                select(Story.signature, Story.updated_at).where(
+                    Story.merged_into.is_(None), Story.last_seen_at >= now - self.params.window,
+                    Story.signature.is_not(None),
+                )
+            ).all()
+        else:
+            assert self._synced is not None
+            rows = session.execute(
+                select(Story.signature, Story.updated_at).where(
+                    Story.updated_at >= self._synced, Story.signature.is_not(None)
+                )
+            ).all()
+        signatures = []
+        for signature, updated in rows:
+            sig = _signature(signature)
+            if sig is not None and self._sizes.get(sig.story) != sig.size:
+                signatures.append(sig)
+            self._synced = max(self._synced or updated, updated)
+        self._index.load(signatures)
+        if self._synced is None:
+            self._synced = now
+        return self._index
+
+    def _doc(self, mention: NewMention, now: datetime, reply_to: int | None) -> StoryDoc:
+        cand = mention.candidate
+        return StoryDoc(
+            key=mention.id, at=min(mention.published, now), text=cand.text,
+            entities=cand.entities, duplicate_of=mention.duplicate_of, reply_to=reply_to,
+        )
+
+    def _forget(self, session: Session) -> None:
+        """The batch rolled back: memory may hold stories the table does not."""
+        with self._lock:
+            self._index, self._synced, self._sizes = None, None, {}
+
+
+def _signature(value: Any) -> StorySignature | None:
+    try:
+        return StorySignature.from_json(value) if isinstance(value, dict) else None
+    except ValueError:
+        return None  # a signature of another engine version: the story is not carried on
+
+
+def _reply_targets(session: Session, mentions: Sequence[NewMention]) -> dict[int, int]:
+    """Mention id -> id of the stored mention it answers or reposts, where the export says
+    (same source; this batch's mentions first)."""
+    wanted: dict[int, tuple[str, str]] = {}
+    for m in mentions:
+        extra = m.candidate.item.extra
+        target = next((str(extra[k]) for k in REPLY_KEYS if extra.get(k)), None)
+        if target is not None and target != m.candidate.item.external_id:
+            wanted[m.id] = (m.source_id, target)
+    if not wanted:
+        return {}
+    found = {(m.source_id, m.candidate.item.external_id): m.id for m in mentions}
+    missing: dict[str, set[str]] = {}
+    for key in wanted.values():
+        if key not in found:
+            missing.setdefault(key[0], set()).add(key[1])
+    for source_id, external_ids in missing.items():
+        rows = session.execute(
+            select(Mention.external_id, Mention.id).where(
+                Mention.source_id == source_id, Mention.external_id.in_(sorted(external_ids))
+            )
+        )
+        found.update({(source_id, str(ext)): int(mid) for ext, mid in rows})
+    return {mid: found[key] for mid, key in wanted.items() if key in found}
+
+
+def _stories_of(session: Session, docs: Sequence[StoryDoc], batch: set[int]) -> dict[int, int]:
+    """Stories of the stored mentions the docs repeat or answer (outside this batch)."""
+    wanted = {
+        target for doc in docs for target in (doc.duplicate_of, doc.reply_to)
+        if target is not None and target not in batch
+    }
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Mention.id, Mention.story_id).where(
+            Mention.id.in_(sorted(wanted)), Mention.story_id.is_not(None)
+        )
+    )
+    return {int(mid): int(story) for mid, story in rows if story is not None}
+
+
+def _insert_story(session: Session, doc: StoryDoc, now: datetime) -> int:
+    values = {
+        "title": " ".join(doc.text.split())[:TITLE_CHARS], "first_seen_at": doc.at,
+        "last_seen_at": doc.at, "mention_count": 0, "negative_count": 0, "entities": {},
+        "sources": {}, "categories": {}, "signature": None, "created_at": now,
+        "updated_at": now,
+    }
+    return int(session.execute(insert(Story).values(**values).returning(Story.id)).scalar_one())
+
+
+def _record(
+    session: Session, *, index: StoryIndex, mentions: Sequence[NewMention],
+    merged: Mapping[int, int], now: datetime, sizes: dict[int, int],
+) -> None:
+    """Mentions' story ids, the touched stories' aggregates and signatures, merges."""
+    if not mentions:
+        return
+    conn = session.connection()
+    conn.execute(
+        update(Mention).where(Mention.id == bindparam("m_id")).values(
+            story_id=bindparam("m_story")
+        ),
+        [{"m_id": m.id, "m_story": m.story} for m in mentions],
+    )
+    by_story: dict[int, list[NewMention]] = {}
+    for m in mentions:
+        assert m.story is not None
+        by_story.setdefault(index.resolve(m.story), []).append(m)
+    touched = set(by_story) | {index.resolve(s) for s in merged.values()}
+    rows = {s.id: s for s in session.scalars(
+        select(Story).where(Story.id.in_(sorted(touched | set(merged))))
+    )}
+    for old, into in merged.items():
+        _merge_rows(session, rows, old=old, into=index.resolve(into), now=now)
+    for story_id in sorted(touched):
+        row = rows.get(story_id)
+        if row is None:
+            continue
+        _add_mentions(row, by_story.get(story_id, ()))
+        try:
+            signature = index.signature(story_id)
+        except KeyError:
+            signature = None  # evicted by this very batch (an old backfill): nothing to carry
+        row.signature = signature.to_json() if signature is not None else None
+        if signature is not None:
+            sizes[story_id] = signature.size
+        row.updated_at = now
+
+
+def _add_mentions(row: Story, mentions: Iterable[NewMention]) -> None:
+    entities, sources, categories = (Counter(row.entities or {}), Counter(row.sources or {}),
+                                     Counter(row.categories or {}))
+    for m in mentions:
+        cand = m.candidate
+        row.mention_count += 1
+        if m.score is not None and m.score.sentiment.label == "negative":
+            row.negative_count += 1
+        entities.update(cand.entities)
+        sources[m.source_id] += 1
+        if m.score is not None and m.score.top_category:
+            categories[m.score.top_category] += 1
+        at = m.published
+        if at < row.first_seen_at:
+            row.first_seen_at = at
+        if at > row.last_seen_at:
+            row.last_seen_at = at
+    row.entities, row.sources, row.categories = dict(entities), dict(sources), dict(categories)
+
+
+def _merge_rows(
+    session: Session, rows: Mapping[int, Story], *, old: int, into: int, now: datetime
+) -> None:
+    """``old`` was shown to be ``into``'s story: its row, mentions and incident follow."""
+    gone, kept = rows.get(old), rows.get(into)
+    if gone is None or kept is None or gone.id == kept.id:
+        return
+    gone.merged_into, gone.signature, gone.updated_at = kept.id, None, now
+    kept.mention_count += gone.mention_count
+    kept.negative_count += gone.negative_count
+    for name in ("entities", "sources", "categories"):
+        total = Counter(getattr(kept, name) or {})
+        total.update(getattr(gone, name) or {})
+        setattr(kept, name, dict(total))
+    kept.first_seen_at = min(kept.first_seen_at, gone.first_seen_at)
+    kept.last_seen_at = max(kept.last_seen_at, gone.last_seen_at)
+    session.execute(update(Mention).where(Mention.story_id == gone.id).values(story_id=kept.id))
+    has_own = session.scalar(select(Incident.id).where(Incident.story_id == kept.id).limit(1))
+    if has_own is None:
+        # the story's incident carries on as the merged story's; two incidents stay two
+        # (a responder may merge them with ``crisiswatch incident merge``)
+        session.execute(
+            update(Incident).where(Incident.story_id == gone.id).values(story_id=kept.id)
+        )

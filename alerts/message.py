@@ -95,7 +95,8 @@ class DigestEntry:
 class AlertMessage:
     """Everything a channel needs to render one incident event.
 
-    ``event`` is one of EVENTS. ``sla`` holds ready lines such as "acknowledge within 15m".
+    ``event`` is one of EVENTS. ``sla`` holds ready lines such as "acknowledge within 15m";
+    ``story`` one line about the incident's story ("3 sources, 41 mentions, first seen 2 h ago").
     ``members`` is only used by ``event="digest"`` (see alerts.grouping).
     """
 
@@ -109,6 +110,7 @@ class AlertMessage:
     status: str
     created_at: datetime
     category: str | None = None
+    story: str | None = None
     reasons: tuple[str, ...] = ()
     top_mentions: tuple[MentionRef, ...] = ()
     sla: tuple[str, ...] = ()

@@ -110,7 +110,10 @@ def _status_part(message: AlertMessage) -> Part:
     status = f"Status: {one_line(message.status, 60)}"
     if message.escalation_level:
         status += f" · escalation level {message.escalation_level}"
-    lines = [Line(status), Line(f"Likelihood {message.likelihood} × impact {message.impact}")]
+    lines = [Line(status)]
+    if message.story:
+        lines.append(Line("Story: " + one_line(message.story, 200)))
+    lines.append(Line(f"Likelihood {message.likelihood} × impact {message.impact}"))
     lines.extend(Line(one_line(r), "bullet") for r in message.reasons)
     return Part(None, tuple(lines))
 

@@ -52,6 +52,7 @@ def build_payload(message: AlertMessage, *, sent_at: datetime) -> dict[str, Any]
         "grade": _text(message.grade, 40),
         "entity": _text(message.entity, 200),
         "category": _text(message.category, 200),
+        "story": _text(message.story, 500),
         "likelihood": message.likelihood,
         "impact": message.impact,
         "reasons": [_text(r, 500) for r in message.reasons],

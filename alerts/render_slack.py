@@ -123,6 +123,8 @@ def reply_blocks(message: AlertMessage) -> list[Block]:
         )
     if message.note:
         lines.append(escape_mrkdwn(message.note, limit=NOTE_LIMIT))
+    if message.story and message.event in ("grade_changed", "evidence", "escalated"):
+        lines.append(f"Story: {escape_line(message.story, limit=200)}")
     if message.event in ("grade_changed", "reopened"):
         lines.extend("• " + escape_line(r) for r in message.reasons)
     if message.event == "escalated":
@@ -148,6 +150,8 @@ def _summary(message: AlertMessage) -> str:
     if message.escalation_level:
         status += f" · escalation level {message.escalation_level}"
     lines.append(status)
+    if message.story:
+        lines.append(f"*Story:* {escape_line(message.story, limit=200)}")
     lines.append(f"*Likelihood {message.likelihood} × impact {message.impact}*")
     lines.extend("• " + escape_line(reason) for reason in message.reasons)
     return "\n".join(lines)

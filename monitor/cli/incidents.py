@@ -153,6 +153,14 @@ def _render_detail(d: dict[str, Any]) -> None:
         f"Entity: {one_line(d['entity_name'], 80)} ({d['entity']}), "
         f"category {d['category'] or 'none (volume spike)'}"
     )
+    if len(d["categories"]) > 1:
+        echo("Facets: " + ", ".join(f"{k} {v:.0%}" for k, v in d["categories"].items()))
+    if d["story_id"] is not None:
+        echo(f"Story #{d['story_id']}: {d['story']}")
+    if d["related"]:
+        echo("Related stories: " + ", ".join(f"#{s}" for s in d["related"]))
+    if d["merged_into"] is not None:
+        echo(f"Merged into incident #{d['merged_into']}")
     echo(
         f"Mentions: {d['mentions']} ({d['negative']} negative, {d['neutral']} neutral, "
         f"{d['positive']} positive), reach {d['reach']:,}; seen {d['first_seen_at'][:16]} to "

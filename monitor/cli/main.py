@@ -19,6 +19,7 @@ from monitor.cli import (
     playbooks,
     quickstart,
     run,
+    stories,
 )
 from monitor.cli.common import Context, UserError, friendly, pass_ctx
 from monitor.pipeline.sources import configured_sources
@@ -77,6 +78,7 @@ alerts.register(cli)
 classify.register(cli)
 digest.register(cli)
 incidents.register(cli)
+stories.register(cli)
 playbooks.register(cli)
 run.register(cli)
 quickstart.register(cli)

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from alerts.message import AlertMessage, MentionRef, ScriptRef
 from monitor.clock import utc_minute
 from monitor.collectors.base import with_title
-from monitor.db.models import Incident, Mention
+from monitor.db.models import Incident, Mention, Story
 from monitor.incidents.aggregate import EXCERPT_CHARS, one_line
 from monitor.incidents.context import IncidentContext
+from monitor.stories.views import story_line
 from playbooks import (
     EscalationError,
     EscalationState,
@@ -191,6 +192,7 @@ def build_message(
         status=incident.state,
         created_at=now,
         category=incident.category,
+        story=_story_line(session, incident, now),
         reasons=tuple(str(r) for r in incident.reasons or ()),
         top_mentions=tuple(mention_ref(m) for m in top_mentions(session, incident)),
         sla=sla_lines(incident, playbook),
@@ -201,3 +203,8 @@ def build_message(
         note=note,
         dashboard_url=dashboard,
     )
+
+
+def _story_line(session: Session, incident: Incident, now: datetime) -> str | None:
+    story = session.get(Story, incident.story_id) if incident.story_id is not None else None
+    return story_line(story, now=now) if story is not None else None

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import Incident, IncidentEvent
+from monitor.db.models import Incident, IncidentEvent, Story
 from monitor.incidents.aggregate import one_line
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.lifecycle import LifecycleError
@@ -22,6 +22,7 @@ from monitor.incidents.messages import (
     top_mentions,
 )
 from monitor.incidents.states import ACTIVE
+from monitor.stories.views import related_stories, story_line
 from playbooks import ALL_GRADES, grade_rank
 
 
@@ -56,6 +57,9 @@ def incident_summary(incident: Incident, ctx: IncidentContext) -> dict[str, Any]
         "entity": incident.entity_id,
         "entity_name": ctx.entity_name(incident.entity_id),
         "category": incident.category,
+        "categories": _shares(incident.categories),
+        "story_id": incident.story_id,
+        "merged_into": incident.merged_into,
         "title": incident.title,
         "mentions": incident.mention_count,
         "negative": incident.negative_count,
@@ -96,8 +100,11 @@ def incident_detail(
     langs = (incident.stats or {}).get("langs") or {}
     lang = max(langs, key=lambda k: langs[k]) if langs else None
     data = incident_summary(incident, ctx)
+    story = session.get(Story, incident.story_id) if incident.story_id is not None else None
     data.update(
         {
+            "story": story_line(story, now=now) if story is not None else None,
+            "related": related_stories(session, incident.story_id),
             "reasons": list(incident.reasons or []),
             "resolution_note": incident.resolution_note,
             "escalation": state.to_dict() if state is not None else None,
@@ -153,6 +160,14 @@ def describe_event(entry: dict[str, Any]) -> str:
     if entry.get("actor"):
         text += f" by {entry['actor']}"
     return one_line(text, 300)
+
+
+def _shares(mix: dict[str, Any] | None) -> dict[str, float]:
+    total = sum(int(v) for v in (mix or {}).values())
+    if not total:
+        return {}
+    return {k: round(int(v) / total, 3) for k, v in sorted((mix or {}).items(),
+                                                            key=lambda kv: -int(kv[1]))}
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -87,9 +87,9 @@ class StoryIndex:
         placed: dict[int, int] = {}
         known = stories_of or {}
         out: dict[int, Assignment] = {}
-        for i in sorted(range(len(docs)), key=lambda j: micros(docs[j].at)):
-            doc = docs[i]
-            at = micros(doc.at)
+        times = [micros(doc.at) for doc in docs]
+        for i in sorted(range(len(docs)), key=times.__getitem__):
+            doc, at = docs[i], times[i]
             self._clock = max(self._clock, at)
             out[i] = result = self._place(doc, at, new_story, placed, known)
             placed[doc.key] = result.story

@@ -118,10 +118,12 @@ class StoryIndex:
         moves to the newest ``last`` loaded; stories idle past the window are evicted.
         """
         table = self._table
-        sigs = [s for s in signatures if s.story not in table.redirect]
+        sigs = list(signatures)
         for sig in sigs:
             self._clock = max(self._clock, micros(sig.last))
         for sig in sigs:
+            if sig.story in table.redirect:
+                continue
             old = table.stories.get(sig.story)
             keep: tuple[int, ...] = ()
             if old is not None:

@@ -87,9 +87,9 @@ class StoryIndex:
         placed: dict[int, int] = {}
         known = stories_of or {}
         out: dict[int, Assignment] = {}
-        for i in sorted(range(len(docs)), key=lambda j: micros(docs[j].at)):
-            doc = docs[i]
-            at = micros(doc.at)
+        times = [micros(doc.at) for doc in docs]
+        for i in sorted(range(len(docs)), key=times.__getitem__):
+            doc, at = docs[i], times[i]
             self._clock = max(self._clock, at)
             out[i] = result = self._place(doc, at, new_story, placed, known)
             placed[doc.key] = result.story
@@ -118,10 +118,12 @@ class StoryIndex:
         moves to the newest ``last`` loaded; stories idle past the window are evicted.
         """
         table = self._table
-        sigs = [s for s in signatures if s.story not in table.redirect]
+        sigs = list(signatures)
         for sig in sigs:
             self._clock = max(self._clock, micros(sig.last))
         for sig in sigs:
+            if sig.story in table.redirect:
+                continue
             old = table.stories.get(sig.story)
             keep: tuple[int, ...] = ()
             if old is not None:

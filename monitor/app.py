@@ -27,13 +27,13 @@ from monitor.db.engine import StorageError, make_engine, session_factory, sqlite
 from monitor.db.migrate import ensure_schema
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
 from monitor.incidents.loading import scored_mentions
+from monitor.incidents.story_step import StoryAssignment
 from monitor.pipeline.collect import CollectRun, process_inbox
 from monitor.pipeline.ingest import IngestStats, Pipeline
 from monitor.pipeline.scoring import LazyScorer, MentionScoring
 from monitor.pipeline.sources import ConfiguredSource, configured_sources
 from monitor.pipeline.store import NewMention
 from monitor.stories.model import StoryParams
-from monitor.stories.step import StoryAssignment
 from monitor.watchlist.matcher import EntitySpec, Watchlist
 
 
@@ -125,6 +125,7 @@ class App:
     scoring: MentionScoring
     incidents: IncidentContext
     sources: dict[str, ConfiguredSource]
+    stories: StoryAssignment
 
     @property
     def settings(self) -> Settings:
@@ -193,13 +194,14 @@ def build_app(
     watchlist = build_watchlist(settings)
     scoring = build_scoring(config, watchlist)
     incidents = build_incident_context(settings, config.base_dir, clock=clock, drill_key=drill_key)
+    stories = build_stories(settings)
     pipeline = Pipeline(
         sessions=sessions,
         watchlist=watchlist,
         detect_lang=detect_lang,
         clock=clock,
         score=scoring,
-        steps=(build_stories(settings), IncidentAssignment(incidents)),
+        steps=(stories, IncidentAssignment(incidents)),
     )
     http = make_client(
         connect_timeout=settings.http.connect_timeout,
@@ -216,6 +218,7 @@ def build_app(
         scoring=scoring,
         incidents=incidents,
         sources=sources,
+        stories=stories,
     )
 
 

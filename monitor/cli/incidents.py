@@ -122,7 +122,7 @@ def incidents_cmd(
 
 @click.group("incident")
 def incident_group() -> None:
-    """One incident: show it, or write its post-incident review."""
+    """One incident: show it, write its review, or correct its story (merge, split, ...)."""
 
 
 @incident_group.command("show")

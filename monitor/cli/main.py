@@ -10,6 +10,7 @@ from monitor.app import build_watchlist
 from monitor.cli import (
     alerts,
     classify,
+    corrections,
     db,
     digest,
     docs,
@@ -78,6 +79,7 @@ alerts.register(cli)
 classify.register(cli)
 digest.register(cli)
 incidents.register(cli)
+corrections.register(cli)
 stories.register(cli)
 playbooks.register(cli)
 run.register(cli)

@@ -6,7 +6,7 @@ import click
 
 from monitor.cli.common import Context, emit, friendly, parse_since, pass_ctx
 from monitor.incidents.aggregate import one_line
-from monitor.stories.views import list_stories
+from monitor.incidents.story_views import list_stories
 
 
 @click.command("stories")

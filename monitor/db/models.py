@@ -223,7 +223,7 @@ class Story(Base):
     entities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # entity -> mentions
     sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # source -> mentions
     categories: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # category -> count
-    signature: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # StorySignature.to_json
+    signature: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))  # to_json
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(index=True)

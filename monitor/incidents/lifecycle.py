@@ -51,7 +51,8 @@ class Transition:
     labels: int = 0
 
 
-def _name(by: str | None, *, required: bool = True) -> str | None:
+def check_name(by: str | None, *, required: bool = True) -> str | None:
+    """A responder's name as given (one printable line), or LifecycleError."""
     text = " ".join((by or "").split())
     if not text:
         if required:
@@ -93,17 +94,19 @@ def _event(session: Session, incident: Incident, *, kind: str, by: str | None, n
     )
 
 
-def _stop_escalation(incident: Incident, now: datetime) -> None:
+def stop_escalation(incident: Incident, now: datetime) -> None:
+    """No further escalation step is due (acknowledged or closed)."""
     state = escalation_state(incident)
     if state is not None:
         incident.escalation = acknowledge(state=state, now=now).to_dict()
     incident.next_due_at = None
 
 
-def _announce(
+def announce(
     session: Session, *, ctx: IncidentContext, incident: Incident, event: str, now: datetime,
     note: str | None, by: str | None, silences: Sequence[Silence] | None = None,
 ) -> int:
+    """One update into the incident's thread on the channels that had it; alerts queued."""
     channels = alerted_channels(session, incident.id)
     if not channels:
         return 0
@@ -121,16 +124,16 @@ def acknowledge_incident(
     note: str | None = None,
 ) -> Transition:
     """open -> acknowledged: someone owns it; escalation stops."""
-    who, text = _name(by), _note(note)
+    who, text = check_name(by), _note(note)
     incident = get_incident(session, incident_id)
     if incident.state != "open":
         raise LifecycleError(_not_allowed(incident, "acknowledge"))
     incident.state = ACKNOWLEDGED
     incident.acknowledged_at, incident.acknowledged_by = now, who
     incident.updated_at = now
-    _stop_escalation(incident, now)
+    stop_escalation(incident, now)
     _event(session, incident, kind="acknowledged", by=who, now=now, note=text)
-    sent = _announce(session, ctx=ctx, incident=incident, event="acknowledged", now=now,
+    sent = announce(session, ctx=ctx, incident=incident, event="acknowledged", now=now,
                      note=_by_note(who, text), by=who)
     session.flush()
     return Transition(incident.id, incident.state, now, who, alerts=sent)
@@ -141,16 +144,16 @@ def resolve_incident(
     now: datetime,
 ) -> Transition:
     """open/acknowledged -> resolved, with the resolution note."""
-    who, text = _name(by), _note(note, required=True)
+    who, text = check_name(by), _note(note, required=True)
     incident = get_incident(session, incident_id)
     if incident.state not in ACTIVE:
         raise LifecycleError(_not_allowed(incident, "resolve"))
     incident.state = RESOLVED
     incident.resolved_at, incident.resolved_by, incident.resolution_note = now, who, text
     incident.updated_at = now
-    _stop_escalation(incident, now)
+    stop_escalation(incident, now)
     _event(session, incident, kind="resolved", by=who, now=now, note=text)
-    sent = _announce(session, ctx=ctx, incident=incident, event="resolved", now=now,
+    sent = announce(session, ctx=ctx, incident=incident, event="resolved", now=now,
                      note=_by_note(who, text), by=who)
     session.flush()
     return Transition(incident.id, incident.state, now, who, alerts=sent)
@@ -162,7 +165,7 @@ def record_response(
 ) -> Transition:
     """A public response (statement, reply, post) went out: the first one is measured against
     the playbook's time to first response; the state and escalation do not change."""
-    who, text = _name(by), _note(note, required=True)
+    who, text = check_name(by), _note(note, required=True)
     incident = get_incident(session, incident_id)
     if incident.state == FALSE_POSITIVE:
         raise LifecycleError(_not_allowed(incident, "record a response for"))
@@ -172,7 +175,7 @@ def record_response(
     incident.updated_at = now
     _event(session, incident, kind="responded", by=who, now=now, note=text,
            first=True if first else None)
-    sent = _announce(session, ctx=ctx, incident=incident, event="responded", now=now,
+    sent = announce(session, ctx=ctx, incident=incident, event="responded", now=now,
                      note=_by_note(who, text), by=who)
     session.flush()
     return Transition(incident.id, incident.state, now, who, alerts=sent)
@@ -183,7 +186,7 @@ def mark_false_positive(
     note: str | None = None,
 ) -> Transition:
     """Any state -> false_positive; every mention becomes a correction label."""
-    who, text = _name(by), _note(note)
+    who, text = check_name(by), _note(note)
     incident = get_incident(session, incident_id)
     if incident.state == FALSE_POSITIVE:
         raise LifecycleError(_not_allowed(incident, "mark as false positive"))
@@ -193,9 +196,9 @@ def mark_false_positive(
     incident.resolved_at, incident.resolved_by = now, who
     incident.resolution_note = text or "false positive"
     incident.updated_at = now
-    _stop_escalation(incident, now)
+    stop_escalation(incident, now)
     _event(session, incident, kind="false_positive", by=who, now=now, note=text, labels=labels)
-    sent = _announce(session, ctx=ctx, incident=incident, event="false_positive", now=now,
+    sent = announce(session, ctx=ctx, incident=incident, event="false_positive", now=now,
                      note=_by_note(who, text), by=who)
     session.flush()
     return Transition(incident.id, incident.state, now, who, alerts=sent, labels=labels)
@@ -254,7 +257,7 @@ def reopen_by_id(
     note: str | None = None,
 ) -> Transition:
     """Reopen a closed incident by hand."""
-    who, text = _name(by), _note(note)
+    who, text = check_name(by), _note(note)
     result = reopen_incident(
         session, ctx=ctx, incident=get_incident(session, incident_id), now=now, by=who,
         note=text,
@@ -267,7 +270,7 @@ def escalate_now(
     session: Session, *, ctx: IncidentContext, incident_id: int, by: str, now: datetime,
 ) -> Transition:
     """Skip the current wait: the next escalation step is sent now (the Slack button)."""
-    who = _name(by)
+    who = check_name(by)
     incident = get_incident(session, incident_id)
     state = escalation_state(incident)
     if incident.state != "open" or state is None or state.done:

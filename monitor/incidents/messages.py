@@ -15,7 +15,7 @@ from monitor.collectors.base import with_title
 from monitor.db.models import Incident, Mention, Story
 from monitor.incidents.aggregate import EXCERPT_CHARS, one_line
 from monitor.incidents.context import IncidentContext
-from monitor.stories.views import story_line
+from monitor.incidents.story_views import story_line
 from playbooks import (
     EscalationError,
     EscalationState,

@@ -1,6 +1,7 @@
 """Incident states, defined once: open -> acknowledged -> resolved or false_positive.
 
-A resolved or false-positive incident can be reopened (back to open).
+A resolved or false-positive incident can be reopened (back to open); a merged one is closed
+for good and points at the incident it was merged into.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ OPEN: Final = "open"
 ACKNOWLEDGED: Final = "acknowledged"
 RESOLVED: Final = "resolved"
 FALSE_POSITIVE: Final = "false_positive"
+MERGED: Final = "merged"  # a responder merged it into another incident of the same story
 
 ACTIVE: Final[tuple[str, ...]] = (OPEN, ACKNOWLEDGED)
 CLOSED: Final[tuple[str, ...]] = (RESOLVED, FALSE_POSITIVE)
-STATES: Final[tuple[str, ...]] = (*ACTIVE, *CLOSED)
+STATES: Final[tuple[str, ...]] = (*ACTIVE, *CLOSED, MERGED)

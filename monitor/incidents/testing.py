@@ -23,9 +23,9 @@ from monitor.incidents.context import IncidentContext, IncidentRules
 from monitor.incidents.finish import AssignResult
 from monitor.incidents.grouping import assign_incidents
 from monitor.incidents.loading import load_scored
+from monitor.incidents.story_step import StoryAssignment
 from monitor.pipeline.store import Candidate, NewMention
 from monitor.stories.model import StoryParams
-from monitor.stories.step import StoryAssignment
 from playbooks import (
     default_playbook_paths,
     default_scripts_path,

@@ -22,7 +22,7 @@ from monitor.incidents.messages import (
     top_mentions,
 )
 from monitor.incidents.states import ACTIVE
-from monitor.stories.views import related_stories, story_line
+from monitor.incidents.story_views import related_stories, story_line
 from playbooks import ALL_GRADES, grade_rank
 
 

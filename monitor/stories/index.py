@@ -149,6 +149,24 @@ class StoryIndex:
         else:
             raise KeyError(f"neither story {into} nor {other} is in memory")
 
+    def forget(self, story: int) -> None:
+        """Drop ``story`` from memory (a responder is about to rebuild it with ``place``)."""
+        found = self._table.stories.get(self.resolve(story))
+        if found is not None:
+            self._table.drop(found)
+
+    def place(self, story: int, docs: Sequence[StoryDoc]) -> None:
+        """A responder put ``docs`` in ``story`` (a split, a moved mention): add them there
+        whatever their similarity; the story is created when it is not in memory."""
+        table = self._table
+        for doc in sorted(docs, key=lambda d: (micros(d.at), d.key)):
+            at = micros(doc.at)
+            self._clock = max(self._clock, at)
+            feats = self._features(doc)
+            vec = self._vector(feats)[0] if feats.content >= self.params.min_terms else None
+            target = table.stories.get(story) or table.new(story, at)
+            table.add(target, vec, at, feats.anchor)
+
     def evict(self, *, before: datetime) -> None:
         """Drop every story idle since before ``before``."""
         limit = micros(before)
@@ -170,9 +188,7 @@ class StoryIndex:
         placed: dict[int, int], known: Mapping[int, int],
     ) -> Assignment:
         table, params = self._table, self.params
-        named = [self._names[e] for e in doc.entities if e in self._names]
-        feats = extract(doc.text, doc.entities, boosts=params.boosts,
-                        drop=frozenset().union(*named) if named else frozenset())
+        feats = self._features(doc)
         vec, probes = self._vector(feats) if feats.content >= params.min_terms else (None, [])
         if doc.duplicate_of is not None or doc.reply_to is not None:
             linked = self._linked(doc, placed, known)
@@ -206,6 +222,11 @@ class StoryIndex:
             story, merged = keep, (gone.id,)
         table.add(story, vec, at, feats.anchor)
         return Assignment(doc.key, story.id, False, sim, "similar", merged)
+
+    def _features(self, doc: StoryDoc) -> Features:
+        named = [self._names[e] for e in doc.entities if e in self._names]
+        return extract(doc.text, doc.entities, boosts=self.params.boosts,
+                       drop=frozenset().union(*named) if named else frozenset())
 
     def _linked(
         self, doc: StoryDoc, placed: dict[int, int], known: Mapping[int, int]

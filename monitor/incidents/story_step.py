@@ -89,7 +89,7 @@ class StoryAssignment:
             ).all()
         signatures = []
         for signature, updated in rows:
-            sig = _signature(signature)
+            sig = stored_signature(signature)
             if sig is not None and self._sizes.get(sig.story) != sig.size:
                 signatures.append(sig)
             self._synced = max(self._synced or updated, updated)
@@ -111,7 +111,8 @@ class StoryAssignment:
             self._index, self._synced, self._sizes = None, None, {}
 
 
-def _signature(value: Any) -> StorySignature | None:
+def stored_signature(value: Any) -> StorySignature | None:
+    """A story row's signature, or None (none stored: JSON null; another engine version)."""
     try:
         return StorySignature.from_json(value) if isinstance(value, dict) else None
     except ValueError:

@@ -24,6 +24,7 @@ from monitor.digest.model import (
     Themes,
 )
 from monitor.digest.period import Period
+from monitor.digest.story_figures import story_rows
 from monitor.digest.themes import extract_themes, stop_terms
 from playbooks import PLAYBOOK_GRADES, approval_status
 
@@ -126,6 +127,7 @@ def build_digest(
             inc.incident_row(f, names=names, book=book, now=now)
             for f in inc.top_facts(facts, inputs.top)
         ),
+        top_stories=story_rows(session, period, inputs.top),
         themes=Themes(
             negative_total=totals.negative, sample_size=len(sample), zh=zh_themes, en=en_themes
         ),

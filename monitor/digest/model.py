@@ -179,6 +179,21 @@ class IncidentRow:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryRow:
+    """One story of the period (mentions counted in the period), with a link to read it."""
+
+    id: int
+    title: str
+    mentions: int
+    sources: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    incident_id: int | None
+    grade: str | None  # its incident's peak grade
+    url: str | None  # the first of its mentions with a web address
+
+
+@dataclass(frozen=True, slots=True)
 class Theme:
     term: str
     weight: float
@@ -263,6 +278,7 @@ class Digest:
     voice: tuple[VoiceRow, ...]
     matrix: MatrixFigure
     top_incidents: tuple[IncidentRow, ...]
+    top_stories: tuple[StoryRow, ...]
     themes: Themes
     top_sources: tuple[ReachRow, ...]
     top_authors: tuple[ReachRow, ...]

@@ -21,6 +21,7 @@ from monitor.digest.tables import (
     open_tables,
     reach_tables,
     sla_table,
+    stories_table,
     themes_tables,
     voice_table,
 )
@@ -75,8 +76,10 @@ def render_table(table: Table, *, heading: str = "h3", titled: bool = True) -> s
     for index, row in enumerate(table.rows):
         mark = table.row_marks[index] if index < len(table.row_marks) else ""
         cls = f' class="g-{_e(mark)}"' if mark else ""
+        link = table.links[index] if index < len(table.links) else None
         cells = "".join(
-            f'<td class="n">{_e(c)}</td>' if i in table.numeric else f"<td>{_e(c)}</td>"
+            f'<td class="n">{_e(c)}</td>' if i in table.numeric
+            else f"<td>{_linked(c, link if i == len(row) - 1 else None)}</td>"
             for i, c in enumerate(row)
         )
         body.append(f"<tr{cls}>{cells}</tr>")
@@ -84,6 +87,13 @@ def render_table(table: Table, *, heading: str = "h3", titled: bool = True) -> s
     if table.note:
         out.append(f'<p class="note">{_e(table.note)}</p>')
     return "\n".join(out)
+
+
+def _linked(text: str, url: str | None) -> str:
+    """Escaped text, as a link when ``url`` is an http(s) address."""
+    if url and url.startswith(("http://", "https://")):
+        return f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(text)}</a>'
+    return _e(text)
 
 
 def _img(uri: str | None, alt: str) -> str:
@@ -151,6 +161,7 @@ def render_html(digest: Digest, *, charts: Charts | None, labels: Labels,
         parts.append(_img(charts.matrix if charts else None, lb("matrix")))
     if not meta.empty:
         parts.append(render_table(incidents_table(digest, lb), heading="h2"))
+        parts.append(render_table(stories_table(digest, lb), heading="h2"))
         parts.append(f"<h2>{_e(lb('themes'))}</h2>")
         themes = themes_tables(digest, lb)
         if themes:

@@ -17,6 +17,7 @@ from monitor.digest.tables import (
     open_tables,
     reach_tables,
     sla_table,
+    stories_table,
     themes_tables,
     voice_table,
 )
@@ -43,8 +44,12 @@ def render_table(table: Table, *, level: int = 3, titled: bool = True) -> list[s
         "|" + "|".join("---:" if i in table.numeric else "---" for i in range(len(table.headers)))
         + "|"
     )
-    for row in table.rows:
-        out.append("| " + " | ".join(md_escape(c) for c in row) + " |")
+    for index, row in enumerate(table.rows):
+        link = table.links[index] if index < len(table.links) else None
+        cells = [md_escape(c) for c in row]
+        if link and link.startswith(("http://", "https://")):
+            cells[-1] = f"[{cells[-1]}](<{link.replace('>', '%3E').replace(' ', '%20')}>)"
+        out.append("| " + " | ".join(cells) + " |")
     out.append("")
     if table.note:
         out += [f"_{md_escape(table.note)}_", ""]
@@ -84,6 +89,7 @@ def render_markdown(digest: Digest, *, labels: Labels) -> str:
         out += render_table(matrix_table(digest, lb), level=2)
     if not meta.empty:
         out += render_table(incidents_table(digest, lb), level=2)
+        out += render_table(stories_table(digest, lb), level=2)
         out += [f"## {md_escape(lb('themes'))}", ""]
         themes = themes_tables(digest, lb)
         if themes:

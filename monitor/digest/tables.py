@@ -25,6 +25,7 @@ class Table:
     note: str | None = None
     empty: str | None = None  # shown instead of the table when there are no rows
     row_marks: tuple[str, ...] = ()  # per-row CSS hint (e.g. a grade), same length as rows
+    links: tuple[str | None, ...] = ()  # per-row http(s) address the last column links to
 
 
 def _cut(text: str | None, limit: int = MAX_TITLE) -> str:
@@ -242,6 +243,26 @@ def incidents_table(d: Digest, lb: Labels) -> Table:
         numeric=frozenset({0}),
         empty=lb("no_incidents"),
         row_marks=tuple(r.grade for r in d.top_incidents),
+    )
+
+
+def stories_table(d: Digest, lb: Labels) -> Table:
+    """The period's top stories; each title links to one of its mentions."""
+    return Table(
+        key="stories",
+        title=lb("top_stories"),
+        headers=(lb("story"), lb("mentions"), lb("source_count"), lb("first_seen"), lb("incident"),
+                 lb("title_col")),
+        rows=tuple(
+            (f"#{r.id}", lb.number(r.mentions), lb.number(r.sources),
+             lb.moment(r.first_seen_at), f"#{r.incident_id} ({lb.grade(r.grade)})"
+             if r.incident_id is not None and r.grade else "–", _cut(r.title))
+            for r in d.top_stories
+        ),
+        numeric=frozenset({1, 2}),
+        empty=lb("no_stories"),
+        row_marks=tuple(r.grade or "" for r in d.top_stories),
+        links=tuple(r.url for r in d.top_stories),
     )
 
 

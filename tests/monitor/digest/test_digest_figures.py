@@ -431,3 +431,43 @@ def test_digest_drills_on_postgresql(pg_url: str) -> None:
     assert (drills.count, drills.unreadable) == (4, 1)
     assert [r.key for r in drills.items] == [r.key for r in reports]
     assert drills.first_ack.count == sum(1 for r in reports if r.first_ack_s is not None)
+
+
+def test_top_stories_count_the_period_and_link_a_mention(week: Any, tmp_path: Any) -> None:
+    from monitor.db.engine import session_factory
+    from monitor.db.migrate import ensure_schema
+    from monitor.digest.render_html import render_table as html_table
+    from monitor.digest.render_markdown import render_table as md_table
+    from monitor.digest.story_figures import story_rows
+    from monitor.digest.tables import stories_table
+    from monitor.incidents.testing import add_scored_mention, assign_stored, make_context
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'stories.sqlite'}")
+    ensure_schema(engine)
+    sessions = session_factory(engine)
+    period = iso_week(week="2026-W46", tz="Asia/Shanghai")
+    at = datetime(2026, 11, 10, 3, tzinfo=UTC)
+    recall = "Acme Kids formula batch LK-2611 recalled after babies fell ill in Leeds"
+    with sessions.begin() as s:
+        ids = [add_scored_mention(s, text=f"{recall}, report {i}", at=at + timedelta(minutes=i),
+                                  category="product_safety", severity=5, negative=0.9,
+                                  url=f"https://news.example/{i}" if i == 2 else None,
+                                  source_id=f"site{i % 2}")
+               for i in range(4)]
+        ids.append(add_scored_mention(s, text="Acme opened a bakery in Derby with free coffee",
+                                      at=at, negative=0.05))
+        ids.append(add_scored_mention(s, text=recall + ", last week", at=at - timedelta(days=9),
+                                      category="product_safety", severity=5, negative=0.9))
+        assign_stored(s, ctx=make_context(), mention_ids=ids, now=at + timedelta(hours=1))
+    with sessions() as s:
+        rows = story_rows(s, period, 10)
+    assert [(r.mentions, r.sources) for r in rows] == [(4, 2), (1, 1)]
+    top = rows[0]
+    assert top.incident_id is not None and top.grade is not None
+    assert top.url == "https://news.example/2"
+    labels = Labels("en", "Asia/Shanghai")
+    table = stories_table(replace(week.digest, top_stories=rows), labels)
+    assert '<a href="https://news.example/2" rel="noopener noreferrer">' in html_table(table)
+    markdown = "\n".join(md_table(table))
+    assert "](<https://news.example/2>) |" in markdown and f"| \\#{top.id} | 4 | 2 |" in markdown
+    engine.dispose()

@@ -147,8 +147,8 @@ def test_digest_markdown_and_json_agree_with_the_figures(week: Any, docs: dict[s
     assert data["meta"]["schema_version"] == 2
     # every section of the tree is in the JSON
     assert set(data) == {"meta", "headline", "sla", "daily", "entities", "voice", "matrix",
-                         "top_incidents", "themes", "top_sources", "top_authors", "open_items",
-                         "drills"}
+                         "top_incidents", "top_stories", "themes", "top_sources", "top_authors",
+                         "open_items", "drills"}
 
 
 @pytest.mark.parametrize("locale", ["en", "zh"])

@@ -1,10 +1,12 @@
 """Risk categories for texts: learned models where labelled data exists, lexicons everywhere.
 
 For each configured category a text gets ``max(model probability, lexicon score)``; the
-category is reported when that reaches the category's threshold. ``source`` says which side
-reached it ("both" when each did alone) and ``evidence`` lists the matched lexicon terms, then
-the features that pushed the model hardest. Models are ``LinearTextModel`` files named
-``risk_*.npz/.json`` whose header meta names their category and language.
+category is reported when that reaches the category's threshold. A category with
+``cue_required`` only takes its model's probability when one of its lexicon terms is present.
+``source`` says which side reached it ("both" when each did alone) and ``evidence`` lists
+the matched lexicon terms, then the features that pushed the model hardest. Models are
+``LinearTextModel`` files named ``risk_*.npz/.json`` whose header meta names their category
+and language.
 """
 
 from __future__ import annotations
@@ -313,7 +315,11 @@ class RiskClassifier:
         out: list[tuple[CategoryScore, ...]] = []
         for row, text in enumerate(cleaned):
             lexical = lexicon_scores(self._matcher.match(text))
-            model_hits = hits.get(row, {})
+            model_hits = {
+                name: hit
+                for name, hit in hits.get(row, {}).items()
+                if name in lexical or not self._by_name[name].cue_required
+            }
             found: list[CategoryScore] = []
             for spec in self.categories:
                 if spec.name not in lexical and spec.name not in model_hits:

@@ -6,7 +6,8 @@ default threshold of 0.5 alone, weak terms (0.2-0.35) need company. Matching run
 ``to_simplified(text).lower()``, so Traditional and Simplified spellings match each other.
 Chinese terms match anywhere; terms written in Latin letters match whole words only (no letter
 or digit on either side), ``*`` at the end of a term matches any word ending (``recall*`` finds
-recalled, recalls) and a space matches any run of spaces or hyphens.
+recalled, recalls) and a space matches any run of spaces or hyphens. A match right after a
+negation ("没有过敏", "未检出异物", "never got sick", "haven't been hacked") does not count.
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ class CategorySpec:
     lexicon: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     use_model: bool = True
     description: str = ""
+    # A bad event (recall, outage, breach): positive words next to it are read as sarcasm.
+    negative_event: bool = False
+    # The learned model counts only when a lexicon term of this category is also present
+    # (rumours: a rumour is hearsay; the model alone learns its sets' news topics).
+    cue_required: bool = False
+    # Reported only when the intent model gives this intent a fair chance (see scorer).
+    requires_intent: str = ""
 
 
 class LexiconError(ValueError):
@@ -106,6 +114,9 @@ def check_spec(spec: CategorySpec, where: str = "categories") -> CategorySpec:
         lexicon=MappingProxyType(lexicon),
         use_model=spec.use_model,
         description=spec.description,
+        negative_event=bool(spec.negative_event),
+        cue_required=bool(spec.cue_required),
+        requires_intent=str(spec.requires_intent or ""),
     )
 
 
@@ -114,7 +125,16 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
     if not isinstance(data, Mapping):
         raise LexiconError(f"{where}: must map category name -> definition")
     out: list[CategorySpec] = []
-    allowed = {"severity", "threshold", "use_model", "description", *LEXICON_LANGS}
+    allowed = {
+        "severity",
+        "threshold",
+        "use_model",
+        "description",
+        "negative_event",
+        "cue_required",
+        "requires_intent",
+        *LEXICON_LANGS,
+    }
     for name, body in data.items():
         at = f"{where}.{name}"
         if not isinstance(body, Mapping):
@@ -131,6 +151,9 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
             lexicon={lang: body.get(lang) or {} for lang in LEXICON_LANGS},
             use_model=bool(body.get("use_model", True)),
             description=str(body.get("description", "")),
+            negative_event=bool(body.get("negative_event", False)),
+            cue_required=bool(body.get("cue_required", False)),
+            requires_intent=str(body.get("requires_intent", "") or ""),
         )
         out.append(check_spec(spec, where))
     return tuple(out)
@@ -188,6 +211,28 @@ def _spaces(pattern: str) -> str:
 
 def _norm_term(term: str) -> str:
     return re.sub(r"[\s\-]+", " ", to_simplified(term).lower().strip())
+
+
+# A negator directly before a term, or with one word between ("没有发现异物", "not been
+# hacked"), negates it. Chinese negators that start a term themselves (不合格, 无法登录) are
+# part of the term, so they are never looked for inside the match.
+_NEG_ZH_RE = re.compile(
+    r"(?:没有|没|未|无|不|别|并非|从未|从没)(?:发现|出现|检出|检测出|任何|再|会|有|被)?$"
+)
+_NEG_EN_RE = re.compile(
+    r"(?:\b(?:no|not|never|without|zero|nothing|nobody|cannot)|n't)\s+(?:[a-z']+\s+)?$"
+)
+_NEG_WINDOW = 30
+
+
+def negated(folded: str, start: int) -> bool:
+    """True when the term starting at ``start`` of the folded text follows a negation."""
+    before = folded[max(0, start - _NEG_WINDOW) : start]
+    if not before:
+        return False
+    if _LATIN_RE.match(folded[start : start + 1]):
+        return _NEG_EN_RE.search(before.replace("’", "'")) is not None
+    return _NEG_ZH_RE.search(before) is not None
 
 
 @dataclass(frozen=True)
@@ -257,6 +302,8 @@ class LexiconMatcher:
         seen: set[tuple[str, str]] = set()
         for pattern in self._patterns:
             for m in pattern.finditer(folded):
+                if negated(folded, m.start()):
+                    continue
                 matched = m.group()
                 shown = text[m.start() : m.end()] if same_shape else matched
                 for entry in self._entries(matched):

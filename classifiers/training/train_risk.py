@@ -129,14 +129,12 @@ def _prf(y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float, float]:
 
 
 def _background_texts(data_dir: Path, lang: str) -> list[str]:
-    """Ordinary social posts to measure how often a model fires outside its own data."""
+    """Ordinary texts never trained on (the dev side of background.py), to measure how often
+    a model fires outside its own data."""
+    from classifiers.training.background import ordinary
+
     try:
-        if lang == "zh":
-            path = data_dir / "sentiment" / "zh" / "smp2020_ewect_virus" / "virus_eval_labeled.txt"
-            rows = json.loads(path.read_text("utf-8"))
-            return [str(r["content"]) for r in rows if isinstance(r, dict) and "content" in r]
-        path = data_dir / "sentiment" / "en" / "tweeteval" / "sentiment" / "val_text.txt"
-        return path.read_text("utf-8").splitlines()
+        return [text for text, _ in ordinary(data_dir, lang, dev=True)]
     except (OSError, ValueError):
         return []
 

@@ -33,6 +33,8 @@ def _render(text: str, score: Score) -> None:
     probs = ", ".join(f"{k} {v:.0%}" for k, v in score.sentiment.probs.items())
     click.echo(f"{' '.join(text.split())[:100]}")
     click.echo(f"  language {score.lang}; sentiment {score.sentiment.label} ({probs})")
+    intents = ", ".join(f"{k} {v:.0%}" for k, v in score.intent.probs.items())
+    click.echo(f"  intent {score.intent.label} ({intents})")
     for cat in score.categories:
         evidence = ", ".join(cat.evidence[:5])
         click.echo(f"  {cat.category} {cat.score:.2f} (severity {cat.severity}; {evidence})")
@@ -69,7 +71,8 @@ def classify(
     entity_kind: str | None,
     as_json: bool,
 ) -> None:
-    """Sentiment, risk categories, likelihood x impact and grade for TEXT (or --file lines)."""
+    """Sentiment, intent, risk categories, likelihood x impact and grade for TEXT (or --file
+    lines)."""
     if (text is None) == (file is None):
         raise UserError("error: give TEXT or --file FILE (one of them)")
     texts = (

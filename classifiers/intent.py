@@ -9,6 +9,7 @@ without a model gets ``UNKNOWN_INTENT`` ("other", uniform probabilities).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +44,9 @@ UNKNOWN_INTENT = Intent(
 )
 
 
-def intent_from_row(row: np.ndarray) -> Intent:
+def intent_from_row(row: Sequence[float] | np.ndarray) -> Intent:
     """An Intent from probabilities in INTENT_LABELS order (non-finite rows are unknown)."""
-    values = [float(v) if np.isfinite(v) else 0.0 for v in row]
+    values = [v if math.isfinite(v) else 0.0 for v in map(float, row)]
     total = sum(values)
     if total <= 0:
         return UNKNOWN_INTENT

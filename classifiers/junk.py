@@ -24,15 +24,19 @@ _SCAN = 4000
 
 def junk_reason(cleaned: str) -> str | None:
     """Why ``cleaned`` (output of ``classifiers.text.clean``) is junk, else None."""
-    text = _PLACEHOLDER_RE.sub(" ", cleaned[:_SCAN])
-    letters = len(_WORD_CHAR_RE.findall(text))
-    if letters == 0:
+    text = cleaned[:_SCAN]
+    if "URL" in text or "@USER" in text:
+        text = _PLACEHOLDER_RE.sub(" ", text)
+    if _WORD_CHAR_RE.search(text) is None:
         return None if _EMOJI_RE.search(text) else "no words"
-    if len(text) > 3:
+    if _RUN_RE.search(text) is not None:  # rare: only then count what the runs leave
+        letters = len(_WORD_CHAR_RE.findall(text))
         kept = len(_WORD_CHAR_RE.findall(_RUN_RE.sub("", text)))
         if kept < MIN_KEPT_SHARE * letters:
             return "repeated characters"
-    tokens = _TOKEN_RE.findall(text.lower())
-    if len(tokens) >= MIN_REPEAT_TOKENS and len(set(tokens)) <= MAX_DISTINCT_TOKENS:
-        return "repeated words"
+    parts = text.lower().split()
+    if len(parts) >= MIN_REPEAT_TOKENS and len(set(parts)) <= MAX_DISTINCT_TOKENS * 2:
+        tokens = _TOKEN_RE.findall(text.lower())
+        if len(tokens) >= MIN_REPEAT_TOKENS and len(set(tokens)) <= MAX_DISTINCT_TOKENS:
+            return "repeated words"
     return None

@@ -98,7 +98,9 @@ class FeatureCache:
         if found is None:
             rows = np.array([i for i, lang in enumerate(self.langs) if lang == spec.lang], int)
             texts = [self.cleaned[i] for i in rows.tolist()]
-            featurized = featurize_texts(texts, spec) if texts else Featurized((), [])
+            featurized = (
+                featurize_texts(texts, spec, pre_cleaned=True) if texts else Featurized((), [])
+            )
             found = self._features[spec] = Features(spec, rows, texts, featurized)
         return found
 
@@ -144,11 +146,12 @@ def top_terms(
         cols, vals = term_columns(terms, spec, block)
         if not len(cols):
             continue
-        contrib = (vals * weights[cols]).tolist()
-        for term, value in zip(terms, contrib, strict=True):
-            term = term.strip()
+        contrib = vals * weights[cols]
+        # Pruned models weigh few columns: only terms that move the score are looked at.
+        for i in np.flatnonzero(contrib).tolist():
+            term = terms[i].strip()
             if term:
-                scored[term] = scored.get(term, 0.0) + value
+                scored[term] = scored.get(term, 0.0) + float(contrib[i])
     out: list[tuple[str, float]] = []
     for term, value in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])):
         if value <= 0:

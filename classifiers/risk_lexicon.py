@@ -271,26 +271,31 @@ class LexiconMatcher:
         # ASCII \b (unlike a look-behind) keeps it for Latin terms, while still seeing a word
         # boundary between a Chinese character and a Latin letter.
         self._patterns: list[re.Pattern[str]] = []
+        self._cjk: re.Pattern[str] | None = None
         if cjk:
-            self._patterns.append(re.compile(_spaces(_trie_pattern(cjk))))
+            self._cjk = re.compile(_spaces(_trie_pattern(cjk)))
+            self._patterns.append(self._cjk)
+        # Exact terms first: regex alternation takes the first branch that matches, so a
+        # longer exact phrase ("explosion at") is not cut short by a prefix term.
         latin: list[str] = []
-        if latin_prefix:
-            latin.append("(?:" + _trie_pattern(latin_prefix) + ")[a-z0-9']*")
         if latin_exact:
             latin.append(_trie_pattern(latin_exact))
+        if latin_prefix:
+            latin.append("(?:" + _trie_pattern(latin_prefix) + ")[a-z0-9']*")
         if latin:
             body = _spaces("|".join(latin))
             self._patterns.append(re.compile(rf"\b(?:{body})\b", re.ASCII))
 
     def _entries(self, matched: str) -> list[_Entry]:
+        """Every term the matched text stands for: the exact term and each prefix term (a
+        text can be ``explosion`` for one category and ``explosion*`` for another)."""
         key = re.sub(r"[\s\-]+", " ", matched)
-        found = self._exact.get(key)
-        if found is not None:
-            return found
-        for prefix, entries in self._prefix:
-            if key.startswith(prefix):
-                return entries
-        return []
+        found = list(self._exact.get(key, ()))
+        if _LATIN_RE.match(key):  # prefix terms are Latin-letter terms
+            for prefix, entries in self._prefix:
+                if key.startswith(prefix):
+                    found.extend(entries)
+        return found
 
     def match(self, text: str) -> dict[str, list[tuple[str, float]]]:
         """Category -> [(evidence as written, weight)] for distinct terms, in text order."""
@@ -300,7 +305,10 @@ class LexiconMatcher:
         same_shape = len(folded) == len(text)
         out: dict[str, list[tuple[str, float]]] = {}
         seen: set[tuple[str, str]] = set()
+        ascii_only = folded.isascii()
         for pattern in self._patterns:
+            if ascii_only and pattern is self._cjk:
+                continue  # no Chinese term can match ASCII text
             for m in pattern.finditer(folded):
                 if negated(folded, m.start()):
                     continue
@@ -330,5 +338,6 @@ def lexicon_scores(
     out: dict[str, tuple[float, tuple[str, ...]]] = {}
     for category, hits in matches.items():
         ordered = sorted(hits, key=lambda h: -h[1])
-        out[category] = (round(noisy_or(w for _, w in hits), 4), tuple(t for t, _ in ordered))
+        evidence = tuple(dict.fromkeys(t for t, _ in ordered))  # one text, two terms: once
+        out[category] = (round(noisy_or(w for _, w in hits), 4), evidence)
     return out

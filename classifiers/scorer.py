@@ -16,7 +16,6 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -25,24 +24,25 @@ from classifiers.intent import UNKNOWN_INTENT, Intent, IntentModel, intent_from_
 from classifiers.irony import ironic_intent, read_irony
 from classifiers.junk import junk_reason
 from classifiers.languages import ALL_LANGS, OTHER
-from classifiers.matrix import MatrixConfig, RiskSignals, assess
+from classifiers.matrix import Assessment, MatrixConfig, RiskSignals, assess
 from classifiers.risk import CategorySpec, FeatureCache, Features, RiskClassifier
 from classifiers.risk_lexicon import CategoryScore
 from classifiers.sentiment import (
     DEFAULT_MODELS_DIR,
-    LABELS,
+    UNIFORM,
     LanguageSentiment,
     SentimentModel,
     SentimentResult,
+    result_from_row,
 )
 from classifiers.text import clean, detect_lang, init_jieba
 
 log = logging.getLogger(__name__)
 MICRO_BATCH = 256
 # A category with ``requires_intent`` is dropped when its intent gets less than this.
-INTENT_GATE = 0.2
+INTENT_GATE = 0.5
+ASSESS_CACHE = 8192
 _UNKNOWN = SentimentResult(label="unknown", probs={}, lang=OTHER)
-_UNIFORM = MappingProxyType({lab: 1 / 3 for lab in LABELS})
 
 
 @dataclass(frozen=True)
@@ -107,14 +107,16 @@ def _pipeline_proba(pipeline: LanguageSentiment, features: Features) -> np.ndarr
     return pipeline.proba_from_inputs(inputs)
 
 
-def _result(row: np.ndarray, lang: str) -> SentimentResult:
-    values = [float(v) if math.isfinite(float(v)) else 0.0 for v in row]
-    total = sum(values)
-    if total <= 0:
-        return SentimentResult("unknown", _UNIFORM, lang)
-    probs = {lab: v / total for lab, v in zip(LABELS, values, strict=True)}
-    best = max(LABELS, key=lambda lab: probs[lab])  # ties resolve in LABELS order
-    return SentimentResult(best, MappingProxyType(probs), lang)
+def astuple_shallow(signals: RiskSignals) -> tuple[object, ...]:
+    """The hashable fields of RiskSignals (all but ``metrics``), for the assessment cache."""
+    return (
+        signals.negative_prob,
+        signals.categories,
+        signals.spread_ratio,
+        signals.source_tier,
+        signals.author_reach,
+        signals.entity_kind,
+    )
 
 
 def _as_text(value: object) -> str:
@@ -174,6 +176,7 @@ class Scorer:
         self.intent = intent or IntentModel({})
         self._events = frozenset(c.name for c in risk.categories if c.negative_event)
         self._needs = {c.name: c.requires_intent for c in risk.categories if c.requires_intent}
+        self._assessed: dict[tuple[object, ...], Assessment] = {}
 
     @classmethod
     def load(
@@ -229,7 +232,7 @@ class Scorer:
         # Junk rows are featurised as empty text: no model sees them, none is billed for them.
         kept = [c if j is None else "" for c, j in zip(cleaned, junk, strict=True)]
         cache = FeatureCache(kept, langs)
-        sentiments = self._sentiments(texts, kept, langs, given, cache)
+        sentiments = self._sentiments(texts, kept, langs, given, cache, junk)
         categories = self.risk.score(texts, langs, cache=cache, cleaned=kept)
         intents = self._intents(kept, cache)
         out: list[Score] = []
@@ -262,7 +265,7 @@ class Scorer:
             features = cache.features(model.spec)
             if not len(features.rows):
                 continue
-            probs = self.intent.proba(lang, features.hashed)
+            probs = self.intent.proba(lang, features.hashed).tolist()
             for j, row in enumerate(features.rows.tolist()):
                 if cleaned[row]:
                     out[row] = intent_from_row(probs[j])
@@ -275,6 +278,7 @@ class Scorer:
         langs: Sequence[str],
         given: Sequence[str | None],
         cache: FeatureCache,
+        junk: Sequence[str | None],
     ) -> list[SentimentResult]:
         """Sentiment reusing the risk models' extracted terms where the specs agree.
 
@@ -287,11 +291,11 @@ class Scorer:
             keep = [j for j, row in enumerate(features.rows.tolist()) if cleaned[row]]
             if not keep:
                 continue
-            probs = _pipeline_proba(pipeline, features)
+            probs = _pipeline_proba(pipeline, features).tolist()
+            rows = features.rows.tolist()
             for j in keep:
-                p = probs[j]
-                results[int(features.rows[j])] = _result(p, lang)
-        rest = [i for i, r in enumerate(results) if r is None]
+                results[rows[j]] = result_from_row(probs[j], lang)
+        rest = [i for i, r in enumerate(results) if r is None and junk[i] is None]
         if rest:
             slow = self.sentiment.predict([texts[i] for i in rest], [given[i] for i in rest])
             for i, r in zip(rest, slow, strict=True):
@@ -308,11 +312,14 @@ class Scorer:
         junk: str | None,
     ) -> Score:
         if junk is not None:
-            sentiment = SentimentResult("unknown", _UNIFORM, lang)
+            sentiment = SentimentResult("unknown", UNIFORM, lang)
             categories, intent = (), UNKNOWN_INTENT
         negative: float | None = None
         if sentiment.label != "unknown":
-            negative = float(sentiment.probs.get("negative", 0.0))
+            # Read to the whole percent, as the reason shows it; equal inputs share one
+            # assessment (most mentions of a batch differ only in a few signals).
+            negative = round(float(sentiment.probs.get("negative", 0.0)), 2)
+        kind = getattr(item, "entity_kind", None)
         signals = RiskSignals(
             negative_prob=negative,
             categories=categories,
@@ -320,11 +327,14 @@ class Scorer:
             source_tier=_tier(getattr(item, "source_tier", 3)),
             author_reach=_reach(getattr(item, "author_reach", None)),
             metrics=_metrics(getattr(item, "metrics", {})),
-            entity_kind=getattr(item, "entity_kind", None)
-            if isinstance(getattr(item, "entity_kind", None), str)
-            else None,
+            entity_kind=kind if isinstance(kind, str) else None,
         )
-        result = assess(signals=signals, config=self.matrix)
+        key = (*astuple_shallow(signals), tuple(signals.metrics.items()))
+        result = self._assessed.get(key)
+        if result is None:
+            if len(self._assessed) >= ASSESS_CACHE:
+                self._assessed.clear()
+            result = self._assessed[key] = assess(signals=signals, config=self.matrix)
         reasons = result.reasons
         if junk is not None:
             reasons = (f"likelihood {result.likelihood}: junk text ({junk})", *reasons[1:])

@@ -72,7 +72,7 @@ class CategorySettings(_Model):
         None, description="The learned model counts only when one of the terms is present."
     )
     requires_intent: str | None = Field(
-        None, description="Reported only when this intent gets at least 20% (e.g. complaint)."
+        None, description="Reported only when this intent gets at least 50% (e.g. complaint)."
     )
     zh: dict[str, Weight] = Field(
         default_factory=dict,

@@ -11,7 +11,6 @@ deduplicated by normalised text; the first source listed wins a duplicate.
 from __future__ import annotations
 
 import csv
-import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from classifiers.training.background import ordinary
 from classifiers.training.risk_data import (
     CORPORA,
+    cfpb_narratives,
     load_corpus,
     norm_key,
     read_crisislex,
@@ -105,13 +105,10 @@ def _fda(root: Path) -> Iterator[DetectionRow]:
 
 
 def _cfpb(root: Path) -> Iterator[DetectionRow]:
-    """CFPB complaint narratives (train file; no risk model reads it)."""
-    path = root / "risk/cfpb_complaints_ibm/cfpb_train.json"
-    for item in json.loads(path.read_text("utf-8")):
-        text = str(item.get("input", "")).removeprefix("Narrative:").split("\nProduct:")[0]
-        if text.strip():
-            complaint = "customer_complaint"
-            yield DetectionRow(text.strip(), "en", frozenset({complaint}), "cfpb", complaint)
+    """CFPB complaint narratives on the dev side (no model trains on them)."""
+    complaint = "customer_complaint"
+    for text in cfpb_narratives(root, dev=True):
+        yield DetectionRow(text, "en", frozenset({complaint}), "cfpb", complaint)
 
 
 def _ordinary(root: Path) -> Iterator[DetectionRow]:

@@ -7,13 +7,15 @@ labels its own annotation supports (never a guess from keywords):
   question -> enquiry; appreciation, agreement, humor -> interaction; negativereaction ->
   complaint; answer, elaboration, announcement, disagreement -> other.
 - Complaint tweets (Preotiuc-Pietro et al.): complaint -> complaint.
-- CFPB consumer complaints (train file): complaint (long-form, lower-cased, stop words removed).
+- CFPB consumer complaints (train file, training side of ``background.is_dev``): complaint
+  (long-form, lower-cased, stop words removed).
 - Airline tweets: negative with a stated reason -> complaint; positive -> interaction;
   neutral with a question mark -> enquiry (questions to the airline).
 - Brand tweets (SXSW, Apple): positive -> interaction; "no emotion" -> other.
-- Ordinary news-like text: financial news tweets, SemEval neutral tweets -> other.
+- Ordinary news-like text: financial news tweets, SemEval neutral tweets -> other; SemEval
+  negative tweets -> other (weight 0.3: general negativity is not a complaint to a company).
 - zh reviews (waimai, online_shopping): negative -> complaint, positive -> interaction;
-  SMP2020 everyday Weibo neutral posts -> other.
+  SMP2020 everyday Weibo posts: neutral -> other, negative -> other (weight 0.3).
 - Hand labels (``intent_labels.tsv`` beside this file): rows of the sets above that we read
   and labelled ourselves, keyed by a hash of the normalised text (no text is stored).
 """
@@ -27,16 +29,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifiers.training.risk_data import norm_key
-from classifiers.training.sentiment_data import (
-    load_airline,
+from classifiers.training.risk_data import cfpb_narratives, norm_key
+from classifiers.training.sentiment_data import load_airline, load_online_shopping, load_waimai
+from classifiers.training.sentiment_social import (
     load_apple,
     load_financial,
-    load_online_shopping,
     load_semeval,
     load_smp2020_usual,
     load_sxsw,
-    load_waimai,
+    load_tse,
 )
 
 HAND_LABELS = Path(__file__).resolve().parent / "intent_labels.tsv"
@@ -93,13 +94,9 @@ def read_complaint_tweets(root: Path) -> Iterator[IntentExample]:
 
 
 def read_cfpb(root: Path) -> Iterator[IntentExample]:
-    """CFPB consumer complaint narratives (train file only)."""
-    path = root / "risk/cfpb_complaints_ibm/cfpb_train.json"
-    for item in json.loads(path.read_text("utf-8")):
-        text = str(item.get("input", "") if isinstance(item, dict) else "")
-        text = text.removeprefix("Narrative:").split("\nProduct:")[0].strip()
-        if text:
-            yield IntentExample(text[:2000], "complaint", "en", "cfpb", weight=0.5)
+    """CFPB consumer complaint narratives (training side only)."""
+    for text in cfpb_narratives(root, dev=False):
+        yield IntentExample(text[:2000], "complaint", "en", "cfpb", weight=0.5)
 
 
 def read_en_sentiment_sets(root: Path) -> Iterator[IntentExample]:
@@ -122,6 +119,10 @@ def read_en_sentiment_sets(root: Path) -> Iterator[IntentExample]:
     for ex in (*load_financial(base), *load_semeval(base)):
         if ex.label == "neutral":
             yield IntentExample(ex.text, "other", "en", ex.source, 0.5)
+        elif ex.label == "negative" and ex.source == "semeval":
+            # General negative tweets (politics, sport, life) are mostly not complaints to
+            # an organisation: weak "other", so negativity alone does not mean complaint.
+            yield IntentExample(ex.text, "other", "en", "semeval_negative", 0.3)
 
 
 def read_zh_sets(root: Path) -> Iterator[IntentExample]:
@@ -133,18 +134,24 @@ def read_zh_sets(root: Path) -> Iterator[IntentExample]:
     for ex in load_smp2020_usual(base):
         if ex.label == "neutral":
             yield IntentExample(ex.text, "other", "zh", ex.source, 0.5)
+        elif ex.label == "negative":
+            # Everyday sad or angry posts: weak "other" (see the English sets above).
+            yield IntentExample(ex.text, "other", "zh", "smp2020_usual_negative", 0.3)
 
 
-def read_ced_comments(root: Path) -> Iterator[IntentExample]:
-    """CED repost/comment rows that we labelled by hand (no other row has an intent label)."""
+def read_hand_only(root: Path) -> Iterator[IntentExample]:
+    """Rows that only our hand labels give an intent: CED reposts/comments (zh) and Tweet
+    Sentiment Extraction tweets (en); every other row of these files is skipped."""
     hand = read_hand_labels()
     path = root / "risk/weibo_rumor_CED/ced_reposts_comments_sample20.jsonl"
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             text = str(json.loads(line).get("text", ""))
-            label = hand.get(text_hash(text))
-            if label is not None:
-                yield IntentExample(text, label, "zh", "ced_comments")
+            if text_hash(text) in hand:
+                yield IntentExample(text, hand[text_hash(text)], "zh", "ced_comments")
+    for ex in load_tse(root / "sentiment"):
+        if text_hash(ex.text) in hand:
+            yield IntentExample(ex.text, hand[text_hash(ex.text)], "en", "tse")
 
 
 READERS: tuple[Callable[[Path], Iterator[IntentExample]], ...] = (
@@ -153,7 +160,7 @@ READERS: tuple[Callable[[Path], Iterator[IntentExample]], ...] = (
     read_cfpb,
     read_en_sentiment_sets,
     read_zh_sets,
-    read_ced_comments,
+    read_hand_only,
 )
 
 

@@ -194,6 +194,23 @@ def read_reviews_zh(root: Path) -> list[Example]:
     ]
 
 
+def cfpb_narratives(root: Path, *, dev: bool) -> list[str]:
+    """CFPB complaint narratives (train file) on one side of ``background.is_dev``: the
+    training side feeds the complaint and intent models, the dev side the detection benchmark."""
+    from classifiers.training.background import is_dev
+
+    rows = json.loads((root / "risk/cfpb_complaints_ibm/cfpb_train.json").read_text("utf-8"))
+    texts = (
+        str(r.get("input", "")).removeprefix("Narrative:").split("\nProduct:")[0] for r in rows
+    )
+    return [t.strip() for t in texts if t.strip() and is_dev(t.strip()) == dev]
+
+
+def read_cfpb_complaints(root: Path) -> list[Example]:
+    """Long-form complaints: the training side of the CFPB narratives."""
+    return [Example(t, 1, "cfpb") for t in cfpb_narratives(root, dev=False)]
+
+
 def read_crisis_news_en(root: Path) -> list[Example]:
     """CrisisLex T26 informative crisis tweets as weak non-rumours: confirmed news of an
     accident or disaster is not hearsay."""
@@ -222,10 +239,10 @@ CORPORA: tuple[CorpusDef, ...] = (
         "risk_complaint_en",
         "customer_complaint",
         "en",
-        (read_complaints,),
+        (read_complaints, read_cfpb_complaints),
         (read_ordinary_en,),
         licence="complaints_social_media: none stated (cite Preotiuc-Pietro et al. 2019); "
-        "ordinary text (weak negatives): see background.py",
+        "cfpb_complaints_ibm: Apache-2.0; ordinary text (weak negatives): see background.py",
     ),
     CorpusDef(
         "risk_complaint_zh",

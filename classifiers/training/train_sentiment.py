@@ -32,6 +32,7 @@ from classifiers.sentiment import (
     combiner_inputs,
     lexicon_features,
     read_lexicon,
+    with_negations,
 )
 from classifiers.text import detect_lang
 from classifiers.training.sentiment_data import (
@@ -39,11 +40,11 @@ from classifiers.training.sentiment_data import (
     CORRECTIONS,
     SOURCES,
     DedupStats,
-    Example,
     deduplicate,
     load_sources,
     split_dev,
 )
+from classifiers.training.sentiment_rows import Example
 
 _CLASS_ORDER = ("negative", "neutral", "positive")
 
@@ -250,7 +251,8 @@ def _train_language(
     social = np.array([_is_social(s) for s in sources])
     lex = None
     if lexicon is not None:
-        lex = np.array([lexicon_features(t, lexicon) for t in feats.tokens], np.float64)
+        prepared = with_negations(lexicon)
+        lex = np.array([lexicon_features(t, prepared) for t in feats.tokens], np.float64)
 
     # Out-of-fold scores on social rows train the combiner without leaking labels.
     folds = np.random.RandomState(seed).randint(0, config.folds, len(y))

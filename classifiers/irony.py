@@ -8,7 +8,7 @@ probabilities are swapped, so the confidence is kept and only its direction chan
 intent's interaction and complaint probabilities are swapped with it (sarcastic praise is a
 complaint). A report of a bad event read as neutral ("found glass in the formula", "factory
 fire, many injured": flat wording, so little polar evidence) moves half of its neutral
-probability to negative.
+probability to negative first; if positive still leads, it is flipped as above.
 """
 
 from __future__ import annotations
@@ -41,15 +41,15 @@ def read_irony(
     events: Collection[str],
 ) -> SentimentResult:
     """``sentiment`` read in the context of the reported events (see the module docstring)."""
-    probs = sentiment.probs
-    pos, neg = float(probs.get("positive", 0.0)), float(probs.get("negative", 0.0))
     event = any(c.category in events for c in categories)
     if sentiment.label == "neutral" and event:
-        moved = dict(probs)
-        half = float(probs.get("neutral", 0.0)) / 2
-        moved["neutral"], moved["negative"] = half, neg + half
+        moved = dict(sentiment.probs)
+        half = float(moved.get("neutral", 0.0)) / 2
+        moved["neutral"], moved["negative"] = half, float(moved.get("negative", 0.0)) + half
         label = max(moved, key=lambda k: moved[k])
-        return SentimentResult(label, MappingProxyType(moved), sentiment.lang)
+        sentiment = SentimentResult(label, MappingProxyType(moved), sentiment.lang)
+    probs = sentiment.probs
+    pos, neg = float(probs.get("positive", 0.0)), float(probs.get("negative", 0.0))
     if sentiment.label != "positive" or pos <= neg or not (event or irony_marker(text)):
         return sentiment
     flipped = dict(probs)

@@ -97,3 +97,10 @@ def test_a_reported_bad_event_is_not_neutral() -> None:
     assert got.probs["negative"] == pytest.approx(0.35 + 0.55 / 2)
     assert sum(got.probs.values()) == pytest.approx(1.0)
     assert read_irony(flat, [], text="found glass in it", events={"product_safety"}) is flat
+
+
+def test_a_shifted_report_where_positive_still_leads_is_flipped() -> None:
+    glass = CategoryScore("product_safety", 0.79, 5, ("shards",), "lexicon")
+    flat = _sentiment(0.38, 0.13)  # neutral 0.49: after the shift positive still leads
+    got = read_irony(flat, [glass], text="found shards", events={"product_safety"})
+    assert got.label == "negative" and got.probs["positive"] < got.probs["negative"]

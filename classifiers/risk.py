@@ -2,7 +2,8 @@
 
 For each configured category a text gets ``max(model probability, lexicon score)``; the
 category is reported when that reaches the category's threshold. A category with
-``cue_required`` only takes its model's probability when one of its lexicon terms is present.
+``cue_required`` only takes its model's probability when one of its lexicon terms is present;
+with ``cue_with`` only when a term is present or none of the named categories is found.
 ``source`` says which side reached it ("both" when each did alone) and ``evidence`` lists
 the matched lexicon terms, then the features that pushed the model hardest. Models are
 ``LinearTextModel`` files named ``risk_*.npz/.json`` whose header meta names their category
@@ -352,9 +353,22 @@ class RiskClassifier:
                         source=source,
                     )
                 )
-            found.sort(key=lambda c: (-c.score, c.category))
-            out.append(tuple(found))
+            out.append(self._in_context(found, cued=set(lexical)))
         return out
+
+    def _in_context(
+        self, found: list[CategoryScore], *, cued: set[str]
+    ) -> tuple[CategoryScore, ...]:
+        """Drop a model-only category whose ``cue_with`` category is also found (confirmed
+        accident news is crisis_relevance, not a rumour, unless it has a hearsay cue); sort."""
+        names = {c.category for c in found}
+        kept = [
+            c
+            for c in found
+            if c.category in cued or not (set(self._by_name[c.category].cue_with) & names)
+        ]
+        kept.sort(key=lambda c: (-c.score, c.category))
+        return tuple(kept)
 
     @staticmethod
     def _explain(

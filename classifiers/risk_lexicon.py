@@ -58,6 +58,9 @@ class CategorySpec:
     # The learned model counts only when a lexicon term of this category is also present
     # (rumours: a rumour is hearsay; the model alone learns its sets' news topics).
     cue_required: bool = False
+    # The same, only in texts where one of these categories is also found (a rumour model on
+    # crisis news needs a hearsay cue: confirmed accident news is not a rumour).
+    cue_with: tuple[str, ...] = ()
     # Reported only when the intent model gives this intent a fair chance (see scorer).
     requires_intent: str = ""
 
@@ -83,6 +86,12 @@ def _check_term(where: str, term: Any, weight: Any) -> tuple[str, float]:
     if not 0.0 < float(weight) <= 1.0:
         raise LexiconError(f"{where}.{term}: weight must be in (0, 1], got {weight!r}")
     return term.strip(), float(weight)
+
+
+def _names(where: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value or ()):
+        raise LexiconError(f"{where}: must be a list of category names")
+    return tuple(value or ())
 
 
 def check_spec(spec: CategorySpec, where: str = "categories") -> CategorySpec:
@@ -116,6 +125,7 @@ def check_spec(spec: CategorySpec, where: str = "categories") -> CategorySpec:
         description=spec.description,
         negative_event=bool(spec.negative_event),
         cue_required=bool(spec.cue_required),
+        cue_with=_names(f"{at}.cue_with", spec.cue_with),
         requires_intent=str(spec.requires_intent or ""),
     )
 
@@ -132,6 +142,7 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
         "description",
         "negative_event",
         "cue_required",
+        "cue_with",
         "requires_intent",
         *LEXICON_LANGS,
     }
@@ -153,6 +164,7 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
             description=str(body.get("description", "")),
             negative_event=bool(body.get("negative_event", False)),
             cue_required=bool(body.get("cue_required", False)),
+            cue_with=body.get("cue_with") or (),
             requires_intent=str(body.get("requires_intent", "") or ""),
         )
         out.append(check_spec(spec, where))

@@ -107,8 +107,8 @@ def _pipeline_proba(pipeline: LanguageSentiment, features: Features) -> np.ndarr
     return pipeline.proba_from_inputs(inputs)
 
 
-def astuple_shallow(signals: RiskSignals) -> tuple[object, ...]:
-    """The hashable fields of RiskSignals (all but ``metrics``), for the assessment cache."""
+def _signal_key(signals: RiskSignals) -> tuple[object, ...]:
+    """RiskSignals as a hashable key for the assessment cache."""
     return (
         signals.negative_prob,
         signals.categories,
@@ -116,6 +116,7 @@ def astuple_shallow(signals: RiskSignals) -> tuple[object, ...]:
         signals.source_tier,
         signals.author_reach,
         signals.entity_kind,
+        tuple(signals.metrics.items()),
     )
 
 
@@ -329,7 +330,7 @@ class Scorer:
             metrics=_metrics(getattr(item, "metrics", {})),
             entity_kind=kind if isinstance(kind, str) else None,
         )
-        key = (*astuple_shallow(signals), tuple(signals.metrics.items()))
+        key = _signal_key(signals)
         result = self._assessed.get(key)
         if result is None:
             if len(self._assessed) >= ASSESS_CACHE:

@@ -71,6 +71,9 @@ class CategorySettings(_Model):
     cue_required: bool | None = Field(
         None, description="The learned model counts only when one of the terms is present."
     )
+    cue_with: tuple[str, ...] | None = Field(
+        None, description="As cue_required, only when one of these categories is also found."
+    )
     requires_intent: str | None = Field(
         None, description="Reported only when this intent gets at least 50% (e.g. complaint)."
     )
@@ -226,6 +229,9 @@ class ScoringSettings(_Model):
                 cue_required=cat.cue_required
                 if cat.cue_required is not None
                 else (old.cue_required if old else False),
+                cue_with=cat.cue_with
+                if cat.cue_with is not None
+                else (old.cue_with if old else ()),
                 requires_intent=cat.requires_intent
                 if cat.requires_intent is not None
                 else (old.requires_intent if old else ""),

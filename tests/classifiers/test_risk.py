@@ -274,3 +274,13 @@ def test_rebuilt_word_terms_equal_the_slow_path() -> None:
         features = cache.features(m.spec)
         for pos, row in enumerate(features.rows.tolist()):
             assert features.word_terms(pos) == extract_terms(cleaned[row], m.spec).words
+
+
+def test_confirmed_accident_news_is_not_a_rumour_but_hearsay_is(shipped: RiskClassifier) -> None:
+    news = "Germanwings plane crashes in French Alps, 150 feared dead"
+    hearsay = "Unconfirmed reports say the Germanwings plane crashed, 150 feared dead. RT!"
+    (found_news,) = shipped.score([news], ["en"])
+    assert "crisis_relevance" in [c.category for c in found_news]
+    assert "misinformation_rumor" not in [c.category for c in found_news]
+    (found_hearsay,) = shipped.score([hearsay], ["en"])
+    assert "misinformation_rumor" in [c.category for c in found_hearsay]

@@ -249,10 +249,21 @@ def test_colloquial_and_traditional_forms_are_covered() -> None:
 
 def test_cue_and_intent_settings_are_parsed() -> None:
     (spec,) = parse_categories(
-        {"rumour": {"severity": 4, "cue_required": True, "requires_intent": "complaint"}}
+        {
+            "rumour": {
+                "severity": 4,
+                "cue_required": True,
+                "cue_with": ["crisis"],
+                "requires_intent": "complaint",
+            }
+        }
     )
     assert spec.cue_required and spec.requires_intent == "complaint"
+    assert spec.cue_with == ("crisis",)
+    with pytest.raises(LexiconError, match="cue_with"):
+        parse_categories({"rumour": {"severity": 4, "cue_with": "crisis"}})
     shipped = {c.name: c for c in load_categories()}
-    assert shipped["misinformation_rumor"].cue_required
+    assert shipped["misinformation_rumor"].cue_with == ("crisis_relevance",)
+    assert shipped["crisis_relevance"].cue_required
     assert shipped["customer_complaint"].requires_intent == "complaint"
     assert shipped["product_safety"].negative_event and not shipped["spam"].negative_event

@@ -28,9 +28,8 @@ def test_bundled_example_is_valid() -> None:
     kinds = {e.kind for e in settings.entities}
     assert {"brand", "product", "executive", "competitor"} <= kinds
     assert sum(e.kind == "competitor" for e in settings.entities) == 2
-    assert any(
-        any("\u4e00" <= ch <= "\u9fff" for a in e.aliases for ch in a) for e in settings.entities
-    )
+    assert any(any("\u4e00" <= ch <= "\u9fff" for a in e.aliases for ch in a)
+               for e in settings.entities)
     for source in settings.sources:
         if source.kind == "export":
             assert loaded.export_path(source).is_file()
@@ -46,9 +45,7 @@ def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
 
 
 def test_every_error_is_reported_with_line_and_key_path(tmp_path: Path) -> None:
-    text = (
-        MINIMAL
-        + """\
+    text = MINIMAL + """\
   - {id: Bad Id, name: X, kind: planet}
 sources:
   - id: feed
@@ -58,7 +55,6 @@ sources:
     kind: carrier-pigeon
 colour: blue
 """
-    )
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, text))
     problems = info.value.problems
@@ -100,13 +96,8 @@ def test_duplicate_ids_and_unknown_timezone(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [
-        ("15m", timedelta(minutes=15)),
-        ("1h30m", timedelta(minutes=90)),
-        ("2d", timedelta(days=2)),
-        (90, timedelta(seconds=90)),
-        ("1w", timedelta(weeks=1)),
-    ],
+    [("15m", timedelta(minutes=15)), ("1h30m", timedelta(minutes=90)), ("2d", timedelta(days=2)),
+     (90, timedelta(seconds=90)), ("1w", timedelta(weeks=1))],
 )
 def test_durations(text: object, expected: timedelta) -> None:
     assert parse_duration(text) == expected

@@ -64,6 +64,8 @@ def test_shipped_models_cover_both_languages() -> None:
     ("text", "label"),
     [
         ("请问澜沐奶粉在哪里可以买到？", "enquiry"),
+        ("Where can I buy Lumina Dairy formula in Sydney?", "enquiry"),
+        ("Can anyone tell me when the store opens?", "enquiry"),
         (
             "Worst service ever, my order never arrived and nobody answers. I want a refund.",
             "complaint",

@@ -105,11 +105,12 @@ def read_cfpb(root: Path) -> Iterator[IntentExample]:
 _QUESTION_RE = re.compile(r"[?？]|吗|呢")
 
 
-def _question(text: str) -> bool:
-    """A neutral post that asks something may be an enquiry, chat or a rhetorical question: its
-    sentiment label says nothing about which, so it is not used as "other" (of 240 such rows we
-    labelled by hand, 25% were enquiries and 19% interaction)."""
-    return _QUESTION_RE.search(text) is not None
+def _unless_question(text: str) -> str:
+    """"other" for a neutral post, "" (no label: only a hand label can give it one) when it
+    asks something: it may be an enquiry, chat or a rhetorical question, and its sentiment
+    label says nothing about which (of 240 such rows we labelled by hand, 25% were enquiries
+    and 19% interaction)."""
+    return "" if _QUESTION_RE.search(text) else "other"
 
 
 def read_en_sentiment_sets(root: Path) -> Iterator[IntentExample]:
@@ -130,8 +131,8 @@ def read_en_sentiment_sets(root: Path) -> Iterator[IntentExample]:
             label = "interaction" if ex.label == "positive" else "other"
             yield IntentExample(ex.text, label, "en", ex.source, 0.5)
     for ex in (*load_financial(base), *load_semeval(base)):
-        if ex.label == "neutral" and not _question(ex.text):
-            yield IntentExample(ex.text, "other", "en", ex.source, 0.5)
+        if ex.label == "neutral":
+            yield IntentExample(ex.text, _unless_question(ex.text), "en", ex.source, 0.5)
         elif ex.label == "negative" and ex.source == "semeval":
             # General negative tweets (politics, sport, life) are mostly not complaints to
             # an organisation: weak "other", so negativity alone does not mean complaint.
@@ -145,8 +146,8 @@ def read_zh_sets(root: Path) -> Iterator[IntentExample]:
         label = "complaint" if ex.label == "negative" else "interaction"
         yield IntentExample(ex.text, label, "zh", ex.source, 0.5)
     for ex in load_smp2020_usual(base):
-        if ex.label == "neutral" and not _question(ex.text):
-            yield IntentExample(ex.text, "other", "zh", ex.source, 0.5)
+        if ex.label == "neutral":
+            yield IntentExample(ex.text, _unless_question(ex.text), "zh", ex.source, 0.5)
         elif ex.label == "negative":
             # Everyday sad or angry posts: weak "other" (see the English sets above).
             yield IntentExample(ex.text, "other", "zh", "smp2020_usual_negative", 0.3)

@@ -347,9 +347,14 @@ def term_columns(terms: list[str], spec: FeatureSpec, block: str) -> tuple[np.nd
     return idx, val.astype(np.float32)
 
 
-def featurize_texts(texts: Sequence[str], spec: FeatureSpec) -> Featurized:
-    """Fast path: hashed blocks for a batch, plus each text's unigram tokens."""
-    cleaned = [clean(t)[: spec.max_chars] for t in texts]
+def featurize_texts(
+    texts: Sequence[str], spec: FeatureSpec, *, pre_cleaned: bool = False
+) -> Featurized:
+    """Fast path: hashed blocks for a batch, plus each text's unigram tokens.
+
+    ``pre_cleaned``: the texts already went through ``clean`` (which is idempotent), so it is
+    not run a second time."""
+    cleaned = [(t if pre_cleaned else clean(t))[: spec.max_chars] for t in texts]
     tokens: list[list[str]] = []
     blocks = []
     if spec.has_words:

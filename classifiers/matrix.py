@@ -25,6 +25,13 @@ Impact (how much harm it can do), ``impact_base (1) + points`` clamped to 1..5:
 - category severity: the highest severity among the categories present, one point per
   ``severity_steps`` (4, 5).
 - entity kind: ``entity_points`` (executive +1, brand 0, product 0, competitor -1, topic -1).
+
+Grade floors (the source plans' levels: low = an individual bad review or report, medium = a
+small-scale issue): a mention with any risk category except ``floor_ignore`` (spam) is at
+least ``floor_grade`` (low) whatever the table says, and at least ``amplified_grade``
+(medium) when its source tier is ``amplified_tier`` (1) or better or its author reaches
+``amplified_reach`` (100k) followers. A raised grade says so in a third reason. Without a
+category the table alone decides, so praise, questions and neutral news stay ``none``.
 """
 
 from __future__ import annotations
@@ -116,9 +123,17 @@ class MatrixConfig:
     engagement_steps: tuple[float, ...] = (100, 10_000)
     severity_steps: tuple[int, ...] = (4, 5)
     entity_points: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_ENTITY_POINTS))
+    floor_grade: str = "low"
+    amplified_grade: str = "medium"
+    amplified_tier: int = 1
+    amplified_reach: int = 100_000
+    floor_ignore: tuple[str, ...] = ("spam",)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "table", validate_table(self.table))
+        for name in ("floor_grade", "amplified_grade"):
+            if getattr(self, name) not in GRADES:
+                raise ValueError(f"{name} must be one of {', '.join(GRADES)}")
         for name in (
             "negativity_steps",
             "category_steps",
@@ -271,15 +286,37 @@ def grade_for(likelihood_value: int, impact_value: int, config: MatrixConfig) ->
     return config.table[_clamp(likelihood_value) - 1][_clamp(impact_value) - 1]
 
 
+def floor(signals: RiskSignals, config: MatrixConfig) -> tuple[str, str]:
+    """The lowest grade this mention may get and why ("none", "" when no category counts)."""
+    counted = [c for c in signals.categories if c.category not in config.floor_ignore]
+    if not counted:
+        return "none", ""
+    top = max(counted, key=lambda c: (c.severity, c.score)).category
+    reach = signals.author_reach or 0
+    if signals.source_tier <= config.amplified_tier or reach >= config.amplified_reach:
+        where = (
+            f"tier-{signals.source_tier} source"
+            if signals.source_tier <= config.amplified_tier
+            else f"{human_count(reach)} followers"
+        )
+        return config.amplified_grade, f"at least {config.amplified_grade}: {top} from a {where}"
+    return config.floor_grade, f"at least {config.floor_grade}: {top} reported"
+
+
 def assess(*, signals: RiskSignals, config: MatrixConfig) -> Assessment:
     """Place one mention on the risk matrix with its reasons."""
     lik, lik_reason = likelihood(signals, config)
     imp, imp_reason = impact(signals, config)
+    grade = grade_for(lik, imp, config)
+    reasons: tuple[str, ...] = (lik_reason, imp_reason)
+    lowest, why = floor(signals, config)
+    if GRADES.index(lowest) > GRADES.index(grade):
+        grade, reasons = lowest, (*reasons, why)
     return Assessment(
         likelihood=lik,
         impact=imp,
-        grade=grade_for(lik, imp, config),
-        reasons=(lik_reason, imp_reason),
+        grade=grade,
+        reasons=reasons,
         likelihood_reason=lik_reason,
         impact_reason=imp_reason,
     )

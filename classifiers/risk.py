@@ -1,10 +1,13 @@
 """Risk categories for texts: learned models where labelled data exists, lexicons everywhere.
 
 For each configured category a text gets ``max(model probability, lexicon score)``; the
-category is reported when that reaches the category's threshold. ``source`` says which side
-reached it ("both" when each did alone) and ``evidence`` lists the matched lexicon terms, then
-the features that pushed the model hardest. Models are ``LinearTextModel`` files named
-``risk_*.npz/.json`` whose header meta names their category and language.
+category is reported when that reaches the category's threshold. A category with
+``cue_required`` only takes its model's probability when one of its lexicon terms is present;
+with ``cue_with`` only when a term is present or none of the named categories is found.
+``source`` says which side reached it ("both" when each did alone) and ``evidence`` lists
+the matched lexicon terms, then the features that pushed the model hardest. Models are
+``LinearTextModel`` files named ``risk_*.npz/.json`` whose header meta names their category
+and language.
 """
 
 from __future__ import annotations
@@ -96,7 +99,9 @@ class FeatureCache:
         if found is None:
             rows = np.array([i for i, lang in enumerate(self.langs) if lang == spec.lang], int)
             texts = [self.cleaned[i] for i in rows.tolist()]
-            featurized = featurize_texts(texts, spec) if texts else Featurized((), [])
+            featurized = (
+                featurize_texts(texts, spec, pre_cleaned=True) if texts else Featurized((), [])
+            )
             found = self._features[spec] = Features(spec, rows, texts, featurized)
         return found
 
@@ -142,11 +147,12 @@ def top_terms(
         cols, vals = term_columns(terms, spec, block)
         if not len(cols):
             continue
-        contrib = (vals * weights[cols]).tolist()
-        for term, value in zip(terms, contrib, strict=True):
-            term = term.strip()
+        contrib = vals * weights[cols]
+        # Pruned models weigh few columns: only terms that move the score are looked at.
+        for i in np.flatnonzero(contrib).tolist():
+            term = terms[i].strip()
             if term:
-                scored[term] = scored.get(term, 0.0) + value
+                scored[term] = scored.get(term, 0.0) + float(contrib[i])
     out: list[tuple[str, float]] = []
     for term, value in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])):
         if value <= 0:
@@ -313,7 +319,11 @@ class RiskClassifier:
         out: list[tuple[CategoryScore, ...]] = []
         for row, text in enumerate(cleaned):
             lexical = lexicon_scores(self._matcher.match(text))
-            model_hits = hits.get(row, {})
+            model_hits = {
+                name: hit
+                for name, hit in hits.get(row, {}).items()
+                if name in lexical or not self._by_name[name].cue_required
+            }
             found: list[CategoryScore] = []
             for spec in self.categories:
                 if spec.name not in lexical and spec.name not in model_hits:
@@ -343,9 +353,22 @@ class RiskClassifier:
                         source=source,
                     )
                 )
-            found.sort(key=lambda c: (-c.score, c.category))
-            out.append(tuple(found))
+            out.append(self._in_context(found, cued=set(lexical)))
         return out
+
+    def _in_context(
+        self, found: list[CategoryScore], *, cued: set[str]
+    ) -> tuple[CategoryScore, ...]:
+        """Drop a model-only category whose ``cue_with`` category is also found (confirmed
+        accident news is crisis_relevance, not a rumour, unless it has a hearsay cue); sort."""
+        names = {c.category for c in found}
+        kept = [
+            c
+            for c in found
+            if c.category in cued or not (set(self._by_name[c.category].cue_with) & names)
+        ]
+        kept.sort(key=lambda c: (-c.score, c.category))
+        return tuple(kept)
 
     @staticmethod
     def _explain(

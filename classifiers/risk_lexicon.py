@@ -6,7 +6,8 @@ default threshold of 0.5 alone, weak terms (0.2-0.35) need company. Matching run
 ``to_simplified(text).lower()``, so Traditional and Simplified spellings match each other.
 Chinese terms match anywhere; terms written in Latin letters match whole words only (no letter
 or digit on either side), ``*`` at the end of a term matches any word ending (``recall*`` finds
-recalled, recalls) and a space matches any run of spaces or hyphens.
+recalled, recalls) and a space matches any run of spaces or hyphens. A match right after a
+negation ("没有过敏", "未检出异物", "never got sick", "haven't been hacked") does not count.
 """
 
 from __future__ import annotations
@@ -52,6 +53,16 @@ class CategorySpec:
     lexicon: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     use_model: bool = True
     description: str = ""
+    # A bad event (recall, outage, breach): positive words next to it are read as sarcasm.
+    negative_event: bool = False
+    # The learned model counts only when a lexicon term of this category is also present
+    # (rumours: a rumour is hearsay; the model alone learns its sets' news topics).
+    cue_required: bool = False
+    # The same, only in texts where one of these categories is also found (a rumour model on
+    # crisis news needs a hearsay cue: confirmed accident news is not a rumour).
+    cue_with: tuple[str, ...] = ()
+    # Reported only when the intent model gives this intent a fair chance (see scorer).
+    requires_intent: str = ""
 
 
 class LexiconError(ValueError):
@@ -75,6 +86,12 @@ def _check_term(where: str, term: Any, weight: Any) -> tuple[str, float]:
     if not 0.0 < float(weight) <= 1.0:
         raise LexiconError(f"{where}.{term}: weight must be in (0, 1], got {weight!r}")
     return term.strip(), float(weight)
+
+
+def _names(where: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value or ()):
+        raise LexiconError(f"{where}: must be a list of category names")
+    return tuple(value or ())
 
 
 def check_spec(spec: CategorySpec, where: str = "categories") -> CategorySpec:
@@ -106,6 +123,10 @@ def check_spec(spec: CategorySpec, where: str = "categories") -> CategorySpec:
         lexicon=MappingProxyType(lexicon),
         use_model=spec.use_model,
         description=spec.description,
+        negative_event=bool(spec.negative_event),
+        cue_required=bool(spec.cue_required),
+        cue_with=_names(f"{at}.cue_with", spec.cue_with),
+        requires_intent=str(spec.requires_intent or ""),
     )
 
 
@@ -114,7 +135,17 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
     if not isinstance(data, Mapping):
         raise LexiconError(f"{where}: must map category name -> definition")
     out: list[CategorySpec] = []
-    allowed = {"severity", "threshold", "use_model", "description", *LEXICON_LANGS}
+    allowed = {
+        "severity",
+        "threshold",
+        "use_model",
+        "description",
+        "negative_event",
+        "cue_required",
+        "cue_with",
+        "requires_intent",
+        *LEXICON_LANGS,
+    }
     for name, body in data.items():
         at = f"{where}.{name}"
         if not isinstance(body, Mapping):
@@ -131,6 +162,10 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
             lexicon={lang: body.get(lang) or {} for lang in LEXICON_LANGS},
             use_model=bool(body.get("use_model", True)),
             description=str(body.get("description", "")),
+            negative_event=bool(body.get("negative_event", False)),
+            cue_required=bool(body.get("cue_required", False)),
+            cue_with=body.get("cue_with") or (),
+            requires_intent=str(body.get("requires_intent", "") or ""),
         )
         out.append(check_spec(spec, where))
     return tuple(out)
@@ -190,6 +225,28 @@ def _norm_term(term: str) -> str:
     return re.sub(r"[\s\-]+", " ", to_simplified(term).lower().strip())
 
 
+# A negator directly before a term, or with one word between ("没有发现异物", "not been
+# hacked"), negates it. Chinese negators that start a term themselves (不合格, 无法登录) are
+# part of the term, so they are never looked for inside the match.
+_NEG_ZH_RE = re.compile(
+    r"(?:没有|没|未|无|不|别|并非|从未|从没)(?:发现|出现|检出|检测出|任何|再|会|有|被)?$"
+)
+_NEG_EN_RE = re.compile(
+    r"(?:\b(?:no|not|never|without|zero|nothing|nobody|cannot)|n't)\s+(?:[a-z']+\s+)?$"
+)
+_NEG_WINDOW = 30
+
+
+def negated(folded: str, start: int) -> bool:
+    """True when the term starting at ``start`` of the folded text follows a negation."""
+    before = folded[max(0, start - _NEG_WINDOW) : start]
+    if not before:
+        return False
+    if _LATIN_RE.match(folded[start : start + 1]):
+        return _NEG_EN_RE.search(before.replace("’", "'")) is not None
+    return _NEG_ZH_RE.search(before) is not None
+
+
 @dataclass(frozen=True)
 class _Entry:
     category: str
@@ -226,26 +283,31 @@ class LexiconMatcher:
         # ASCII \b (unlike a look-behind) keeps it for Latin terms, while still seeing a word
         # boundary between a Chinese character and a Latin letter.
         self._patterns: list[re.Pattern[str]] = []
+        self._cjk: re.Pattern[str] | None = None
         if cjk:
-            self._patterns.append(re.compile(_spaces(_trie_pattern(cjk))))
+            self._cjk = re.compile(_spaces(_trie_pattern(cjk)))
+            self._patterns.append(self._cjk)
+        # Exact terms first: regex alternation takes the first branch that matches, so a
+        # longer exact phrase ("explosion at") is not cut short by a prefix term.
         latin: list[str] = []
-        if latin_prefix:
-            latin.append("(?:" + _trie_pattern(latin_prefix) + ")[a-z0-9']*")
         if latin_exact:
             latin.append(_trie_pattern(latin_exact))
+        if latin_prefix:
+            latin.append("(?:" + _trie_pattern(latin_prefix) + ")[a-z0-9']*")
         if latin:
             body = _spaces("|".join(latin))
             self._patterns.append(re.compile(rf"\b(?:{body})\b", re.ASCII))
 
     def _entries(self, matched: str) -> list[_Entry]:
+        """Every term the matched text stands for: the exact term and each prefix term (a
+        text can be ``explosion`` for one category and ``explosion*`` for another)."""
         key = re.sub(r"[\s\-]+", " ", matched)
-        found = self._exact.get(key)
-        if found is not None:
-            return found
-        for prefix, entries in self._prefix:
-            if key.startswith(prefix):
-                return entries
-        return []
+        found = list(self._exact.get(key, ()))
+        if _LATIN_RE.match(key):  # prefix terms are Latin-letter terms
+            for prefix, entries in self._prefix:
+                if key.startswith(prefix):
+                    found.extend(entries)
+        return found
 
     def match(self, text: str) -> dict[str, list[tuple[str, float]]]:
         """Category -> [(evidence as written, weight)] for distinct terms, in text order."""
@@ -255,8 +317,13 @@ class LexiconMatcher:
         same_shape = len(folded) == len(text)
         out: dict[str, list[tuple[str, float]]] = {}
         seen: set[tuple[str, str]] = set()
+        ascii_only = folded.isascii()
         for pattern in self._patterns:
+            if ascii_only and pattern is self._cjk:
+                continue  # no Chinese term can match ASCII text
             for m in pattern.finditer(folded):
+                if negated(folded, m.start()):
+                    continue
                 matched = m.group()
                 shown = text[m.start() : m.end()] if same_shape else matched
                 for entry in self._entries(matched):
@@ -283,5 +350,6 @@ def lexicon_scores(
     out: dict[str, tuple[float, tuple[str, ...]]] = {}
     for category, hits in matches.items():
         ordered = sorted(hits, key=lambda h: -h[1])
-        out[category] = (round(noisy_or(w for _, w in hits), 4), tuple(t for t, _ in ordered))
+        evidence = tuple(dict.fromkeys(t for t, _ in ordered))  # one text, two terms: once
+        out[category] = (round(noisy_or(w for _, w in hits), 4), evidence)
     return out

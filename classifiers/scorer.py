@@ -1,8 +1,12 @@
-"""One call from a mention to its sentiment, risk categories and place on the risk matrix.
+"""One call from a mention to its sentiment, intent, risk categories and risk-matrix grade.
 
-``Scorer.load`` reads every model once (and initialises jieba once); ``Scorer.score`` works in
-micro-batches, is deterministic, and never raises on any text: a text that breaks something
-gets an "unknown" sentiment and no categories, and its assessment says so.
+``Scorer.load`` reads every model once; jieba is only initialised when a feature spec needs
+Chinese words (the shipped models use characters), so scoring English never loads it.
+``Scorer.score`` works in micro-batches, featurises each text once per feature spec for all
+models, is deterministic, and never raises on any text: a text that breaks something gets an
+"unknown" sentiment and no categories, and its assessment says so. Junk text (no words, one
+repeated character) gets no category and no intent; positive sentiment about a reported bad
+event is read as irony (``classifiers.irony``).
 """
 
 from __future__ import annotations
@@ -12,20 +16,32 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from classifiers.intent import UNKNOWN_INTENT, Intent, IntentModel, intent_from_row
+from classifiers.irony import ironic_intent, read_irony
+from classifiers.junk import junk_reason
 from classifiers.languages import ALL_LANGS, OTHER
-from classifiers.matrix import MatrixConfig, RiskSignals, assess
+from classifiers.matrix import Assessment, MatrixConfig, RiskSignals, assess
 from classifiers.risk import CategorySpec, FeatureCache, Features, RiskClassifier
 from classifiers.risk_lexicon import CategoryScore
-from classifiers.sentiment import LABELS, LanguageSentiment, SentimentModel, SentimentResult
+from classifiers.sentiment import (
+    DEFAULT_MODELS_DIR,
+    UNIFORM,
+    LanguageSentiment,
+    SentimentModel,
+    SentimentResult,
+    result_from_row,
+)
 from classifiers.text import clean, detect_lang, init_jieba
 
 log = logging.getLogger(__name__)
 MICRO_BATCH = 256
+# A category with ``requires_intent`` is dropped when its intent gets less than this.
+INTENT_GATE = 0.5
+ASSESS_CACHE = 8192
 _UNKNOWN = SentimentResult(label="unknown", probs={}, lang=OTHER)
 
 
@@ -54,6 +70,7 @@ class Score:
     impact: int
     grade: str
     reasons: tuple[str, ...]
+    intent: Intent = UNKNOWN_INTENT
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for storage and ``--json`` output."""
@@ -63,6 +80,7 @@ class Score:
                 "label": self.sentiment.label,
                 "probs": {k: round(float(v), 4) for k, v in self.sentiment.probs.items()},
             },
+            "intent": self.intent.to_dict(),
             "categories": [
                 {
                     "category": c.category,
@@ -89,14 +107,17 @@ def _pipeline_proba(pipeline: LanguageSentiment, features: Features) -> np.ndarr
     return pipeline.proba_from_inputs(inputs)
 
 
-def _result(row: np.ndarray, lang: str) -> SentimentResult:
-    values = [float(v) if math.isfinite(float(v)) else 0.0 for v in row]
-    total = sum(values)
-    if total <= 0:
-        return SentimentResult("unknown", MappingProxyType({lab: 1 / 3 for lab in LABELS}), lang)
-    probs = {lab: v / total for lab, v in zip(LABELS, values, strict=True)}
-    best = max(LABELS, key=lambda lab: probs[lab])  # ties resolve in LABELS order
-    return SentimentResult(best, MappingProxyType(probs), lang)
+def _signal_key(signals: RiskSignals) -> tuple[object, ...]:
+    """RiskSignals as a hashable key for the assessment cache."""
+    return (
+        signals.negative_prob,
+        signals.categories,
+        signals.spread_ratio,
+        signals.source_tier,
+        signals.author_reach,
+        signals.entity_kind,
+        tuple(signals.metrics.items()),
+    )
 
 
 def _as_text(value: object) -> str:
@@ -143,11 +164,20 @@ class Scorer:
     """Sentiment + risk categories + risk matrix, loaded once, used for every mention."""
 
     def __init__(
-        self, *, sentiment: SentimentModel, risk: RiskClassifier, matrix: MatrixConfig
+        self,
+        *,
+        sentiment: SentimentModel,
+        risk: RiskClassifier,
+        matrix: MatrixConfig,
+        intent: IntentModel | None = None,
     ) -> None:
         self.sentiment = sentiment
         self.risk = risk
         self.matrix = matrix
+        self.intent = intent or IntentModel({})
+        self._events = frozenset(c.name for c in risk.categories if c.negative_event)
+        self._needs = {c.name: c.requires_intent for c in risk.categories if c.requires_intent}
+        self._assessed: dict[tuple[object, ...], Assessment] = {}
 
     @classmethod
     def load(
@@ -158,12 +188,14 @@ class Scorer:
         matrix: MatrixConfig | None = None,
         user_words: Iterable[str] = (),
     ) -> Scorer:
-        """Initialise jieba with ``user_words`` and load the sentiment and risk models."""
-        init_jieba(user_words)
+        """Load the sentiment, intent and risk models; ``user_words`` go to jieba when (if
+        ever) a Chinese text is segmented into words."""
+        init_jieba(user_words, lazy=True)
         return cls(
             sentiment=SentimentModel.load(models_dir),
             risk=RiskClassifier.load(models_dir=models_dir, categories=categories),
             matrix=matrix or MatrixConfig(),
+            intent=IntentModel.load(models_dir or DEFAULT_MODELS_DIR),
         )
 
     def score(self, items: Sequence[ScoreInput]) -> list[Score]:
@@ -187,20 +219,58 @@ class Scorer:
             return self._score_batch([item])[0]
         except Exception:  # noqa: BLE001 - last resort: a graded, explained empty score
             log.exception("scoring failed for one item; returning an unknown score")
-            return self._assemble(item, OTHER, _UNKNOWN, ())
+            return self._assemble(item, OTHER, _UNKNOWN, (), UNKNOWN_INTENT, None)
 
     def _score_batch(self, items: Sequence[ScoreInput]) -> list[Score]:
         texts = [_as_text(getattr(item, "text", "")) for item in items]
         cleaned = [clean(t) for t in texts]
-        given = [item.lang if item.lang in ALL_LANGS else None for item in items]
-        langs = [g or detect_lang(c) for g, c in zip(given, cleaned, strict=True)]
-        cache = FeatureCache(cleaned, langs)
-        sentiments = self._sentiments(texts, cleaned, langs, given, cache)
-        categories = self.risk.score(texts, langs, cache=cache, cleaned=cleaned)
-        return [
-            self._assemble(item, lang, sent, cats)
-            for item, lang, sent, cats in zip(items, langs, sentiments, categories, strict=True)
+        junk = [junk_reason(c) for c in cleaned]
+        given = [
+            getattr(item, "lang", None) if getattr(item, "lang", None) in ALL_LANGS else None
+            for item in items
         ]
+        langs = [g or detect_lang(c) for g, c in zip(given, cleaned, strict=True)]
+        # Junk rows are featurised as empty text: no model sees them, none is billed for them.
+        kept = [c if j is None else "" for c, j in zip(cleaned, junk, strict=True)]
+        cache = FeatureCache(kept, langs)
+        sentiments = self._sentiments(texts, kept, langs, given, cache, junk)
+        categories = self.risk.score(texts, langs, cache=cache, cleaned=kept)
+        intents = self._intents(kept, cache)
+        out: list[Score] = []
+        for i, item in enumerate(items):
+            cats = self._in_context(categories[i], intents[i], langs[i])
+            sentiment = read_irony(sentiments[i], cats, text=cleaned[i], events=self._events)
+            ironic = sentiments[i].label == "positive" and sentiment.label == "negative"
+            intent = ironic_intent(intents[i]) if ironic else intents[i]
+            out.append(self._assemble(item, langs[i], sentiment, cats, intent, junk[i]))
+        return out
+
+    def _in_context(
+        self, categories: tuple[CategoryScore, ...], intent: Intent, lang: str
+    ) -> tuple[CategoryScore, ...]:
+        """Drop categories whose required intent the intent model rules out (a question about
+        where to buy is not a complaint, whatever words it shares with complaints)."""
+        if lang not in self.intent.models:
+            return categories
+        return tuple(
+            c
+            for c in categories
+            if not (need := self._needs.get(c.category))
+            or float(intent.probs.get(need, 0.0)) >= INTENT_GATE
+        )
+
+    def _intents(self, cleaned: Sequence[str], cache: FeatureCache) -> list[Intent]:
+        """Intent per row from each language's model, on the batch's shared features."""
+        out = [UNKNOWN_INTENT] * len(cleaned)
+        for lang, model in self.intent.models.items():
+            features = cache.features(model.spec)
+            if not len(features.rows):
+                continue
+            probs = self.intent.proba(lang, features.hashed).tolist()
+            for j, row in enumerate(features.rows.tolist()):
+                if cleaned[row]:
+                    out[row] = intent_from_row(probs[j])
+        return out
 
     def _sentiments(
         self,
@@ -209,6 +279,7 @@ class Scorer:
         langs: Sequence[str],
         given: Sequence[str | None],
         cache: FeatureCache,
+        junk: Sequence[str | None],
     ) -> list[SentimentResult]:
         """Sentiment reusing the risk models' extracted terms where the specs agree.
 
@@ -221,11 +292,11 @@ class Scorer:
             keep = [j for j, row in enumerate(features.rows.tolist()) if cleaned[row]]
             if not keep:
                 continue
-            probs = _pipeline_proba(pipeline, features)
+            probs = _pipeline_proba(pipeline, features).tolist()
+            rows = features.rows.tolist()
             for j in keep:
-                p = probs[j]
-                results[int(features.rows[j])] = _result(p, lang)
-        rest = [i for i, r in enumerate(results) if r is None]
+                results[rows[j]] = result_from_row(probs[j], lang)
+        rest = [i for i, r in enumerate(results) if r is None and junk[i] is None]
         if rest:
             slow = self.sentiment.predict([texts[i] for i in rest], [given[i] for i in rest])
             for i, r in zip(rest, slow, strict=True):
@@ -238,10 +309,18 @@ class Scorer:
         lang: str,
         sentiment: SentimentResult,
         categories: tuple[CategoryScore, ...],
+        intent: Intent,
+        junk: str | None,
     ) -> Score:
+        if junk is not None:
+            sentiment = SentimentResult("unknown", UNIFORM, lang)
+            categories, intent = (), UNKNOWN_INTENT
         negative: float | None = None
         if sentiment.label != "unknown":
-            negative = float(sentiment.probs.get("negative", 0.0))
+            # Read to the whole percent, as the reason shows it; equal inputs share one
+            # assessment (most mentions of a batch differ only in a few signals).
+            negative = round(float(sentiment.probs.get("negative", 0.0)), 2)
+        kind = getattr(item, "entity_kind", None)
         signals = RiskSignals(
             negative_prob=negative,
             categories=categories,
@@ -249,11 +328,17 @@ class Scorer:
             source_tier=_tier(getattr(item, "source_tier", 3)),
             author_reach=_reach(getattr(item, "author_reach", None)),
             metrics=_metrics(getattr(item, "metrics", {})),
-            entity_kind=getattr(item, "entity_kind", None)
-            if isinstance(getattr(item, "entity_kind", None), str)
-            else None,
+            entity_kind=kind if isinstance(kind, str) else None,
         )
-        result = assess(signals=signals, config=self.matrix)
+        key = _signal_key(signals)
+        result = self._assessed.get(key)
+        if result is None:
+            if len(self._assessed) >= ASSESS_CACHE:
+                self._assessed.clear()
+            result = self._assessed[key] = assess(signals=signals, config=self.matrix)
+        reasons = result.reasons
+        if junk is not None:
+            reasons = (f"likelihood {result.likelihood}: junk text ({junk})", *reasons[1:])
         return Score(
             lang=lang,
             sentiment=sentiment,
@@ -262,5 +347,6 @@ class Scorer:
             likelihood=result.likelihood,
             impact=result.impact,
             grade=result.grade,
-            reasons=result.reasons,
+            reasons=reasons,
+            intent=intent,
         )

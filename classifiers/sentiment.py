@@ -38,7 +38,7 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 _LEX_NEGATION = -0.74  # VADER's scalar for a negated valence word
 _LEX_ALPHA = 15.0
 _MAX_LEXICON_BYTES = 2_000_000
-_UNIFORM = MappingProxyType({lab: 1.0 / 3.0 for lab in LABELS})
+UNIFORM = MappingProxyType({lab: 1.0 / 3.0 for lab in LABELS})
 _EMOJI_ONLY_RE = re.compile(r"[\U0001f000-\U0001faff\u2600-\u27bf]")
 # Emoji-only text has no language, but emoji carry sentiment; the English pipeline has
 # emoji features and emoji valences, so it scores such text (lang stays "other").
@@ -76,27 +76,23 @@ def read_lexicon(path: Path) -> dict[str, float]:
     return lexicon
 
 
+def with_negations(lexicon: Mapping[str, float]) -> dict[str, float]:
+    """The lexicon plus a ``NEG_word`` entry for each word (valence times VADER's negation
+    scalar), so scoring a token is one dictionary lookup."""
+    out = {w: v for w, v in lexicon.items() if " " not in w}
+    out.update({"NEG_" + w: v * _LEX_NEGATION for w, v in out.items()})
+    return out
+
+
 def lexicon_features(words: Iterable[str], lexicon: Mapping[str, float]) -> tuple[float, ...]:
-    """(compound, positive sum, negative sum, hits) over unigram tokens; NEG_ flips valence."""
-    pos = neg = 0.0
-    hits = 0
-    for w in words:
-        if " " in w:
-            continue  # n-grams
-        negated = w.startswith("NEG_")
-        v = lexicon.get(w[4:] if negated else w)
-        if v is None:
-            continue
-        if negated:
-            v *= _LEX_NEGATION
-        hits += 1
-        if v > 0:
-            pos += v
-        else:
-            neg -= v
+    """(compound, positive sum, negative sum, hits) over unigram tokens of a ``with_negations``
+    lexicon (so NEG_ words carry the negated valence)."""
+    values = [v for v in map(lexicon.get, words) if v is not None]
+    pos = sum(v for v in values if v > 0)
+    neg = -sum(v for v in values if v < 0)
     s = pos - neg
     compound = s / math.sqrt(s * s + _LEX_ALPHA)
-    return compound, math.log1p(pos), math.log1p(neg), float(min(hits, 5))
+    return compound, math.log1p(pos), math.log1p(neg), float(min(len(values), 5))
 
 
 LEX_FEATURES = ("lex_compound", "lex_pos", "lex_neg", "lex_hits")
@@ -204,7 +200,7 @@ class LanguageSentiment:
                 raise ModelFormatError("combiner needs a polarity model or lexicon that is absent")
         self.main = main
         self.polarity = polarity
-        self.lexicon = dict(lexicon) if lexicon is not None else None
+        self.lexicon = with_negations(lexicon) if lexicon is not None else None
         self.combiner = combiner
         # One gather serves all models: main classes, polarity difference, |difference|.
         cols = [main.coef_t]
@@ -276,9 +272,10 @@ class LanguageSentiment:
         out: np.ndarray = p[:, order]
         return out
 
-    def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities in LABELS order, one row per text (fast path)."""
-        feats = featurize_texts(texts, self.main.spec)
+    def proba(self, texts: Sequence[str], *, pre_cleaned: bool = False) -> np.ndarray:
+        """Probabilities in LABELS order, one row per text (fast path); ``pre_cleaned``: the
+        texts already went through ``clean``."""
+        feats = featurize_texts(texts, self.main.spec, pre_cleaned=pre_cleaned)
         return self.proba_from_inputs(self._inputs(feats.hashed, feats.tokens))
 
     def explain(self, text: str, label: str, k: int = 5) -> list[tuple[str, float]]:
@@ -334,28 +331,28 @@ class SentimentModel:
             if lang == OTHER and given is None and _emoji_only(text):
                 model_lang = _EMOJI_FALLBACK
             if not text or model_lang not in self.languages:
-                results[i] = SentimentResult(UNKNOWN, _UNIFORM, lang)
+                results[i] = SentimentResult(UNKNOWN, UNIFORM, lang)
                 continue
             groups.setdefault(f"{model_lang}\t{lang}", []).append(i)
         for key, idx in groups.items():
             model_lang, lang = key.split("\t")
-            probs = self.languages[model_lang].proba([prepared[i] for i in idx])
+            pipeline = self.languages[model_lang]
+            probs = pipeline.proba([prepared[i] for i in idx], pre_cleaned=True).tolist()
             for row, i in zip(probs, idx, strict=True):
-                results[i] = _result(row, lang)
-        return [
-            r if r is not None else SentimentResult(UNKNOWN, _UNIFORM, OTHER) for r in results
-        ]
+                results[i] = result_from_row(row, lang)
+        return [r if r is not None else SentimentResult(UNKNOWN, UNIFORM, OTHER) for r in results]
 
     def predict_one(self, text: str, lang: str | None = None) -> SentimentResult:
         """Sentiment of a single text."""
         return self.predict([text], [lang])[0]
 
 
-def _result(row: np.ndarray, lang: str) -> SentimentResult:
-    values = [float(v) if math.isfinite(float(v)) else 0.0 for v in row]
+def result_from_row(row: Sequence[float] | np.ndarray, lang: str) -> SentimentResult:
+    """A SentimentResult from probabilities in LABELS order (non-finite rows are unknown)."""
+    values = [v if math.isfinite(v) else 0.0 for v in map(float, row)]
     total = sum(values)
     if total <= 0:
-        return SentimentResult(UNKNOWN, _UNIFORM, lang)
+        return SentimentResult(UNKNOWN, UNIFORM, lang)
     probs = {lab: v / total for lab, v in zip(LABELS, values, strict=True)}
     best = max(LABELS, key=lambda lab: probs[lab])  # ties resolve in LABELS order
     return SentimentResult(best, MappingProxyType(probs), lang)

@@ -107,9 +107,9 @@ def _count(pattern: re.Pattern[str], text: str) -> int:
 def _script_counts(text: str) -> tuple[int, int, int, int, int, int]:
     """Return counts of (han, kana, hangul, basic latin, extended latin, other letters)."""
     latin = _count(_LATIN_RE, text)
+    if text.isascii():  # most English posts: every ASCII letter is a basic Latin letter
+        return 0, 0, 0, latin, 0, 0
     letters = _count(_LETTER_RE, text)
-    if text.isascii():  # most English posts: skip the scripts that cannot occur
-        return 0, 0, 0, latin, 0, max(0, letters - latin)
     han = _count(_HAN_RE, text)
     # absent scripts cost one failed search instead of a full findall
     kana = _count(_KANA_RE, text) if _KANA_RE.search(text) else 0
@@ -176,9 +176,9 @@ def _detect_scripts(text: str) -> str:
         return "other"  # Cyrillic, Arabic, Thai, Devanagari, Greek, Hebrew...
     if latin + latin_ext == 0:
         return "zh" if han else "other"
-    words = [w.lower() for w in _LATIN_WORD_RE.findall(text)]
-    en_hits = sum(1 for w in words if w in _EN_STOP)
-    other_hits = sum(1 for w in words if w in _OTHER_STOP)
+    words = _LATIN_WORD_RE.findall(text.lower())
+    en_hits = len([w for w in words if w in _EN_STOP])
+    other_hits = len([w for w in words if w in _OTHER_STOP])
     diacritic_ratio = latin_ext / (latin + latin_ext)
     if en_hits == 0 and (other_hits > 0 or diacritic_ratio > 0.04):
         return "other"
@@ -202,6 +202,7 @@ to_simplified = simplify
 _JIEBA_LOCK = threading.Lock()
 _JIEBA_READY = False
 _JIEBA_WORDS: set[str] = set()
+_JIEBA_PENDING: set[str] = set()
 # Higher than any word in jieba's default dictionary (的 is ~320,000 of ~60 M), so a watched
 # name wins against every segmentation that would cut through it.
 NAME_FREQ = 2_000_000
@@ -229,24 +230,34 @@ def add_jieba_words(terms: Iterable[str], *, tokenizer: Any) -> None:
         tokenizer.add_word(word, freq=NAME_FREQ, tag=NAME_TAG)
 
 
-def init_jieba(user_words: Iterable[str] = ()) -> None:
+def init_jieba(user_words: Iterable[str] = (), *, lazy: bool = False) -> None:
     """Initialise jieba once per process; add watched names so they are never split.
 
     The composition root passes the watchlist's terms (the brand dictionary); repeated
-    calls only add words not seen before.
+    calls only add words not seen before. ``lazy=True`` only records the words: jieba is
+    initialised (about 0.7 s) the first time a text is segmented, never for English text.
     """
     global _JIEBA_READY
-    import jieba
-
     with _JIEBA_LOCK:
+        _JIEBA_PENDING.update(w for w in jieba_words(user_words) if w not in _JIEBA_WORDS)
+        if lazy and not _JIEBA_READY:
+            return
+        import jieba
+
         if not _JIEBA_READY:
             jieba.setLogLevel(logging.WARNING)
             logging.getLogger("jieba").setLevel(logging.WARNING)
             jieba.initialize()
             _JIEBA_READY = True
-        fresh = [w for w in jieba_words(user_words) if w not in _JIEBA_WORDS]
+        fresh = sorted(_JIEBA_PENDING - _JIEBA_WORDS)
         add_jieba_words(fresh, tokenizer=jieba.dt)
         _JIEBA_WORDS.update(fresh)
+        _JIEBA_PENDING.clear()
+
+
+def jieba_loaded() -> bool:
+    """True once jieba has been initialised in this process."""
+    return _JIEBA_READY
 
 
 # --- tokens ---------------------------------------------------------------------------------
@@ -284,11 +295,39 @@ def _emoji_token(ch: str) -> str:
     return ch.translate(_EMOJI_DECOR)
 
 
+# The same alternation without groups: findall yields whole tokens, which the fast path
+# keeps as they are (words, emoticons) or normalises by their first character.
+_EN_FAST_RE = re.compile(
+    rf"(?:{_ASCII_EMOTICON_RE.pattern})|[{_EMOJI_CLASS}]"
+    r"|[#@]?[^\W_]+(?:['’][^\W_]+)*|[!?]+|[.,;:]+"
+)
+_PUNCT_RUN = frozenset(".,;:")
+
+
+def _fast_token(tok: str) -> str:
+    first = tok[0]
+    if first == "#":
+        return tok[1:]
+    if first in "!?":
+        return tok[:3]
+    if first in _PUNCT_RUN and not tok.strip(".,;:"):
+        return first
+    if len(tok) == 1 and _EMOJI_RE.match(tok):
+        return _emoji_token(tok)
+    return tok
+
+
 def _tokenize_en(text: str) -> list[str]:
     text = text.lower()
     if "’" in text:
         text = text.replace("’", "'")
     text = _ELONGATED_RE.sub(r"\1\1", text)
+    found = _EN_FAST_RE.findall(text)
+    words = [t.lstrip("#") for t in found] if "#" in text else found
+    if _NEGATORS.isdisjoint(words) and "n't" not in text:
+        # No negation to mark (most texts): one pass with the same output as the loop below.
+        out = [t if t[0].isalnum() or t[0] == "@" else _fast_token(t) for t in found]
+        return [t for t in out if t] if "" in out else out
     tokens: list[str] = []
     neg_left = 0
     for emo, emoji, word, punct in _EN_TOKEN_RE.findall(text):

@@ -65,6 +65,18 @@ class CategorySettings(_Model):
         False, description="true: these terms replace the shipped lexicon instead of adding to it."
     )
     description: str | None = Field(None, description="What the category means, for people.")
+    negative_event: bool | None = Field(
+        None, description="A bad event: positive words next to it are read as sarcasm."
+    )
+    cue_required: bool | None = Field(
+        None, description="The learned model counts only when one of the terms is present."
+    )
+    cue_with: tuple[str, ...] | None = Field(
+        None, description="As cue_required, only when one of these categories is also found."
+    )
+    requires_intent: str | None = Field(
+        None, description="Reported only when this intent gets at least 50% (e.g. complaint)."
+    )
     zh: dict[str, Weight] = Field(
         default_factory=dict,
         description="Chinese terms -> weight in (0, 1]; Traditional and Simplified both match.",
@@ -115,11 +127,29 @@ class ImpactSettings(_Model):
     _check = field_validator("reach_steps", "engagement_steps", "severity_steps")(_ascending)
 
 
+Grade = Literal["none", "low", "medium", "high", "critical"]
+
+
+class FloorSettings(_Model):
+    """Lowest grade of a mention with a risk category (the source plans' levels)."""
+
+    grade: Grade = Field("low", description="Any risk category (but `ignore`): at least this.")
+    amplified_grade: Grade = Field(
+        "medium", description="The same from a major source or a big account: at least this."
+    )
+    amplified_tier: Tier = Field(1, description="Source tiers up to this one count as major.")
+    amplified_reach: int = Field(
+        100_000, ge=0, description="Author followers from which an account counts as big."
+    )
+    ignore: tuple[str, ...] = Field(("spam",), description="Categories that set no floor.")
+
+
 class MatrixSettings(_Model):
-    """The risk matrix: factors and the 5x5 grade table."""
+    """The risk matrix: factors, grade floors and the 5x5 grade table."""
 
     likelihood: LikelihoodSettings = Field(default_factory=LikelihoodSettings)  # type: ignore[arg-type]
     impact: ImpactSettings = Field(default_factory=ImpactSettings)  # type: ignore[arg-type]
+    floors: FloorSettings = Field(default_factory=FloorSettings)  # type: ignore[arg-type]
     table: tuple[tuple[str, ...], ...] = Field(
         DEFAULT_TABLE,
         description="5 rows (likelihood 1-5) of 5 grades (impact 1-5): "
@@ -193,6 +223,18 @@ class ScoringSettings(_Model):
                 if cat.use_model is not None
                 else (old.use_model if old else True),
                 description=cat.description or (old.description if old else ""),
+                negative_event=cat.negative_event
+                if cat.negative_event is not None
+                else (old.negative_event if old else False),
+                cue_required=cat.cue_required
+                if cat.cue_required is not None
+                else (old.cue_required if old else False),
+                cue_with=cat.cue_with
+                if cat.cue_with is not None
+                else (old.cue_with if old else ()),
+                requires_intent=cat.requires_intent
+                if cat.requires_intent is not None
+                else (old.requires_intent if old else ""),
             )
             base[name] = check_spec(spec)
         return tuple(base.values())
@@ -215,5 +257,10 @@ class ScoringSettings(_Model):
             engagement_steps=imp.engagement_steps,
             severity_steps=imp.severity_steps,
             entity_points={str(k): v for k, v in imp.entity_points.items()},
+            floor_grade=self.matrix.floors.grade,
+            amplified_grade=self.matrix.floors.amplified_grade,
+            amplified_tier=self.matrix.floors.amplified_tier,
+            amplified_reach=self.matrix.floors.amplified_reach,
+            floor_ignore=self.matrix.floors.ignore,
         )
         return ScoringLibrary(categories=self._merged(), matrix=matrix)

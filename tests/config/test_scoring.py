@@ -150,3 +150,17 @@ def test_new_category_needs_a_severity() -> None:
 def test_bad_terms_name_the_category_and_term() -> None:
     ((_, msg),) = errors({"categories": {"product_safety": {"en": {"recall!": 0.5}}}})
     assert "categories.product_safety.en.recall!" in msg
+
+
+def test_floors_and_category_context_reach_the_library() -> None:
+    lib = ScoringSettings.model_validate(
+        {
+            "matrix": {"floors": {"grade": "none", "amplified_reach": 5000, "ignore": []}},
+            "categories": {"spam": {"negative_event": True, "cue_required": True}},
+        }
+    ).to_library()
+    assert lib.matrix.floor_grade == "none" and lib.matrix.amplified_reach == 5000
+    assert lib.matrix.floor_ignore == ()
+    spam = next(c for c in lib.categories if c.name == "spam")
+    assert spam.negative_event and spam.cue_required
+    assert errors({"matrix": {"floors": {"grade": "huge"}}})[0][0] == "matrix.floors.grade"

@@ -85,7 +85,9 @@ def test_quickstart_tells_the_whole_story(tmp_path: Path, monkeypatch: pytest.Mo
         assert " 0 new" not in line and "FAILED" not in line and " 0 rejected" in line, line
     # incidents escalated to the console with approved scripts filled in
     assert out.count("— Incident opened") >= 5
-    assert "CRITICAL · Chen Haoran (CEO)" in out and "HIGH · Lumina Kids formula" in out
+    # the chief-executive rumour is graded high since issue 13's detection (rumour and
+    # executive_conduct from tier-2 sources; critical needs more reach or harm)
+    assert "HIGH · Chen Haoran (CEO)" in out and "HIGH · Lumina Kids formula" in out
     assert "Approved scripts:" in out and "product_safety.holding.en" in out
     assert "400-820-1234" in out and "$hotline" not in out
     assert "incidents opened; alerts sent:" in out and "to console" in out

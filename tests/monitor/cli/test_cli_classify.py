@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,8 +51,11 @@ def test_classify_file_and_edge_cases(run, tmp_path: Path) -> None:  # type: ign
 
 def test_evaluate_prints_scores_and_confusion(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = tmp_path / "lab.csv"
-    data.write_text("text,label\nI love this milk so much,positive\nthe app is down again, "
-                    "terrible,negative\n太难喝了，再也不买,negative\n", encoding="utf-8")
+    data.write_text(
+        "text,label\nI love this milk so much,positive\nthe app is down again, "
+        "terrible,negative\n太难喝了，再也不买,negative\n",
+        encoding="utf-8",
+    )
     code, out = run("evaluate", "--data", str(data), "--json")
     assert code == 0, out
     report = json.loads(out)
@@ -67,3 +72,28 @@ def test_evaluate_prints_scores_and_confusion(run, tmp_path: Path) -> None:  # t
 def test_train_without_data_is_a_clear_error(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     code, out = run("train", "--data", str(tmp_path / "nope"))
     assert code == 1 and "no such folder" in out
+
+
+def test_classify_json_has_intent_and_english_never_loads_jieba(tmp_path: Path) -> None:
+    # A fresh interpreter: jieba must be neither imported nor initialised for English text.
+    script = (
+        "import json, sys\n"
+        "from click.testing import CliRunner\n"
+        "from monitor.cli.main import cli\n"
+        "r = CliRunner().invoke(cli, ['classify', 'Where can I buy Lumina formula?', '--json'])\n"
+        "print(json.dumps({'out': json.loads(r.output), 'jieba': 'jieba' in sys.modules}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["jieba"] is False
+    [result] = report["out"]
+    assert set(result["intent"]) == {"label", "probs"}
+    assert set(result["intent"]["probs"]) == {"interaction", "enquiry", "complaint", "other"}
+    assert abs(sum(result["intent"]["probs"].values()) - 1) < 1e-3
+
+
+def test_classify_text_output_shows_intent(run) -> None:  # type: ignore[no-untyped-def]
+    code, text = run("classify", "请问澜沐奶粉在哪里可以买到？")
+    assert code == 0 and "intent enquiry" in text and "grade none" in text

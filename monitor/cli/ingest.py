@@ -11,6 +11,7 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
+from classifiers.intent import INTENT_LABELS
 from monitor.app import App
 from monitor.cli.common import Context, UserError, emit, friendly, parse_since, pass_ctx
 from monitor.clock import utcnow
@@ -191,6 +192,9 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
 @click.option("--since", default=None, help="Only newer than this: 24h, 7d or a date.")
 @click.option("--entity", default=None, help="Only mentions of this entity id.")
 @click.option("--source", "source_id", default=None, help="Only mentions from this source id.")
+@click.option("--intent", type=click.Choice(INTENT_LABELS), default=None,
+              help="Only mentions judged to have this intent.")
+@click.option("--story", "story_id", type=int, default=None, help="Only mentions of this story.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @pass_ctx
@@ -200,6 +204,8 @@ def mentions(
     since: str | None,
     entity: str | None,
     source_id: str | None,
+    intent: str | None,
+    story_id: int | None,
     limit: int,
     as_json: bool,
 ) -> None:
@@ -214,6 +220,10 @@ def mentions(
             stmt = stmt.where(Mention.published_at >= cutoff)
         if source_id is not None:
             stmt = stmt.where(Mention.source_id == source_id)
+        if intent is not None:
+            stmt = stmt.where(Mention.intent == intent)
+        if story_id is not None:
+            stmt = stmt.where(Mention.story_id == story_id)
         if entity is not None:
             stmt = stmt.join(MentionEntity, MentionEntity.mention_id == Mention.id).where(
                 MentionEntity.entity_id == entity
@@ -225,9 +235,10 @@ def mentions(
             click.echo("no mentions match")
         for r in rows:
             text = " ".join(r["text"].split())
+            judged = f" {r['sentiment']}/{r['intent']['label']}" if r["intent"] else ""
             click.echo(
                 f"#{r['id']} {r['published_at']:%Y-%m-%d %H:%M} {r['source_id']} "
-                f"[{','.join(r['entities'])}] {r['author'] or '-'}: {text[:140]}"
+                f"[{','.join(r['entities'])}]{judged} {r['author'] or '-'}: {text[:140]}"
             )
 
     emit(rows, as_json=as_json, render=render)
@@ -284,6 +295,11 @@ def _mention_dict(m: Mention) -> dict[str, Any]:
         "metrics": m.metrics,
         "entities": m.entities,
         "duplicate_of": m.duplicate_of,
+        "story_id": m.story_id,
+        "sentiment": m.sentiment,
+        "intent": {"label": m.intent, "probs": m.intent_probs or {}} if m.intent else None,
+        "top_category": m.top_category,
+        "grade": m.grade,
     }
 
 

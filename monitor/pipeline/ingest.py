@@ -19,6 +19,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from classifiers.languages import supported
 from classifiers.scorer import Score
 from monitor.collectors.base import RawItem, Rejected, content_hash, with_title
 from monitor.db.models import IngestRun
@@ -80,7 +81,8 @@ class Pipeline:
     def prepare(self, item: RawItem, source_id: str) -> Candidate | None:
         """Language, watchlist match and content hash; None when no entity matches."""
         text = with_title(item.title, item.text)
-        lang = item.lang or self.detect_lang(text)
+        # a declared language ("zh-CN", "en-GB") counts in its scoring family
+        lang = supported(item.lang) if item.lang else self.detect_lang(text)
         entities = self.watchlist.match(
             MatchDoc(text=text, source=source_id, author=item.author or "", lang=lang)
         )

@@ -32,7 +32,7 @@ MENTION_COLUMNS = (
 )
 SCORE_COLUMNS = (
     "sentiment", "sentiment_probs", "categories", "top_category", "likelihood", "impact",
-    "grade", "reasons", "scored_at",
+    "grade", "reasons", "intent", "intent_probs", "scored_at",
 )
 
 
@@ -183,7 +183,8 @@ class _RowWriter:
         return (
             *base, score.sentiment.label, json(data["sentiment"]["probs"]),
             json(data["categories"]), score.top_category, score.likelihood, score.impact,
-            score.grade, json(data["reasons"]), self.stored_now,
+            score.grade, json(data["reasons"]), score.intent.label,
+            json(data["intent"]["probs"]), self.stored_now,
         )
 
 

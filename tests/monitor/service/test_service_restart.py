@@ -46,6 +46,7 @@ service:
   dispatch_interval: 0.2s
   health_port: null
   retention_days: null
+  digest_cron: null  # on a Monday after 09:00 the weekly digest would be sent at start-up
 """
 
 

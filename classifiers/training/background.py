@@ -20,7 +20,7 @@ import numpy as np
 from classifiers.features import FeatureSpec
 from classifiers.risk import FeatureCache
 from classifiers.text import clean
-from classifiers.training.risk_data import Example, norm_key
+from classifiers.training.examples import Example, norm_key
 from classifiers.training.sentiment_social import (
     load_financial,
     load_semeval,

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifiers.training.background import ordinary
+from classifiers.training.examples import norm_key
 from classifiers.training.risk_data import (
     CORPORA,
     cfpb_narratives,
     load_corpus,
-    norm_key,
     read_crisislex,
     stratified_split,
 )

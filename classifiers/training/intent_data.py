@@ -32,7 +32,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifiers.training.risk_data import cfpb_narratives, norm_key
+from classifiers.training.examples import norm_key
+from classifiers.training.risk_data import cfpb_narratives
 from classifiers.training.sentiment_data import load_airline, load_online_shopping, load_waimai
 from classifiers.training.sentiment_social import (
     load_apple,

@@ -10,26 +10,14 @@ from __future__ import annotations
 import csv
 import json
 import random
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from classifiers.text import clean, detect_lang, to_simplified
-
-_RT_RE = re.compile(r"^(?:rt\s+@user\s*:?\s*)+")
-_KEY_DROP_RE = re.compile(r"\burl\b|@user|[\W_]+")
-
-
-@dataclass(frozen=True)
-class Example:
-    """One labelled text; ``weight`` < 1 marks a weak label, ``source`` names its set."""
-
-    text: str
-    label: int
-    source: str
-    weight: float = 1.0
-    group: str = ""
+from classifiers.text import detect_lang
+from classifiers.training.background import is_dev, weak_negatives
+from classifiers.training.examples import Example, norm_key
+from classifiers.training.sentiment_data import load_online_shopping, load_waimai
 
 
 @dataclass(frozen=True)
@@ -53,15 +41,6 @@ class ExtraLabel:
     category: str
     label: bool
     lang: str | None = None
-
-
-def norm_key(text: str) -> str:
-    """Dedup key: cleaned, lower-case, Simplified, no retweet prefix, URLs, handles, punctuation."""
-    t = to_simplified(clean(text).lower())
-    t = _RT_RE.sub("", t)
-    key = _KEY_DROP_RE.sub("", t)
-    # A post that is only a link or a handle (common spam) is keyed by its raw text instead.
-    return key or "".join(str(text).lower().split())
 
 
 def _csv_rows(path: Path, encoding: str = "utf-8-sig") -> Iterator[dict[str, str]]:
@@ -171,22 +150,16 @@ def read_crisislex(root: Path) -> list[Example]:
 
 def read_ordinary_en(root: Path) -> list[Example]:
     """English ordinary text (tweets, news, forum answers), training side, as weak negatives."""
-    from classifiers.training.background import weak_negatives
-
     return weak_negatives("en")(root)
 
 
 def read_ordinary_zh(root: Path) -> list[Example]:
     """Chinese ordinary Weibo posts, training side, as weak negatives."""
-    from classifiers.training.background import weak_negatives
-
     return weak_negatives("zh")(root)
 
 
 def read_reviews_zh(root: Path) -> list[Example]:
     """Chinese product and food-delivery reviews: a negative review is a complaint (1)."""
-    from classifiers.training.sentiment_data import load_online_shopping, load_waimai
-
     base = root / "sentiment"
     return [
         Example(ex.text, int(ex.label == "negative"), ex.source)
@@ -197,8 +170,6 @@ def read_reviews_zh(root: Path) -> list[Example]:
 def cfpb_narratives(root: Path, *, dev: bool) -> list[str]:
     """CFPB complaint narratives (train file) on one side of ``background.is_dev``: the
     training side feeds the complaint and intent models, the dev side the detection benchmark."""
-    from classifiers.training.background import is_dev
-
     rows = json.loads((root / "risk/cfpb_complaints_ibm/cfpb_train.json").read_text("utf-8"))
     texts = (
         str(r.get("input", "")).removeprefix("Narrative:").split("\nProduct:")[0] for r in rows

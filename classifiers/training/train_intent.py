@@ -28,13 +28,13 @@ from classifiers.languages import LANGUAGES
 from classifiers.linear import LinearTextModel
 from classifiers.risk import FeatureCache
 from classifiers.text import clean
+from classifiers.training.examples import norm_key
 from classifiers.training.intent_data import (
     READERS,
     IntentExample,
     read_hand_labels,
     text_hash,
 )
-from classifiers.training.risk_data import norm_key
 from classifiers.training.train_risk import shared_spec
 
 DEV_FRACTION = 0.15

@@ -27,14 +27,13 @@ from classifiers.linear import FeatureSpec, LinearTextModel, ModelFormatError
 from classifiers.risk import FeatureCache, Features, RiskClassifier, positive_proba
 from classifiers.text import clean, detect_lang, init_jieba
 from classifiers.training.background import GENERIC_DF, generic_columns, ordinary_texts
+from classifiers.training.examples import Example, norm_key
 from classifiers.training.risk_data import (
     CORPORA,
     Corpus,
     CorpusDef,
-    Example,
     ExtraLabel,
     load_corpus,
-    norm_key,
     stratified_split,
 )
 

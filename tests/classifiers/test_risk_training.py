@@ -11,12 +11,11 @@ import pytest
 
 from classifiers.linear import FeatureSpec, LinearTextModel
 from classifiers.training import risk_data
+from classifiers.training.examples import Example, norm_key
 from classifiers.training.risk_data import (
     Corpus,
-    Example,
     ExtraLabel,
     dedup,
-    norm_key,
     read_extra_jsonl,
     stratified_split,
 )

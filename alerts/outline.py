@@ -139,15 +139,22 @@ def _mentions_part(mentions: tuple[MentionRef, ...], excerpt_chars: int) -> Part
 
 def _full_parts(message: AlertMessage, excerpt_chars: int) -> list[Part]:
     parts = [_status_part(message), _mentions_part(message.top_mentions, excerpt_chars)]
-    parts.append(Part("SLA", tuple(Line(one_line(s), "bullet") for s in message.sla)))
-    parts.append(Part("Checklist", tuple(Line(one_line(c), "check") for c in message.checklist)))
+    parts.extend(_playbook_parts(message))
+    parts.append(_note_part(message))
+    return parts
+
+
+def _playbook_parts(message: AlertMessage) -> list[Part]:
+    """The SLA, checklist and approved scripts of the playbook for the incident's grade."""
     scripts: list[Line] = []
     for script in message.scripts:
         scripts.append(Line(f"{one_line(script.id, 80)} ({one_line(script.lang, 20)})", "meta"))
         scripts.append(Line(truncate(clean_text(script.text), SCRIPT_CHARS), "block"))
-    parts.append(Part("Approved scripts", tuple(scripts)))
-    parts.append(_note_part(message))
-    return parts
+    return [
+        Part("SLA", tuple(Line(one_line(s), "bullet") for s in message.sla)),
+        Part("Checklist", tuple(Line(one_line(c), "check") for c in message.checklist)),
+        Part("Approved scripts", tuple(scripts)),
+    ]
 
 
 def _update_parts(message: AlertMessage, excerpt_chars: int) -> list[Part]:
@@ -156,6 +163,9 @@ def _update_parts(message: AlertMessage, excerpt_chars: int) -> list[Part]:
         parts.append(_mentions_part(message.top_mentions, excerpt_chars))
     if message.event == "escalated":
         parts.append(Part("SLA", tuple(Line(one_line(s), "bullet") for s in message.sla)))
+    if message.event == "grade_changed":
+        # another grade can mean another playbook: its targets, steps and scripts apply now
+        parts.extend(_playbook_parts(message))
     return parts
 
 

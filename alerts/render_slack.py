@@ -132,6 +132,9 @@ def reply_blocks(message: AlertMessage) -> list[Block]:
     blocks: list[Block] = [_section("\n".join(lines))]
     if message.event == "evidence":
         blocks.extend(_mention_blocks(message.top_mentions))
+    if message.event == "grade_changed":
+        # another grade can mean another playbook: its targets, steps and scripts apply now
+        blocks.extend(_playbook_blocks(message))
     blocks.append(_context(message))
     return _limit_blocks(blocks)
 

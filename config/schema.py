@@ -219,6 +219,17 @@ class StorySettings(_Model):
         0.15, gt=0, le=1, description="Text similarity (cosine of the event's words, names, "
         "places, numbers) at which a short post joins a story; longer texts need more.",
     )
+    attract_within: Duration | None = Field(
+        timedelta(hours=6), description="While an incident is active (seen within this), a "
+        "risky post that would start a story joins the incident's story when it names one of "
+        "its entities, its category is none or one of the story's, and its words are at least "
+        "attract_similarity close (a late post sharing a word or two with the story). null "
+        "turns it off.",
+    )
+    attract_similarity: float = Field(
+        0.02, ge=0, le=1, description="Least cosine of such a post's words (entity names left "
+        "out) to the story's for attract_within.",
+    )
 
 
 class AlertingSettings(_Model):

@@ -27,7 +27,7 @@ from monitor.db.engine import StorageError, make_engine, session_factory, sqlite
 from monitor.db.migrate import ensure_schema
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
 from monitor.incidents.loading import scored_mentions
-from monitor.incidents.story_step import StoryAssignment
+from monitor.incidents.story_step import Attraction, StoryAssignment
 from monitor.pipeline.collect import CollectRun, process_inbox
 from monitor.pipeline.ingest import IngestStats, Pipeline
 from monitor.pipeline.scoring import LazyScorer, MentionScoring
@@ -66,9 +66,16 @@ def build_watchlist(settings: Settings) -> Watchlist:
 
 def build_stories(settings: Settings) -> StoryAssignment:
     """The stories step, with the watched names the engine must not take for event words."""
-    params = StoryParams(window=settings.stories.window, threshold=settings.stories.threshold)
+    stories = settings.stories
+    params = StoryParams(window=stories.window, threshold=stories.threshold)
     names = {e.id: (e.name, *e.aliases) for e in settings.entities}
-    return StoryAssignment(params=params, names=names)
+    attract = (
+        Attraction(floor=settings.incidents.floor, within=stories.attract_within,
+                   similarity=stories.attract_similarity)
+        if stories.attract_within is not None else None
+    )
+    kinds = {e.id: e.kind for e in settings.entities}
+    return StoryAssignment(params=params, names=names, kinds=kinds, attract=attract)
 
 
 def models_dir(config: LoadedConfig) -> Path | None:

@@ -300,6 +300,10 @@ def check(expect: Expect | None, measured: Measured) -> tuple[Check, ...]:
             None if acked and level < expect.escalation_level
             else level == expect.escalation_level,
         ))
+    if expect.incidents is not None:
+        opened = len(measured.incidents)
+        checks.append(Check("incidents opened", str(expect.incidents), str(opened),
+                            opened == expect.incidents))
     return tuple(checks)
 
 

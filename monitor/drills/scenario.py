@@ -108,6 +108,9 @@ class Expect(_Model):
     escalation_level: int | None = Field(
         None, ge=1, description="The highest escalation level alerted while nobody acknowledges."
     )
+    incidents: int | None = Field(
+        None, ge=1, description="How many incidents the drill opens (one per real-world story)."
+    )
 
 
 class Scenario(_Model):

@@ -16,16 +16,19 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Incident, Mention, Story
+from monitor.incidents.states import ACTIVE
 from monitor.pipeline.store import NewMention
 from monitor.stories.index import StoryIndex
-from monitor.stories.model import StoryDoc, StoryParams, StorySignature
+from monitor.stories.model import Assignment, StoryDoc, StoryParams, StorySignature
+from playbooks import grade_rank
 
 TITLE_CHARS = 300
 # export columns naming what a row answers or reposts: the thread's root first (the engine
@@ -33,14 +36,31 @@ TITLE_CHARS = 300
 REPLY_KEYS = ("thread", "parent", "in_reply_to")
 
 
+@dataclass(frozen=True)
+class Attraction:
+    """While a crisis runs, a risky post that would start a story of its own joins the
+    crisis's story when it names one of the story's entities (and no rival one), its category
+    is none or one of the story's, and its words are at least ``similarity`` close to the
+    story's (cosine without the entity terms): a late post that shares only a word or two
+    with the story ("knew about the leak… Shameful") is part of it, while a second story of
+    the same category that shares no words with the first stays apart."""
+
+    floor: str = "low"
+    within: timedelta = timedelta(hours=6)
+    similarity: float = 0.02
+
+
 class StoryAssignment:
     """Places a batch's new mentions in stories (see module doc); one per process."""
 
     def __init__(
-        self, *, params: StoryParams, names: Mapping[str, Iterable[str]] | None = None
+        self, *, params: StoryParams, names: Mapping[str, Iterable[str]] | None = None,
+        kinds: Mapping[str, str] | None = None, attract: Attraction | None = None,
     ) -> None:
         self.params = params
         self.names = {k: tuple(v) for k, v in (names or {}).items()}
+        self.kinds = dict(kinds or {})
+        self.attract = attract
         self._lock = threading.Lock()
         self._index: StoryIndex | None = None
         self._synced: datetime | None = None
@@ -63,16 +83,18 @@ class StoryAssignment:
                 return story_id
 
             placed = index.assign(docs, new_story=new_story, stories_of=known)
-            for mention, where in zip(mentions, placed, strict=True):
-                mention.story = where.story
             merged = {old: where.story for where in placed for old in where.merged}
+            if self.attract is not None:
+                merged.update(_attract(session, index, self.attract, mentions, docs, placed, now))
+            for mention, where in zip(mentions, placed, strict=True):
+                mention.story = index.resolve(where.story)
             _record(session, index=index, mentions=mentions, merged=merged, now=now,
                     sizes=self._sizes)
 
     def _ready(self, session: Session, now: datetime) -> StoryIndex:
         """The engine, rebuilt from the table or brought up to date with it."""
         if self._index is None:
-            self._index = StoryIndex(params=self.params, names=self.names)
+            self._index = StoryIndex(params=self.params, names=self.names, kinds=self.kinds)
             self._synced, self._sizes = None, {}
             rows = session.execute(
                 select(Story.signature, Story.updated_at).where(
@@ -109,6 +131,88 @@ class StoryAssignment:
         """The batch rolled back: memory may hold stories the table does not."""
         with self._lock:
             self._index, self._synced, self._sizes = None, None, {}
+
+
+@dataclass(frozen=True)
+class _Crisis:
+    """A story a risky post may join (see Attraction)."""
+
+    story: int
+    categories: frozenset[str]
+    entities: frozenset[str]
+    langs: frozenset[str]
+
+
+def _running(session: Session, rule: Attraction, now: datetime) -> list[_Crisis]:
+    """The stories of the incidents active within ``rule.within``."""
+    rows = session.execute(
+        select(Incident.story_id, Incident.category, Story.categories, Story.entities)
+        .join(Story, Story.id == Incident.story_id)
+        .where(Incident.state.in_(ACTIVE), Incident.last_seen_at >= now - rule.within)
+        .order_by(Incident.story_id)
+    ).all()
+    langs: dict[int, set[str]] = {}
+    if rows:
+        for story, lang in session.execute(
+            select(Mention.story_id, Mention.lang).distinct()
+            .where(Mention.story_id.in_([r[0] for r in rows]))
+        ):
+            if story is not None and lang is not None:
+                langs.setdefault(story, set()).add(lang)
+    return [
+        _Crisis(story, frozenset(categories or ()) | ({category} if category else set()),
+                frozenset(entities or ()), frozenset(langs.get(story, ())))
+        for story, category, categories, entities in rows
+    ]
+
+
+def _attract(
+    session: Session, index: StoryIndex, rule: Attraction, mentions: Sequence[NewMention],
+    docs: Sequence[StoryDoc], placed: Sequence[Assignment], now: datetime,
+) -> dict[int, int]:
+    """New stories of risky posts merged into running crises' stories (see Attraction).
+
+    A running crisis is an active incident's story, or the story of a risky post earlier in
+    this batch (in publication order): how items are split into batches changes nothing.
+    """
+    floor = grade_rank(rule.floor)
+    risky = sorted(
+        (i for i, m in enumerate(mentions)
+         if m.score is not None and grade_rank(m.score.grade) >= floor),
+        key=lambda i: (docs[i].at, docs[i].key),
+    )
+    if not risky:
+        return {}
+    hot = _running(session, rule, now)
+    merged: dict[int, int] = {}
+    for i in risky:
+        doc, score, lang = docs[i], mentions[i].score, mentions[i].candidate.lang
+        assert score is not None
+        category = score.top_category
+        own = index.resolve(placed[i].story)
+        if placed[i].created:
+            best: tuple[float, int] | None = None
+            for crisis in hot:
+                story = index.resolve(crisis.story)
+                if (story == own or not crisis.entities & set(doc.entities)
+                        or (category is not None and category not in crisis.categories)):
+                    continue
+                similarity = index.affinity(doc, story)
+                if similarity is None:
+                    continue
+                # words cannot be compared across languages: the names and the kind of
+                # event tie them there
+                foreign = lang is not None and lang not in crisis.langs
+                if similarity >= rule.similarity or (category and foreign):
+                    best = max(best or (similarity, -story), (similarity, -story))
+            if best is not None:
+                target = -best[1]
+                index.merge(target, own)
+                merged[own] = target
+                own = target
+        hot.append(_Crisis(own, frozenset((category,)) if category else frozenset(),
+                           frozenset(doc.entities), frozenset((lang,) if lang else ())))
+    return merged
 
 
 def stored_signature(value: Any) -> StorySignature | None:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from classifiers.matrix import MatrixConfig, RiskSignals, assess
 from classifiers.risk_lexicon import CategoryScore
+from classifiers.scorer import Score
+from classifiers.sentiment import SentimentResult
 from monitor.clock import utcnow
 from monitor.collectors.base import RawItem, with_title
 from monitor.db.models import Incident, Mention, MentionEntity, Source, Story
@@ -211,15 +213,28 @@ def assign_stored(
                 text=with_title(row.title, row.text), lang=row.lang,
                 entities=tuple(row.entities or ()), content_hash=row.content_hash,
             ),
-            published=row.published_at, duplicate_of=row.duplicate_of, score=None,
+            published=row.published_at, duplicate_of=row.duplicate_of, score=_stored_score(row),
         )
         for row in sorted(rows, key=lambda r: r.id)
     ]
     names = {entity: (name,) for entity, name in ctx.entity_names.items()}
-    step = stories or StoryAssignment(params=StoryParams(), names=names)
+    step = stories or StoryAssignment(params=StoryParams(), names=names, kinds=ctx.entity_kinds)
     step(session, mentions=new, now=now)
     mentions = load_scored(session, ctx=ctx, mention_ids=mention_ids, now=now)
     return assign_incidents(session, ctx=ctx, mentions=mentions, now=now)
+
+
+def _stored_score(row: Mention) -> Score | None:
+    """What the later steps read of a mention's score, from its row (None when unscored)."""
+    if row.grade is None:
+        return None
+    lang = row.lang or "en"
+    return Score(
+        lang=lang, sentiment=SentimentResult(row.sentiment or "neutral",
+                                             row.sentiment_probs or {}, lang),
+        categories=(), top_category=row.top_category, likelihood=row.likelihood or 1,
+        impact=row.impact or 1, grade=row.grade, reasons=tuple(row.reasons or ()),
+    )
 
 
 def story_of(session: Session, incident_id: int) -> int | None:

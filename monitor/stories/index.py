@@ -18,7 +18,9 @@ of postings. A mention joins, in this order:
    is merged into the larger and reported in ``Assignment.merged``.
 
 A story is joinable by a mention published within ``window`` of the story's span, so a late
-backfilled item is placed by its own timestamp. The stream clock is the newest publication
+backfilled item is placed by its own timestamp, and only when it names no rival entity only:
+a mention naming watched entities of some kind (products, people) never joins by content a
+story that names others of that kind and none of its own. The stream clock is the newest publication
 time seen; stories idle longer than ``window`` before it, and the least recent beyond
 ``max_stories``, are evicted: memory is bounded by the window, never by history.
 
@@ -36,33 +38,41 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from monitor.stories.features import Features, extract, split_compound
+from monitor.stories.features import ENTITY_PREFIX, Features, extract, split_compound
 from monitor.stories.model import Assignment, Reason, StoryDoc, StoryParams, StorySignature
 from monitor.stories.state import Story, StoryTable, micros
 
 _SHORT = 12  # terms in a typical post: ``threshold`` applies up to this length
 _Probe = tuple[int, str, dict[int, float]]  # (posting size, term, posting)
 _Found = tuple[Story, float] | None
+_Named = dict[str, set[str]]  # entity kind -> the entity pseudo-terms of that kind
 
 
 class StoryIndex:
     """Stories of the recent window, indexed for incremental assignment (see module doc)."""
 
     def __init__(
-        self, *, params: StoryParams | None = None, names: Mapping[str, Iterable[str]] | None = None
+        self, *, params: StoryParams | None = None,
+        names: Mapping[str, Iterable[str]] | None = None, kinds: Mapping[str, str] | None = None,
     ) -> None:
         """``names``: each watched entity's names and aliases (the watchlist's dictionary).
 
         In a mention that matched an entity, the words of its names count as the entity's
         pseudo-term only: a brand named in every mention then cannot tie two unrelated stories
-        before the stream is long enough for IDF to learn that it is everywhere. Pass the same
-        names after a restart (they are configuration, not state).
+        before the stream is long enough for IDF to learn that it is everywhere.
+
+        ``kinds``: each watched entity's kind (brand, product, person...). A mention that names
+        entities of a kind joins no story (by content) naming only other entities of that
+        kind: the same complaint about two products, or the same charge against two people,
+        are two events however alike the words. Pass the same names and kinds after a restart
+        (they are configuration, not state).
         """
         self.params = params or StoryParams()
         self._names = {
             entity: frozenset(t for n in words for t in extract(n).terms)
             for entity, words in (names or {}).items()
         }
+        self._kinds = {ENTITY_PREFIX + entity: kind for entity, kind in (kinds or {}).items()}
         self._window = self.params.window // timedelta(microseconds=1)
         self._table = StoryTable(max_terms=self.params.max_terms,
                                  max_anchors=self.params.max_anchors)
@@ -167,6 +177,22 @@ class StoryIndex:
             target = table.stories.get(story) or table.new(story, at)
             table.add(target, vec, at, feats.anchor)
 
+    def affinity(self, doc: StoryDoc, story: int) -> float | None:
+        """What ``doc``'s words share with ``story``: the cosine of its TF-IDF vector without
+        the entity pseudo-terms to the story's centroid (0.0 when ``doc`` has no content
+        terms); None when ``doc`` cannot join the story (not in memory, or naming only rival
+        entities of ``doc``'s)."""
+        found = self._table.stories.get(self.resolve(story))
+        feats = self._features(doc)
+        if found is None or not self._joinable(found, found.last, self._named(feats.terms)):
+            return None
+        words = {t: w for t, w in feats.terms.items() if not t.startswith(ENTITY_PREFIX)}
+        if not words:
+            return 0.0
+        vec = self._vector(Features(terms=words, content=feats.content, anchor=None,
+                                    tags=feats.tags))[0]
+        return self._cosine(vec, found)
+
     def evict(self, *, before: datetime) -> None:
         """Drop every story idle since before ``before``."""
         limit = micros(before)
@@ -202,13 +228,14 @@ class StoryIndex:
             story = table.new(new_story(doc), at)
             table.add(story, None, at, None)
             return Assignment(doc.key, story.id, True, 0.0, "no_content")
+        named = self._named(feats.terms)
         owner = table.anchors.get(feats.anchor) if feats.anchor else None
-        if owner is not None and self._joinable(table.stories[owner], at):
+        if owner is not None and self._joinable(table.stories[owner], at, named):
             story = table.stories[owner]
             sim = self._cosine(vec, story)
             table.add(story, vec, at, None)
             return Assignment(doc.key, story.id, False, sim, "near_duplicate")
-        found, runner = self._best(vec, probes, at)
+        found, runner = self._best(vec, probes, at, named)
         threshold = self._threshold(feats.content)
         if found is None or found[1] < threshold:
             story = table.new(new_story(doc), at)
@@ -276,7 +303,9 @@ class StoryIndex:
             vec[term] *= inv
         return vec, probes
 
-    def _best(self, vec: dict[str, float], probes: list[_Probe], at: int) -> tuple[_Found, _Found]:
+    def _best(
+        self, vec: dict[str, float], probes: list[_Probe], at: int, named: _Named
+    ) -> tuple[_Found, _Found]:
         """The two most similar joinable stories among candidates from the rarest terms.
 
         Postings are read from the rarest term on, as long as the entries read stay within
@@ -306,7 +335,7 @@ class StoryIndex:
         found: list[tuple[Story, float]] = []
         for neg, sid in scored:
             story = stories[sid]
-            if self._joinable(story, at):
+            if self._joinable(story, at, named):
                 found.append((story, -neg))
                 if len(found) == 2:
                     break
@@ -337,5 +366,25 @@ class StoryIndex:
         terms = story.terms
         return sum(w * terms.get(term, 0.0) for term, w in vec.items()) * story.inv
 
-    def _joinable(self, story: Story, at: int) -> bool:
-        return story.first - self._window <= at <= story.last + self._window
+    def _joinable(self, story: Story, at: int, named: _Named) -> bool:
+        """In the window, and naming no rival entity only (see ``kinds``)."""
+        if not story.first - self._window <= at <= story.last + self._window:
+            return False
+        if not named:
+            return True
+        theirs: _Named = {}
+        for term in story.terms:
+            kind = self._kinds.get(term)
+            if kind is not None and kind in named:
+                theirs.setdefault(kind, set()).add(term)
+        return all(not found or found & named[kind] for kind, found in theirs.items())
+
+    def _named(self, terms: Mapping[str, float]) -> _Named:
+        """A mention's entity pseudo-terms by kind (empty when no kinds are configured)."""
+        named: _Named = {}
+        if self._kinds:
+            for term in terms:
+                kind = self._kinds.get(term)
+                if kind is not None:
+                    named.setdefault(kind, set()).add(term)
+        return named

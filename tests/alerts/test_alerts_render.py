@@ -320,3 +320,17 @@ def test_outline_for_update_is_short(message_factory: MessageFactory) -> None:
     headings = [p.heading for p in outline.parts]
     assert "Checklist" not in headings and "Approved scripts" not in headings
     assert outline.event_headline == "Acknowledged"
+
+
+def test_a_grade_change_carries_the_playbook_now_in_force(
+    message_factory: MessageFactory,
+) -> None:
+    changed = message_factory(event="grade_changed", note="grade rose from medium to high")
+    headings = [p.heading for p in build_outline(changed).parts]
+    assert {"SLA", "Checklist", "Approved scripts"} <= set(headings)
+    text = "\n".join(all_texts(reply_blocks(changed)))
+    assert "acknowledge within 15m" in text and "Approved script* holding" in text
+    assert "Brief customer service" in text
+    for event in ("evidence", "acknowledged", "resolved"):
+        assert "Approved script" not in "\n".join(all_texts(reply_blocks(
+            message_factory(event=event))))

@@ -83,16 +83,20 @@ def test_quickstart_tells_the_whole_story(tmp_path: Path, monkeypatch: pytest.Mo
                 "inbox:x_mentions.csv"):
         line = next(ln for ln in out.splitlines() if key in ln)
         assert " 0 new" not in line and "FAILED" not in line and " 0 rejected" in line, line
-    # incidents escalated to the console with approved scripts filled in
-    assert out.count("— Incident opened") >= 5
+    # one incident per story (issue 14): the formula scare in both languages, the chief
+    # executive rumour in both languages, the app outage, the data leak, a slow-results
+    # complaint; escalated to the console with approved scripts filled in
+    assert out.count("— Incident opened") == 5
     # the chief-executive rumour is graded high since issue 13's detection (rumour and
     # executive_conduct from tier-2 sources; critical needs more reach or harm)
-    assert "HIGH · Chen Haoran (CEO)" in out and "HIGH · Lumina Kids formula" in out
-    assert "Approved scripts:" in out and "product_safety.holding.en" in out
+    assert "HIGH · Chen Haoran (CEO)" in out
+    # the formula story opens medium on the English news, and rises to high as the Weibo
+    # posts join it: the rise carries the high playbook's scripts (the story is mostly Chinese)
+    assert "HIGH · Lumina Kids formula · product_safety — Grade changed" in out
+    assert "Approved scripts:" in out and "product_safety.holding.zh" in out
     assert "400-820-1234" in out and "$hotline" not in out
-    assert "incidents opened; alerts sent:" in out and "to console" in out
-    # a burst beyond alerting.max_individual is grouped, and nothing is left undelivered
-    assert "— Grouped alert" in out and "grouped into one alert per channel" in out
+    assert "5 incidents opened; alerts sent:" in out and "to console" in out
+    # nothing is left undelivered
     import sqlite3
 
     db = tmp_path / "crisiswatch-quickstart" / "data" / "crisiswatch.sqlite"
@@ -108,6 +112,6 @@ def test_quickstart_tells_the_whole_story(tmp_path: Path, monkeypatch: pytest.Mo
     # the follow-up commands it suggests work on the same workspace
     config = str(tmp_path / "crisiswatch-quickstart" / "crisiswatch.yaml")
     listed = CliRunner().invoke(cli, ["-c", config, "incidents"])
-    assert listed.exit_code == 0 and "critical" in listed.output.lower()
+    assert listed.exit_code == 0 and "high" in listed.output.lower()
     acked = CliRunner().invoke(cli, ["-c", config, "ack", "1", "--by", "you"])
     assert acked.exit_code == 0, acked.output

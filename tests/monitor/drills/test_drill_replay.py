@@ -110,9 +110,9 @@ def test_a_responder_who_acknowledges_and_resolves_is_timed_against_the_sla(
     assert report.escalation_level == 1
     text = render_text(report)
     assert "acknowledged at +2:00 by alice (LOW since +0:00: target 1 day" in text
-    # the second incident rose to MEDIUM at +10:00: its response is timed from that rise, on
-    # the medium target
-    assert "responded at +14:00 by wen (MEDIUM since +10:00: first-response target 8:00:00: ok)" \
+    # it rose to MEDIUM at +10:00, before the response: the response is timed from that rise,
+    # on the medium target
+    assert "responded at +12:00 by wen (MEDIUM since +10:00: first-response target 8:00:00: ok)" \
         in text
     assert "closed at +22:00 by alice" in text
 

@@ -200,3 +200,26 @@ def test_placement_does_not_depend_on_the_hash_seed() -> None:
 def test_the_same_stream_gives_the_same_stories() -> None:
     stream = synthetic_stream(mentions=2000, hours=24)
     assert StoryFeed().feed(stream) == StoryFeed().feed(stream)
+
+
+def test_the_same_words_about_rival_products_are_two_stories() -> None:
+    template = "{} battery exploded and burned my hand, dangerous product, I want a refund"
+    names = {"borlin": ["Borlin"], "cadmo": ["Cadmo"], "acme": ["Acme"]}
+    kinds = {"borlin": "product", "cadmo": "product", "acme": "brand"}
+    docs = [
+        doc(template.format("Borlin"), 0, entities=("borlin", "acme")),
+        doc(template.format("Cadmo"), 1, entities=("cadmo", "acme")),
+        doc("Acme " + template.format("Borlin and Cadmo"), 2, entities=("borlin", "cadmo")),
+        doc(template.format("Acme"), 3, entities=("acme",)),
+    ]
+    together = StoryFeed()
+    together.index = StoryIndex(params=together.params, names=names)
+    assert len({a.story for a in together.feed(docs)}) == 1  # without kinds: one story
+    feed = StoryFeed()
+    feed.index = StoryIndex(params=feed.params, names=names, kinds=kinds)
+    placed = feed.feed(docs)
+    # Borlin's and Cadmo's are two events; a post naming both may join either, and one
+    # naming only the brand is no rival of either
+    assert placed[0].story != placed[1].story
+    assert placed[2].story in (placed[0].story, placed[1].story)
+    assert placed[3].story in (placed[0].story, placed[1].story)

@@ -28,6 +28,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
+from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -35,13 +36,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from classifiers.evaluation import score  # noqa: E402
+from classifiers.scorer import ScoreInput, Scorer  # noqa: E402
 from classifiers.sentiment import LABELS, SentimentModel  # noqa: E402
 from classifiers.training.sentiment_data import (  # noqa: E402
-    Example,
     deduplicate,
     load_sources,
     split_dev,
 )
+from classifiers.training.sentiment_rows import Example  # noqa: E402
 
 SEED = 13
 THRESHOLD_SLICE = 1500
@@ -169,6 +171,14 @@ def run(data_dir: Path, models_dir: Path | None) -> dict[str, Any]:
     return result
 
 
+def _score_as(scorer: Scorer, lang: str, texts: list[str]) -> object:
+    return scorer.score([ScoreInput(text=t, lang=lang) for t in texts])
+
+
+def _sentiment_as(scorer: Scorer, lang: str, texts: list[str]) -> object:
+    return scorer.sentiment.predict(texts, [lang] * len(texts))
+
+
 def _cpu_rate(run_batches: Callable[[list[str]], object], texts: list[str]) -> float:
     """Texts per CPU-second, in batches of BATCH (best of two passes: the first warms up)."""
     best = 0.0
@@ -183,7 +193,6 @@ def _cpu_rate(run_batches: Callable[[list[str]], object], texts: list[str]) -> f
 def bench_scorer(texts: dict[str, list[str]], models_dir: Path | None) -> dict[str, Any]:
     """The full scorer per language (language given, as the pipeline does, and detected),
     our batched sentiment, and VADER on the same English texts in the same run."""
-    from classifiers.scorer import ScoreInput, Scorer
     from classifiers.text import jieba_loaded
 
     c0 = time.process_time()
@@ -196,15 +205,12 @@ def bench_scorer(texts: dict[str, list[str]], models_dir: Path | None) -> dict[s
         out[lang] = {
             "n": len(sample),
             "full_scorer_lang_given": _cpu_rate(
-                lambda b, lang=lang: scorer.score([ScoreInput(text=t, lang=lang) for t in b]),
-                sample,
+                partial(_score_as, scorer, lang), sample
             ),
             "full_scorer_lang_detected": _cpu_rate(
                 lambda b: scorer.score([ScoreInput(text=t) for t in b]), sample
             ),
-            "sentiment_only": _cpu_rate(
-                lambda b, lang=lang: scorer.sentiment.predict(b, [lang] * len(b)), sample
-            ),
+            "sentiment_only": _cpu_rate(partial(_sentiment_as, scorer, lang), sample),
         }
     out["jieba_loaded_after_chinese_text"] = jieba_loaded()
     try:

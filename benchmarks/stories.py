@@ -10,7 +10,7 @@ and the same figures for two naive baselines measured in the same run:
 
 - ``one_per_window``: today's keying with one watched entity and no category split (every
   mention of the window in one incident: the Germanwings complaint of issue 14);
-- ``simhash``: today's near-duplicate joining alone (monitor.incidents.fingerprint, 0.8).
+- ``simhash``: today's near-duplicate joining alone (benchmarks/simhash_baseline.py, 0.8).
 
 Speed is mentions per CPU-second (``time.process_time``, the process pinned to one core),
 the best of three replays of each stream in batches of 500 (a fresh index and cold word
@@ -42,10 +42,10 @@ sys.path.insert(0, str(REPO))
 sys.path.append(str(REPO / "benchmarks"))  # after the packages: benchmarks/alerts.py is a script
 
 import numpy as np  # noqa: E402
+import simhash_baseline as fingerprint  # noqa: E402
 import story_streams  # noqa: E402
 from sklearn.metrics import homogeneity_completeness_v_measure  # noqa: E402
 
-from monitor.incidents import fingerprint  # noqa: E402
 from monitor.stories import StoryParams, features  # noqa: E402
 from monitor.stories.testing import StoryFeed  # noqa: E402
 
@@ -113,7 +113,9 @@ def one_per_window(stream: Stream, window: timedelta) -> list[int]:
 def simhash_only(stream: Stream, window: timedelta, similarity: float = 0.8) -> list[int]:
     """Today's near-duplicate rule alone: join a recent story within 12 bits, else start one."""
     max_bits = fingerprint.max_distance(similarity)
-    prints, owners, seen = [], [], []
+    prints: list[int] = []
+    owners: list[int] = []
+    seen: list[float] = []
     out: list[int] = []
     for i, (doc, _) in enumerate(stream):
         at = doc.at.timestamp()
@@ -189,8 +191,8 @@ def dense(root: Path, params: StoryParams) -> dict[str, Any]:
     feed = StoryFeed(params)
     peak: dict[str, int] = {}
     tracemalloc.start()
-    for start in range(0, len(docs), 500):
-        feed.feed(docs[start : start + 500])
+    for first in range(0, len(docs), 500):
+        feed.feed(docs[first : first + 500])
         for key, value in feed.index.stats().items():
             peak[key] = max(peak.get(key, 0), value)
     _, traced = tracemalloc.get_traced_memory()

@@ -222,9 +222,9 @@ class StorySettings(_Model):
     attract_within: Duration | None = Field(
         timedelta(hours=6), description="While an incident is active (seen within this), a "
         "risky post that would start a story joins the incident's story when it names one of "
-        "its entities, its category is none or one of the story's, and its words are at least "
-        "attract_similarity close (a late post sharing a word or two with the story). null "
-        "turns it off.",
+        "its entities, its category is none or one of the story's, and it shares words with "
+        "the story (attract_similarity) or is in a language the story has no posts in (the "
+        "names and the kind of event tie posts across languages). null turns it off.",
     )
     attract_similarity: float = Field(
         0.02, ge=0, le=1, description="Least cosine of such a post's words (entity names left "

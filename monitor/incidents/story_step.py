@@ -1,11 +1,14 @@
 """The batch step that puts every new mention in a story, and keeps the ``stories`` table.
 
 It runs in the ingest batch's transaction, after the mentions are stored and before the
-incidents step, which reads ``NewMention.story``. The engine (``StoryIndex``) lives in this
-process's memory; the table is the truth: on first use the engine is rebuilt from the
-signatures of the stories of the window, before every batch it takes in what other processes
-(or a responder's ``incident merge``) changed since, and after a rolled-back batch it is
-dropped and rebuilt, so it never holds a story the database does not.
+incidents step, which reads ``NewMention.story``. After the engine placed them, a running
+crisis may attract the new stories of risky posts (``Attraction``).
+
+The engine (``StoryIndex``) lives in this process's memory; the table is the truth: on first
+use the engine is rebuilt from the signatures of the stories of the window, before every batch
+it takes in what other processes (or a responder's ``incident merge``) changed since, and
+after a rolled-back batch it is dropped and rebuilt, so it never holds a story the database
+does not.
 
 Mentions point at the story they joined; a story merged away points at the story it lives on
 in (``merged_into``) and hands its mentions over.
@@ -40,10 +43,11 @@ REPLY_KEYS = ("thread", "parent", "in_reply_to")
 class Attraction:
     """While a crisis runs, a risky post that would start a story of its own joins the
     crisis's story when it names one of the story's entities (and no rival one), its category
-    is none or one of the story's, and its words are at least ``similarity`` close to the
-    story's (cosine without the entity terms): a late post that shares only a word or two
-    with the story ("knew about the leak… Shameful") is part of it, while a second story of
-    the same category that shares no words with the first stays apart."""
+    is none or one of the story's, and either its words are at least ``similarity`` close to
+    the story's (cosine without the entity terms) or it has a category and is in a language
+    the story has no posts in. So a late post sharing only a word or two with the story
+    ("knew about the leak… Shameful") and the same rumour in Chinese are part of it, while a
+    second story of the same category sharing no words with the first stays apart."""
 
     floor: str = "low"
     within: timedelta = timedelta(hours=6)

@@ -230,6 +230,17 @@ class StorySettings(_Model):
         0.02, ge=0, le=1, description="Least cosine of such a post's words (entity names left "
         "out) to the story's for attract_within.",
     )
+    single_kinds: tuple[EntityKind, ...] = Field(
+        ("product", "executive"), description="Entity kinds that have one crisis of a kind at a "
+        "time: during attract_within, a risky post with a category naming such an entity joins "
+        "the active incident's story on it that holds the category, whatever its words.",
+    )
+    one_at_a_time: tuple[str, ...] = Field(
+        ("service_outage",), description="Risk categories of which an entity has one event at "
+        "a time: during attract_within, a risky post showing one of them joins the active "
+        "incident's story that holds it, whatever its words (\"outage again, payment failed\" "
+        "during an \"app down\" incident).",
+    )
 
 
 class AlertingSettings(_Model):
@@ -398,4 +409,14 @@ class Settings(_Model):
                 seen.add(item_id)
         if self.inbox and self.inbox.source_id in {s.id for s in self.sources}:
             raise ValueError(f"inbox.source_id {self.inbox.source_id!r} is also a source id")
+        return self
+
+    @model_validator(mode="after")
+    def _known_categories(self) -> Settings:
+        if self.stories.one_at_a_time:
+            known = [c.name for c in self.scoring.to_library().categories]
+            for name in self.stories.one_at_a_time:
+                if name not in known:
+                    raise ValueError(f"stories.one_at_a_time: unknown risk category {name!r} "
+                                     f"(known: {', '.join(known)})")
         return self

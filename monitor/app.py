@@ -71,7 +71,9 @@ def build_stories(settings: Settings) -> StoryAssignment:
     names = {e.id: (e.name, *e.aliases) for e in settings.entities}
     attract = (
         Attraction(floor=settings.incidents.floor, within=stories.attract_within,
-                   similarity=stories.attract_similarity)
+                   similarity=stories.attract_similarity,
+                   one_at_a_time=frozenset(stories.one_at_a_time),
+                   single_kinds=frozenset(stories.single_kinds))
         if stories.attract_within is not None else None
     )
     kinds = {e.id: e.kind for e in settings.entities}

@@ -43,15 +43,25 @@ REPLY_KEYS = ("thread", "parent", "in_reply_to")
 class Attraction:
     """While a crisis runs, a risky post that would start a story of its own joins the
     crisis's story when it names one of the story's entities (and no rival one), its category
-    is none or one of the story's, and either its words are at least ``similarity`` close to
-    the story's (cosine without the entity terms) or it has a category and is in a language
-    the story has no posts in. So a late post sharing only a word or two with the story
-    ("knew about the leak… Shameful") and the same rumour in Chinese are part of it, while a
-    second story of the same category sharing no words with the first stays apart."""
+    is none or one of the story's, and one of these ties it to the story:
+
+    - its words are at least ``similarity`` close to the story's (cosine without the entity
+      terms): "knew about the leak… Shameful" during the leak;
+    - it has a category and is in a language the story has no posts in: words cannot be
+      compared across languages, the names and the kind of event tie them there;
+    - it shows a category of ``one_at_a_time`` the story holds ("outage again, payment
+      failed" during an "app down" incident: an entity has one outage at a time);
+    - it has a category and the entity they share is of a kind in ``single_kinds`` (a product,
+      a person has one crisis of a kind at a time).
+
+    A second story of an ordinary category about the brand, sharing no words with the first,
+    stays apart."""
 
     floor: str = "low"
     within: timedelta = timedelta(hours=6)
     similarity: float = 0.02
+    one_at_a_time: frozenset[str] = frozenset()
+    single_kinds: frozenset[str] = frozenset()
 
 
 class StoryAssignment:
@@ -89,7 +99,8 @@ class StoryAssignment:
             placed = index.assign(docs, new_story=new_story, stories_of=known)
             merged = {old: where.story for where in placed for old in where.merged}
             if self.attract is not None:
-                merged.update(_attract(session, index, self.attract, mentions, docs, placed, now))
+                merged.update(_attract(session, index, self.attract, self.kinds, mentions, docs,
+                                       placed, now))
             for mention, where in zip(mentions, placed, strict=True):
                 mention.story = index.resolve(where.story)
             _record(session, index=index, mentions=mentions, merged=merged, now=now,
@@ -171,8 +182,9 @@ def _running(session: Session, rule: Attraction, now: datetime) -> list[_Crisis]
 
 
 def _attract(
-    session: Session, index: StoryIndex, rule: Attraction, mentions: Sequence[NewMention],
-    docs: Sequence[StoryDoc], placed: Sequence[Assignment], now: datetime,
+    session: Session, index: StoryIndex, rule: Attraction, kinds: Mapping[str, str],
+    mentions: Sequence[NewMention], docs: Sequence[StoryDoc], placed: Sequence[Assignment],
+    now: datetime,
 ) -> dict[int, int]:
     """New stories of risky posts merged into running crises' stories (see Attraction).
 
@@ -193,21 +205,25 @@ def _attract(
         doc, score, lang = docs[i], mentions[i].score, mentions[i].candidate.lang
         assert score is not None
         category = score.top_category
+        shown = frozenset(c.category for c in score.categories)
         own = index.resolve(placed[i].story)
         if placed[i].created:
             best: tuple[float, int] | None = None
             for crisis in hot:
                 story = index.resolve(crisis.story)
-                if (story == own or not crisis.entities & set(doc.entities)
+                shared = crisis.entities & set(doc.entities)
+                if (story == own or not shared
                         or (category is not None and category not in crisis.categories)):
                     continue
                 similarity = index.affinity(doc, story)
                 if similarity is None:
                     continue
-                # words cannot be compared across languages: the names and the kind of
-                # event tie them there
-                foreign = lang is not None and lang not in crisis.langs
-                if similarity >= rule.similarity or (category and foreign):
+                tied = category is not None and (
+                    (lang is not None and lang not in crisis.langs)
+                    or any(kinds.get(e) in rule.single_kinds for e in shared)
+                )
+                single = rule.one_at_a_time & shown & crisis.categories
+                if similarity >= rule.similarity or tied or single:
                     best = max(best or (similarity, -story), (similarity, -story))
             if best is not None:
                 target = -best[1]

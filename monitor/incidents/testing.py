@@ -232,7 +232,12 @@ def _stored_score(row: Mention) -> Score | None:
     return Score(
         lang=lang, sentiment=SentimentResult(row.sentiment or "neutral",
                                              row.sentiment_probs or {}, lang),
-        categories=(), top_category=row.top_category, likelihood=row.likelihood or 1,
+        categories=tuple(
+            CategoryScore(category=c["category"], score=c["score"], severity=c["severity"],
+                          evidence=tuple(c.get("evidence", ())), source=c.get("source", ""))
+            for c in row.categories or ()
+        ),
+        top_category=row.top_category, likelihood=row.likelihood or 1,
         impact=row.impact or 1, grade=row.grade, reasons=tuple(row.reasons or ()),
     )
 

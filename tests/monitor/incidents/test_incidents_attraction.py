@@ -98,6 +98,47 @@ def test_a_second_event_sharing_no_words_stays_its_own_incident(
     assert incidents(sessions) == [("data_privacy", 1), ("data_privacy", 1)]
 
 
+@pytest.mark.parametrize("single", [frozenset({"service_outage"}), frozenset()])
+def test_an_entity_has_one_outage_at_a_time(
+    sessions: sessionmaker[Session], single: frozenset[str],
+) -> None:
+    ctx = make_context(entities=ENTITIES)
+    attract = Attraction(one_at_a_time=single)
+    with sessions.begin() as s:
+        first = post(s, "Is the Acme app down? Can't log in since 8am", 0,
+                     category="service_outage", entities=["acme"])
+        assign_stored(s, ctx=ctx, mention_ids=[first], now=NOW, stories=step(ctx, attract))
+    later = NOW + timedelta(minutes=30)
+    with sessions.begin() as s:
+        # no word in common with the first wave
+        second = post(s, "Acme outage again. Payment failed three times", 30,
+                      category="service_outage", entities=["acme"])
+        assign_stored(s, ctx=ctx, mention_ids=[second], now=later, stories=step(ctx, attract))
+    expected = [("service_outage", 2)] if single else [("service_outage", 1)] * 2
+    assert incidents(sessions) == expected
+
+
+@pytest.mark.parametrize("kinds", [frozenset({"product"}), frozenset()])
+def test_a_product_has_one_crisis_of_a_kind_at_a_time(
+    sessions: sessionmaker[Session], kinds: frozenset[str],
+) -> None:
+    ctx = make_context(entities=ENTITIES)
+    attract = Attraction(single_kinds=kinds)
+    texts = [
+        "Acme Kids formula bottle warmer exploded on the counter this morning, burned my "
+        "daughter's hand, plastic everywhere, terrifying",
+        "Acme Kids formula tin caught fire in our kitchen after the induction hob clicked, "
+        "smoke alarm went off, neighbours called firefighters",
+    ]
+    for minutes, text in enumerate(texts):
+        with sessions.begin() as s:
+            mid = post(s, text, minutes * 20, category="product_safety", entities=["acme-kids"])
+            assign_stored(s, ctx=ctx, mention_ids=[mid], now=NOW + timedelta(minutes=minutes * 20),
+                          stories=step(ctx, attract))
+    expected = [("product_safety", 2)] if kinds else [("product_safety", 1)] * 2
+    assert incidents(sessions) == expected
+
+
 def test_the_same_complaint_about_rival_products_is_two_incidents(
     sessions: sessionmaker[Session],
 ) -> None:

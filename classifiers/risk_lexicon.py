@@ -254,12 +254,16 @@ class _Entry:
     term: str
 
 
+_SEEN_LIMIT = 50_000
+
+
 class LexiconMatcher:
     """All categories' terms compiled into one pass over the text."""
 
     def __init__(self, specs: Iterable[CategorySpec]) -> None:
         self._exact: dict[str, list[_Entry]] = {}
         self._prefix: list[tuple[str, list[_Entry]]] = []
+        self._seen: dict[str, tuple[_Entry, ...]] = {}  # matched text -> _entries, memoised
         cjk: set[str] = set()
         latin_exact: set[str] = set()
         latin_prefix: set[str] = set()
@@ -298,16 +302,22 @@ class LexiconMatcher:
             body = _spaces("|".join(latin))
             self._patterns.append(re.compile(rf"\b(?:{body})\b", re.ASCII))
 
-    def _entries(self, matched: str) -> list[_Entry]:
+    def _entries(self, matched: str) -> tuple[_Entry, ...]:
         """Every term the matched text stands for: the exact term and each prefix term (a
         text can be ``explosion`` for one category and ``explosion*`` for another)."""
+        cached = self._seen.get(matched)
+        if cached is not None:
+            return cached
         key = re.sub(r"[\s\-]+", " ", matched)
         found = list(self._exact.get(key, ()))
         if _LATIN_RE.match(key):  # prefix terms are Latin-letter terms
             for prefix, entries in self._prefix:
                 if key.startswith(prefix):
                     found.extend(entries)
-        return found
+        if len(self._seen) >= _SEEN_LIMIT:  # matched texts are few; a flood of odd ones is not
+            self._seen.clear()
+        self._seen[matched] = result = tuple(found)
+        return result
 
     def match(self, text: str) -> dict[str, list[tuple[str, float]]]:
         """Category -> [(evidence as written, weight)] for distinct terms, in text order."""

@@ -73,6 +73,9 @@ class StoryIndex:
             for entity, words in (names or {}).items()
         }
         self._kinds = {ENTITY_PREFIX + entity: kind for entity, kind in (kinds or {}).items()}
+        self._of_kind: dict[str, list[str]] = {}
+        for term, kind in sorted(self._kinds.items()):
+            self._of_kind.setdefault(kind, []).append(term)
         self._window = self.params.window // timedelta(microseconds=1)
         self._table = StoryTable(max_terms=self.params.max_terms,
                                  max_anchors=self.params.max_anchors)
@@ -372,12 +375,15 @@ class StoryIndex:
             return False
         if not named:
             return True
-        theirs: _Named = {}
-        for term in story.terms:
-            kind = self._kinds.get(term)
-            if kind is not None and kind in named:
-                theirs.setdefault(kind, set()).add(term)
-        return all(not found or found & named[kind] for kind, found in theirs.items())
+        terms = story.terms
+        for kind, own in named.items():
+            of_kind = self._of_kind[kind]
+            # whichever is shorter: the entities of this kind, or the story's terms
+            theirs = ([t for t in of_kind if t in terms] if len(of_kind) <= len(terms)
+                      else [t for t in terms if self._kinds.get(t) == kind])
+            if theirs and own.isdisjoint(theirs):
+                return False
+        return True
 
     def _named(self, terms: Mapping[str, float]) -> _Named:
         """A mention's entity pseudo-terms by kind (empty when no kinds are configured)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from itertools import repeat
+from itertools import pairwise, repeat
 from typing import Any
 
 import numpy as np
@@ -160,12 +160,20 @@ class Featurized:
         return tuple(b.csr() for b in self.hashed)
 
 
+def word_ngrams(tokens: list[str], max_n: int) -> list[str]:
+    """The tokens, then their n-grams for n = 2..max_n, each joined by one space."""
+    words = list(tokens)
+    if max_n >= 2:
+        # Bigrams are most of a text's terms; pairwise builds them without slicing.
+        words.extend(map(" ".join, pairwise(tokens)))
+    for n in range(3, max_n + 1):
+        words.extend([" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)])
+    return words
+
+
 def _word_terms(text: str, spec: FeatureSpec) -> tuple[list[str], list[str]]:
     toks = tokenize(text, spec.lang)
-    words = list(toks)
-    for n in range(2, spec.word_ngrams + 1):
-        words.extend([" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1)])
-    return toks, words
+    return toks, word_ngrams(toks, spec.word_ngrams)
 
 
 def _char_parts(text: str, spec: FeatureSpec) -> list[str]:

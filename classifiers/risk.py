@@ -29,6 +29,7 @@ from classifiers.features import (
     extract_terms,
     featurize_texts,
     term_columns,
+    word_ngrams,
 )
 from classifiers.linear import LinearTextModel
 from classifiers.risk_lexicon import (
@@ -78,11 +79,7 @@ class Features:
     def word_terms(self, pos: int) -> list[str]:
         """Word n-gram terms of row ``pos``, rebuilt from the fast path's tokens (no second
         tokenisation; a test checks they equal ``extract_terms(...).words``)."""
-        tokens = self.featurized.tokens[pos]
-        words = list(tokens)
-        for n in range(2, self.spec.word_ngrams + 1):
-            words.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-        return words
+        return word_ngrams(self.featurized.tokens[pos], self.spec.word_ngrams)
 
 
 class FeatureCache:

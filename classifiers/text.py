@@ -65,8 +65,11 @@ def clean(text: str) -> str:
         text = _URL_RE.sub(" URL ", text)
     if "@" in text:
         text = _HANDLE_RE.sub(" @USER ", text)
-    text = _WS_RE.sub(" ", text).strip()
-    return text[:MAX_CHARS]
+    # Every whitespace character but the ASCII space is unprintable, so printable text with
+    # no double space has nothing to collapse (most texts: the substitution pass is skipped).
+    if "  " in text or not text.isprintable():
+        text = _WS_RE.sub(" ", text)
+    return text.strip()[:MAX_CHARS]
 
 
 # --- language detection -------------------------------------------------------------------
@@ -302,6 +305,9 @@ _EN_FAST_RE = re.compile(
     r"|[#@]?[^\W_]+(?:['’][^\W_]+)*|[!?]+|[.,;:]+"
 )
 _PUNCT_RUN = frozenset(".,;:")
+# First characters of the only tokens ``_fast_token`` changes: hashtags, punctuation runs and
+# the skin-tone modifiers it deletes (every other emoji and emoticon is kept as it is).
+_RESHAPED_FIRST = frozenset("#!?.,;:\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
 
 
 def _fast_token(tok: str) -> str:
@@ -321,12 +327,13 @@ def _tokenize_en(text: str) -> list[str]:
     text = text.lower()
     if "’" in text:
         text = text.replace("’", "'")
-    text = _ELONGATED_RE.sub(r"\1\1", text)
+    if _ELONGATED_RE.search(text):  # rare: searching is cheaper than a substitution pass
+        text = _ELONGATED_RE.sub(r"\1\1", text)
     found = _EN_FAST_RE.findall(text)
     words = [t.lstrip("#") for t in found] if "#" in text else found
     if _NEGATORS.isdisjoint(words) and "n't" not in text:
         # No negation to mark (most texts): one pass with the same output as the loop below.
-        out = [t if t[0].isalnum() or t[0] == "@" else _fast_token(t) for t in found]
+        out = [t if t[0] not in _RESHAPED_FIRST else _fast_token(t) for t in found]
         return [t for t in out if t] if "" in out else out
     tokens: list[str] = []
     neg_left = 0

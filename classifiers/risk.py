@@ -131,8 +131,8 @@ def top_terms(
 ) -> list[tuple[str, float]]:
     """Terms of row ``pos`` with the largest positive summed contribution ``value * weight``;
     substrings of a kept term are dropped so the list stays readable. Words come from the
-    batch's tokens; characters need the text's n-grams again, so they are only built on
-    request."""
+    batch's tokens and hashed entries; characters need the text's n-grams again, so they are
+    only built on request."""
     spec = features.spec
     parts: list[tuple[str, list[str]]] = []
     if "words" in blocks and spec.has_words:
@@ -141,7 +141,14 @@ def top_terms(
         parts.append(("chars", extract_terms(features.cleaned[pos], spec).chars))
     scored: dict[str, float] = {}
     for block, terms in parts:
-        cols, vals = term_columns(terms, spec, block)
+        if block == "words" and not spec.binary:
+            # The batch's word block holds this row's entries in term order, so the terms
+            # need no second hashing (binary blocks merge repeats, so they are rehashed).
+            hashed = features.hashed[0]
+            lo, hi = int(hashed.indptr[pos]), int(hashed.indptr[pos + 1])
+            cols, vals = hashed.indices[lo:hi], hashed.data[lo:hi]
+        else:
+            cols, vals = term_columns(terms, spec, block)
         if not len(cols):
             continue
         contrib = vals * weights[cols]

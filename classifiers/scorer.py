@@ -107,19 +107,6 @@ def _pipeline_proba(pipeline: LanguageSentiment, features: Features) -> np.ndarr
     return pipeline.proba_from_inputs(inputs)
 
 
-def _signal_key(signals: RiskSignals) -> tuple[object, ...]:
-    """RiskSignals as a hashable key for the assessment cache."""
-    return (
-        signals.negative_prob,
-        signals.categories,
-        signals.spread_ratio,
-        signals.source_tier,
-        signals.author_reach,
-        signals.entity_kind,
-        tuple(signals.metrics.items()),
-    )
-
-
 def _as_text(value: object) -> str:
     if isinstance(value, str):
         return value
@@ -321,20 +308,34 @@ class Scorer:
             # assessment (most mentions of a batch differ only in a few signals).
             negative = round(float(sentiment.probs.get("negative", 0.0)), 2)
         kind = getattr(item, "entity_kind", None)
-        signals = RiskSignals(
-            negative_prob=negative,
-            categories=categories,
-            spread_ratio=_ratio(getattr(item, "spread_ratio", None)),
-            source_tier=_tier(getattr(item, "source_tier", 3)),
-            author_reach=_reach(getattr(item, "author_reach", None)),
-            metrics=_metrics(getattr(item, "metrics", {})),
-            entity_kind=kind if isinstance(kind, str) else None,
+        entity_kind = kind if isinstance(kind, str) else None
+        spread_ratio = _ratio(getattr(item, "spread_ratio", None))
+        source_tier = _tier(getattr(item, "source_tier", 3))
+        author_reach = _reach(getattr(item, "author_reach", None))
+        metrics = _metrics(getattr(item, "metrics", {}))
+        # The cache key holds every RiskSignals field, so RiskSignals is only built to assess.
+        key = (
+            negative,
+            categories,
+            spread_ratio,
+            source_tier,
+            author_reach,
+            entity_kind,
+            tuple(metrics.items()),
         )
-        key = _signal_key(signals)
         result = self._assessed.get(key)
         if result is None:
             if len(self._assessed) >= ASSESS_CACHE:
                 self._assessed.clear()
+            signals = RiskSignals(
+                negative_prob=negative,
+                categories=categories,
+                spread_ratio=spread_ratio,
+                source_tier=source_tier,
+                author_reach=author_reach,
+                metrics=metrics,
+                entity_kind=entity_kind,
+            )
             result = self._assessed[key] = assess(signals=signals, config=self.matrix)
         reasons = result.reasons
         if junk is not None:

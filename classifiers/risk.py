@@ -323,6 +323,9 @@ class RiskClassifier:
         out: list[tuple[CategoryScore, ...]] = []
         for row, text in enumerate(cleaned):
             lexical = lexicon_scores(self._matcher.match(text))
+            if not lexical and row not in hits:
+                out.append(())  # most texts: nothing to weigh, explain or sort
+                continue
             model_hits = {
                 name: hit
                 for name, hit in hits.get(row, {}).items()

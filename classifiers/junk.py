@@ -35,7 +35,13 @@ def junk_reason(cleaned: str) -> str | None:
         if kept < MIN_KEPT_SHARE * letters:
             return "repeated characters"
     parts = text.lower().split()
-    if len(parts) >= MIN_REPEAT_TOKENS and len(set(parts)) <= MAX_DISTINCT_TOKENS * 2:
+    limit = MAX_DISTINCT_TOKENS * 2
+    # More distinct parts among the first few already rule it out, without a set of them all.
+    if (
+        len(parts) >= MIN_REPEAT_TOKENS
+        and len(set(parts[: limit + 1])) <= limit
+        and len(set(parts)) <= limit
+    ):
         tokens = _TOKEN_RE.findall(text.lower())
         if len(tokens) >= MIN_REPEAT_TOKENS and len(set(tokens)) <= MAX_DISTINCT_TOKENS:
             return "repeated words"

@@ -88,8 +88,8 @@ def lexicon_features(words: Iterable[str], lexicon: Mapping[str, float]) -> tupl
     """(compound, positive sum, negative sum, hits) over unigram tokens of a ``with_negations``
     lexicon (so NEG_ words carry the negated valence)."""
     values = [v for v in map(lexicon.get, words) if v is not None]
-    pos = sum(v for v in values if v > 0)
-    neg = -sum(v for v in values if v < 0)
+    pos = sum(filter(0.0.__lt__, values))  # the valences above 0, added in text order
+    neg = -sum(filter(0.0.__gt__, values))
     s = pos - neg
     compound = s / math.sqrt(s * s + _LEX_ALPHA)
     return compound, math.log1p(pos), math.log1p(neg), float(min(len(values), 5))

@@ -392,10 +392,15 @@ class RiskClassifier:
         if not found and english:
             found = top_terms(weights, features, pos)
         lowered = [to_simplified(h.lower()) for h in have]
-        extra = [t for t, _ in found if _readable(t) and not any(t in h or h in t for h in lowered)]
+        extra: list[str] = []
+        for term, _ in found:  # only MODEL_EVIDENCE are shown: stop looking once they are found
+            if _readable(term) and not any(term in h or h in term for h in lowered):
+                extra.append(term)
+                if len(extra) == MODEL_EVIDENCE:
+                    break
         if not extra and not have and found:
             extra = [found[0][0]]  # a fragment beats reporting a category without evidence
-        return bool(found), extra[:MODEL_EVIDENCE]
+        return bool(found), extra
 
     def describe(self) -> Mapping[str, object]:
         """What is loaded: categories with severities and which have models in which language."""

@@ -323,6 +323,21 @@ def _fast_token(tok: str) -> str:
     return tok
 
 
+def _kind(tok: str) -> tuple[str, str, str, str]:
+    """``_EN_TOKEN_RE``'s groups (emoticon, emoji, word, punctuation) for a token of
+    ``_EN_FAST_RE`` that does not start with 8 or x: a lone emoji character is an emoji (that
+    alternative comes before words), a token starting with a letter, digit, # or @ a word, a
+    run of ! ? or of . , ; : punctuation, and anything else an emoticon."""
+    first = tok[0]
+    if len(tok) == 1 and _EMOJI_RE.match(tok):
+        return "", tok, "", ""
+    if first.isalnum() or first in "#@":
+        return "", "", tok, ""
+    if first in "!?" or not tok.strip(".,;:"):
+        return "", "", "", tok
+    return tok, "", "", ""
+
+
 def _tokenize_en(text: str) -> list[str]:
     text = text.lower()
     if "’" in text:
@@ -335,9 +350,15 @@ def _tokenize_en(text: str) -> list[str]:
         # No negation to mark (most texts): one pass with the same output as the loop below.
         out = [t if t[0] not in _RESHAPED_FIRST else _fast_token(t) for t in found]
         return [t for t in out if t] if "" in out else out
+    # The tokens found are grouped as _EN_TOKEN_RE would group them, without a second regex
+    # pass; only a token starting with 8 or x can be an emoticon ("8)", "xd") or a word, which
+    # the characters alone do not tell, so then the text is matched again.
+    parts = (
+        _EN_TOKEN_RE.findall(text) if any(t[0] in "8x" for t in found) else map(_kind, found)
+    )
     tokens: list[str] = []
     neg_left = 0
-    for emo, emoji, word, punct in _EN_TOKEN_RE.findall(text):
+    for emo, emoji, word, punct in parts:
         if word:
             if word[0] == "#":
                 word = word[1:]

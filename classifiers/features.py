@@ -1,7 +1,8 @@
 """Hashed text features shared by every linear classifier (training and serving).
 
 Two blocks, each scaled by ``weight / sqrt(entries)`` per text: word n-grams from
-:func:`classifiers.text.tokenize` hashed with CRC-32, and character n-grams hashed by a
+:func:`classifiers.text.tokenize` hashed with CRC-32 (the fast path continues a word's CRC
+over " next-word", so n-gram strings are never built), and character n-grams hashed by a
 vectorised FNV-1a over code points, so a batch of texts is hashed in a few numpy passes
 instead of one Python call per n-gram. Repeated terms are kept (term frequency). The slow
 path (:func:`extract_terms` + :func:`blocks_from_terms`) yields the term strings, for
@@ -300,10 +301,28 @@ def _matrix(
 
 def _word_block(words: Sequence[list[str]], spec: FeatureSpec) -> HashedBlock:
     lengths = np.fromiter(map(len, words), np.int64, len(words))
-    h = _crc32([w for ws in words for w in ws])
-    docs = np.repeat(np.arange(len(words)), lengths)
+    return _word_block_of_hashes(_crc32([w for ws in words for w in ws]), lengths, spec)
+
+
+def _word_block_of_hashes(h: np.ndarray, lengths: np.ndarray, spec: FeatureSpec) -> HashedBlock:
+    """The word block from each text's term hashes (``lengths`` of them per text, in order)."""
+    docs = np.repeat(np.arange(len(lengths)), lengths)
     idx = h & np.uint32(spec.n_features - 1)
-    return _matrix(docs, idx, (h >> np.uint32(31)) == 1, len(words), spec.word_weight, spec)
+    return _matrix(docs, idx, (h >> np.uint32(31)) == 1, len(lengths), spec.word_weight, spec)
+
+
+def _ngram_hashes(tokens: list[str], max_n: int) -> list[int]:
+    """``_crc32(word_ngrams(tokens, max_n))`` without building the n-gram strings: crc32 runs
+    on, so the hash of "a b" is the hash of " b" continued from the hash of "a"."""
+    enc = list(map(str.encode, tokens, repeat("utf-8"), repeat("surrogatepass")))
+    level = list(map(zlib.crc32, enc, repeat(_WORD_SEED)))
+    out = list(level)
+    spaced = list(map(b" ".__add__, enc[1:])) if max_n > 1 else []
+    for n in range(2, max_n + 1):
+        # n-gram i is the (n-1)-gram i continued by " " and token i + n - 1
+        level = list(map(zlib.crc32, spaced[n - 2 :], level))
+        out.extend(level)
+    return out
 
 
 def _char_block(docs: np.ndarray, h: np.ndarray, n_docs: int, spec: FeatureSpec) -> HashedBlock:
@@ -366,12 +385,16 @@ def featurize_texts(
     tokens: list[list[str]] = []
     blocks = []
     if spec.has_words:
-        words: list[list[str]] = []
-        for text in cleaned:
-            toks, ws = _word_terms(text, spec) if text else ([], [])
+        hashes: list[int] = []
+        lengths = np.zeros(len(cleaned), np.int64)
+        for i, text in enumerate(cleaned):
+            toks = tokenize(text, spec.lang) if text else []
             tokens.append(toks)
-            words.append(ws)
-        blocks.append(_word_block(words, spec))
+            row = _ngram_hashes(toks, spec.word_ngrams)
+            lengths[i] = len(row)
+            hashes.extend(row)
+        h = np.fromiter(hashes, np.uint32, len(hashes))
+        blocks.append(_word_block_of_hashes(h, lengths, spec))
     else:
         tokens = [[] for _ in cleaned]
     if spec.has_chars:

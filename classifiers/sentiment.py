@@ -320,22 +320,27 @@ class SentimentModel:
         if langs is not None and len(langs) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
         results: list[SentimentResult | None] = [None] * len(texts)
-        groups: dict[str, list[int]] = {}
+        groups: dict[tuple[str, str], list[int]] = {}
+        named: dict[str, str] = {}  # each given language name normalised once per call
         prepared: list[str] = []
         for i, raw in enumerate(texts):
             text = clean(raw if isinstance(raw, str) else "")
             prepared.append(text)
             given = langs[i] if langs is not None else None
-            lang = _normalise_lang(given) if given else detect_lang(text)
+            if not given:
+                lang = detect_lang(text)
+            elif isinstance(given, str):
+                lang = named.get(given) or named.setdefault(given, _normalise_lang(given))
+            else:
+                lang = _normalise_lang(given)
             model_lang = lang
             if lang == OTHER and given is None and _emoji_only(text):
                 model_lang = _EMOJI_FALLBACK
             if not text or model_lang not in self.languages:
                 results[i] = SentimentResult(UNKNOWN, UNIFORM, lang)
                 continue
-            groups.setdefault(f"{model_lang}\t{lang}", []).append(i)
-        for key, idx in groups.items():
-            model_lang, lang = key.split("\t")
+            groups.setdefault((model_lang, lang), []).append(i)
+        for (model_lang, lang), idx in groups.items():
             pipeline = self.languages[model_lang]
             probs = pipeline.proba([prepared[i] for i in idx], pre_cleaned=True).tolist()
             for row, i in zip(probs, idx, strict=True):

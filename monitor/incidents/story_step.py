@@ -47,8 +47,9 @@ class Attraction:
 
     - its words are at least ``similarity`` close to the story's (cosine without the entity
       terms): "knew about the leak… Shameful" during the leak;
-    - it has a category and is in a language the story has no posts in: words cannot be
-      compared across languages, the names and the kind of event tie them there;
+    - it has a category and its words cannot be compared with the story's (Chinese and an
+      English-only story: ``StoryIndex.comparable``): the names and the kind of event tie
+      them there;
     - it shows a category of ``one_at_a_time`` the story holds ("outage again, payment
       failed" during an "app down" incident: an entity has one outage at a time);
     - it has a category and the entity they share is of a kind in ``single_kinds`` (a product,
@@ -155,7 +156,6 @@ class _Crisis:
     story: int
     categories: frozenset[str]
     entities: frozenset[str]
-    langs: frozenset[str]
 
 
 def _running(session: Session, rule: Attraction, now: datetime) -> list[_Crisis]:
@@ -166,17 +166,9 @@ def _running(session: Session, rule: Attraction, now: datetime) -> list[_Crisis]
         .where(Incident.state.in_(ACTIVE), Incident.last_seen_at >= now - rule.within)
         .order_by(Incident.story_id)
     ).all()
-    langs: dict[int, set[str]] = {}
-    if rows:
-        for story, lang in session.execute(
-            select(Mention.story_id, Mention.lang).distinct()
-            .where(Mention.story_id.in_([r[0] for r in rows]))
-        ):
-            if story is not None and lang is not None:
-                langs.setdefault(story, set()).add(lang)
     return [
         _Crisis(story, frozenset(categories or ()) | ({category} if category else set()),
-                frozenset(entities or ()), frozenset(langs.get(story, ())))
+                frozenset(entities or ()))
         for story, category, categories, entities in rows
     ]
 
@@ -202,7 +194,7 @@ def _attract(
     hot = _running(session, rule, now)
     merged: dict[int, int] = {}
     for i in risky:
-        doc, score, lang = docs[i], mentions[i].score, mentions[i].candidate.lang
+        doc, score = docs[i], mentions[i].score
         assert score is not None
         category = score.top_category
         shown = frozenset(c.category for c in score.categories)
@@ -219,7 +211,7 @@ def _attract(
                 if similarity is None:
                     continue
                 tied = category is not None and (
-                    (lang is not None and lang not in crisis.langs)
+                    not index.comparable(doc, story)
                     or any(kinds.get(e) in rule.single_kinds for e in shared)
                 )
                 single = rule.one_at_a_time & shown & crisis.categories
@@ -231,7 +223,7 @@ def _attract(
                 merged[own] = target
                 own = target
         hot.append(_Crisis(own, frozenset((category,)) if category else frozenset(),
-                           frozenset(doc.entities), frozenset((lang,) if lang else ())))
+                           frozenset(doc.entities)))
     return merged
 
 

@@ -45,6 +45,8 @@ from monitor.stories.state import Story, StoryTable, micros
 _SHORT = 12  # terms in a typical post: ``threshold`` applies up to this length
 _Probe = tuple[int, str, dict[int, float]]  # (posting size, term, posting)
 _Found = tuple[Story, float] | None
+_ORGANISATION = "brand"
+_ORGANISATIONS = frozenset({"brand", "competitor"})
 _Named = dict[str, set[str]]  # entity kind -> the entity pseudo-terms of that kind
 
 
@@ -57,9 +59,13 @@ class StoryIndex:
     ) -> None:
         """``names``: each watched entity's names and aliases (the watchlist's dictionary).
 
-        In a mention that matched an entity, the words of its names count as the entity's
-        pseudo-term only: a brand named in every mention then cannot tie two unrelated stories
-        before the stream is long enough for IDF to learn that it is everywhere.
+        In a mention that matched an entity, the words of an organisation's names (a brand's,
+        a competitor's, and those words inside a product's or person's name) count as the
+        entity's pseudo-term only: a brand named in every mention then cannot tie two
+        unrelated stories before the stream is long enough for IDF to learn that it is
+        everywhere. The other words of a product's name (奶粉, formula) stay words: posts that
+        name only the brand use them for the same thing. Without ``kinds`` every entity is
+        taken for an organisation.
 
         ``kinds``: each watched entity's kind (brand, product, person...). A mention that names
         entities of a kind joins no story (by content) naming only other entities of that
@@ -68,9 +74,18 @@ class StoryIndex:
         (they are configuration, not state).
         """
         self.params = params or StoryParams()
-        self._names = {
+        named = {
             entity: frozenset(t for n in words for t in extract(n).terms)
             for entity, words in (names or {}).items()
+        }
+        organisations = frozenset().union(*(
+            terms for entity, terms in named.items()
+            if (kinds or {}).get(entity, _ORGANISATION) in _ORGANISATIONS
+        ))
+        self._names = {
+            entity: terms if (kinds or {}).get(entity, _ORGANISATION) in _ORGANISATIONS
+            else terms & organisations
+            for entity, terms in named.items()
         }
         self._kinds = {ENTITY_PREFIX + entity: kind for entity, kind in (kinds or {}).items()}
         self._of_kind: dict[str, list[str]] = {}
@@ -195,6 +210,17 @@ class StoryIndex:
         vec = self._vector(Features(terms=words, content=feats.content, anchor=None,
                                     tags=feats.tags))[0]
         return self._cosine(vec, found)
+
+    def comparable(self, doc: StoryDoc, story: int) -> bool:
+        """True when ``doc``'s words and ``story``'s can be compared: the story's centroid
+        holds a word in a script of ``doc``'s (ASCII, or not), so a Chinese post and an
+        English-only story are not (False too when the story is not in memory)."""
+        found = self._table.stories.get(self.resolve(story))
+        if found is None:
+            return False
+        feats = self._features(doc)
+        mine = {t.isascii() for t in feats.terms if not t.startswith(ENTITY_PREFIX)}
+        return any(t.isascii() in mine for t in found.terms if not t.startswith(ENTITY_PREFIX))
 
     def evict(self, *, before: datetime) -> None:
         """Drop every story idle since before ``before``."""

@@ -124,11 +124,12 @@ def test_a_product_has_one_crisis_of_a_kind_at_a_time(
 ) -> None:
     ctx = make_context(entities=ENTITIES)
     attract = Attraction(single_kinds=kinds)
+    # the second names the product by its code (an alias): no word in common
     texts = [
         "Acme Kids formula bottle warmer exploded on the counter this morning, burned my "
         "daughter's hand, plastic everywhere, terrifying",
-        "Acme Kids formula tin caught fire in our kitchen after the induction hob clicked, "
-        "smoke alarm went off, neighbours called firefighters",
+        "AK7 tin caught fire in our kitchen after the induction hob clicked, smoke alarm "
+        "went off, neighbours called firefighters",
     ]
     for minutes, text in enumerate(texts):
         with sessions.begin() as s:
@@ -157,11 +158,12 @@ def test_one_batch_or_one_post_at_a_time_gives_the_same_incidents(
     sessions: sessionmaker[Session],
 ) -> None:
     texts = [
-        ("Acme Kids formula: glass shards found in a sealed tin, baby cut", "product_safety"),
-        ("Second Acme Kids formula tin with glass in it, pharmacy pulled the stock",
-         "product_safety"),
-        ("Acme Kids formula parents now demanding refunds, hotline unreachable",
-         "customer_complaint"),
+        ("Acme Kids formula: glass shards found in a sealed tin, baby cut", "product_safety",
+         "en"),
+        # the same event in Chinese: attracted by the names and the kind of event, from the
+        # batch's own earlier post or from the incident it opened
+        ("奶粉罐里发现玻璃碴，宝宝嘴被划破了，太可怕", "product_safety", "zh"),
+        ("AK7 parents demanding refunds, hotline unreachable", "customer_complaint", "en"),
     ]
     outcomes = []
     for batches in ([[0, 1, 2]], [[0], [1], [2]]):
@@ -169,8 +171,8 @@ def test_one_batch_or_one_post_at_a_time_gives_the_same_incidents(
         with sessions.begin() as s:
             s.execute(Incident.__table__.delete())
         with sessions.begin() as s:
-            ids = [post(s, text, i, category=cat, entities=["acme-kids"])
-                   for i, (text, cat) in enumerate(texts)]
+            ids = [post(s, text, i, category=cat, entities=["acme-kids"], lang=lang)
+                   for i, (text, cat, lang) in enumerate(texts)]
         for batch in batches:
             with sessions.begin() as s:
                 assign_stored(s, ctx=ctx, mention_ids=[ids[i] for i in batch],

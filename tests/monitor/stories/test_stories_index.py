@@ -223,3 +223,20 @@ def test_the_same_words_about_rival_products_are_two_stories() -> None:
     assert placed[0].story != placed[1].story
     assert placed[2].story in (placed[0].story, placed[1].story)
     assert placed[3].story in (placed[0].story, placed[1].story)
+
+
+def test_a_product_names_words_still_count_for_posts_naming_only_the_brand() -> None:
+    names = {"lumina": ["Lumina", "澜沐"], "kids": ["Lumina Kids formula", "澜沐儿童奶粉"]}
+    kinds = {"lumina": "brand", "kids": "product"}
+    story = [doc("澜沐儿童奶粉批号LK-2611，孩子喝了起疹子，有没有同样情况的家长？",
+                 entities=("kids", "lumina")),
+             doc("澜沐儿童奶粉过敏的家长越来越多了，建议先停用", 5, entities=("kids", "lumina"))]
+    brand_only = doc("网传澜沐乳业将全面召回儿童奶粉，官方尚未回应", 9, entities=("lumina",))
+    placed = {}
+    for given in (None, kinds):
+        feed = StoryFeed()
+        feed.index = StoryIndex(params=feed.params, names=names, kinds=given)
+        out = feed.feed([*story, brand_only])
+        placed[given is not None] = out[2].story == out[0].story
+    # only the brand's words are the entity's; 儿童奶粉 is what the posts are about
+    assert placed == {False: False, True: True}

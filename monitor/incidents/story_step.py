@@ -48,7 +48,7 @@ class Attraction:
     - its words are at least ``similarity`` close to the story's (cosine without the entity
       terms): "knew about the leak… Shameful" during the leak;
     - it has a category and its words cannot be compared with the story's (Chinese and an
-      English-only story: ``StoryIndex.comparable``): the names and the kind of event tie
+      English-only story: ``Affinity.comparable``): the names and the kind of event tie
       them there;
     - it shows a category of ``one_at_a_time`` the story holds ("outage again, payment
       failed" during an "app down" incident: an entity has one outage at a time);
@@ -200,23 +200,26 @@ def _attract(
         shown = frozenset(c.category for c in score.categories)
         own = index.resolve(placed[i].story)
         if placed[i].created:
-            best: tuple[float, int] | None = None
+            named = set(doc.entities)
+            eligible: list[tuple[_Crisis, int, frozenset[str]]] = []
             for crisis in hot:
-                story = index.resolve(crisis.story)
-                shared = crisis.entities & set(doc.entities)
-                if (story == own or not shared
-                        or (category is not None and category not in crisis.categories)):
-                    continue
-                similarity = index.affinity(doc, story)
-                if similarity is None:
+                story, shared = index.resolve(crisis.story), crisis.entities & named
+                if story != own and shared and (category is None
+                                                or category in crisis.categories):
+                    eligible.append((crisis, story, shared))
+            ties = index.affinities(doc, {story for _, story, _ in eligible})
+            best: tuple[float, int] | None = None
+            for crisis, story, shared in eligible:
+                tie = ties.get(story)
+                if tie is None:
                     continue
                 tied = category is not None and (
-                    not index.comparable(doc, story)
+                    not tie.comparable
                     or any(kinds.get(e) in rule.single_kinds for e in shared)
                 )
                 single = rule.one_at_a_time & shown & crisis.categories
-                if similarity >= rule.similarity or tied or single:
-                    best = max(best or (similarity, -story), (similarity, -story))
+                if tie.similarity >= rule.similarity or tied or single:
+                    best = max(best or (tie.similarity, -story), (tie.similarity, -story))
             if best is not None:
                 target = -best[1]
                 index.merge(target, own)

@@ -39,7 +39,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from monitor.stories.features import ENTITY_PREFIX, Features, extract, split_compound
-from monitor.stories.model import Assignment, Reason, StoryDoc, StoryParams, StorySignature
+from monitor.stories.model import (
+    Affinity,
+    Assignment,
+    Reason,
+    StoryDoc,
+    StoryParams,
+    StorySignature,
+)
 from monitor.stories.state import Story, StoryTable, micros
 
 _SHORT = 12  # terms in a typical post: ``threshold`` applies up to this length
@@ -195,32 +202,27 @@ class StoryIndex:
             target = table.stories.get(story) or table.new(story, at)
             table.add(target, vec, at, feats.anchor)
 
-    def affinity(self, doc: StoryDoc, story: int) -> float | None:
-        """What ``doc``'s words share with ``story``: the cosine of its TF-IDF vector without
-        the entity pseudo-terms to the story's centroid (0.0 when ``doc`` has no content
-        terms); None when ``doc`` cannot join the story (not in memory, or naming only rival
-        entities of ``doc``'s)."""
-        found = self._table.stories.get(self.resolve(story))
+    def affinities(self, doc: StoryDoc, stories: Iterable[int]) -> dict[int, Affinity]:
+        """How ``doc``'s words compare with each of ``stories`` it can join (keyed by the id
+        each lives on in; left out: not in memory, or naming only rival entities of
+        ``doc``'s). The similarity is the cosine of ``doc``'s TF-IDF vector without the entity
+        pseudo-terms (0.0 when it has no content terms); a Chinese post and an English-only
+        story are not comparable."""
         feats = self._features(doc)
-        if found is None or not self._joinable(found, found.last, self._named(feats.terms)):
-            return None
+        named = self._named(feats.terms)
         words = {t: w for t, w in feats.terms.items() if not t.startswith(ENTITY_PREFIX)}
-        if not words:
-            return 0.0
-        vec = self._vector(Features(terms=words, content=feats.content, anchor=None,
-                                    tags=feats.tags))[0]
-        return self._cosine(vec, found)
-
-    def comparable(self, doc: StoryDoc, story: int) -> bool:
-        """True when ``doc``'s words and ``story``'s can be compared: the story's centroid
-        holds a word in a script of ``doc``'s (ASCII, or not), so a Chinese post and an
-        English-only story are not (False too when the story is not in memory)."""
-        found = self._table.stories.get(self.resolve(story))
-        if found is None:
-            return False
-        feats = self._features(doc)
-        mine = {t.isascii() for t in feats.terms if not t.startswith(ENTITY_PREFIX)}
-        return any(t.isascii() in mine for t in found.terms if not t.startswith(ENTITY_PREFIX))
+        vec = (self._vector(Features(terms=words, content=feats.content, anchor=None,
+                                     tags=feats.tags))[0] if words else None)
+        mine = {t.isascii() for t in words}
+        out: dict[int, Affinity] = {}
+        for story in stories:
+            found = self._table.stories.get(self.resolve(story))
+            if found is None or not self._joinable(found, found.last, named):
+                continue
+            comparable = any(t.isascii() in mine for t in found.terms
+                             if not t.startswith(ENTITY_PREFIX))
+            out[found.id] = Affinity(self._cosine(vec, found), comparable)
+        return out
 
     def evict(self, *, before: datetime) -> None:
         """Drop every story idle since before ``before``."""

@@ -32,6 +32,14 @@ class StoryDoc:
 
 
 @dataclass(frozen=True, slots=True)
+class Affinity:
+    """What a mention's words share with a story it could join (``StoryIndex.affinities``)."""
+
+    similarity: float  # cosine of its words (entity pseudo-terms left out) to the centroid
+    comparable: bool  # the story holds words in a script of the mention's (ASCII, or not)
+
+
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """Where one mention went, and why."""
 

@@ -47,7 +47,7 @@ import story_streams  # noqa: E402
 from sklearn.metrics import homogeneity_completeness_v_measure  # noqa: E402
 
 from monitor.stories import StoryParams, features  # noqa: E402
-from monitor.stories.testing import StoryFeed  # noqa: E402
+from monitor.stories.testing import StoryFeed, fed_across_restart  # noqa: E402
 
 TARGET_RATE = 10_000
 TARGET_V = 0.8
@@ -138,12 +138,8 @@ def simhash_only(stream: Stream, window: timedelta, similarity: float = 0.8) -> 
 def restart(stream: Stream, params: StoryParams, once: list[int]) -> dict[str, Any]:
     """Assign half, persist every story through JSON, load into a fresh index, assign the rest."""
     half = len(stream) // 2
-    first = StoryFeed(params)
-    first.feed([d for d, _ in stream[:half]])
-    second = first.restarted()
-    rest_docs = [d for d, _ in stream[half:]]
-    second.feed(rest_docs)
-    rest = [second.story(d.key) for d in rest_docs]
+    first, second = fed_across_restart([d for d, _ in stream], half, params)
+    rest = [second.story(d.key) for d, _ in stream[half:]]
     same = sum(1 for a, b in zip(rest, once[half:], strict=True) if a == b)
     v = homogeneity_completeness_v_measure(once[half:], rest)[2]
     sigs = [json.dumps(first.index.signature(s).to_json()) for s in first.index.active()]

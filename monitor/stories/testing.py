@@ -3,7 +3,8 @@
 ``StoryFeed`` plays the database's part: it allocates story ids from a counter, stores each
 mention's story, relabels mentions when stories merge, and answers ``stories_of`` for
 duplicates and replies; ``restarted()`` persists every signature through JSON into a fresh
-index, as a restart of the service would. ``mention`` builds a StoryDoc on a fixed clock and
+index, as a restart of the service would, and ``fed_across_restart`` feeds a stream with such
+a restart in the middle. ``mention`` builds a StoryDoc on a fixed clock and
 ``synthetic_stream`` a long, reproducible stream of Chinese and English posts about many
 overlapping events (for bounds, restarts and determinism; not for quality).
 """
@@ -136,3 +137,14 @@ class StoryFeed:
         other.index.load(StorySignature.from_json(json.loads(row)) for row in rows)
         other.stored, other.last_id = self.stored, self.last_id
         return other
+
+
+def fed_across_restart(
+    docs: Sequence[StoryDoc], split: int, params: StoryParams | None = None
+) -> tuple[StoryFeed, StoryFeed]:
+    """A feed given ``docs[:split]``, and the feed restarted from it and given the rest."""
+    first = StoryFeed(params)
+    first.feed(docs[:split])
+    second = first.restarted()
+    second.feed(docs[split:])
+    return first, second

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from monitor.stories import StoryIndex, StorySignature
-from monitor.stories.testing import T0, StoryFeed, synthetic_stream
+from monitor.stories.testing import T0, StoryFeed, fed_across_restart, synthetic_stream
 from monitor.stories.testing import mention as doc
 
 RECALL = "Lumina Kids formula batch LK-2611 recalled after babies got rashes"
@@ -38,10 +38,7 @@ def test_a_restart_from_signatures_places_the_rest_exactly_as_one_index_would() 
     stream = synthetic_stream(mentions=4000, hours=96)
     once = StoryFeed()
     once.feed(stream)
-    first = StoryFeed()
-    first.feed(stream[:2000])
-    second = first.restarted()
-    second.feed(stream[2000:])
+    _, second = fed_across_restart(stream, 2000)
     assert [second.story(d.key) for d in stream] == [once.story(d.key) for d in stream]
     assert second.index.active() == once.index.active()
     assert all(second.index.signature(s) == once.index.signature(s) for s in once.index.active())

@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 from sklearn.metrics import homogeneity_completeness_v_measure
 
-from monitor.stories.testing import StoryFeed
+from monitor.stories.testing import StoryFeed, fed_across_restart
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -40,8 +40,5 @@ def test_a_restart_on_a_real_chinese_stream_changes_nothing(shared_data: Path) -
     docs = [d for d, _ in streams().ced(shared_data, "dev", threads=True)[:8000]]
     once = StoryFeed()
     once.feed(docs)
-    first = StoryFeed()
-    first.feed(docs[:4000])
-    second = first.restarted()
-    second.feed(docs[4000:])
+    _, second = fed_across_restart(docs, 4000)
     assert [second.story(d.key) for d in docs] == [once.story(d.key) for d in docs]

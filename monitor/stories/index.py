@@ -81,20 +81,18 @@ class StoryIndex:
         (they are configuration, not state).
         """
         self.params = params or StoryParams()
+        kinds = kinds or {}
         named = {
             entity: frozenset(t for n in words for t in extract(n).terms)
             for entity, words in (names or {}).items()
         }
-        organisations = frozenset().union(*(
-            terms for entity, terms in named.items()
-            if (kinds or {}).get(entity, _ORGANISATION) in _ORGANISATIONS
-        ))
+        orgs = {e for e in named if kinds.get(e, _ORGANISATION) in _ORGANISATIONS}
+        organisations = frozenset().union(*(named[e] for e in orgs))
         self._names = {
-            entity: terms if (kinds or {}).get(entity, _ORGANISATION) in _ORGANISATIONS
-            else terms & organisations
+            entity: terms if entity in orgs else terms & organisations
             for entity, terms in named.items()
         }
-        self._kinds = {ENTITY_PREFIX + entity: kind for entity, kind in (kinds or {}).items()}
+        self._kinds = {ENTITY_PREFIX + entity: kind for entity, kind in kinds.items()}
         self._of_kind: dict[str, list[str]] = {}
         for term, kind in sorted(self._kinds.items()):
             self._of_kind.setdefault(kind, []).append(term)

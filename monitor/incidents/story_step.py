@@ -365,11 +365,12 @@ def _merge_rows(
         setattr(kept, name, dict(total))
     kept.first_seen_at = min(kept.first_seen_at, gone.first_seen_at)
     kept.last_seen_at = max(kept.last_seen_at, gone.last_seen_at)
-    session.execute(update(Mention).where(Mention.story_id == gone.id).values(story_id=kept.id))
-    has_own = session.scalar(select(Incident.id).where(Incident.story_id == kept.id).limit(1))
+    # on the connection, as the mentions' own story ids above: an ORM update would compare
+    # every object in the session with its criteria, once per merge
+    conn = session.connection()
+    conn.execute(update(Mention).where(Mention.story_id == gone.id).values(story_id=kept.id))
+    has_own = conn.scalar(select(Incident.id).where(Incident.story_id == kept.id).limit(1))
     if has_own is None:
         # the story's incident carries on as the merged story's; two incidents stay two
         # (a responder may merge them with ``crisiswatch incident merge``)
-        session.execute(
-            update(Incident).where(Incident.story_id == gone.id).values(story_id=kept.id)
-        )
+        conn.execute(update(Incident).where(Incident.story_id == gone.id).values(story_id=kept.id))

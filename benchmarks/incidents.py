@@ -34,7 +34,9 @@ from monitor.db.engine import make_engine, session_factory  # noqa: E402
 from monitor.db.migrate import ensure_schema  # noqa: E402
 from monitor.db.models import Alert, Incident, Mention, MentionEntity, Source  # noqa: E402
 from monitor.incidents import tick_escalations  # noqa: E402
+from monitor.incidents.story_step import StoryAssignment  # noqa: E402
 from monitor.incidents.testing import assign_stored, make_context  # noqa: E402
+from monitor.stories.model import StoryParams  # noqa: E402
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 DAYS = 28
@@ -138,6 +140,11 @@ def main() -> None:
     generate(sessions, args.mentions, args.days)
     generated = time.perf_counter() - began
     ctx = make_context(entities=ENTITIES)
+    # one stories step for the run, as the service keeps one per process (a fresh one per
+    # batch would rebuild the engine from every story of the window, as after a restart)
+    stories = StoryAssignment(params=StoryParams(),
+                              names={k: (v,) for k, v in ctx.entity_names.items()},
+                              kinds=ctx.entity_kinds)
     assign_seconds = assign_cpu = tick_seconds = 0.0
     alerts = 0
     for first in range(1, args.mentions + 1, args.batch):
@@ -147,7 +154,7 @@ def main() -> None:
         assert now is not None
         began, cpu = time.perf_counter(), time.process_time()
         with sessions.begin() as s:
-            result = assign_stored(s, ctx=ctx, mention_ids=ids, now=now)
+            result = assign_stored(s, ctx=ctx, mention_ids=ids, now=now, stories=stories)
         assign_seconds += time.perf_counter() - began
         assign_cpu += time.process_time() - cpu
         alerts += result.alerts

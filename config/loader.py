@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from config.schema import Settings
+from config.suggest import did_you_mean
 
 ENV_CONFIG = "CRISISWATCH_CONFIG"
 LOCAL_NAMES = ("crisiswatch.yaml", "crisiswatch.yml")
@@ -110,7 +113,12 @@ def describe_errors(exc: ValidationError, file: Path, root: yaml.Node | None) ->
         where = f"{file}:{line}" if line else str(file)
         message = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling; see the configuration reference)"
+            hint = did_you_mean(loc[-1], _keys_at(Settings, loc[:-1]))
+            message = "unknown key" + (
+                hint or " (check the spelling; see the configuration reference)"
+            )
+        elif err["type"] == "literal_error":
+            message += did_you_mean(err.get("input"), _QUOTED.findall(message))
         elif err["type"] == "missing":
             message = "required key is missing"
         got = err.get("input")
@@ -118,6 +126,46 @@ def describe_errors(exc: ValidationError, file: Path, root: yaml.Node | None) ->
                  or ", got " in message)
         suffix = "" if quiet else f", got {got!r}"
         yield f"{where}: {key or '(top level)'}: {message}{suffix}"
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _keys_at(annotation: Any, loc: Sequence[Any]) -> list[str]:
+    """The keys the schema allows at ``loc`` (a model's fields), for "did you mean"."""
+    for part in loc:
+        annotation = _step(annotation, part)
+    model = _model_in(annotation)
+    return [] if model is None else list(model.model_fields)
+
+
+def _step(annotation: Any, part: Any) -> Any:
+    """The annotation of ``part`` inside a value of type ``annotation`` (None when unknown)."""
+    model = _model_in(annotation)
+    if model is not None:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        return None if field is None else field.annotation
+    for arg in _members(annotation):
+        origin = get_origin(arg)
+        if origin in (tuple, list) and isinstance(part, int):
+            return get_args(arg)[0]
+        if origin is dict:
+            return get_args(arg)[1]
+    return None
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    return next((a for a in _members(annotation)
+                 if isinstance(a, type) and issubclass(a, BaseModel)), None)
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The types an annotation may hold: itself, or each member of an Optional or union."""
+    if get_origin(annotation) in (Union, UnionType):
+        return [a for arg in get_args(annotation) for a in _members(arg)]
+    if get_origin(annotation) is Annotated:
+        return _members(get_args(annotation)[0])
+    return [annotation]
 
 
 def _is_union_tag(part: Any) -> bool:

@@ -31,6 +31,19 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A problem found in a loaded configuration, at a key path; a ``warning`` (an environment
+    variable not set here, say) does not make the configuration unusable."""
+
+    loc: tuple[str | int, ...]
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        return f"{_format_loc(self.loc)}: {self.message}"
+
+
+@dataclass(frozen=True)
 class LoadedConfig:
     """Validated settings plus where they came from (relative paths resolve against it)."""
 
@@ -52,6 +65,10 @@ class LoadedConfig:
         line = _line_of(self.root, loc)
         where = f"{self.path}:{line}" if line else str(self.path)
         return f"{where}: {_format_loc(loc)}: {message}"
+
+    def describe(self, finding: Finding) -> str:
+        """``file:line: key.path: message`` for a finding."""
+        return self.problem(finding.loc, finding.message)
 
 
 def example_config_path() -> Path:

@@ -16,3 +16,9 @@ def did_you_mean(value: object, known: Iterable[str]) -> str:
         return f" (did you mean {folded[value.casefold()]!r}?)"
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.75)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def one_of(value: object, known: Iterable[str]) -> str:
+    """``did_you_mean`` when one known name is close, else `` (expected one of: a, b, c)``."""
+    names = sorted(known)
+    return did_you_mean(value, names) or f" (expected one of: {', '.join(names) or 'none'})"

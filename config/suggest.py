@@ -14,7 +14,7 @@ def did_you_mean(value: object, known: Iterable[str]) -> str:
     folded = {name.casefold(): name for name in choices}
     if value.casefold() in folded:
         return f" (did you mean {folded[value.casefold()]!r}?)"
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.75)
+    close = difflib.get_close_matches(value, choices, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

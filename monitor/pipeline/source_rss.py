@@ -34,7 +34,10 @@ class FeedKind:
         return str(resolve(Path(url.removeprefix("file://"))))
 
     def problems(self, options: Any, *, resolve: Callable[[Path], Path]) -> list[tuple[str, str]]:
-        return []
+        target = self._target(options, resolve)
+        if target.startswith(("http://", "https://")) or Path(target).is_file():
+            return []
+        return [("url", f"file not found: {target}")]
 
     def location(self, options: Any, *, resolve: Callable[[Path], Path]) -> str:
         return self._target(options, resolve)

@@ -37,13 +37,35 @@ def test_every_problem_of_every_source_is_named_with_its_line(tmp_path: Path) ->
     where = str(tmp_path / "cw.yaml")
     assert f"{where}:6: sources[0].url: required key is missing" in problems
     assert any(p.startswith(f"{where}:8: sources[1].path: file not found") for p in problems)
-    assert any(p.startswith(f"{where}:8: sources[1].preset: unknown preset 'twiter'")
-               for p in problems)
+    assert (f"{where}:8: sources[1].preset: unknown preset 'twiter' (did you mean 'twitter'?)"
+            in problems)
     assert f"{where}:8: sources[1].tz: unknown time zone 'Mars/Olympus'" in problems
     assert any(p.startswith(f"{where}:9: sources[2].kind: unknown source kind 'carrier-pigeon'")
                and "export, rss" in p for p in problems)
-    assert any(p.startswith(f"{where}:10: sources[3].ulr: unknown option") for p in problems)
+    assert f"{where}:10: sources[3].ulr: unknown option (did you mean 'url'?)" in problems
     assert len(problems) == 6
+
+
+def test_misspelt_kinds_get_a_suggestion_and_local_feeds_must_exist(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, """\
+  - {id: a, kind: rsss, url: "https://x.example/feed"}
+  - {id: b, kind: rss, url: feeds/gone.xml}
+  - {id: c, kind: rss, url: "file://feeds/gone.xml"}
+""")
+    where = str(tmp_path / "cw.yaml")
+    assert problems == [
+        f"{where}:6: sources[0].kind: unknown source kind 'rsss' (did you mean 'rss'?)",
+        f"{where}:7: sources[1].url: file not found: {tmp_path / 'feeds' / 'gone.xml'}",
+        f"{where}:8: sources[2].url: file not found: {tmp_path / 'feeds' / 'gone.xml'}",
+    ]
+
+
+def test_the_inbox_preset_is_checked_with_the_sources(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, "  []\ninbox:\n  path: in\n  preset: twiter\n")
+    where = str(tmp_path / "cw.yaml")
+    assert problems == [
+        f"{where}:9: inbox.preset: unknown preset 'twiter' (did you mean 'twitter'?)"
+    ]
 
 
 def test_the_bundled_example_configures_a_source_of_each_kind() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,10 +35,11 @@ class FeedKind:
         return str(resolve(Path(url.removeprefix("file://"))))
 
     def problems(self, options: Any, *, resolve: Callable[[Path], Path]) -> list[tuple[str, str]]:
-        target = self._target(options, resolve)
-        if target.startswith(("http://", "https://")) or Path(target).is_file():
+        # only a plain path or a file:// URL names a local feed file
+        if urlsplit(options.url).scheme not in ("", "file"):
             return []
-        return [("url", f"file not found: {target}")]
+        target = self._target(options, resolve)
+        return [] if Path(target).is_file() else [("url", f"file not found: {target}")]
 
     def location(self, options: Any, *, resolve: Callable[[Path], Path]) -> str:
         return self._target(options, resolve)

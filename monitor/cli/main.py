@@ -15,6 +15,7 @@ from monitor.cli import (
     drill,
     incidents,
     ingest,
+    init,
     playbooks,
     quickstart,
     run,
@@ -46,6 +47,7 @@ def cli(ctx: click.Context, config_path: str | None, database: str | None) -> No
 
 
 check_config.register(cli)
+init.register(cli)
 ingest.register(cli)
 db.register(cli)
 alerts.register(cli)

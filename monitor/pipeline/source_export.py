@@ -68,6 +68,9 @@ class ExportKind:
                 found.append(("tz", f"unknown time zone {options.tz!r}"))
         return found
 
+    def warnings(self, options: Any, *, resolve: Callable[[Path], Path]) -> list[tuple[str, str]]:
+        return []
+
     def location(self, options: Any, *, resolve: Callable[[Path], Path]) -> str:
         return str(resolve(options.path))
 

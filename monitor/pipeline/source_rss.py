@@ -35,11 +35,16 @@ class FeedKind:
         return str(resolve(Path(url.removeprefix("file://"))))
 
     def problems(self, options: Any, *, resolve: Callable[[Path], Path]) -> list[tuple[str, str]]:
+        return []
+
+    def warnings(self, options: Any, *, resolve: Callable[[Path], Path]) -> list[tuple[str, str]]:
         # only a plain path or a file:// URL names a local feed file
         if urlsplit(options.url).scheme not in ("", "file"):
             return []
         target = self._target(options, resolve)
-        return [] if Path(target).is_file() else [("url", f"file not found: {target}")]
+        if Path(target).is_file():
+            return []
+        return [("url", f"file not found: {target} (each poll fails until it exists)")]
 
     def location(self, options: Any, *, resolve: Callable[[Path], Path]) -> str:
         return self._target(options, resolve)

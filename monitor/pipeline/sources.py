@@ -35,6 +35,11 @@ class SourceKind(Protocol):
         """(option, problem) pairs the model cannot see (a file that does not exist)."""
         ...
 
+    def warnings(self, options: Any, *, resolve: Callable[[Path], Path]) -> list[tuple[str, str]]:
+        """(option, problem) pairs the service tolerates (the source fails each poll, and the
+        failure is recorded on it): check-config shows them as warnings."""
+        ...
+
     def location(self, options: Any, *, resolve: Callable[[Path], Path]) -> str:
         """Where the source reads from (URL or file), as shown in ``crisiswatch sources``."""
         ...
@@ -72,13 +77,15 @@ class ConfiguredSource:
 def configured_sources(config: LoadedConfig) -> dict[str, ConfiguredSource]:
     """Every configured source, by id; ConfigError lists every problem with file and line."""
     sources, findings = _configure(config)
-    if findings:
-        raise ConfigError(config.path, [config.describe(f) for f in findings])
+    errors = [config.describe(f) for f in findings if not f.warning]
+    if errors:
+        raise ConfigError(config.path, errors)
     return sources
 
 
 def check_sources(config: LoadedConfig) -> list[Finding]:
-    """What is wrong with the configured sources and the inbox, at each problem's key path."""
+    """What is wrong with the configured sources and the inbox, at each problem's key path
+    (warnings too: what the service tolerates, such as a local feed file not there yet)."""
     return _configure(config)[1]
 
 
@@ -102,6 +109,8 @@ def _configure(config: LoadedConfig) -> tuple[dict[str, ConfiguredSource], list[
         findings.extend(found)
         if not found:
             out[source.id] = ConfiguredSource(settings=source, kind=kind, options=options)
+        findings.extend(Finding((*where, key), text, warning=True)
+                        for key, text in kind.warnings(options, resolve=config.resolve))
     inbox = config.settings.inbox
     problem = preset_problem(inbox.preset) if inbox is not None else None
     if problem:

@@ -410,8 +410,9 @@ def _source_kinds(walker: _Walker, kinds: Mapping[str, SourceKind], level: int) 
         f"{'#' * level} Source kinds",
         "",
         "Every other key of a source is an option of its `kind`, checked against the kind's "
-        "options when the configuration is used (`crisiswatch check-config` too); a local "
-        "feed or export file that does not exist is an error.",
+        "options when the configuration is used (`crisiswatch check-config` too). An export "
+        "file that does not exist is an error; a local feed file that does not exist is a "
+        "warning of `check-config` (each poll fails until it exists).",
     ]
     for kind, collector in kinds.items():
         lines += walker.model(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from config.loader import ConfigError, example_config_path, load_config
-from monitor.pipeline.sources import SOURCE_KINDS, configured_sources
+from config.loader import ConfigError, Finding, example_config_path, load_config
+from monitor.pipeline.sources import SOURCE_KINDS, check_sources, configured_sources
 
 BASE = """\
 version: 1
@@ -46,17 +46,24 @@ def test_every_problem_of_every_source_is_named_with_its_line(tmp_path: Path) ->
     assert len(problems) == 6
 
 
-def test_misspelt_kinds_get_a_suggestion_and_local_feeds_must_exist(tmp_path: Path) -> None:
-    problems = _problems(tmp_path, """\
+def test_misspelt_kinds_get_a_suggestion_and_missing_feed_files_a_warning(
+        tmp_path: Path) -> None:
+    sources = """\
   - {id: a, kind: rsss, url: "https://x.example/feed"}
   - {id: b, kind: rss, url: feeds/gone.xml}
   - {id: c, kind: rss, url: "file://feeds/gone.xml"}
-""")
+  - {id: d, kind: rss, url: "drill:scenario/feed"}
+"""
     where = str(tmp_path / "cw.yaml")
-    assert problems == [
+    assert _problems(tmp_path, sources) == [
         f"{where}:6: sources[0].kind: unknown source kind 'rsss' (did you mean 'rss'?)",
-        f"{where}:7: sources[1].url: file not found: {tmp_path / 'feeds' / 'gone.xml'}",
-        f"{where}:8: sources[2].url: file not found: {tmp_path / 'feeds' / 'gone.xml'}",
+    ]
+    # a feed file that is not there yet fails each poll, recorded on the source: a warning
+    gone = f"file not found: {tmp_path / 'feeds' / 'gone.xml'} (each poll fails until it exists)"
+    assert check_sources(load_config(tmp_path / "cw.yaml")) == [
+        Finding(("sources", 0, "kind"), "unknown source kind 'rsss' (did you mean 'rss'?)"),
+        Finding(("sources", 1, "url"), gone, warning=True),
+        Finding(("sources", 2, "url"), gone, warning=True),
     ]
 
 

@@ -32,8 +32,9 @@ def check_configuration(config: LoadedConfig, *, environ: Mapping[str, str]) -> 
 
 
 def _queries(settings: Settings) -> Iterator[Finding]:
-    for index, (entity, spec) in enumerate(zip(settings.entities, entity_specs(settings),
-                                               strict=True)):
+    for index, (entity, spec) in enumerate(
+        zip(settings.entities, entity_specs(settings), strict=True)
+    ):
         try:
             entity_ast(spec)
         except QuerySyntaxError as exc:
@@ -44,8 +45,9 @@ def _queries(settings: Settings) -> Iterator[Finding]:
 def _storage(settings: Settings, environ: Mapping[str, str]) -> Iterator[Finding]:
     name = settings.storage.url_env
     if name and not environ.get(name, "").strip():
-        yield Finding(("storage", "url_env"), f"environment variable {name} is not set",
-                      warning=True)
+        yield Finding(
+            ("storage", "url_env"), f"environment variable {name} is not set", warning=True
+        )
 
 
 def _playbook_files(config: LoadedConfig) -> Iterator[Finding]:
@@ -53,5 +55,4 @@ def _playbook_files(config: LoadedConfig) -> Iterator[Finding]:
     for key, paths in (("paths", section.paths), ("scripts", section.scripts)):
         for index, path in enumerate(paths):
             if not config.resolve(path).exists():
-                yield Finding(("playbooks", key, index),
-                              f"file not found: {config.resolve(path)}")
+                yield Finding(("playbooks", key, index), f"file not found: {config.resolve(path)}")

@@ -36,8 +36,7 @@ def write_starter(folder: Path, *, force: bool = False) -> list[Path]:
 
     Raises StarterError naming the first existing file unless ``force``, before writing any.
     """
-    targets = {folder.joinpath(*relative.parts): data for relative, data in
-               starter_files().items()}
+    targets = {folder.joinpath(*relative.parts): data for relative, data in starter_files().items()}
     if not force:
         existing = next((path for path in targets if path.exists()), None)
         if existing is not None:
@@ -51,8 +50,9 @@ def write_starter(folder: Path, *, force: bool = False) -> list[Path]:
     return list(targets)
 
 
-def _walk(folder: Traversable, relative: PurePosixPath) -> Iterator[tuple[PurePosixPath,
-                                                                          Traversable]]:
+def _walk(
+    folder: Traversable, relative: PurePosixPath
+) -> Iterator[tuple[PurePosixPath, Traversable]]:
     for item in folder.iterdir():
         if item.is_dir():
             yield from _walk(item, relative / item.name)

@@ -19,8 +19,11 @@ def register(group: click.Group) -> None:
 
 @click.command("check-config")
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
-@click.option("--strict", is_flag=True,
-              help="Treat warnings (an environment variable not set here) as errors.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat warnings (an environment variable not set here) as errors.",
+)
 @pass_ctx
 @friendly
 def check_config(obj: Context, path: str | None, strict: bool) -> None:
@@ -36,5 +39,6 @@ def check_config(obj: Context, path: str | None, strict: bool) -> None:
     s = loaded.settings
     verdict = f"OK with {len(warnings)} warnings" if warnings else "OK"
     inbox = f", inbox {s.inbox.path}" if s.inbox else ""
-    click.echo(f"{loaded.path}: {verdict} ({len(s.entities)} entities, {len(s.sources)} "
-               f"sources{inbox})")
+    click.echo(
+        f"{loaded.path}: {verdict} ({len(s.entities)} entities, {len(s.sources)} sources{inbox})"
+    )

@@ -39,12 +39,14 @@ def test_init_writes_a_configuration_that_checks_clean(run, tmp_path: Path) -> N
         "samples/feeds/news_en.xml",
         "samples/feeds/weibo_zh.xml",
     ]
-    assert (tmp_path / "crisiswatch.yaml").read_text("utf-8") == \
-        example_config_path().read_text("utf-8")
+    assert (tmp_path / "crisiswatch.yaml").read_text("utf-8") == example_config_path().read_text(
+        "utf-8"
+    )
     assert "crisiswatch check-config crisiswatch.yaml" in out
     code, out = run("check-config", "crisiswatch.yaml")
-    assert code == 0 and out.strip().endswith("OK (5 entities, 4 sources, inbox "
-                                              "crisiswatch-data/inbox)"), out
+    assert code == 0 and out.strip().endswith(
+        "OK (5 entities, 4 sources, inbox crisiswatch-data/inbox)"
+    ), out
     code, out = run("poll", "--json")
     assert code == 0, out
 
@@ -63,8 +65,10 @@ def test_init_never_overwrites_without_force(run, tmp_path: Path) -> None:  # ty
     mine.write_text("my own feed", encoding="utf-8")
     code, out = run("init")
     assert code == 1
-    assert out.strip() == (f"error: {Path('samples/feeds/news_en.xml')} exists; nothing was "
-                           "written (--force overwrites)")
+    assert out.strip() == (
+        f"error: {Path('samples/feeds/news_en.xml')} exists; nothing was "
+        "written (--force overwrites)"
+    )
     assert written(tmp_path) == ["samples/feeds/news_en.xml"]
     assert mine.read_text("utf-8") == "my own feed"
     code, out = run("init", "--force")

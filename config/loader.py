@@ -129,20 +129,21 @@ def describe_errors(exc: ValidationError, file: Path, root: yaml.Node | None) ->
         line = _line_of(root, loc)
         where = f"{file}:{line}" if line else str(file)
         message = str(err["msg"]).removeprefix("Value error, ")
+        got = err.get("input")
+        hint = ""
         if err["type"] == "extra_forbidden":
-            hint = did_you_mean(loc[-1], _keys_at(Settings, loc[:-1]))
-            message = "unknown key" + (
-                hint or " (check the spelling; see the configuration reference)"
+            message = "unknown key"
+            hint = did_you_mean(loc[-1], _keys_at(Settings, loc[:-1])) or (
+                " (check the spelling; see the configuration reference)"
             )
         elif err["type"] == "literal_error":
-            message += did_you_mean(err.get("input"), _QUOTED.findall(message))
+            hint = did_you_mean(got, _QUOTED.findall(message))
         elif err["type"] == "missing":
             message = "required key is missing"
-        got = err.get("input")
         quiet = (err["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list)
                  or ", got " in message)
         suffix = "" if quiet else f", got {got!r}"
-        yield f"{where}: {key or '(top level)'}: {message}{suffix}"
+        yield f"{where}: {key or '(top level)'}: {message}{suffix}{hint}"
 
 
 _QUOTED = re.compile(r"'([^']*)'")

@@ -26,7 +26,7 @@ def starter_files() -> dict[PurePosixPath, bytes]:
     """The starter's files by path relative to its folder: the configuration, then samples."""
     files = {PurePosixPath(CONFIG_NAME): example_config_path().read_bytes()}
     samples = resources.files("config").joinpath("samples")
-    for relative, item in sorted(_walk(samples, PurePosixPath("samples"))):
+    for relative, item in sorted(_walk(samples, PurePosixPath("samples")), key=lambda f: f[0]):
         files[relative] = item.read_bytes()
     return files
 

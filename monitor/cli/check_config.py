@@ -37,7 +37,8 @@ def check_config(obj: Context, path: str | None, strict: bool) -> None:
     if errors:
         raise UserError("\n".join(f"config error: {loaded.describe(f)}" for f in errors))
     s = loaded.settings
-    verdict = f"OK with {len(warnings)} warnings" if warnings else "OK"
+    plural = "" if len(warnings) == 1 else "s"
+    verdict = f"OK with {len(warnings)} warning{plural}" if warnings else "OK"
     inbox = f", inbox {s.inbox.path}" if s.inbox else ""
     click.echo(
         f"{loaded.path}: {verdict} ({len(s.entities)} entities, {len(s.sources)} sources{inbox})"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.common import UserError, friendly
+from monitor.cli.common import UserError
 from monitor.starter import CONFIG_NAME, StarterError, write_starter
 
 
@@ -18,7 +18,6 @@ def register(group: click.Group) -> None:
 @click.command("init")
 @click.argument("folder", default=".", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-@friendly
 def init(folder: Path, force: bool) -> None:
     """Write a working configuration (the example organisation) and the sample files it reads
     into FOLDER (default: the current one), to edit from there. Existing files are never
@@ -29,4 +28,4 @@ def init(folder: Path, force: bool) -> None:
         raise UserError(f"error: {exc}") from None
     config = folder / CONFIG_NAME
     click.echo(f"wrote {config} and {len(files) - 1} sample files under {folder / 'samples'}")
-    click.echo(f"next: edit it, then run  crisiswatch check-config {config}")
+    click.echo(f"next: edit it, then check it with: crisiswatch check-config {config}")

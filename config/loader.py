@@ -123,7 +123,12 @@ def parse_yaml(text: str, file: Path) -> tuple[Any, yaml.Node | None]:
 
 def describe_errors(exc: ValidationError, file: Path, root: yaml.Node | None) -> Iterator[str]:
     """One ``file:line: key.path: problem`` line per validation error."""
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for err in errors:
+        if err["type"] == "too_short" and any(
+            other["loc"][: len(err["loc"])] == err["loc"] and other is not err for other in errors
+        ):
+            continue  # a list too short only because an item is bad: that item's error says it
         loc = [part for part in err["loc"] if not _is_union_tag(part)]
         key = _format_loc(loc)
         line = _line_of(root, loc)

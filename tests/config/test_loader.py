@@ -121,6 +121,8 @@ incidents: {spike: {ration: 4}}
     assert f"{path}:6: incidents.spike.ration: unknown key (did you mean 'ratio'?)" in problems
     assert any(p.startswith(f"{path}:2: organisation.locale: ") and "did you mean" not in p
                and "'zh'" in p for p in problems)
+    # the one entity is bad: that is its error, not that the list has too few entities
+    assert not any("entities:" in p for p in problems)
 
 
 def test_a_key_far_from_every_known_one_gets_the_reference(tmp_path: Path) -> None:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from config.schema import Settings
+from config.suggest import did_you_mean
 
 ENV_CONFIG = "CRISISWATCH_CONFIG"
 LOCAL_NAMES = ("crisiswatch.yaml", "crisiswatch.yml")
@@ -25,6 +28,19 @@ class ConfigError(Exception):
         self.path = str(path)
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem found in a loaded configuration, at a key path; a ``warning`` (an environment
+    variable not set here, say) does not make the configuration unusable."""
+
+    loc: tuple[str | int, ...]
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        return f"{_format_loc(self.loc)}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,10 @@ class LoadedConfig:
         line = _line_of(self.root, loc)
         where = f"{self.path}:{line}" if line else str(self.path)
         return f"{where}: {_format_loc(loc)}: {message}"
+
+    def describe(self, finding: Finding) -> str:
+        """``file:line: key.path: message`` for a finding."""
+        return self.problem(finding.loc, finding.message)
 
 
 def example_config_path() -> Path:
@@ -103,21 +123,72 @@ def parse_yaml(text: str, file: Path) -> tuple[Any, yaml.Node | None]:
 
 def describe_errors(exc: ValidationError, file: Path, root: yaml.Node | None) -> Iterator[str]:
     """One ``file:line: key.path: problem`` line per validation error."""
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for err in errors:
+        if err["type"] == "too_short" and any(
+            other["loc"][: len(err["loc"])] == err["loc"] and other is not err for other in errors
+        ):
+            continue  # a list too short only because an item is bad: that item's error says it
         loc = [part for part in err["loc"] if not _is_union_tag(part)]
         key = _format_loc(loc)
         line = _line_of(root, loc)
         where = f"{file}:{line}" if line else str(file)
         message = str(err["msg"]).removeprefix("Value error, ")
+        got = err.get("input")
+        hint = ""
         if err["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling; see the configuration reference)"
+            message = "unknown key"
+            hint = did_you_mean(loc[-1], _keys_at(Settings, loc[:-1])) or (
+                " (check the spelling; see the configuration reference)"
+            )
+        elif err["type"] == "literal_error":
+            hint = did_you_mean(got, _QUOTED.findall(message))
         elif err["type"] == "missing":
             message = "required key is missing"
-        got = err.get("input")
         quiet = (err["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list)
                  or ", got " in message)
         suffix = "" if quiet else f", got {got!r}"
-        yield f"{where}: {key or '(top level)'}: {message}{suffix}"
+        yield f"{where}: {key or '(top level)'}: {message}{suffix}{hint}"
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _keys_at(annotation: Any, loc: Sequence[Any]) -> list[str]:
+    """The keys the schema allows at ``loc`` (a model's fields), for "did you mean"."""
+    for part in loc:
+        annotation = _step(annotation, part)
+    model = _model_in(annotation)
+    return [] if model is None else list(model.model_fields)
+
+
+def _step(annotation: Any, part: Any) -> Any:
+    """The annotation of ``part`` inside a value of type ``annotation`` (None when unknown)."""
+    model = _model_in(annotation)
+    if model is not None:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        return None if field is None else field.annotation
+    for arg in _members(annotation):
+        origin = get_origin(arg)
+        if origin in (tuple, list) and isinstance(part, int):
+            return get_args(arg)[0]
+        if origin is dict:
+            return get_args(arg)[1]
+    return None
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    return next((a for a in _members(annotation)
+                 if isinstance(a, type) and issubclass(a, BaseModel)), None)
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The types an annotation may hold: itself, or each member of an Optional or union."""
+    if get_origin(annotation) in (Union, UnionType):
+        return [a for arg in get_args(annotation) for a in _members(arg)]
+    if get_origin(annotation) is Annotated:
+        return _members(get_args(annotation)[0])
+    return [annotation]
 
 
 def _is_union_tag(part: Any) -> bool:

@@ -55,13 +55,16 @@ def database_url(
     return sqlite_url((storage.data_dir / "crisiswatch.sqlite").resolve())
 
 
+def entity_specs(settings: Settings) -> list[EntitySpec]:
+    """The watchlist's view of the configured entities, in configuration order."""
+    return [
+        EntitySpec(id=e.id, name=e.name, kind=e.kind, aliases=e.aliases, query=e.query)
+        for e in settings.entities
+    ]
+
+
 def build_watchlist(settings: Settings) -> Watchlist:
-    return Watchlist.compile(
-        [
-            EntitySpec(id=e.id, name=e.name, kind=e.kind, aliases=e.aliases, query=e.query)
-            for e in settings.entities
-        ]
-    )
+    return Watchlist.compile(entity_specs(settings))
 
 
 def build_stories(settings: Settings) -> StoryAssignment:

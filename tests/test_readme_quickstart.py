@@ -1,4 +1,5 @@
-"""The README's first command, from a fresh copy of the repository in a fresh venv, offline."""
+"""The README's first command, from a fresh copy of the repository in a fresh venv, offline;
+then every command of its "what to try next" block, as written."""
 
 from __future__ import annotations
 
@@ -24,6 +25,14 @@ def readme_run_command() -> str:
     lines = block.group(1).splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("# 1."))
     return lines[first + 1].strip()
+
+
+def readme_next_commands() -> list[str]:
+    """The commands of the README's "what to try next" block, one per line."""
+    text = (REPO / "README.md").read_text("utf-8")
+    block = re.search(r"what to try next:\s*```sh\n(.*?)```", text, re.S)
+    assert block is not None, "README.md has no ```sh block after 'what to try next:'"
+    return [line for line in block.group(1).splitlines() if line.strip()]
 
 
 def _offline_shell() -> list[str] | None:
@@ -98,3 +107,28 @@ def test_readme_run_command_works_offline_in_a_fresh_clone(tmp_path: Path) -> No
     print(f"\nREADME run command offline{' on one core' if pin else ''}: {wall:.1f} s in all "
           f"(install included), quickstart {quickstart:.1f} s")
     assert quickstart < 60
+
+
+@pytest.mark.slow
+def test_readme_what_to_try_next_works_as_written(tmp_path: Path) -> None:
+    """After the quickstart (the README's first command), each command of the block in turn,
+    in the same folder, exits 0; comments are left to the shell as a user's would be."""
+    script = Path(sys.executable).with_name("crisiswatch")
+    if not script.is_file():
+        pytest.skip("needs the crisiswatch console script beside this interpreter")
+    commands = readme_next_commands()
+    shown = {line.split("#")[0].split()[1] for line in commands if " -c " not in line}
+    assert {"init", "check-config", "run", "classify"} <= shown, commands
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRISISWATCH_")}
+    env["PATH"] = os.pathsep.join([str(script.parent), env.get("PATH", "")])
+    shell = _offline_shell() or ["bash", "-c"]
+    outputs = {}
+    for command in ["crisiswatch quickstart", *commands]:
+        line = f"ip link set lo up && {command}" if shell[0] == "unshare" else command
+        done = subprocess.run([*shell, line], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        outputs[command.split("#")[0].strip()] = done.stdout
+    assert (tmp_path / "crisiswatch.yaml").is_file()
+    checked = outputs["crisiswatch check-config crisiswatch.yaml"].strip()
+    assert checked.endswith("OK (5 entities, 4 sources, inbox crisiswatch-data/inbox)"), checked

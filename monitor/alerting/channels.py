@@ -20,7 +20,9 @@ from alerts.channel import Channel, Clock
 from alerts.errors import ChannelConfigError
 from alerts.grouping import GroupingPolicy
 from alerts.registry import CHANNEL_KINDS, build_channel
+from config.loader import Finding
 from config.schema import AlertingSettings, Settings
+from config.suggest import did_you_mean, one_of
 from monitor.alerting.dispatch import ChannelMap, DispatchPolicy
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 _OPTION_IN_PROBLEM: Final = re.compile(r"option '([A-Za-z0-9_]+)'")
 # Any URL-shaped value passes every option check; it is never used to connect.
 _PLACEHOLDER: Final = "https://placeholder.invalid/check-config"
+# keys every channel has beside its kind's options (suggested for a misspelt option)
+_COMMON_KEYS: Final = ("kind", "enabled")
 
 
 class ChannelSet(ChannelMap):
@@ -63,55 +67,71 @@ def build_channel_set(
     return ChannelSet(built, unavailable=unavailable, disabled=disabled)
 
 
-def check_channels(settings: Settings, *, environ: Mapping[str, str] | None = None) -> list[str]:
-    """Problems with the configured channels, each starting ``channels.<name>.<option>``.
+def check_channels(settings: Settings, *, environ: Mapping[str, str]) -> list[Finding]:
+    """What is wrong with the configured channels, at the key path of each problem.
 
-    Without ``environ`` no secret is needed: every ``*_env`` option is assumed to be set.
-    With ``environ`` the named environment variables are checked too.
+    Options are checked as the service builds them, without any secret; every environment
+    variable an enabled channel reads (``*_env`` options and a kind's default, such as Slack's
+    SLACK_BOT_TOKEN) that ``environ`` lacks is a warning, as it may be set where the service runs.
     """
-    problems: list[str] = []
+    findings: list[Finding] = []
     for name, config in settings.channels.items():
-        problems.extend(_check_one(name, config.kind, config.options(), environ))
-    problems.extend(_check_socket_mode(settings, environ))
-    return problems
+        findings.extend(_check_one(name, config.kind, config.options(), config.enabled, environ))
+    findings.extend(_check_socket_mode(settings, environ))
+    return findings
 
 
 def _check_one(
-    name: str, kind: str, options: dict[str, Any], environ: Mapping[str, str] | None
-) -> list[str]:
-    where = f"channels.{name}"
+    name: str, kind: str, options: dict[str, Any], enabled: bool, environ: Mapping[str, str]
+) -> list[Finding]:
+    where = ("channels", name)
     cls = CHANNEL_KINDS.get(kind)
     if cls is None:
-        known = ", ".join(sorted(CHANNEL_KINDS))
-        return [f"{where}.kind: unknown channel kind {kind!r} (expected one of: {known})"]
+        problem = f"unknown channel kind {kind!r}{one_of(kind, CHANNEL_KINDS)}"
+        return [Finding((*where, "kind"), problem)]
     allowed = set(cls.required_options) | set(cls.optional_options)
-    problems = [
-        f"{where}.{key}: unknown option (expected one of: {', '.join(sorted(allowed))})"
+    findings = [
+        Finding((*where, key), "unknown option"
+                + (did_you_mean(key, _COMMON_KEYS) or one_of(key, allowed)))
         for key in options
         if key not in allowed
     ]
-    problems += [f"{where}.{key}: missing option" for key in cls.missing_options(options)]
-    if problems:
-        return problems
-    env: Mapping[str, str] = _Placeholders() if environ is None else environ
+    findings += [Finding((*where, key), "missing option") for key in cls.missing_options(options)]
+    if findings:
+        return findings
+    env = _Placeholders()
     try:
-        channel = cls.from_options(name=name, options=options, environ=env, clock=_zero_clock)
+        cls.from_options(name=name, options=options, environ=env, clock=_zero_clock).close()
     except ChannelConfigError as exc:
         match = _OPTION_IN_PROBLEM.search(exc.problem)
-        return [f"{where}.{match.group(1) if match else 'kind'}: {exc.problem}"]
-    channel.close()
-    return []
+        return [Finding((*where, match.group(1) if match else "kind"), exc.problem)]
+    if not enabled:
+        return []
+    return [_unset(where, kind, options, variable) for variable in dict.fromkeys(env.read)
+            if not environ.get(variable, "").strip()]
 
 
-def _check_socket_mode(settings: Settings, environ: Mapping[str, str] | None) -> list[str]:
+def _unset(
+    where: tuple[str, str], kind: str, options: dict[str, Any], variable: str
+) -> Finding:
+    option = next((key for key, value in options.items()
+                   if key.endswith("_env") and value == variable), None)
+    if option is None:
+        return Finding(where, f"environment variable {variable} is not set (a {kind} channel "
+                              "reads it when no *_env option names another)", warning=True)
+    return Finding((*where, option), f"environment variable {variable} (named by option "
+                                     f"{option!r}) is not set", warning=True)
+
+
+def _check_socket_mode(settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
     env_name = settings.alerting.slack_app_token_env
     if env_name is None:
         return []
-    where = "alerting.slack_app_token_env"
+    where = ("alerting", "slack_app_token_env")
     if socket_mode_channel(settings) is None:
-        return [f"{where}: Socket Mode needs an enabled slack channel in bot mode"]
-    if environ is not None and not environ.get(env_name, "").strip():
-        return [f"{where}: environment variable {env_name} is not set"]
+        return [Finding(where, "Socket Mode needs an enabled slack channel in bot mode")]
+    if not environ.get(env_name, "").strip():
+        return [Finding(where, f"environment variable {env_name} is not set", warning=True)]
     return []
 
 
@@ -143,9 +163,14 @@ def dispatch_policy(alerting: AlertingSettings) -> DispatchPolicy:
 
 
 class _Placeholders(Mapping[str, str]):
-    """An environment in which every variable is set (to a harmless URL-shaped value)."""
+    """An environment in which every variable is set (to a harmless URL-shaped value); it
+    remembers the names read, so the check knows every variable a channel needs."""
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
 
     def __getitem__(self, key: str) -> str:
+        self.read.append(key)
         return _PLACEHOLDER
 
     def __iter__(self) -> Iterator[str]:
@@ -155,7 +180,7 @@ class _Placeholders(Mapping[str, str]):
         return 0
 
     def get(self, key: str, default: Any = None) -> str:
-        return _PLACEHOLDER
+        return self[key]
 
 
 def _zero_clock() -> float:

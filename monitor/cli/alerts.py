@@ -264,15 +264,14 @@ def alerts_test(obj: Context, channel_name: str, as_json: bool) -> None:
 def channels_command(obj: Context, as_json: bool) -> None:
     """List the configured alert channels, their kind and any problem (secrets included)."""
     settings = obj.config().settings
-    problems = check_channels(settings, environ=os.environ)
+    findings = check_channels(settings, environ=os.environ)
     rows: list[dict[str, Any]] = []
     for name, config in settings.channels.items():
-        prefix = f"channels.{name}."
-        mine = [p for p in problems if p.startswith(prefix)]
+        mine = [str(f) for f in findings if f.loc[:2] == ("channels", name)]
         rows.append(
             {"name": name, "kind": config.kind, "enabled": config.enabled, "problems": mine}
         )
-    other = [p for p in problems if not p.startswith("channels.")]
+    other = [str(f) for f in findings if f.loc[0] != "channels"]
 
     def render() -> None:
         for row in rows:

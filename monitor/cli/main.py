@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import click
 
-from config.loader import ConfigError, load_config
-from monitor.alerting.channels import check_channels
-from monitor.app import build_watchlist
 from monitor.cli import (
     alerts,
+    check_config,
     classify,
     corrections,
     db,
@@ -17,14 +15,13 @@ from monitor.cli import (
     drill,
     incidents,
     ingest,
+    init,
     playbooks,
     quickstart,
     run,
     stories,
 )
-from monitor.cli.common import Context, UserError, friendly, pass_ctx
-from monitor.pipeline.sources import configured_sources
-from monitor.watchlist.query import QuerySyntaxError
+from monitor.cli.common import Context
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,30 +46,8 @@ def cli(ctx: click.Context, config_path: str | None, database: str | None) -> No
     ctx.obj = Context(config_path, database)
 
 
-@cli.command("check-config")
-@click.argument("path", required=False, type=click.Path(dir_okay=False))
-@pass_ctx
-@friendly
-def check_config(obj: Context, path: str | None) -> None:
-    """Validate a configuration file and report every problem."""
-    loaded = load_config(path or obj.config_path)
-    problems: list[str] = []
-    try:
-        build_watchlist(loaded.settings)
-    except QuerySyntaxError as exc:
-        problems.append(f"{loaded.path}: {exc}")
-    try:
-        configured_sources(loaded)
-    except ConfigError as exc:
-        problems += exc.problems
-    problems += [f"{loaded.path}: {p}" for p in check_channels(loaded.settings)]
-    if problems:
-        raise UserError("\n".join(f"config error: {p}" for p in problems))
-    s = loaded.settings
-    inbox = f", inbox {s.inbox.path}" if s.inbox else ""
-    click.echo(f"{loaded.path}: OK ({len(s.entities)} entities, {len(s.sources)} sources{inbox})")
-
-
+check_config.register(cli)
+init.register(cli)
 ingest.register(cli)
 db.register(cli)
 alerts.register(cli)

@@ -146,9 +146,8 @@ def _print_next(ws: Workspace, html: Path | None) -> None:
         ("acknowledge it (stops its escalation)", f"{cw} ack 1 --by you"),
         ("open the digest", str(html) if html else f"{cw} digest"),
         ("rehearse a crisis", f"{cw} drill product-safety-zh --speed 60"),
-        ("point a source at a real feed",
-         f"cp {_shown(ws.config)} crisiswatch.yaml, set a source's url: to an https:// "
-         "feed,\n      crisiswatch check-config && crisiswatch run"),
+        ("start your own configuration (then set a source's url: to an https:// feed)",
+         "crisiswatch init\n      crisiswatch check-config && crisiswatch run"),
         ("connect Slack", "see README.md, 'Alerts' (bot token, channel, Socket Mode buttons)"),
     ]
     for what, how in lines:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from config.suggest import one_of
 from monitor.collectors.base import CollectorError
 from monitor.collectors.exports import mapping_from_dict
 from monitor.collectors.presets import PRESETS
@@ -35,6 +36,13 @@ class ExportOptions(BaseModel):
     tz: str | None = Field(None, description="Time zone of naive timestamps (default UTC).")
 
 
+def preset_problem(preset: str) -> str | None:
+    """Why ``preset`` names no column mapping preset (None when it does)."""
+    if preset in PRESETS:
+        return None
+    return f"unknown preset {preset!r}{one_of(preset, PRESETS)}"
+
+
 class ExportKind:
     """An exported comment/post file (CSV, JSON, JSONL, XLSX), read again only when its
     content changes; an interrupted read resumes where it stopped."""
@@ -46,10 +54,9 @@ class ExportKind:
         path = resolve(options.path)
         if not path.exists():
             found.append(("path", f"file not found: {path}"))
-        if options.preset not in PRESETS:
-            known = ", ".join(sorted(PRESETS))
-            found.append(("preset", f"unknown preset {options.preset!r} (expected one of: "
-                                    f"{known})"))
+        preset = preset_problem(options.preset)
+        if preset:
+            found.append(("preset", preset))
         try:
             mapping_from_dict(options.mapping)
         except CollectorError as exc:
@@ -60,6 +67,9 @@ class ExportKind:
             except (ZoneInfoNotFoundError, ValueError):
                 found.append(("tz", f"unknown time zone {options.tz!r}"))
         return found
+
+    def warnings(self, options: Any, *, resolve: Callable[[Path], Path]) -> list[tuple[str, str]]:
+        return []
 
     def location(self, options: Any, *, resolve: Callable[[Path], Path]) -> str:
         return str(resolve(options.path))

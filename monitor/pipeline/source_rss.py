@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +36,15 @@ class FeedKind:
 
     def problems(self, options: Any, *, resolve: Callable[[Path], Path]) -> list[tuple[str, str]]:
         return []
+
+    def warnings(self, options: Any, *, resolve: Callable[[Path], Path]) -> list[tuple[str, str]]:
+        # only a plain path or a file:// URL names a local feed file
+        if urlsplit(options.url).scheme not in ("", "file"):
+            return []
+        target = self._target(options, resolve)
+        if Path(target).is_file():
+            return []
+        return [("url", f"file not found: {target} (each poll fails until it exists)")]
 
     def location(self, options: Any, *, resolve: Callable[[Path], Path]) -> str:
         return self._target(options, resolve)

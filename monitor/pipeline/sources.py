@@ -2,7 +2,8 @@
 
 A source in the configuration names its ``kind``; the kind's options sit beside the common
 keys (``id``, ``enabled``, ``tier``, ``interval``) and are validated here, against the kind's
-own pydantic model, with the file and line of every problem. A new collector is one module
+own pydantic model, with the file and line of every problem. The inbox's preset is checked
+with them, as the inbox is collected the same way. A new collector is one module
 (its options model and a ``SourceKind``) plus one entry in ``SOURCE_KINDS``.
 """
 
@@ -15,11 +16,12 @@ from typing import Any, Final, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from config.loader import ConfigError, LoadedConfig
+from config.loader import ConfigError, Finding, LoadedConfig
 from config.schema import SourceSettings
+from config.suggest import did_you_mean, one_of
 from monitor.pipeline.collect import CollectRun
 from monitor.pipeline.ingest import IngestStats
-from monitor.pipeline.source_export import ExportKind
+from monitor.pipeline.source_export import ExportKind, preset_problem
 from monitor.pipeline.source_rss import FeedKind
 
 
@@ -31,6 +33,11 @@ class SourceKind(Protocol):
 
     def problems(self, options: Any, *, resolve: Callable[[Path], Path]) -> list[tuple[str, str]]:
         """(option, problem) pairs the model cannot see (a file that does not exist)."""
+        ...
+
+    def warnings(self, options: Any, *, resolve: Callable[[Path], Path]) -> list[tuple[str, str]]:
+        """(option, problem) pairs the service tolerates (the source fails each poll, and the
+        failure is recorded on it): check-config shows them as warnings."""
         ...
 
     def location(self, options: Any, *, resolve: Callable[[Path], Path]) -> str:
@@ -69,40 +76,61 @@ class ConfiguredSource:
 
 def configured_sources(config: LoadedConfig) -> dict[str, ConfiguredSource]:
     """Every configured source, by id; ConfigError lists every problem with file and line."""
+    sources, findings = _configure(config)
+    errors = [config.describe(f) for f in findings if not f.warning]
+    if errors:
+        raise ConfigError(config.path, errors)
+    return sources
+
+
+def check_sources(config: LoadedConfig) -> list[Finding]:
+    """What is wrong with the configured sources and the inbox, at each problem's key path
+    (warnings too: what the service tolerates, such as a local feed file not there yet)."""
+    return _configure(config)[1]
+
+
+def _configure(config: LoadedConfig) -> tuple[dict[str, ConfiguredSource], list[Finding]]:
     out: dict[str, ConfiguredSource] = {}
-    problems: list[str] = []
+    findings: list[Finding] = []
     for index, source in enumerate(config.settings.sources):
-        where: list[str | int] = ["sources", index]
+        where: tuple[str | int, ...] = ("sources", index)
         kind = SOURCE_KINDS.get(source.kind)
         if kind is None:
-            known = ", ".join(sorted(SOURCE_KINDS))
-            problems.append(config.problem([*where, "kind"], f"unknown source kind "
-                                           f"{source.kind!r} (expected one of: {known})"))
+            findings.append(Finding((*where, "kind"), f"unknown source kind {source.kind!r}"
+                                                      f"{one_of(source.kind, SOURCE_KINDS)}"))
             continue
         try:
             options = kind.options.model_validate(source.options())
         except ValidationError as exc:
-            problems.extend(_option_problems(config, where, exc))
+            findings.extend(_option_problems(where, exc, kind.options))
             continue
-        found = kind.problems(options, resolve=config.resolve)
-        problems.extend(config.problem([*where, key], text) for key, text in found)
+        found = [Finding((*where, key), text)
+                 for key, text in kind.problems(options, resolve=config.resolve)]
+        findings.extend(found)
         if not found:
             out[source.id] = ConfiguredSource(settings=source, kind=kind, options=options)
-    if problems:
-        raise ConfigError(config.path, problems)
-    return out
+        findings.extend(Finding((*where, key), text, warning=True)
+                        for key, text in kind.warnings(options, resolve=config.resolve))
+    inbox = config.settings.inbox
+    problem = preset_problem(inbox.preset) if inbox is not None else None
+    if problem:
+        findings.append(Finding(("inbox", "preset"), problem))
+    return out, findings
 
 
 def _option_problems(
-    config: LoadedConfig, where: list[str | int], exc: ValidationError
-) -> list[str]:
+    where: tuple[str | int, ...], exc: ValidationError, model: type[BaseModel]
+) -> list[Finding]:
     out = []
     for err in exc.errors(include_url=False):
-        loc = [*where, *err["loc"]]
         message = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            message = "unknown option (check the spelling; see the configuration reference)"
+            known = [*model.model_fields, *SourceSettings.model_fields]
+            message = "unknown option" + (
+                did_you_mean(err["loc"][-1], known)
+                or " (check the spelling; see the configuration reference)"
+            )
         elif err["type"] == "missing":
             message = "required key is missing"
-        out.append(config.problem(loc, message))
+        out.append(Finding((*where, *err["loc"]), message))
     return out

@@ -59,9 +59,11 @@ do not edit by hand. Regenerate with `{REGENERATE}`.*
 One YAML file configures crisiswatch. It is found in this order: `--config FILE`, \
 `$CRISISWATCH_CONFIG`, `./crisiswatch.yaml`, then the bundled example. \
 `crisiswatch check-config [PATH]` validates it and reports every problem with file, line, key \
-and what was expected; an unknown key is an error. Secrets never go in the file: options ending \
-in `_env` name the environment variable that holds them. `--database URL` (or \
-`$CRISISWATCH_DATABASE_URL`) overrides the `storage` section.
+and what was expected (with "did you mean" for a misspelt key or value); an unknown key is an \
+error. Secrets never go in the file: options ending in `_env` name the environment variable \
+that holds them; `check-config` warns of each one not set (an error with `--strict`). \
+`--database URL` (or `$CRISISWATCH_DATABASE_URL`) overrides the `storage` section. \
+`crisiswatch init [DIR]` writes the bundled example with its sample files, to start from.
 
 Keys are written as paths: `a.b` is key `b` inside `a`, `a[].b` is key `b` of every item of the \
 list `a`, and `a.<name>.b` is key `b` inside each entry of the mapping `a`, whose keys are names \
@@ -379,8 +381,9 @@ def _channel_kinds(kinds: Mapping[str, type[Channel]], level: int) -> list[str]:
         "",
         "Every other key of a channel is an option of its `kind`. Options ending in `_env` name "
         "the environment variable that holds the secret. `crisiswatch check-config` checks "
-        "kinds and options without the secrets; `crisiswatch channels` also checks that the "
-        "variables are set.",
+        "kinds and options without the secrets, and warns of every variable an enabled channel "
+        "reads that is not set (a kind's default too, such as Slack's `SLACK_BOT_TOKEN`); "
+        "`crisiswatch check-config --strict` and `crisiswatch channels` fail on them.",
     ]
     for kind, cls in kinds.items():
         docs = CHANNEL_OPTION_DOCS.get(kind, {})
@@ -407,7 +410,9 @@ def _source_kinds(walker: _Walker, kinds: Mapping[str, SourceKind], level: int) 
         f"{'#' * level} Source kinds",
         "",
         "Every other key of a source is an option of its `kind`, checked against the kind's "
-        "options when the configuration is used (`crisiswatch check-config` too).",
+        "options when the configuration is used (`crisiswatch check-config` too). An export "
+        "file that does not exist is an error; a local feed file that does not exist is a "
+        "warning of `check-config` (each poll fails until it exists).",
     ]
     for kind, collector in kinds.items():
         lines += walker.model(

@@ -99,3 +99,35 @@ def test_durations(text: object, expected: timedelta) -> None:
 def test_bad_durations(bad: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(bad)
+
+
+def test_misspelt_keys_and_values_get_a_suggestion(tmp_path: Path) -> None:
+    text = """\
+version: 1
+organisation: {name: Acme, locale: zh-cn}
+entitis: []
+entities:
+  - {id: acme, name: Acme, kind: brnad, alias: [A]}
+incidents: {spike: {ration: 4}}
+"""
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    problems = info.value.problems
+    path = tmp_path / "cw.yaml"
+    assert f"{path}:3: entitis: unknown key (did you mean 'entities'?)" in problems
+    assert any(p.startswith(f"{path}:5: entities[0].kind: ") and "(did you mean 'brand'?)" in p
+               for p in problems)
+    assert f"{path}:5: entities[0].alias: unknown key (did you mean 'aliases'?)" in problems
+    assert f"{path}:6: incidents.spike.ration: unknown key (did you mean 'ratio'?)" in problems
+    assert any(p.startswith(f"{path}:2: organisation.locale: ") and "did you mean" not in p
+               and "'zh'" in p for p in problems)
+    # the one entity is bad: that is its error, not that the list has too few entities
+    assert not any("entities:" in p for p in problems)
+
+
+def test_a_key_far_from_every_known_one_gets_the_reference(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, MINIMAL + "colour: blue\n"))
+    (problem,) = info.value.problems
+    assert problem.endswith("colour: unknown key (check the spelling; see the configuration "
+                            "reference)")

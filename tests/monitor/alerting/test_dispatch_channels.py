@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 
 from alerts.grouping import GroupingPolicy
 from alerts.testing import FakeResponse, WebhookRecorder
+from config.loader import Finding
 from config.schema import Settings
 from monitor.alerting.channels import build_channel_set, check_channels, dispatch_policy
 from monitor.alerting.dispatch import DispatchPolicy, dispatch_once
@@ -52,36 +53,63 @@ def readme_verifier() -> Any:
 
 
 def test_check_channels_names_channel_and_option_without_secrets() -> None:
-    problems = check_channels(settings({
+    findings = check_channels(settings({
         "ok-slack": {"kind": "slack", "channel": "#risk", "token_env": "NOT_SET_ANYWHERE"},
-        "typo": {"kind": "slack", "chanel": "#risk"},
+        "typo": {"kind": "slack", "chanel": "#risk", "enabeld": False},
         "bad-timeout": {"kind": "webhook", "url_env": "U", "secret_env": "S", "timeout": "soon"},
         "mail": {"kind": "email", "host": "smtp.example.com", "from_addr": "a@example.com"},
         "what": {"kind": "pager"},
-    }, slack_app_token_env="SLACK_APP_TOKEN"))
+        "hook": {"kind": "webhok"},
+    }, slack_app_token_env="SLACK_APP_TOKEN"),
+        environ={"NOT_SET_ANYWHERE": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"})
+    assert all(isinstance(f, Finding) and not f.warning for f in findings)
+    problems = [str(f) for f in findings]
     assert not any(p.startswith("channels.ok-slack") for p in problems)
-    assert "channels.typo.chanel: unknown option" in problems[0]
+    assert "channels.typo.chanel: unknown option (did you mean 'channel'?)" in problems
+    assert "channels.typo.enabeld: unknown option (did you mean 'enabled'?)" in problems
     assert "channels.typo.channel: missing option" in problems
     assert any(p.startswith("channels.bad-timeout.timeout: option 'timeout' must be a number")
                for p in problems)
     assert "channels.mail.to: missing option" in problems
-    assert any(p.startswith("channels.what.kind: unknown channel kind 'pager'") for p in problems)
-    assert len(problems) == 5
+    assert any(p.startswith("channels.what.kind: unknown channel kind 'pager' (expected one of")
+               for p in problems)
+    assert "channels.hook.kind: unknown channel kind 'webhok' (did you mean 'webhook'?)" in problems
+    assert len(problems) == 7
 
 
-def test_check_channels_with_environment_and_socket_mode() -> None:
-    config = settings({"hook": {"kind": "slack", "mode": "webhook", "webhook_url_env": "HOOK"}},
-                      slack_app_token_env="SLACK_APP_TOKEN")
-    assert check_channels(config, environ={}) == [
+def test_check_channels_warns_of_every_environment_variable_a_channel_reads() -> None:
+    config = settings({
+        "bot": {"kind": "slack", "channel": "#risk"},  # reads SLACK_BOT_TOKEN by default
+        "hook": {"kind": "slack", "mode": "webhook", "webhook_url_env": "HOOK"},
+        "mail": {"kind": "email", "host": "smtp.example.com", "from_addr": "a@example.com",
+                 "to": ["b@example.com"], "username_env": "SMTP_USER",
+                 "password_env": "SMTP_PASSWORD"},
+        "off": {"kind": "webhook", "url_env": "OFF_URL", "secret_env": "OFF_SECRET",
+                "enabled": False},
+    }, slack_app_token_env="SLACK_APP_TOKEN")
+    findings = check_channels(config, environ={"SMTP_USER": "u"})
+    assert all(f.warning for f in findings)
+    assert [str(f) for f in findings] == [
+        "channels.bot: environment variable SLACK_BOT_TOKEN is not set (a slack channel reads "
+        "it when no *_env option names another)",
         "channels.hook.webhook_url_env: environment variable HOOK (named by option "
         "'webhook_url_env') is not set",
+        "channels.mail.password_env: environment variable SMTP_PASSWORD (named by option "
+        "'password_env') is not set",
+        "alerting.slack_app_token_env: environment variable SLACK_APP_TOKEN is not set",
+    ]
+
+
+def test_check_channels_with_the_environment_and_socket_mode() -> None:
+    hook = settings({"hook": {"kind": "slack", "mode": "webhook", "webhook_url_env": "HOOK"}},
+                    slack_app_token_env="SLACK_APP_TOKEN")
+    assert [str(f) for f in check_channels(hook, environ={"HOOK": "https://h.example"})] == [
         "alerting.slack_app_token_env: Socket Mode needs an enabled slack channel in bot mode",
     ]
     bot = settings({"s": {"kind": "slack", "channel": "#r"}}, slack_app_token_env="APP")
-    assert check_channels(bot, environ={"SLACK_BOT_TOKEN": "x"}) == [
-        "alerting.slack_app_token_env: environment variable APP is not set"
-    ]
     assert check_channels(bot, environ={"SLACK_BOT_TOKEN": "x", "APP": "xapp-1"}) == []
+    blank = check_channels(bot, environ={"SLACK_BOT_TOKEN": " ", "APP": "xapp-1"})
+    assert [f.loc for f in blank] == [("channels", "s")]
 
 
 def test_build_channel_set_keeps_going_past_a_broken_channel(tmp_path: Path) -> None:

@@ -84,6 +84,13 @@ class DispatchStats:
         """JSON-ready counts."""
         return dataclasses.asdict(self)
 
+    @property
+    def failure(self) -> str | None:
+        """Why this dispatch failed (alerts were dead-lettered), or None."""
+        if not self.dead:
+            return None
+        return f"{self.dead} alert(s) dead-lettered: see `crisiswatch alerts --failed`"
+
 
 class ChannelMap:
     """Adapts a plain ``{name: Channel}`` mapping to what the dispatcher needs."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from monitor.app import App
-from monitor.cli.common import Context, UserError, friendly, pass_ctx
+from monitor.cli.common import Context, UserError, pass_ctx
 from monitor.cli.incidents import incident_errors, incident_group, incident_session, parse_id
 from monitor.incidents.corrections import (
     Correction,
@@ -45,7 +45,6 @@ def _queued(result: Correction) -> str:
 @click.argument("other")
 @BY
 @pass_ctx
-@friendly
 @incident_errors
 def merge_cmd(obj: Context, into: str, other: str, by: str) -> None:
     """OTHER is the same story as INTO: its mentions, timeline and pending alerts move to
@@ -62,7 +61,6 @@ def merge_cmd(obj: Context, into: str, other: str, by: str) -> None:
 @click.option("--mentions", required=True, help="Mention ids that are another story: 12,13.")
 @BY
 @pass_ctx
-@friendly
 @incident_errors
 def split_cmd(obj: Context, incident_id: str, mentions: str, by: str) -> None:
     """The named mentions are another story: they leave the incident for a new story (and its
@@ -81,7 +79,6 @@ def split_cmd(obj: Context, incident_id: str, mentions: str, by: str) -> None:
 @click.option("--to", "to", required=True, help="The incident whose story it belongs to.")
 @BY
 @pass_ctx
-@friendly
 @incident_errors
 def move_mention_cmd(obj: Context, mention_id: int, to: str, by: str) -> None:
     """MENTION_ID belongs to another incident's story: move it there."""
@@ -97,7 +94,6 @@ def move_mention_cmd(obj: Context, mention_id: int, to: str, by: str) -> None:
 @click.argument("second")
 @BY
 @pass_ctx
-@friendly
 @incident_errors
 def link_cmd(obj: Context, first: str, second: str, by: str) -> None:
     """Mark two incidents' stories as related; both stay as they are."""

@@ -12,7 +12,7 @@ import click
 from sqlalchemy.orm import Session
 
 from monitor.app import App
-from monitor.cli.common import Context, UserError, emit, friendly, pass_ctx
+from monitor.cli.common import Context, UserError, emit, pass_ctx
 from monitor.incidents import (
     IncidentContext,
     LifecycleError,
@@ -88,7 +88,6 @@ def parse_id(value: str) -> int:
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 @incident_errors
 def incidents_cmd(
     obj: Context, open_only: bool, grade: str | None, entity: str | None, limit: int, as_json: bool
@@ -129,7 +128,6 @@ def incident_group() -> None:
 @click.argument("incident_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 @incident_errors
 def incident_show(obj: Context, incident_id: str, as_json: bool) -> None:
     """Timeline, place on the risk matrix and why, checklist, approved scripts."""
@@ -218,7 +216,6 @@ def _render_detail(d: dict[str, Any]) -> None:
     help="Write the Markdown here instead of printing it.",
 )
 @pass_ctx
-@friendly
 @incident_errors
 def incident_report_cmd(obj: Context, incident_id: str, out: Path | None) -> None:
     """The post-incident review as Markdown (first mention, alerts, SLA, timeline)."""
@@ -247,7 +244,6 @@ def _transition_command(
     @click.option("--by", "by", required=True, help=by_help)
     @click.option("--note", required=note_required, help=note_help)
     @pass_ctx
-    @friendly
     @incident_errors
     def command(obj: Context, incident_id: str, by: str, note: str | None) -> None:
         with incident_session(obj) as (_, ctx, session):
@@ -292,7 +288,6 @@ def escalations_group() -> None:
 @escalations_group.command("tick")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 @incident_errors
 def escalations_tick(obj: Context, as_json: bool) -> None:
     """Send every escalation step and recovery update due now, once."""

@@ -22,12 +22,12 @@ from monitor.cli import (
     run,
     stories,
 )
-from monitor.cli.common import Context, UserError, friendly, pass_ctx
+from monitor.cli.common import CliGroup, Context, UserError, pass_ctx
 from monitor.pipeline.sources import configured_sources
 from monitor.watchlist.query import QuerySyntaxError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-c",
     "--config",
@@ -52,7 +52,6 @@ def cli(ctx: click.Context, config_path: str | None, database: str | None) -> No
 @cli.command("check-config")
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
 @pass_ctx
-@friendly
 def check_config(obj: Context, path: str | None) -> None:
     """Validate a configuration file and report every problem."""
     loaded = load_config(path or obj.config_path)

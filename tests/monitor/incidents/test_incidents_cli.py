@@ -15,7 +15,7 @@ from sqlalchemy import select
 from config.loader import load_config
 from monitor.app import open_app
 from monitor.cli import incidents, playbooks
-from monitor.cli.common import Context
+from monitor.cli.common import CliGroup, Context
 from monitor.db.models import Alert, Label
 from monitor.incidents import build_incident_context
 from monitor.incidents.testing import open_test_incident
@@ -41,7 +41,7 @@ playbooks:
 Run = Callable[..., tuple[int, str]]
 
 
-@click.group()
+@click.group(cls=CliGroup)
 @click.option("-c", "--config", "config_path")
 @click.pass_context
 def root(ctx: click.Context, config_path: str | None) -> None:

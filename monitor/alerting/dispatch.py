@@ -89,7 +89,8 @@ class DispatchStats:
         """Why this dispatch failed (alerts were dead-lettered), or None."""
         if not self.dead:
             return None
-        return f"{self.dead} alert(s) dead-lettered: see `crisiswatch alerts --failed`"
+        alerts = "1 alert" if self.dead == 1 else f"{self.dead} alerts"
+        return f"{alerts} dead-lettered: see `crisiswatch alerts --failed`"
 
 
 class ChannelMap:

@@ -25,7 +25,7 @@ from monitor.alerting.dispatch import (
     retry_dead_alerts,
 )
 from monitor.app import App
-from monitor.cli.common import Context, UserError, emit, pass_ctx
+from monitor.cli.common import Context, UserError, emit, pass_ctx, plural
 from monitor.clock import utcnow
 from monitor.db.models import Alert
 
@@ -92,7 +92,7 @@ def format_stats(stats: DispatchStats) -> str:
     if not total:
         return "no alerts due"
     shown = ", ".join(text for count, text in outcomes if count)
-    return f"{total} {'alert' if total == 1 else 'alerts'}: {shown}"
+    return f"{plural(total, 'alert')}: {shown}"
 
 
 @contextmanager

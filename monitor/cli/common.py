@@ -9,7 +9,8 @@ problem, never a traceback: ``CliGroup`` translates the library's errors for eve
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import unicodedata
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -88,6 +89,33 @@ def emit(data: Any, *, as_json: bool, render: Callable[[], None]) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
         render()
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 alert``, ``2 alerts``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], *, right: Collection[int] = ()
+) -> list[str]:
+    """Lines of a table with a header row, each column as wide as its widest cell; columns
+    whose index is in ``right`` are right-aligned (numbers)."""
+    widths = [max(map(display_width, column)) for column in zip(header, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = []
+        for i, cell in enumerate(cells):
+            gap = " " * (widths[i] - display_width(cell))
+            padded.append(gap + cell if i in right else cell + gap)
+        return "  ".join(padded).rstrip()
+
+    return [line(header), *(line(row) for row in rows)]
 
 
 def parse_since(value: str | None, now: datetime) -> datetime | None:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from classifiers.intent import INTENT_LABELS
 from monitor.app import App
-from monitor.cli.common import Context, UserError, emit, parse_since, pass_ctx
+from monitor.cli.common import Context, UserError, emit, parse_since, pass_ctx, table
 from monitor.clock import utcnow
 from monitor.db.models import Mention, MentionEntity, QuarantinedRow, Source
 from monitor.pipeline.collect import FileSpec, ingest_file
@@ -128,10 +128,7 @@ def poll(obj: Context, source_id: str | None, as_json: bool) -> None:
         )
     failed = [label for label, r in results if r.error]
     if failed:
-        raise UserError(
-            f"error: {len(failed)} of {len(results)} source(s) or file(s) failed: "
-            + ", ".join(failed)
-        )
+        raise UserError(f"error: {len(failed)} of {len(results)} failed: {', '.join(failed)}")
 
 
 def _poll(app: App, source_id: str | None) -> list[tuple[str, IngestStats]]:
@@ -174,14 +171,23 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
     def render() -> None:
         if not rows:
             click.echo("no sources collected yet: run `crisiswatch poll`")
-        for r in rows:
-            ok = (
-                r["last_success_at"].strftime("%Y-%m-%d %H:%M") if r["last_success_at"] else "never"
-            )
-            click.echo(
-                f"{r['id']:<24} {r['kind']:<7} mentions {r['mentions']:<7} last ok {ok}"
-                f"  failures {r['consecutive_failures']}"
-            )
+            return
+        cells = [
+            [
+                r["id"],
+                r["kind"],
+                str(r["mentions"]),
+                f"{r['last_success_at']:%Y-%m-%d %H:%M}" if r["last_success_at"] else "never",
+                str(r["consecutive_failures"]),
+            ]
+            for r in rows
+        ]
+        header, *lines = table(
+            ["SOURCE", "KIND", "MENTIONS", "LAST OK", "FAILURES"], cells, right={2, 4}
+        )
+        click.echo(header)
+        for r, line in zip(rows, lines, strict=True):
+            click.echo(line)
             if r["last_error"]:
                 click.echo(f"  last error ({r['last_error_at']:%Y-%m-%d %H:%M}): {r['last_error']}")
             if r["bozo_reason"]:

@@ -18,7 +18,7 @@ import httpx
 
 from alerts.errors import ChannelConfigError
 from monitor.app import App, build_app
-from monitor.cli.common import Context, UserError, emit, pass_ctx
+from monitor.cli.common import Context, UserError, emit, pass_ctx, plural
 from monitor.pipeline.ingest import IngestStats
 from monitor.service.leader import ServiceError
 from monitor.service.logging import configure_logging, secrets_from_settings
@@ -82,7 +82,8 @@ def run_cmd(
             failed = [r.key for r in results if not r.ok]
             if failed:
                 raise UserError(
-                    f"error: {len(failed)} of {len(results)} step(s) failed: {', '.join(failed)}"
+                    f"error: {len(failed)} of {plural(len(results), 'step')} failed: "
+                    + ", ".join(failed)
                 )
             return
         stop = threading.Event()

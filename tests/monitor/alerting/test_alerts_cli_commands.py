@@ -77,7 +77,7 @@ def test_dead_letter_is_listed_with_its_reason_and_retried(
     code, out = run("alerts", "send")
     assert code == 1 and out.splitlines() == [
         "2 alerts: sent 1, dead 1",
-        "error: 1 alert(s) dead-lettered: see `crisiswatch alerts --failed`",
+        "error: 1 alert dead-lettered: see `crisiswatch alerts --failed`",
     ]
     code, out = run("alerts", "--failed")
     assert code == 0
@@ -106,7 +106,7 @@ def test_retry_all_failed_and_argument_errors(run: Run, outbox: Any) -> None:
     outbox.enqueue(incident, channels=("quiet",))
     code, out = run("alerts", "send", "--json")
     json_text, error = out.rsplit("\n", 2)[:2]  # the error line follows the JSON counts
-    assert code == 1 and error.startswith("error: 2 alert(s) dead-lettered")
+    assert code == 1 and error.startswith("error: 2 alerts dead-lettered")
     stats = json.loads(json_text)
     assert (stats["dead"], stats["suppressed"], stats["sent"]) == (2, 1, 0)
     code, out = run("alerts", "--failed")

@@ -56,7 +56,7 @@ def test_run_once_runs_every_job_in_order(
     assert rows[0]["result"]["new"] == 1 and rows[0]["ok"]
     assert not rows[1]["ok"] and "missing.xml" in rows[1]["result"]["error"]  # recorded
     assert rows[1]["error"] == rows[1]["result"]["error"]
-    assert result.stderr.splitlines()[-1] == "error: 1 of 4 step(s) failed: poll:broken"
+    assert result.stderr.splitlines()[-1] == "error: 1 of 4 steps failed: poll:broken"
     (tmp_path / "feeds" / "missing.xml").write_bytes(rss_doc([("m1", "Acme news")]))
     again = CliRunner().invoke(crisiswatch, ["--config", str(loaded.path), "run", "--once"])
     assert again.exit_code == 0

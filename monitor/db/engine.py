@@ -37,7 +37,7 @@ def storage_folder(path: Path, *, what: str) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(
-            f"cannot create {what} {path}: {exc.strerror or exc}"
+            f"cannot create {what} {path.absolute()}: {exc.strerror or exc}"
             + (f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else "")
         ) from None
     return path

@@ -65,6 +65,25 @@ def test_data_dir_that_cannot_be_created_is_one_line_and_status_2(
     assert one_line(result).startswith("error: cannot create the SQLite database's folder ")
 
 
+@pytest.mark.parametrize("args", [("run", "--once"), ("poll",)], ids=" ".join)
+def test_inbox_folder_that_cannot_be_created_is_one_line_and_status_2(
+    crisiswatch: Crisiswatch, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    (tmp_path / "a-file").write_text("in the way", encoding="utf-8")
+    config = tmp_path / "cw.yaml"
+    config.write_text(
+        "version: 1\norganisation: {name: X}\nstorage: {data_dir: data}\n"
+        "inbox: {path: a-file}\nentities:\n  - {id: a, name: A, kind: brand}\n",
+        encoding="utf-8",
+    )
+    result = crisiswatch("--config", str(config), *args)
+    assert result.exit_code == 2
+    assert (
+        one_line(result)
+        == f"error: cannot create the inbox folder {tmp_path / 'a-file'}: File exists"
+    )
+
+
 def test_other_storage_errors_are_status_2(
     crisiswatch: Crisiswatch, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -62,7 +62,11 @@ def test_data_dir_that_cannot_be_created_is_one_line_and_status_2(
     )
     result = crisiswatch("--config", str(config), *args)
     assert result.exit_code == 2
-    assert one_line(result).startswith("error: cannot create the SQLite database's folder ")
+    reason = "File exists" if data_dir == "a-file" else "Not a directory"
+    folder = tmp_path / data_dir
+    assert (
+        one_line(result) == f"error: cannot create the SQLite database's folder {folder}: {reason}"
+    )
 
 
 @pytest.mark.parametrize("args", [("run", "--once"), ("poll",)], ids=" ".join)

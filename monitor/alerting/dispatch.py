@@ -84,6 +84,14 @@ class DispatchStats:
         """JSON-ready counts."""
         return dataclasses.asdict(self)
 
+    @property
+    def failure(self) -> str | None:
+        """Why this dispatch failed (alerts were dead-lettered), or None."""
+        if not self.dead:
+            return None
+        alerts = "1 alert" if self.dead == 1 else f"{self.dead} alerts"
+        return f"{alerts} dead-lettered: see `crisiswatch alerts --failed`"
+
 
 class ChannelMap:
     """Adapts a plain ``{name: Channel}`` mapping to what the dispatcher needs."""

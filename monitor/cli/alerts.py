@@ -25,7 +25,7 @@ from monitor.alerting.dispatch import (
     retry_dead_alerts,
 )
 from monitor.app import App
-from monitor.cli.common import Context, UserError, emit, friendly, pass_ctx
+from monitor.cli.common import Context, UserError, emit, pass_ctx, plural
 from monitor.clock import utcnow
 from monitor.db.models import Alert
 
@@ -77,15 +77,22 @@ def format_alert(alert: Alert) -> str:
 
 
 def format_stats(stats: DispatchStats) -> str:
-    """One line of dispatch counts."""
-    parts = [f"sent {stats.sent}", f"retrying {stats.retried}", f"dead {stats.dead}"]
-    if stats.folded or stats.digests:
-        parts.append(f"folded {stats.folded} into {stats.digests} digest(s)")
-    if stats.held:
-        parts.append(f"held for grouping {stats.held}")
-    if stats.suppressed:
-        parts.append(f"suppressed {stats.suppressed}")
-    return ", ".join(parts)
+    """One line of dispatch outcomes; each alert has one, so they add up to the total."""
+    outcomes = [
+        (stats.sent, f"sent {stats.sent}"),
+        (stats.retried, f"retrying {stats.retried}"),
+        (stats.dead, f"dead {stats.dead}"),
+        (stats.suppressed, f"suppressed {stats.suppressed} (channel disabled)"),
+        (stats.held, f"held for grouping {stats.held}"),
+        (stats.deferred, f"behind an earlier alert of their incident {stats.deferred}"),
+        (stats.released, f"left for the next round {stats.released}"),
+        (stats.folded, f"folded {stats.folded} into {stats.digests} digest(s)"),
+    ]
+    total = sum(count for count, _ in outcomes)
+    if not total:
+        return "no alerts due"
+    shown = ", ".join(text for count, text in outcomes if count)
+    return f"{plural(total, 'alert')}: {shown}"
 
 
 @contextmanager
@@ -109,7 +116,6 @@ def _channels(app: App) -> Iterator[ChannelMap]:
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-@friendly
 def alerts(
     ctx: click.Context,
     failed: bool,
@@ -146,7 +152,6 @@ def alerts(
 @click.argument("alert_id", type=int, required=False)
 @click.option("--all-failed", is_flag=True, help="Re-queue every dead-lettered alert.")
 @pass_ctx
-@friendly
 def alerts_retry(obj: Context, alert_id: int | None, all_failed: bool) -> None:
     """Re-queue a dead-lettered alert (by id) or all of them."""
     if (alert_id is None) == (not all_failed):
@@ -178,7 +183,6 @@ def alerts_retry(obj: Context, alert_id: int | None, all_failed: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_ctx
-@friendly
 def alerts_send(obj: Context, limit: int, as_json: bool) -> None:
     """Deliver every alert that is due now (one dispatcher pass), then exit."""
     with obj.app() as app, _channels(app) as channels:
@@ -191,6 +195,8 @@ def alerts_send(obj: Context, limit: int, as_json: bool) -> None:
             limit=limit,
         )
     emit(total.to_dict(), as_json=as_json, render=lambda: click.echo(format_stats(total)))
+    if total.failure:
+        raise UserError(f"error: {total.failure}")
 
 
 def test_message(organisation: str, now: datetime) -> AlertMessage:
@@ -215,7 +221,6 @@ def test_message(organisation: str, now: datetime) -> AlertMessage:
 @click.argument("channel_name")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_ctx
-@friendly
 def alerts_test(obj: Context, channel_name: str, as_json: bool) -> None:
     """Send a harmless test message through a configured channel and show the result."""
     settings = obj.config().settings
@@ -260,7 +265,6 @@ def alerts_test(obj: Context, channel_name: str, as_json: bool) -> None:
 @click.command("channels")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 def channels_command(obj: Context, as_json: bool) -> None:
     """List the configured alert channels, their kind and any problem (secrets included)."""
     settings = obj.config().settings

@@ -8,7 +8,7 @@ import os
 import click
 
 from config.loader import load_config
-from monitor.cli.common import Context, UserError, friendly, pass_ctx
+from monitor.cli.common import Context, UserError, pass_ctx
 from monitor.config_check import check_configuration
 
 
@@ -25,7 +25,6 @@ def register(group: click.Group) -> None:
     help="Treat warnings (an environment variable not set here) as errors.",
 )
 @pass_ctx
-@friendly
 def check_config(obj: Context, path: str | None, strict: bool) -> None:
     """Validate a configuration file and report every problem with its line."""
     loaded = load_config(path or obj.config_path)

@@ -14,7 +14,7 @@ from classifiers.evaluation import LabelledFileError, evaluate, read_labelled_fi
 from classifiers.scorer import Score, ScoreInput, Scorer
 from config.loader import LoadedConfig
 from monitor.app import build_scoring, build_watchlist, models_dir
-from monitor.cli.common import Context, UserError, emit, friendly, pass_ctx
+from monitor.cli.common import Context, UserError, emit, pass_ctx
 from monitor.db.models import Label
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -61,7 +61,6 @@ def _render(text: str, score: Score) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 def classify(
     obj: Context,
     text: str | None,
@@ -113,7 +112,6 @@ def classify(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 def evaluate_cmd(obj: Context, data: str, category: str | None, as_json: bool) -> None:
     """Accuracy, macro-F1, per-class F1 and confusion matrix on a labelled file."""
     try:
@@ -193,7 +191,6 @@ def _copy_missing(source: Path, out: Path) -> None:
 @click.option("--no-corrections", is_flag=True, help="Ignore responders' stored labels.")
 @click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
 @pass_ctx
-@friendly
 def train(
     obj: Context,
     target: str,

@@ -1,13 +1,19 @@
-"""Shared pieces of the command line: error translation, the context object, output helpers."""
+"""Shared pieces of the command line: error translation, the context object, output helpers.
+
+Exit statuses: 0 done; 1 a mistake in the request or configuration, or a step that failed
+(a feed, a file, a dead-lettered alert); 2 a usage error (click's) or storage that cannot be
+used (database unreachable, data folder that cannot be created). Every error is one line per
+problem, never a traceback: ``CliGroup`` translates the library's errors for every command.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import unicodedata
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
@@ -16,13 +22,10 @@ from config.durations import parse_duration
 from config.loader import ConfigError, LoadedConfig, load_config
 from monitor.app import App, open_app
 from monitor.collectors.base import CollectorError
-from monitor.db.engine import StorageError
+from monitor.db.engine import UNAVAILABLE, StorageError, unavailable_reason
 from monitor.watchlist.query import QuerySyntaxError
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 USER_ERRORS: tuple[type[Exception], ...] = (
-    StorageError,
     CollectorError,
     QuerySyntaxError,
     ModelFormatError,
@@ -39,19 +42,26 @@ class UserError(click.ClickException):
         click.echo(self.message, err=True, file=file)
 
 
-def friendly(func: F) -> F:
-    """Turn the library's specific exceptions into clean CLI errors."""
+class StorageUnusable(UserError):
+    """The database or the data folder cannot be used: one line and exit status 2."""
 
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    exit_code = 2
+
+
+class CliGroup(click.Group):
+    """The root command group: the library's errors become clean CLI errors for every command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
-            return func(*args, **kwargs)
+            return super().invoke(ctx)
         except ConfigError as exc:
             raise UserError("\n".join(f"config error: {p}" for p in exc.problems)) from None
+        except StorageError as exc:
+            raise StorageUnusable(f"error: {exc}") from None
+        except UNAVAILABLE as exc:
+            raise StorageUnusable(f"error: database: {unavailable_reason(exc)}") from None
         except USER_ERRORS as exc:
             raise UserError(f"error: {exc}") from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 class Context:
@@ -79,6 +89,33 @@ def emit(data: Any, *, as_json: bool, render: Callable[[], None]) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
         render()
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 alert``, ``2 alerts``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], *, right: Collection[int] = ()
+) -> list[str]:
+    """Lines of a table with a header row, each column as wide as its widest cell; columns
+    whose index is in ``right`` are right-aligned (numbers)."""
+    widths = [max(map(display_width, column)) for column in zip(header, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = []
+        for i, cell in enumerate(cells):
+            gap = " " * (widths[i] - display_width(cell))
+            padded.append(gap + cell if i in right else cell + gap)
+        return "  ".join(padded).rstrip()
+
+    return [line(header), *(line(row) for row in rows)]
 
 
 def parse_since(value: str | None, now: datetime) -> datetime | None:

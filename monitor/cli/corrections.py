@@ -5,10 +5,15 @@ from __future__ import annotations
 import click
 
 from monitor.app import App
-from monitor.cli.common import Context, UserError, friendly, pass_ctx
-from monitor.cli.incidents import incident_errors, incident_group, incident_session, parse_id
+from monitor.cli.common import Context, UserError, pass_ctx
+from monitor.cli.incidents import (
+    incident_errors,
+    incident_group,
+    incident_session,
+    parse_id,
+    queued_note,
+)
 from monitor.incidents.corrections import (
-    Correction,
     StoryRules,
     link_incidents,
     merge_incidents,
@@ -35,9 +40,6 @@ def _parse_ids(value: str) -> list[int]:
     return ids
 
 
-def _queued(result: Correction) -> str:
-    return (f" ({result.alerts} alert(s) queued; they go out when the service runs or "
-            "`crisiswatch alerts send` is called)" if result.alerts else "")
 
 
 @click.command("merge")
@@ -45,7 +47,6 @@ def _queued(result: Correction) -> str:
 @click.argument("other")
 @BY
 @pass_ctx
-@friendly
 @incident_errors
 def merge_cmd(obj: Context, into: str, other: str, by: str) -> None:
     """OTHER is the same story as INTO: its mentions, timeline and pending alerts move to
@@ -54,7 +55,7 @@ def merge_cmd(obj: Context, into: str, other: str, by: str) -> None:
         result = merge_incidents(session, ctx=ctx, stories=_rules(app), into=parse_id(into),
                                  other=parse_id(other), by=by, now=ctx.clock())
     click.echo(f"merged #{result.other_id} into #{result.incident_id}: {result.moved} "
-               f"mention(s) moved{_queued(result)}")
+               f"mention(s) moved{queued_note(result.alerts)}")
 
 
 @click.command("split")
@@ -62,7 +63,6 @@ def merge_cmd(obj: Context, into: str, other: str, by: str) -> None:
 @click.option("--mentions", required=True, help="Mention ids that are another story: 12,13.")
 @BY
 @pass_ctx
-@friendly
 @incident_errors
 def split_cmd(obj: Context, incident_id: str, mentions: str, by: str) -> None:
     """The named mentions are another story: they leave the incident for a new story (and its
@@ -73,7 +73,7 @@ def split_cmd(obj: Context, incident_id: str, mentions: str, by: str) -> None:
                                 mention_ids=_parse_ids(mentions), by=by, now=ctx.clock())
     where = f"incident #{result.other_id}" if result.other_id else "a new story (no incident)"
     click.echo(f"split {result.moved} mention(s) from #{result.incident_id} into {where}"
-               f"{_queued(result)}")
+               f"{queued_note(result.alerts)}")
 
 
 @click.command("move-mention")
@@ -81,7 +81,6 @@ def split_cmd(obj: Context, incident_id: str, mentions: str, by: str) -> None:
 @click.option("--to", "to", required=True, help="The incident whose story it belongs to.")
 @BY
 @pass_ctx
-@friendly
 @incident_errors
 def move_mention_cmd(obj: Context, mention_id: int, to: str, by: str) -> None:
     """MENTION_ID belongs to another incident's story: move it there."""
@@ -89,7 +88,9 @@ def move_mention_cmd(obj: Context, mention_id: int, to: str, by: str) -> None:
         result = move_mention(session, ctx=ctx, stories=_rules(app), mention_id=mention_id,
                               to=parse_id(to), by=by, now=ctx.clock())
     came = f" from #{result.other_id}" if result.other_id else ""
-    click.echo(f"moved mention #{mention_id}{came} to #{result.incident_id}{_queued(result)}")
+    click.echo(
+        f"moved mention #{mention_id}{came} to #{result.incident_id}{queued_note(result.alerts)}"
+    )
 
 
 @click.command("link")
@@ -97,7 +98,6 @@ def move_mention_cmd(obj: Context, mention_id: int, to: str, by: str) -> None:
 @click.argument("second")
 @BY
 @pass_ctx
-@friendly
 @incident_errors
 def link_cmd(obj: Context, first: str, second: str, by: str) -> None:
     """Mark two incidents' stories as related; both stay as they are."""

@@ -6,7 +6,7 @@ import click
 
 from config.loader import load_config
 from monitor.app import database_url
-from monitor.cli.common import Context, friendly, pass_ctx
+from monitor.cli.common import Context, pass_ctx
 from monitor.db.engine import make_engine
 from monitor.db.migrate import current_revision, head_revision, upgrade
 
@@ -22,7 +22,6 @@ def _url(obj: Context) -> str:
 
 @db.command("upgrade")
 @pass_ctx
-@friendly
 def db_upgrade(obj: Context) -> None:
     """Apply pending migrations (needed on PostgreSQL; SQLite upgrades itself)."""
     engine = make_engine(_url(obj))
@@ -36,7 +35,6 @@ def db_upgrade(obj: Context) -> None:
 
 @db.command("current")
 @pass_ctx
-@friendly
 def db_current(obj: Context) -> None:
     """Show the schema revision of the database and the newest known one."""
     engine = make_engine(_url(obj))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.common import Context, UserError, emit, friendly, pass_ctx
+from monitor.cli.common import Context, UserError, emit, pass_ctx
 from monitor.clock import utcnow
 from monitor.digest.period import PeriodError, resolve_period
 from monitor.digest.run import DigestError, build_and_write_digest, parse_formats, send_digest
@@ -54,7 +54,6 @@ from playbooks import PlaybookError, ScriptError
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_ctx
-@friendly
 def digest(
     obj: Context,
     week: str | None,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.common import UserError, friendly
+from monitor.cli.common import UserError
 from monitor.reference.configuration import render_reference
 
 
@@ -19,7 +19,6 @@ from monitor.reference.configuration import render_reference
     metavar="FILE",
     help="Write the Markdown to FILE (folders are created) instead of printing it.",
 )
-@friendly
 def config_reference(out: Path | None) -> None:
     """Print the configuration reference (every key, type, default and channel option)."""
     text = render_reference()

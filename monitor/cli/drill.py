@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from monitor.cli.common import Context, UserError, emit, friendly, pass_ctx
+from monitor.cli.common import Context, UserError, emit, pass_ctx
 from monitor.cli.run import stop_on_signals
 from monitor.db.models import DrillRun
 from monitor.drills.replay import DrillError, DrillSetup, run_drill
@@ -41,7 +41,6 @@ def register(group: click.Group) -> None:
                    "<data_dir>/drills/).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON at the end.")
 @pass_ctx
-@friendly
 def drill_cmd(obj: Context, scenario: str, speed: float, channels: tuple[str, ...],
               drill_database: str | None, as_json: bool) -> None:
     """Rehearse a crisis: replay SCENARIO (a file, or a shipped scenario's id) through the real
@@ -108,7 +107,6 @@ def drills_group(ctx: click.Context, as_json: bool) -> None:
     _list_drills(obj, as_json=as_json)
 
 
-@friendly
 def _list_drills(obj: Context, *, as_json: bool) -> None:
     with obj.app() as app, app.sessions() as session:
         rows = session.scalars(select(DrillRun).order_by(DrillRun.started_at.desc())).all()
@@ -133,7 +131,6 @@ def _list_drills(obj: Context, *, as_json: bool) -> None:
 @click.argument("key")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 def show_drill(obj: Context, key: str, as_json: bool) -> None:
     """One drill's report."""
     with obj.app() as app, app.sessions() as session:

@@ -12,7 +12,7 @@ import click
 from sqlalchemy.orm import Session
 
 from monitor.app import App
-from monitor.cli.common import Context, UserError, emit, friendly, pass_ctx
+from monitor.cli.common import Context, UserError, emit, pass_ctx, plural, table
 from monitor.incidents import (
     IncidentContext,
     LifecycleError,
@@ -88,12 +88,11 @@ def parse_id(value: str) -> int:
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 @incident_errors
 def incidents_cmd(
     obj: Context, open_only: bool, grade: str | None, entity: str | None, limit: int, as_json: bool
 ) -> None:
-    """List incidents, newest activity first."""
+    """List incidents, highest grade first, then latest activity."""
     with incident_session(obj) as (_, ctx, session):
         rows = [
             incident_summary(i, ctx)
@@ -105,17 +104,27 @@ def incidents_cmd(
     def render() -> None:
         if not rows:
             click.echo("no incidents")
-        for r in rows:
-            grade_text = (
-                r["grade"]
-                if r["grade"] == r["peak_grade"]
-                else (f"{r['grade']} (peak {r['peak_grade']})")
-            )
-            click.echo(
-                f"#{r['id']:<5} {grade_text:<18} {r['state']:<14} {r['entity']:<16} "
-                f"{r['category'] or 'volume':<20} {r['mentions']:>6} mentions  "
-                f"last {r['last_seen_at'][:16]}  {one_line(r['title'], 80)}"
-            )
+            return
+        def grade_text(r: dict[str, Any]) -> str:
+            same = r["grade"] == r["peak_grade"]
+            return str(r["grade"]) if same else f"{r['grade']} (peak {r['peak_grade']})"
+
+        cells = [
+            [
+                f"#{r['id']}",
+                grade_text(r),
+                r["state"],
+                r["entity"],
+                r["category"] or "volume",
+                str(r["mentions"]),
+                r["last_seen_at"][:16],
+                one_line(r["title"], 80),
+            ]
+            for r in rows
+        ]
+        header = ["ID", "GRADE", "STATE", "ENTITY", "CATEGORY", "MENTIONS", "LAST ACTIVITY"]
+        for line in table([*header, "TITLE"], cells, right={5}):
+            click.echo(line)
 
     emit(rows, as_json=as_json, render=render)
 
@@ -129,7 +138,6 @@ def incident_group() -> None:
 @click.argument("incident_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 @incident_errors
 def incident_show(obj: Context, incident_id: str, as_json: bool) -> None:
     """Timeline, place on the risk matrix and why, checklist, approved scripts."""
@@ -218,7 +226,6 @@ def _render_detail(d: dict[str, Any]) -> None:
     help="Write the Markdown here instead of printing it.",
 )
 @pass_ctx
-@friendly
 @incident_errors
 def incident_report_cmd(obj: Context, incident_id: str, out: Path | None) -> None:
     """The post-incident review as Markdown (first mention, alerts, SLA, timeline)."""
@@ -231,9 +238,19 @@ def incident_report_cmd(obj: Context, incident_id: str, out: Path | None) -> Non
         click.echo(f"wrote {out}")
 
 
+def queued_note(alerts: int) -> str:
+    """``; 2 alerts queued ...`` saying they wait for the service or ``alerts send``, or ``""``."""
+    if not alerts:
+        return ""
+    return (
+        f"; {plural(alerts, 'alert')} queued, sent when the service runs (`crisiswatch run`) "
+        "or by `crisiswatch alerts send`"
+    )
+
+
 def _transition_line(t: Transition, verb: str) -> str:
-    extra = f", {t.labels} label(s) stored" if t.labels else ""
-    return f"incident #{t.incident_id} {verb} by {t.by} ({t.alerts} alert(s) queued{extra})"
+    labels = f"; {plural(t.labels, 'label')} stored for retraining" if t.labels else ""
+    return f"incident #{t.incident_id} {verb} by {t.by}{labels}{queued_note(t.alerts)}"
 
 
 def _transition_command(
@@ -247,7 +264,6 @@ def _transition_command(
     @click.option("--by", "by", required=True, help=by_help)
     @click.option("--note", required=note_required, help=note_help)
     @pass_ctx
-    @friendly
     @incident_errors
     def command(obj: Context, incident_id: str, by: str, note: str | None) -> None:
         with incident_session(obj) as (_, ctx, session):
@@ -292,7 +308,6 @@ def escalations_group() -> None:
 @escalations_group.command("tick")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 @incident_errors
 def escalations_tick(obj: Context, as_json: bool) -> None:
     """Send every escalation step and recovery update due now, once."""

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from classifiers.intent import INTENT_LABELS
 from monitor.app import App
-from monitor.cli.common import Context, UserError, emit, friendly, parse_since, pass_ctx
+from monitor.cli.common import Context, UserError, emit, parse_since, pass_ctx, table
 from monitor.clock import utcnow
 from monitor.db.models import Mention, MentionEntity, QuarantinedRow, Source
 from monitor.pipeline.collect import FileSpec, ingest_file
@@ -62,7 +62,6 @@ def _source_id_for(path: Path) -> str:
 @click.option("--force", is_flag=True, help="Re-read a file that was already ingested.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_ctx
-@friendly
 def ingest(
     obj: Context,
     target: str,
@@ -117,9 +116,9 @@ def ingest(
 @click.argument("source_id", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_ctx
-@friendly
 def poll(obj: Context, source_id: str | None, as_json: bool) -> None:
-    """Collect every enabled source and the inbox once (or one source by id)."""
+    """Collect every enabled source and the inbox once (or one source by id); exit 1 if any
+    failed."""
     with obj.app() as app:
         results = _poll(app, source_id)
         emit(
@@ -127,8 +126,9 @@ def poll(obj: Context, source_id: str | None, as_json: bool) -> None:
             as_json=as_json,
             render=lambda: _echo_lines(format_stats(label, r) for label, r in results),
         )
-        if results and all(r.error for _, r in results):
-            sys.exit(1)
+    failed = [label for label, r in results if r.error]
+    if failed:
+        raise UserError(f"error: {len(failed)} of {len(results)} failed: {', '.join(failed)}")
 
 
 def _poll(app: App, source_id: str | None) -> list[tuple[str, IngestStats]]:
@@ -145,7 +145,6 @@ def _poll(app: App, source_id: str | None) -> list[tuple[str, IngestStats]]:
 @click.command("sources")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @pass_ctx
-@friendly
 def sources_cmd(obj: Context, as_json: bool) -> None:
     """Show each source's fetch state and last error."""
     with obj.app() as app, app.sessions() as session:
@@ -172,14 +171,23 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
     def render() -> None:
         if not rows:
             click.echo("no sources collected yet: run `crisiswatch poll`")
-        for r in rows:
-            ok = (
-                r["last_success_at"].strftime("%Y-%m-%d %H:%M") if r["last_success_at"] else "never"
-            )
-            click.echo(
-                f"{r['id']:<24} {r['kind']:<7} mentions {r['mentions']:<7} last ok {ok}"
-                f"  failures {r['consecutive_failures']}"
-            )
+            return
+        cells = [
+            [
+                r["id"],
+                r["kind"],
+                str(r["mentions"]),
+                f"{r['last_success_at']:%Y-%m-%d %H:%M}" if r["last_success_at"] else "never",
+                str(r["consecutive_failures"]),
+            ]
+            for r in rows
+        ]
+        header, *lines = table(
+            ["SOURCE", "KIND", "MENTIONS", "LAST OK", "FAILURES"], cells, right={2, 4}
+        )
+        click.echo(header)
+        for r, line in zip(rows, lines, strict=True):
+            click.echo(line)
             if r["last_error"]:
                 click.echo(f"  last error ({r['last_error_at']:%Y-%m-%d %H:%M}): {r['last_error']}")
             if r["bozo_reason"]:
@@ -198,7 +206,6 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @pass_ctx
-@friendly
 def mentions(
     obj: Context,
     since: str | None,
@@ -250,7 +257,6 @@ def mentions(
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @pass_ctx
-@friendly
 def rejected_cmd(
     obj: Context, since: str | None, source_id: str | None, limit: int, as_json: bool
 ) -> None:

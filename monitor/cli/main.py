@@ -21,10 +21,10 @@ from monitor.cli import (
     run,
     stories,
 )
-from monitor.cli.common import Context
+from monitor.cli.common import CliGroup, Context
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-c",
     "--config",

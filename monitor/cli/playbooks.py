@@ -9,7 +9,7 @@ import click
 from sqlalchemy import select
 
 from config.durations import parse_duration
-from monitor.cli.common import Context, UserError, emit, friendly, pass_ctx
+from monitor.cli.common import Context, UserError, emit, pass_ctx
 from monitor.cli.incidents import incident_errors, incident_session
 from monitor.db.models import Source
 from monitor.incidents.aggregate import one_line
@@ -68,7 +68,6 @@ def silence_group() -> None:
 @click.option("--reason", required=True, help="Why (shown on every suppressed alert).")
 @click.option("--by", "by", required=True, help="Who decided.")
 @pass_ctx
-@friendly
 @incident_errors
 def silence_add(
     obj: Context,
@@ -112,7 +111,6 @@ def silence_add(
 @click.option("--all", "include_expired", is_flag=True, help="Include expired silences.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 @incident_errors
 def silence_list(obj: Context, include_expired: bool, as_json: bool) -> None:
     """Silences in force (or all of them)."""
@@ -140,7 +138,6 @@ def silence_list(obj: Context, include_expired: bool, as_json: bool) -> None:
 @silence_group.command("remove")
 @click.argument("silence_id", type=int)
 @pass_ctx
-@friendly
 @incident_errors
 def silence_remove(obj: Context, silence_id: int) -> None:
     """Remove a silence: matching incidents alert again from their next step."""
@@ -156,7 +153,6 @@ def playbooks_group() -> None:
 
 @playbooks_group.command("check")
 @pass_ctx
-@friendly
 @incident_errors
 def playbooks_check(obj: Context) -> None:
     """Validate playbooks and scripts; name unknown channels. Exit 1 on any problem."""
@@ -192,7 +188,6 @@ def scripts_group() -> None:
 @scripts_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 @incident_errors
 def scripts_list(obj: Context, as_json: bool) -> None:
     """Every script with its approval status (edited or expired ones are not approved)."""
@@ -232,7 +227,6 @@ def scripts_list(obj: Context, as_json: bool) -> None:
     help="How long the approval lasts.",
 )
 @pass_ctx
-@friendly
 @incident_errors
 def scripts_approve(obj: Context, script_id: str, by: str, days: int) -> None:
     """Approve a script's current text (bound to its hash) for a number of days."""

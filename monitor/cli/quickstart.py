@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from config.loader import LoadedConfig, load_config
 from monitor.app import App, build_app
-from monitor.cli.common import UserError, friendly
+from monitor.cli.common import UserError
 from monitor.db.models import Alert
 from monitor.digest.period import iso_week, iso_week_label
 from monitor.digest.run import build_and_write_digest
@@ -39,7 +39,6 @@ def register(group: click.Group) -> None:
     help="Workspace folder (recreated on every run; only a folder made by quickstart).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also show the service's log lines.")
-@friendly
 def quickstart(folder: Path, verbose: bool) -> None:
     """Run the example organisation's whole story offline: collect, score, open incidents,
     alert on the console with the approved scripts, and write the weekly digest.

@@ -18,7 +18,7 @@ import httpx
 
 from alerts.errors import ChannelConfigError
 from monitor.app import App, build_app
-from monitor.cli.common import Context, UserError, emit, friendly, pass_ctx
+from monitor.cli.common import Context, UserError, emit, pass_ctx, plural
 from monitor.pipeline.ingest import IngestStats
 from monitor.service.leader import ServiceError
 from monitor.service.logging import configure_logging, secrets_from_settings
@@ -60,7 +60,6 @@ def register(group: click.Group) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="With --once: print the results as JSON.")
 @pass_ctx
-@friendly
 def run_cmd(
     obj: Context, once: bool, log_json: bool, log_level: str, health_port: int | None, as_json: bool
 ) -> None:
@@ -80,8 +79,12 @@ def run_cmd(
         if once:
             results = _service_errors(lambda: run_once(app))
             _print_once(results, as_json=as_json)
-            if any(not r.ok for r in results):
-                sys.exit(1)
+            failed = [r.key for r in results if not r.ok]
+            if failed:
+                raise UserError(
+                    f"error: {len(failed)} of {plural(len(results), 'step')} failed: "
+                    + ", ".join(failed)
+                )
             return
         stop = threading.Event()
         start_shutdown_watchdog(
@@ -141,6 +144,8 @@ def _socket_mode(app: App) -> Closeable | None:
 
 
 def _print_once(results: list[OnceResult], *, as_json: bool) -> None:
+    from monitor.alerting.dispatch import DispatchStats
+    from monitor.cli.alerts import format_stats as format_dispatch
     from monitor.cli.ingest import format_stats
 
     def plain(value: object) -> object:
@@ -154,21 +159,24 @@ def _print_once(results: list[OnceResult], *, as_json: bool) -> None:
         for r in results
     ]
 
+    def line(r: OnceResult) -> str:
+        if r.result is None:
+            return f"{r.key}: FAILED: {r.error}" if not r.ok else f"{r.key}: nothing to do"
+        if isinstance(r.result, IngestStats):
+            return format_stats(r.key, r.result)  # with the error on a second line
+        if isinstance(r.result, DispatchStats):
+            shown: object = format_dispatch(r.result)
+        else:
+            shown = plain(r.result)
+            if isinstance(shown, dict):
+                shown = ", ".join(
+                    f"{k} {v}" for k, v in shown.items() if isinstance(v, int | float) and v
+                )
+        return f"{r.key}: {shown or 'nothing to do'}" + ("" if r.ok else f"\n  error: {r.error}")
+
     def render() -> None:
         for r in results:
-            if not r.ok:
-                click.echo(f"{r.key}: FAILED: {r.error}")
-            elif isinstance(r.result, IngestStats):
-                click.echo(format_stats(r.key, r.result))
-            elif r.result is not None:
-                shown = plain(r.result)
-                if isinstance(shown, dict):
-                    shown = ", ".join(
-                        f"{k} {v}" for k, v in shown.items() if isinstance(v, int | float) and v
-                    )
-                click.echo(f"{r.key}: {shown or 'nothing to do'}")
-            else:
-                click.echo(f"{r.key}: nothing to do")
+            click.echo(line(r))
 
     emit(data, as_json=as_json, render=render)
 
@@ -183,7 +191,6 @@ def _print_once(results: list[OnceResult], *, as_json: bool) -> None:
 @click.option("--timeout", default=5.0, show_default=True, help="Seconds to wait for an answer.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON answer.")
 @pass_ctx
-@friendly
 def health_cmd(obj: Context, url: str | None, timeout: float, as_json: bool) -> None:
     """Ask a running service how it is (exit 0 healthy, 1 unhealthy or not answering)."""
     if url is None:

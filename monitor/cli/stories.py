@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli.common import Context, emit, friendly, parse_since, pass_ctx
+from monitor.cli.common import Context, emit, parse_since, pass_ctx
 from monitor.incidents.aggregate import one_line
 from monitor.incidents.story_views import list_stories
 
@@ -17,7 +17,6 @@ from monitor.incidents.story_views import list_stories
               help="List each story's mentions (id, source_id, external_id).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-@friendly
 def stories_cmd(obj: Context, since: str | None, entity: str | None, limit: int,
                 with_mentions: bool, as_json: bool) -> None:
     """List stories (one per real-world event), latest activity first."""

@@ -1,4 +1,9 @@
-"""Engines and sessions: SQLite (WAL, foreign keys) by default, PostgreSQL by URL."""
+"""Engines and sessions: SQLite (WAL, foreign keys) by default, PostgreSQL by URL.
+
+Storage that cannot be used is reported as a ``StorageError`` with one readable line: a bad
+URL, a missing driver, a data folder that cannot be created; ``UNAVAILABLE`` are the driver
+errors of a database that cannot be reached or opened, and ``unavailable_reason`` words them.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,35 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 
 class StorageError(Exception):
     """The database cannot be opened or is not at the expected schema."""
+
+
+# DB-API errors "not under the control of the programmer": refused or lost connections, wrong
+# credentials, a missing database, a locked or unwritable SQLite file.
+UNAVAILABLE: tuple[type[DBAPIError], ...] = (OperationalError, InterfaceError)
+
+
+def unavailable_reason(exc: DBAPIError) -> str:
+    """The driver's own first line (``connection refused``...), without SQLAlchemy's wrapping."""
+    text = str(exc.orig if exc.orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc.orig or exc).__name__
+
+
+def storage_folder(path: Path, *, what: str) -> Path:
+    """Create a storage folder and its parents, or raise a StorageError saying why not."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot create {what} {path.absolute()}: {exc.strerror or exc}"
+            + (f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else "")
+        ) from None
+    return path
 
 
 def sqlite_url(path: Path) -> str:
@@ -28,14 +56,20 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            storage_folder(Path(database).parent, what="the SQLite database's folder")
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        try:
+            return create_engine(parsed, pool_pre_ping=True)
+        except ImportError as exc:
+            raise StorageError(
+                f"no driver for {parsed.drivername} ({exc.name or exc}): "
+                "pip install 'crisiswatch[postgres]'"
+            ) from None
     raise StorageError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
     )

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from monitor.app import App
+from monitor.db.engine import storage_folder
 from monitor.digest.charts import Charts, render_charts
 from monitor.digest.figures import build_digest
 from monitor.digest.inputs import DigestInputs, EntityInfo
@@ -113,8 +114,7 @@ def build_and_write_digest(
     charts = render_charts(digest, labels)
     stem = f"digest-{period.slug}"
     document = render_document(digest, charts=charts, labels=labels, filename=f"{stem}.html")
-    folder = out_dir or default_out_dir(app)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = storage_folder(out_dir or default_out_dir(app), what="the digest folder")
     texts = {
         "html": document.html,
         "md": render_markdown(digest, labels=labels),

@@ -28,7 +28,7 @@ from config.schema import SourceSettings
 from monitor.app import App, build_app, database_url
 from monitor.clock import Clock, DrillClock, utcnow
 from monitor.collectors.base import RawItem
-from monitor.db.engine import make_engine, session_factory, sqlite_url
+from monitor.db.engine import make_engine, session_factory, sqlite_url, storage_folder
 from monitor.db.migrate import ensure_schema
 from monitor.db.models import DrillRun, Incident, IncidentEvent, Mention
 from monitor.drills.report import DrillReport, check, clock_text, measure
@@ -324,8 +324,8 @@ def seed_background(app: App, background: Background, *, start: datetime) -> Non
 
 
 def _default_database(config: LoadedConfig, key: str) -> str:
-    folder = Path(config.settings.storage.data_dir) / "drills"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = storage_folder(Path(config.settings.storage.data_dir) / "drills",
+                            what="the drills folder")
     return sqlite_url((folder / f"{key}.sqlite").resolve())
 
 

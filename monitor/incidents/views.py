@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Incident, IncidentEvent, Story
@@ -34,8 +34,10 @@ def list_incidents(
     entity: str | None = None,
     limit: int = 100,
 ) -> list[Incident]:
-    """Newest first; ``grade`` means at least that grade (current or peak)."""
-    stmt = select(Incident).order_by(Incident.last_seen_at.desc(), Incident.id.desc())
+    """Highest current grade first, then latest activity; ``grade`` means at least that grade
+    (current or peak)."""
+    rank = case({g: grade_rank(g) for g in ALL_GRADES}, value=Incident.grade, else_=0)
+    stmt = select(Incident).order_by(rank.desc(), Incident.last_seen_at.desc(), Incident.id.desc())
     if open_only:
         stmt = stmt.where(Incident.state.in_(ACTIVE))
     if entity:

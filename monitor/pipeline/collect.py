@@ -20,6 +20,7 @@ from monitor.collectors.base import CollectorError, RawItem
 from monitor.collectors.exports import mapping_from_dict, read_export
 from monitor.collectors.inbox import move_failed, move_processed, ready_files
 from monitor.collectors.rss import FeedState, fetch_feed, parse_feed
+from monitor.db.engine import storage_folder
 from monitor.db.models import Source
 from monitor.pipeline.ingest import (
     IngestStats,
@@ -196,7 +197,7 @@ def process_inbox(
     settle_seconds: float,
 ) -> list[tuple[Path, IngestStats]]:
     """Ingest every settled file in the inbox once, then move it to processed/ or failed/."""
-    inbox.mkdir(parents=True, exist_ok=True)
+    storage_folder(inbox, what="the inbox folder")
     done: list[tuple[Path, IngestStats]] = []
     for path in ready_files(inbox=inbox, now=time.time(), settle_seconds=settle_seconds):
         stats = ingest_file(pipeline, source_id=source_id, spec=FileSpec(path=path, preset=preset))

@@ -25,6 +25,7 @@ from monitor.alerting.channels import build_channel_set, dispatch_policy
 from monitor.alerting.dispatch import dispatch_once
 from monitor.app import App
 from monitor.collectors.inbox import move_failed, move_processed, ready_files
+from monitor.db.engine import storage_folder
 from monitor.db.models import Source as SourceRow
 from monitor.digest.period import iso_week, last_full_week
 from monitor.digest.run import build_and_write_digest, send_digest
@@ -155,7 +156,7 @@ def inbox_job(app: App, inbox: Inbox, service: ServiceSettings, *,
     """Scan the inbox folder; each settled file is one unit of work (ingested, then moved)."""
 
     def planner(now: datetime, force: bool) -> list[Work]:
-        inbox.path.mkdir(parents=True, exist_ok=True)
+        storage_folder(inbox.path, what="the inbox folder")
         files = ready_files(inbox=inbox.path, now=time.time(),
                             settle_seconds=inbox.settle.total_seconds())
         return [Work(key=f"inbox:{path.name}", job="inbox", payload={"path": str(path)})

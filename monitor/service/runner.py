@@ -25,7 +25,9 @@ from typing import Any, Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from monitor.alerting.dispatch import DispatchStats
 from monitor.app import App
+from monitor.pipeline.ingest import IngestStats
 from monitor.service.health import HealthProbe, HealthServer, ServiceStatus
 from monitor.service.jobs import ONCE_ORDER, JobSet, build_jobs, effective_interval
 from monitor.service.leader import PgLeaderElection, SqliteInstanceLock
@@ -267,7 +269,8 @@ def _close(closeable: Closeable) -> None:
 
 @dataclass
 class OnceResult:
-    """One job's unit of work in ``run_once``."""
+    """One job's unit of work in ``run_once``: not ok when it raised or reported a failure
+    (``error`` says which), with its result kept either way."""
 
     job: str
     key: str
@@ -299,8 +302,20 @@ def _run_one(name: str, work: Work, jobset: JobSet) -> OnceResult:
     job = jobset.by_name()[name]
     with log_context(job=job.kind, work_key=work.key, **job.log_ids(work.payload)):
         try:
-            return OnceResult(job=name, key=work.key, ok=True, result=job.run(work.payload))
+            result = job.run(work.payload)
         except Exception as exc:  # noqa: BLE001 - report and go on with the other jobs
             log.exception("%s failed", work.key)
             return OnceResult(job=name, key=work.key, ok=False, error=str(exc) or repr(exc))
+    failure = step_failure(result)
+    return OnceResult(job=name, key=work.key, ok=failure is None, result=result, error=failure)
+
+
+def step_failure(result: object) -> str | None:
+    """Why a step whose job returned still failed (a feed or file that could not be read,
+    alerts dead-lettered), or None."""
+    if isinstance(result, IngestStats):
+        return result.error
+    if isinstance(result, DispatchStats):
+        return result.failure
+    return None
 

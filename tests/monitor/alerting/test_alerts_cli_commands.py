@@ -75,7 +75,10 @@ def test_dead_letter_is_listed_with_its_reason_and_retried(
     (bad,) = outbox.enqueue(incident, channels=("slack-bad",))
     (good,) = outbox.enqueue(incident, channels=("slack",))
     code, out = run("alerts", "send")
-    assert code == 0 and out.strip() == "sent 1, retrying 0, dead 1"
+    assert code == 1 and out.splitlines() == [
+        "2 alerts: sent 1, dead 1",
+        "error: 1 alert dead-lettered: see `crisiswatch alerts --failed`",
+    ]
     code, out = run("alerts", "--failed")
     assert code == 0
     assert out.splitlines()[0].startswith(f"#{bad:<6} dead       slack-bad")
@@ -102,7 +105,9 @@ def test_retry_all_failed_and_argument_errors(run: Run, outbox: Any) -> None:
     outbox.enqueue(incident, channels=("nowhere",))
     outbox.enqueue(incident, channels=("quiet",))
     code, out = run("alerts", "send", "--json")
-    stats = json.loads(out)
+    json_text, error = out.rsplit("\n", 2)[:2]  # the error line follows the JSON counts
+    assert code == 1 and error.startswith("error: 2 alerts dead-lettered")
+    stats = json.loads(json_text)
     assert (stats["dead"], stats["suppressed"], stats["sent"]) == (2, 1, 0)
     code, out = run("alerts", "--failed")
     assert "reason: channel 'nowhere' is not configured" in out

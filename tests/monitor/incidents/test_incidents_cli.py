@@ -10,13 +10,13 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from config.loader import load_config
 from monitor.app import open_app
 from monitor.cli import incidents, playbooks
-from monitor.cli.common import Context
-from monitor.db.models import Alert, Label
+from monitor.cli.common import CliGroup, Context
+from monitor.db.models import Alert, Incident, Label
 from monitor.incidents import build_incident_context
 from monitor.incidents.testing import open_test_incident
 from playbooks import default_scripts_path
@@ -41,7 +41,7 @@ playbooks:
 Run = Callable[..., tuple[int, str]]
 
 
-@click.group()
+@click.group(cls=CliGroup)
 @click.option("-c", "--config", "config_path")
 @click.pass_context
 def root(ctx: click.Context, config_path: str | None) -> None:
@@ -102,13 +102,16 @@ def test_incident_list_show_ack_resolve_report(run: Run, config_file: Path) -> N
     detail = json.loads(run("incident", "show", f"#{incident_id}", "--json")[1])
     assert detail["checklist"] and detail["sla"][0].startswith("acknowledge within 1h")
     code, out = run("ack", str(incident_id), "--by", "Ana", "--note", "commander: Ana")
-    assert code == 0 and "acknowledged by Ana (2 alert(s) queued)" in out
+    assert code == 0 and out.strip() == (
+        f"incident #{incident_id} acknowledged by Ana; 2 alerts queued, sent when the service "
+        "runs (`crisiswatch run`) or by `crisiswatch alerts send`"
+    )
     code, out = run("ack", str(incident_id), "--by", "Bo")
     assert code == 1 and "error: cannot acknowledge incident #1: it is acknowledged by Ana" in out
     assert run("respond", str(incident_id), "--by", "Wen")[0] == 2  # --note is required
     code, out = run("respond", str(incident_id), "--by", "Wen", "--note",
                     "holding statement: https://weibo.example/acme/1")
-    assert code == 0 and "public response recorded by Wen (2 alert(s) queued)" in out
+    assert code == 0 and "public response recorded by Wen; 2 alerts queued, sent when" in out
     responded = json.loads(run("incident", "show", str(incident_id), "--json")[1])
     assert responded["responded_by"] == "Wen" and responded["state"] == "acknowledged"
     assert "First public response by Wen at " in run("incident", "show", str(incident_id))[1]
@@ -131,13 +134,36 @@ def test_incident_list_show_ack_resolve_report(run: Run, config_file: Path) -> N
 def test_false_positive_and_reopen(run: Run, config_file: Path) -> None:
     incident_id = open_incidents(config_file)[0]
     code, out = run("false-positive", str(incident_id), "--by", "Ana", "--note", "lamps")
-    assert code == 0 and "1 label(s) stored" in out
+    assert code == 0 and "; 1 label stored for retraining" in out
     code, out = run("respond", str(incident_id), "--by", "Wen", "--note", "posted")
     assert code == 1 and "cannot record a response for incident #1: it is false_positive" in out
     code, out = run("reopen", str(incident_id), "--by", "Ana", "--note", "actually ours")
     assert code == 0 and "reopened by Ana" in out
     with open_app(load_config(config_file)) as app, app.sessions() as s:
         assert [lb.kind for lb in s.scalars(select(Label))] == ["false_positive"]
+
+
+def test_incidents_list_by_grade_then_activity_with_a_header(run: Run, config_file: Path) -> None:
+    ids = open_incidents(config_file, count=4)
+    now = datetime.now(UTC)
+    # (grade, peak, hours since the last activity): the README promises "by grade"
+    shape = {ids[0]: ("medium", "medium", 3), ids[1]: ("high", "high", 2),
+             ids[2]: ("medium", "critical", 1), ids[3]: ("low", "low", 0)}
+    with open_app(load_config(config_file)) as app, app.sessions.begin() as s:
+        for incident_id, (grade, peak, hours) in shape.items():
+            s.execute(update(Incident).where(Incident.id == incident_id).values(
+                grade=grade, peak_grade=peak, last_seen_at=now - timedelta(hours=hours)))
+    code, out = run("incidents")
+    assert code == 0, out
+    header, *lines = out.splitlines()
+    assert header.split()[:6] == ["ID", "GRADE", "STATE", "ENTITY", "CATEGORY", "MENTIONS"]
+    order = (ids[1], ids[2], ids[0], ids[3])
+    assert [line.split()[0] for line in lines] == [f"#{i}" for i in order]
+    assert lines[1].split()[1:4] == ["medium", "(peak", "critical)"]
+    for column in ("STATE", "ENTITY", "LAST ACTIVITY", "TITLE"):
+        at = header.index(column)  # every row's cell starts under its heading
+        assert all(line[at - 2 : at] == "  " and line[at] != " " for line in lines), column
+    assert [r["id"] for r in json.loads(run("incidents", "--json")[1])][:2] == [ids[1], ids[2]]
 
 
 def test_silence_commands(run: Run) -> None:

@@ -50,11 +50,14 @@ def test_run_once_runs_every_job_in_order(
     loaded = write_config(CONFIG)
     result = CliRunner().invoke(crisiswatch, ["--config", str(loaded.path), "run", "--once",
                                               "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a step failed: the broken feed
     rows = json.loads(result.stdout)
     assert [r["key"] for r in rows] == ["poll:alpha", "poll:broken", "escalation", "dispatch"]
     assert rows[0]["result"]["new"] == 1 and rows[0]["ok"]
-    assert rows[1]["ok"] and "missing.xml" in rows[1]["result"]["error"]  # recorded, not raised
+    assert not rows[1]["ok"] and "missing.xml" in rows[1]["result"]["error"]  # recorded
+    assert rows[1]["error"] == rows[1]["result"]["error"]
+    assert result.stderr.splitlines()[-1] == "error: 1 of 4 steps failed: poll:broken"
+    (tmp_path / "feeds" / "missing.xml").write_bytes(rss_doc([("m1", "Acme news")]))
     again = CliRunner().invoke(crisiswatch, ["--config", str(loaded.path), "run", "--once"])
     assert again.exit_code == 0
     assert "poll:alpha: seen 1, new 0, duplicate 1" in again.stdout

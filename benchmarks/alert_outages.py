@@ -45,8 +45,7 @@ def before(attempt: int, failing_for: float, rng: random.Random) -> float | None
 
 def after(attempt: int, failing_for: float, rng: random.Random) -> float | None:
     """The shipped RetryPolicy."""
-    decision = RetryPolicy().decide(attempt=attempt, error=OUTAGE, rng=rng,
-                                    failing_for=failing_for)
+    decision = RetryPolicy().decide(attempt=attempt, error=OUTAGE, rng=rng, failing_for=failing_for)
     return decision.delay if decision.retry else None
 
 
@@ -89,8 +88,13 @@ def main() -> None:
     results = {
         f"{outage:g}s": {
             name: {
-                mode: simulate(policy, outage=outage, alerts=args.alerts, seed=args.seed,
-                               at_start=mode == "at_start")
+                mode: simulate(
+                    policy,
+                    outage=outage,
+                    alerts=args.alerts,
+                    seed=args.seed,
+                    at_start=mode == "at_start",
+                )
                 for mode in ("at_start", "during")
             }
             for name, policy in (("before", before), ("after", after))

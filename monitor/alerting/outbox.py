@@ -77,6 +77,9 @@ def enqueue_alert(
     ]
     if not new:
         return rows
+    # Flush pending incident changes first: they lock their rows in primary-key order, as they
+    # always did, before the sequence locks this incident's row (no new deadlock order).
+    session.flush()
     last = _take_sequence(session, incident_id, len(new)) if incident_id is not None else None
     for index, (dedup_key, channel) in enumerate(new):
         alert = Alert(

@@ -17,9 +17,29 @@ from alerts.errors import DeliveryError
 from alerts.http_post import MAX_RETRY_AFTER
 
 KIND: Final = "slack"
-# Slack error codes that a later retry can cure; everything else needs a person.
-RETRYABLE_ERRORS: Final[frozenset[str]] = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+# Slack error codes that no retry can cure: a person must fix the token, scopes, channel or
+# message. Only these (and a 4xx answer naming no error) dead-letter at once; any other error,
+# known or new, is retried for the retry budget, as an outage would be.
+PERMANENT_ERRORS: Final[frozenset[str]] = frozenset(
+    {
+        # token and workspace
+        "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
+        "no_permission", "missing_scope", "not_allowed_token_type", "org_login_required",
+        "ekm_access_denied", "team_access_not_granted", "access_denied",
+        "enterprise_is_restricted", "two_factor_setup_required",
+        # channel
+        "channel_not_found", "not_in_channel", "is_archived", "restricted_action",
+        "restricted_action_read_only_channel", "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel", "cannot_reply_to_message",
+        # the request itself
+        "msg_too_long", "no_text", "too_many_attachments", "invalid_blocks",
+        "invalid_blocks_format", "invalid_metadata_format", "invalid_metadata_schema",
+        "metadata_too_large", "invalid_arguments", "invalid_arg_name", "invalid_array_arg",
+        "invalid_charset", "invalid_form_data", "invalid_post_type", "missing_post_type",
+        "unknown_method", "method_deprecated", "deprecated_endpoint",
+        "as_user_not_supported", "message_not_found", "cant_update_message",
+        "edit_window_closed",
+    }
 )
 _SLACK_CODE: Final = re.compile(r"[a-z0-9_]{1,80}")
 
@@ -38,7 +58,7 @@ def header_retry_after(headers: Mapping[str, Any]) -> float | None:
 
 
 def slack_api_error(exc: SlackApiError, *, target: str) -> DeliveryError:
-    """Map a SlackApiError: 429/ratelimited and 5xx retryable, named errors per RETRYABLE_ERRORS."""
+    """Map a SlackApiError: only PERMANENT_ERRORS (or a bare 4xx) are not retryable."""
     response = exc.response
     status = int(getattr(response, "status_code", 0) or 0)
     data = response.data if isinstance(getattr(response, "data", None), dict) else {}
@@ -60,7 +80,9 @@ def slack_api_error(exc: SlackApiError, *, target: str) -> DeliveryError:
             reason, kind=KIND, target=target, retryable=True, retry_after=retry_after
         )
     reason = code or (f"HTTP {status}" if status else "unexpected answer")
-    return DeliveryError(reason, kind=KIND, target=target, retryable=code in RETRYABLE_ERRORS)
+    bare_4xx = not code and 400 <= status < 500 and status != 408
+    permanent = code in PERMANENT_ERRORS or bare_4xx
+    return DeliveryError(reason, kind=KIND, target=target, retryable=not permanent)
 
 
 def transport_error(exc: BaseException, *, target: str) -> DeliveryError:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from config.durations import Duration
+from config.durations import Duration, format_duration
 from config.scoring import ScoringSettings
 
 _ID = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
@@ -246,8 +246,19 @@ class StorySettings(_Model):
 class AlertingSettings(_Model):
     """Delivery of alerts from the outbox."""
 
-    max_attempts: int = Field(8, ge=1, description="Attempts before a delivery is dead-lettered.")
-    backoff_base: Duration = Field(timedelta(seconds=2), description="First retry delay.")
+    retry_budget: Duration = Field(
+        timedelta(hours=24),
+        description="Retry a failing delivery this long (from its first failure) before it is "
+        "dead-lettered; permanent errors (unknown channel, bad token) are dead-lettered at once.",
+    )
+    max_attempts: int | None = Field(
+        None, ge=1, description="Attempts before a delivery is dead-lettered even within "
+        "retry_budget (default: no limit).",
+    )
+    backoff_base: Duration = Field(
+        timedelta(seconds=2), description="First retry delay (doubling; each delay is at least "
+        "half of its doubled step)."
+    )
     backoff_cap: Duration = Field(timedelta(minutes=5), description="Longest retry delay.")
     group_wait: Duration = Field(
         timedelta(seconds=30), description="Wait this long to group a burst of new incidents."
@@ -262,6 +273,22 @@ class AlertingSettings(_Model):
     slack_app_token_env: str | None = Field(
         None, description="Env var with a Slack app-level token: enables Socket Mode buttons."
     )
+
+    @field_validator("retry_budget", "backoff_base")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value.total_seconds() <= 0:
+            raise ValueError("must be longer than 0s")
+        return value
+
+    @model_validator(mode="after")
+    def _cap_not_below_base(self) -> AlertingSettings:
+        if self.backoff_cap < self.backoff_base:
+            raise ValueError(
+                f"backoff_cap ({format_duration(self.backoff_cap)}) must not be shorter than "
+                f"backoff_base ({format_duration(self.backoff_base)})"
+            )
+        return self
 
 
 def _crontab(value: str | None) -> str | None:

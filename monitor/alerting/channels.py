@@ -12,7 +12,6 @@ import logging
 import os
 import re
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
 from typing import Any, Final
 
 from alerts.backoff import RetryPolicy
@@ -150,6 +149,7 @@ def dispatch_policy(alerting: AlertingSettings) -> DispatchPolicy:
         retry=RetryPolicy(
             base=alerting.backoff_base.total_seconds(),
             cap=alerting.backoff_cap.total_seconds(),
+            budget=alerting.retry_budget.total_seconds(),
             max_attempts=alerting.max_attempts,
         ),
         grouping=GroupingPolicy(
@@ -158,7 +158,6 @@ def dispatch_policy(alerting: AlertingSettings) -> DispatchPolicy:
             max_individual=alerting.max_individual,
         ),
         dashboard_url=alerting.dashboard_url,
-        lease=timedelta(minutes=5),
     )
 
 

@@ -5,13 +5,18 @@ One transaction (the caller commits) that:
 1. selects due, unclaimed pending rows, oldest first (PostgreSQL: ``FOR UPDATE SKIP LOCKED``,
    so concurrent dispatchers take disjoint rows), leaving out rows queued behind an earlier
    pending row of the same (incident, channel) that is waiting for a retry or claimed
-   elsewhere: an incident's thread is posted in order;
+   elsewhere: an incident's thread is posted in order. "Earlier" is the incident's commit-
+   ordered ``Alert.seq`` (see monitor.alerting.outbox), never ``created_at``, so an incident's
+   opening alert always precedes its later ones. A claim whose owner is a process on this host
+   that has ended (``monitor.instance.owner_is_gone``) counts as unclaimed: a restarted
+   dispatcher takes back its predecessor's rows at once;
 2. settles rows for disabled (suppressed) and unusable or unknown (dead) channels;
 3. plans "opened" rows per channel with ``alerts.grouping.plan_sends``: individual ones are
    claimed, a burst's overflow is folded into one new "digest" outbox row (itself delivered
    like any other row, with retries), held ones wait until the plan's ``next_check``;
-4. claims each row by a conditional UPDATE of ``claimed_until`` (the lease). On SQLite this
-   UPDATE is the guard against a second dispatcher; on PostgreSQL the row locks are.
+4. claims each row by a conditional UPDATE of ``claimed_until`` (the lease) and ``claimed_by``
+   (the owner). On SQLite this UPDATE is the guard against a second dispatcher; on PostgreSQL
+   the row locks are.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
@@ -28,6 +33,7 @@ from sqlalchemy.orm import Session, aliased
 from alerts.grouping import GroupingPolicy, PendingAlert, SentRecord, plan_sends
 from monitor.alerting.outbox import message_to_payload, payload_to_message
 from monitor.db.models import Alert
+from monitor.instance import owner_is_gone
 
 MAX_GROUP: Final = 5000
 
@@ -63,6 +69,8 @@ class ClaimedRow:
     attempts: int
     drill: bool
     created_at: datetime
+    seq: int | None
+    failing_since: datetime | None
 
 
 @dataclass
@@ -87,10 +95,38 @@ class _Candidate:
     event: str
     attempts: int
     created_at: datetime
+    seq: int | None
 
+
+class _Ordered(Protocol):
     @property
-    def order(self) -> tuple[datetime, int]:
-        return (self.created_at, self.id)
+    def id(self) -> int: ...
+    @property
+    def incident_id(self) -> int | None: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def seq(self) -> int | None: ...
+
+
+_T = TypeVar("_T", bound=_Ordered)
+
+
+def send_order(rows: Sequence[_T]) -> list[_T]:
+    """Oldest first, except that each (incident, channel) thread keeps its ``seq`` order."""
+    ordered = sorted(rows, key=lambda r: (r.created_at, r.id))
+    slots: dict[tuple[int, str], list[int]] = {}
+    for index, row in enumerate(ordered):
+        if row.incident_id is not None:
+            slots.setdefault((row.incident_id, row.channel), []).append(index)
+    out = list(ordered)
+    for indexes in slots.values():
+        thread = sorted((ordered[i] for i in indexes), key=lambda r: (r.seq or 0, r.id))
+        for index, row in zip(indexes, thread, strict=True):
+            out[index] = row
+    return out
 
 
 def claim_batch(
@@ -101,11 +137,14 @@ def claim_batch(
     limit: int,
     grouping: GroupingPolicy,
     directory: ChannelDirectory,
+    owner: str,
 ) -> Claim:
-    """Claim up to ``limit`` due rows (plus a burst's digest); see the module docstring."""
+    """Claim up to ``limit`` due rows (plus a burst's digest) for ``owner``; see the module doc."""
     postgres = session.get_bind().dialect.name == "postgresql"
     claim = Claim(lease_until=lease_until)
-    candidates = _candidates(session, now=now, limit=limit, postgres=postgres)
+    gone = _gone_owners(session, now=now, me=owner)
+    free = _claimable(now, gone=gone)
+    candidates = _candidates(session, now=now, gone=gone, limit=limit, postgres=postgres)
     candidates = _settle_unusable(session, candidates, directory=directory, claim=claim)
     opened_channels = sorted(
         {c.channel for c in candidates if c.event == "opened" and c.attempts == 0}
@@ -115,40 +154,55 @@ def claim_batch(
         if postgres and not _try_channel_lock(session, channel):
             continue  # another dispatcher is planning this channel's burst right now
         candidates += _plan_channel(
-            session, channel=channel, now=now, policy=grouping, claim=claim, postgres=postgres
+            session, channel=channel, now=now, policy=grouping, claim=claim, postgres=postgres,
+            free=free,
         )
-    candidates.sort(key=lambda c: c.order)
-    kept = _hold_back(session, candidates, claim=claim)
-    claimed_ids = _take(session, kept, now=now, lease_until=lease_until)
+    kept = _hold_back(session, send_order(candidates), claim=claim)
+    claimed_ids = _take(session, kept, free=free, lease_until=lease_until, owner=owner)
     claim.rows = _load(session, claimed_ids)
     return claim
 
 
-def _claimable(now: datetime) -> Any:
-    return and_(
-        Alert.status == "pending",
-        or_(Alert.claimed_until.is_(None), Alert.claimed_until <= now),
+def _gone_owners(session: Session, *, now: datetime, me: str) -> list[str]:
+    """Owners of live claims that are ended processes of this host (see monitor.instance)."""
+    owners = session.scalars(
+        select(Alert.claimed_by).distinct().where(
+            Alert.status == "pending", Alert.claimed_until > now, Alert.claimed_by.is_not(None)
+        )
     )
+    return [o for o in owners if o is not None and owner_is_gone(o, me=me)]
 
 
-def _candidates(session: Session, *, now: datetime, limit: int, postgres: bool) -> list[_Candidate]:
+def _unclaimed(row: Any, now: datetime, gone: Sequence[str]) -> Any:
+    """``row`` (Alert or an alias of it) has no claim, an expired one, or one of a gone owner."""
+    free = [row.claimed_until.is_(None), row.claimed_until <= now]
+    if gone:
+        free.append(and_(row.claimed_by.is_not(None), row.claimed_by.in_(gone)))
+    return or_(*free)
+
+
+def _claimable(now: datetime, *, gone: Sequence[str] = ()) -> Any:
+    return and_(Alert.status == "pending", _unclaimed(Alert, now, gone))
+
+
+def _candidates(
+    session: Session, *, now: datetime, gone: Sequence[str], limit: int, postgres: bool
+) -> list[_Candidate]:
     earlier = aliased(Alert)
     busy_before = exists().where(
         earlier.incident_id == Alert.incident_id,
         earlier.channel == Alert.channel,
         earlier.status == "pending",
-        or_(
-            earlier.created_at < Alert.created_at,
-            and_(earlier.created_at == Alert.created_at, earlier.id < Alert.id),
-        ),
-        or_(earlier.next_attempt_at > now, earlier.claimed_until > now),
+        earlier.seq < Alert.seq,
+        or_(earlier.next_attempt_at > now, ~_unclaimed(earlier, now, gone)),
     )
+    free = _claimable(now, gone=gone)
     query = (
         select(
             Alert.id, Alert.incident_id, Alert.channel, Alert.event, Alert.attempts,
-            Alert.created_at,
+            Alert.created_at, Alert.seq,
         )
-        .where(_claimable(now), Alert.next_attempt_at <= now, ~busy_before)
+        .where(free, Alert.next_attempt_at <= now, ~busy_before)
         .order_by(Alert.created_at, Alert.id)
         .limit(limit)
     )
@@ -200,11 +254,13 @@ def _plan_channel(
     policy: GroupingPolicy,
     claim: Claim,
     postgres: bool,
+    free: Any,
 ) -> list[_Candidate]:
     """Group this channel's never-tried "opened" rows; return the ones to send now."""
     query = (
-        select(Alert.id, Alert.incident_id, Alert.payload, Alert.created_at, Alert.drill)
-        .where(_claimable(now), Alert.channel == channel, Alert.event == "opened",
+        select(Alert.id, Alert.incident_id, Alert.payload, Alert.created_at, Alert.drill,
+               Alert.seq)
+        .where(free, Alert.channel == channel, Alert.event == "opened",
                Alert.attempts == 0)
         .order_by(Alert.created_at, Alert.id)
         .limit(MAX_GROUP)
@@ -235,15 +291,15 @@ def _plan_channel(
         decision = plan_sends(pending=pending, history=history, now=now, policy=policy)
         send_now += [
             _Candidate(by_key[p.key].id, by_key[p.key].incident_id, channel, "opened", 0,
-                       by_key[p.key].created_at)
+                       by_key[p.key].created_at, by_key[p.key].seq)
             for p in decision.individual
         ]
         if decision.digest is not None:
             digest_row = _fold(session, channel=channel, now=now, digest=decision.digest,
-                               folded=[by_key[p.key].id for p in decision.folded])
+                               folded=[by_key[p.key].id for p in decision.folded], free=free)
             claim.folded += len(decision.folded)
             claim.digests += 1
-            send_now.append(_Candidate(digest_row.id, None, channel, "digest", 0, now))
+            send_now.append(_Candidate(digest_row.id, None, channel, "digest", 0, now, None))
         if decision.held and decision.next_check is not None:
             session.execute(
                 update(Alert)
@@ -279,7 +335,8 @@ def _history(
 
 
 def _fold(
-    session: Session, *, channel: str, now: datetime, digest: Any, folded: Sequence[int]
+    session: Session, *, channel: str, now: datetime, digest: Any, folded: Sequence[int],
+    free: Any,
 ) -> Alert:
     """Insert the digest row and mark its members folded, naming the digest's key."""
     row = Alert(
@@ -298,8 +355,8 @@ def _fold(
     session.flush()
     done = session.execute(
         update(Alert)
-        .where(Alert.id.in_(folded), _claimable(now))
-        .values(status="folded", remote_id=row.dedup_key, claimed_until=None)
+        .where(Alert.id.in_(folded), free)
+        .values(status="folded", remote_id=row.dedup_key, claimed_until=None, claimed_by=None)
     )
     if getattr(done, "rowcount", -1) != len(folded):
         raise ClaimConflict(f"rows folded into {row.dedup_key} changed meanwhile")
@@ -321,24 +378,22 @@ def _hold_back(session: Session, candidates: list[_Candidate], *, claim: Claim) 
         return candidates
     ids = {c.id for c in candidates}
     rows = session.execute(
-        select(Alert.id, Alert.incident_id, Alert.channel, Alert.created_at).where(
+        select(Alert.id, Alert.incident_id, Alert.channel, Alert.seq).where(
             Alert.status == "pending",
             Alert.incident_id.in_({k[0] for k in keys}),
             Alert.channel.in_({k[1] for k in keys}),
         )
     )
-    first_blocker: dict[tuple[int | None, str], tuple[datetime, int]] = {}
-    for row_id, incident_id, channel, created_at in rows:
+    first_blocker: dict[tuple[int | None, str], int] = {}
+    for row_id, incident_id, channel, seq in rows:
         key = (incident_id, channel)
         if row_id in ids or key not in keys:
             continue
-        order = (created_at, row_id)
-        if key not in first_blocker or order < first_blocker[key]:
-            first_blocker[key] = order
+        first_blocker[key] = min(first_blocker.get(key, seq or 0), seq or 0)
     kept = []
     for candidate in candidates:
         blocker = first_blocker.get((candidate.incident_id, candidate.channel))
-        if blocker is not None and blocker < candidate.order:
+        if blocker is not None and blocker < (candidate.seq or 0):
             claim.deferred += 1
         else:
             kept.append(candidate)
@@ -346,7 +401,8 @@ def _hold_back(session: Session, candidates: list[_Candidate], *, claim: Claim) 
 
 
 def _take(
-    session: Session, candidates: list[_Candidate], *, now: datetime, lease_until: datetime
+    session: Session, candidates: list[_Candidate], *, free: Any, lease_until: datetime,
+    owner: str,
 ) -> list[int]:
     """Set the lease row by row; a row someone else took blocks the rest of its thread."""
     taken: list[int] = []
@@ -357,8 +413,8 @@ def _take(
             continue
         done = session.execute(
             update(Alert)
-            .where(Alert.id == candidate.id, _claimable(now))
-            .values(claimed_until=lease_until)
+            .where(Alert.id == candidate.id, free)
+            .values(claimed_until=lease_until, claimed_by=owner[:128])
         )
         if getattr(done, "rowcount", 0) == 1:
             taken.append(candidate.id)
@@ -373,9 +429,9 @@ def _load(session: Session, ids: Collection[int]) -> list[ClaimedRow]:
     rows = session.execute(
         select(
             Alert.id, Alert.incident_id, Alert.channel, Alert.event, Alert.dedup_key,
-            Alert.payload, Alert.attempts, Alert.drill, Alert.created_at,
+            Alert.payload, Alert.attempts, Alert.drill, Alert.created_at, Alert.seq,
+            Alert.failing_since,
         )
         .where(Alert.id.in_(ids))
-        .order_by(Alert.created_at, Alert.id)
     )
-    return [ClaimedRow(*row) for row in rows]
+    return send_order([ClaimedRow(*row) for row in rows])

@@ -2,14 +2,25 @@
 
 Delivery is at least once. A row is marked sent only after its channel returned, in a
 transaction of its own; if the process dies between the channel's answer and that commit, the
-row's lease (``DispatchPolicy.lease``) runs out and the row is sent again: at most one duplicate
+row's lease (``DispatchPolicy.lease``) runs out, or a dispatcher replacing it on the same host
+takes the row back at once, and the row is sent again: at most one duplicate
 per crash, which receivers can drop by the delivery key (webhook ``X-Crisiswatch-Delivery``,
 Slack message metadata ``incident_id`` + ``event``, email Message-ID).
 
-Order: the alerts of one incident on one channel go out in the order they were queued; while an
-earlier one waits for a retry the later ones wait too, so a Slack thread never shows an update
-before its root. A dead-lettered alert no longer holds the others back (the next event then
-starts a new root message). Burst grouping and claiming are in ``monitor.alerting.claim``.
+Order: the alerts of one incident on one channel go out in the order they were committed
+(``Alert.seq``); while an earlier one waits for a retry the later ones wait too, so a Slack
+thread never shows an update before its root. A dead-lettered alert no longer holds the others
+back (the next event then starts a new root message). Burst grouping and claiming are in
+``monitor.alerting.claim``.
+
+Failures: a retryable one is retried (``alerts.backoff.RetryPolicy``) until the delivery has
+been failing for the retry budget, counted from its first failure (``Alert.failing_since``);
+a permanent one is dead-lettered at once.
+
+Claims: each claimed row records its owner (``worker_id``, a ``monitor.instance`` name in the
+service and the CLI); a dispatcher that replaces a killed one on the same host takes the
+killed one's rows at once. Sending stops at three quarters of the lease and the rest of the
+batch is released, so another host waits at most one lease for a killed dispatcher's rows.
 """
 
 from __future__ import annotations
@@ -51,7 +62,7 @@ class DispatchPolicy:
 
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     grouping: GroupingPolicy = field(default_factory=GroupingPolicy)
-    lease: timedelta = timedelta(minutes=5)
+    lease: timedelta = timedelta(minutes=1)
     dashboard_url: str | None = None
 
 
@@ -147,7 +158,7 @@ def dispatch_once(
         try:
             claim = claim_batch(
                 session, now=now, lease_until=lease_until, limit=limit,
-                grouping=policy.grouping, directory=directory,
+                grouping=policy.grouping, directory=directory, owner=worker_id,
             )
             session.commit()
         except ClaimConflict as exc:
@@ -263,7 +274,8 @@ class _Sender:
                         .values(
                             status="sent", sent_at=now, attempts=row.attempts + 1,
                             remote_id=(result.remote_id or None) and result.remote_id[:255],
-                            claimed_until=None, last_error=warning,
+                            claimed_until=None, claimed_by=None, last_error=warning,
+                            failing_since=None,
                         )
                     )
                     if result.thread is not None and row.incident_id is not None:
@@ -275,16 +287,21 @@ class _Sender:
 
     def _record_failure(self, row: ClaimedRow, error: DeliveryError) -> str:
         attempt = row.attempts + 1
-        decision = self.policy.retry.decide(attempt=attempt, error=error, rng=self.rng)
+        now = self.clock()
+        failing_since = row.failing_since or now
+        decision = self.policy.retry.decide(
+            attempt=attempt, error=error, rng=self.rng,
+            failing_for=max(0.0, (now - failing_since).total_seconds()),
+        )
         if not decision.retry or decision.delay is None:
             return self._record_dead(row, decision.reason)
-        now = self.clock()
         with self.sessions.begin() as session:
             session.execute(
                 update(Alert)
                 .where(Alert.id == row.id, Alert.status == "pending")
                 .values(
                     attempts=attempt, last_error=decision.reason[:1000], claimed_until=None,
+                    claimed_by=None, failing_since=failing_since,
                     next_attempt_at=now + timedelta(seconds=decision.delay),
                 )
             )
@@ -298,7 +315,7 @@ class _Sender:
                 .where(Alert.id == row.id, Alert.status == "pending")
                 .values(
                     status="dead", attempts=row.attempts + 1, last_error=reason[:1000],
-                    claimed_until=None,
+                    claimed_until=None, claimed_by=None,
                 )
             )
         log.warning("alert %s to %s dead-lettered: %s", row.id, row.channel, reason)
@@ -310,7 +327,7 @@ class _Sender:
                 update(Alert)
                 .where(Alert.id == row.id, Alert.status == "pending",
                        Alert.claimed_until == self.lease_until)
-                .values(claimed_until=None)
+                .values(claimed_until=None, claimed_by=None)
             )
 
 
@@ -342,6 +359,8 @@ def retry_alert(session: Session, *, alert_id: int, now: datetime) -> Alert:
     alert.attempts = 0
     alert.next_attempt_at = now
     alert.claimed_until = None
+    alert.claimed_by = None
+    alert.failing_since = None
     alert.last_error = f"retried by hand; previously: {alert.last_error or 'no error recorded'}"
     session.flush()
     return alert

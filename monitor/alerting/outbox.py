@@ -2,6 +2,10 @@
 
 A dispatcher (monitor.alerting.dispatch) claims pending rows and sends them; the unique
 ``dedup_key`` makes enqueueing idempotent, so replaying the same incident change never alerts twice.
+
+Each incident's rows are numbered (``Alert.seq``) by bumping ``Incident.alert_seq`` with one
+UPDATE: the row lock it takes is held until commit, so a transaction that numbers later also
+commits later, and the numbers follow commit order. ``created_at`` (the batch's start) does not.
 """
 
 from __future__ import annotations
@@ -11,11 +15,11 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from alerts.message import AlertMessage, DigestEntry, MentionRef, ScriptRef
-from monitor.db.models import Alert
+from monitor.db.models import Alert, Incident
 
 
 def message_to_payload(message: AlertMessage) -> dict[str, Any]:
@@ -68,9 +72,16 @@ def enqueue_alert(
     payload = message_to_payload(message)
     wanted = {f"{key}|{channel}": channel for channel in dict.fromkeys(channels)}
     existing = set(session.scalars(select(Alert.dedup_key).where(Alert.dedup_key.in_(wanted))))
-    for dedup_key, channel in wanted.items():
-        if dedup_key in existing:
-            continue
+    new = [
+        (dedup_key, channel) for dedup_key, channel in wanted.items() if dedup_key not in existing
+    ]
+    if not new:
+        return rows
+    # Flush pending incident changes first: they lock their rows in primary-key order, as they
+    # always did, before the sequence locks this incident's row (no new deadlock order).
+    session.flush()
+    last = _take_sequence(session, incident_id, len(new)) if incident_id is not None else None
+    for index, (dedup_key, channel) in enumerate(new):
         alert = Alert(
             incident_id=incident_id,
             event=message.event,
@@ -83,8 +94,21 @@ def enqueue_alert(
             last_error=suppressed_reason,
             created_at=now,
             drill=message.drill,
+            seq=None if last is None else last - len(new) + 1 + index,
         )
         session.add(alert)
         rows.append(alert)
     session.flush()
     return rows
+
+
+def _take_sequence(session: Session, incident_id: int, count: int) -> int:
+    """Reserve ``count`` numbers of the incident's alert sequence; return the last one."""
+    last = session.execute(
+        update(Incident)
+        .where(Incident.id == incident_id)
+        .values(alert_seq=Incident.alert_seq + count)
+        .returning(Incident.alert_seq)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return int(last)

@@ -28,6 +28,7 @@ from monitor.app import App
 from monitor.cli.common import Context, UserError, emit, pass_ctx, plural
 from monitor.clock import utcnow
 from monitor.db.models import Alert
+from monitor.instance import instance_name
 
 
 def _when(value: datetime | None) -> str:
@@ -191,7 +192,7 @@ def alerts_send(obj: Context, limit: int, as_json: bool) -> None:
             channels=channels,
             policy=dispatch_policy(app.settings.alerting),
             clock=utcnow,
-            worker_id="cli",
+            worker_id=instance_name(),
             limit=limit,
         )
     emit(total.to_dict(), as_json=as_json, render=lambda: click.echo(format_stats(total)))

@@ -229,5 +229,13 @@ def _summary(body: dict[str, Any]) -> str:
         f"busy: {', '.join(workers.get('busy', [])) or 'none'}",
         f"  sources: {len(sources)}" + (f", stale: {', '.join(stale)}" if stale else ""),
     ]
+    alerts = body.get("alerts") or {}
+    if alerts:
+        latest = alerts.get("latest_dead") or {}
+        lines.append(
+            f"  alerts: {alerts.get('dead', 0)} dead-lettered, {alerts.get('retrying', 0)} retrying"
+            + (f" (latest dead #{latest.get('id')} to {latest.get('channel')}: "
+               f"{latest.get('error')}; see `crisiswatch alerts --failed`)" if latest else "")
+        )
     lines += [f"  problem: {p}" for p in body.get("problems", [])]
     return "\n".join(lines)

@@ -206,6 +206,8 @@ class Incident(Base):
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
     categories: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # category -> evidence count
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    # the last Alert.seq given to this incident's alerts; bumped under the row's lock
+    alert_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Story(Base):
@@ -321,11 +323,16 @@ class Alert(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(128))  # monitor.instance owner
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     remote_id: Mapped[str | None] = mapped_column(String(255))
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    # this incident's alerts in commit order (1, 2, ...); None for digests
+    seq: Mapped[int | None] = mapped_column(Integer)
+    # the first failed attempt of the current run of failures: the retry budget counts from it
+    failing_since: Mapped[datetime | None]
 
 
 class AlertThread(Base):

@@ -3,7 +3,10 @@
 ``/healthz`` answers 200 when the database answers, the scheduler runs where it should (leader
 or single instance) and every worker thread is alive; else 503, with the problems listed. It
 also shows each source's last successful poll and whether it looks stale; a stale source is a
-problem of that source, not of the service, so it does not turn the answer into a 503.
+problem of that source, not of the service, so it does not turn the answer into a 503. The
+same goes for dead-lettered alerts: ``alerts`` counts them (and the pending ones that are
+retrying) and shows the latest one's error; they need a person (`crisiswatch alerts --failed`,
+`crisiswatch alerts retry`), not a restart.
 
 The database is probed by a background thread, never by the request, so a hung database makes
 ``/healthz`` say so quickly instead of hanging with it.
@@ -21,11 +24,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.db.models import Source
+from monitor.db.models import Alert, Source
 from monitor.service.logging import Redactor
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,7 @@ class HealthProbe:
     ok_at: datetime | None = None
     error: str | None = None
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    alerts: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refresh(self) -> None:
@@ -71,6 +75,7 @@ class HealthProbe:
                     select(Source.id, Source.last_success_at, Source.consecutive_failures,
                            Source.last_error)
                 ).all()
+                alerts = self._alerts(session)
         except SQLAlchemyError as exc:
             with self._lock:
                 self.checked_at, self.error = now, self.redact(" ".join(str(exc).split())[:300])
@@ -92,6 +97,25 @@ class HealthProbe:
             self.checked_at = self.ok_at = now
             self.error = None
             self.sources = sources
+            self.alerts = alerts
+
+    def _alerts(self, session: Session) -> dict[str, Any]:
+        dead = session.scalar(select(func.count()).where(Alert.status == "dead"))
+        retrying = session.scalar(
+            select(func.count()).where(Alert.status == "pending", Alert.attempts > 0)
+        )
+        latest = session.execute(
+            select(Alert.id, Alert.channel, Alert.last_error)
+            .where(Alert.status == "dead").order_by(Alert.id.desc()).limit(1)
+        ).first()
+        return {
+            "dead": dead or 0,
+            "retrying": retrying or 0,
+            "latest_dead": None if latest is None else {
+                "id": latest.id, "channel": latest.channel,
+                "error": self.redact(latest.last_error or "")[:300],
+            },
+        }
 
     def snapshot(self) -> tuple[bool, dict[str, Any], dict[str, dict[str, Any]]]:
         """(database ok, database section, sources section) as of the last probe."""
@@ -108,6 +132,11 @@ class HealthProbe:
                 "error": error,
             }
             return ok, section, dict(self.sources)
+
+    def alerts_snapshot(self) -> dict[str, Any]:
+        """Dead-lettered and retrying alerts as of the last probe."""
+        with self._lock:
+            return dict(self.alerts)
 
     def run(self, stop: threading.Event) -> None:
         """Probe until ``stop`` is set."""
@@ -138,6 +167,7 @@ def health_report(probe: HealthProbe, status: ServiceStatus) -> tuple[int, dict[
         "workers": {"alive": alive, "expected": status.workers_expected, "busy": status.busy()},
         "sources": sources,
         "stale_sources": sorted(k for k, v in sources.items() if v["stale"]),
+        "alerts": probe.alerts_snapshot(),
         "problems": problems,
     }
     return (200 if not problems else 503), body

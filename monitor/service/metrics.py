@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 OUTCOMES = ("new", "duplicate", "unmatched", "rejected")
 DISPATCH_OUTCOMES = ("sent", "retried", "dead", "folded", "suppressed")
+# every outbox status, each always exported (0 when none) so "dead > 0" rules see a series
+ALERT_STATUSES = ("pending", "sent", "dead", "folded", "suppressed")
 SCORING_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 OVERDUE_AFTER = timedelta(minutes=2)
 
@@ -186,7 +188,8 @@ def _families(now: datetime, incidents: Any, alerts: Any, retrying: int, overdue
         inc.add_metric([grade, state], count)
     out = GaugeMetricFamily("crisiswatch_alerts", "Outbox rows by status (pending, sent, "
                             "dead, folded, suppressed).", labels=["status"])
-    for status, count in alerts:
+    counts = dict.fromkeys(ALERT_STATUSES, 0) | {status: count for status, count in alerts}
+    for status, count in counts.items():
         out.add_metric([status], count)
     retry = GaugeMetricFamily("crisiswatch_alerts_retrying",
                               "Pending outbox rows that already failed at least once.",

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import socket
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.alerting.dispatch import DispatchStats
 from monitor.app import App
+from monitor.instance import instance_name
 from monitor.pipeline.ingest import IngestStats
 from monitor.service.health import HealthProbe, HealthServer, ServiceStatus
 from monitor.service.jobs import ONCE_ORDER, JobSet, build_jobs, effective_interval
@@ -67,11 +65,6 @@ class ServiceHandle:
     queue: WorkQueue
     pool: WorkerPool
     role: Callable[[], str]
-
-
-def instance_name() -> str:
-    """``host:pid:random``, unique per process."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:4]}"
 
 
 def sqlite_database(app: App) -> Path | None:

@@ -4,7 +4,9 @@ A row per outstanding unit of work (``work_items``), unique by ``key`` so that e
 same poll twice is a no-op while the first is queued or running. Workers claim with
 ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite, one process, serialises writes) and
 hold a lease they renew while the work runs. A worker that dies stops renewing: once the lease
-runs out the item is claimed again (at least once; every job is idempotent). An item claimed
+runs out the item is claimed again (at least once; every job is idempotent); an instance that
+replaces a killed one on the same host takes the killed one's items at once
+(``monitor.instance.owner_is_gone``). An item claimed
 more than ``max_attempts`` times is set aside as dead, with its last error, and its key freed.
 """
 
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.clock import Clock
 from monitor.db.models import WorkItem
+from monitor.instance import owner_is_gone
 from monitor.service.logging import log_context
 
 log = logging.getLogger(__name__)
@@ -82,7 +85,15 @@ class WorkQueue:
     def claim(self) -> Claimed | None:
         """Take the lease on the oldest available item, or None when there is none."""
         now = self.clock()
-        free = or_(WorkItem.claimed_until.is_(None), WorkItem.claimed_until < now)
+        with self.sessions() as session:
+            owners = session.scalars(
+                select(WorkItem.claimed_by).distinct().where(
+                    WorkItem.status == "queued", WorkItem.claimed_until >= now
+                )
+            ).all()
+        gone = [o for o in owners if o is not None and owner_is_gone(o, me=self.owner)]
+        free = or_(WorkItem.claimed_until.is_(None), WorkItem.claimed_until < now,
+                   WorkItem.claimed_by.in_(gone))
         pick = (
             select(WorkItem.id)
             .where(WorkItem.status == "queued", WorkItem.available_at <= now, free)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.backoff import RetryPolicy, next_attempt_delay, should_retry
+from alerts.backoff import RetryPolicy, next_attempt_delay
 from alerts.errors import DeliveryError
 from alerts.grouping import GroupingPolicy, PendingAlert, SentRecord, build_digest, plan_sends
 from alerts.message import AlertMessage
@@ -24,14 +24,18 @@ S = timedelta(seconds=1)
 @given(
     attempt=st.integers(min_value=1, max_value=10_000),
     base=st.floats(min_value=0.01, max_value=60),
-    cap=st.floats(min_value=0, max_value=3600),
+    extra=st.floats(min_value=0, max_value=3600),
     seed=st.integers(min_value=0, max_value=2**32),
 )
-def test_delay_within_full_jitter_bounds(attempt: int, base: float, cap: float, seed: int) -> None:
+def test_delay_is_floored_at_half_its_step_and_capped(
+    attempt: int, base: float, extra: float, seed: int
+) -> None:
+    cap = base + extra
     delay = next_attempt_delay(
         attempt=attempt, base=base, cap=cap, rng=random.Random(seed), retry_after=None
     )
-    assert 0 <= delay <= min(cap, base * 2.0 ** min(attempt - 1, 62))
+    step = min(cap, base * 2.0 ** min(attempt - 1, 62))
+    assert step / 2 <= delay <= step
 
 
 @given(
@@ -57,8 +61,8 @@ def test_delays_grow_exponentially_on_average() -> None:
         / 2000
         for a in (1, 2, 3, 4)
     ]
-    # full jitter: mean is half the ceiling 1, 2, 4, 8
-    assert means == pytest.approx([0.5, 1, 2, 4], rel=0.1)
+    # uniform in [step/2, step]: the mean is 3/4 of the step 1, 2, 4, 8
+    assert means == pytest.approx([0.75, 1.5, 3, 6], rel=0.1)
 
 
 def test_invalid_arguments() -> None:
@@ -66,16 +70,23 @@ def test_invalid_arguments() -> None:
         next_attempt_delay(attempt=0, base=1, cap=1, rng=random.Random(), retry_after=None)
     with pytest.raises(ValueError, match="base"):
         next_attempt_delay(attempt=1, base=0, cap=1, rng=random.Random(), retry_after=None)
+    with pytest.raises(ValueError, match="cap"):
+        next_attempt_delay(attempt=1, base=5, cap=1, rng=random.Random(), retry_after=None)
 
 
-def test_max_attempts_counts_the_first_attempt() -> None:
-    assert [should_retry(attempt=a, max_attempts=3, retryable=True) for a in (1, 2, 3)] == [
-        True,
-        True,
-        False,
-    ]
-    assert should_retry(attempt=1, max_attempts=1, retryable=True) is False
-    assert should_retry(attempt=1, max_attempts=5, retryable=False) is False
+def test_retries_go_on_until_the_time_budget_is_spent() -> None:
+    policy = RetryPolicy(base=2, cap=300, budget=3600)
+    outage = DeliveryError("HTTP 503", kind="slack", target="#a", retryable=True)
+    rng = random.Random(3)
+    failing_for, attempt = 0.0, 1
+    while (
+        decision := policy.decide(attempt=attempt, error=outage, rng=rng, failing_for=failing_for)
+    ).retry:
+        assert decision.delay is not None and decision.delay >= 1.0  # never a hot loop
+        failing_for += decision.delay
+        attempt += 1
+    assert failing_for >= 3600 and attempt < 40
+    assert f"gave up after {attempt} attempts over 1h" in decision.reason
 
 
 def test_retry_policy_decisions() -> None:
@@ -84,14 +95,18 @@ def test_retry_policy_decisions() -> None:
     limited = DeliveryError(
         "ratelimited", kind="slack", target="#a", retryable=True, retry_after=42
     )
-    decision = policy.decide(attempt=1, error=limited, rng=rng)
+    decision = policy.decide(attempt=1, error=limited, rng=rng, failing_for=0)
     assert decision.retry is True and decision.delay == 42
-    final = policy.decide(attempt=3, error=limited, rng=rng)
+    final = policy.decide(attempt=3, error=limited, rng=rng, failing_for=60)
     assert final.retry is False and "gave up after 3 attempts" in final.reason
     fatal = DeliveryError("channel_not_found", kind="slack", target="#a", retryable=False)
-    dead = policy.decide(attempt=1, error=fatal, rng=rng)
+    dead = policy.decide(attempt=1, error=fatal, rng=rng, failing_for=0)
     assert dead.retry is False
     assert dead.reason == "slack: channel_not_found for #a (not retryable) — not retryable"
+    # without max_attempts only the budget ends retries
+    patient = RetryPolicy(base=1, cap=10)
+    assert patient.decide(attempt=500, error=limited, rng=rng, failing_for=86_399).retry
+    assert not patient.decide(attempt=500, error=limited, rng=rng, failing_for=86_400).retry
 
 
 # -- grouping ---------------------------------------------------------------------------------

@@ -148,7 +148,9 @@ def test_channel_not_found_is_not_retryable(
     assert str(info.value) == "slack: channel_not_found for #risk-alerts (not retryable)"
 
 
-@pytest.mark.parametrize("error", ["not_in_channel", "invalid_auth", "msg_too_long"])
+@pytest.mark.parametrize(
+    "error", ["not_in_channel", "invalid_auth", "msg_too_long", "is_archived", "token_revoked"]
+)
 def test_named_errors_not_retryable(
     slack_server: FakeSlackServer, message_factory: MessageFactory, error: str
 ) -> None:
@@ -156,6 +158,33 @@ def test_named_errors_not_retryable(
     with pytest.raises(DeliveryError) as info:
         bot(slack_server).send(message=message_factory(), thread=None)
     assert info.value.retryable is False and info.value.reason == error
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (FakeResponse.error("some_error_slack_adds_later"), "some_error_slack_adds_later"),
+        (FakeResponse.error("internal_error"), "internal_error"),
+        (FakeResponse(408, "request timeout"), "HTTP 408"),
+    ],
+)
+def test_errors_not_known_to_be_permanent_are_retryable(
+    slack_server: FakeSlackServer, message_factory: MessageFactory, answer: FakeResponse,
+    reason: str,
+) -> None:
+    slack_server.program("chat.postMessage", answer)
+    with pytest.raises(DeliveryError) as info:
+        bot(slack_server).send(message=message_factory(), thread=None)
+    assert info.value.retryable is True and info.value.reason == reason
+
+
+def test_a_bare_client_error_status_is_permanent(
+    slack_server: FakeSlackServer, message_factory: MessageFactory
+) -> None:
+    slack_server.program("chat.postMessage", FakeResponse(403, "forbidden by proxy"))
+    with pytest.raises(DeliveryError) as info:
+        bot(slack_server).send(message=message_factory(), thread=None)
+    assert info.value.retryable is False and info.value.reason == "HTTP 403"
 
 
 def test_wrong_token_is_invalid_auth(

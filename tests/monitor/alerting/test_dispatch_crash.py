@@ -26,10 +26,12 @@ LEASE = 1.0
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
 
 
-def start_worker(db_url: str, server: FakeSlackServer) -> subprocess.Popen[str]:
+def start_worker(
+    db_url: str, server: FakeSlackServer, *, lease: float = LEASE, limit: int = 3
+) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, str(WORKER), db_url, server.base_url, str(LEASE)],
+        [sys.executable, str(WORKER), db_url, server.base_url, str(lease), str(limit)],
         env=env, stdout=subprocess.PIPE, text=True,
     )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
@@ -91,3 +93,31 @@ def test_sigkill_mid_send_loses_nothing(outbox: Any, db_url: str, slack_channel:
     order = [(m["incident_id"], m["event"]) for m in metas]
     for incident, _ in expected:
         assert order.index((incident, "opened")) < order.index((incident, "evidence"))
+
+
+def test_a_restarted_dispatcher_takes_back_its_batch_at_once(
+    outbox: Any, db_url: str
+) -> None:
+    outbox.clock.now = datetime.now(UTC) - timedelta(seconds=1)
+    expected = set()
+    for _ in range(30):
+        incident = outbox.incident()
+        outbox.enqueue(incident, "opened")
+        expected.add((str(incident), "opened"))
+    with FakeSlackServer(token="xoxb-test-token") as server:
+        server.program("chat.postMessage", *[FakeResponse.slow(0.05)] * 200)
+        # One batch of 30 under a 5-minute lease; the worker dies after 3 sends.
+        kill_after(start_worker(db_url, server, lease=300, limit=30), server, requests=3)
+        assert outbox.statuses().get("sent", 0) < 30
+        restarted = start_worker(db_url, server, lease=300, limit=30)
+        try:
+            deadline = time.monotonic() + 30
+            while outbox.statuses() != {"sent": 30}:
+                assert time.monotonic() < deadline, outbox.statuses()
+                time.sleep(0.05)
+        finally:
+            restarted.kill()
+            restarted.wait(timeout=10)
+        received = keys(server)
+    assert set(received) == expected
+    assert sum(n - 1 for n in received.values()) <= 1  # the one in flight at the kill

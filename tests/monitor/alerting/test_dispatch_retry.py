@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -25,6 +27,7 @@ from monitor.alerting.dispatch import (
     run_dispatcher,
 )
 from monitor.db.models import Alert
+from monitor.instance import instance_name, owner_is_gone
 
 POLICY = DispatchPolicy(grouping=GroupingPolicy(max_individual=1000))
 
@@ -146,12 +149,13 @@ def test_claimed_rows_are_left_alone_until_the_lease_runs_out(outbox: Any) -> No
     assert run(outbox, {"rec": channel}).sent == 1
     assert nested[0].claimed == 0  # a second dispatcher during the send finds nothing
 
-    # A dispatcher that claims and dies: nothing is sent until its lease has run out.
+    # A dispatcher elsewhere that claims and dies: nothing is sent until its lease has run out.
     outbox.enqueue(outbox.incident(), channels=("rec",))
     with outbox.sessions.begin() as session:
         now = outbox.clock()
         claim = claim_batch(session, now=now, lease_until=now + POLICY.lease, limit=10,
-                            grouping=POLICY.grouping, directory=ChannelMap(as_channels(channel)))
+                            grouping=POLICY.grouping, directory=ChannelMap(as_channels(channel)),
+                            owner="other-host:4242:beef")
     assert len(claim.rows) == 1
     outbox.clock.advance(POLICY.lease.total_seconds() - 1)
     assert run(outbox, {"rec": channel}).claimed == 0
@@ -187,3 +191,37 @@ def test_run_dispatcher_delivers_until_stopped(outbox: Any) -> None:
                            on_round=on_round)
     assert total.sent == 5 and len(channel.sent) == 5
     assert outbox.statuses() == {"sent": 5}
+
+
+def test_claims_of_an_ended_process_of_this_host_are_taken_at_once(outbox: Any) -> None:
+    channel = Recorder()
+    me = instance_name()
+    host, pid, _ = me.rsplit(":", 2)
+    live = instance_name()  # another dispatcher of this process, busy sending
+    # This pid with a token this process never issued: the process a restart replaced.
+    for owner in (f"{host}:{pid}:0dead0", live):
+        (alert_id,) = outbox.enqueue(outbox.incident(), channels=("rec",))
+        with outbox.sessions.begin() as session:
+            session.execute(update(Alert).where(Alert.id == alert_id).values(
+                claimed_by=owner, claimed_until=outbox.clock() + POLICY.lease))
+
+    stats = run(outbox, {"rec": channel}, worker_id=me)
+
+    # The ended process's row goes out now; the live one's waits for its lease.
+    assert stats.sent == 1 and [r.status for r in outbox.rows()] == ["sent", "pending"]
+    assert outbox.rows()[0].claimed_by is None
+
+
+def test_owner_is_gone_only_for_ended_processes_of_this_host() -> None:
+    me = instance_name()
+    host, pid, _ = me.rsplit(":", 2)
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    assert owner_is_gone(f"{host}:{ended.stdout.strip()}:abcd", me=me)
+    assert owner_is_gone(f"{host}:{pid}:not-issued", me=me)
+    assert not owner_is_gone(me, me=me)
+    assert not owner_is_gone(instance_name(), me=me)  # another dispatcher of this process
+    assert not owner_is_gone(f"{host}:1:abcd", me=me)  # init runs
+    assert not owner_is_gone(f"elsewhere:{ended.stdout.strip()}:abcd", me=me)
+    assert not owner_is_gone("dispatcher", me=me)
+    assert not owner_is_gone(f"{host}:x:abcd", me=me)

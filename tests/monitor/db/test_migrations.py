@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 
 from monitor.db.engine import make_engine
 from monitor.db.migrate import current_revision, ensure_schema, head_revision, upgrade
@@ -49,4 +50,32 @@ def test_postgresql_is_never_migrated_implicitly(pg_url: str) -> None:
     engine = make_engine(pg_url)
     with pytest.raises(StorageError, match="crisiswatch db upgrade"):
         ensure_schema(engine)
+    engine.dispose()
+
+
+def test_queued_alerts_are_numbered_per_incident_in_their_old_order(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite'}")
+    upgrade(engine, "0014")
+    with engine.begin() as conn:
+        for incident in (1, 2):
+            conn.execute(text(
+                "INSERT INTO incidents (id, reasons, title, top_sources, top_authors, entity_id,"
+                " state, grade, peak_grade, likelihood, impact, first_seen_at, last_seen_at,"
+                " opened_at, updated_at, mention_count, negative_count, neutral_count,"
+                " positive_count, reach_total, drill) VALUES (:i, '[]', 't', '[]', '[]', 'acme',"
+                " 'open', 'high', 'high', 3, 3, '2024-01-01', '2024-01-01', '2024-01-01',"
+                " '2024-01-01', 1, 1, 0, 0, 0, 0)"), {"i": incident})
+        for alert, incident, at in [(1, 1, "00:05"), (2, 1, "00:01"), (3, 2, "00:00"),
+                                    (4, 1, "00:01"), (5, None, "00:00")]:
+            conn.execute(text(
+                "INSERT INTO alerts (id, incident_id, event, channel, dedup_key, payload, status,"
+                " attempts, next_attempt_at, created_at, drill) VALUES (:id, :inc, 'opened',"
+                " 'slack', :key, '{}', 'pending', 0, :at, :at, 0)"),
+                {"id": alert, "inc": incident, "key": f"k{alert}", "at": f"2024-01-01 00:{at}"})
+    upgrade(engine)
+    with engine.begin() as conn:
+        seqs = conn.execute(text("SELECT id, seq FROM alerts ORDER BY id")).all()
+        last = conn.execute(text("SELECT id, alert_seq FROM incidents ORDER BY id")).all()
+    assert [tuple(r) for r in seqs] == [(1, 3), (2, 1), (3, 1), (4, 2), (5, None)]
+    assert [tuple(r) for r in last] == [(1, 3), (2, 1)]
     engine.dispose()

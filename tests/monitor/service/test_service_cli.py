@@ -108,6 +108,7 @@ def test_health_command(crisiswatch: click.Group, health_server: Callable[[int],
     assert ok.exit_code == 0, ok.output
     assert ok.stdout.splitlines()[0] == "ok: single host:1:ab"
     assert "workers: 2/2 alive" in ok.stdout
+    assert "alerts: 0 dead-lettered, 0 retrying" in ok.stdout
     bad = CliRunner().invoke(crisiswatch, ["health", "--url", health_server(1), "--json"])
     assert bad.exit_code == 1
     assert json.loads(bad.stdout)["problems"] == ["workers: 1 of 2 alive"]

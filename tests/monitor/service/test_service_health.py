@@ -17,6 +17,7 @@ from monitor.db.engine import make_engine, session_factory
 from monitor.db.migrate import ensure_schema
 from monitor.db.models import Alert, Incident
 from monitor.service.health import HealthProbe, ServiceStatus, health_report
+from monitor.service.metrics import ServiceMetrics
 from monitor.service.runner import RunReport, ServiceHandle, run_service
 
 CONFIG = """\
@@ -180,4 +181,41 @@ def test_leader_without_scheduler_or_dead_workers_is_a_503(tmp_path: Path) -> No
     clock["now"] += timedelta(seconds=16)  # the probe thread has not answered for 3 rounds
     code, body = health_report(probe, _status())
     assert code == 503 and "no answer from the database" in body["database"]["error"]
+    engine.dispose()
+
+
+def test_dead_letters_are_reported_on_healthz_and_metrics(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    ensure_schema(engine)
+    sessions = session_factory(engine)
+    now = datetime.now(UTC)
+    metrics = ServiceMetrics()
+    metrics.watch_database(sessions, lambda: now)
+
+    def dead_gauge() -> float:
+        families = text_string_to_metric_families(metrics.render().decode())
+        return next(s.value for f in families for s in f.samples
+                    if s.name == "crisiswatch_alerts" and s.labels == {"status": "dead"})
+
+    assert dead_gauge() == 0  # present before any alert was ever dead-lettered
+    probe = HealthProbe(sessions, lambda: now, {})
+    probe.refresh()
+    assert health_report(probe, _status())[1]["alerts"] == {
+        "dead": 0, "retrying": 0, "latest_dead": None}
+    with sessions.begin() as session:
+        for n, (status, attempts, error) in enumerate([
+            ("dead", 1, "slack: channel_not_found for #risk (not retryable)"),
+            ("dead", 1, "slack: invalid_auth for #risk (not retryable)"),
+            ("pending", 3, "slack: HTTP 503 for #risk (retryable)"),
+        ]):
+            session.add(Alert(event="opened", channel="slack", dedup_key=f"k{n}", payload={},
+                              status=status, attempts=attempts, last_error=error,
+                              next_attempt_at=now, created_at=now))
+    probe.refresh()
+    code, body = health_report(probe, _status())
+    assert code == 200  # a dead letter needs a person, not a restart
+    assert body["alerts"]["dead"] == 2 and body["alerts"]["retrying"] == 1
+    assert body["alerts"]["latest_dead"] == {
+        "id": 2, "channel": "slack", "error": "slack: invalid_auth for #risk (not retryable)"}
+    assert dead_gauge() == 2
     engine.dispose()

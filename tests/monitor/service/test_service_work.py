@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.db.engine import make_engine, session_factory
 from monitor.db.migrate import upgrade
 from monitor.db.models import WorkItem
+from monitor.instance import instance_name
 from monitor.service.scheduler import Every, Job
 from monitor.service.work import Work, WorkerPool, WorkQueue
 
@@ -181,3 +182,18 @@ def test_concurrent_claims_never_share_an_item(pg_url: str) -> None:
     assert sorted(keys) == sorted(f"k{n}" for n in range(120))
     assert len(set(keys)) == len(keys)
     engine.dispose()
+
+
+def test_a_restarted_instance_takes_back_its_predecessors_work_at_once(
+    sessions: sessionmaker[Session], shift_clock: Any
+) -> None:
+    me = instance_name()
+    host, pid, _ = me.rsplit(":", 2)
+    # The process this one replaced (same pid after a container restart, another token).
+    before = _queue(sessions, shift_clock, owner=f"{host}:{pid}:0dead0", lease=600)
+    before.enqueue([Work("dispatch", "dispatch")])
+    assert before.claim() is not None
+    elsewhere = _queue(sessions, shift_clock, owner="other-host:77:beef", lease=600)
+    assert elsewhere.claim() is None  # another host cannot tell: it waits for the lease
+    item = _queue(sessions, shift_clock, owner=me, lease=600).claim()
+    assert item is not None and item.key == "dispatch" and item.attempts == 2

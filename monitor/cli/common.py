@@ -1,4 +1,8 @@
-"""Shared pieces of the command line: error translation, the context object, output helpers."""
+"""Shared pieces of the command line: error translation, the context object, output helpers.
+
+Every command module imports this one, so it imports click and nothing heavy: the
+libraries are imported where they are used (see ``monitor.cli.lazy``).
+"""
 
 from __future__ import annotations
 
@@ -7,26 +11,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from classifiers.features import ModelFormatError
-from config.durations import parse_duration
-from config.loader import ConfigError, LoadedConfig, load_config
-from monitor.app import App, open_app
-from monitor.collectors.base import CollectorError
-from monitor.db.engine import StorageError
-from monitor.watchlist.query import QuerySyntaxError
+if TYPE_CHECKING:
+    from config.loader import LoadedConfig
+    from monitor.app import App
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-USER_ERRORS: tuple[type[Exception], ...] = (
-    StorageError,
-    CollectorError,
-    QuerySyntaxError,
-    ModelFormatError,
-)
 
 
 class UserError(click.ClickException):
@@ -46,12 +39,31 @@ def friendly(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except ConfigError as exc:
-            raise UserError("\n".join(f"config error: {p}" for p in exc.problems)) from None
-        except USER_ERRORS as exc:
-            raise UserError(f"error: {exc}") from None
+        except Exception as exc:
+            message = _user_message(exc)
+            if message is None:
+                raise
+            raise UserError(message) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _user_message(exc: Exception) -> str | None:
+    """The clean message for the library's own errors; None for anything else (a bug).
+
+    The error classes are imported only once an exception is raised, so that importing a
+    command module stays cheap."""
+    from classifiers.features import ModelFormatError
+    from config.loader import ConfigError
+    from monitor.collectors.base import CollectorError
+    from monitor.db.engine import StorageError
+    from monitor.watchlist.query import QuerySyntaxError
+
+    if isinstance(exc, ConfigError):
+        return "\n".join(f"config error: {p}" for p in exc.problems)
+    if isinstance(exc, StorageError | CollectorError | QuerySyntaxError | ModelFormatError):
+        return f"error: {exc}"
+    return None
 
 
 class Context:
@@ -62,10 +74,14 @@ class Context:
         self.database = database
 
     def config(self) -> LoadedConfig:
+        from config.loader import load_config
+
         return load_config(self.config_path)
 
     @contextmanager
     def app(self) -> Iterator[App]:
+        from monitor.app import open_app
+
         with open_app(self.config(), database=self.database) as app:
             yield app
 
@@ -83,6 +99,8 @@ def emit(data: Any, *, as_json: bool, render: Callable[[], None]) -> None:
 
 def parse_since(value: str | None, now: datetime) -> datetime | None:
     """``--since`` as a duration back from now (``24h``, ``7d``) or an ISO date/time."""
+    from config.durations import parse_duration
+
     if value is None:
         return None
     try:

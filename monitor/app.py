@@ -12,19 +12,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifiers.scorer import Scorer
 from config.loader import LoadedConfig
 from config.schema import Settings, SourceSettings
 from monitor.clock import utcnow
 from monitor.collectors.rss import make_client
 from monitor.db.drill_runs import running_drill
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
-from monitor.db.migrate import ensure_schema
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
 from monitor.incidents.loading import scored_mentions
 from monitor.incidents.story_step import Attraction, StoryAssignment
@@ -35,6 +34,9 @@ from monitor.pipeline.sources import ConfiguredSource, configured_sources
 from monitor.pipeline.store import NewMention
 from monitor.stories.model import StoryParams
 from monitor.watchlist.matcher import EntitySpec, Watchlist
+
+if TYPE_CHECKING:  # imported with the models, when something is first scored
+    from classifiers.scorer import Scorer
 
 
 def database_url(
@@ -94,6 +96,8 @@ def build_scoring(config: LoadedConfig, watchlist: Watchlist) -> MentionScoring:
     folder = models_dir(config)
 
     def load() -> Scorer:
+        from classifiers.scorer import Scorer
+
         return Scorer.load(
             models_dir=folder,
             categories=library.categories,
@@ -188,6 +192,7 @@ def build_app(
     On a drill database (see monitor.drills) the drill's clock and key are used unless given.
     """
     from classifiers.text import detect_lang
+    from monitor.db.migrate import ensure_schema  # alembic, once storage is really opened
 
     settings = config.settings
     sources = configured_sources(config)

@@ -6,13 +6,17 @@ Modules loaded, not seconds: the timings are in benchmarks/startup.py.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 
 from monitor.cli.main import COMMANDS, cli
 
+# The classifiers' models and what they need: only commands that score load them.
+MODELS = ("numpy", "scipy", "sklearn", "jieba", "classifiers.scorer")
 # Each of these costs a tenth of a CPU-second or more to import.
 HEAVY = (
     "numpy",
@@ -28,22 +32,28 @@ HEAVY = (
 )
 
 
-def loaded_after(code: str) -> set[str]:
-    """The heavy modules (or their submodules) a fresh interpreter has loaded after ``code``."""
+def loaded_after(code: str, watched: tuple[str, ...] = HEAVY, cwd: Path | None = None) -> set[str]:
+    """The ``watched`` modules (or their submodules) a fresh interpreter loads running ``code``."""
     script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRISISWATCH_")}
     out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+        env=env,
     ).stdout
     modules = json.loads(out.splitlines()[-1])
-    return {h for h in HEAVY for m in modules if m == h or m.startswith(h + ".")}
+    return {w for w in watched for m in modules if m == w or m.startswith(w + ".")}
 
 
 def invoking(*args: str) -> str:
-    """Code that runs ``crisiswatch ARGS`` in-process and keeps going after it exits."""
+    """Code that runs ``crisiswatch ARGS`` in-process; a failing command fails the script."""
     return (
         "from monitor.cli.main import cli\n"
-        f"try:\n    cli.main({list(args)!r}, prog_name='crisiswatch')\n"
-        "except SystemExit:\n    pass"
+        f"code = cli.main({list(args)!r}, prog_name='crisiswatch', standalone_mode=False)\n"
+        "assert not code, code"
     )
 
 
@@ -53,6 +63,17 @@ def test_importing_the_cli_loads_no_library() -> None:
 
 def test_help_loads_no_command_module() -> None:
     assert loaded_after(invoking("--help")) == set()
+
+
+def test_commands_that_do_not_score_load_no_model(tmp_path: Path) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    for args in (["check-config"], ["incidents", "--help"], ["--database", empty, "incidents"]):
+        assert loaded_after(invoking(*args), MODELS, cwd=tmp_path) == set(), args
+
+
+def test_check_config_and_help_load_no_migrations(tmp_path: Path) -> None:
+    for args in (["check-config"], ["incidents", "--help"]):
+        assert loaded_after(invoking(*args), ("alembic",), cwd=tmp_path) == set(), args
 
 
 def test_the_listing_shows_each_commands_own_help() -> None:

@@ -5,23 +5,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import select
 
-from classifiers.evaluation import LabelledFileError, evaluate, read_labelled_file
-from classifiers.scorer import Score, ScoreInput, Scorer
-from config.loader import LoadedConfig
-from monitor.app import build_scoring, build_watchlist, models_dir
 from monitor.cli.common import Context, UserError, emit, friendly, pass_ctx
-from monitor.db.models import Label
+from monitor.configured import build_watchlist, load_scorer, models_dir
+
+if TYPE_CHECKING:  # the models' library: imported by the commands that score, when they run
+    from classifiers.scorer import Score, Scorer
+    from config.loader import LoadedConfig
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def _scorer(config: LoadedConfig) -> Scorer:
-    return build_scoring(config, build_watchlist(config.settings)).scorer.get()
+    return load_scorer(config, user_words=build_watchlist(config.settings).terms())
 
 
 def _render_all(texts: Sequence[str], scores: Sequence[Score]) -> None:
@@ -73,6 +72,8 @@ def classify(
 ) -> None:
     """Sentiment, intent, risk categories, likelihood x impact and grade for TEXT (or --file
     lines)."""
+    from classifiers.scorer import ScoreInput
+
     if (text is None) == (file is None):
         raise UserError("error: give TEXT or --file FILE (one of them)")
     texts = (
@@ -116,6 +117,9 @@ def classify(
 @friendly
 def evaluate_cmd(obj: Context, data: str, category: str | None, as_json: bool) -> None:
     """Accuracy, macro-F1, per-class F1 and confusion matrix on a labelled file."""
+    from classifiers.evaluation import LabelledFileError, evaluate, read_labelled_file
+    from classifiers.scorer import ScoreInput
+
     try:
         texts, labels = read_labelled_file(Path(data))
     except LabelledFileError as exc:
@@ -137,7 +141,10 @@ def evaluate_cmd(obj: Context, data: str, category: str | None, as_json: bool) -
 
 def corrections(obj: Context) -> tuple[list[tuple[str, str, str]], list[Any]]:
     """Responders' stored labels: sentiment corrections and category / false-positive labels."""
+    from sqlalchemy import select
+
     from classifiers.training.risk_data import ExtraLabel
+    from monitor.db.models import Label
 
     sentiment: list[tuple[str, str, str]] = []
     risk: list[ExtraLabel] = []

@@ -158,7 +158,7 @@ def check_config(obj: Context, path: str | None) -> None:
     """Validate a configuration file and report every problem."""
     from config.loader import ConfigError, load_config
     from monitor.alerting.channels import check_channels
-    from monitor.app import build_watchlist
+    from monitor.configured import build_watchlist
     from monitor.pipeline.sources import configured_sources
     from monitor.watchlist.query import QuerySyntaxError
 

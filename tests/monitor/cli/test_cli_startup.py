@@ -86,3 +86,10 @@ def test_the_listing_shows_each_commands_own_help() -> None:
         listed = click.Command(name, help=entry.help).get_short_help_str(10_000)
         assert listed == command.get_short_help_str(10_000), name
     assert set(cli.commands) - {"check-config"} == set(COMMANDS)
+
+
+def test_classify_loads_no_app_database_or_migrations(tmp_path: Path) -> None:
+    storage = ("monitor.app", "monitor.db", "sqlalchemy", "alembic")
+    code = invoking("classify", "The milk made my child sick, recall it now")
+    assert loaded_after(code, storage, cwd=tmp_path) == set()
+    assert loaded_after(invoking("classify", "--help"), MODELS + storage, cwd=tmp_path) == set()

@@ -7,7 +7,7 @@ builds everything else on top of these.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,8 +34,11 @@ def models_dir(config: LoadedConfig) -> Path | None:
     return config.resolve(folder) if folder is not None else None
 
 
-def load_scorer(config: LoadedConfig, *, user_words: Iterable[str]) -> Scorer:
-    """The configured models, categories and risk matrix, loaded now (numpy and all)."""
+def load_scorer(
+    config: LoadedConfig, *, user_words: Iterable[str], only: Collection[str] | None = None
+) -> Scorer:
+    """The configured models (or only those for the languages in ``only``), categories and
+    risk matrix, loaded now (numpy and all)."""
     from classifiers.scorer import Scorer
 
     library = config.settings.scoring.to_library()
@@ -44,4 +47,5 @@ def load_scorer(config: LoadedConfig, *, user_words: Iterable[str]) -> Scorer:
         categories=library.categories,
         matrix=library.matrix,
         user_words=user_words,
+        only=only,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +19,9 @@ if TYPE_CHECKING:  # the models' library: imported by the commands that score, w
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-def _scorer(config: LoadedConfig) -> Scorer:
-    return load_scorer(config, user_words=build_watchlist(config.settings).terms())
+def _scorer(config: LoadedConfig, only: Collection[str] | None = None) -> Scorer:
+    """The configured scorer, with only the models of the languages in ``only`` if given."""
+    return load_scorer(config, user_words=build_watchlist(config.settings).terms(), only=only)
 
 
 def _render_all(texts: Sequence[str], scores: Sequence[Score]) -> None:
@@ -72,7 +73,7 @@ def classify(
 ) -> None:
     """Sentiment, intent, risk categories, likelihood x impact and grade for TEXT (or --file
     lines)."""
-    from classifiers.scorer import ScoreInput
+    from classifiers.scorer import ScoreInput, model_languages
 
     if (text is None) == (file is None):
         raise UserError("error: give TEXT or --file FILE (one of them)")
@@ -85,7 +86,8 @@ def classify(
             if line.strip()
         ]
     )
-    scorer = _scorer(obj.config())
+    # only the models of the texts' languages: scoring one Chinese text loads no English model
+    scorer = _scorer(obj.config(), model_languages(texts))
     scores = scorer.score(
         [
             ScoreInput(text=t, source_tier=tier, author_reach=reach, entity_kind=entity_kind)

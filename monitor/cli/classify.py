@@ -73,8 +73,6 @@ def classify(
 ) -> None:
     """Sentiment, intent, risk categories, likelihood x impact and grade for TEXT (or --file
     lines)."""
-    from classifiers.scorer import ScoreInput, model_languages
-
     if (text is None) == (file is None):
         raise UserError("error: give TEXT or --file FILE (one of them)")
     texts = (
@@ -86,6 +84,8 @@ def classify(
             if line.strip()
         ]
     )
+    from classifiers.scorer import ScoreInput, model_languages
+
     # only the models of the texts' languages: scoring one Chinese text loads no English model
     scorer = _scorer(obj.config(), model_languages(texts))
     scores = scorer.score(

@@ -39,6 +39,8 @@ def friendly(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except click.ClickException:
+            raise  # already one clean line (UserError): no library to import for it
         except Exception as exc:
             message = _user_message(exc)
             if message is None:

@@ -10,8 +10,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
+import pytest
+from click.testing import CliRunner
 
 from monitor.cli.main import COMMANDS, cli
 
@@ -93,3 +96,24 @@ def test_classify_loads_no_app_database_or_migrations(tmp_path: Path) -> None:
     code = invoking("classify", "The milk made my child sick, recall it now")
     assert loaded_after(code, storage, cwd=tmp_path) == set()
     assert loaded_after(invoking("classify", "--help"), MODELS + storage, cwd=tmp_path) == set()
+
+
+def test_classify_loads_only_the_models_of_its_texts_languages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from classifiers.scorer import Scorer
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CRISISWATCH_CONFIG", raising=False)
+    asked: list[object] = []
+    load = Scorer.load
+
+    def recording(cls: type[Scorer], **kwargs: Any) -> Scorer:
+        asked.append(kwargs.get("only"))
+        return load(**kwargs)
+
+    monkeypatch.setattr(Scorer, "load", classmethod(recording))
+    result = CliRunner().invoke(cli, ["classify", "喝了这批奶粉孩子腹泻，要求召回"])
+    assert result.exit_code == 0, result.output
+    assert "language zh" in result.output
+    assert asked == [{"zh"}]

@@ -10,7 +10,7 @@ without a model gets ``UNKNOWN_INTENT`` ("other", uniform probabilities).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -18,7 +18,7 @@ from types import MappingProxyType
 import numpy as np
 
 from classifiers.features import HashedBlock, ModelFormatError
-from classifiers.linear import LinearTextModel
+from classifiers.linear import LinearTextModel, saved_model_lang
 
 INTENT_LABELS: tuple[str, ...] = ("interaction", "enquiry", "complaint", "other")
 FALLBACK = "other"
@@ -68,10 +68,13 @@ class IntentModel:
         }
 
     @classmethod
-    def load(cls, models_dir: Path) -> IntentModel:
-        """Every ``intent_*.npz`` in ``models_dir`` (none: every text is unknown)."""
+    def load(cls, models_dir: Path, only: Collection[str] | None = None) -> IntentModel:
+        """Every ``intent_*.npz`` in ``models_dir`` (none: every text is unknown), or only
+        those for the languages in ``only``."""
         models: dict[str, LinearTextModel] = {}
         for npz in sorted(Path(models_dir).glob("intent_*.npz")):
+            if only is not None and saved_model_lang(npz) not in only:
+                continue
             model = LinearTextModel.load(npz)
             if model.meta.get("kind") != "intent":
                 raise ModelFormatError(f"{npz}: header meta kind is not 'intent'")

@@ -302,6 +302,13 @@ def _field(header: Mapping[str, Any], name: str, kind: Any, where: Path) -> Any:
     return header[name]
 
 
+def saved_model_lang(path: Path | str) -> str:
+    """The language a saved model is for, read from its header (its arrays stay unread)."""
+    json_path = LinearTextModel.paths(path)[1]
+    spec = FeatureSpec.from_dict(_field(_read_header(json_path), "spec", dict, json_path))
+    return spec.lang
+
+
 def _read_header(json_path: Path) -> dict[str, Any]:
     try:
         raw = json_path.read_bytes()

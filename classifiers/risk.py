@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from classifiers.features import (
     term_columns,
     word_ngrams,
 )
-from classifiers.linear import LinearTextModel
+from classifiers.linear import LinearTextModel, saved_model_lang
 from classifiers.risk_lexicon import (
     CategoryScore,
     CategorySpec,
@@ -212,11 +212,13 @@ def learned_from_model(model: LinearTextModel, name: str = "") -> LearnedModel:
     )
 
 
-def load_learned(models_dir: Path) -> list[LearnedModel]:
-    """Every ``risk_*`` model in a folder; ModelFormatError names a broken file."""
+def load_learned(models_dir: Path, only: Collection[str] | None = None) -> list[LearnedModel]:
+    """Every ``risk_*`` model in a folder (or only those for the languages in ``only``);
+    ModelFormatError names a broken file."""
     return [
         learned_from_model(LinearTextModel.load(npz), name=str(npz))
         for npz in sorted(models_dir.glob("risk_*.npz"))
+        if only is None or saved_model_lang(npz) in only
     ]
 
 
@@ -281,12 +283,14 @@ class RiskClassifier:
         *,
         models_dir: Path | None = None,
         categories: Sequence[CategorySpec] | None = None,
+        only: Collection[str] | None = None,
     ) -> RiskClassifier:
-        """Load lexicons (default: shipped) and every learned risk model in ``models_dir``."""
+        """Load lexicons (default: shipped) and every learned risk model in ``models_dir``
+        (or only those for the languages in ``only``)."""
         specs = tuple(categories) if categories is not None else load_categories()
         folder = models_dir or default_models_dir()
-        models = load_learned(folder) if folder.is_dir() else []
-        if not models:
+        models = load_learned(folder, only) if folder.is_dir() else []
+        if not models and only is None:
             log.warning("no learned risk models in %s; lexicons only", folder)
         return cls(categories=specs, models=models)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from classifiers.sentiment import (
     SentimentModel,
     SentimentResult,
     result_from_row,
+    sentiment_language,
 )
 from classifiers.text import clean, detect_lang, init_jieba
 
@@ -147,6 +148,17 @@ def _ratio(value: object) -> float | None:
     return ratio if math.isfinite(ratio) and ratio >= 0 else None
 
 
+def model_languages(texts: Iterable[str]) -> set[str]:
+    """The languages whose models scoring ``texts`` (with no language given) reads: a scorer
+    loaded with only these scores them exactly as one with every model."""
+    out: set[str] = set()
+    for text in texts:
+        cleaned = clean(_as_text(text))
+        lang = detect_lang(cleaned)
+        out |= {lang, sentiment_language(cleaned, lang)}
+    return out
+
+
 class Scorer:
     """Sentiment + risk categories + risk matrix, loaded once, used for every mention."""
 
@@ -174,15 +186,17 @@ class Scorer:
         categories: Sequence[CategorySpec] | None = None,
         matrix: MatrixConfig | None = None,
         user_words: Iterable[str] = (),
+        only: Collection[str] | None = None,
     ) -> Scorer:
-        """Load the sentiment, intent and risk models; ``user_words`` go to jieba when (if
-        ever) a Chinese text is segmented into words."""
+        """Load the sentiment, intent and risk models, or only those for the languages in
+        ``only`` (see ``model_languages``); ``user_words`` go to jieba when (if ever) a
+        Chinese text is segmented into words."""
         init_jieba(user_words, lazy=True)
         return cls(
-            sentiment=SentimentModel.load(models_dir),
-            risk=RiskClassifier.load(models_dir=models_dir, categories=categories),
+            sentiment=SentimentModel.load(models_dir, only),
+            risk=RiskClassifier.load(models_dir=models_dir, categories=categories, only=only),
             matrix=matrix or MatrixConfig(),
-            intent=IntentModel.load(models_dir or DEFAULT_MODELS_DIR),
+            intent=IntentModel.load(models_dir or DEFAULT_MODELS_DIR, only),
         )
 
     def score(self, items: Sequence[ScoreInput]) -> list[Score]:

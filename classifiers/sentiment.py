@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -291,8 +291,11 @@ class SentimentModel:
         self.info = dict(info)
 
     @classmethod
-    def load(cls, models_dir: Path | None = None) -> SentimentModel:
-        """Load the manifest and model files (default: the shipped classifiers/models)."""
+    def load(
+        cls, models_dir: Path | None = None, only: Collection[str] | None = None
+    ) -> SentimentModel:
+        """Load the manifest and model files (default: the shipped classifiers/models), or
+        only those for the languages in ``only``."""
         folder = Path(models_dir) if models_dir is not None else DEFAULT_MODELS_DIR
         manifest_path = folder / MANIFEST_NAME
         try:
@@ -309,6 +312,7 @@ class SentimentModel:
         loaded = {
             str(lang): _load_language(folder, entry, f"{manifest_path}: languages.{lang}")
             for lang, entry in langs.items()
+            if only is None or lang in only
         }
         info = manifest.get("info", {})
         return cls(loaded, info if isinstance(info, dict) else {})
@@ -333,9 +337,7 @@ class SentimentModel:
                 lang = named.get(given) or named.setdefault(given, _normalise_lang(given))
             else:
                 lang = _normalise_lang(given)
-            model_lang = lang
-            if lang == OTHER and given is None and _emoji_only(text):
-                model_lang = _EMOJI_FALLBACK
+            model_lang = sentiment_language(text, lang) if given is None else lang
             if not text or model_lang not in self.languages:
                 results[i] = SentimentResult(UNKNOWN, UNIFORM, lang)
                 continue
@@ -365,6 +367,12 @@ def result_from_row(row: Sequence[float] | np.ndarray, lang: str) -> SentimentRe
 
 def _normalise_lang(lang: str) -> str:
     return supported(str(lang).strip())
+
+
+def sentiment_language(cleaned: str, lang: str) -> str:
+    """The language whose model reads ``cleaned``, detected as ``lang``: emoji-only text has
+    no language, and the English model reads it."""
+    return _EMOJI_FALLBACK if lang == OTHER and _emoji_only(cleaned) else lang
 
 
 def _emoji_only(text: str) -> bool:

@@ -1,7 +1,8 @@
 """The composition root: configuration in, a ready-to-use application out.
 
-Only this module (and the CLI on top of it) reads configuration; everything it builds is
-handed to plain functions, so tests can build the same objects with fakes.
+Only this module, ``monitor.configured`` (its part without storage or network) and the CLI on
+top of them read configuration; everything they build is handed to plain functions, so tests
+can build the same objects with fakes.
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifiers.scorer import Scorer
 from config.loader import LoadedConfig
 from config.schema import Settings, SourceSettings
 from monitor.clock import utcnow
 from monitor.collectors.rss import make_client
+from monitor.configured import build_watchlist, load_scorer
 from monitor.db.drill_runs import running_drill
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
-from monitor.db.migrate import ensure_schema
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
 from monitor.incidents.loading import scored_mentions
 from monitor.incidents.story_step import Attraction, StoryAssignment
@@ -34,7 +34,7 @@ from monitor.pipeline.scoring import LazyScorer, MentionScoring
 from monitor.pipeline.sources import ConfiguredSource, configured_sources
 from monitor.pipeline.store import NewMention
 from monitor.stories.model import StoryParams
-from monitor.watchlist.matcher import EntitySpec, Watchlist
+from monitor.watchlist.matcher import Watchlist
 
 
 def database_url(
@@ -55,18 +55,6 @@ def database_url(
     return sqlite_url((storage.data_dir / "crisiswatch.sqlite").resolve())
 
 
-def entity_specs(settings: Settings) -> list[EntitySpec]:
-    """The watchlist's view of the configured entities, in configuration order."""
-    return [
-        EntitySpec(id=e.id, name=e.name, kind=e.kind, aliases=e.aliases, query=e.query)
-        for e in settings.entities
-    ]
-
-
-def build_watchlist(settings: Settings) -> Watchlist:
-    return Watchlist.compile(entity_specs(settings))
-
-
 def build_stories(settings: Settings) -> StoryAssignment:
     """The stories step, with the watched names the engine must not take for event words."""
     stories = settings.stories
@@ -83,29 +71,13 @@ def build_stories(settings: Settings) -> StoryAssignment:
     return StoryAssignment(params=params, names=names, kinds=kinds, attract=attract)
 
 
-def models_dir(config: LoadedConfig) -> Path | None:
-    """The configured model folder (from `crisiswatch train`), or None for the shipped one."""
-    folder = config.settings.scoring.models_dir
-    return config.resolve(folder) if folder is not None else None
-
-
 def build_scoring(config: LoadedConfig, watchlist: Watchlist) -> MentionScoring:
     """The scoring step of ingestion; models load on first use."""
     settings = config.settings
     library = settings.scoring.to_library()
     terms = watchlist.terms()
-    folder = models_dir(config)
-
-    def load() -> Scorer:
-        return Scorer.load(
-            models_dir=folder,
-            categories=library.categories,
-            matrix=library.matrix,
-            user_words=terms,
-        )
-
     return MentionScoring(
-        scorer=LazyScorer(load),
+        scorer=LazyScorer(lambda: load_scorer(config, user_words=terms)),
         source_tiers={s.id: s.tier for s in settings.sources}
         | ({settings.inbox.source_id: settings.inbox.tier} if settings.inbox else {}),
         entity_kinds={e.id: e.kind for e in settings.entities},
@@ -191,6 +163,7 @@ def build_app(
     On a drill database (see monitor.drills) the drill's clock and key are used unless given.
     """
     from classifiers.text import detect_lang
+    from monitor.db.migrate import ensure_schema  # alembic, once storage is really opened
 
     settings = config.settings
     sources = configured_sources(config)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from config.loader import Finding, LoadedConfig
 from config.schema import Settings
 from monitor.alerting.channels import check_channels
-from monitor.app import entity_specs
+from monitor.configured import entity_specs
 from monitor.pipeline.sources import check_sources
 from monitor.watchlist.matcher import entity_ast
 from monitor.watchlist.query import QuerySyntaxError

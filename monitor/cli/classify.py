@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import select
 
-from classifiers.evaluation import LabelledFileError, evaluate, read_labelled_file
-from classifiers.scorer import Score, ScoreInput, Scorer
-from config.loader import LoadedConfig
-from monitor.app import build_scoring, build_watchlist, models_dir
 from monitor.cli.common import Context, UserError, emit, pass_ctx
-from monitor.db.models import Label
+from monitor.configured import build_watchlist, load_scorer, models_dir
+
+if TYPE_CHECKING:  # the models' library: imported by the commands that score, when they run
+    from classifiers.scorer import Score, Scorer
+    from config.loader import LoadedConfig
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-def _scorer(config: LoadedConfig) -> Scorer:
-    return build_scoring(config, build_watchlist(config.settings)).scorer.get()
+def _scorer(config: LoadedConfig, only: Collection[str] | None = None) -> Scorer:
+    """The configured scorer, with only the models of the languages in ``only`` if given."""
+    return load_scorer(config, user_words=build_watchlist(config.settings).terms(), only=only)
 
 
 def _render_all(texts: Sequence[str], scores: Sequence[Score]) -> None:
@@ -83,7 +83,10 @@ def classify(
             if line.strip()
         ]
     )
-    scorer = _scorer(obj.config())
+    from classifiers.scorer import ScoreInput, model_languages
+
+    # only the models of the texts' languages: scoring one Chinese text loads no English model
+    scorer = _scorer(obj.config(), model_languages(texts))
     scores = scorer.score(
         [
             ScoreInput(text=t, source_tier=tier, author_reach=reach, entity_kind=entity_kind)
@@ -114,6 +117,9 @@ def classify(
 @pass_ctx
 def evaluate_cmd(obj: Context, data: str, category: str | None, as_json: bool) -> None:
     """Accuracy, macro-F1, per-class F1 and confusion matrix on a labelled file."""
+    from classifiers.evaluation import LabelledFileError, evaluate, read_labelled_file
+    from classifiers.scorer import ScoreInput
+
     try:
         texts, labels = read_labelled_file(Path(data))
     except LabelledFileError as exc:
@@ -135,7 +141,10 @@ def evaluate_cmd(obj: Context, data: str, category: str | None, as_json: bool) -
 
 def corrections(obj: Context) -> tuple[list[tuple[str, str, str]], list[Any]]:
     """Responders' stored labels: sentiment corrections and category / false-positive labels."""
+    from sqlalchemy import select
+
     from classifiers.training.risk_data import ExtraLabel
+    from monitor.db.models import Label
 
     sentiment: list[tuple[str, str, str]] = []
     risk: list[ExtraLabel] = []

@@ -4,6 +4,9 @@ Exit statuses: 0 done; 1 a mistake in the request or configuration, or a step th
 (a feed, a file, a dead-lettered alert); 2 a usage error (click's) or storage that cannot be
 used (database unreachable, data folder that cannot be created). Every error is one line per
 problem, never a traceback: ``CliGroup`` translates the library's errors for every command.
+
+Every command module imports this one, so it imports click and nothing heavy: the
+libraries are imported where they are used (see ``monitor.cli.lazy``).
 """
 
 from __future__ import annotations
@@ -13,23 +16,13 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from classifiers.features import ModelFormatError
-from config.durations import parse_duration
-from config.loader import ConfigError, LoadedConfig, load_config
-from monitor.app import App, open_app
-from monitor.collectors.base import CollectorError
-from monitor.db.engine import UNAVAILABLE, StorageError, unavailable_reason
-from monitor.watchlist.query import QuerySyntaxError
-
-USER_ERRORS: tuple[type[Exception], ...] = (
-    CollectorError,
-    QuerySyntaxError,
-    ModelFormatError,
-)
+if TYPE_CHECKING:
+    from config.loader import LoadedConfig
+    from monitor.app import App
 
 
 class UserError(click.ClickException):
@@ -54,14 +47,35 @@ class CliGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ConfigError as exc:
-            raise UserError("\n".join(f"config error: {p}" for p in exc.problems)) from None
-        except StorageError as exc:
-            raise StorageUnusable(f"error: {exc}") from None
-        except UNAVAILABLE as exc:
-            raise StorageUnusable(f"error: database: {unavailable_reason(exc)}") from None
-        except USER_ERRORS as exc:
-            raise UserError(f"error: {exc}") from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own ending (a clean error, --help, Ctrl-C): no library to import
+        except Exception as exc:
+            error = _user_error(exc)
+            if error is None:
+                raise
+            raise error from None
+
+
+def _user_error(exc: Exception) -> UserError | None:
+    """The clean error for the library's own exceptions; None for anything else (a bug).
+
+    The error classes are imported only once an exception is raised, so that importing a
+    command module stays cheap."""
+    from classifiers.features import ModelFormatError
+    from config.loader import ConfigError
+    from monitor.collectors.base import CollectorError
+    from monitor.db.engine import UNAVAILABLE, StorageError, unavailable_reason
+    from monitor.watchlist.query import QuerySyntaxError
+
+    if isinstance(exc, ConfigError):
+        return UserError("\n".join(f"config error: {p}" for p in exc.problems))
+    if isinstance(exc, StorageError):
+        return StorageUnusable(f"error: {exc}")
+    if isinstance(exc, UNAVAILABLE):
+        return StorageUnusable(f"error: database: {unavailable_reason(exc)}")
+    if isinstance(exc, CollectorError | QuerySyntaxError | ModelFormatError):
+        return UserError(f"error: {exc}")
+    return None
 
 
 class Context:
@@ -72,10 +86,14 @@ class Context:
         self.database = database
 
     def config(self) -> LoadedConfig:
+        from config.loader import load_config
+
         return load_config(self.config_path)
 
     @contextmanager
     def app(self) -> Iterator[App]:
+        from monitor.app import open_app
+
         with open_app(self.config(), database=self.database) as app:
             yield app
 
@@ -120,6 +138,8 @@ def table(
 
 def parse_since(value: str | None, now: datetime) -> datetime | None:
     """``--since`` as a duration back from now (``24h``, ``7d``) or an ISO date/time."""
+    from config.durations import parse_duration
+
     if value is None:
         return None
     try:

@@ -4,27 +4,151 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli import (
-    alerts,
-    check_config,
-    classify,
-    corrections,
-    db,
-    digest,
-    docs,
-    drill,
-    incidents,
-    ingest,
-    init,
-    playbooks,
-    quickstart,
-    run,
-    stories,
-)
 from monitor.cli.common import CliGroup, Context
+from monitor.cli.lazy import LazyCommand, LazyGroup
 
 
-@click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _lazy(module: str, *commands: tuple[str, str]) -> dict[str, LazyCommand]:
+    """``commands`` (name, the help ``--help`` lists) added by ``monitor.cli.<module>``
+    (``a+b``: by both modules' ``register``, in that order)."""
+    modules = tuple(f"monitor.cli.{m}" for m in module.split("+"))
+    return {name: LazyCommand(modules, help) for name, help in commands}
+
+
+# Every command the group lists, imported only when run or asked for its help. The help text
+# is the command's own short help (tests/monitor/cli/test_cli_startup.py checks they agree).
+COMMANDS: dict[str, LazyCommand] = {
+    **_lazy(
+        "check_config",
+        ("check-config", "Validate a configuration file and report every problem with its line."),
+    ),
+    **_lazy(
+        "init",
+        (
+            "init",
+            "Write a working configuration (the example organisation) and the sample files it "
+            "reads into FOLDER (default: the current one), to edit from there.",
+        ),
+    ),
+    **_lazy(
+        "ingest",
+        ("ingest", "Ingest a configured source (by id) or an export file (by path)."),
+        (
+            "poll",
+            "Collect every enabled source and the inbox once (or one source by id); exit 1 if "
+            "any failed.",
+        ),
+        ("sources", "Show each source's fetch state and last error."),
+        ("mentions", "List stored mentions, newest first."),
+        (
+            "rejected",
+            "List quarantined rows (rejected at ingest), newest first: file:line, "
+            "reason, raw text.",
+        ),
+    ),
+    **_lazy("db", ("db", "Database schema management.")),
+    **_lazy(
+        "alerts",
+        ("alerts", "List the alert outbox, newest first (subcommands: retry, send, test)."),
+        (
+            "channels",
+            "List the configured alert channels, their kind and any problem (secrets included).",
+        ),
+    ),
+    **_lazy(
+        "classify",
+        (
+            "classify",
+            "Sentiment, intent, risk categories, likelihood x impact and grade for "
+            "TEXT (or --file lines).",
+        ),
+        ("evaluate", "Accuracy, macro-F1, per-class F1 and confusion matrix on a labelled file."),
+        (
+            "train",
+            "Retrain the sentiment, risk and/or intent models reproducibly (fixed seed, "
+            "deduplicated data).",
+        ),
+    ),
+    **_lazy("digest", ("digest", "Write the weekly risk digest and print where the files are.")),
+    **_lazy(
+        "incidents",
+        ("incidents", "List incidents, highest grade first, then latest activity."),
+        ("ack", "Acknowledge an open incident: escalation stops."),
+        (
+            "respond",
+            "Record a public response (statement, reply, post) to an open, acknowledged "
+            "or resolved incident: the first one is measured against the playbook's time to first "
+            "response.",
+        ),
+        ("resolve", "Resolve an incident with a note."),
+        (
+            "false-positive",
+            "Close an incident as a false positive; its mentions become training labels.",
+        ),
+        ("reopen", "Reopen a resolved or false-positive incident; its playbook starts again."),
+        (
+            "escalations",
+            "The escalation engine (the service runs it every service.escalation_interval, 30s).",
+        ),
+    ),
+    # ``incident``'s corrections (merge, split, ...) live in their own module
+    **_lazy(
+        "incidents+corrections",
+        (
+            "incident",
+            "One incident: show it, write its review, or correct its story (merge, split, ...).",
+        ),
+    ),
+    **_lazy(
+        "stories", ("stories", "List stories (one per real-world event), latest activity first.")
+    ),
+    **_lazy(
+        "playbooks",
+        ("silence", "Silences: known noise alerts nobody (incidents are still recorded)."),
+        ("playbooks", "Graded playbooks."),
+        ("scripts", "Pre-approved response scripts."),
+    ),
+    **_lazy(
+        "run",
+        ("run", "Run the service: poll, ingest, score, escalate, alert and report until stopped."),
+        (
+            "health",
+            "Ask a running service how it is (exit 0 healthy, 1 unhealthy or not answering).",
+        ),
+    ),
+    **_lazy(
+        "quickstart",
+        (
+            "quickstart",
+            "Run the example organisation's whole story offline: "
+            "collect, score, open incidents, alert on the console with the "
+            "approved scripts, and write the weekly digest.",
+        ),
+    ),
+    **_lazy(
+        "drill",
+        (
+            "drill",
+            "Rehearse a crisis: replay SCENARIO (a file, or a shipped scenario's id) "
+            "through the real pipeline into a drill database, with every alert marked [DRILL].",
+        ),
+        ("drills", "Past drills, newest first (subcommands: show KEY, scenarios)."),
+    ),
+    **_lazy(
+        "docs",
+        (
+            "config-reference",
+            "Print the configuration reference (every key, type, default and channel option).",
+        ),
+    ),
+}
+
+
+class RootGroup(CliGroup, LazyGroup):
+    """The root group: lazily loaded commands whose library errors become clean CLI errors."""
+
+
+@click.group(cls=RootGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-c",
     "--config",
@@ -46,21 +170,6 @@ def cli(ctx: click.Context, config_path: str | None, database: str | None) -> No
     ctx.obj = Context(config_path, database)
 
 
-check_config.register(cli)
-init.register(cli)
-ingest.register(cli)
-db.register(cli)
-alerts.register(cli)
-classify.register(cli)
-digest.register(cli)
-incidents.register(cli)
-corrections.register(cli)
-stories.register(cli)
-playbooks.register(cli)
-run.register(cli)
-quickstart.register(cli)
-drill.register(cli)
-docs.register(cli)
 
 
 def main() -> None:

@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.languages import supported
-from classifiers.scorer import Score
 from monitor.collectors.base import RawItem, Rejected, content_hash, with_title
 from monitor.db.models import IngestRun
 from monitor.pipeline.store import Candidate, NewMention, checkpoint_run, store_batch, unseen
 from monitor.watchlist.matcher import MatchDoc, Watchlist
+
+if TYPE_CHECKING:  # the models' library loads only when something is scored
+    from classifiers.scorer import Score
 
 BATCH_SIZE = 2000
 

@@ -6,9 +6,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from threading import Lock
+from typing import TYPE_CHECKING
 
-from classifiers.scorer import Score, ScoreInput, Scorer
 from monitor.pipeline.store import Candidate
+
+if TYPE_CHECKING:  # imported with the models, by the first scoring (see LazyScorer)
+    from classifiers.scorer import Score, ScoreInput, Scorer
 
 
 @dataclass
@@ -47,6 +50,8 @@ class MentionScoring:
 
     def input(self, cand: Candidate, *, tier: int) -> ScoreInput:
         """What the scorer reads of a candidate from a source of ``tier``."""
+        from classifiers.scorer import ScoreInput
+
         item = cand.item
         return ScoreInput(
             text=cand.text,

@@ -13,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Table, update
 from sqlalchemy.orm import Session
 
-from classifiers.scorer import Score
 from monitor.collectors.base import RawItem, Rejected
 from monitor.db.models import IngestRun, QuarantinedRow, Source
 from monitor.pipeline import store_pg, store_sqlite
+
+if TYPE_CHECKING:  # the models' library loads only when something is scored
+    from classifiers.scorer import Score
 
 EXCERPT_CHARS = 500
 TEXT_CHARS = 100_000

@@ -1,0 +1,54 @@
+"""The part of the composition root that needs neither storage nor the network.
+
+Configuration in, the watchlist and the scorer out: enough for ``check-config`` and
+``classify``, which so never import the database, the collectors or alembic. ``monitor.app``
+builds everything else on top of these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from monitor.watchlist.matcher import EntitySpec, Watchlist
+
+if TYPE_CHECKING:
+    from classifiers.scorer import Scorer
+    from config.loader import LoadedConfig
+    from config.schema import Settings
+
+
+def entity_specs(settings: Settings) -> list[EntitySpec]:
+    """The watchlist's view of the configured entities, in configuration order."""
+    return [
+        EntitySpec(id=e.id, name=e.name, kind=e.kind, aliases=e.aliases, query=e.query)
+        for e in settings.entities
+    ]
+
+
+def build_watchlist(settings: Settings) -> Watchlist:
+    return Watchlist.compile(entity_specs(settings))
+
+
+def models_dir(config: LoadedConfig) -> Path | None:
+    """The configured model folder (from `crisiswatch train`), or None for the shipped one."""
+    folder = config.settings.scoring.models_dir
+    return config.resolve(folder) if folder is not None else None
+
+
+def load_scorer(
+    config: LoadedConfig, *, user_words: Iterable[str], only: Collection[str] | None = None
+) -> Scorer:
+    """The configured models (or only those for the languages in ``only``), categories and
+    risk matrix, loaded now (numpy and all)."""
+    from classifiers.scorer import Scorer
+
+    library = config.settings.scoring.to_library()
+    return Scorer.load(
+        models_dir=models_dir(config),
+        categories=library.categories,
+        matrix=library.matrix,
+        user_words=user_words,
+        only=only,
+    )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.message import AlertMessage, MentionRef, ScriptRef
-from monitor.clock import utc_minute
+from alerts.times import format_time
 from monitor.collectors.base import with_title
 from monitor.db.models import Incident, Mention, Story
 from monitor.incidents.aggregate import EXCERPT_CHARS, one_line
@@ -113,25 +113,26 @@ def offered_scripts(
     ]
 
 
-def sla_lines(incident: Incident, playbook: Playbook | None) -> tuple[str, ...]:
-    """``acknowledge within 15m (by 10:15 UTC)`` and the first public response target, or when
-    and by whom each was done."""
+def sla_lines(incident: Incident, playbook: Playbook | None, zone: str) -> tuple[str, ...]:
+    """``acknowledge within 15m (by 2026-11-18 18:15 UTC+8)`` and the first public response
+    target, or when and by whom each was done (times in ``zone``)."""
     if playbook is None:
         return ()
     state = escalation_state(incident)
     start = state.started_at if state is not None else incident.opened_at
     if incident.acknowledged_at is not None:
-        ack = f"acknowledged {utc_minute(incident.acknowledged_at)} by {incident.acknowledged_by}"
+        ack = (f"acknowledged {format_time(incident.acknowledged_at, zone)} "
+               f"by {incident.acknowledged_by}")
     else:
         ack = (f"acknowledge within {format_duration(playbook.sla.time_to_ack)} "
-               f"(by {utc_minute(start + playbook.sla.time_to_ack)})")
+               f"(by {format_time(start + playbook.sla.time_to_ack, zone)})")
     if incident.responded_at is not None:
-        respond = (f"first public response {utc_minute(incident.responded_at)} "
+        respond = (f"first public response {format_time(incident.responded_at, zone)} "
                    f"by {incident.responded_by}")
     else:
         target = playbook.sla.time_to_first_response
         respond = (f"first public response within {format_duration(target)} "
-                   f"(by {utc_minute(start + target)})")
+                   f"(by {format_time(start + target, zone)})")
     return ack, respond
 
 
@@ -195,13 +196,14 @@ def build_message(
         story=_story_line(session, incident, now),
         reasons=tuple(str(r) for r in incident.reasons or ()),
         top_mentions=tuple(mention_ref(m) for m in top_mentions(session, incident)),
-        sla=sla_lines(incident, playbook),
+        sla=sla_lines(incident, playbook, ctx.timezone),
         checklist=checklist_lines(playbook),
         scripts=tuple(ScriptRef(id=s.script.id, lang=s.script.lang, text=s.text) for s in scripts),
         escalation_level=escalation_level,
         drill=incident.drill,
         note=note,
         dashboard_url=dashboard,
+        timezone=ctx.timezone,
     )
 
 

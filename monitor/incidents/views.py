@@ -108,7 +108,7 @@ def incident_detail(
             "reasons": list(incident.reasons or []),
             "resolution_note": incident.resolution_note,
             "escalation": state.to_dict() if state is not None else None,
-            "sla": list(sla_lines(incident, playbook)),
+            "sla": list(sla_lines(incident, playbook, ctx.timezone)),
             "checklist": list(checklist_lines(playbook)),
             "scripts": [
                 {"id": s.script.id, "lang": s.script.lang, "title": s.script.title,

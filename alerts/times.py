@@ -31,8 +31,13 @@ def zone_label(offset: timedelta | None) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
-def format_time(moment: datetime, zone: str | tzinfo = "UTC", *, seconds: bool = False) -> str:
-    """``2026-11-18 18:15 UTC+8``: ``moment`` in ``zone`` (naive moments are taken as UTC)."""
+def format_time(
+    moment: datetime | str, zone: str | tzinfo = "UTC", *, seconds: bool = False
+) -> str:
+    """``2026-11-18 18:15 UTC+8``: ``moment`` (a datetime or ISO 8601 text, as in JSON views)
+    in ``zone``; naive moments are taken as UTC."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(_zone(zone) if isinstance(zone, str) else zone)

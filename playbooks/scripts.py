@@ -16,8 +16,6 @@ GENERAL_SCENARIO = "general"  # scripts offered for every category
 DEFAULT_VALIDITY = timedelta(days=180)
 DEFAULT_VALUE_MAX_CHARS = 200
 MAX_APPROVER_CHARS = 100
-# Bidirectional overrides/isolates could make a filled statement read differently than it is.
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +137,10 @@ def unfilled_placeholders(*, script: ResponseScript, values: Mapping[str, str]) 
 
 
 def clean_value(value: str, *, max_chars: int = DEFAULT_VALUE_MAX_CHARS) -> str:
-    """One line of text: control and bidi characters become spaces; capped with an ellipsis."""
-    chars = [" " if unicodedata.category(ch).startswith("C") or ch in _BIDI else ch for ch in value]
+    """One line of text: control and format characters (bidi overrides, zero-width) become
+    spaces, so a value cannot add a line or reorder the statement; capped with an ellipsis.
+    (Rendering cleans again with alerts.sanitize; this library may not import it.)"""
+    chars = [" " if unicodedata.category(ch).startswith("C") else ch for ch in value]
     text = " ".join("".join(chars).split())
     if len(text) > max_chars:
         text = text[: max(max_chars - 1, 0)].rstrip() + "…"

@@ -11,6 +11,8 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
+from alerts.sanitize import one_line
+from alerts.times import format_time
 from classifiers.intent import INTENT_LABELS
 from monitor.app import App
 from monitor.cli.common import Context, UserError, emit, friendly, parse_since, pass_ctx
@@ -149,6 +151,7 @@ def _poll(app: App, source_id: str | None) -> list[tuple[str, IngestStats]]:
 def sources_cmd(obj: Context, as_json: bool) -> None:
     """Show each source's fetch state and last error."""
     with obj.app() as app, app.sessions() as session:
+        zone = app.settings.organisation.timezone
         counts = dict(
             session.execute(
                 select(Mention.source_id, func.count()).group_by(Mention.source_id)
@@ -173,15 +176,14 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
         if not rows:
             click.echo("no sources collected yet: run `crisiswatch poll`")
         for r in rows:
-            ok = (
-                r["last_success_at"].strftime("%Y-%m-%d %H:%M") if r["last_success_at"] else "never"
-            )
+            ok = format_time(r["last_success_at"], zone) if r["last_success_at"] else "never"
             click.echo(
                 f"{r['id']:<24} {r['kind']:<7} mentions {r['mentions']:<7} last ok {ok}"
                 f"  failures {r['consecutive_failures']}"
             )
             if r["last_error"]:
-                click.echo(f"  last error ({r['last_error_at']:%Y-%m-%d %H:%M}): {r['last_error']}")
+                click.echo(f"  last error ({format_time(r['last_error_at'], zone)}): "
+                           f"{one_line(r['last_error'], 500)}")
             if r["bozo_reason"]:
                 click.echo(f"  feed is malformed but readable: {r['bozo_reason']}")
 

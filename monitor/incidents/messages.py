@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.message import AlertMessage, MentionRef, ScriptRef
+from alerts.sanitize import one_line
 from alerts.times import format_time
 from monitor.collectors.base import with_title
 from monitor.db.models import Incident, Mention, Story
-from monitor.incidents.aggregate import EXCERPT_CHARS, one_line
+from monitor.incidents.aggregate import EXCERPT_CHARS
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.story_views import story_line
 from playbooks import (

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.sanitize import one_line
 from monitor.db.models import Incident, IncidentEvent, Story
-from monitor.incidents.aggregate import one_line
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.lifecycle import LifecycleError
 from monitor.incidents.messages import (

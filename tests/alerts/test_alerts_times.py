@@ -28,3 +28,7 @@ def test_naive_moments_are_utc_and_tzinfo_objects_are_accepted() -> None:
         "2026-11-18 06:45 UTC-3:30"
     )
     assert zone_label(None) == "UTC"
+
+
+def test_iso_text_from_json_views_is_accepted() -> None:
+    assert format_time("2026-11-18T10:15:00+00:00", "Asia/Shanghai") == "2026-11-18 18:15 UTC+8"

@@ -69,12 +69,16 @@ def local_date(moment: datetime, timezone: str) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d")
 
 
-def script_values(incident: Incident, ctx: IncidentContext, now: datetime) -> dict[str, str]:
-    """Placeholder values: configured ones, then brand/product from the entity, id, date."""
+def script_values(
+    incident: Incident, ctx: IncidentContext, now: datetime, lang: str
+) -> dict[str, str]:
+    """Placeholder values for a script in ``lang``: configured ones, then brand/product from
+    the entity (named in that language), id, date."""
     kind = ctx.entity_kinds.get(incident.entity_id)
-    name = ctx.entity_name(incident.entity_id)
+    name = ctx.entity_name(incident.entity_id, lang)
     values = dict(ctx.placeholders)
-    values.setdefault("brand", name if kind == "brand" else (ctx.organisation or name))
+    organisation = ctx.organisation_name(lang) if ctx.organisation else name
+    values.setdefault("brand", name if kind == "brand" else organisation)
     if kind == "product":
         values.setdefault("product", name)
     if ctx.hotline:
@@ -103,15 +107,15 @@ def offered_scripts(
         chosen = offerable_scripts(
             scripts=ctx.scripts, ids=playbook.scripts, now=now, scenario=scenario
         )
-    values = script_values(incident, ctx, now)
-    return [
-        OfferedScript(
+    offered = []
+    for s in chosen[:MAX_SCRIPTS]:
+        values = script_values(incident, ctx, now, s.lang)
+        offered.append(OfferedScript(
             script=s,
             text=fill_script(script=s, values=values),
             unfilled=unfilled_placeholders(script=s, values=values),
-        )
-        for s in chosen[:MAX_SCRIPTS]
-    ]
+        ))
+    return offered
 
 
 def sla_lines(incident: Incident, playbook: Playbook | None, zone: str) -> tuple[str, ...]:

@@ -195,7 +195,7 @@ def alerts_send(obj: Context, limit: int, as_json: bool) -> None:
     emit(total.to_dict(), as_json=as_json, render=lambda: click.echo(format_stats(total)))
 
 
-def test_message(organisation: str, now: datetime) -> AlertMessage:
+def test_message(organisation: str, now: datetime, timezone: str = "UTC") -> AlertMessage:
     """A harmless message: marked as a drill, closed (no buttons), saying no action is needed."""
     return AlertMessage(
         incident_id=f"test-{now.strftime('%Y%m%d%H%M%S')}",
@@ -210,6 +210,7 @@ def test_message(organisation: str, now: datetime) -> AlertMessage:
         reasons=("sent by `crisiswatch alerts test`",),
         drill=True,
         note="This is a test of the alert channel. Nothing has happened.",
+        timezone=timezone,
     )
 
 
@@ -233,7 +234,8 @@ def alerts_test(obj: Context, channel_name: str, as_json: bool) -> None:
         raise UserError(f"error: {exc}") from None
     try:
         result = channel.send(
-            message=test_message(settings.organisation.name, utcnow()), thread=None
+            message=test_message(settings.organisation.name, utcnow(),
+                                 settings.organisation.timezone), thread=None
         )
     except DeliveryError as exc:
         raise UserError(f"error: test message not delivered: {exc}") from None

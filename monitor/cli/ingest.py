@@ -231,16 +231,17 @@ def mentions(
                 MentionEntity.entity_id == entity
             )
         rows = [_mention_dict(m) for m in session.scalars(stmt)]
+        zone = app.settings.organisation.timezone
 
     def render() -> None:
         if not rows:
             click.echo("no mentions match")
         for r in rows:
-            text = " ".join(r["text"].split())
             judged = f" {r['sentiment']}/{r['intent']['label']}" if r["intent"] else ""
             click.echo(
-                f"#{r['id']} {r['published_at']:%Y-%m-%d %H:%M} {r['source_id']} "
-                f"[{','.join(r['entities'])}]{judged} {r['author'] or '-'}: {text[:140]}"
+                f"#{r['id']} {format_time(r['published_at'], zone)} {r['source_id']} "
+                f"[{','.join(r['entities'])}]{judged} {one_line(r['author'] or '-', 80)}: "
+                f"{one_line(r['text'], 140)}"
             )
 
     emit(rows, as_json=as_json, render=render)

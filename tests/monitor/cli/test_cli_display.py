@@ -64,6 +64,7 @@ def _run(config: Path, *args: str) -> str:
         (("incident", "show", "1"), "seen 2026-11-18 18:00 UTC+8 to 2026-11-18 18:00 UTC+8"),
         (("stories",), "2026-11-18 18:00 UTC+8"),
         (("alerts",), "queued 2026-11-18 18:00:00 UTC+8"),
+        (("mentions",), "#1 2026-11-18 18:00 UTC+8"),
     ],
 )
 def test_times_are_in_the_organisation_zone_and_outside_text_is_clean(

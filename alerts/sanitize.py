@@ -1,5 +1,5 @@
 """Cleaning and cutting of untrusted text: the one place every renderer (alerts, the digest,
-reports, the command line, filled response scripts) cleans outside text.
+incident reports, the command line) cleans outside text.
 
 Removes what can make text lie about itself (bidi overrides, control characters, lone
 surrogates, invisible characters) and cuts text to a size with a visible marker. Escaping is
@@ -13,6 +13,8 @@ import unicodedata
 from typing import Any, Final, TypeVar
 from urllib.parse import quote, urlsplit
 
+_T = TypeVar("_T")
+
 TRUNCATION_MARKER: Final = "… (truncated)"
 
 # Bidirectional formatting characters: they can reorder what a reader sees ("evil.com/moc.kcab").
@@ -25,7 +27,6 @@ BIDI_CONTROLS: Final[frozenset[str]] = frozenset(
 _INVISIBLE: Final[frozenset[str]] = frozenset(
     "\u200b\u2060\ufeff\u00ad\u2061\u2062\u2063\u2064\u180e\u115f\u1160\u3164\uffa0"
 )
-_T = TypeVar("_T")
 _LINE_BREAKS: Final = str.maketrans({"\r": "\n", "\u2028": "\n", "\u2029": "\n", "\t": " "})
 MAX_URL_CHARS: Final = 2000
 # RFC 3986 reserved and unreserved characters minus those that break markup: ( ) < > " ' | ` space.

@@ -36,9 +36,8 @@ def localised_name(name: str, display_names: Mapping[str, str], lang: str | None
     ``name``."""
     if lang:
         for tag in (lang, lang.split("-")[0]):
-            found = display_names.get(tag) or display_names.get(tag.lower())
-            if found:
-                return found
+            if display_names.get(tag):
+                return display_names[tag]
     return name
 
 

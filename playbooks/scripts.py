@@ -29,6 +29,8 @@ class ScriptTemplate(string.Template):
 
     idpattern = r"(?!)"  # never matches, which turns off the bare form
     braceidpattern = r"(?a:[_a-z][_a-z0-9]*)"
+
+
 DEFAULT_VALIDITY = timedelta(days=180)
 DEFAULT_VALUE_MAX_CHARS = 200
 MAX_APPROVER_CHARS = 100
@@ -51,9 +53,7 @@ class ResponseScript:
     source: str = ""  # file it was loaded from, for messages
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "placeholders", tuple(ScriptTemplate(self.text).get_identifiers())
-        )
+        object.__setattr__(self, "placeholders", tuple(ScriptTemplate(self.text).get_identifiers()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,16 +153,17 @@ def placeholder_problem(text: str, known: Collection[str] | None = None) -> str 
     miswritten = MISWRITTEN_PLACEHOLDER.search(text)
     if miswritten is not None:
         name = miswritten.group("bare") or miswritten.group("braces")
-        return (f"write placeholders as ${{{name}}} in every language, not "
-                f"{miswritten.group(0).strip()}")
+        return (
+            f"write placeholders as ${{{name}}} in every language, not "
+            f"{miswritten.group(0).strip()}"
+        )
     template = ScriptTemplate(text)
     if not template.is_valid():
         return "a '$' starts no placeholder; write $$ for a literal $"
     if known is not None:
         for name in template.get_identifiers():
             if name not in known:
-                return (f"unknown placeholder ${{{name}}} (known: "
-                        f"{', '.join(sorted(known))})")
+                return f"unknown placeholder ${{{name}}} (known: {', '.join(sorted(known))})"
     return None
 
 

@@ -234,8 +234,10 @@ def alerts_test(obj: Context, channel_name: str, as_json: bool) -> None:
         raise UserError(f"error: {exc}") from None
     try:
         result = channel.send(
-            message=test_message(settings.organisation.name, utcnow(),
-                                 settings.organisation.timezone), thread=None
+            message=test_message(
+                settings.organisation.name, utcnow(), settings.organisation.timezone
+            ),
+            thread=None,
         )
     except DeliveryError as exc:
         raise UserError(f"error: test message not delivered: {exc}") from None

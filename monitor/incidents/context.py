@@ -129,8 +129,11 @@ class IncidentContext:
 
     def entity_name(self, entity_id: str, lang: str | None = None) -> str:
         """The entity's name in ``lang`` (default: the organisation's locale)."""
-        return localised_name(self.entity_names.get(entity_id, entity_id),
-                              self.entity_display_names.get(entity_id, {}), lang or self.locale)
+        return localised_name(
+            self.entity_names.get(entity_id, entity_id),
+            self.entity_display_names.get(entity_id, {}),
+            lang or self.locale,
+        )
 
     def organisation_name(self, lang: str | None = None) -> str:
         """The organisation's name in ``lang`` (default: its locale)."""

@@ -45,8 +45,9 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     with open_app(loaded) as app:
         ctx = build_incident_context(loaded.settings, loaded.base_dir)
         with app.sessions.begin() as s:
-            open_test_incident(s, ctx=ctx, now=OPENED, entities=["acme-kids"], text=HOSTILE,
-                               author=HOSTILE)
+            open_test_incident(
+                s, ctx=ctx, now=OPENED, entities=["acme-kids"], text=HOSTILE, author=HOSTILE
+            )
             s.execute(update(Alert).values(status="dead", last_error=HOSTILE))
     return path
 

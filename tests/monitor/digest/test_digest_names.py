@@ -11,15 +11,25 @@ from monitor.digest.run import digest_inputs
 
 
 def _inputs(locale: str) -> Any:
-    settings = Settings.model_validate({
-        "organisation": {"name": "Lumina Dairy", "locale": locale,
-                         "display_names": {"zh": "澜沐乳业"}},
-        "entities": [
-            {"id": "lumina-kids", "name": "Lumina Kids formula", "kind": "product",
-             "display_names": {"zh": "澜沐儿童奶粉"}, "aliases": ["小澜沐"]},
-            {"id": "sunvale", "name": "Sunvale Dairy", "kind": "competitor"},
-        ],
-    })
+    settings = Settings.model_validate(
+        {
+            "organisation": {
+                "name": "Lumina Dairy",
+                "locale": locale,
+                "display_names": {"zh": "澜沐乳业"},
+            },
+            "entities": [
+                {
+                    "id": "lumina-kids",
+                    "name": "Lumina Kids formula",
+                    "kind": "product",
+                    "display_names": {"zh": "澜沐儿童奶粉"},
+                    "aliases": ["小澜沐"],
+                },
+                {"id": "sunvale", "name": "Sunvale Dairy", "kind": "competitor"},
+            ],
+        }
+    )
     app = SimpleNamespace(settings=settings, config=SimpleNamespace(base_dir=Path(".")))
     return digest_inputs(app)  # type: ignore[arg-type]
 

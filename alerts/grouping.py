@@ -129,6 +129,7 @@ def build_digest(
             f"by grade: {by_grade}",
         ),
         drill=all(m.drill for m in messages),
+        timezone=top.timezone,
         members=tuple(
             DigestEntry(
                 incident_id=m.incident_id,

@@ -121,6 +121,7 @@ class AlertMessage:
     note: str | None = None
     dashboard_url: str | None = None
     members: tuple[DigestEntry, ...] = ()
+    timezone: str = "UTC"  # IANA zone the renderers show times in (the organisation's)
 
     def __post_init__(self) -> None:
         if self.event not in EVENTS:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from alerts.message import AlertMessage, MentionRef, as_utc
+from alerts.message import AlertMessage, MentionRef
 from alerts.sanitize import clean_text, safe_url, truncate
+from alerts.times import format_time
 
 Style = Literal["plain", "bullet", "check", "quote", "meta", "block"]
 
@@ -95,7 +96,7 @@ def build_outline(message: AlertMessage, *, excerpt_chars: int = FIELD_CHARS) ->
         parts = _full_parts(message, excerpt_chars)
     else:
         parts = _update_parts(message, excerpt_chars)
-    created = as_utc(message.created_at).strftime("%Y-%m-%d %H:%M UTC")
+    created = format_time(message.created_at, message.timezone)
     return Outline(
         headline=headline(message),
         event_headline=EVENT_HEADLINES.get(message.event, message.event),
@@ -124,7 +125,7 @@ def _note_part(message: AlertMessage) -> Part:
     return Part("Note", (Line(truncate(clean_text(message.note), NOTE_CHARS), "block"),))
 
 
-def _mentions_part(mentions: tuple[MentionRef, ...], excerpt_chars: int) -> Part:
+def _mentions_part(mentions: tuple[MentionRef, ...], excerpt_chars: int, zone: str) -> Part:
     lines: list[Line] = []
     for mention in mentions[:MAX_MENTIONS]:
         lines.append(Line(one_line(mention.excerpt, excerpt_chars), "quote"))
@@ -132,13 +133,14 @@ def _mentions_part(mentions: tuple[MentionRef, ...], excerpt_chars: int) -> Part
         if mention.author:
             meta.append(one_line(mention.author, 100))
         if mention.published is not None:
-            meta.append(as_utc(mention.published).strftime("%Y-%m-%d %H:%M UTC"))
+            meta.append(format_time(mention.published, zone))
         lines.append(Line("— " + " · ".join(meta), "meta", url=safe_url(mention.url)))
     return Part("Top mentions", tuple(lines))
 
 
 def _full_parts(message: AlertMessage, excerpt_chars: int) -> list[Part]:
-    parts = [_status_part(message), _mentions_part(message.top_mentions, excerpt_chars)]
+    mentions = _mentions_part(message.top_mentions, excerpt_chars, message.timezone)
+    parts = [_status_part(message), mentions]
     parts.extend(_playbook_parts(message))
     parts.append(_note_part(message))
     return parts
@@ -160,7 +162,7 @@ def _playbook_parts(message: AlertMessage) -> list[Part]:
 def _update_parts(message: AlertMessage, excerpt_chars: int) -> list[Part]:
     parts = [_note_part(message), _status_part(message)]
     if message.event == "evidence":
-        parts.append(_mentions_part(message.top_mentions, excerpt_chars))
+        parts.append(_mentions_part(message.top_mentions, excerpt_chars, message.timezone))
     if message.event == "escalated":
         parts.append(Part("SLA", tuple(Line(one_line(s), "bullet") for s in message.sla)))
     if message.event == "grade_changed":

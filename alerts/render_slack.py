@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from alerts.message import AlertMessage, MentionRef, as_utc
+from alerts.message import AlertMessage, MentionRef
 from alerts.outline import EVENT_HEADLINES, headline, reference_label
 from alerts.sanitize import TRUNCATION_MARKER, clean_text, safe_url, truncate
+from alerts.times import format_time
 
 HEADER_LIMIT: Final = 150
 SECTION_LIMIT: Final = 3000
@@ -101,7 +102,7 @@ def root_blocks(message: AlertMessage, *, buttons: bool = True) -> list[Block]:
     if message.event == "digest":
         return _limit_blocks(_digest_blocks(message))
     blocks: list[Block] = [_header(message), _section(_summary(message))]
-    blocks.extend(_mention_blocks(message.top_mentions))
+    blocks.extend(_mention_blocks(message.top_mentions, message.timezone))
     blocks.extend(_playbook_blocks(message))
     if message.note:
         blocks.append(_section("*Note:* " + escape_mrkdwn(message.note, limit=NOTE_LIMIT)))
@@ -131,7 +132,7 @@ def reply_blocks(message: AlertMessage) -> list[Block]:
         lines.extend("• " + escape_line(s) for s in message.sla)
     blocks: list[Block] = [_section("\n".join(lines))]
     if message.event == "evidence":
-        blocks.extend(_mention_blocks(message.top_mentions))
+        blocks.extend(_mention_blocks(message.top_mentions, message.timezone))
     if message.event == "grade_changed":
         # another grade can mean another playbook: its targets, steps and scripts apply now
         blocks.extend(_playbook_blocks(message))
@@ -160,7 +161,7 @@ def _summary(message: AlertMessage) -> str:
     return "\n".join(lines)
 
 
-def _mention_blocks(mentions: tuple[MentionRef, ...]) -> list[Block]:
+def _mention_blocks(mentions: tuple[MentionRef, ...], zone: str) -> list[Block]:
     blocks: list[Block] = []
     for index, mention in enumerate(mentions[:MAX_MENTIONS], start=1):
         excerpt = escape_line(mention.excerpt, limit=FIELD_LIMIT)
@@ -168,7 +169,7 @@ def _mention_blocks(mentions: tuple[MentionRef, ...]) -> list[Block]:
         if mention.author:
             meta.append(escape_line(mention.author, limit=100))
         if mention.published is not None:
-            meta.append(as_utc(mention.published).strftime("%Y-%m-%d %H:%M UTC"))
+            meta.append(format_time(mention.published, zone))
         if mention.url:
             meta.append(link(mention.url, "link"))
         title = "*Top mentions*\n" if index == 1 else ""
@@ -191,7 +192,7 @@ def _playbook_blocks(message: AlertMessage) -> list[Block]:
 
 def _context(message: AlertMessage) -> Block:
     parts = [f"{reference_label(message)} {escape_line(message.incident_id, limit=200)}"]
-    parts.append(as_utc(message.created_at).strftime("%Y-%m-%d %H:%M UTC"))
+    parts.append(format_time(message.created_at, message.timezone))
     if message.dashboard_url:
         parts.append(link(message.dashboard_url, "Open in dashboard"))
     text = fit(" · ".join(parts), CONTEXT_LIMIT)

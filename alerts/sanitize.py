@@ -1,15 +1,19 @@
-"""Cleaning and cutting of untrusted text, shared by every renderer.
+"""Cleaning and cutting of untrusted text: the one place every renderer (alerts, the digest,
+incident reports, the command line) cleans outside text.
 
 Removes what can make text lie about itself (bidi overrides, control characters, lone
-surrogates) and cuts text to a size with a visible marker. Escaping is per format and lives
-in the render_* modules.
+surrogates, invisible characters) and cuts text to a size with a visible marker. Escaping is
+per format and lives with each renderer.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
-from typing import Final
+from typing import Any, Final, TypeVar
 from urllib.parse import quote, urlsplit
+
+_T = TypeVar("_T")
 
 TRUNCATION_MARKER: Final = "… (truncated)"
 
@@ -17,8 +21,12 @@ TRUNCATION_MARKER: Final = "… (truncated)"
 BIDI_CONTROLS: Final[frozenset[str]] = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
-# Invisible characters with no legitimate use in an alert (ZWJ/ZWNJ stay: emoji and scripts).
-_INVISIBLE: Final[frozenset[str]] = frozenset("\u200b\u2060\ufeff\u00ad")
+# Invisible characters with no legitimate use in a shown name or text (ZWJ/ZWNJ stay: emoji
+# and scripts need them): zero-width space, word joiner, BOM, soft hyphen, invisible operators,
+# the Mongolian vowel separator and the Hangul fillers that make a name look blank.
+_INVISIBLE: Final[frozenset[str]] = frozenset(
+    "\u200b\u2060\ufeff\u00ad\u2061\u2062\u2063\u2064\u180e\u115f\u1160\u3164\uffa0"
+)
 _LINE_BREAKS: Final = str.maketrans({"\r": "\n", "\u2028": "\n", "\u2029": "\n", "\t": " "})
 MAX_URL_CHARS: Final = 2000
 # RFC 3986 reserved and unreserved characters minus those that break markup: ( ) < > " ' | ` space.
@@ -45,6 +53,34 @@ def clean_text(text: str, *, single_line: bool = False) -> str:
         return " ".join(cleaned.split())
     lines = [line.rstrip() for line in cleaned.split("\n")]
     return "\n".join(lines).strip("\n")
+
+
+def one_line(text: str | None, limit: int) -> str:
+    """Outside text as one clean line of at most ``limit`` characters, cut with "…" (command
+    line, incident titles)."""
+    if not text:
+        return ""
+    return truncate(clean_text(text[: limit * 4], single_line=True), limit, marker="…")
+
+
+def clean_tree(value: _T) -> _T:
+    """A copy of a value tree (dataclasses, tuples, lists, dicts) with every string cleaned
+    to one line, for documents built from stored outside text (the digest)."""
+    cleaned: Any
+    if isinstance(value, str):
+        cleaned = clean_text(value, single_line=True)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: clean_tree(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
+        }
+        cleaned = dataclasses.replace(value, **changes)
+    elif isinstance(value, tuple | list):
+        cleaned = type(value)(clean_tree(item) for item in value)
+    elif isinstance(value, dict):
+        cleaned = {clean_tree(k): clean_tree(v) for k, v in value.items()}
+    else:
+        cleaned = value
+    return cleaned  # type: ignore[no-any-return]
 
 
 def truncate(text: str, limit: int, *, marker: str = TRUNCATION_MARKER) -> str:

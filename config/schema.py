@@ -5,28 +5,86 @@ Field descriptions are user documentation (the configuration reference is genera
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from config.durations import Duration, format_duration
 from config.scoring import ScoringSettings
 
 _ID = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+_LANG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Organisation(_Model):
+def localised_name(name: str, display_names: Mapping[str, str], lang: str | None) -> str:
+    """The name to show in ``lang``: its own display name (``zh-Hant``, then ``zh``), else
+    ``name``."""
+    if lang:
+        for tag in (lang, lang.split("-")[0]):
+            if display_names.get(tag):
+                return display_names[tag]
+    return name
+
+
+def _one_line_names(value: dict[str, str]) -> dict[str, str]:
+    for lang, text in value.items():
+        if not re.fullmatch(_LANG, lang):
+            raise ValueError(f"{lang!r} is not a language tag (expected e.g. zh, en, zh-Hant)")
+        if not text.strip() or any(not ch.isprintable() for ch in text):
+            raise ValueError(f"{lang}: expected one printable line, got {text!r}")
+    return value
+
+
+DisplayNames = Annotated[
+    dict[str, str],
+    AfterValidator(_one_line_names),
+    Field(
+        default_factory=dict,
+        description="Name per language (zh: 澜沐乳业): used in response scripts of that "
+        "language, and in alerts and digests when it is organisation.locale.",
+    ),
+]
+
+
+class _Named:
+    """Mixin of models with ``name`` and ``display_names``."""
+
+    if TYPE_CHECKING:  # declared by each model, in its own field order
+        name: str
+        display_names: dict[str, str]
+
+    def display_name(self, lang: str | None) -> str:
+        """The name to show in ``lang`` (a language tag such as zh or zh-Hant)."""
+        return localised_name(self.name, self.display_names, lang)
+
+
+class Organisation(_Named, _Model):
     """Who is being watched."""
 
     name: str = Field(description="Organisation name shown in alerts and digests.")
-    timezone: str = Field("UTC", description="IANA time zone for digests and schedules.")
-    locale: Literal["en", "zh"] = Field("en", description="Language of labels in digests.")
+    display_names: DisplayNames
+    timezone: str = Field(
+        "UTC", description="IANA time zone of schedules and of every time shown (alerts, "
+        "digests, reports, the CLI)."
+    )
+    locale: Literal["en", "zh"] = Field(
+        "en", description="Language of digest labels, and of names in alerts and digests."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -61,11 +119,12 @@ class Storage(_Model):
 EntityKind = Literal["brand", "product", "executive", "competitor", "topic"]
 
 
-class Entity(_Model):
+class Entity(_Named, _Model):
     """A watched name: the organisation's brands, products, executives, competitors, topics."""
 
     id: str = Field(pattern=_ID, description="Stable identifier used in storage and the CLI.")
-    name: str = Field(description="Display name.")
+    name: str = Field(description="Display name (in languages without a display name).")
+    display_names: DisplayNames
     kind: EntityKind = Field(description="What the entity is; weighs impact.")
     aliases: tuple[str, ...] = Field(
         (),
@@ -167,9 +226,10 @@ class PlaybookSettings(_Model):
     scripts: tuple[Path, ...] = Field(
         (), description="Response script YAML files (relative to this file); default: shipped."
     )
-    hotline: str = Field("", description="Value of the $hotline placeholder in scripts.")
+    hotline: str = Field("", description="Value of the ${hotline} placeholder in scripts.")
     placeholders: dict[str, str] = Field(
-        default_factory=dict, description="Extra fixed placeholder values, e.g. website: ..."
+        default_factory=dict,
+        description="Extra fixed placeholder values, e.g. website: ... (used as ${website}).",
     )
 
 

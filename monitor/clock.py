@@ -15,11 +15,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def utc_minute(moment: datetime) -> str:
-    """``2026-11-18 10:15 UTC`` for a UTC datetime (how alerts and reports show times)."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
 @dataclass(frozen=True)
 class DrillClock:
     """``scenario_start + (wall() - wall_start) * speed``."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from playbooks.durations import format_duration
 from playbooks.model import PLAYBOOK_GRADES, NotifyStep, Playbook, WaitAckStep
-from playbooks.scripts import ResponseScript, approval_status
+from playbooks.scripts import ResponseScript, approval_status, placeholder_problem
 
 
 def check_playbooks(
@@ -130,17 +129,9 @@ def _check_scripts(
     problems: list[str] = []
     for script in scripts:
         where = f"{script.source or '<memory>'}: script '{script.id}'"
-        if not string.Template(script.text).is_valid():
-            problems.append(
-                f"{where}: text has a '$' that starts no placeholder; write $$ for a literal $"
-            )
-        if known_placeholders is not None:
-            problems.extend(
-                f"{where}: unknown placeholder ${name} (known: "
-                f"{', '.join(sorted(known_placeholders))})"
-                for name in script.placeholders
-                if name not in known_placeholders
-            )
+        problem = placeholder_problem(script.text, known_placeholders)
+        if problem is not None:
+            problems.append(f"{where}: text: {problem}")
     return problems
 
 

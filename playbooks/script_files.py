@@ -20,7 +20,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ import yaml
 
 from playbooks.errors import ScriptError
 from playbooks.loader import PathArg, as_paths, is_scripts_document, yaml_files
-from playbooks.scripts import DEFAULT_VALIDITY, ResponseScript, approve
+from playbooks.scripts import DEFAULT_VALIDITY, ResponseScript, approve, placeholder_problem
 from playbooks.yamlsource import (
     ID_RE,
     KeyPath,
@@ -48,8 +48,11 @@ _ENTRY_OPTIONAL = ("title", "approval")
 _APPROVAL_KEYS = ("by", "at", "expires", "sha256")
 
 
-def load_scripts(paths: PathArg | Iterable[PathArg]) -> tuple[ResponseScript, ...]:
-    """Load scripts from files and folders (playbook files in folders are skipped)."""
+def load_scripts(
+    paths: PathArg | Iterable[PathArg], *, placeholders: Collection[str] | None = None
+) -> tuple[ResponseScript, ...]:
+    """Load scripts from files and folders (playbook files in folders are skipped); with
+    ``placeholders``, a text using any other placeholder is rejected."""
     given = as_paths(paths)
     scripts: list[ResponseScript] = []
     origin: dict[str, str] = {}
@@ -57,7 +60,7 @@ def load_scripts(paths: PathArg | Iterable[PathArg]) -> tuple[ResponseScript, ..
         doc = read_yaml_file(path, ScriptError)
         if path not in given and not is_scripts_document(doc.data):
             continue  # a playbook file sharing the folder
-        for index, script in enumerate(parse_scripts_document(doc)):
+        for index, script in enumerate(parse_scripts_document(doc, placeholders=placeholders)):
             if script.id in origin:
                 Reader(doc, ScriptError).fail(
                     ("scripts", index, "id"),
@@ -68,15 +71,18 @@ def load_scripts(paths: PathArg | Iterable[PathArg]) -> tuple[ResponseScript, ..
     return tuple(scripts)
 
 
-def parse_scripts_document(doc: YamlDoc) -> list[ResponseScript]:
-    """All scripts of one parsed file, in file order; ids unique within the file."""
+def parse_scripts_document(
+    doc: YamlDoc, *, placeholders: Collection[str] | None = None
+) -> list[ResponseScript]:
+    """All scripts of one parsed file, in file order; ids unique within the file; placeholders
+    written ``${name}`` (and among ``placeholders``, when given)."""
     reader = Reader(doc, ScriptError)
     top = reader.mapping(doc.data, (), required=("scripts",), what="a mapping with 'scripts'")
     items = reader.sequence(top["scripts"], ("scripts",), what="scripts", nonempty=False)
     out: list[ResponseScript] = []
     seen: set[str] = set()
     for index, item in enumerate(items):
-        script = _parse_script(reader, item, ("scripts", index))
+        script = _parse_script(reader, item, ("scripts", index), placeholders)
         if script.id in seen:
             reader.fail(("scripts", index, "id"), f"duplicate script id '{script.id}'")
         seen.add(script.id)
@@ -84,7 +90,9 @@ def parse_scripts_document(doc: YamlDoc) -> list[ResponseScript]:
     return out
 
 
-def _parse_script(reader: Reader, item: Any, path: KeyPath) -> ResponseScript:
+def _parse_script(
+    reader: Reader, item: Any, path: KeyPath, placeholders: Collection[str] | None
+) -> ResponseScript:
     raw = reader.mapping(
         item, path, required=_ENTRY_KEYS, optional=_ENTRY_OPTIONAL, what="a script mapping"
     )
@@ -100,13 +108,17 @@ def _parse_script(reader: Reader, item: Any, path: KeyPath) -> ResponseScript:
         expires_at = reader.timestamp(approval["expires"], (*path, "approval", "expires"))
         if expires_at <= approved_at:
             reader.fail((*path, "approval", "expires"), "expected a time after approval.at")
+    text = reader.string(raw["text"], (*path, "text"), max_len=MAX_SCRIPT_CHARS, multiline=True)
+    problem = placeholder_problem(text, placeholders)
+    if problem is not None:
+        reader.fail((*path, "text"), problem)
     return ResponseScript(
         id=reader.string(raw["id"], (*path, "id"), pattern=ID_RE, what="a script id"),
         scenario=reader.string(
             raw["scenario"], (*path, "scenario"), pattern=ID_RE, what="a scenario id"
         ),
         lang=reader.string(raw["lang"], (*path, "lang"), pattern=LANG_RE, what="a language tag"),
-        text=reader.string(raw["text"], (*path, "text"), max_len=MAX_SCRIPT_CHARS, multiline=True),
+        text=text,
         approved_by=(
             reader.string(approval["by"], (*path, "approval", "by"), max_len=100)
             if approval

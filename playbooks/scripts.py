@@ -1,23 +1,39 @@
-"""Pre-approved response scripts: approval bound to a hash of the text, and safe filling."""
+"""Pre-approved response scripts: approval bound to a hash of the text, and safe filling.
+
+Placeholders are written one way in every language: ``${name}`` (``$name`` would run into
+the next word in Chinese, ``【$brand关于】``); ``$$`` is a literal dollar sign.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import string
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from playbooks.errors import ScriptError
 
 GENERAL_SCENARIO = "general"  # scripts offered for every category
+# Forms of a placeholder that are not ``${name}``: ``$name``, ``{name}``, ``{{ name }}``.
+MISWRITTEN_PLACEHOLDER = re.compile(
+    r"(?<![$\w])\$(?P<bare>[A-Za-z_]\w*)|(?<!\$)\{\{?\s*(?P<braces>[A-Za-z_]\w*)\s*\}\}?", re.ASCII
+)
+
+
+class ScriptTemplate(string.Template):
+    """``${name}`` only: the bare ``$name`` form is not a placeholder (loading rejects it)."""
+
+    idpattern = r"(?!)"  # never matches, which turns off the bare form
+    braceidpattern = r"(?a:[_a-z][_a-z0-9]*)"
+
+
 DEFAULT_VALIDITY = timedelta(days=180)
 DEFAULT_VALUE_MAX_CHARS = 200
 MAX_APPROVER_CHARS = 100
-# Bidirectional overrides/isolates could make a filled statement read differently than it is.
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +53,7 @@ class ResponseScript:
     source: str = ""  # file it was loaded from, for messages
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "placeholders", tuple(string.Template(self.text).get_identifiers())
-        )
+        object.__setattr__(self, "placeholders", tuple(ScriptTemplate(self.text).get_identifiers()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +133,7 @@ def fill_script(
     values: Mapping[str, str],
     max_value_chars: int = DEFAULT_VALUE_MAX_CHARS,
 ) -> str:
-    """Fill ``$name``/``${name}`` with values inserted literally; unknown ones stay visible."""
+    """Fill ``${name}`` with values inserted literally; unknown ones stay visible."""
     clean: dict[str, str] = {}
     for key, value in values.items():
         if key not in script.placeholders:
@@ -130,7 +144,27 @@ def fill_script(
         clean[key] = clean_value(value, max_chars=max_value_chars)
     # safe_substitute is a single regex pass: inserted values are never scanned again, so a
     # value holding "${brand}", "{{7*7}}" or "$(cmd)" is output exactly as given.
-    return string.Template(script.text).safe_substitute(clean)
+    return ScriptTemplate(script.text).safe_substitute(clean)
+
+
+def placeholder_problem(text: str, known: Collection[str] | None = None) -> str | None:
+    """Why ``text`` is not a valid script text (a miswritten or, given ``known``, an unknown
+    placeholder, or a stray ``$``), or None."""
+    miswritten = MISWRITTEN_PLACEHOLDER.search(text)
+    if miswritten is not None:
+        name = miswritten.group("bare") or miswritten.group("braces")
+        return (
+            f"write placeholders as ${{{name}}} in every language, not "
+            f"{miswritten.group(0).strip()}"
+        )
+    template = ScriptTemplate(text)
+    if not template.is_valid():
+        return "a '$' starts no placeholder; write $$ for a literal $"
+    if known is not None:
+        for name in template.get_identifiers():
+            if name not in known:
+                return f"unknown placeholder ${{{name}}} (known: {', '.join(sorted(known))})"
+    return None
 
 
 def unfilled_placeholders(*, script: ResponseScript, values: Mapping[str, str]) -> tuple[str, ...]:
@@ -139,8 +173,10 @@ def unfilled_placeholders(*, script: ResponseScript, values: Mapping[str, str]) 
 
 
 def clean_value(value: str, *, max_chars: int = DEFAULT_VALUE_MAX_CHARS) -> str:
-    """One line of text: control and bidi characters become spaces; capped with an ellipsis."""
-    chars = [" " if unicodedata.category(ch).startswith("C") or ch in _BIDI else ch for ch in value]
+    """One line of text: control and format characters (bidi overrides, zero-width) become
+    spaces, so a value cannot add a line or reorder the statement; capped with an ellipsis.
+    (Rendering cleans again with alerts.sanitize; this library may not import it.)"""
+    chars = [" " if unicodedata.category(ch).startswith("C") else ch for ch in value]
     text = " ".join("".join(chars).split())
     if len(text) > max_chars:
         text = text[: max(max_chars - 1, 0)].rstrip() + "…"

@@ -15,6 +15,8 @@ from sqlalchemy import or_, select
 from alerts.errors import ChannelConfigError, DeliveryError
 from alerts.message import AlertMessage
 from alerts.registry import build_channel
+from alerts.sanitize import one_line
+from alerts.times import format_time
 from monitor.alerting.channels import build_channel_set, check_channels, dispatch_policy
 from monitor.alerting.dispatch import (
     AlertStateError,
@@ -31,8 +33,8 @@ from monitor.db.models import Alert
 from monitor.instance import instance_name
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else "-"
+def _when(value: datetime | None, zone: str) -> str:
+    return format_time(value, zone, seconds=True) if value is not None else "-"
 
 
 def alert_to_dict(alert: Alert) -> dict[str, Any]:
@@ -56,16 +58,16 @@ def alert_to_dict(alert: Alert) -> dict[str, Any]:
     }
 
 
-def format_alert(alert: Alert) -> str:
-    """Two lines at most: the row, then why it failed or where it went."""
+def format_alert(alert: Alert, zone: str = "UTC") -> str:
+    """Two lines at most: the row, then why it failed or where it went (times in ``zone``)."""
     incident = "-" if alert.incident_id is None else str(alert.incident_id)
     drill = " [drill]" if alert.drill else ""
     if alert.status == "sent":
-        when = f"sent {_when(alert.sent_at)}"
+        when = f"sent {_when(alert.sent_at, zone)}"
     elif alert.status == "pending":
-        when = f"next try {_when(alert.next_attempt_at)}"
+        when = f"next try {_when(alert.next_attempt_at, zone)}"
     else:
-        when = f"queued {_when(alert.created_at)}"
+        when = f"queued {_when(alert.created_at, zone)}"
     line = (
         f"#{alert.id:<6} {alert.status:<10} {alert.channel:<14} {alert.event:<14} "
         f"incident {incident:<6} attempts {alert.attempts}  {when}{drill}"
@@ -73,7 +75,7 @@ def format_alert(alert: Alert) -> str:
     if alert.status == "folded" and alert.remote_id:
         return f"{line}\n        folded into {alert.remote_id}"
     if alert.last_error and alert.status != "sent":
-        return f"{line}\n        reason: {alert.last_error}"
+        return f"{line}\n        reason: {one_line(alert.last_error, 500)}"
     return line
 
 
@@ -144,7 +146,7 @@ def alerts(
             what = " and ".join({"dead": "failed", "pending": "pending"}[s] for s in statuses)
             click.echo(f"no {what + ' ' if what else ''}alerts")
         for row in rows:
-            click.echo(format_alert(row))
+            click.echo(format_alert(row, app.settings.organisation.timezone))
 
     emit([alert_to_dict(r) for r in rows], as_json=as_json, render=render)
 
@@ -200,7 +202,7 @@ def alerts_send(obj: Context, limit: int, as_json: bool) -> None:
         raise UserError(f"error: {total.failure}")
 
 
-def test_message(organisation: str, now: datetime) -> AlertMessage:
+def test_message(organisation: str, now: datetime, timezone: str = "UTC") -> AlertMessage:
     """A harmless message: marked as a drill, closed (no buttons), saying no action is needed."""
     return AlertMessage(
         incident_id=f"test-{now.strftime('%Y%m%d%H%M%S')}",
@@ -215,6 +217,7 @@ def test_message(organisation: str, now: datetime) -> AlertMessage:
         reasons=("sent by `crisiswatch alerts test`",),
         drill=True,
         note="This is a test of the alert channel. Nothing has happened.",
+        timezone=timezone,
     )
 
 
@@ -237,7 +240,10 @@ def alerts_test(obj: Context, channel_name: str, as_json: bool) -> None:
         raise UserError(f"error: {exc}") from None
     try:
         result = channel.send(
-            message=test_message(settings.organisation.name, utcnow()), thread=None
+            message=test_message(
+                settings.organisation.name, utcnow(), settings.organisation.timezone
+            ),
+            thread=None,
         )
     except DeliveryError as exc:
         raise UserError(f"error: test message not delivered: {exc}") from None

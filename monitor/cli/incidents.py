@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.orm import Session
 
+from alerts.sanitize import one_line
+from alerts.times import format_time
 from monitor.app import App
 from monitor.cli.common import Context, UserError, emit, pass_ctx, plural, table
 from monitor.incidents import (
@@ -26,7 +28,6 @@ from monitor.incidents import (
     resolve_incident,
     tick_escalations,
 )
-from monitor.incidents.aggregate import one_line
 from monitor.incidents.silences import SilenceNotFound
 from monitor.incidents.views import (
     describe_event,
@@ -105,6 +106,7 @@ def incidents_cmd(
         if not rows:
             click.echo("no incidents")
             return
+
         def grade_text(r: dict[str, Any]) -> str:
             same = r["grade"] == r["peak_grade"]
             return str(r["grade"]) if same else f"{r['grade']} (peak {r['peak_grade']})"
@@ -117,7 +119,7 @@ def incidents_cmd(
                 r["entity"],
                 r["category"] or "volume",
                 str(r["mentions"]),
-                r["last_seen_at"][:16],
+                format_time(r["last_seen_at"], ctx.timezone),
                 one_line(r["title"], 80),
             ]
             for r in rows
@@ -143,10 +145,10 @@ def incident_show(obj: Context, incident_id: str, as_json: bool) -> None:
     """Timeline, place on the risk matrix and why, checklist, approved scripts."""
     with incident_session(obj) as (_, ctx, session):
         data = incident_detail(session, incident_id=parse_id(incident_id), ctx=ctx, now=ctx.clock())
-    emit(data, as_json=as_json, render=lambda: _render_detail(data))
+    emit(data, as_json=as_json, render=lambda: _render_detail(data, ctx.timezone))
 
 
-def _render_detail(d: dict[str, Any]) -> None:
+def _render_detail(d: dict[str, Any], zone: str) -> None:
     echo = click.echo
     grade = d["grade"]
     if d["grade"] != d["peak_grade"]:
@@ -171,21 +173,23 @@ def _render_detail(d: dict[str, Any]) -> None:
         echo(f"Merged into incident #{d['merged_into']}")
     echo(
         f"Mentions: {d['mentions']} ({d['negative']} negative, {d['neutral']} neutral, "
-        f"{d['positive']} positive), reach {d['reach']:,}; seen {d['first_seen_at'][:16]} to "
-        f"{d['last_seen_at'][:16]}"
+        f"{d['positive']} positive), reach {d['reach']:,}; "
+        f"seen {format_time(d['first_seen_at'], zone)} to "
+        f"{format_time(d['last_seen_at'], zone)}"
     )
     playbook = d["playbook"] or "none"
-    due = f", next escalation {d['next_due_at'][:16]}" if d["next_due_at"] else ""
+    due = f", next escalation {format_time(d['next_due_at'], zone)}" if d["next_due_at"] else ""
     echo(f"Playbook: {playbook}{due}")
     if d["acknowledged_at"]:
-        echo(f"Acknowledged by {one_line(d['acknowledged_by'], 80)} at {d['acknowledged_at'][:16]}")
+        echo(f"Acknowledged by {one_line(d['acknowledged_by'], 80)} at "
+             f"{format_time(d['acknowledged_at'], zone)}")
     if d["responded_at"]:
         echo(f"First public response by {one_line(d['responded_by'], 80)} at "
-             f"{d['responded_at'][:16]}")
+             f"{format_time(d['responded_at'], zone)}")
     if d["resolved_at"]:
         echo(
             f"Closed ({d['state']}) by {one_line(d['resolved_by'], 80)} at "
-            f"{d['resolved_at'][:16]}: {one_line(d['resolution_note'], 300)}"
+            f"{format_time(d['resolved_at'], zone)}: {one_line(d['resolution_note'], 300)}"
         )
     sections: list[tuple[str, list[str]]] = [
         ("Why", [one_line(r, 300) for r in d["reasons"]]),
@@ -214,7 +218,7 @@ def _render_detail(d: dict[str, Any]) -> None:
         )
     echo("Timeline:")
     for entry in d["timeline"]:
-        echo(f"  {entry['at'][:19]}  {describe_event(entry)}")
+        echo(f"  {format_time(entry['at'], zone, seconds=True)}  {describe_event(entry)}")
 
 
 @incident_group.command("report")

@@ -11,6 +11,8 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
+from alerts.sanitize import one_line
+from alerts.times import format_time
 from classifiers.intent import INTENT_LABELS
 from monitor.app import App
 from monitor.cli.common import Context, UserError, emit, parse_since, pass_ctx, table
@@ -148,6 +150,7 @@ def _poll(app: App, source_id: str | None) -> list[tuple[str, IngestStats]]:
 def sources_cmd(obj: Context, as_json: bool) -> None:
     """Show each source's fetch state and last error."""
     with obj.app() as app, app.sessions() as session:
+        zone = app.settings.organisation.timezone
         counts = dict(
             session.execute(
                 select(Mention.source_id, func.count()).group_by(Mention.source_id)
@@ -177,7 +180,7 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
                 r["id"],
                 r["kind"],
                 str(r["mentions"]),
-                f"{r['last_success_at']:%Y-%m-%d %H:%M}" if r["last_success_at"] else "never",
+                format_time(r["last_success_at"], zone) if r["last_success_at"] else "never",
                 str(r["consecutive_failures"]),
             ]
             for r in rows
@@ -189,7 +192,8 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
         for r, line in zip(rows, lines, strict=True):
             click.echo(line)
             if r["last_error"]:
-                click.echo(f"  last error ({r['last_error_at']:%Y-%m-%d %H:%M}): {r['last_error']}")
+                click.echo(f"  last error ({format_time(r['last_error_at'], zone)}): "
+                           f"{one_line(r['last_error'], 500)}")
             if r["bozo_reason"]:
                 click.echo(f"  feed is malformed but readable: {r['bozo_reason']}")
 
@@ -236,16 +240,17 @@ def mentions(
                 MentionEntity.entity_id == entity
             )
         rows = [_mention_dict(m) for m in session.scalars(stmt)]
+        zone = app.settings.organisation.timezone
 
     def render() -> None:
         if not rows:
             click.echo("no mentions match")
         for r in rows:
-            text = " ".join(r["text"].split())
             judged = f" {r['sentiment']}/{r['intent']['label']}" if r["intent"] else ""
             click.echo(
-                f"#{r['id']} {r['published_at']:%Y-%m-%d %H:%M} {r['source_id']} "
-                f"[{','.join(r['entities'])}]{judged} {r['author'] or '-'}: {text[:140]}"
+                f"#{r['id']} {format_time(r['published_at'], zone)} {r['source_id']} "
+                f"[{','.join(r['entities'])}]{judged} {one_line(r['author'] or '-', 80)}: "
+                f"{one_line(r['text'], 140)}"
             )
 
     emit(rows, as_json=as_json, render=render)

@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from alerts.sanitize import one_line
+from alerts.times import format_time
 from config.durations import parse_duration
 from monitor.cli.common import Context, UserError, emit, pass_ctx
 from monitor.cli.incidents import incident_errors, incident_session
 from monitor.db.models import Source
-from monitor.incidents.aggregate import one_line
 from monitor.incidents.context import (
     IncidentContext,
     build_incident_context,
@@ -104,7 +105,7 @@ def silence_add(
             by=by,
             now=now,
         )
-        click.echo(f"silence #{row.id} until {row.until.isoformat()}")
+        click.echo(f"silence #{row.id} until {format_time(row.until, ctx.timezone)}")
 
 
 @silence_group.command("list")
@@ -128,7 +129,7 @@ def silence_list(obj: Context, include_expired: bool, as_json: bool) -> None:
             scope = ", ".join(f"{k}={r[k]}" for k in ("entity", "category", "source") if r[k])
             state = "" if r["active"] else " (expired)"
             click.echo(
-                f"#{r['id']} {scope} until {str(r['until'])[:16]}{state} by "
+                f"#{r['id']} {scope} until {format_time(str(r['until']), ctx.timezone)}{state} by "
                 f"{one_line(str(r['created_by']), 60)}: {one_line(str(r['reason']), 200)}"
             )
 

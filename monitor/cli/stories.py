@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from alerts.sanitize import one_line
+from alerts.times import format_time
 from monitor.cli.common import Context, emit, parse_since, pass_ctx
-from monitor.incidents.aggregate import one_line
 from monitor.incidents.story_views import list_stories
 
 
@@ -22,6 +23,7 @@ def stories_cmd(obj: Context, since: str | None, entity: str | None, limit: int,
     """List stories (one per real-world event), latest activity first."""
     with obj.app() as app:
         cutoff = parse_since(since, app.pipeline.clock())
+        zone = app.settings.organisation.timezone
         with app.sessions() as session:
             rows = list_stories(session, since=cutoff, entity=entity, limit=limit,
                                 with_mentions=with_mentions)
@@ -30,13 +32,14 @@ def stories_cmd(obj: Context, since: str | None, entity: str | None, limit: int,
         if not rows:
             click.echo("no stories")
             return
-        click.echo(f"{'story':<7} {'mentions':>8} {'sources':>7}  {'last seen':<16}  "
+        click.echo(f"{'story':<7} {'mentions':>8} {'sources':>7}  {'last seen':<22}  "
                    f"{'incident':<8}  {'categories':<30}  title")
         for r in rows:
             mix = ", ".join(f"{k} {v:.0%}" for k, v in list(r["categories"].items())[:3])
             incident = f"#{r['incident_id']}" if r["incident_id"] else "-"
             click.echo(f"#{r['id']:<6} {r['mention_count']:>8} {len(r['sources']):>7}  "
-                       f"{r['last_seen_at'][:16]:<16}  {incident:<8}  {one_line(mix, 30):<30}  "
+                       f"{format_time(r['last_seen_at'], zone):<22}  {incident:<8}  "
+                       f"{one_line(mix, 30):<30}  "
                        f"{one_line(r['title'], 70)}")
             for m in r.get("mentions", ()):
                 click.echo(f"        mention #{m['id']}  {m['source_id']}  {m['external_id']}")

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from alerts.sanitize import clean_tree
 from monitor.digest import drill_figures
 from monitor.digest import incident_figures as inc
 from monitor.digest import mention_figures as mf
@@ -94,7 +95,8 @@ def build_digest(
                                      sum(r.response_breaches for r in sla_before)),
     )
     matrix = inc.matrix_counts(session, period)
-    return Digest(
+    # Names, titles and authors are outside text: cleaned once here for every renderer.
+    return clean_tree(Digest(
         meta=Meta(
             organisation=inputs.organisation,
             locale=inputs.locale,
@@ -135,7 +137,7 @@ def build_digest(
         top_authors=mf.top_authors(session, period, inputs.top) if totals.negative else (),
         open_items=_open_items(session, inputs, period, now, names, book),
         drills=drill_figures.drills(session, period),
-    )
+    ))
 
 
 def _by_grade(current: dict[str, int], previous: dict[str, int]) -> tuple[GradeCount, ...]:

@@ -11,9 +11,9 @@ from playbooks import Playbook, ResponseScript
 @dataclass(frozen=True, slots=True)
 class EntityInfo:
     id: str
-    name: str
+    name: str  # in the digest's locale (the entity's display name for it)
     kind: str  # brand | product | executive | competitor | topic
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # every other name: config name, display names, aliases
 
 
 @dataclass(frozen=True, slots=True)

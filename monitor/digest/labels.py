@@ -6,6 +6,8 @@ from datetime import date, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from alerts.times import format_time
+
 EN: Final[dict[str, str]] = {
     "title": "Weekly risk digest",
     "title_period": "Risk digest",
@@ -353,7 +355,7 @@ class Labels:
         return value.strftime("%a %d %b")
 
     def moment(self, value: datetime | None) -> str:
-        """A time in the organisation's zone, e.g. 2026-11-18 14:05."""
+        """A time in the organisation's zone, zone shown: 2026-11-18 14:05 UTC+8."""
         if value is None:
             return self("n_a")
-        return value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+        return format_time(value, self.zone)

@@ -54,12 +54,18 @@ def digest_inputs(app: App) -> DigestInputs:
     section = settings.playbooks
     playbook_paths = tuple(_resolve(base, p) for p in section.paths) or default_playbook_paths()
     script_paths = tuple(_resolve(base, p) for p in section.scripts) or (default_scripts_path(),)
+    locale = settings.organisation.locale
     return DigestInputs(
-        organisation=settings.organisation.name,
+        organisation=settings.organisation.display_name(locale),
         timezone=settings.organisation.timezone,
-        locale=settings.organisation.locale,
+        locale=locale,
         entities=tuple(
-            EntityInfo(id=e.id, name=e.name, kind=e.kind, aliases=tuple(e.aliases))
+            EntityInfo(
+                id=e.id,
+                name=e.display_name(locale),
+                kind=e.kind,
+                aliases=tuple(dict.fromkeys((e.name, *e.display_names.values(), *e.aliases))),
+            )
             for e in settings.entities
         ),
         playbooks=load_playbooks(playbook_paths),

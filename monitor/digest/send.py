@@ -114,6 +114,7 @@ def alert_message(digest: Digest, labels: Labels, now: datetime) -> AlertMessage
         status="report",
         created_at=now,
         reasons=tuple(summary_lines(digest, labels)),
+        timezone=digest.meta.timezone,
         members=tuple(
             DigestEntry(
                 incident_id=str(row.id),

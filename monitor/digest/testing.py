@@ -282,6 +282,9 @@ def generate_week(
 
 HOSTILE_TITLE = '<script>alert("x")</script> <img src="https://evil.example/x.png"> & | * _'
 HOSTILE_AUTHOR = '<a href="http://evil.example/">click</a>'
+# Reads "evil.example/moc.kcab" reversed, hides a zero-width space, rings the bell.
+BIDI_AUTHOR = "admin\u202egnp.exe\u202c zero\u200bwidth\x07 \u2066iso\u2069"
+BIDI_AUTHOR_SHOWN = "admingnp.exe zerowidth iso"
 
 
 def sample_inputs(locale: str = "en", timezone: str = "Asia/Shanghai") -> DigestInputs:
@@ -306,7 +309,8 @@ def sample_inputs(locale: str = "en", timezone: str = "Asia/Shanghai") -> Digest
 
 
 def add_hostile_rows(engine: Engine, period: Period) -> None:
-    """A critical incident and a negative mention whose title and author carry markup."""
+    """A critical incident and a negative mention whose title and author carry markup (the
+    author also bidi overrides, a zero-width space and a control character)."""
     at = period.start_at + timedelta(days=2)
     with engine.begin() as conn:
         conn.execute(
@@ -323,7 +327,8 @@ def add_hostile_rows(engine: Engine, period: Period) -> None:
             insert(Mention),
             [{
                 "id": 900_001, "source_id": "weibo", "external_id": "hostile-1",
-                "author": HOSTILE_AUTHOR, "author_reach": 10**12, "published_at": at,
+                "author": f"{HOSTILE_AUTHOR} {BIDI_AUTHOR}", "author_reach": 10**12,
+                "published_at": at,
                 "date_missing": False, "collected_at": at, "lang": "en",
                 "text": "Lumina Dairy recall <b>poison</b> refund", "metrics": {},
                 "content_hash": "f" * 64, "entities": ["lumina"], "sentiment": "negative",

@@ -1,14 +1,14 @@
 """Drill scenarios: a crisis timeline in YAML, validated with file:line errors.
 
-Texts name the organisation through placeholders, ``{brand}``, ``{product}``, ``{executive}``
-and ``{competitor}``, filled from the configuration's first entity of that kind (an alias in the
-scenario's language), so a shipped scenario rehearses any organisation's own watchlist.
+Texts name the organisation through placeholders written as in response scripts, ``${brand}``,
+``${product}``, ``${executive}`` and ``${competitor}`` (``${n}`` numbers repeated posts),
+filled from the configuration's first entity of that kind (an alias in the scenario's
+language), so a shipped scenario rehearses any organisation's own watchlist.
 """
 
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +31,7 @@ from config.durations import Duration, format_duration
 from config.loader import describe_errors, parse_yaml
 from config.schema import Entity
 from playbooks import ALL_GRADES
+from playbooks.scripts import ScriptTemplate, placeholder_problem
 
 
 def _known_grade(value: str) -> str:
@@ -70,7 +71,7 @@ class Post(_Model):
 
     at: Duration = Field(description="When it appears, after the drill starts: 0m, 12m, 1h30m.")
     source: str = Field(description="A key of ``sources``.")
-    author: str = Field(description="Author name; ``{n}`` numbers repeated posts.")
+    author: str = Field(description="Author name; ``${n}`` numbers repeated posts.")
     text: str | None = Field(None, description="The post's text (placeholders allowed).")
     texts: tuple[str, ...] = Field((), description="Texts cycled through by repeated posts.")
     title: str | None = Field(None, description="Headline, for news items.")
@@ -145,11 +146,10 @@ class Scenario(_Model):
                 raise ValueError(f"timeline[{i}]: its last post ({format_duration(last)}) "
                                  f"comes after run_for ({format_duration(self.run_for)})")
         for i, post in enumerate(self.timeline):
-            for text in (post.text, post.title, *post.texts):
-                unknown = sorted(set(_fields(text or "")) - set(PLACEHOLDERS) - {"n"})
-                if unknown:
-                    raise ValueError(f"timeline[{i}]: unknown placeholder {{{unknown[0]}}} "
-                                     f"(known: {', '.join(PLACEHOLDERS)})")
+            for text in (post.author, post.text, post.title, *post.texts):
+                problem = placeholder_problem(text or "", {*PLACEHOLDERS, "n"})
+                if problem is not None:
+                    raise ValueError(f"timeline[{i}]: {problem}")
         return self
 
     def placeholders(self) -> set[str]:
@@ -162,9 +162,11 @@ class Scenario(_Model):
 
 
 def _fields(text: str) -> Iterator[str]:
-    for _, name, _, _ in string.Formatter().parse(text):
-        if name is not None:
-            yield name
+    yield from ScriptTemplate(text).get_identifiers()
+
+
+def _fill(text: str, values: Mapping[str, str]) -> str:
+    return ScriptTemplate(text).substitute(values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +244,7 @@ def plan_posts(scenario: Scenario, words: Mapping[str, str]) -> list[PlannedPost
     missing = sorted(scenario.placeholders() - set(words))
     if missing:
         raise ScenarioError([
-            f"scenario {scenario.id}: uses {{{name}}} but the configuration has no entity of "
+            f"scenario {scenario.id}: uses ${{{name}}} but the configuration has no entity of "
             f"kind {PLACEHOLDERS[name]}" for name in missing
         ])
     planned: list[PlannedPost] = []
@@ -254,9 +256,9 @@ def plan_posts(scenario: Scenario, words: Mapping[str, str]) -> list[PlannedPost
                 offset=post.at + post.every * n,
                 source=post.source,
                 external_id=f"{scenario.id}:{i}:{n}",
-                author=post.author.format_map(fill),
-                text=texts[n % len(texts)].format_map(fill),
-                title=post.title.format_map(fill) if post.title else None,
+                author=_fill(post.author, fill),
+                text=_fill(texts[n % len(texts)], fill),
+                title=_fill(post.title, fill) if post.title else None,
                 reach=post.reach,
                 metrics={k: v for k, v in (("likes", post.likes), ("reposts", post.reposts),
                                            ("comments", post.comments), ("views", post.views))

@@ -10,12 +10,12 @@ graded below it.
 from __future__ import annotations
 
 import copy
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from alerts.sanitize import one_line
 from classifiers.matrix import Assessment, RiskSignals, assess
 from classifiers.risk_lexicon import CategoryScore
 from monitor.db.models import Incident
@@ -59,15 +59,6 @@ class ScoredMention:
     @property
     def rank(self) -> int:
         return grade_rank(self.grade)
-
-
-def one_line(text: str | None, limit: int) -> str:
-    """Untrusted text as one printable line of at most ``limit`` characters."""
-    if not text:
-        return ""
-    chars = (" " if unicodedata.category(ch)[0] == "C" else ch for ch in text[: limit * 4])
-    line = " ".join("".join(chars).split())
-    return line if len(line) <= limit else line[: max(limit - 1, 0)].rstrip() + "…"
 
 
 def engagement(metrics: Mapping[str, Any], weights: Mapping[str, float]) -> float:

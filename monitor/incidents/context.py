@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from classifiers.matrix import MatrixConfig
-from config.schema import IncidentSettings, Settings
+from config.schema import IncidentSettings, Settings, localised_name
 from monitor.clock import utcnow
 from playbooks import (
     DEFAULT_PLACEHOLDERS,
@@ -102,7 +102,10 @@ class IncidentContext:
     matrix: MatrixConfig
     rules: IncidentRules = field(default_factory=IncidentRules)
     organisation: str = ""
+    organisation_names: Mapping[str, str] = field(default_factory=dict)  # lang -> name
+    locale: str = "en"  # organisation.locale: names in alerts and incident titles
     entity_names: Mapping[str, str] = field(default_factory=dict)
+    entity_display_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     entity_kinds: Mapping[str, str] = field(default_factory=dict)
     source_tiers: Mapping[str, int] = field(default_factory=dict)
     hotline: str = ""
@@ -124,8 +127,17 @@ class IncidentContext:
         """The loaded playbook with this name, if it still exists."""
         return next((p for p in self.playbooks if p.name == name), None)
 
-    def entity_name(self, entity_id: str) -> str:
-        return self.entity_names.get(entity_id, entity_id)
+    def entity_name(self, entity_id: str, lang: str | None = None) -> str:
+        """The entity's name in ``lang`` (default: the organisation's locale)."""
+        return localised_name(
+            self.entity_names.get(entity_id, entity_id),
+            self.entity_display_names.get(entity_id, {}),
+            lang or self.locale,
+        )
+
+    def organisation_name(self, lang: str | None = None) -> str:
+        """The organisation's name in ``lang`` (default: its locale)."""
+        return localised_name(self.organisation, self.organisation_names, lang or self.locale)
 
     def tier_of(self, source_id: str) -> int:
         return self.source_tiers.get(source_id, 3)
@@ -153,13 +165,19 @@ def build_incident_context(
         tiers[settings.inbox.source_id] = settings.inbox.tier
     library = settings.scoring.to_library()
     placeholders = dict(section.placeholders)
+    known = frozenset(DEFAULT_PLACEHOLDERS) | frozenset(placeholders)
     return IncidentContext(
         playbooks=load_playbooks(playbook_paths),
-        scripts=load_scripts(script_paths),
+        scripts=load_scripts(script_paths, placeholders=known),
         matrix=library.matrix,
         rules=IncidentRules.from_settings(settings.incidents),
         organisation=settings.organisation.name,
+        organisation_names=MappingProxyType(dict(settings.organisation.display_names)),
+        locale=settings.organisation.locale,
         entity_names=MappingProxyType({e.id: e.name for e in settings.entities}),
+        entity_display_names=MappingProxyType(
+            {e.id: MappingProxyType(dict(e.display_names)) for e in settings.entities}
+        ),
         entity_kinds=MappingProxyType({e.id: e.kind for e in settings.entities}),
         source_tiers=MappingProxyType(tiers),
         hotline=section.hotline,

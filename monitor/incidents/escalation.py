@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.times import format_time
 from monitor.alerting.outbox import enqueue_alert
 from monitor.db.models import Alert, Incident, IncidentEvent
 from monitor.db.models import Silence as SilenceRow
@@ -105,7 +106,8 @@ def deliver(
     skipped = [c for c in wanted if c not in ctx.channels]
     silence = silence_for(incident, silences, now)
     reason = (
-        f"silenced until {silence.until.isoformat()} by {silence.created_by}: {silence.reason}"
+        f"silenced until {format_time(silence.until, ctx.timezone)} by {silence.created_by}: "
+        f"{silence.reason}"
         if silence is not None
         else None
     )

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.message import AlertMessage, MentionRef, ScriptRef
-from monitor.clock import utc_minute
+from alerts.sanitize import one_line
+from alerts.times import format_time
 from monitor.collectors.base import with_title
 from monitor.db.models import Incident, Mention, Story
-from monitor.incidents.aggregate import EXCERPT_CHARS, one_line
+from monitor.incidents.aggregate import EXCERPT_CHARS
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.story_views import story_line
 from playbooks import (
@@ -68,12 +69,16 @@ def local_date(moment: datetime, timezone: str) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d")
 
 
-def script_values(incident: Incident, ctx: IncidentContext, now: datetime) -> dict[str, str]:
-    """Placeholder values: configured ones, then brand/product from the entity, id, date."""
+def script_values(
+    incident: Incident, ctx: IncidentContext, now: datetime, lang: str
+) -> dict[str, str]:
+    """Placeholder values for a script in ``lang``: configured ones, then brand/product from
+    the entity (named in that language), id, date."""
     kind = ctx.entity_kinds.get(incident.entity_id)
-    name = ctx.entity_name(incident.entity_id)
+    name = ctx.entity_name(incident.entity_id, lang)
     values = dict(ctx.placeholders)
-    values.setdefault("brand", name if kind == "brand" else (ctx.organisation or name))
+    organisation = ctx.organisation_name(lang) if ctx.organisation else name
+    values.setdefault("brand", name if kind == "brand" else organisation)
     if kind == "product":
         values.setdefault("product", name)
     if ctx.hotline:
@@ -102,36 +107,37 @@ def offered_scripts(
         chosen = offerable_scripts(
             scripts=ctx.scripts, ids=playbook.scripts, now=now, scenario=scenario
         )
-    values = script_values(incident, ctx, now)
-    return [
-        OfferedScript(
+    offered = []
+    for s in chosen[:MAX_SCRIPTS]:
+        values = script_values(incident, ctx, now, s.lang)
+        offered.append(OfferedScript(
             script=s,
             text=fill_script(script=s, values=values),
             unfilled=unfilled_placeholders(script=s, values=values),
-        )
-        for s in chosen[:MAX_SCRIPTS]
-    ]
+        ))
+    return offered
 
 
-def sla_lines(incident: Incident, playbook: Playbook | None) -> tuple[str, ...]:
-    """``acknowledge within 15m (by 10:15 UTC)`` and the first public response target, or when
-    and by whom each was done."""
+def sla_lines(incident: Incident, playbook: Playbook | None, zone: str) -> tuple[str, ...]:
+    """``acknowledge within 15m (by 2026-11-18 18:15 UTC+8)`` and the first public response
+    target, or when and by whom each was done (times in ``zone``)."""
     if playbook is None:
         return ()
     state = escalation_state(incident)
     start = state.started_at if state is not None else incident.opened_at
     if incident.acknowledged_at is not None:
-        ack = f"acknowledged {utc_minute(incident.acknowledged_at)} by {incident.acknowledged_by}"
+        ack = (f"acknowledged {format_time(incident.acknowledged_at, zone)} "
+               f"by {incident.acknowledged_by}")
     else:
         ack = (f"acknowledge within {format_duration(playbook.sla.time_to_ack)} "
-               f"(by {utc_minute(start + playbook.sla.time_to_ack)})")
+               f"(by {format_time(start + playbook.sla.time_to_ack, zone)})")
     if incident.responded_at is not None:
-        respond = (f"first public response {utc_minute(incident.responded_at)} "
+        respond = (f"first public response {format_time(incident.responded_at, zone)} "
                    f"by {incident.responded_by}")
     else:
         target = playbook.sla.time_to_first_response
         respond = (f"first public response within {format_duration(target)} "
-                   f"(by {utc_minute(start + target)})")
+                   f"(by {format_time(start + target, zone)})")
     return ack, respond
 
 
@@ -195,13 +201,14 @@ def build_message(
         story=_story_line(session, incident, now),
         reasons=tuple(str(r) for r in incident.reasons or ()),
         top_mentions=tuple(mention_ref(m) for m in top_mentions(session, incident)),
-        sla=sla_lines(incident, playbook),
+        sla=sla_lines(incident, playbook, ctx.timezone),
         checklist=checklist_lines(playbook),
         scripts=tuple(ScriptRef(id=s.script.id, lang=s.script.lang, text=s.text) for s in scripts),
         escalation_level=escalation_level,
         drill=incident.drill,
         note=note,
         dashboard_url=dashboard,
+        timezone=ctx.timezone,
     )
 
 

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.clock import utc_minute
+from alerts.sanitize import one_line
+from alerts.times import format_time
 from monitor.db.models import Alert, Incident, IncidentEvent, Mention
-from monitor.incidents.aggregate import one_line
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.lifecycle import LifecycleError
 from monitor.incidents.messages import playbook_for, top_mentions
@@ -26,8 +26,9 @@ def md(text: object, limit: int = 300) -> str:
     return _MD_SPECIAL.sub(r"\\\1", one_line(str(text) if text is not None else "", limit))
 
 
-def when(moment: datetime | None) -> str:
-    return utc_minute(moment) if moment is not None else "—"
+def when(moment: datetime | None, zone: str) -> str:
+    """A time in the organisation's zone, or a dash."""
+    return format_time(moment, zone) if moment is not None else "—"
 
 
 def span(delta: timedelta) -> str:
@@ -62,20 +63,20 @@ def ack_clock(
 
 def _sla_row(measure: str, *, start: datetime, done: datetime | None, by: str | None,
              target: timedelta | None, playbook: Playbook | None, now: datetime,
-             missing: str) -> str:
+             missing: str, zone: str) -> str:
     target_text = f"{span(target)} ({md(playbook.name)} playbook)" if playbook and target else "—"
     if done is not None:
         took = done - start
         verdict = "—"
         if target is not None:
             verdict = "met" if took <= target else f"missed by {span(took - target)}"
-        actual = f"{span(took)} (by {md(by)}, {when(done)})"
+        actual = f"{span(took)} (by {md(by)}, {when(done, zone)})"
     elif target is None:
         actual, verdict = missing, "—"
     elif now - start > target:
         actual, verdict = missing, "missed"
     else:
-        actual, verdict = missing, f"due by {when(start + target)}"
+        actual, verdict = missing, f"due by {when(start + target, zone)}"
     return f"| {measure} | {actual} | {target_text} | {verdict} |"
 
 
@@ -86,13 +87,13 @@ def _sla_rows(incident: Incident, events: list[IncidentEvent], ctx: IncidentCont
     rows.append(_sla_row(
         "Time to acknowledge", start=start, done=incident.acknowledged_at,
         by=incident.acknowledged_by, target=playbook.sla.time_to_ack if playbook else None,
-        playbook=playbook, now=now, missing="not acknowledged"))
+        playbook=playbook, now=now, missing="not acknowledged", zone=ctx.timezone))
     start, playbook = sla_clock(incident, events, ctx, until=incident.responded_at)
     rows.append(_sla_row(
         "First public response", start=start, done=incident.responded_at,
         by=incident.responded_by,
         target=playbook.sla.time_to_first_response if playbook else None, playbook=playbook,
-        now=now, missing="not recorded (`crisiswatch respond`)"))
+        now=now, missing="not recorded (`crisiswatch respond`)", zone=ctx.timezone))
     if incident.resolved_at is not None:
         label = "resolve" if incident.state != FALSE_POSITIVE else "close (false positive)"
         took = incident.resolved_at - incident.opened_at
@@ -103,7 +104,7 @@ def _sla_rows(incident: Incident, events: list[IncidentEvent], ctx: IncidentCont
     return rows
 
 
-def _event_line(event: IncidentEvent) -> str:
+def _event_line(event: IncidentEvent, zone: str) -> str:
     d = event.detail or {}
     who = f" by {md(event.actor)}" if event.actor else ""
     if event.kind == "alert":
@@ -125,15 +126,15 @@ def _event_line(event: IncidentEvent) -> str:
         extra = d.get("note") or d.get("volume")
         if extra:
             text += f": {md(extra)}"
-    return f"- {when(event.at)} — {text}{who}"
+    return f"- {when(event.at, zone)} — {text}{who}"
 
 
-def _mention_line(mention: Mention) -> str:
+def _mention_line(mention: Mention, zone: str) -> str:
     author = f", {md(mention.author, 80)}" if mention.author else ""
     reach = f" ({mention.author_reach:,} followers)" if mention.author_reach else ""
     link = f" — {md(mention.url, 200)}" if mention.url else ""
     return (
-        f"{when(mention.published_at)}, {md(mention.source_id)}{author}{reach}{link}\n"
+        f"{when(mention.published_at, zone)}, {md(mention.source_id)}{author}{reach}{link}\n"
         f"  > {md(mention.text, 400)}"
     )
 
@@ -156,6 +157,7 @@ def incident_report(session: Session, *, incident_id: int, ctx: IncidentContext)
     first_id = (incident.stats or {}).get("first_mention")
     first = session.get(Mention, first_id) if first_id else None
     playbook = playbook_for(incident, ctx)
+    zone = ctx.timezone
     kind = ctx.entity_kinds.get(incident.entity_id, "")
     grade = incident.grade if incident.grade == incident.peak_grade else (
         f"{incident.grade} (peak {incident.peak_grade})"
@@ -175,11 +177,12 @@ def incident_report(session: Session, *, incident_id: int, ctx: IncidentContext)
         f"| Grade | {md(grade)} |",
         f"| Risk matrix | likelihood {incident.likelihood} × impact {incident.impact} |",
         f"| Playbook | {md(playbook.name) if playbook else 'none'} |",
-        f"| Opened | {when(incident.opened_at)} |",
-        f"| Evidence | {when(incident.first_seen_at)} to {when(incident.last_seen_at)} |",
+        f"| Opened | {when(incident.opened_at, zone)} |",
+        f"| Evidence | {when(incident.first_seen_at, zone)} to "
+        f"{when(incident.last_seen_at, zone)} |",
         f"| Mentions | {mix} |",
         f"| Reach | {incident.reach_total:,} |",
-        f"| Recovered | {when(incident.recovered_at)} |",
+        f"| Recovered | {when(incident.recovered_at, zone)} |",
         f"| Drill | {'yes' if incident.drill else 'no'} |",
         "",
         "## Why this grade",
@@ -189,10 +192,11 @@ def incident_report(session: Session, *, incident_id: int, ctx: IncidentContext)
         *_sla_rows(incident, events, ctx),
         "",
         "## First mention",
-        _mention_line(first) if first is not None else "not available",
+        _mention_line(first, zone) if first is not None else "not available",
         "",
         "## Strongest mentions",
-        *[f"{i}. {_mention_line(m)}" for i, m in enumerate(top_mentions(session, incident), 1)],
+        *[f"{i}. {_mention_line(m, zone)}"
+          for i, m in enumerate(top_mentions(session, incident), 1)],
         "",
         "## Sources and authors",
         *[
@@ -209,17 +213,18 @@ def incident_report(session: Session, *, incident_id: int, ctx: IncidentContext)
         "| Created | Event | Channel | Status | Attempts | Sent | Note |",
         "|---|---|---|---|---|---|---|",
         *[
-            f"| {when(a.created_at)} | {md(a.event)} | {md(a.channel)} | {md(a.status)} | "
-            f"{a.attempts} | {when(a.sent_at)} | {md(a.last_error or '', 160)} |"
+            f"| {when(a.created_at, zone)} | {md(a.event)} | {md(a.channel)} | {md(a.status)} | "
+            f"{a.attempts} | {when(a.sent_at, zone)} | {md(a.last_error or '', 160)} |"
             for a in alerts
         ],
         "",
         "## Timeline",
-        *[_event_line(e) for e in events],
+        *[_event_line(e, zone) for e in events],
         "",
         "## Resolution",
         (
-            f"{md(incident.state)} by {md(incident.resolved_by)} at {when(incident.resolved_at)}: "
+            f"{md(incident.state)} by {md(incident.resolved_by)} at "
+            f"{when(incident.resolved_at, zone)}: "
             f"{md(incident.resolution_note or '', 2000)}"
             if incident.resolved_at is not None
             else f"Not resolved yet (state: {md(incident.state)})."

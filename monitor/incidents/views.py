@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from alerts.sanitize import one_line
 from monitor.db.models import Incident, IncidentEvent, Story
-from monitor.incidents.aggregate import one_line
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.lifecycle import LifecycleError
 from monitor.incidents.messages import (
@@ -110,7 +110,7 @@ def incident_detail(
             "reasons": list(incident.reasons or []),
             "resolution_note": incident.resolution_note,
             "escalation": state.to_dict() if state is not None else None,
-            "sla": list(sla_lines(incident, playbook)),
+            "sla": list(sla_lines(incident, playbook, ctx.timezone)),
             "checklist": list(checklist_lines(playbook)),
             "scripts": [
                 {"id": s.script.id, "lang": s.script.lang, "title": s.script.title,

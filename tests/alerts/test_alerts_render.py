@@ -334,3 +334,18 @@ def test_a_grade_change_carries_the_playbook_now_in_force(
     for event in ("evidence", "acknowledged", "resolved"):
         assert "Approved script" not in "\n".join(all_texts(reply_blocks(
             message_factory(event=event))))
+
+
+def test_every_renderer_shows_times_in_the_organisation_zone(
+    message_factory: MessageFactory,
+) -> None:
+    # created 08:30 UTC, first mention published 08:12 UTC; Shanghai is UTC+8
+    message = message_factory(timezone="Asia/Shanghai")
+    slack = json.dumps(root_blocks(message), ensure_ascii=False)
+    post = json.dumps(render_post(message), ensure_ascii=False)
+    for rendered in (render_text(message), render_html(message),
+                     render_markdown(message, max_bytes=20_000)[1],
+                     post, slack):
+        assert "2024-05-01 16:30 UTC+8" in rendered
+        assert "2024-05-01 16:12 UTC+8" in rendered
+        assert "08:30" not in rendered and "08:12" not in rendered

@@ -84,25 +84,31 @@ def test_silent_steps_slow_escalation_and_sla_order() -> None:
 
 def test_unknown_and_unapproved_scripts() -> None:
     good = approve(
-        script=ResponseScript(id="ok.en", scenario="general", lang="en", text="$brand"),
+        script=ResponseScript(id="ok.en", scenario="general", lang="en", text="${brand}"),
         by="a",
         now=NOW,
     )
-    raw = ResponseScript(id="raw.en", scenario="general", lang="en", text="Costs $5 at $brnad")
+    raw = ResponseScript(id="raw.en", scenario="general", lang="en", text="Costs $5 at ${brnad}")
+    bare = ResponseScript(id="bare.en", scenario="general", lang="en", text="From $brand")
+    curly = ResponseScript(id="curly.zh", scenario="general", lang="zh", text="{{brand}}声明")
+    unknown = ResponseScript(id="unknown.en", scenario="general", lang="en", text="${brnad}")
     high = book("high", "high, critical", scripts="[ok.en, raw.en, gone.en]")
     problems = check_playbooks(
         playbooks=[*COMPLETE[:2], high],
         known_channels=CHANNELS,
-        scripts=[good, raw],
+        scripts=[good, raw, bare, curly, unknown],
         now=NOW,
         known_placeholders={"brand"},
     )
     assert problems == [
         "high.yaml: playbook 'high': scripts: 'raw.en' will not be offered: not approved",
         "high.yaml: playbook 'high': scripts: unknown script id 'gone.en'",
-        "<memory>: script 'raw.en': text has a '$' that starts no placeholder; write $$ for a "
-        "literal $",
-        "<memory>: script 'raw.en': unknown placeholder $brnad (known: brand)",
+        "<memory>: script 'raw.en': text: a '$' starts no placeholder; write $$ for a literal $",
+        "<memory>: script 'bare.en': text: write placeholders as ${brand} in every language, not "
+        "$brand",
+        "<memory>: script 'curly.zh': text: write placeholders as ${brand} in every language, not "
+        "{{brand}}",
+        "<memory>: script 'unknown.en': text: unknown placeholder ${brnad} (known: brand)",
     ]
 
 

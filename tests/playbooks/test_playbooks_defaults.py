@@ -145,7 +145,7 @@ def test_playbooks_offer_scripts_in_both_languages() -> None:
         script=holding, values={"brand": "Acme", "product": "${brand} kettle", "date": "1 Jan"}
     )
     assert "safety of ${brand} kettle from Acme" in text and "Acme kettle" not in text
-    assert "$next_update" in text  # left for the responder, visibly
+    assert "${next_update}" in text  # left for the responder, visibly
 
 
 def test_library_imports_no_service_packages() -> None:

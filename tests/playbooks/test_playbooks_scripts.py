@@ -29,14 +29,14 @@ DAY = timedelta(days=1)
 
 
 def script(
-    text: str = "Hello from $brand (ref ${incident_id}).", **fields: object
+    text: str = "Hello from ${brand} (ref ${incident_id}).", **fields: object
 ) -> ResponseScript:
     base: dict[str, object] = {"id": "s.en", "scenario": "general", "lang": "en", "text": text}
     return ResponseScript(**{**base, **fields})  # type: ignore[arg-type]
 
 
 def test_placeholders_are_derived_in_order() -> None:
-    assert script("$brand on $date, call ${hotline}; $brand again, $$5").placeholders == (
+    assert script("${brand} on ${date}, call ${hotline}; ${brand} again, $$5").placeholders == (
         "brand",
         "date",
         "hotline",
@@ -102,14 +102,14 @@ def test_values_are_inserted_literally(hostile: str) -> None:
 
 
 def test_unknown_placeholders_stay_visible_and_extra_values_are_ignored() -> None:
-    tpl = script("Dear $name, $brand will update you by ${next_update}. Costs $$5.")
+    tpl = script("Dear ${name}, ${brand} will update you by ${next_update}. Costs $$5.")
     out = fill_script(script=tpl, values={"brand": "Acme", "unused": "x"})
-    assert out == "Dear $name, Acme will update you by ${next_update}. Costs $5."
+    assert out == "Dear ${name}, Acme will update you by ${next_update}. Costs $5."
     assert unfilled_placeholders(script=tpl, values={"brand": "Acme"}) == ("name", "next_update")
 
 
 def test_values_are_one_line_and_capped() -> None:
-    tpl = script("[$brand]")
+    tpl = script("[${brand}]")
     assert fill_script(script=tpl, values={"brand": "A\ncme\x00 \u202eInc\t"}) == "[A cme Inc]"
     long = fill_script(script=tpl, values={"brand": "x" * 1000}, max_value_chars=10)
     assert long == "[" + "x" * 9 + "…]"
@@ -148,8 +148,8 @@ scripts:
     lang: en
     title: Holding
     text: |
-      $brand is looking into it.
-      Call $hotline.
+      ${brand} is looking into it.
+      Call ${hotline}.
   - id: b.zh   # trailing comment
     scenario: general
     lang: zh
@@ -264,3 +264,34 @@ def test_duplicate_ids_across_files_and_folder_skips_playbooks(tmp_path: Path) -
     (tmp_path / "two.yaml").write_text(FILE, encoding="utf-8")
     with pytest.raises(ScriptError, match=r"two.yaml: scripts\[0\].id: duplicate script id 'a.en'"):
         load_scripts(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("From $brand today", "write placeholders as ${brand} in every language, not $brand"),
+        ("【{brand}声明】", "write placeholders as ${brand} in every language, not {brand}"),
+        ("{{ hotline }}", "write placeholders as ${hotline} in every language, not {{ hotline }}"),
+        ("call ${hotlin}", "unknown placeholder ${hotlin} (known: brand, hotline)"),
+        ("costs $5", "a '$' starts no placeholder; write $$ for a literal $"),
+    ],
+)
+def test_a_script_with_a_miswritten_or_unknown_placeholder_is_rejected_with_its_line(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    path = tmp_path / "scripts.yaml"
+    path.write_text(
+        "scripts:\n  - id: a.zh\n    scenario: general\n    lang: zh\n"
+        f"    text: '${{brand}}: {text}'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScriptError) as caught:
+        load_scripts(path, placeholders={"brand", "hotline"})
+    assert str(caught.value) == f"{path}: scripts[0].text: {problem} (line 5)"
+
+
+def test_every_shipped_script_writes_placeholders_one_way() -> None:
+    from playbooks import DEFAULT_PLACEHOLDERS, default_scripts_path
+
+    scripts = load_scripts(default_scripts_path(), placeholders=DEFAULT_PLACEHOLDERS)
+    assert scripts and all("${" in s.text for s in scripts if s.placeholders)

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
+from alerts.sanitize import clean_text
 from monitor.db.engine import make_engine
 from monitor.db.migrate import upgrade
 from monitor.db.models import DrillRun
@@ -259,7 +260,8 @@ def test_digest_top_sources_and_authors_match_sql(week: Any) -> None:
                       "ORDER BY r DESC, count(*) DESC LIMIT 10", a=CUR[0], b=CUR[1])
     got = [(a.name, a.source_id, a.negative_mentions, a.negative_reach)
            for a in week.digest.top_authors]
-    assert got == [tuple(row) for row in authors]
+    # names are shown cleaned (no bidi or invisible characters)
+    assert got == [(clean_text(row[0]), *row[1:]) for row in authors]
 
 
 def test_digest_top_incidents_are_ranked_by_grade_then_volume(week: Any) -> None:

@@ -69,4 +69,4 @@ def test_digest_reads_the_report_a_real_drill_stored(
     assert row.expectations_met is report.ok
     assert drills.first_ack.median_s == pytest.approx(report.first_ack_s)
     table = drills_table(digest, Labels("en", "Asia/Shanghai"))
-    assert table.rows[0][0] == "2026-11-10 10:00" and "Drills run: 1." in (table.note or "")
+    assert table.rows[0][0] == "2026-11-10 10:00 UTC+8" and "Drills run: 1." in (table.note or "")

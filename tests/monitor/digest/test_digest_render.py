@@ -14,7 +14,12 @@ from monitor.digest.labels import EN, ZH, Labels
 from monitor.digest.render_json import render_json
 from monitor.digest.render_markdown import md_escape, render_markdown
 from monitor.digest.run import render_document
-from monitor.digest.testing import HOSTILE_AUTHOR, HOSTILE_TITLE
+from monitor.digest.testing import (
+    BIDI_AUTHOR,
+    BIDI_AUTHOR_SHOWN,
+    HOSTILE_AUTHOR,
+    HOSTILE_TITLE,
+)
 
 FORBIDDEN_TAGS = {"script", "link", "iframe", "object", "embed", "base", "form", "frame", "a",
                   "video", "audio", "source", "meta-refresh"}
@@ -165,7 +170,7 @@ def test_digest_drills_section_says_what_the_figures_say(
         verdict = {True: lb("yes"), False: lb("no"), None: "—"}
         first_ack = (lb.duration(row.first_ack_s) if row.first_ack_s is not None
                      else lb("not_acknowledged"))
-        cells = (lb.moment(row.started_at), md_escape(row.title), lb.state(row.state),
+        cells = (md_escape(lb.moment(row.started_at)), md_escape(row.title), lb.state(row.state),
                  lb.grade(row.highest_grade), str(row.alerts_sent), str(row.escalation_level),
                  first_ack, verdict[row.ack_within_sla], verdict[row.expectations_met])
         assert "| " + " | ".join(cells) + " |" in md
@@ -192,3 +197,27 @@ def test_digest_label_tables_have_the_same_keys() -> None:
         assert re.findall(r"{(\w+)}", text) == re.findall(r"{(\w+)}", ZH[key]) or set(
             re.findall(r"{(\w+)}", text)
         ) == set(re.findall(r"{(\w+)}", ZH[key])), key
+
+
+def test_digest_strips_bidi_controls_and_invisible_characters_everywhere(
+    week: Any, docs: dict[str, Any]
+) -> None:
+    assert any(r.name.endswith(BIDI_AUTHOR_SHOWN) for r in week.digest.top_authors)
+    for locale in ("en", "zh"):
+        rendered = {k: docs[locale][k] for k in ("html", "email_html", "md")}
+        rendered["json"] = json.dumps(docs[locale]["json"], ensure_ascii=False)
+        for name, text in rendered.items():
+            assert "gnp.exe" in text, name
+            for ch in ("\u202e", "\u202c", "\u2066", "\u2069", "\u200b", "\x07"):
+                assert ch not in text, (locale, name, hex(ord(ch)))
+    assert BIDI_AUTHOR != BIDI_AUTHOR_SHOWN
+
+
+def test_digest_times_are_in_the_organisation_zone_with_the_zone_shown(
+    docs: dict[str, Any],
+) -> None:
+    md = docs["en"]["md"]
+    generated = next(line for line in md.splitlines() if "Generated" in line)
+    assert generated.endswith("2026-11-23 17:00 UTC\\+8")  # NOW is 09:00 UTC
+    incident = next(line for line in md.splitlines() if line.startswith("| 90001 "))
+    assert " UTC\\+8 |" in incident

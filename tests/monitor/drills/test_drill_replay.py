@@ -226,7 +226,7 @@ timeline:
     author: someone
     reach: 200000
     reposts: 500
-    text: "The {brand} app is down again, payments failing, terrible service, total outage"
+    text: "The ${brand} app is down again, payments failing, terrible service, total outage"
 expect:
   highest_grade: critical
 """

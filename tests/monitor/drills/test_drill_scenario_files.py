@@ -28,13 +28,13 @@ timeline:
   - at: 0m
     source: x
     author: a
-    text: "{brand} is down"
+    text: "${brand} is down"
   - at: 1m
     source: x
-    author: "user{n}"
+    author: "user${n}"
     repeat: 3
     every: 2m
-    texts: ["{brand} one", "{brand} two"]
+    texts: ["${brand} one", "${brand} two"]
 """
 
 
@@ -71,8 +71,8 @@ def test_plan_fills_placeholders_in_the_scenario_language_and_spaces_repeats(
 
 
 def test_a_placeholder_without_an_entity_of_its_kind_is_named(tmp_path: Path) -> None:
-    scenario = load_scenario(write(tmp_path, GOOD.replace("{brand} is down", "{executive} quit")))
-    with pytest.raises(ScenarioError, match="uses {executive} but the configuration has no "
+    scenario = load_scenario(write(tmp_path, GOOD.replace("${brand} is down", "${executive} quit")))
+    with pytest.raises(ScenarioError, match=r"uses \$\{executive\} but the configuration has no "
                                             "entity of kind executive"):
         plan_posts(scenario, {"brand": "Acme"})
 
@@ -81,8 +81,11 @@ def test_a_placeholder_without_an_entity_of_its_kind_is_named(tmp_path: Path) ->
     (("source: x\n    author: a", "source: y\n    author: a"),
      ":8: timeline: Value error? |'y' is not one of sources"),
     (("run_for: 10m", "run_for: 4m"), "comes after run_for"),
-    (("{brand} is down", "{brnd} is down"), "unknown placeholder {brnd}"),
-    (("    text: \"{brand} is down\"", "    text: a\n    texts: [b]"), "give either text or texts"),
+    (("${brand} is down", "${brnd} is down"), "unknown placeholder ${brnd}"),
+    (("${brand} is down", "{brand} is down"), "write placeholders as ${brand} in every language, "
+                                              "not {brand}"),
+    (("    text: \"${brand} is down\"", "    text: a\n    texts: [b]"),
+     "give either text or texts"),
     (("  x: {tier: 2}", "  x: {tier: 7}"), "scenario.yaml:5: sources.x.tier: Input should be "
                                            "less than or equal to 3"),
     (("run_for: 10m", "run_for: soon"), "scenario.yaml:6: run_for: expected a duration"),

@@ -13,7 +13,7 @@ from monitor.incidents import (
     build_message,
     record_response,
 )
-from monitor.incidents.messages import mention_ref
+from monitor.incidents.messages import mention_ref, offered_scripts, playbook_for
 from monitor.incidents.testing import (
     add_scored_mention,
     assign_stored,
@@ -29,12 +29,12 @@ scripts:
     scenario: product_safety
     lang: en
     text: |
-      $date: we are investigating reports about $brand. Call $hotline, ref $incident_id.
+      ${date}: we are investigating reports about ${brand}. Call ${hotline}, ref ${incident_id}.
   - id: product_safety.update.en
     scenario: product_safety
     lang: en
     text: |
-      Update from $brand: $details
+      Update from ${brand}: ${details}
 """
 
 
@@ -46,7 +46,8 @@ def approved_scripts(tmp_path: Path, *, edit: bool) -> Path:
                                now=NOW - timedelta(days=1))
     if edit:
         text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("Update from $brand", "UPDATE from $brand"), encoding="utf-8")
+        edited = text.replace("Update from ${brand}", "UPDATE from ${brand}")
+        path.write_text(edited, encoding="utf-8")
     return path
 
 
@@ -134,7 +135,7 @@ def test_placeholder_values_are_inserted_literally(
         f"ref {incident.id}.\n"
     )
     update = next(x for x in message.scripts if x.id == "product_safety.update.en")
-    assert "$details" in update.text  # left visible for the responder to fill in
+    assert "${details}" in update.text  # left visible for the responder to fill in
 
 
 def test_a_chinese_incident_is_offered_chinese_scripts(sessions: sessionmaker[Session]) -> None:
@@ -144,6 +145,26 @@ def test_a_chinese_incident_is_offered_chinese_scripts(sessions: sessionmaker[Se
         message = build_message(s, incident=incident, event="opened", ctx=ctx, now=NOW)
     assert message.scripts and all(x.lang == "zh" for x in message.scripts)
     assert any("400-800-1234" in x.text for x in message.scripts)
+
+
+def test_scripts_alerts_and_titles_name_entities_in_their_language(
+    sessions: sessionmaker[Session],
+) -> None:
+    ctx = make_context(
+        organisation="Lumina Dairy", organisation_names={"zh": "澜沐乳业"}, locale="zh",
+        entity_display_names={"acme-kids": {"zh": "澜沐儿童奶粉", "en": "Lumina Kids formula"}},
+    )
+    with sessions.begin() as s:
+        incident = high_incident(s, ctx, entities=["acme-kids"], lang="zh",
+                                 text="澜沐儿童奶粉被检出异物，多名儿童不适")
+        zh = build_message(s, incident=incident, event="opened", ctx=ctx, now=NOW)
+        en = offered_scripts(incident, ctx=ctx, playbook=playbook_for(incident, ctx), now=NOW,
+                             lang="en")
+    holding = next(x for x in zh.scripts if x.id == "product_safety.holding.zh")
+    assert holding.text.startswith("【澜沐乳业关于澜沐儿童奶粉的情况说明】")
+    english = next(x for x in en if x.script.id == "product_safety.holding.en")
+    assert "safety of Lumina Kids formula from Lumina Dairy" in english.text
+    assert zh.entity == "澜沐儿童奶粉" and incident.title.startswith("澜沐儿童奶粉 · ")
 
 
 def test_a_feed_item_quoted_in_an_alert_shows_its_title_once() -> None:

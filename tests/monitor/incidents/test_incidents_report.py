@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.alerting.outbox import payload_to_message
+from monitor.db.models import Alert
 from monitor.incidents import (
     acknowledge_incident,
     incident_report,
@@ -96,3 +99,24 @@ def test_report_of_an_unacknowledged_incident(sessions: sessionmaker[Session]) -
     assert "| First public response | not recorded (`crisiswatch respond`) | 8h (medium " \
         "playbook) | due by 2026-11-18 18:00 UTC |" in early
     assert "Not resolved yet (state: open)." in report
+
+
+def test_report_and_alerts_show_times_in_the_organisation_zone_and_clean_text(
+    sessions: sessionmaker[Session],
+) -> None:
+    ctx = make_context(timezone="Asia/Shanghai")
+    with sessions.begin() as s:
+        incident_id = open_test_incident(s, ctx=ctx, now=T, author="mum\u202egnp.exe\u200b\x07",
+                                         text="Acme formula \u2066poisoned\u2069 \x1b[31m kids")
+        acknowledge_incident(s, ctx=ctx, incident_id=incident_id, by="Ana",
+                             now=T + timedelta(minutes=40))
+        report = incident_report(s, incident_id=incident_id, ctx=ctx)
+        messages = [payload_to_message(a.payload) for a in s.scalars(select(Alert))]
+    assert "| Time to acknowledge | 40m (by Ana, 2026-11-18 18:40 UTC+8) |" in report
+    assert "| Opened | 2026-11-18 18:00 UTC+8 |" in report
+    assert " UTC |" not in report and "10:00" not in report
+    assert "mumgnp" in report and "poisoned" in report
+    assert not any(ch in report for ch in "\u202e\u200b\x07\u2066\u2069\x1b")
+    assert {m.timezone for m in messages} == {"Asia/Shanghai"}
+    acked = next(m for m in messages if m.event == "acknowledged")
+    assert "acknowledged 2026-11-18 18:40 UTC+8 by Ana" in acked.sla

@@ -277,3 +277,74 @@ def test_reading_is_lazy_and_naive_now_is_refused(tmp_path: Path) -> None:
     assert first.line == 2
     with pytest.raises(ValueError, match="timezone-aware"):
         read_export(path, now=datetime(2026, 1, 1))
+
+
+def _rows_with_unclosed_quote(path: Path, *, closed_at: int | None) -> Path:
+    """1,000 rows; row 200 opens a quote it never closes; row ``closed_at`` holds a quote."""
+    lines = ["id,author,text,date"]
+    for n in range(1, 1001):
+        text = f"comment number {n}"
+        if n == 200:
+            text = '"this quote is never closed'
+        elif n == closed_at:
+            text = 'she said "hi" there'
+        lines.append(f"{n},user{n},{text},2024-01-01")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("closed_at", "why"),
+    [
+        (250, "runs over 51 lines, 49 of them shaped like rows"),
+        (500, "is not closed within 200 lines"),
+        (None, "is not closed within 200 lines"),
+    ],
+    ids=["closed-soon", "closed-later", "never-closed"],
+)
+def test_unclosed_quote_quarantines_its_row_and_reading_resumes_at_the_next_line(
+    tmp_path: Path, closed_at: int | None, why: str
+) -> None:
+    path = _rows_with_unclosed_quote(tmp_path / "quote.csv", closed_at=closed_at)
+    items, rejected = read(path)
+    assert [(r.line, r.error) for r in rejected] == [
+        (
+            201,
+            f"line 201: quoted field opened on this line {why} (unclosed quote?); "
+            "read again from line 202",
+        )
+    ]  # row 200, after the header line
+    assert rejected[0].excerpt == '200,user200,"this quote is never closed,2024-01-01\n'
+    assert [i.external_id for i in items] == [str(n) for n in range(1, 1001) if n != 200]
+    assert [i.line for i in items[198:200]] == [200, 202]
+    assert all(len(i.text) < 40 for i in items)
+    resumed, again = read(path, start_line=300)
+    assert again == [] and [i.line for i in resumed] == list(range(301, 1002))
+
+
+def test_quoted_field_over_too_many_lines_is_a_runaway_even_without_row_shapes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "two.csv"
+    body = "".join(f"{n},plain text {n}\n" for n in range(3, 400))
+    path.write_text(f'id,text\n1,"opens\n{body}', encoding="utf-8")
+    items, rejected = read(path)
+    assert [(r.line, r.error) for r in rejected] == [
+        (
+            2,
+            "line 2: quoted field opened on this line is not closed within 200 lines "
+            "(unclosed quote?); read again from line 3",
+        )
+    ]
+    assert [i.external_id for i in items] == [str(n) for n in range(3, 400)]
+
+
+def test_long_quoted_field_without_rows_in_it_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    paragraphs = "\n".join(f"paragraph {n}, still the same comment" for n in range(150))
+    path.write_text(
+        f'id,author,text,date\n1,ann,"{paragraphs}",2024-01-01\n2,ben,next,2024-01-02\n'
+    )
+    items, rejected = read(path)
+    assert rejected == [] and [i.line for i in items] == [2, 152]
+    assert items[0].text == paragraphs

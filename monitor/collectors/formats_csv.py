@@ -162,6 +162,7 @@ def read_csv(
     if header is None:
         return
     header_problem = take_bad(0, lines.offset)
+    source.take_fallen(0, lines.offset)
     try:
         plan = builder.plan_for_header(header, line=header_line)
     except CollectorError as exc:
@@ -177,6 +178,7 @@ def read_csv(
         """Quarantine the record's first line, and read its other lines again."""
         line, offset, raw = lines.first, lines.start, taken[0][0]
         take_bad(offset, taken[0][1])
+        source.take_fallen(offset, taken[0][1])
         lines.again_after_first()
         if line <= start_line:
             return None
@@ -213,6 +215,7 @@ def read_csv(
                             error="unterminated quoted field at end of file (truncated file?)",
                         )
                     return
+                fallen = source.take_fallen(offset, end_offset) if source.fallen else None
                 if line <= start_line:
                     if source.bad:
                         take_bad(offset, end_offset)
@@ -245,7 +248,10 @@ def read_csv(
                         continue
                 elif not row[0] and not any(row):
                     continue
-                yield build(plan, row, line, offset)
+                item = build(plan, row, line, offset)
+                if fallen is not None and type(item) is RawItem:
+                    item.warning = fallen
+                yield item
             else:
                 return
         except _Runaway:

@@ -45,6 +45,7 @@ def read_jsonl(
     for text in source.lines():
         line += 1
         offset, end_offset = end_offset, source.offset
+        fallen = source.take_fallen(offset, end_offset) if source.fallen else None
         if line <= start_line:
             if source.bad:
                 source.take_bad(offset, end_offset)
@@ -80,7 +81,10 @@ def read_jsonl(
                 error=f"expected a JSON object, got {type(obj).__name__}",
             )
             continue
-        yield builder.build(builder.plan_for_object(obj), obj, line, offset)
+        item = builder.build(builder.plan_for_object(obj), obj, line, offset)
+        if fallen is not None and type(item) is RawItem:
+            item.warning = fallen
+        yield item
 
 
 def looks_like_jsonl(head: str) -> bool:
@@ -338,6 +342,10 @@ def read_json(
             if number <= start_line:
                 continue
             obj, start, end = entry
+            fallen = None
+            if source.fallen_lines:
+                used = _take_lines(source.fallen_lines, cur.line_at(start), cur.line_at(end))
+                fallen = None if used is None else source.encoding.describe_fallback(used)
             if source.bad_lines:
                 problem = _bad_between(source.bad_lines, cur.line_at(start), cur.line_at(end))
                 if problem is not None:
@@ -351,7 +359,10 @@ def read_json(
                     error=f"expected a JSON object, got {type(obj).__name__}",
                 )
                 continue
-            yield builder.build(builder.plan_for_object(obj), obj, number, None)
+            item = builder.build(builder.plan_for_object(obj), obj, number, None)
+            if fallen is not None and type(item) is RawItem:
+                item.warning = fallen
+            yield item
     except _Syntax as exc:
         line = cur.line_at(max(exc.pos, cur._counted_pos))
         where = f"line {line} column {cur.column_at(exc.pos)}"
@@ -364,6 +375,15 @@ def read_json(
             "the rest of the file was not read",
             excerpt=excerpt,
         )
+
+
+def _take_lines(found: dict[int, str], first: int, last: int) -> str | None:
+    """The value for the first line in [first, last], forgetting every line up to ``last``."""
+    hits = sorted(line for line in found if line <= last)
+    value = next((found[line] for line in hits if line >= first), None)
+    for line in hits:
+        del found[line]
+    return value
 
 
 def _bad_between(bad_lines: dict[int, str], first: int, last: int) -> str | None:

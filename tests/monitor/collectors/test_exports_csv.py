@@ -348,3 +348,30 @@ def test_long_quoted_field_without_rows_in_it_is_kept(tmp_path: Path) -> None:
     items, rejected = read(path)
     assert rejected == [] and [i.line for i in items] == [2, 152]
     assert items[0].text == paragraphs
+
+
+def _mixed(path: Path, *, main: str, odd: str, odd_rows: set[int]) -> list[str]:
+    """1,000 rows of Chinese text in ``main``, the rows in ``odd_rows`` in ``odd``."""
+    texts = [f"第{n}条评论：艾克美奶粉很好" for n in range(1, 1001)]
+    with path.open("wb") as fh:
+        fh.write("id,text\n".encode(main))
+        for n, text in enumerate(texts, start=1):
+            fh.write(f"{n},{text}\n".encode(odd if n in odd_rows else main))
+    return texts
+
+
+@pytest.mark.parametrize(
+    ("main", "odd", "warning"),
+    [
+        ("utf-8", "gb18030", "decoded as GB18030, not UTF-8 like the rest of the file"),
+        ("gb18030", "utf-8", "decoded as UTF-8, not GB18030 like the rest of the file"),
+    ],
+)
+def test_line_in_another_encoding_is_decoded_alone_and_flagged(
+    tmp_path: Path, main: str, odd: str, warning: str
+) -> None:
+    path = tmp_path / "mixed.csv"
+    texts = _mixed(path, main=main, odd=odd, odd_rows={10, 700})
+    items, rejected = read(path)
+    assert rejected == [] and [i.text for i in items] == texts  # nothing garbled
+    assert [(i.line, i.warning) for i in items if i.warning] == [(11, warning), (701, warning)]

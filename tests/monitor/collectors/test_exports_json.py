@@ -231,3 +231,39 @@ def test_minified_array_with_a_bad_item_resumes_on_the_same_line(tmp_path: Path)
     read_items, rejected = read(path)
     assert [i.external_id for i in read_items] == [str(n) for n in range(50) if n != 20]
     assert [r.line for r in rejected] == [21]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_json_item_in_another_encoding_is_decoded_alone_and_flagged(
+    tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / f"mixed{suffix}"
+    texts = [f"第{n}条评论：艾克美奶粉很好" for n in range(1, 1001)]
+    lines = [
+        (
+            json.dumps({"id": n, "text": t}, ensure_ascii=False)
+            + ("," if suffix == ".json" else "")
+        ).encode("gb18030" if n == 10 else "utf-8")
+        for n, t in enumerate(texts, start=1)
+    ]
+    if suffix == ".json":
+        lines = [b"["] + lines[:-1] + [lines[-1].rstrip(b",")] + [b"]"]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    items, rejected = read(path)
+    assert rejected == [] and [i.text for i in items] == texts
+    assert [(i.external_id, i.warning) for i in items if i.warning] == [
+        ("10", "decoded as GB18030, not UTF-8 like the rest of the file")
+    ]
+
+
+@pytest.mark.parametrize("indent", [None, 1], ids=["one-line", "pretty"])
+def test_large_gb18030_array_decodes_across_read_windows_without_warnings(
+    tmp_path: Path, indent: int | None
+) -> None:
+    path = tmp_path / "gb.json"
+    rows = [{"id": n, "text": f"第{n}条：艾克美{'奶' * (n % 7)}"} for n in range(20_000)]
+    path.write_bytes(json.dumps(rows, ensure_ascii=False, indent=indent).encode("gb18030"))
+    assert path.stat().st_size > 2 * 256 * 1024  # windows cut inside characters
+    items, rejected = read(path)
+    assert rejected == [] and [i.text for i in items] == [r["text"] for r in rows]
+    assert not any(i.warning for i in items)

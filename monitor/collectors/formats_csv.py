@@ -151,14 +151,20 @@ def read_csv(
     take_bad = source.take_bad
 
     header: list[str] | None = None
-    for row in reader:
-        header_line = lines.first
-        if lines.at_eof:
-            return  # no header before the end: an empty file
-        lines.next_record()
-        if any(field.strip() for field in row):
-            header = row
-            break
+    try:
+        for row in reader:
+            header_line = lines.first
+            if lines.at_eof:
+                return  # no header before the end: an empty file
+            lines.next_record()
+            if any(field.strip() for field in row):
+                header = row
+                break
+    except _Runaway:
+        raise CollectorError(
+            f"{builder.location}: line {lines.first}: the header opens a quoted field that is "
+            f"not closed within {MAX_RECORD_LINES} lines (unclosed quote?)"
+        ) from None
     if header is None:
         return
     header_problem = take_bad(0, lines.offset)

@@ -339,6 +339,13 @@ def test_quoted_field_over_too_many_lines_is_a_runaway_even_without_row_shapes(
     assert [i.external_id for i in items] == [str(n) for n in range(3, 400)]
 
 
+def test_header_with_an_unclosed_quote_fails_the_file_with_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text('id,"text,date\n' + "".join(f"{n},t,2024\n" for n in range(300)))
+    with pytest.raises(CollectorError, match=r"header\.csv: line 1: the header opens a quoted "):
+        read(path)
+
+
 def test_long_quoted_field_without_rows_in_it_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "long.csv"
     paragraphs = "\n".join(f"paragraph {n}, still the same comment" for n in range(150))

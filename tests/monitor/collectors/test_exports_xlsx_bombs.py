@@ -80,11 +80,11 @@ def test_row_of_many_small_cells_is_refused(
 def test_shared_strings_table_too_large_for_memory_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(formats_xlsx, "MAX_SHARED_STRINGS_MEMORY", 2 * MB)
-    path = many_shared_strings(tmp_path / "strings.xlsx", 20_000)
+    monkeypatch.setattr(formats_xlsx, "MAX_SHARED_STRINGS_MEMORY", 4 * MB)
+    path = many_shared_strings(tmp_path / "strings.xlsx", 100_000)  # 3 windows
     message, _ = refusal(path)
-    assert "xl/sharedStrings.xml holds 20,000 strings in" in message
-    assert "over 2 MB in memory" in message
+    assert "xl/sharedStrings.xml holds 100,000 strings in" in message
+    assert "over 4 MB in memory" in message
 
 
 def test_ordinary_workbook_passes_the_checks(tmp_path: Path) -> None:

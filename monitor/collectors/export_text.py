@@ -16,6 +16,9 @@ from typing import BinaryIO
 from monitor.collectors.base import CollectorError
 
 SNIFF_BYTES = 64 * 1024
+# A longer physical line is quarantined unread (as an empty line), so memory stays bounded
+# whatever the file holds; the CSV field limit is as large.
+MAX_LINE_BYTES = 16 * 1024 * 1024
 _GB_CODECS = {"gbk", "gb2312", "gb18030", "cp936", "euc_cn"}
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 
@@ -140,7 +143,15 @@ class LineSource:
         utf8_odd = first != self.encoding.codec  # a GB18030 file: its UTF-8 lines are odd
         self.fh.seek(self.encoding.bom)
         offset = self.encoding.bom
-        for raw in self.fh:
+        readline = self.fh.readline
+        while raw := readline(MAX_LINE_BYTES):
+            if len(raw) == MAX_LINE_BYTES and raw[-1:] != b"\n":
+                size = len(raw) + self._skip_line()
+                self.bad[offset] = f"line of over {MAX_LINE_BYTES // 2**20} MB (not a text export?)"
+                offset += size
+                self.offset = offset
+                yield "\n"
+                continue
             try:
                 line = raw.decode(first)
             except UnicodeDecodeError as exc:
@@ -151,6 +162,15 @@ class LineSource:
             offset += len(raw)
             self.offset = offset
             yield line
+
+    def _skip_line(self) -> int:
+        """Read past the rest of an overlong line, piece by piece; how many bytes it had."""
+        size = 0
+        while piece := self.fh.readline(MAX_LINE_BYTES):
+            size += len(piece)
+            if piece[-1:] == b"\n":
+                break
+        return size
 
     def _recover(self, raw: bytes, offset: int, exc: UnicodeDecodeError, rest: list[str]) -> str:
         for codec in rest:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from monitor.collectors import export_text
 from monitor.collectors.base import CollectorError, RawItem, Rejected
 from monitor.collectors.exports import read_export
 from monitor.collectors.formats_csv import sniff_delimiter
@@ -382,3 +384,29 @@ def test_line_in_another_encoding_is_decoded_alone_and_flagged(
     items, rejected = read(path)
     assert rejected == [] and [i.text for i in items] == texts  # nothing garbled
     assert [(i.line, i.warning) for i in items if i.warning] == [(11, warning), (701, warning)]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_overlong_line_is_quarantined_without_being_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    monkeypatch.setattr(export_text, "MAX_LINE_BYTES", 1024 * 1024)
+    path = tmp_path / f"long{suffix}"
+    rows = [
+        f"{n},row {n}" if suffix == ".csv" else f'{{"id": {n}, "text": "row {n}"}}' for n in (1, 3)
+    ]
+    huge = "2," + "x" * (12 * 1024 * 1024) if suffix == ".csv" else '{"text": "' + "x" * 12_000_000
+    head = "id,text\n" if suffix == ".csv" else ""
+    path.write_text(head + rows[0] + "\n" + huge + "\n" + rows[1] + "\n", encoding="utf-8")
+    tracemalloc.start()
+    try:
+        items, rejected = read(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    first = 2 if suffix == ".csv" else 1
+    assert [i.line for i in items] == [first, first + 2]
+    assert [(r.line, r.error) for r in rejected] == [
+        (first + 1, f"line {first + 1}: line of over 1 MB (not a text export?)")
+    ]
+    assert peak < 6 * 1024 * 1024  # the 12 MB line was never held whole

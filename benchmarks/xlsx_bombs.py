@@ -1,4 +1,4 @@
-"""Peak memory of reading XLSX exports: decompression bombs against a normal large workbook.
+"""Peak memory of reading XLSX exports: decompression bombs against an ordinary large workbook.
 
 Each file is read by ``read_export`` in a fresh child process; the child prints its peak RSS,
 the records it produced and, when the file was refused, the one-line reason. Prints JSON.
@@ -63,6 +63,8 @@ def main() -> None:
         files = [
             inline_cell_bomb(Path(tmp) / "inline_bomb.xlsx", size),
             shared_string_bomb(Path(tmp) / "shared_bomb.xlsx", size),
+            # under the size where the ratio is checked: refused by the streamed scan
+            inline_cell_bomb(Path(tmp) / "small_cell_bomb.xlsx", 7 * 1024 * 1024),
             large_workbook(Path(tmp) / "large.xlsx", args.rows),
         ]
         print(json.dumps([_measure(path) for path in files], indent=2))

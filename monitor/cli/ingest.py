@@ -32,6 +32,7 @@ def format_stats(label: str, stats: IngestStats) -> str:
     )
     if stats.resumed_from:
         line += f" (resumed after line {stats.resumed_from})"
+    line += "".join(f"\n  warning: {warning}" for warning in stats.warnings)
     return line + (f"\n  error: {stats.error}" if stats.error else "")
 
 

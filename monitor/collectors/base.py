@@ -46,6 +46,7 @@ class RawItem:
     lang: str | None = None  # as declared by the source, if any
     location: str | None = None  # file path or feed URL, for error messages
     line: int | None = None  # 1-based line/row in an export file; lets an interrupted ingest resume
+    warning: str | None = None  # a problem that did not stop the row (reported in the summary)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -16,6 +16,9 @@ from typing import BinaryIO
 from monitor.collectors.base import CollectorError
 
 SNIFF_BYTES = 64 * 1024
+# A longer physical line is quarantined unread (as an empty line), so memory stays bounded
+# whatever the file holds; the CSV field limit is as large.
+MAX_LINE_BYTES = 16 * 1024 * 1024
 _GB_CODECS = {"gbk", "gb2312", "gb18030", "cp936", "euc_cn"}
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 
@@ -29,6 +32,15 @@ class Encoding:
     declared: bool
     bom: int  # bytes of byte-order mark to skip at the start
     line_wise: bool  # False: decode as a stream (UTF-16/32, or old-Mac CR-only line ends)
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        """Codecs to try on each line, in turn."""
+        return ("utf-8", "gb18030") if self.fallback is not None else (self.codec,)
+
+    def describe_fallback(self, used: str) -> str:
+        """The warning on a row with a line decoded with ``used`` instead of the file's codec."""
+        return f"decoded as {used.upper()}, not {self.codec.upper()} like the rest of the file"
 
     def describe_failure(self, position: int) -> str:
         """The quarantine message for undecodable bytes at file offset ``position``."""
@@ -65,11 +77,31 @@ def choose_encoding(head: bytes, declared: str | None, location: str) -> Encodin
         return Encoding(codec, None, True, bom, line_wise=not (cr_only or wide))
     if bom:
         return Encoding("utf-8", None, False, bom, line_wise=not cr_only)
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
+    if _mostly_gb18030(head):
         return Encoding("gb18030", "utf-8", False, 0, line_wise=not cr_only)
     return Encoding("utf-8", "gb18030", False, 0, line_wise=not cr_only)
+
+
+def _mostly_gb18030(head: bytes) -> bool:
+    """True when more of the lines of ``head`` with non-ASCII bytes are not UTF-8 than are."""
+    lines = head.split(b"\n")
+    if len(lines) == 1:  # one line cut anywhere, even inside a character
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        except UnicodeDecodeError:
+            return True
+        return False
+    utf8 = other = 0
+    for raw in lines[:-1]:  # the last may stop inside a character
+        if raw.isascii():
+            continue
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            other += 1
+        else:
+            utf8 += 1
+    return other > utf8
 
 
 class LineSource:
@@ -77,7 +109,8 @@ class LineSource:
 
     ``offset`` is the byte offset just past the last line handed out, so a consumer that
     pulls lines lazily (``csv.reader``) can tell which bytes a record came from. ``bad``
-    maps the byte offset of each undecodable line's start to its quarantine message.
+    maps the byte offset of each undecodable line's start to its quarantine message, and
+    ``fallen`` that of each line decoded with another codec than the file's to that codec.
     """
 
     def __init__(self, fh: BinaryIO, encoding: Encoding) -> None:
@@ -85,6 +118,7 @@ class LineSource:
         self.encoding = encoding
         self.offset: int | None = encoding.bom if encoding.line_wise else None
         self.bad: dict[int, str] = {}
+        self.fallen: dict[int, str] = {}
         self.at_eof = False
 
     def lines(self, *, sentinel: str | None = None) -> Iterator[str]:
@@ -105,48 +139,83 @@ class LineSource:
             yield sentinel
 
     def _line_wise(self) -> Iterator[str]:
-        codec, fallback = self.encoding.codec, self.encoding.fallback
+        first, *rest = self.encoding.order
+        utf8_odd = first != self.encoding.codec  # a GB18030 file: its UTF-8 lines are odd
         self.fh.seek(self.encoding.bom)
         offset = self.encoding.bom
-        for raw in self.fh:
+        readline = self.fh.readline
+        while raw := readline(MAX_LINE_BYTES):
+            if len(raw) == MAX_LINE_BYTES and raw[-1:] != b"\n":
+                size = len(raw) + self._skip_line()
+                self.bad[offset] = f"line of over {MAX_LINE_BYTES // 2**20} MB (not a text export?)"
+                offset += size
+                self.offset = offset
+                yield "\n"
+                continue
             try:
-                line = raw.decode(codec)
+                line = raw.decode(first)
             except UnicodeDecodeError as exc:
-                line = self._recover(raw, offset, exc, fallback)
+                line = self._recover(raw, offset, exc, rest)
+            else:
+                if utf8_odd and not raw.isascii():
+                    self.fallen[offset] = first
             offset += len(raw)
             self.offset = offset
             yield line
 
-    def _recover(
-        self, raw: bytes, offset: int, exc: UnicodeDecodeError, fallback: str | None
-    ) -> str:
-        if fallback is not None:
+    def _skip_line(self) -> int:
+        """Read past the rest of an overlong line, piece by piece; how many bytes it had."""
+        size = 0
+        while piece := self.fh.readline(MAX_LINE_BYTES):
+            size += len(piece)
+            if piece[-1:] == b"\n":
+                break
+        return size
+
+    def _recover(self, raw: bytes, offset: int, exc: UnicodeDecodeError, rest: list[str]) -> str:
+        for codec in rest:
             try:
-                return raw.decode(fallback)
+                line = raw.decode(codec)
             except UnicodeDecodeError:
-                pass
+                continue
+            if codec != self.encoding.codec:
+                self.fallen[offset] = codec
+            return line
         self.bad[offset] = self.encoding.describe_failure(offset + exc.start)
         return raw.decode(self.encoding.codec, errors="replace")
 
     def take_bad(self, start: int | None, end: int | None) -> str | None:
         """The first decoding failure among lines starting in [start, end), forgetting them."""
-        if not self.bad or start is None or end is None:
-            return None
-        hits = sorted(pos for pos in self.bad if start <= pos < end)
-        if not hits:
-            return None
-        message = self.bad[hits[0]]
-        for pos in hits:
-            del self.bad[pos]
-        return message
+        return _take(self.bad, start, end)
+
+    def take_fallen(self, start: int | None, end: int | None) -> str | None:
+        """The warning for lines starting in [start, end) decoded with another codec than the
+        file's, forgetting them; None when there are none."""
+        used = _take(self.fallen, start, end)
+        return None if used is None else self.encoding.describe_fallback(used)
+
+
+def _take(found: dict[int, str], start: int | None, end: int | None) -> str | None:
+    """The value of the first key in [start, end), deleting every key in that range."""
+    if not found or start is None or end is None:
+        return None
+    hits = sorted(pos for pos in found if start <= pos < end)
+    if not hits:
+        return None
+    value = found[hits[0]]
+    for pos in hits:
+        del found[pos]
+    return value
 
 
 class ChunkSource:
     """Decoded text of a binary file in chunks of bounded size, for formats without lines.
 
-    A chunk that does not decode is decoded again line by line (with the fallback codec, if
-    detected, per line); each line that still fails is decoded with replacement characters
-    and its 1-based physical line number recorded in ``bad_lines``.
+    A chunk that does not decode (or, in a GB18030 file, any chunk that is not ASCII) is
+    decoded again line by line, each line with the codecs of ``Encoding.order`` in turn; a
+    line decoded with another codec than the file's has its 1-based physical line number
+    recorded in ``fallen_lines``, and one that still fails is decoded with replacement
+    characters and recorded in ``bad_lines``.
     """
 
     def __init__(self, fh: BinaryIO, encoding: Encoding, chunk_bytes: int = 256 * 1024) -> None:
@@ -154,6 +223,7 @@ class ChunkSource:
         self.encoding = encoding
         self.chunk_bytes = chunk_bytes
         self.bad_lines: dict[int, str] = {}
+        self.fallen_lines: dict[int, str] = {}
 
     def chunks(self) -> Iterator[str]:
         """Successive pieces of text; their concatenation is the file's text."""
@@ -167,20 +237,25 @@ class ChunkSource:
             finally:
                 stream.detach()
             return
-        decoder = codecs.getincrementaldecoder(enc.codec)()
+        first = enc.order[0]
+        utf8_odd = first != enc.codec  # a GB18030 file: its UTF-8 lines are odd
+        decoder = codecs.getincrementaldecoder(first)()
         offset, newlines = enc.bom, 0  # offset: file position of the next byte read
+        carry = b""  # the end of a line, cut inside a character, left by ``_line_by_line``
         while True:
             data = self.fh.read(self.chunk_bytes)
             final = not data
-            pending = decoder.getstate()[0]
-            try:
-                text = decoder.decode(data, final=final)
-            except UnicodeDecodeError:
-                decoder.reset()
-                text = self._line_by_line(
-                    pending + data, offset - len(pending), newlines, final, decoder
-                )
+            held = carry or decoder.getstate()[0]  # bytes read before, not decoded yet
+            start = offset - len(held)
             offset += len(data)
+            text: str | None = None
+            if not carry and not (utf8_odd and not data.isascii()):
+                try:
+                    text = decoder.decode(data, final=final)
+                except UnicodeDecodeError:
+                    decoder.reset()
+            if text is None:
+                text, carry = self._line_by_line(held + data, start, newlines, final)
             newlines += text.count("\n")
             if text:
                 yield text
@@ -188,35 +263,31 @@ class ChunkSource:
                 return
 
     def _line_by_line(
-        self,
-        data: bytes,
-        offset: int,
-        newlines: int,
-        final: bool,
-        decoder: codecs.IncrementalDecoder,
-    ) -> str:
-        codec, fallback = self.encoding.codec, self.encoding.fallback
+        self, data: bytes, offset: int, newlines: int, final: bool
+    ) -> tuple[str, bytes]:
+        """``data`` decoded line by line, and the bytes of a character cut at its end."""
         parts: list[str] = []
+        carry = b""
         pieces = data.split(b"\n")
         for index, raw in enumerate(pieces):
             last = index == len(pieces) - 1
             piece = raw if last else raw + b"\n"
-            try:
-                # the last piece may stop inside a character: the decoder keeps that tail
-                parts.append(decoder.decode(piece, final=final) if last else piece.decode(codec))
-            except UnicodeDecodeError as exc:
-                decoder.reset()
-                parts.append(self._fallback(piece, fallback, exc, offset, newlines + 1 + index))
+            line = newlines + 1 + index
+            for codec in self.encoding.order:
+                decoder = codecs.getincrementaldecoder(codec)()
+                try:
+                    parts.append(decoder.decode(piece, final=final or not last))
+                except UnicodeDecodeError as exc:
+                    failure = exc
+                    continue
+                if last:
+                    carry = decoder.getstate()[0]
+                if codec != self.encoding.codec and not piece.isascii():
+                    self.fallen_lines.setdefault(line, codec)
+                break
+            else:
+                where = offset + failure.start
+                self.bad_lines.setdefault(line, self.encoding.describe_failure(where))
+                parts.append(piece.decode(self.encoding.codec, errors="replace"))
             offset += len(piece)
-        return "".join(parts)
-
-    def _fallback(
-        self, piece: bytes, fallback: str | None, exc: UnicodeDecodeError, offset: int, line: int
-    ) -> str:
-        if fallback is not None:
-            try:
-                return piece.decode(fallback)
-            except UnicodeDecodeError:
-                pass
-        self.bad_lines.setdefault(line, self.encoding.describe_failure(offset + exc.start))
-        return piece.decode(self.encoding.codec, errors="replace")
+        return "".join(parts), carry

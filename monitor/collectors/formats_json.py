@@ -1,7 +1,8 @@
 """Streaming JSON readers: JSON Lines, and a top-level array read item by item.
 
 The array reader keeps one bounded window of text and decodes one item at a time with
-``json.JSONDecoder.raw_decode``, so a large export is never held in memory at once.
+``json.JSONDecoder.raw_decode``, so a large export is never held in memory at once. An item
+that is not valid JSON costs that item only: reading resumes at the next one.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from monitor.collectors.base import CollectorError, RawItem, Rejected
-from monitor.collectors.export_rows import RowBuilder
+from monitor.collectors.export_rows import EXCERPT, RowBuilder
 from monitor.collectors.export_text import ChunkSource, Encoding, LineSource
 
 LIST_KEYS = (
@@ -31,6 +32,7 @@ LIST_KEYS = (
 MAX_ITEM_CHARS = 16 * 1024 * 1024  # one item larger than this is refused (and reading stops)
 _COMPACT_AT = 1024 * 1024
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
+_STRUCTURE = re.compile(r'[\\"\[\]{},\n]')  # what moves the skip over a broken item
 
 
 def read_jsonl(
@@ -43,6 +45,7 @@ def read_jsonl(
     for text in source.lines():
         line += 1
         offset, end_offset = end_offset, source.offset
+        fallen = source.take_fallen(offset, end_offset) if source.fallen else None
         if line <= start_line:
             if source.bad:
                 source.take_bad(offset, end_offset)
@@ -78,7 +81,10 @@ def read_jsonl(
                 error=f"expected a JSON object, got {type(obj).__name__}",
             )
             continue
-        yield builder.build(builder.plan_for_object(obj), obj, line, offset)
+        item = builder.build(builder.plan_for_object(obj), obj, line, offset)
+        if fallen is not None and type(item) is RawItem:
+            item.warning = fallen
+        yield item
 
 
 def looks_like_jsonl(head: str) -> bool:
@@ -184,17 +190,93 @@ class _Cursor:
             self.pos = end
             return obj, start
 
+    def skip_item(self, start: int) -> bool:
+        """Move past the broken array item at ``start``: to the next item (True) or past the
+        array's ']' (False); False at the end of the text or past ``MAX_ITEM_CHARS`` too.
 
-def _items(cur: _Cursor) -> Iterator[tuple[Any, int, int]]:
-    """(value, start pos, end pos) of each item of the array whose '[' was just consumed."""
+        The item ends at the first ',' or ']' outside strings and brackets; a string ends at
+        a line end (JSON strings hold none), and a line starting at the item's own column with
+        '{' starts the next item, so an unclosed string or bracket costs this item only."""
+        line_start = self.buf.rfind("\n", 0, start) + 1
+        column = start - line_start if not self.buf[line_start:start].strip() else None
+        depth, in_string, i = 0, False, start
+        while True:
+            match = _STRUCTURE.search(self.buf, i)
+            if match is None or match.end() + 1 >= len(self.buf):
+                if self.eof:
+                    if match is None:
+                        return False
+                elif len(self.buf) - start > MAX_ITEM_CHARS:
+                    return False
+                else:
+                    before = self.pos
+                    self.fill(64 * 1024)
+                    start, i = start - (before - self.pos), i - (before - self.pos)
+                    continue
+            char, i = match.group(), match.end()
+            if char == "\n":
+                in_string = False
+                indent = _WHITESPACE.match(self.buf, i)
+                at = indent.end() if indent else i
+                if column is not None and at - i == column and self.buf[at : at + 1] == "{":
+                    self.pos = at
+                    return True
+            elif in_string:
+                if char == "\\":
+                    i += 1
+                elif char == '"':
+                    in_string = False
+            elif char == '"':
+                in_string = True
+            elif char in "[{":
+                depth += 1
+            elif char in "]}" and depth > 0:
+                depth -= 1
+            elif char == "," and depth == 0:
+                self.pos = i
+                return True
+            elif char == "]":
+                self.pos = i
+                return False
+
+
+class _Broken(NamedTuple):
+    """An array item that is not valid JSON, described before reading moved past it."""
+
+    message: str  # the parser's message, with the line and column of the error
+    excerpt: str
+    resumed: bool  # False: the text after it could not be read as items
+
+
+def _items(cur: _Cursor) -> Iterator[tuple[Any, int, int] | _Broken]:
+    """(value, start pos, end pos) of each item of the array whose '[' was just consumed, or
+    ``_Broken`` for an item that is not valid JSON (reading goes on after it where it can)."""
     if cur.peek() == "]":
         cur.pos += 1
         return
     while True:
-        obj, start = cur.value()
-        yield obj, start, cur.pos
-        if cur.expect(",]", "',' or ']' after an item") == "]":
+        try:
+            obj, start = cur.value()
+        except _Syntax as exc:
+            start = cur.pos  # a failed value leaves the cursor at its start
+            pos = max(exc.pos, start)
+            where = f"line {cur.line_at(pos)} column {cur.column_at(pos)}"
+            excerpt = cur.buf[start : start + EXCERPT]
+            resumed = cur.skip_item(start)
+            closed = not resumed and cur.pos > start  # the array's ']' ended the broken item
+            yield _Broken(f"{where}: {exc.message}", excerpt, resumed or closed)
+            if resumed:
+                continue
             return
+        yield obj, start, cur.pos
+        char = cur.peek()
+        if char == "]":
+            cur.pos += 1
+            return
+        if char == ",":
+            cur.pos += 1
+        elif char != "{":  # an object right after an item only lacks its ',': read it
+            cur.expect(",]", "',' or ']' after an item")
 
 
 def _members_list(cur: _Cursor, location: str) -> bool:
@@ -226,8 +308,10 @@ def read_json(
 ) -> Iterator[RawItem | Rejected]:
     """Items of a top-level array (or of a list under a common key of a top-level object).
 
-    ``line`` on items is the 1-based item number, so resuming works on single-line files;
-    a syntax error is quarantined naming its physical line and column, and reading stops.
+    ``line`` on items is the 1-based item number, so resuming works on single-line files.
+    An item with a syntax error is quarantined naming the physical line and column of the
+    error, and reading resumes at the next item (see ``_Cursor.skip_item``); a syntax error
+    outside the items is quarantined the same way, and reading stops there.
     """
     source = ChunkSource(fh, encoding)
     cur = _Cursor(source.chunks())
@@ -243,10 +327,25 @@ def read_json(
             cur.pos += 1
         else:
             raise _Syntax(cur.pos, "expected a JSON array or object")
-        for obj, start, end in _items(cur):
+        for entry in _items(cur):
             number += 1
+            if isinstance(entry, _Broken):
+                if number > start_line:
+                    then = "skipped to the next item" if entry.resumed else "the rest was not read"
+                    yield builder.reject(
+                        line=number,
+                        offset=None,
+                        raw=entry.excerpt,
+                        error=f"JSON syntax error at {entry.message} ({then})",
+                    )
+                continue
             if number <= start_line:
                 continue
+            obj, start, end = entry
+            fallen = None
+            if source.fallen_lines:
+                used = _take_lines(source.fallen_lines, cur.line_at(start), cur.line_at(end))
+                fallen = None if used is None else source.encoding.describe_fallback(used)
             if source.bad_lines:
                 problem = _bad_between(source.bad_lines, cur.line_at(start), cur.line_at(end))
                 if problem is not None:
@@ -260,7 +359,10 @@ def read_json(
                     error=f"expected a JSON object, got {type(obj).__name__}",
                 )
                 continue
-            yield builder.build(builder.plan_for_object(obj), obj, number, None)
+            item = builder.build(builder.plan_for_object(obj), obj, number, None)
+            if fallen is not None and type(item) is RawItem:
+                item.warning = fallen
+            yield item
     except _Syntax as exc:
         line = cur.line_at(max(exc.pos, cur._counted_pos))
         where = f"line {line} column {cur.column_at(exc.pos)}"
@@ -273,6 +375,15 @@ def read_json(
             "the rest of the file was not read",
             excerpt=excerpt,
         )
+
+
+def _take_lines(found: dict[int, str], first: int, last: int) -> str | None:
+    """The value for the first line in [first, last], forgetting every line up to ``last``."""
+    hits = sorted(line for line in found if line <= last)
+    value = next((found[line] for line in hits if line >= first), None)
+    for line in hits:
+        del found[line]
+    return value
 
 
 def _bad_between(bad_lines: dict[int, str], first: int, last: int) -> str | None:

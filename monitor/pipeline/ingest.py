@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -63,9 +63,37 @@ class IngestStats:
     resumed_from: int = 0
     skipped_unchanged: bool = False
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)  # one line per kind of flagged row
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
+
+
+class _RowWarnings:
+    """Rows stored despite a problem (``RawItem.warning``), counted by problem with their
+    first lines, as one summary line each."""
+
+    SHOWN = 10
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.lines: dict[str, list[int]] = {}
+
+    def add(self, warning: str, line: int | None) -> None:
+        count = self.counts.get(warning, 0)
+        self.counts[warning] = count + 1
+        shown = self.lines.setdefault(warning, [])
+        if line is not None and len(shown) < self.SHOWN:
+            shown.append(line)
+
+    def summary(self) -> list[str]:
+        out = []
+        for warning, count in self.counts.items():
+            shown = self.lines[warning]
+            where = ", ".join(map(str, shown)) + (", ..." if count > len(shown) else "")
+            rows = "1 row" if count == 1 else f"{count} rows"
+            out.append(f"{rows} {warning}" + (f" (line {where})" if shown else ""))
+        return out
 
 
 @dataclass(frozen=True)
@@ -106,6 +134,7 @@ def ingest_stream(
 ) -> IngestStats:
     """Store ``records`` batch by batch, each batch committed with the run's resume point."""
     iterator = iter(records)
+    warnings = _RowWarnings()
     while True:
         batch = list(islice(iterator, pipeline.batch_size))
         if not batch:
@@ -120,6 +149,8 @@ def ingest_stream(
             if isinstance(record, Rejected):
                 rejected.append(record)
                 continue
+            if record.warning is not None:
+                warnings.add(record.warning, record.line)
             cand = pipeline.prepare(record, source_id)
             if cand is None:
                 unmatched += 1
@@ -159,6 +190,8 @@ def ingest_stream(
         stats.duplicate += duplicate
         stats.unmatched += unmatched
         stats.rejected += len(rejected)
+        if warnings.counts:
+            stats.warnings = warnings.summary()
         if on_progress is not None:
             on_progress(len(batch))
 

@@ -297,6 +297,8 @@ def _after_ingest(stats: IngestStats, source_id: str, metrics: ServiceMetrics | 
                   kick: Kick | None) -> None:
     if metrics is not None:
         metrics.record_ingest(stats)
+    for warning in stats.warnings:
+        log.warning("collected %s with warnings: %s", source_id, warning)
     if stats.error:
         log.warning("collect failed: %s", stats.error)
     elif stats.new:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from monitor.collectors import export_text
 from monitor.collectors.base import CollectorError, RawItem, Rejected
 from monitor.collectors.exports import read_export
 from monitor.collectors.formats_csv import sniff_delimiter
@@ -277,3 +279,134 @@ def test_reading_is_lazy_and_naive_now_is_refused(tmp_path: Path) -> None:
     assert first.line == 2
     with pytest.raises(ValueError, match="timezone-aware"):
         read_export(path, now=datetime(2026, 1, 1))
+
+
+def _rows_with_unclosed_quote(path: Path, *, closed_at: int | None) -> Path:
+    """1,000 rows; row 200 opens a quote it never closes; row ``closed_at`` holds a quote."""
+    lines = ["id,author,text,date"]
+    for n in range(1, 1001):
+        text = f"comment number {n}"
+        if n == 200:
+            text = '"this quote is never closed'
+        elif n == closed_at:
+            text = 'she said "hi" there'
+        lines.append(f"{n},user{n},{text},2024-01-01")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("closed_at", "why"),
+    [
+        (250, "runs over 51 lines, 49 of them shaped like rows"),
+        (500, "is not closed within 200 lines"),
+        (None, "is not closed within 200 lines"),
+    ],
+    ids=["closed-soon", "closed-later", "never-closed"],
+)
+def test_unclosed_quote_quarantines_its_row_and_reading_resumes_at_the_next_line(
+    tmp_path: Path, closed_at: int | None, why: str
+) -> None:
+    path = _rows_with_unclosed_quote(tmp_path / "quote.csv", closed_at=closed_at)
+    items, rejected = read(path)
+    assert [(r.line, r.error) for r in rejected] == [
+        (
+            201,
+            f"line 201: quoted field opened on this line {why} (unclosed quote?); "
+            "read again from line 202",
+        )
+    ]  # row 200, after the header line
+    assert rejected[0].excerpt == '200,user200,"this quote is never closed,2024-01-01\n'
+    assert [i.external_id for i in items] == [str(n) for n in range(1, 1001) if n != 200]
+    assert [i.line for i in items[198:200]] == [200, 202]
+    assert all(len(i.text) < 40 for i in items)
+    resumed, again = read(path, start_line=300)
+    assert again == [] and [i.line for i in resumed] == list(range(301, 1002))
+
+
+def test_quoted_field_over_too_many_lines_is_a_runaway_even_without_row_shapes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "two.csv"
+    body = "".join(f"{n},plain text {n}\n" for n in range(3, 400))
+    path.write_text(f'id,text\n1,"opens\n{body}', encoding="utf-8")
+    items, rejected = read(path)
+    assert [(r.line, r.error) for r in rejected] == [
+        (
+            2,
+            "line 2: quoted field opened on this line is not closed within 200 lines "
+            "(unclosed quote?); read again from line 3",
+        )
+    ]
+    assert [i.external_id for i in items] == [str(n) for n in range(3, 400)]
+
+
+def test_header_with_an_unclosed_quote_fails_the_file_with_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text('id,"text,date\n' + "".join(f"{n},t,2024\n" for n in range(300)))
+    with pytest.raises(CollectorError, match=r"header\.csv: line 1: the header opens a quoted "):
+        read(path)
+
+
+def test_long_quoted_field_without_rows_in_it_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    paragraphs = "\n".join(f"paragraph {n}, still the same comment" for n in range(150))
+    path.write_text(
+        f'id,author,text,date\n1,ann,"{paragraphs}",2024-01-01\n2,ben,next,2024-01-02\n'
+    )
+    items, rejected = read(path)
+    assert rejected == [] and [i.line for i in items] == [2, 152]
+    assert items[0].text == paragraphs
+
+
+def _mixed(path: Path, *, main: str, odd: str, odd_rows: set[int]) -> list[str]:
+    """1,000 rows of Chinese text in ``main``, the rows in ``odd_rows`` in ``odd``."""
+    texts = [f"第{n}条评论：艾克美奶粉很好" for n in range(1, 1001)]
+    with path.open("wb") as fh:
+        fh.write("id,text\n".encode(main))
+        for n, text in enumerate(texts, start=1):
+            fh.write(f"{n},{text}\n".encode(odd if n in odd_rows else main))
+    return texts
+
+
+@pytest.mark.parametrize(
+    ("main", "odd", "warning"),
+    [
+        ("utf-8", "gb18030", "decoded as GB18030, not UTF-8 like the rest of the file"),
+        ("gb18030", "utf-8", "decoded as UTF-8, not GB18030 like the rest of the file"),
+    ],
+)
+def test_line_in_another_encoding_is_decoded_alone_and_flagged(
+    tmp_path: Path, main: str, odd: str, warning: str
+) -> None:
+    path = tmp_path / "mixed.csv"
+    texts = _mixed(path, main=main, odd=odd, odd_rows={10, 700})
+    items, rejected = read(path)
+    assert rejected == [] and [i.text for i in items] == texts  # nothing garbled
+    assert [(i.line, i.warning) for i in items if i.warning] == [(11, warning), (701, warning)]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_overlong_line_is_quarantined_without_being_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    monkeypatch.setattr(export_text, "MAX_LINE_BYTES", 1024 * 1024)
+    path = tmp_path / f"long{suffix}"
+    rows = [
+        f"{n},row {n}" if suffix == ".csv" else f'{{"id": {n}, "text": "row {n}"}}' for n in (1, 3)
+    ]
+    huge = "2," + "x" * (12 * 1024 * 1024) if suffix == ".csv" else '{"text": "' + "x" * 12_000_000
+    head = "id,text\n" if suffix == ".csv" else ""
+    path.write_text(head + rows[0] + "\n" + huge + "\n" + rows[1] + "\n", encoding="utf-8")
+    tracemalloc.start()
+    try:
+        items, rejected = read(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    first = 2 if suffix == ".csv" else 1
+    assert [i.line for i in items] == [first, first + 2]
+    assert [(r.line, r.error) for r in rejected] == [
+        (first + 1, f"line {first + 1}: line of over 1 MB (not a text export?)")
+    ]
+    assert peak < 6 * 1024 * 1024  # the 12 MB line was never held whole

@@ -40,13 +40,16 @@ def test_json_array_items_nested_fields_and_item_numbers() -> None:
     ]
 
 
-def test_json_syntax_error_names_its_line_and_keeps_earlier_items() -> None:
+def test_json_syntax_error_names_its_line_and_keeps_the_other_items() -> None:
     items, rejected = read(FIXTURES / "broken.json")
-    assert [i.text for i in items] == ["first", "second"]
+    assert [i.text for i in items] == ["first", "second", "never reached"]
     (bad,) = rejected
-    assert bad.line == 4
-    assert bad.error.startswith("line 4 column 29: JSON syntax error: Expecting ',' delimiter")
-    assert "after item 2" in bad.error and '"oops"' in bad.excerpt
+    assert bad.line == 3  # the item number, as for every item of an array
+    assert bad.error == (
+        "item 3: JSON syntax error at line 4 column 29: Expecting ',' delimiter "
+        "(skipped to the next item)"
+    )
+    assert '"oops"' in bad.excerpt
 
 
 def test_list_under_a_common_key_of_a_top_level_object() -> None:
@@ -84,7 +87,11 @@ def test_truncated_json_array_keeps_what_came_before(tmp_path: Path) -> None:
     path.write_text(text[: text.index('"row 3"') + 4], encoding="utf-8")
     items, rejected = read(path)
     assert [i.text for i in items] == ["row 0", "row 1", "row 2"]
-    assert len(rejected) == 1 and "JSON syntax error: Unterminated string" in rejected[0].error
+    assert [r.line for r in rejected] == [4]
+    assert rejected[0].error == (
+        "item 4: JSON syntax error at line 16 column 13: Unterminated string starting at "
+        "(the rest was not read)"
+    )
 
 
 def test_empty_json_file_and_empty_array(tmp_path: Path) -> None:
@@ -162,3 +169,101 @@ def test_ids_are_stable_across_reads_without_id_field(tmp_path: Path) -> None:
     first = [i.external_id for i in read(path)[0]]
     assert first == [i.external_id for i in read(path)[0]]
     assert len(set(first)) == 2
+
+
+def _array(path: Path, broken: dict[int, str], *, indent: int | None = None) -> Path:
+    """A 1,000-item array, one item per line (or pretty-printed), items in ``broken`` replaced
+    by the given text."""
+    if indent is None:
+        items = [broken.get(n, json.dumps({"id": n, "text": f"item {n}"})) for n in range(1, 1001)]
+        path.write_text("[\n" + ",\n".join(items) + "\n]\n", encoding="utf-8")
+        return path
+    parts = []
+    for n in range(1, 1001):
+        item = {"id": n, "text": f"item {n}", "user": {"name": f"u{n}", "tags": [{"t": 1}]}}
+        text = json.dumps(item, indent=indent)
+        parts.append(broken.get(n, text).replace("\n", "\n" + " " * indent))
+    path.write_text("[\n  " + ",\n  ".join(parts) + "\n]\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ('{"id": 300, "text": "a" "b": 1}', "Expecting ',' delimiter"),
+        ('{"id": 300, "text": "never closed}', "Invalid control character at"),
+        ('{"id": 300, "text": tru, "x": [1, 2}', "Expecting value"),
+        ('{"id": 300, "text": "no closing brace"', "Expecting property name"),
+    ],
+    ids=["missing-comma", "unterminated-string", "bad-value", "missing-brace"],
+)
+def test_json_syntax_error_in_an_item_quarantines_it_and_reading_resumes(
+    tmp_path: Path, broken: str, message: str
+) -> None:
+    path = _array(tmp_path / "x.json", {300: broken})
+    items, rejected = read(path)
+    assert [i.external_id for i in items] == [str(n) for n in range(1, 1001) if n != 300]
+    assert [i.line for i in items][298:300] == [299, 301]  # item numbers, as for every item
+    (bad,) = rejected
+    assert bad.line == 300
+    assert bad.error.startswith("item 300: JSON syntax error at line 30")  # 301, or 302
+    assert message in bad.error and bad.error.endswith("(skipped to the next item)")
+    assert bad.excerpt.startswith('{"id": 300')
+    resumed, again = read(path, start_line=299)
+    assert [i.line for i in resumed][:1] == [301] and [r.line for r in again] == [300]
+
+
+def test_pretty_printed_item_missing_its_brace_resumes_at_the_next_item(tmp_path: Path) -> None:
+    broken = '{\n  "id": 7,\n  "text": "item 7",\n  "user": {"name": "u7", "tags": [{"t": 1}]}'
+    path = _array(tmp_path / "x.json", {7: broken}, indent=2)
+    items, rejected = read(path)
+    assert [i.external_id for i in items] == [str(n) for n in range(1, 1001) if n != 7]
+    assert [r.line for r in rejected] == [7] and "line 78 column 3:" in rejected[0].error
+
+
+def test_minified_array_with_a_bad_item_resumes_on_the_same_line(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    items = [
+        json.dumps({"id": n, "text": f"t{n}", "tags": [{"a": n}, {"b": n}]}) for n in range(50)
+    ]
+    items[20] = '{"id": 20, "text": "t20", "tags": [{"a": 20}, {"b": 20}] "extra": true}'
+    path.write_text("[" + ",".join(items) + "]", encoding="utf-8")
+    read_items, rejected = read(path)
+    assert [i.external_id for i in read_items] == [str(n) for n in range(50) if n != 20]
+    assert [r.line for r in rejected] == [21]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_json_item_in_another_encoding_is_decoded_alone_and_flagged(
+    tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / f"mixed{suffix}"
+    texts = [f"第{n}条评论：艾克美奶粉很好" for n in range(1, 1001)]
+    lines = [
+        (
+            json.dumps({"id": n, "text": t}, ensure_ascii=False)
+            + ("," if suffix == ".json" else "")
+        ).encode("gb18030" if n == 10 else "utf-8")
+        for n, t in enumerate(texts, start=1)
+    ]
+    if suffix == ".json":
+        lines = [b"["] + lines[:-1] + [lines[-1].rstrip(b",")] + [b"]"]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    items, rejected = read(path)
+    assert rejected == [] and [i.text for i in items] == texts
+    assert [(i.external_id, i.warning) for i in items if i.warning] == [
+        ("10", "decoded as GB18030, not UTF-8 like the rest of the file")
+    ]
+
+
+@pytest.mark.parametrize("indent", [None, 1], ids=["one-line", "pretty"])
+def test_large_gb18030_array_decodes_across_read_windows_without_warnings(
+    tmp_path: Path, indent: int | None
+) -> None:
+    path = tmp_path / "gb.json"
+    rows = [{"id": n, "text": f"第{n}条：艾克美{'奶' * (n % 7)}"} for n in range(20_000)]
+    path.write_bytes(json.dumps(rows, ensure_ascii=False, indent=indent).encode("gb18030"))
+    assert path.stat().st_size > 2 * 256 * 1024  # windows cut inside characters
+    items, rejected = read(path)
+    assert rejected == [] and [i.text for i in items] == [r["text"] for r in rows]
+    assert not any(i.warning for i in items)

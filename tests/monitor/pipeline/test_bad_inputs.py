@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli.main import cli
+from monitor.collectors.testing import inline_cell_bomb
 
 ENTITIES = """\
 version: 1
@@ -142,6 +143,7 @@ def _corrupt_xlsx(path: Path) -> None:
         ("syntax.json", b'[{"id": 1, "text": "Acme ok"},\n {"id": 2, "text": "Acme bad" ,,}\n]',
          {}, None, 1),
         ("broken.xlsx", None, {}, "not a valid XLSX", 0),
+        ("bomb.xlsx", "bomb", {}, "(decompression bomb?)", 0),
     ],
 )
 def test_bad_files_quarantine_or_fail_clearly(  # type: ignore[no-untyped-def]
@@ -153,6 +155,8 @@ def test_bad_files_quarantine_or_fail_clearly(  # type: ignore[no-untyped-def]
     bad = tmp_path / name
     if content is None:
         _corrupt_xlsx(bad)
+    elif content == "bomb":
+        inline_cell_bomb(bad, 20 * 1024 * 1024)
     else:
         bad.write_bytes(content)
     options = "".join(f", {k}: {v}" for k, v in extra.items())
@@ -173,6 +177,31 @@ def test_bad_files_quarantine_or_fail_clearly(  # type: ignore[no-untyped-def]
         assert stats["rejected"] == expected_rejected
         assert stats["new"] >= 0
     assert _source(cw, config, "bad")["mentions"] >= 1  # the earlier mention is still there
+
+
+def test_rows_decoded_with_a_fallback_encoding_are_reported_in_the_summary(  # type: ignore[no-untyped-def]
+    cw, tmp_path: Path
+) -> None:
+    path = tmp_path / "mixed.csv"
+    rows = [f"{n},艾克美 第{n}条评论\n" for n in range(1, 201)]
+    odd = {10, 150}
+    path.write_bytes(
+        b"id,text\n"
+        + b"".join(r.encode("gb18030" if n in odd else "utf-8") for n, r in enumerate(rows, 1))
+    )
+    config = tmp_path / "cw.yaml"
+    config.write_text(ENTITIES)
+    code, out = cw(config, "ingest", str(path), "--json")
+    stats = json.loads(out)
+    assert code == 0 and stats["new"] == 200 and stats["rejected"] == 0
+    assert stats["warnings"] == [
+        "2 rows decoded as GB18030, not UTF-8 like the rest of the file (line 11, 151)"
+    ]
+    code, out = cw(config, "mentions", "--limit", "1000", "--json")
+    texts = sorted(r.split(",", 1)[1].strip() for r in rows)
+    assert sorted(m["text"] for m in json.loads(out)) == texts  # none garbled
+    code, out = cw(config, "ingest", str(path), "--force")
+    assert "  warning: 2 rows decoded as GB18030" in out
 
 
 def test_malformed_query_is_reported_with_position(cw, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

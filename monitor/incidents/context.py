@@ -12,6 +12,7 @@ from typing import Any
 from classifiers.matrix import MatrixConfig
 from config.schema import IncidentSettings, Settings
 from monitor.clock import utcnow
+from monitor.collectors.identity import tier_of
 from playbooks import (
     DEFAULT_PLACEHOLDERS,
     Playbook,
@@ -128,7 +129,7 @@ class IncidentContext:
         return self.entity_names.get(entity_id, entity_id)
 
     def tier_of(self, source_id: str) -> int:
-        return self.source_tiers.get(source_id, 3)
+        return tier_of(self.source_tiers, source_id)
 
 
 def build_incident_context(

@@ -1,7 +1,9 @@
 """Collect one source (feed, export file, inbox folder) into the store, recording its state.
 
 Failures are recorded on the source (last error, consecutive failures) and returned in the
-stats; they never propagate, so one bad source cannot stop the others.
+stats; they never propagate, so one bad source cannot stop the others. A file read with the
+``auto`` preset gets the preset its header calls for; an inbox file is stored under the source
+its rows' ids belong to (``collectors.identity``).
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from monitor.collectors.base import CollectorError, RawItem
-from monitor.collectors.exports import mapping_from_dict, read_export
+from monitor.collectors.exports import header_names, mapping_from_dict, read_export
+from monitor.collectors.identity import file_source_id
 from monitor.collectors.inbox import move_failed, move_processed, ready_files
+from monitor.collectors.presets import AUTO, detect_preset
 from monitor.collectors.rss import FeedState, fetch_feed, parse_feed
 from monitor.db.models import Source
 from monitor.pipeline.ingest import (
@@ -60,6 +64,17 @@ class FileSpec:
     tz: str | None = None
 
 
+def resolve_preset(spec: FileSpec) -> FileSpec:
+    """``spec`` with an ``auto`` preset replaced by the one the file's header calls for;
+    CollectorError or OSError when the file cannot be read."""
+    if spec.preset != AUTO:
+        return spec
+    names = header_names(
+        spec.path, fmt=spec.fmt, encoding=spec.encoding, delimiter=spec.delimiter
+    )
+    return replace(spec, preset=detect_preset(names))
+
+
 def ingest_file(
     pipeline: Pipeline,
     *,
@@ -73,6 +88,7 @@ def ingest_file(
     now = pipeline.clock()
     location = str(spec.path)
     try:
+        spec = resolve_preset(spec)
         mapping = mapping_from_dict(spec.mapping) if spec.mapping else None
         sha = file_sha256(spec.path)
     except (CollectorError, OSError) as exc:
@@ -187,6 +203,23 @@ def poll_feed(
     return _finish_poll(pipeline, stats, run_id, error=outcome.error)
 
 
+def ingest_inbox_file(
+    pipeline: Pipeline, *, path: Path, parent: str, preset: str
+) -> tuple[Path, IngestStats]:
+    """Ingest one settled inbox file under its own source (``parent``/platform or name), then
+    move it to processed/ or failed/; returns where it went and what was stored."""
+    spec = FileSpec(path=path, preset=preset)
+    try:
+        spec = resolve_preset(spec)
+    except (CollectorError, OSError):
+        spec = replace(spec, preset="generic")  # unreadable: ingest_file records why
+    source_id = file_source_id(parent=parent, preset=spec.preset, path=path)
+    stats = ingest_file(pipeline, source_id=source_id, spec=spec)
+    if stats.error:
+        return move_failed(path=path, reason=stats.error), stats
+    return move_processed(path=path), stats
+
+
 def process_inbox(
     pipeline: Pipeline,
     *,
@@ -195,17 +228,12 @@ def process_inbox(
     preset: str,
     settle_seconds: float,
 ) -> list[tuple[Path, IngestStats]]:
-    """Ingest every settled file in the inbox once, then move it to processed/ or failed/."""
+    """Ingest every settled file in the inbox once (see ``ingest_inbox_file``)."""
     inbox.mkdir(parents=True, exist_ok=True)
-    done: list[tuple[Path, IngestStats]] = []
-    for path in ready_files(inbox=inbox, now=time.time(), settle_seconds=settle_seconds):
-        stats = ingest_file(pipeline, source_id=source_id, spec=FileSpec(path=path, preset=preset))
-        if stats.error:
-            moved = move_failed(path=path, reason=stats.error)
-        else:
-            moved = move_processed(path=path)
-        done.append((moved, stats))
-    return done
+    return [
+        ingest_inbox_file(pipeline, path=path, parent=source_id, preset=preset)
+        for path in ready_files(inbox=inbox, now=time.time(), settle_seconds=settle_seconds)
+    ]
 
 
 def _finish_poll(

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.collectors.base import CollectorError
 from monitor.collectors.exports import mapping_from_dict
-from monitor.collectors.presets import PRESETS
+from monitor.collectors.presets import AUTO, PRESETS
 from monitor.pipeline.collect import CollectRun, FileSpec, ingest_file
 from monitor.pipeline.ingest import IngestStats
 
@@ -26,7 +26,9 @@ class ExportOptions(BaseModel):
     format: Literal["csv", "json", "jsonl", "xlsx"] | None = Field(
         None, description="File format; default from the extension."
     )
-    preset: str = Field("generic", description="Column mapping preset (generic, weibo, ...).")
+    preset: str = Field(
+        "generic", description="Column mapping preset (generic, weibo, ...; auto: from the header)."
+    )
     mapping: dict[str, Any] = Field(
         default_factory=dict, description="Column mapping overrides: field -> column name."
     )
@@ -46,8 +48,8 @@ class ExportKind:
         path = resolve(options.path)
         if not path.exists():
             found.append(("path", f"file not found: {path}"))
-        if options.preset not in PRESETS:
-            known = ", ".join(sorted(PRESETS))
+        if options.preset not in PRESETS and options.preset != AUTO:
+            known = ", ".join([*sorted(PRESETS), AUTO])
             found.append(("preset", f"unknown preset {options.preset!r} (expected one of: "
                                     f"{known})"))
         try:

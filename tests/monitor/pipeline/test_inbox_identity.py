@@ -23,13 +23,11 @@ entities:
   - {id: acme, name: Acme, kind: brand, aliases: [Acme, 艾克美]}
 inbox: {path: inbox, settle: 0s, tier: 2}
 """
-WEIBO = (
-    "mid,用户昵称,粉丝数,发布时间,微博正文,转发数\n"
-    + "".join(f"{i},博主{i},100,2026-11-18 09:0{i},艾克美 微博 {i},3\n" for i in range(1, 6))
+WEIBO = "mid,用户昵称,粉丝数,发布时间,微博正文,转发数\n" + "".join(
+    f"{i},博主{i},100,2026-11-18 09:0{i},艾克美 微博 {i},3\n" for i in range(1, 6)
 )
-X = (
-    "tweet_id,name,text,tweet_created,retweet_count\n"
-    + "".join(f"{i},user{i},Acme tweet {i},2026-11-18 01:0{i}:00 +0000,2\n" for i in range(1, 6))
+X = "tweet_id,name,text,tweet_created,retweet_count\n" + "".join(
+    f"{i},user{i},Acme tweet {i},2026-11-18 01:0{i}:00 +0000,2\n" for i in range(1, 6)
 )
 CRM = "id,text,author,date\n" + "".join(
     f"{i},Acme ticket {i},customer{i},2026-11-18\n" for i in range(1, 6)
@@ -39,10 +37,13 @@ SAMPLES = Path(__file__).resolve().parents[3] / "config" / "samples" / "exports"
 
 @pytest.mark.parametrize(
     ("body", "name", "preset"),
-    [(WEIBO, "w.csv", "weibo"), (X, "x.csv", "twitter"), (CRM, "crm.csv", "generic"),
-     ('[{"id_str": "1", "full_text": "hi", "user": {"screen_name": "a"}}]', "t.json",
-      "twitter"),
-     ('{"id": 1, "text": "hi", "author": "a", "date": "2026-11-18"}\n', "c.jsonl", "generic")],
+    [
+        (WEIBO, "w.csv", "weibo"),
+        (X, "x.csv", "twitter"),
+        (CRM, "crm.csv", "generic"),
+        ('[{"id_str": "1", "full_text": "hi", "user": {"screen_name": "a"}}]', "t.json", "twitter"),
+        ('{"id": 1, "text": "hi", "author": "a", "date": "2026-11-18"}\n', "c.jsonl", "generic"),
+    ],
 )
 def test_the_preset_is_the_one_reading_most_of_the_header(
     tmp_path: Path, body: str, name: str, preset: str
@@ -67,7 +68,10 @@ def test_a_file_source_is_its_platform_or_its_name() -> None:
     assert len(long) == 64
     tiers = {"inbox": 2, "news": 1}
     assert (tier_of(tiers, "inbox/weibo"), tier_of(tiers, "news"), tier_of(tiers, "x/y")) == (
-        2, 1, 3)
+        2,
+        1,
+        3,
+    )
 
 
 def _drop(inbox: Path, name: str, body: str) -> None:

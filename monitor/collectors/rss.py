@@ -345,7 +345,13 @@ def _reject(entry: Mapping[str, Any], url: str, error: str) -> Rejected:
         )
     except Exception:  # the entry itself may be what is broken
         excerpt = ""
-    return Rejected(location=url, line=None, offset=None, error=one_line(error), excerpt=excerpt)
+    try:
+        key = stable_id(_s(entry.get("id"))) or stable_id(_s(entry.get("link"))) or None
+    except Exception:  # noqa: BLE001 - as above: then its position in the feed names it
+        key = None
+    return Rejected(
+        location=url, line=None, offset=None, error=one_line(error), excerpt=excerpt, key=key
+    )
 
 
 def _own(entry: Mapping[str, Any], key: str) -> Any:

@@ -1,8 +1,9 @@
 """Idempotent, batched writes of mentions (with their scores), quarantined rows and checkpoints.
 
 A batch is one transaction: its mentions (scores in the same INSERT), their entity links, its
-quarantined rows, what later steps do with the new mentions (stories, incidents) and the
-run's resume point commit together, so a killed ingest resumes exactly after the last batch.
+quarantined rows (each stored once per source), what later steps do with the new mentions
+(stories, incidents) and the run's resume point commit together, so a killed ingest resumes
+exactly after the last batch.
 Rows are written through the driver, never through per-row ORM or statement compilation;
 the SQL and the stored forms of datetimes, JSON and flags come from the dialect's module
 (``store_sqlite``, ``store_pg``), which stores them exactly as the ORM models read them.
@@ -10,12 +11,14 @@ the SQL and the stored forms of datetimes, JSON and flags come from the dialect'
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from classifiers.scorer import Score
@@ -24,6 +27,7 @@ from monitor.db.models import IngestRun, QuarantinedRow, Source
 from monitor.pipeline import store_pg, store_sqlite
 
 EXCERPT_CHARS = 500
+ERROR_CHARS = 1000
 TEXT_CHARS = 100_000
 MENTION_COLUMNS = (
     "source_id", "external_id", "url", "title", "author", "author_reach", "published_at",
@@ -140,23 +144,44 @@ def store_batch(
         counts.new = len(counts.mentions)
         counts.mentions.sort(key=lambda m: m.id)
     if rejected:
-        session.execute(
-            cast(Table, QuarantinedRow.__table__).insert(),
-            [
-                {
-                    "run_id": run_id,
-                    "source_id": source_id,
-                    "location": r.location,
-                    "line": r.line,
-                    "offset": r.offset,
-                    "error": r.error[:1000],
-                    "excerpt": r.excerpt[:EXCERPT_CHARS],
-                    "created_at": now,
-                }
-                for r in rejected
-            ],
-        )
+        quarantine(session, source_id=source_id, run_id=run_id, rejected=rejected, now=now)
     return counts
+
+
+def quarantine_fingerprint(*, location: str, line: int | None, identity: str, excerpt: str) -> str:
+    """What makes a quarantined row the same row again: where it is, its ``Rejected.key`` (else
+    its stored error, which names its place), and its stored excerpt."""
+    basis = "\x1f".join((location, "" if line is None else str(line), identity, excerpt))
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+
+
+def quarantine(
+    session: Session,
+    *,
+    source_id: str,
+    run_id: int | None,
+    rejected: Sequence[Rejected],
+    now: datetime,
+) -> None:
+    """Store ``rejected`` rows, each once per source: a feed polled again, or a file read again
+    with ``--force``, finds its bad rows already kept."""
+    rows: dict[str, dict[str, Any]] = {}
+    for r in rejected:
+        error, excerpt = r.error[:ERROR_CHARS], r.excerpt[:EXCERPT_CHARS]
+        digest = quarantine_fingerprint(
+            location=r.location, line=r.line, identity=r.key or error, excerpt=excerpt
+        )
+        rows.setdefault(digest, {
+            "run_id": run_id, "source_id": source_id, "location": r.location, "line": r.line,
+            "offset": r.offset, "error": error, "excerpt": excerpt, "created_at": now,
+            "fingerprint": digest,
+        })
+    table = cast(Table, QuarantinedRow.__table__)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).on_conflict_do_nothing(
+        index_elements=["source_id", "fingerprint"]
+    )
+    session.execute(stmt, list(rows.values()))
 
 
 class _RowWriter:

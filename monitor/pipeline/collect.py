@@ -26,12 +26,14 @@ from monitor.collectors.presets import AUTO, detect_preset
 from monitor.collectors.rss import FeedState, fetch_feed, parse_feed
 from monitor.db.models import Source
 from monitor.pipeline.ingest import (
+    RESUMABLE,
     IngestStats,
     Pipeline,
     file_sha256,
     finish_run,
     ingest_stream,
     previous_file_run,
+    resume_run,
     start_run,
 )
 from monitor.pipeline.store import ensure_source
@@ -100,11 +102,13 @@ def ingest_file(
             stats.skipped_unchanged = True
             stats.run_id = previous.id
             return stats
-        if previous is not None and previous.status == "running" and not force:
+        if previous is not None and previous.status in RESUMABLE and not force:
             run_id, start_line = previous.id, previous.last_line
+            resume_run(session, run=previous, now=now, lease=pipeline.lease)
         else:
             run_id = start_run(
-                session, source_id=source_id, now=now, file_path=location, file_sha=sha
+                session, source_id=source_id, now=now, lease=pipeline.lease, file_path=location,
+                file_sha=sha,
             ).id
             start_line = 0
     stats.run_id, stats.resumed_from = run_id, start_line
@@ -152,7 +156,7 @@ def ingest_items(
     now = pipeline.clock()
     with pipeline.sessions.begin() as session:
         ensure_source(session, source_id=source_id, kind=kind, location=location, now=now)
-        run_id = start_run(session, source_id=source_id, now=now).id
+        run_id = start_run(session, source_id=source_id, now=now, lease=pipeline.lease).id
     stats.run_id = run_id
     with recorded_failure(pipeline, source_id=source_id, run_id=run_id):
         ingest_stream(pipeline, source_id=source_id, run_id=run_id, records=items, stats=stats)
@@ -171,7 +175,7 @@ def poll_feed(
     with pipeline.sessions.begin() as session:
         source = ensure_source(session, source_id=source_id, kind="rss", location=url, now=now)
         state = FeedState(etag=source.etag, last_modified=source.last_modified)
-        run_id = start_run(session, source_id=source_id, now=now).id
+        run_id = start_run(session, source_id=source_id, now=now, lease=pipeline.lease).id
     stats.run_id = run_id
     if url.startswith(("http://", "https://")):
         outcome = fetch_feed(client=client, url=url, state=state, now=now, max_bytes=max_bytes)

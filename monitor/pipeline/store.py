@@ -233,6 +233,7 @@ def checkpoint_run(
     session: Session,
     *,
     run_id: int,
+    lease_until: datetime | None,
     last_line: int | None,
     seen: int,
     new: int,
@@ -240,7 +241,8 @@ def checkpoint_run(
     unmatched: int,
     rejected: int,
 ) -> None:
-    """Add a batch's counts to its run and move the resume point forward."""
+    """Add a batch's counts to its run, move the resume point forward and, for a leased run,
+    its lease."""
     values: dict[str, Any] = {
         "seen": IngestRun.seen + seen,
         "new": IngestRun.new + new,
@@ -250,4 +252,6 @@ def checkpoint_run(
     }
     if last_line is not None:
         values["last_line"] = last_line
+    if lease_until is not None:
+        values["lease_until"] = lease_until
     session.execute(update(IngestRun).where(IngestRun.id == run_id).values(**values))

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.app import App
+from monitor.pipeline.ingest import RunLease, renew_runs
 from monitor.service.health import HealthProbe, HealthServer, ServiceStatus
 from monitor.service.jobs import ONCE_ORDER, JobSet, build_jobs, effective_interval
 from monitor.service.leader import PgLeaderElection, SqliteInstanceLock
@@ -141,7 +142,15 @@ def run_service(
     metrics = metrics or ServiceMetrics()
     lock = instance_lock(app)
     single = lock is not None
-    queue = WorkQueue(app.sessions, owner=instance, lease=service.work_lease, clock=clock)
+    # ingest runs are leased like the work that runs them: a killed instance's runs lapse
+    # with its work and are marked interrupted (monitor.pipeline.ingest)
+    app.pipeline = dataclasses.replace(
+        app.pipeline, lease=RunLease(owner=instance, duration=service.work_lease)
+    )
+    queue = WorkQueue(
+        app.sessions, owner=instance, lease=service.work_lease, clock=clock,
+        renew_also=lambda session, until: renew_runs(session, owner=instance, until=until),
+    )
     pool_ref: list[WorkerPool] = []
 
     def submit(works: list[Work]) -> int:

@@ -31,6 +31,8 @@ def format_stats(label: str, stats: IngestStats) -> str:
         f"{label}: seen {stats.seen}, new {stats.new}, duplicate {stats.duplicate}, "
         f"unmatched {stats.unmatched}, rejected {stats.rejected}"
     )
+    if stats.shared_ids:
+        line += f"; {stats.shared_ids} kept apart from a different entry with the same id"
     if stats.resumed_from:
         line += f" (resumed after line {stats.resumed_from})"
     return line + (f"\n  error: {stats.error}" if stats.error else "")

@@ -13,6 +13,7 @@ when an instance dies its runs' leases run out and the next run started marks th
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,8 @@ from monitor.collectors.base import RawItem, Rejected, content_hash, with_title
 from monitor.db.models import IngestRun
 from monitor.pipeline.store import Candidate, NewMention, checkpoint_run, store_batch, unseen
 from monitor.watchlist.matcher import MatchDoc, Watchlist
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 INTERRUPTED = "interrupted"
@@ -65,6 +68,7 @@ class IngestStats:
     duplicate: int = 0
     unmatched: int = 0
     rejected: int = 0
+    shared_ids: int = 0  # entries kept under an id of their own (see store.unseen)
     resumed_from: int = 0
     skipped_unchanged: bool = False
     error: str | None = None
@@ -144,7 +148,11 @@ def ingest_stream(
             else:
                 candidates.append(cand)
         with pipeline.sessions() as session:
-            fresh, stored = unseen(session, source_id=source_id, candidates=candidates)
+            found = unseen(session, source_id=source_id, run_id=run_id, candidates=candidates)
+        fresh = found.fresh
+        if found.shared_ids:
+            log.warning("%s: %d entries shared an id with a different entry of the same read; "
+                        "each is kept under an id of its own", source_id, found.shared_ids)
         scores = None
         if pipeline.score is not None and fresh:
             scores = pipeline.score(fresh, source_id=source_id)
@@ -161,7 +169,7 @@ def ingest_stream(
             if counts.mentions:
                 for step in pipeline.steps:
                     step(session, mentions=counts.mentions, now=now)
-            duplicate = stored + counts.duplicate
+            duplicate = found.duplicate + counts.duplicate
             checkpoint_run(
                 session,
                 run_id=run_id,
@@ -176,6 +184,7 @@ def ingest_stream(
         stats.seen += len(batch)
         stats.new += counts.new
         stats.duplicate += duplicate
+        stats.shared_ids += found.shared_ids
         stats.unmatched += unmatched
         stats.rejected += len(rejected)
         if on_progress is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -29,6 +29,7 @@ from monitor.pipeline import store_pg, store_sqlite
 EXCERPT_CHARS = 500
 ERROR_CHARS = 1000
 TEXT_CHARS = 100_000
+ID_CHARS = 512  # mentions.external_id
 MENTION_COLUMNS = (
     "source_id", "external_id", "url", "title", "author", "author_reach", "published_at",
     "date_missing", "collected_at", "lang", "text", "metrics", "content_hash", "duplicate_of",
@@ -76,19 +77,58 @@ def _dialect_sql(conn: Connection) -> Any:
     return store_pg if conn.dialect.name == "postgresql" else store_sqlite
 
 
+@dataclass
+class Unseen:
+    """A batch's candidates not stored yet, and what became of the others."""
+
+    fresh: list[Candidate]
+    duplicate: int  # already stored, or repeated in the batch with the same content
+    shared_ids: int  # of ``fresh``, kept under an id of their own (see ``unseen``)
+
+
 def unseen(
-    session: Session, *, source_id: str, candidates: Sequence[Candidate]
-) -> tuple[list[Candidate], int]:
-    """The candidates not stored yet (the first of each external id), and how many were not."""
-    first: dict[str, Candidate] = {}
+    session: Session, *, source_id: str, run_id: int | None, candidates: Sequence[Candidate]
+) -> Unseen:
+    """The candidates to store: one per external id and content.
+
+    An id stored by an earlier run is a duplicate (an entry re-published, or edited: the
+    stored mention stands). Within one run (one fetch, one file) an id repeated with the same
+    content is a duplicate; with other content it is another entry sharing the id, kept
+    under ``<id>#<content hash>``.
+    """
+    groups: dict[str, dict[str, Candidate]] = {}  # id -> content hash -> first candidate
     for cand in candidates:
-        first.setdefault(cand.item.external_id[:512], cand)
-    if not first:
-        return [], len(candidates)
+        groups.setdefault(cand.item.external_id[:ID_CHARS], {}).setdefault(cand.content_hash, cand)
+    if not groups:
+        return Unseen([], len(candidates), 0)
     conn = session.connection()
-    stored = _dialect_sql(conn).stored_external_ids(conn, source_id, list(first))
-    fresh = [cand for ext, cand in first.items() if ext not in stored]
-    return fresh, len(candidates) - len(fresh)
+    sql = _dialect_sql(conn)
+    stored = sql.stored_ids(conn, source_id, list(groups))
+    fresh: list[Candidate] = []
+    others: dict[str, Candidate] = {}
+    for ext, contents in groups.items():
+        hit = stored.get(ext)
+        if hit is not None and (run_id is None or hit[1] != run_id):
+            continue  # stored by an earlier run: the same entry again
+        taken = None if hit is None else hit[0]
+        for digest, cand in contents.items():
+            if taken is None:
+                fresh.append(cand)
+                taken = digest
+            elif digest != taken:
+                other = _distinct(cand)
+                others[other.item.external_id] = other
+    kept: list[Candidate] = []
+    if others:
+        again = sql.stored_ids(conn, source_id, list(others))
+        kept = [cand for ext, cand in others.items() if ext not in again]
+    return Unseen(fresh + kept, len(candidates) - len(fresh) - len(kept), len(kept))
+
+
+def _distinct(cand: Candidate) -> Candidate:
+    """``cand`` under an id of its own: its id and its content's hash."""
+    ext = f"{cand.item.external_id[: ID_CHARS - 18]}#~{cand.content_hash[:16]}"
+    return replace(cand, item=replace(cand.item, external_id=ext))
 
 
 def store_batch(
@@ -128,7 +168,7 @@ def store_batch(
             inserted = {ext: mid for mid, ext in sql.insert_mentions(conn, columns, rows)}
             links: list[tuple[int, str]] = []
             for cand, score in group:
-                mention_id = inserted.get(cand.item.external_id[:512])
+                mention_id = inserted.get(cand.item.external_id[:ID_CHARS])
                 if mention_id is None:
                     counts.duplicate += 1  # stored meanwhile by another process
                     continue
@@ -195,7 +235,7 @@ class _RowWriter:
     def row(self, cand: Candidate, score: Score | None, original: int | None) -> tuple[Any, ...]:
         item, json = cand.item, self.json
         base = (
-            self.source_id, item.external_id[:512], item.url, item.title,
+            self.source_id, item.external_id[:ID_CHARS], item.url, item.title,
             item.author[:512] if item.author else None, item.author_reach,
             self.when(item.published) if item.published else self.stored_now,
             self.flag(item.date_missing or item.published is None), self.stored_now, cand.lang,

@@ -20,7 +20,7 @@ import httpx
 
 from monitor.collectors.base import CollectorError, RawItem
 from monitor.collectors.exports import header_names, mapping_from_dict, read_export
-from monitor.collectors.identity import file_source_id
+from monitor.collectors.identity import SEPARATOR, file_source_id
 from monitor.collectors.inbox import move_failed, move_processed, ready_files
 from monitor.collectors.presets import AUTO, detect_preset
 from monitor.collectors.rss import FeedState, fetch_feed, parse_feed
@@ -33,6 +33,7 @@ from monitor.pipeline.ingest import (
     finish_run,
     ingest_stream,
     previous_file_run,
+    read_before,
     resume_run,
     start_run,
 )
@@ -210,13 +211,22 @@ def poll_feed(
 def ingest_inbox_file(
     pipeline: Pipeline, *, path: Path, parent: str, preset: str
 ) -> tuple[Path, IngestStats]:
-    """Ingest one settled inbox file under its own source (``parent``/platform or name), then
-    move it to processed/ or failed/; returns where it went and what was stored."""
+    """Ingest one settled inbox file under its own source (``parent``/platform or name), unless
+    the same bytes were read before under any name, then move it to processed/ or failed/;
+    returns where it went and what was stored."""
     spec = FileSpec(path=path, preset=preset)
     try:
         spec = resolve_preset(spec)
+        with pipeline.sessions() as session:
+            before = read_before(
+                session, source_prefix=f"{parent}{SEPARATOR}", file_sha=file_sha256(path)
+            )
     except (CollectorError, OSError):
         spec = replace(spec, preset="generic")  # unreadable: ingest_file records why
+        before = None
+    if before is not None:  # the same bytes under another name (``export (1).csv``)
+        stats = IngestStats(source_id=before.source_id, run_id=before.id, skipped_unchanged=True)
+        return move_processed(path=path), stats
     source_id = file_source_id(parent=parent, preset=spec.preset, path=path)
     stats = ingest_file(pipeline, source_id=source_id, spec=spec)
     if stats.error:

@@ -269,6 +269,22 @@ def previous_file_run(session: Session, *, source_id: str, file_sha: str) -> Ing
     return session.scalars(stmt).first()
 
 
+def read_before(session: Session, *, source_prefix: str, file_sha: str) -> IngestRun | None:
+    """The first completed run of this exact file content by a source under ``source_prefix``
+    (``inbox/``), if any: the same file dropped again under another name."""
+    stmt = (
+        select(IngestRun)
+        .where(
+            IngestRun.source_id.startswith(source_prefix, autoescape=True),
+            IngestRun.file_sha256 == file_sha,
+            IngestRun.status == "ok",
+        )
+        .order_by(IngestRun.id)
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
 def finish_run(session: Session, *, run_id: int, now: datetime, error: str | None) -> None:
     run = session.get(IngestRun, run_id)
     assert run is not None

@@ -106,10 +106,13 @@ def test_each_inbox_file_gets_its_preset_and_source_and_shared_ids_are_all_kept(
         shutil.copy(inbox / "processed" / "weibo.csv", inbox / "weibo (1).csv")
         _drop(inbox, "weibo-later.csv", WEIBO + "6,博主6,1,2026-11-18 10:00,艾克美 新,0\n")
         _drop(inbox, "crm.csv", CRM)
+        _drop(inbox, "export (1).csv", CRM)  # the CRM file again, as a browser names a copy
         again = {p.name.split(".")[0]: s for p, s in app.poll_inbox()}  # moved: crm.<time>.csv
         assert again["weibo (1)"].skipped_unchanged
         assert (again["weibo-later"].new, again["weibo-later"].duplicate) == (1, 5)
         assert again["crm"].skipped_unchanged
+        assert again["export (1)"].skipped_unchanged
+        assert again["export (1)"].source_id == "inbox/crm.csv"
         with app.sessions() as s:
             assert len(s.scalars(select(Mention.id)).all()) == 16
 

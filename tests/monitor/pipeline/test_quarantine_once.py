@@ -38,11 +38,11 @@ def _quarantined(app: App) -> int:
 
 
 def test_a_feed_polled_again_quarantines_its_bad_entries_once(
-    tmp_path: Path, make_config: Any
+    tmp_path: Path, make_config: Any, database: str
 ) -> None:
     feed = tmp_path / "feed.xml"
     feed.write_text(_feed(GOOD.format(n=1), EMPTY.format(n=1), EMPTY.format(n=2)), "utf-8")
-    with open_app(make_config(BASE), database=f"sqlite:///{tmp_path / 'db.sqlite'}") as app:
+    with open_app(make_config(BASE), database=database) as app:
         [source] = app.settings.sources
         first = app.poll_source(source)
         assert (first.new, first.rejected) == (1, 2)
@@ -64,10 +64,12 @@ def test_a_feed_polled_again_quarantines_its_bad_entries_once(
         assert _quarantined(app) == 3
 
 
-def test_a_file_read_again_quarantines_its_bad_rows_once(tmp_path: Path, make_config: Any) -> None:
+def test_a_file_read_again_quarantines_its_bad_rows_once(
+    tmp_path: Path, make_config: Any, database: str
+) -> None:
     data = tmp_path / "x.csv"
     data.write_text("id,text\n1,Acme\n2,\n3,\n", encoding="utf-8")
-    with open_app(make_config(BASE), database=f"sqlite:///{tmp_path / 'db.sqlite'}") as app:
+    with open_app(make_config(BASE), database=database) as app:
         for force in (False, True, True):
             stats = ingest_file(app.pipeline, source_id="f", spec=FileSpec(path=data), force=force)
             assert stats.rejected == 2

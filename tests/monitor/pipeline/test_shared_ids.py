@@ -37,14 +37,14 @@ def _texts(app: App) -> dict[str, str]:
 
 
 def test_feed_entries_sharing_an_id_are_kept_when_their_content_differs(
-    tmp_path: Path, make_config: Any
+    tmp_path: Path, make_config: Any, database: str
 ) -> None:
     feed = tmp_path / "feed.xml"
     feed.write_text(
         _feed(("a", "Acme recall"), ("a", "Acme strike"), ("a", "Acme recall"), ("b", "Acme ok")),
         "utf-8",
     )
-    with open_app(make_config(BASE), database=f"sqlite:///{tmp_path / 'db.sqlite'}") as app:
+    with open_app(make_config(BASE), database=database) as app:
         [source] = app.settings.sources
         first = app.poll_source(source)
         assert (first.seen, first.new, first.duplicate, first.shared_ids) == (4, 3, 1, 1)
@@ -62,10 +62,12 @@ def test_feed_entries_sharing_an_id_are_kept_when_their_content_differs(
         assert len(_texts(app)) == 3
 
 
-def test_file_rows_sharing_an_id_across_batches_are_kept(tmp_path: Path, make_config: Any) -> None:
+def test_file_rows_sharing_an_id_across_batches_are_kept(
+    tmp_path: Path, make_config: Any, database: str
+) -> None:
     data = tmp_path / "x.csv"
     data.write_text("id,text\n1,Acme one\n2,Acme two\n1,Acme other\n1,Acme one\n", "utf-8")
-    with open_app(make_config(BASE), database=f"sqlite:///{tmp_path / 'db.sqlite'}") as app:
+    with open_app(make_config(BASE), database=database) as app:
         small = dataclasses.replace(app.pipeline, batch_size=2)
         stats = ingest_file(small, source_id="f", spec=FileSpec(path=data))
         assert (stats.new, stats.duplicate, stats.shared_ids) == (3, 1, 1)

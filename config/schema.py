@@ -175,8 +175,17 @@ class Inbox(_Model):
         Path("crisiswatch-data/inbox"),
         description="Folder watched for export files, relative to the current directory.",
     )
-    source_id: str = Field("inbox", pattern=_ID, description="Source id given to inbox files.")
-    preset: str = Field("generic", description="Column mapping preset for inbox files.")
+    source_id: str = Field(
+        "inbox",
+        pattern=_ID,
+        description="Parent of inbox files' source ids: <source_id>/<platform> when the preset "
+        "reads a platform's ids (inbox/weibo), else <source_id>/<file name>.",
+    )
+    preset: str = Field(
+        "auto",
+        description="Column mapping preset for inbox files; auto picks one per file from its "
+        "header.",
+    )
     settle: Duration = Field(
         timedelta(seconds=5), description="A file must be unchanged this long before it is read."
     )

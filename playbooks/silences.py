@@ -1,7 +1,8 @@
 """Silences: known noise (an entity, category or source) alerts nobody until a set time.
 
 A silence matches when every field it sets equals the incident's (case-insensitive) and
-``now`` is before ``until``; unset fields match anything. Silences suppress alerts only: the
+``now`` is before ``until``; unset fields match anything. A source also covers the sources
+named under it (``inbox`` covers ``inbox/weibo``). Silences suppress alerts only: the
 caller keeps recording mentions and incidents.
 """
 
@@ -50,7 +51,11 @@ class Silence:
         """True while active and every field this silence sets equals the given one."""
         if now >= self.until:
             return False
-        pairs = ((self.entity, entity), (self.category, category), (self.source, source))
+        pairs = ((self.entity, entity), (self.category, category))
+        if self.source is not None and not (
+            _same(self.source, source) or _same(self.source, (source or "").partition("/")[0])
+        ):
+            return False
         return all(want is None or _same(want, got) for want, got in pairs)
 
     def to_dict(self) -> dict[str, Any]:

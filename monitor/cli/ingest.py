@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import contextlib
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,8 +17,11 @@ from classifiers.intent import INTENT_LABELS
 from monitor.app import App
 from monitor.cli.common import Context, UserError, emit, parse_since, pass_ctx, table
 from monitor.clock import utcnow
+from monitor.collectors.base import CollectorError
+from monitor.collectors.identity import file_source_id
+from monitor.collectors.presets import AUTO
 from monitor.db.models import Mention, MentionEntity, QuarantinedRow, Source
-from monitor.pipeline.collect import FileSpec, ingest_file
+from monitor.pipeline.collect import FileSpec, ingest_file, resolve_preset
 from monitor.pipeline.ingest import IngestStats
 
 
@@ -30,6 +33,8 @@ def format_stats(label: str, stats: IngestStats) -> str:
         f"{label}: seen {stats.seen}, new {stats.new}, duplicate {stats.duplicate}, "
         f"unmatched {stats.unmatched}, rejected {stats.rejected}"
     )
+    if stats.shared_ids:
+        line += f"; {stats.shared_ids} kept apart from a different entry with the same id"
     if stats.resumed_from:
         line += f" (resumed after line {stats.resumed_from})"
     line += "".join(f"\n  warning: {warning}" for warning in stats.warnings)
@@ -49,26 +54,23 @@ def _with_progress(path: Path, run: Any) -> IngestStats:
         return run(bar.update)  # type: ignore[no-any-return]
 
 
-def _source_id_for(path: Path) -> str:
-    stem = re.sub(r"[^a-z0-9_.-]+", "-", path.stem.lower()).strip("-") or "file"
-    return f"file-{stem}"[:64]
-
-
 @click.command()
 @click.argument("target")
-@click.option("--preset", default=None, help="Column mapping preset for a file (default generic).")
+@click.option("--preset", default=AUTO, show_default=True,
+              help="Column mapping preset for a file; auto picks one from its header.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl", "xlsx"]), default=None)
 @click.option("--encoding", default=None, help="Text encoding of a file (detected by default).")
 @click.option("--delimiter", default=None, help="CSV delimiter (sniffed by default).")
 @click.option("--tz", default=None, help="Time zone of naive timestamps in a file (default UTC).")
-@click.option("--source-id", default=None, help="Source id for a file (default file-<name>).")
+@click.option("--source-id", default=None,
+              help="Source id for a file (default file/<platform>, or file/<file name>).")
 @click.option("--force", is_flag=True, help="Re-read a file that was already ingested.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_ctx
 def ingest(
     obj: Context,
     target: str,
-    preset: str | None,
+    preset: str,
     fmt: str | None,
     encoding: str | None,
     delimiter: str | None,
@@ -96,12 +98,14 @@ def ingest(
             spec = FileSpec(
                 path=path.resolve(),
                 fmt=fmt,
-                preset=preset or "generic",
+                preset=preset,
                 encoding=encoding,
                 delimiter=delimiter,
                 tz=tz,
             )
-            sid = source_id or _source_id_for(path)
+            with contextlib.suppress(CollectorError, OSError):  # ingest_file reports it
+                spec = resolve_preset(spec)
+            sid = source_id or file_source_id(parent="file", preset=spec.preset, path=path)
             stats = _with_progress(
                 path,
                 lambda p: ingest_file(

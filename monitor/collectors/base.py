@@ -59,6 +59,9 @@ class Rejected:
     offset: int | None  # byte offset where known
     error: str  # one line naming the field and what was expected
     excerpt: str  # the raw text, truncated
+    # what identifies the record in its source when ``line`` does not (a feed entry's id or
+    # link: its position moves as the feed changes); the quarantine stores each record once
+    key: str | None = None
 
 
 def content_hash(text: str) -> str:

@@ -4,20 +4,22 @@
 missing file raise ``CollectorError`` on the call) and returns a lazy iterator: records are
 read one at a time, so memory stays flat however large the file. A bad record becomes a
 ``Rejected`` naming its line and reading goes on; only a file that cannot be read at all
-raises.
+raises. ``header_names`` reads only a file's column names (for ``detect_preset``).
 """
 
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
 from monitor.collectors.base import CollectorError, RawItem, Rejected
 from monitor.collectors.columns import ColumnMapping, check_tz, mapping_from_dict, overlay
-from monitor.collectors.export_rows import RowBuilder
+from monitor.collectors.export_rows import Plan, RowBuilder
 from monitor.collectors.export_text import SNIFF_BYTES, choose_encoding
+from monitor.collectors.export_values import to_text
 from monitor.collectors.formats_csv import read_csv
 from monitor.collectors.formats_json import looks_like_jsonl, read_json, read_jsonl
 from monitor.collectors.formats_xlsx import check_xlsx, read_xlsx
@@ -29,6 +31,7 @@ __all__ = [
     "PRESETS",
     "ColumnMapping",
     "detect_format",
+    "header_names",
     "mapping_from_dict",
     "read_export",
 ]
@@ -145,11 +148,12 @@ def _stream(
     start_line: int,
     now: datetime,
     sheet: str | None,
-) -> Iterator[RawItem | Rejected]:
+    make_builder: Callable[..., RowBuilder] = RowBuilder,
+) -> Generator[RawItem | Rejected]:
     location = str(path)
 
     def builder(label: str = "line") -> RowBuilder:
-        return RowBuilder(mapping=columns, location=location, now=now, tz=zone, label=label)
+        return make_builder(mapping=columns, location=location, now=now, tz=zone, label=label)
 
     if kind == "xlsx":
         yield from read_xlsx(path, sheet=sheet, builder=builder(), start_line=start_line)
@@ -174,3 +178,67 @@ def _stream(
                 )
     except OSError as exc:
         raise CollectorError(f"{location}: cannot be read: {exc.strerror or exc}") from exc
+
+
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a header probe builds no row, so reads no clock
+_PROBE_RECORDS = 10  # records read past (non-object JSON items) looking for a first object
+
+
+class _HeaderProbe(RowBuilder):
+    """A builder that notes the first column names it is shown and plans nothing, so every
+    record read is a cheap rejection."""
+
+    names: list[str] | None = None
+
+    def plan_for_header(self, header: Sequence[Any], *, line: int) -> Plan:
+        if self.names is None:
+            self.names = [to_text(name) or "" for name in header]
+        return self._plan({}, nested=False)
+
+    def plan_for_object(self, obj: Mapping[str, Any]) -> Plan:
+        if self.names is None:
+            # one level of nesting too, as mappings name it (``user.screen_name``)
+            self.names = [str(key) for key in obj] + [
+                f"{key}.{sub}" for key, value in obj.items() if isinstance(value, Mapping)
+                for sub in value
+            ]
+        return self._plan({}, nested=True)
+
+
+def header_names(
+    path: Path,
+    *,
+    fmt: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+) -> list[str]:
+    """The column names of an export file: its header row, or its first JSON object's keys
+    (and one level of nested keys as ``parent.child``); empty when it has none.
+    CollectorError when the file cannot be read, as from ``read_export``."""
+    path = Path(path)
+    kind = _format(path, fmt)
+    sep = _delimiter(path, delimiter)
+    if encoding is not None:
+        choose_encoding(b"", encoding, str(path))
+    if not path.is_file():
+        raise CollectorError(f"{path}: no such file")
+    if kind == "xlsx":
+        check_xlsx(path, str(path))
+    probes: list[_HeaderProbe] = []
+
+    def probe(**kwargs: Any) -> RowBuilder:
+        probes.append(_HeaderProbe(**kwargs))
+        return probes[-1]
+
+    records = _stream(
+        path, kind=kind, columns=preset_mapping(preset="generic"), zone=UTC, encoding=encoding,
+        delimiter=sep, start_line=0, now=_NEVER, sheet=sheet, make_builder=probe,
+    )
+    try:
+        for count, _ in enumerate(records, start=1):
+            if probes[0].names is not None or count >= _PROBE_RECORDS:
+                break
+    finally:
+        records.close()
+    return (probes[0].names if probes else None) or []

@@ -3,18 +3,38 @@
 Metric names are canonical across presets: likes, reposts, comments, views (a retweet or a
 share is a repost), so scoring never needs to know the platform. Presets for Chinese
 platforms read naive times as Beijing time.
+
+``detect_preset`` picks the preset for a file from its header (``AUTO``): the one that finds
+a column for the most fields, ``generic`` on a tie, so a platform is only claimed when its own
+column names are there. ``PLATFORMS`` names the platform whose ids a preset reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
 from monitor.collectors.base import CollectorError
-from monitor.collectors.columns import ColumnMapping, mapping_from_dict, overlay
+from monitor.collectors.columns import (
+    ColumnMapping,
+    mapping_from_dict,
+    normalise_header,
+    overlay,
+)
 
-__all__ = ["PRESETS", "ColumnMapping", "mapping_from_dict", "overlay", "preset_mapping"]
+__all__ = [
+    "AUTO",
+    "PLATFORMS",
+    "PRESETS",
+    "ColumnMapping",
+    "detect_preset",
+    "mapping_from_dict",
+    "overlay",
+    "preset_mapping",
+]
+
+AUTO = "auto"  # not a preset: pick one per file from its header (``detect_preset``)
 
 
 def _m(**metrics: tuple[str, ...]) -> Mapping[str, tuple[str, ...]]:
@@ -331,6 +351,44 @@ PRESETS: dict[str, ColumnMapping] = {
     "douyin": DOUYIN,
     "facebook": FACEBOOK,
 }
+
+
+# The platform whose row ids each preset reads (CED rows are Weibo posts); a generic file's ids
+# mean nothing outside the system that exported it.
+PLATFORMS: dict[str, str] = {
+    "weibo": "weibo",
+    "ced_jsonl": "weibo",
+    "youtube_comments": "youtube",
+    "twitter": "twitter",
+    "douyin": "douyin",
+    "facebook": "facebook",
+}
+
+
+def _coverage(mapping: ColumnMapping, names: frozenset[str]) -> int:
+    """How many fields of ``mapping`` find a column in ``names``; 0 without a text column."""
+
+    def found(candidates: tuple[str, ...]) -> bool:
+        return any(normalise_header(c) in names for c in candidates)
+
+    if not found(mapping.text):
+        return 0
+    fields = (
+        mapping.external_id, mapping.title, mapping.url, mapping.author, mapping.author_reach,
+        mapping.published, mapping.lang, *mapping.metrics.values(),
+    )
+    return 1 + sum(found(f) for f in fields)
+
+
+def detect_preset(header: Iterable[str]) -> str:
+    """The preset that reads most of a file with these column names (``generic`` on a tie)."""
+    names = frozenset(normalise_header(h) for h in header if h)
+    best, score = "generic", _coverage(GENERIC, names)
+    for name, mapping in PRESETS.items():
+        covered = _coverage(mapping, names)
+        if covered > score:
+            best, score = name, covered
+    return best
 
 
 def preset_mapping(*, preset: str, overrides: Mapping[str, Any] | None = None) -> ColumnMapping:

@@ -247,7 +247,6 @@ def _convert_entries(
     feed_title = one_line(
         field_text(_s(feed.get("title")), _s((feed.get("title_detail") or {}).get("type"))), 300
     )
-    seen: set[str] = set()
     items: list[RawItem] = []
     rejected: list[Rejected] = []
     for index, entry in enumerate(entries, start=1):
@@ -259,8 +258,7 @@ def _convert_entries(
             result = _reject(entry, url, f"entry {index}: {describe(exc)}")
         if isinstance(result, Rejected):
             rejected.append(result)
-        elif result.external_id not in seen:  # the first of several entries sharing an id wins
-            seen.add(result.external_id)
+        else:  # entries sharing an id are told apart by content at ingest (store.unseen)
             items.append(result)
     return tuple(items), tuple(rejected)
 
@@ -345,7 +343,13 @@ def _reject(entry: Mapping[str, Any], url: str, error: str) -> Rejected:
         )
     except Exception:  # the entry itself may be what is broken
         excerpt = ""
-    return Rejected(location=url, line=None, offset=None, error=one_line(error), excerpt=excerpt)
+    try:
+        key = stable_id(_s(entry.get("id"))) or stable_id(_s(entry.get("link"))) or None
+    except Exception:  # noqa: BLE001 - as above: then its position in the feed names it
+        key = None
+    return Rejected(
+        location=url, line=None, offset=None, error=one_line(error), excerpt=excerpt, key=key
+    )
 
 
 def _own(entry: Mapping[str, Any], key: str) -> Any:

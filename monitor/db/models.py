@@ -127,7 +127,7 @@ class IngestRun(Base):
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16))  # running | ok | failed
+    status: Mapped[str] = mapped_column(String(16))  # running | ok | failed | interrupted
     file_path: Mapped[str | None] = mapped_column(Text)
     file_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     last_line: Mapped[int] = mapped_column(Integer, default=0)
@@ -137,12 +137,20 @@ class IngestRun(Base):
     unmatched: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # A service run is leased to its instance (renewed while it works): a run still "running"
+    # after its lease ran out was cut short and is marked "interrupted". CLI runs hold no lease.
+    owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class QuarantinedRow(Base):
-    """A row or entry that could not be ingested, kept with where it came from."""
+    """A row or entry that could not be ingested, kept with where it came from; stored once
+    per source (``fingerprint``), however often the same bad row is read again."""
 
     __tablename__ = "quarantined_rows"
+    __table_args__ = (
+        UniqueConstraint("source_id", "fingerprint", name="uq_quarantined_rows_fingerprint"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id"), index=True)
@@ -153,6 +161,7 @@ class QuarantinedRow(Base):
     error: Mapped[str] = mapped_column(Text)
     excerpt: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    fingerprint: Mapped[str | None] = mapped_column(String(32))  # store.quarantine_fingerprint
 
 
 class Incident(Base):

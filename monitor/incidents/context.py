@@ -12,6 +12,7 @@ from typing import Any
 from classifiers.matrix import MatrixConfig
 from config.schema import IncidentSettings, Settings, localised_name
 from monitor.clock import utcnow
+from monitor.collectors.identity import tier_of
 from playbooks import (
     DEFAULT_PLACEHOLDERS,
     Playbook,
@@ -140,7 +141,7 @@ class IncidentContext:
         return localised_name(self.organisation, self.organisation_names, lang or self.locale)
 
     def tier_of(self, source_id: str) -> int:
-        return self.source_tiers.get(source_id, 3)
+        return tier_of(self.source_tiers, source_id)
 
 
 def build_incident_context(

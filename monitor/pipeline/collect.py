@@ -1,7 +1,9 @@
 """Collect one source (feed, export file, inbox folder) into the store, recording its state.
 
 Failures are recorded on the source (last error, consecutive failures) and returned in the
-stats; they never propagate, so one bad source cannot stop the others.
+stats; they never propagate, so one bad source cannot stop the others. A file read with the
+``auto`` preset gets the preset its header calls for; an inbox file is stored under the source
+its rows' ids belong to (``collectors.identity``).
 """
 
 from __future__ import annotations
@@ -10,25 +12,30 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from monitor.collectors.base import CollectorError, RawItem
-from monitor.collectors.exports import mapping_from_dict, read_export
+from monitor.collectors.exports import header_names, mapping_from_dict, read_export
+from monitor.collectors.identity import SEPARATOR, file_source_id
 from monitor.collectors.inbox import move_failed, move_processed, ready_files
+from monitor.collectors.presets import AUTO, detect_preset
 from monitor.collectors.rss import FeedState, fetch_feed, parse_feed
 from monitor.db.engine import storage_folder
 from monitor.db.models import Source
 from monitor.pipeline.ingest import (
+    RESUMABLE,
     IngestStats,
     Pipeline,
     file_sha256,
     finish_run,
     ingest_stream,
     previous_file_run,
+    read_before,
+    resume_run,
     start_run,
 )
 from monitor.pipeline.store import ensure_source
@@ -61,6 +68,17 @@ class FileSpec:
     tz: str | None = None
 
 
+def resolve_preset(spec: FileSpec) -> FileSpec:
+    """``spec`` with an ``auto`` preset replaced by the one the file's header calls for;
+    CollectorError or OSError when the file cannot be read."""
+    if spec.preset != AUTO:
+        return spec
+    names = header_names(
+        spec.path, fmt=spec.fmt, encoding=spec.encoding, delimiter=spec.delimiter
+    )
+    return replace(spec, preset=detect_preset(names))
+
+
 def ingest_file(
     pipeline: Pipeline,
     *,
@@ -74,6 +92,7 @@ def ingest_file(
     now = pipeline.clock()
     location = str(spec.path)
     try:
+        spec = resolve_preset(spec)
         mapping = mapping_from_dict(spec.mapping) if spec.mapping else None
         sha = file_sha256(spec.path)
     except (CollectorError, OSError) as exc:
@@ -85,11 +104,13 @@ def ingest_file(
             stats.skipped_unchanged = True
             stats.run_id = previous.id
             return stats
-        if previous is not None and previous.status == "running" and not force:
+        if previous is not None and previous.status in RESUMABLE and not force:
             run_id, start_line = previous.id, previous.last_line
+            resume_run(session, run=previous, now=now, lease=pipeline.lease)
         else:
             run_id = start_run(
-                session, source_id=source_id, now=now, file_path=location, file_sha=sha
+                session, source_id=source_id, now=now, lease=pipeline.lease, file_path=location,
+                file_sha=sha,
             ).id
             start_line = 0
     stats.run_id, stats.resumed_from = run_id, start_line
@@ -137,7 +158,7 @@ def ingest_items(
     now = pipeline.clock()
     with pipeline.sessions.begin() as session:
         ensure_source(session, source_id=source_id, kind=kind, location=location, now=now)
-        run_id = start_run(session, source_id=source_id, now=now).id
+        run_id = start_run(session, source_id=source_id, now=now, lease=pipeline.lease).id
     stats.run_id = run_id
     with recorded_failure(pipeline, source_id=source_id, run_id=run_id):
         ingest_stream(pipeline, source_id=source_id, run_id=run_id, records=items, stats=stats)
@@ -156,7 +177,7 @@ def poll_feed(
     with pipeline.sessions.begin() as session:
         source = ensure_source(session, source_id=source_id, kind="rss", location=url, now=now)
         state = FeedState(etag=source.etag, last_modified=source.last_modified)
-        run_id = start_run(session, source_id=source_id, now=now).id
+        run_id = start_run(session, source_id=source_id, now=now, lease=pipeline.lease).id
     stats.run_id = run_id
     if url.startswith(("http://", "https://")):
         outcome = fetch_feed(client=client, url=url, state=state, now=now, max_bytes=max_bytes)
@@ -188,6 +209,32 @@ def poll_feed(
     return _finish_poll(pipeline, stats, run_id, error=outcome.error)
 
 
+def ingest_inbox_file(
+    pipeline: Pipeline, *, path: Path, parent: str, preset: str
+) -> tuple[Path, IngestStats]:
+    """Ingest one settled inbox file under its own source (``parent``/platform or name), unless
+    the same bytes were read before under any name, then move it to processed/ or failed/;
+    returns where it went and what was stored."""
+    spec = FileSpec(path=path, preset=preset)
+    try:
+        spec = resolve_preset(spec)
+        with pipeline.sessions() as session:
+            before = read_before(
+                session, source_prefix=f"{parent}{SEPARATOR}", file_sha=file_sha256(path)
+            )
+    except (CollectorError, OSError):
+        spec = replace(spec, preset="generic")  # unreadable: ingest_file records why
+        before = None
+    if before is not None:  # the same bytes under another name (``export (1).csv``)
+        stats = IngestStats(source_id=before.source_id, run_id=before.id, skipped_unchanged=True)
+        return move_processed(path=path), stats
+    source_id = file_source_id(parent=parent, preset=spec.preset, path=path)
+    stats = ingest_file(pipeline, source_id=source_id, spec=spec)
+    if stats.error:
+        return move_failed(path=path, reason=stats.error), stats
+    return move_processed(path=path), stats
+
+
 def process_inbox(
     pipeline: Pipeline,
     *,
@@ -196,17 +243,12 @@ def process_inbox(
     preset: str,
     settle_seconds: float,
 ) -> list[tuple[Path, IngestStats]]:
-    """Ingest every settled file in the inbox once, then move it to processed/ or failed/."""
+    """Ingest every settled file in the inbox once (see ``ingest_inbox_file``)."""
     storage_folder(inbox, what="the inbox folder")
-    done: list[tuple[Path, IngestStats]] = []
-    for path in ready_files(inbox=inbox, now=time.time(), settle_seconds=settle_seconds):
-        stats = ingest_file(pipeline, source_id=source_id, spec=FileSpec(path=path, preset=preset))
-        if stats.error:
-            moved = move_failed(path=path, reason=stats.error)
-        else:
-            moved = move_processed(path=path)
-        done.append((moved, stats))
-    return done
+    return [
+        ingest_inbox_file(pipeline, path=path, parent=source_id, preset=preset)
+        for path in ready_files(inbox=inbox, now=time.time(), settle_seconds=settle_seconds)
+    ]
 
 
 def _finish_poll(

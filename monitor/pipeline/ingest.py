@@ -4,19 +4,24 @@ store, then the batch's steps (stories, incidents) on the new mentions held in m
 Scoring runs before the write transaction, on the candidates not stored yet; the transaction
 stores them with their scores in the same INSERT, runs the steps and moves the run's resume
 point, so a killed ingest loses and duplicates nothing.
+
+A run started by a service instance is leased to it (``RunLease``), renewed with its work;
+when an instance dies its runs' leases run out and the next run started marks them
+``interrupted`` (a file's interrupted run is resumed by its next read).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.languages import supported
@@ -25,10 +30,15 @@ from monitor.db.models import IngestRun
 from monitor.pipeline.store import Candidate, NewMention, checkpoint_run, store_batch, unseen
 from monitor.watchlist.matcher import MatchDoc, Watchlist
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:  # the models' library loads only when something is scored
     from classifiers.scorer import Score
 
 BATCH_SIZE = 2000
+INTERRUPTED = "interrupted"
+RESUMABLE = ("running", INTERRUPTED)  # a file's run in either state continues where it stopped
+_LAPSED = "interrupted: the instance running it stopped renewing its lease (killed or cut off)"
 
 
 class LangDetector(Protocol):
@@ -60,6 +70,7 @@ class IngestStats:
     duplicate: int = 0
     unmatched: int = 0
     rejected: int = 0
+    shared_ids: int = 0  # entries kept under an id of their own (see store.unseen)
     resumed_from: int = 0
     skipped_unchanged: bool = False
     error: str | None = None
@@ -97,6 +108,14 @@ class _RowWarnings:
 
 
 @dataclass(frozen=True)
+class RunLease:
+    """Runs are leased to ``owner`` (a service instance) for ``duration`` at a time."""
+
+    owner: str
+    duration: timedelta
+
+
+@dataclass(frozen=True)
 class Pipeline:
     """The per-process parts of ingestion, built once at the composition root."""
 
@@ -107,6 +126,11 @@ class Pipeline:
     score: ScoreBatch | None = None
     steps: tuple[BatchStep, ...] = ()
     batch_size: int = BATCH_SIZE
+    lease: RunLease | None = None  # None: a foreground command, whose runs hold no lease
+
+    def lease_until(self, now: datetime) -> datetime | None:
+        """When a run leased now lapses unless renewed (None: not leased)."""
+        return None if self.lease is None else now + self.lease.duration
 
     def prepare(self, item: RawItem, source_id: str) -> Candidate | None:
         """Language, watchlist match and content hash; None when no entity matches."""
@@ -157,7 +181,11 @@ def ingest_stream(
             else:
                 candidates.append(cand)
         with pipeline.sessions() as session:
-            fresh, stored = unseen(session, source_id=source_id, candidates=candidates)
+            found = unseen(session, source_id=source_id, run_id=run_id, candidates=candidates)
+        fresh = found.fresh
+        if found.shared_ids:
+            log.warning("%s: %d entries shared an id with a different entry of the same read; "
+                        "each is kept under an id of its own", source_id, found.shared_ids)
         scores = None
         if pipeline.score is not None and fresh:
             scores = pipeline.score(fresh, source_id=source_id)
@@ -174,10 +202,11 @@ def ingest_stream(
             if counts.mentions:
                 for step in pipeline.steps:
                     step(session, mentions=counts.mentions, now=now)
-            duplicate = stored + counts.duplicate
+            duplicate = found.duplicate + counts.duplicate
             checkpoint_run(
                 session,
                 run_id=run_id,
+                lease_until=pipeline.lease_until(now),
                 last_line=last_line,
                 seen=len(batch),
                 new=counts.new,
@@ -188,6 +217,7 @@ def ingest_stream(
         stats.seen += len(batch)
         stats.new += counts.new
         stats.duplicate += duplicate
+        stats.shared_ids += found.shared_ids
         stats.unmatched += unmatched
         stats.rejected += len(rejected)
         if warnings.counts:
@@ -209,9 +239,12 @@ def start_run(
     *,
     source_id: str,
     now: datetime,
+    lease: RunLease | None,
     file_path: str | None = None,
     file_sha: str | None = None,
 ) -> IngestRun:
+    """A new running run of ``source_id`` (after marking runs whose lease lapsed interrupted)."""
+    interrupt_lapsed_runs(session, now=now)
     run = IngestRun(
         source_id=source_id,
         started_at=now,
@@ -224,10 +257,40 @@ def start_run(
         duplicate=0,
         unmatched=0,
         rejected=0,
+        owner=None if lease is None else lease.owner,
+        lease_until=None if lease is None else now + lease.duration,
     )
     session.add(run)
     session.flush()
     return run
+
+
+def resume_run(session: Session, *, run: IngestRun, now: datetime, lease: RunLease | None) -> None:
+    """Take over an interrupted (or abandoned) run to continue it after its ``last_line``."""
+    run.status, run.finished_at, run.error = "running", None, None
+    run.owner = None if lease is None else lease.owner
+    run.lease_until = None if lease is None else now + lease.duration
+
+
+def interrupt_lapsed_runs(session: Session, *, now: datetime) -> int:
+    """Mark runs still running after their lease ran out as interrupted; how many there were."""
+    result = session.execute(
+        update(IngestRun)
+        .where(IngestRun.status == "running", IngestRun.lease_until < now)
+        .values(status=INTERRUPTED, finished_at=now, lease_until=None, error=_LAPSED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def renew_runs(session: Session, *, owner: str, until: datetime) -> None:
+    """Extend the leases of ``owner``'s running runs (with its work items' leases)."""
+    session.execute(
+        update(IngestRun)
+        .where(IngestRun.owner == owner, IngestRun.status == "running")
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def previous_file_run(session: Session, *, source_id: str, file_sha: str) -> IngestRun | None:
@@ -241,9 +304,26 @@ def previous_file_run(session: Session, *, source_id: str, file_sha: str) -> Ing
     return session.scalars(stmt).first()
 
 
+def read_before(session: Session, *, source_prefix: str, file_sha: str) -> IngestRun | None:
+    """The first completed run of this exact file content by a source under ``source_prefix``
+    (``inbox/``), if any: the same file dropped again under another name."""
+    stmt = (
+        select(IngestRun)
+        .where(
+            IngestRun.source_id.startswith(source_prefix, autoescape=True),
+            IngestRun.file_sha256 == file_sha,
+            IngestRun.status == "ok",
+        )
+        .order_by(IngestRun.id)
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
 def finish_run(session: Session, *, run_id: int, now: datetime, error: str | None) -> None:
     run = session.get(IngestRun, run_id)
     assert run is not None
     run.finished_at = now
     run.status = "failed" if error else "ok"
     run.error = error
+    run.lease_until = None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import TYPE_CHECKING
 
+from monitor.collectors.identity import tier_of
 from monitor.pipeline.store import Candidate
 
 if TYPE_CHECKING:  # imported with the models, by the first scoring (see LazyScorer)
@@ -42,7 +43,7 @@ class MentionScoring:
     def __call__(self, candidates: Sequence[Candidate], *, source_id: str) -> list[Score]:
         scorer = self.scorer.get()
         started = time.perf_counter()
-        tier = self.source_tiers.get(source_id, 3)
+        tier = tier_of(self.source_tiers, source_id)
         scores = scorer.score([self.input(c, tier=tier) for c in candidates])
         if self.observe_seconds is not None:
             self.observe_seconds(time.perf_counter() - started, len(candidates))

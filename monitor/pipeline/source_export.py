@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from config.suggest import one_of
 from monitor.collectors.base import CollectorError
 from monitor.collectors.exports import mapping_from_dict
-from monitor.collectors.presets import PRESETS
+from monitor.collectors.presets import AUTO, PRESETS
 from monitor.pipeline.collect import CollectRun, FileSpec, ingest_file
 from monitor.pipeline.ingest import IngestStats
 
@@ -27,7 +27,9 @@ class ExportOptions(BaseModel):
     format: Literal["csv", "json", "jsonl", "xlsx"] | None = Field(
         None, description="File format; default from the extension."
     )
-    preset: str = Field("generic", description="Column mapping preset (generic, weibo, ...).")
+    preset: str = Field(
+        "generic", description="Column mapping preset (generic, weibo, ...; auto: from the header)."
+    )
     mapping: dict[str, Any] = Field(
         default_factory=dict, description="Column mapping overrides: field -> column name."
     )
@@ -38,9 +40,9 @@ class ExportOptions(BaseModel):
 
 def preset_problem(preset: str) -> str | None:
     """Why ``preset`` names no column mapping preset (None when it does)."""
-    if preset in PRESETS:
+    if preset in PRESETS or preset == AUTO:
         return None
-    return f"unknown preset {preset!r}{one_of(preset, PRESETS)}"
+    return f"unknown preset {preset!r}{one_of(preset, [*PRESETS, AUTO])}"
 
 
 class ExportKind:

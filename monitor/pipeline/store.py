@@ -1,8 +1,9 @@
 """Idempotent, batched writes of mentions (with their scores), quarantined rows and checkpoints.
 
 A batch is one transaction: its mentions (scores in the same INSERT), their entity links, its
-quarantined rows, what later steps do with the new mentions (stories, incidents) and the
-run's resume point commit together, so a killed ingest resumes exactly after the last batch.
+quarantined rows (each stored once per source), what later steps do with the new mentions
+(stories, incidents) and the run's resume point commit together, so a killed ingest resumes
+exactly after the last batch.
 Rows are written through the driver, never through per-row ORM or statement compilation;
 the SQL and the stored forms of datetimes, JSON and flags come from the dialect's module
 (``store_sqlite``, ``store_pg``), which stores them exactly as the ORM models read them.
@@ -10,12 +11,14 @@ the SQL and the stored forms of datetimes, JSON and flags come from the dialect'
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Table, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.collectors.base import RawItem, Rejected
@@ -26,7 +29,9 @@ if TYPE_CHECKING:  # the models' library loads only when something is scored
     from classifiers.scorer import Score
 
 EXCERPT_CHARS = 500
+ERROR_CHARS = 1000
 TEXT_CHARS = 100_000
+ID_CHARS = 512  # mentions.external_id
 MENTION_COLUMNS = (
     "source_id", "external_id", "url", "title", "author", "author_reach", "published_at",
     "date_missing", "collected_at", "lang", "text", "metrics", "content_hash", "duplicate_of",
@@ -74,19 +79,58 @@ def _dialect_sql(conn: Connection) -> Any:
     return store_pg if conn.dialect.name == "postgresql" else store_sqlite
 
 
+@dataclass
+class Unseen:
+    """A batch's candidates not stored yet, and what became of the others."""
+
+    fresh: list[Candidate]
+    duplicate: int  # already stored, or repeated in the batch with the same content
+    shared_ids: int  # of ``fresh``, kept under an id of their own (see ``unseen``)
+
+
 def unseen(
-    session: Session, *, source_id: str, candidates: Sequence[Candidate]
-) -> tuple[list[Candidate], int]:
-    """The candidates not stored yet (the first of each external id), and how many were not."""
-    first: dict[str, Candidate] = {}
+    session: Session, *, source_id: str, run_id: int | None, candidates: Sequence[Candidate]
+) -> Unseen:
+    """The candidates to store: one per external id and content.
+
+    An id stored by an earlier run is a duplicate (an entry re-published, or edited: the
+    stored mention stands). Within one run (one fetch, one file) an id repeated with the same
+    content is a duplicate; with other content it is another entry sharing the id, kept
+    under ``<id>#<content hash>``.
+    """
+    groups: dict[str, dict[str, Candidate]] = {}  # id -> content hash -> first candidate
     for cand in candidates:
-        first.setdefault(cand.item.external_id[:512], cand)
-    if not first:
-        return [], len(candidates)
+        groups.setdefault(cand.item.external_id[:ID_CHARS], {}).setdefault(cand.content_hash, cand)
+    if not groups:
+        return Unseen([], len(candidates), 0)
     conn = session.connection()
-    stored = _dialect_sql(conn).stored_external_ids(conn, source_id, list(first))
-    fresh = [cand for ext, cand in first.items() if ext not in stored]
-    return fresh, len(candidates) - len(fresh)
+    sql = _dialect_sql(conn)
+    stored = sql.stored_ids(conn, source_id, list(groups))
+    fresh: list[Candidate] = []
+    others: dict[str, Candidate] = {}
+    for ext, contents in groups.items():
+        hit = stored.get(ext)
+        if hit is not None and (run_id is None or hit[1] != run_id):
+            continue  # stored by an earlier run: the same entry again
+        taken = None if hit is None else hit[0]
+        for digest, cand in contents.items():
+            if taken is None:
+                fresh.append(cand)
+                taken = digest
+            elif digest != taken:
+                other = _distinct(cand)
+                others[other.item.external_id] = other
+    kept: list[Candidate] = []
+    if others:
+        again = sql.stored_ids(conn, source_id, list(others))
+        kept = [cand for ext, cand in others.items() if ext not in again]
+    return Unseen(fresh + kept, len(candidates) - len(fresh) - len(kept), len(kept))
+
+
+def _distinct(cand: Candidate) -> Candidate:
+    """``cand`` under an id of its own: its id and its content's hash."""
+    ext = f"{cand.item.external_id[: ID_CHARS - 18]}#~{cand.content_hash[:16]}"
+    return replace(cand, item=replace(cand.item, external_id=ext))
 
 
 def store_batch(
@@ -126,7 +170,7 @@ def store_batch(
             inserted = {ext: mid for mid, ext in sql.insert_mentions(conn, columns, rows)}
             links: list[tuple[int, str]] = []
             for cand, score in group:
-                mention_id = inserted.get(cand.item.external_id[:512])
+                mention_id = inserted.get(cand.item.external_id[:ID_CHARS])
                 if mention_id is None:
                     counts.duplicate += 1  # stored meanwhile by another process
                     continue
@@ -142,23 +186,44 @@ def store_batch(
         counts.new = len(counts.mentions)
         counts.mentions.sort(key=lambda m: m.id)
     if rejected:
-        session.execute(
-            cast(Table, QuarantinedRow.__table__).insert(),
-            [
-                {
-                    "run_id": run_id,
-                    "source_id": source_id,
-                    "location": r.location,
-                    "line": r.line,
-                    "offset": r.offset,
-                    "error": r.error[:1000],
-                    "excerpt": r.excerpt[:EXCERPT_CHARS],
-                    "created_at": now,
-                }
-                for r in rejected
-            ],
-        )
+        quarantine(session, source_id=source_id, run_id=run_id, rejected=rejected, now=now)
     return counts
+
+
+def quarantine_fingerprint(*, location: str, line: int | None, identity: str, excerpt: str) -> str:
+    """What makes a quarantined row the same row again: where it is, its ``Rejected.key`` (else
+    its stored error, which names its place), and its stored excerpt."""
+    basis = "\x1f".join((location, "" if line is None else str(line), identity, excerpt))
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+
+
+def quarantine(
+    session: Session,
+    *,
+    source_id: str,
+    run_id: int | None,
+    rejected: Sequence[Rejected],
+    now: datetime,
+) -> None:
+    """Store ``rejected`` rows, each once per source: a feed polled again, or a file read again
+    with ``--force``, finds its bad rows already kept."""
+    rows: dict[str, dict[str, Any]] = {}
+    for r in rejected:
+        error, excerpt = r.error[:ERROR_CHARS], r.excerpt[:EXCERPT_CHARS]
+        digest = quarantine_fingerprint(
+            location=r.location, line=r.line, identity=r.key or error, excerpt=excerpt
+        )
+        rows.setdefault(digest, {
+            "run_id": run_id, "source_id": source_id, "location": r.location, "line": r.line,
+            "offset": r.offset, "error": error, "excerpt": excerpt, "created_at": now,
+            "fingerprint": digest,
+        })
+    table = cast(Table, QuarantinedRow.__table__)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).on_conflict_do_nothing(
+        index_elements=["source_id", "fingerprint"]
+    )
+    session.execute(stmt, list(rows.values()))
 
 
 class _RowWriter:
@@ -172,7 +237,7 @@ class _RowWriter:
     def row(self, cand: Candidate, score: Score | None, original: int | None) -> tuple[Any, ...]:
         item, json = cand.item, self.json
         base = (
-            self.source_id, item.external_id[:512], item.url, item.title,
+            self.source_id, item.external_id[:ID_CHARS], item.url, item.title,
             item.author[:512] if item.author else None, item.author_reach,
             self.when(item.published) if item.published else self.stored_now,
             self.flag(item.date_missing or item.published is None), self.stored_now, cand.lang,
@@ -210,6 +275,7 @@ def checkpoint_run(
     session: Session,
     *,
     run_id: int,
+    lease_until: datetime | None,
     last_line: int | None,
     seen: int,
     new: int,
@@ -217,7 +283,8 @@ def checkpoint_run(
     unmatched: int,
     rejected: int,
 ) -> None:
-    """Add a batch's counts to its run and move the resume point forward."""
+    """Add a batch's counts to its run, move the resume point forward and, for a leased run,
+    its lease."""
     values: dict[str, Any] = {
         "seen": IngestRun.seen + seen,
         "new": IngestRun.new + new,
@@ -227,4 +294,6 @@ def checkpoint_run(
     }
     if last_line is not None:
         values["last_line"] = last_line
+    if lease_until is not None:
+        values["lease_until"] = lease_until
     session.execute(update(IngestRun).where(IngestRun.id == run_id).values(**values))

@@ -33,7 +33,7 @@ _EXISTING_HASHES = (
 )
 
 _STORED = (
-    "SELECT external_id FROM mentions WHERE source_id = %(source_id)s "
+    "SELECT external_id, content_hash, run_id FROM mentions WHERE source_id = %(source_id)s "
     "AND external_id = ANY(%(ids)b::text[])"
 )
 
@@ -57,10 +57,12 @@ def stored_flag(value: bool) -> bool:
     return value
 
 
-def stored_external_ids(conn: Connection, source_id: str, external_ids: list[str]) -> set[str]:
-    """Which of ``external_ids`` this source has stored already."""
+def stored_ids(
+    conn: Connection, source_id: str, external_ids: list[str]
+) -> dict[str, tuple[str, int | None]]:
+    """Which of ``external_ids`` this source has stored already: (content hash, run id)."""
     rows = conn.exec_driver_sql(_STORED, {"source_id": source_id, "ids": external_ids})
-    return {str(ext) for (ext,) in rows}
+    return {str(ext): (str(digest), run) for ext, digest, run in rows}
 
 
 def original_ids(conn: Connection, hashes: set[str]) -> dict[str, int]:

@@ -23,7 +23,7 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 _TABLE = Mention.__tablename__
 
 _STORED = (
-    f"SELECT external_id FROM {_TABLE} WHERE source_id = ? "
+    f"SELECT external_id, content_hash, run_id FROM {_TABLE} WHERE source_id = ? "
     "AND external_id IN (SELECT value FROM json_each(?))"
 )
 _ORIGINALS = (
@@ -48,10 +48,12 @@ def stored_flag(value: bool) -> int:
     return 1 if value else 0
 
 
-def stored_external_ids(conn: Connection, source_id: str, external_ids: list[str]) -> set[str]:
-    """Which of ``external_ids`` this source has stored already."""
+def stored_ids(
+    conn: Connection, source_id: str, external_ids: list[str]
+) -> dict[str, tuple[str, int | None]]:
+    """Which of ``external_ids`` this source has stored already: (content hash, run id)."""
     rows = conn.exec_driver_sql(_STORED, (source_id, json.dumps(external_ids)))
-    return {str(ext) for (ext,) in rows}
+    return {str(ext): (str(digest), run) for ext, digest, run in rows}
 
 
 def original_ids(conn: Connection, hashes: set[str]) -> dict[str, int]:

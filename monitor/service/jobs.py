@@ -24,13 +24,13 @@ from config.schema import Inbox, ServiceSettings, SourceSettings
 from monitor.alerting.channels import build_channel_set, dispatch_policy
 from monitor.alerting.dispatch import dispatch_once
 from monitor.app import App
-from monitor.collectors.inbox import move_failed, move_processed, ready_files
+from monitor.collectors.inbox import move_failed, ready_files
 from monitor.db.engine import storage_folder
 from monitor.db.models import Source as SourceRow
 from monitor.digest.period import iso_week, last_full_week
 from monitor.digest.run import build_and_write_digest, send_digest
 from monitor.incidents.tick import tick_escalations
-from monitor.pipeline.collect import FileSpec, ingest_file
+from monitor.pipeline.collect import ingest_inbox_file
 from monitor.pipeline.ingest import IngestStats
 from monitor.service.metrics import ServiceMetrics
 from monitor.service.retention import purge_older_than
@@ -167,14 +167,11 @@ def inbox_job(app: App, inbox: Inbox, service: ServiceSettings, *,
         if not path.is_file():
             log.info("inbox file %s is gone (already processed)", path.name)
             return None
-        stats = ingest_file(app.pipeline, source_id=inbox.source_id,
-                            spec=FileSpec(path=path, preset=inbox.preset))
-        if stats.error:
-            moved = move_failed(path=path, reason=stats.error)
-        else:
-            moved = move_processed(path=path)
-        log.info("inbox file %s: new %d, duplicate %d, rejected %d -> %s", path.name, stats.new,
-                 stats.duplicate, stats.rejected, moved.parent.name)
+        moved, stats = ingest_inbox_file(app.pipeline, path=path, parent=inbox.source_id,
+                                         preset=inbox.preset)
+        log.info("inbox file %s (source %s): new %d, duplicate %d, rejected %d -> %s",
+                 path.name, stats.source_id, stats.new, stats.duplicate, stats.rejected,
+                 moved.parent.name)
         _after_ingest(stats, inbox.source_id, metrics, kick)
         return stats
 

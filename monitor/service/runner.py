@@ -25,7 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from monitor.alerting.dispatch import DispatchStats
 from monitor.app import App
 from monitor.instance import instance_name
-from monitor.pipeline.ingest import IngestStats
+from monitor.pipeline.ingest import IngestStats, RunLease, renew_runs
 from monitor.service.health import HealthProbe, HealthServer, ServiceStatus
 from monitor.service.jobs import ONCE_ORDER, JobSet, build_jobs, effective_interval
 from monitor.service.leader import PgLeaderElection, SqliteInstanceLock
@@ -136,7 +136,15 @@ def run_service(
     metrics = metrics or ServiceMetrics()
     lock = instance_lock(app)
     single = lock is not None
-    queue = WorkQueue(app.sessions, owner=instance, lease=service.work_lease, clock=clock)
+    # ingest runs are leased like the work that runs them: a killed instance's runs lapse
+    # with its work and are marked interrupted (monitor.pipeline.ingest)
+    app.pipeline = dataclasses.replace(
+        app.pipeline, lease=RunLease(owner=instance, duration=service.work_lease)
+    )
+    queue = WorkQueue(
+        app.sessions, owner=instance, lease=service.work_lease, clock=clock,
+        renew_also=lambda session, until: renew_runs(session, owner=instance, until=until),
+    )
     pool_ref: list[WorkerPool] = []
 
     def submit(works: list[Work]) -> int:

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import case, delete, func, or_, select, update
@@ -33,6 +33,12 @@ from monitor.service.logging import log_context
 log = logging.getLogger(__name__)
 
 ERROR_CHARS = 2000
+
+
+class RenewAlso(Protocol):
+    """What else this instance's work holds a lease on (its ingest runs), renewed with it."""
+
+    def __call__(self, session: Session, until: datetime) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -59,12 +65,19 @@ class WorkQueue:
     """The ``work_items`` table, seen by one instance (``owner``)."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], *, owner: str, lease: timedelta, clock: Clock
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        owner: str,
+        lease: timedelta,
+        clock: Clock,
+        renew_also: RenewAlso | None = None,
     ) -> None:
         self.sessions = sessions
         self.owner = owner
         self.lease = lease
         self.clock = clock
+        self.renew_also = renew_also
 
     def enqueue(self, works: Sequence[Work]) -> int:
         """Queue ``works``; keys already queued are left alone. Returns how many were added."""
@@ -122,14 +135,17 @@ class WorkQueue:
         """Extend the leases on ``ids`` that are still ours; returns the ids renewed."""
         if not ids:
             return set()
+        until = self.clock() + self.lease
         with self.sessions.begin() as session:
             rows = session.execute(
                 update(WorkItem)
                 .where(WorkItem.id.in_(list(ids)), WorkItem.claimed_by == self.owner)
-                .values(claimed_until=self.clock() + self.lease)
+                .values(claimed_until=until)
                 .returning(WorkItem.id)
                 .execution_options(synchronize_session=False)
             ).all()
+            if self.renew_also is not None:
+                self.renew_also(session, until)
             return {row.id for row in rows}
 
     def complete(self, item: Claimed, *, keep: bool = False) -> None:

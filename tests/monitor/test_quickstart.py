@@ -103,6 +103,15 @@ def test_quickstart_tells_the_whole_story(tmp_path: Path, monkeypatch: pytest.Mo
     with sqlite3.connect(db) as conn:
         statuses = {s for (s,) in conn.execute("SELECT DISTINCT status FROM alerts")}
     assert statuses <= {"sent", "folded"}, statuses
+    # each export read with its own platform's preset (issue 15): authors and dates kept, and
+    # the platform shown as the source
+    with sqlite3.connect(db) as conn:
+        dropped = conn.execute(
+            "SELECT source_id, count(*), count(author), sum(date_missing) FROM mentions "
+            "WHERE source_id LIKE 'inbox/%' GROUP BY source_id ORDER BY source_id"
+        ).fetchall()
+    assert [s for s, *_ in dropped] == ["inbox/twitter", "inbox/weibo"], dropped
+    assert all(n > 0 and authors == n and not undated for _, n, authors, undated in dropped)
     digests = sorted((tmp_path / "crisiswatch-quickstart" / "data" / "digests").iterdir())
     assert [p.suffix for p in digests] == [".html", ".json", ".md"]
     figures = json.loads(next(p for p in digests if p.suffix == ".json").read_text("utf-8"))

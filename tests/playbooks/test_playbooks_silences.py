@@ -38,6 +38,13 @@ def test_each_field_matches_on_its_own(field: str) -> None:
     assert check([only], **{field: None}) is None
 
 
+def test_a_source_covers_the_sources_under_it() -> None:
+    inbox = silence(source="inbox")
+    assert check([inbox], source="inbox/weibo") is inbox
+    assert check([inbox], source="inboxes") is None
+    assert check([silence(source="inbox/weibo")], source="inbox/twitter") is None
+
+
 def test_all_set_fields_must_match() -> None:
     both = silence(entity="acme", category="spam")
     assert check([both]) == both

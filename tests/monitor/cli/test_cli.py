@@ -98,7 +98,7 @@ def test_ingest_path_with_options(run, tmp_path: Path) -> None:  # type: ignore[
     code, out = run("ingest", str(data), "--delimiter", ";", "--json")
     assert code == 0, out
     stats = json.loads(out)
-    assert (stats["new"], stats["unmatched"], stats["source_id"]) == (1, 1, "file-gbk")
+    assert (stats["new"], stats["unmatched"], stats["source_id"]) == (1, 1, "file/gbk.csv")
     code, out = run("ingest", str(data))
     assert "unchanged" in out
 
@@ -113,7 +113,7 @@ def test_rejected_rows_are_listed_with_file_line_and_reason(  # type: ignore[no-
     code, out = run("rejected")
     assert code == 0
     first, excerpt = out.splitlines()[:2]
-    assert first.startswith(f"file-broken: {data}:2: ") and "line 2" in first
+    assert first.startswith(f"file/broken.jsonl: {data}:2: ") and "line 2" in first
     assert '"坏行"' in excerpt
     code, out = run("rejected", "--source", "news-en", "--json")
     assert json.loads(out) == []

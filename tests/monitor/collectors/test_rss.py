@@ -389,21 +389,25 @@ def test_garbage_never_raises(body: bytes) -> None:
 # --- entries -------------------------------------------------------------------------------
 
 
-def test_entries_without_guid_dedupe_by_link_then_by_content_hash() -> None:
+def test_entries_without_guid_are_identified_by_link_then_by_content_hash() -> None:
     body = (FEEDS / "no_guid.xml").read_bytes()
 
     outcome = parse_feed(body, url="http://h/feed", headers={"Content-Type": RSS}, now=NOW)
 
     ids = [item.external_id for item in outcome.items]
     assert outcome.entries_seen == 7
+    # every entry is handed on, shared ids too: ingest tells them apart by content
     assert ids == [
+        "https://x.example.com/a",
         "https://x.example.com/a",
         "https://x.example.com/b",
         content_hash("Loose\nno link, no guid"),
+        content_hash("Loose\nno link, no guid"),
         content_hash("Loose\ndifferent body"),
     ]
-    assert outcome.items[0].text == "Linked A\nfirst copy"  # the first of a shared id wins
-    assert outcome.items[2].url is None
+    assert [i.text for i in outcome.items[:2]] == ["Linked A\nfirst copy",
+                                                   "Linked A again\nsecond copy"]
+    assert outcome.items[3].url is None
 
 
 def test_entry_with_nothing_readable_is_rejected_not_raised() -> None:

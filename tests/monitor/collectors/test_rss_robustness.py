@@ -122,8 +122,6 @@ def _check(outcome: FetchOutcome) -> list[str]:
             problems.append("text over the cap")
         if item.url is not None and not item.url.startswith(("http://", "https://")):
             problems.append(f"unsafe url kept: {item.url!r}")
-    if len({item.external_id for item in outcome.items}) != len(outcome.items):
-        problems.append("duplicate external ids in one feed")
     return problems
 
 

@@ -79,3 +79,30 @@ def test_queued_alerts_are_numbered_per_incident_in_their_old_order(tmp_path: Pa
     assert [tuple(r) for r in seqs] == [(1, 3), (2, 1), (3, 1), (4, 2), (5, None)]
     assert [tuple(r) for r in last] == [(1, 3), (2, 1)]
     engine.dispose()
+
+
+def test_quarantined_repeats_stored_before_fingerprints_are_removed(tmp_path: Path) -> None:
+    """0016: the rows quarantined again on every poll are deleted, the first kept."""
+    from monitor.pipeline.store import quarantine_fingerprint
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'q.sqlite'}")
+    upgrade(engine, "0014")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO sources (id, kind, location, created_at, consecutive_failures) "
+            "VALUES ('f', 'rss', 'feed.xml', '2026-01-01 00:00:00', 0)"
+        )
+        for _ in range(3):  # the same bad entry, stored on each of three polls
+            conn.exec_driver_sql(
+                "INSERT INTO quarantined_rows (source_id, location, line, error, excerpt, "
+                "created_at) VALUES ('f', 'feed.xml', NULL, 'entry 2: no title', 'x', "
+                "'2026-01-01 00:00:00')"
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        kept = conn.exec_driver_sql("SELECT id, fingerprint FROM quarantined_rows").all()
+    engine.dispose()
+    expected = quarantine_fingerprint(
+        location="feed.xml", line=None, identity="entry 2: no title", excerpt="x"
+    )
+    assert kept == [(1, expected)]

@@ -1,6 +1,6 @@
 """outbox: per-incident commit-ordered sequence, claim owner, time of the first failure
 
-Revision ID: 0015_deliver
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-07 13:15:00.000000
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_deliver"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None

@@ -15,7 +15,7 @@ from alerts.sanitize import one_line
 from alerts.times import format_time
 from classifiers.intent import INTENT_LABELS
 from monitor.app import App
-from monitor.cli.common import Context, UserError, emit, parse_since, pass_ctx, table
+from monitor.cli.common import Context, UserError, emit, parse_when, pass_ctx, table
 from monitor.clock import utcnow
 from monitor.collectors.base import CollectorError
 from monitor.collectors.identity import file_source_id
@@ -226,8 +226,9 @@ def mentions(
     as_json: bool,
 ) -> None:
     """List stored mentions, newest first."""
-    cutoff = parse_since(since, utcnow())
     with obj.app() as app, app.sessions() as session:
+        zone = app.settings.organisation.timezone
+        cutoff = parse_when(since, now=utcnow(), zone=zone, option="since") if since else None
         if entity is not None and entity not in {e.id for e in app.settings.entities}:
             known = ", ".join(e.id for e in app.settings.entities)
             raise UserError(f"error: unknown entity {entity!r} (entities: {known})")
@@ -271,8 +272,9 @@ def rejected_cmd(
     obj: Context, since: str | None, source_id: str | None, limit: int, as_json: bool
 ) -> None:
     """List quarantined rows (rejected at ingest), newest first: file:line, reason, raw text."""
-    cutoff = parse_since(since, utcnow())
     with obj.app() as app, app.sessions() as session:
+        zone = app.settings.organisation.timezone
+        cutoff = parse_when(since, now=utcnow(), zone=zone, option="since") if since else None
         stmt = select(QuarantinedRow).order_by(QuarantinedRow.id.desc()).limit(limit)
         if cutoff is not None:
             stmt = stmt.where(QuarantinedRow.created_at >= cutoff)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from alerts.sanitize import one_line
 from alerts.times import format_time
-from config.durations import parse_duration
-from monitor.cli.common import Context, UserError, emit, pass_ctx
+from monitor.cli.common import Context, UserError, emit, parse_when, pass_ctx
 from monitor.cli.incidents import incident_errors, incident_session
 from monitor.db.models import Source
 from monitor.incidents.context import (
@@ -38,22 +37,6 @@ def config_context(obj: Context) -> IncidentContext:
     """Playbooks and scripts from the configuration alone (no database needed)."""
     loaded = obj.config()
     return build_incident_context(loaded.settings, loaded.base_dir)
-
-
-def parse_until(value: str, now: datetime) -> datetime:
-    """``--until`` as a duration from now (``4h``, ``2d``) or an ISO date/time (UTC if naive)."""
-    try:
-        return now + parse_duration(value)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise UserError(
-            f"error: --until: expected a duration like 4h or a time like 2026-11-30T18:00, "
-            f"got {value!r}"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @click.group("silence")
@@ -100,7 +83,7 @@ def silence_add(
             entity=entity,
             category=category,
             source=source,
-            until=parse_until(until, now),
+            until=parse_when(until, now=now, zone=ctx.timezone, option="until", ahead=True),
             reason=reason,
             by=by,
             now=now,

@@ -6,7 +6,7 @@ import click
 
 from alerts.sanitize import one_line
 from alerts.times import format_time
-from monitor.cli.common import Context, emit, parse_since, pass_ctx
+from monitor.cli.common import Context, emit, parse_when, pass_ctx
 from monitor.incidents.story_views import list_stories
 
 
@@ -22,8 +22,9 @@ def stories_cmd(obj: Context, since: str | None, entity: str | None, limit: int,
                 with_mentions: bool, as_json: bool) -> None:
     """List stories (one per real-world event), latest activity first."""
     with obj.app() as app:
-        cutoff = parse_since(since, app.pipeline.clock())
         zone = app.settings.organisation.timezone
+        now = app.pipeline.clock()
+        cutoff = parse_when(since, now=now, zone=zone, option="since") if since else None
         with app.sessions() as session:
             rows = list_stories(session, since=cutoff, entity=entity, limit=limit,
                                 with_mentions=with_mentions)

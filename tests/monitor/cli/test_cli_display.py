@@ -61,7 +61,7 @@ def _run(config: Path, *args: str) -> str:
 @pytest.mark.parametrize(
     ("args", "shown"),
     [
-        (("incidents",), "last 2026-11-18 18:00 UTC+8"),
+        (("incidents",), "  2026-11-18 18:00 UTC+8  "),
         (("incident", "show", "1"), "seen 2026-11-18 18:00 UTC+8 to 2026-11-18 18:00 UTC+8"),
         (("stories",), "2026-11-18 18:00 UTC+8"),
         (("alerts",), "queued 2026-11-18 18:00:00 UTC+8"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from monitor.app import App
-from monitor.cli.common import Context, UserError, pass_ctx
+from monitor.cli.common import Context, UserError, pass_ctx, plural
 from monitor.cli.incidents import (
     incident_errors,
     incident_group,
@@ -54,8 +54,8 @@ def merge_cmd(obj: Context, into: str, other: str, by: str) -> None:
     with incident_session(obj) as (app, ctx, session):
         result = merge_incidents(session, ctx=ctx, stories=_rules(app), into=parse_id(into),
                                  other=parse_id(other), by=by, now=ctx.clock())
-    click.echo(f"merged #{result.other_id} into #{result.incident_id}: {result.moved} "
-               f"mention(s) moved{queued_note(result.alerts)}")
+    click.echo(f"merged #{result.other_id} into #{result.incident_id}: "
+               f"{plural(result.moved, 'mention')} moved{queued_note(result.alerts)}")
 
 
 @click.command("split")

@@ -322,8 +322,9 @@ def escalations_tick(obj: Context, as_json: bool) -> None:
         data,
         as_json=as_json,
         render=lambda: click.echo(
-            f"{data['incidents']} incident(s) due, {data['alerts']} alert(s) queued, "
-            f"{data['suppressed']} suppressed by silences, {data['recoveries']} recovery update(s)"
+            f"{plural(data['incidents'], 'incident')} due, "
+            f"{data['suppressed']} suppressed by silences, "
+            f"{plural(data['recoveries'], 'recovery update')}{queued_note(data['alerts'])}"
         ),
     )
 

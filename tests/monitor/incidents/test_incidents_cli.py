@@ -239,6 +239,7 @@ def test_scripts_list_and_approve(run: Run, config_file: Path, tmp_path: Path) -
 def test_escalations_tick(run: Run, config_file: Path) -> None:
     open_incidents(config_file, minutes_ago=45)  # medium: escalates after 30 minutes
     code, out = run("escalations", "tick")
-    assert code == 0 and out.startswith("1 incident(s) due, 2 alert(s) queued")
+    assert code == 0 and out.startswith("1 incident due, 0 suppressed by silences")
+    assert "; 2 alerts queued, sent when the service runs" in out
     data = json.loads(run("escalations", "tick", "--json")[1])
     assert data == {"incidents": 0, "alerts": 0, "suppressed": 0, "recoveries": 0}

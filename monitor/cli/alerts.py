@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from monitor.cli.common import Context, UserError, emit, pass_ctx, plural
+
 if TYPE_CHECKING:
     from alerts.message import AlertMessage
     from monitor.alerting.dispatch import ChannelMap, DispatchStats
     from monitor.app import App
     from monitor.db.models import Alert
-
-from monitor.cli.common import Context, UserError, emit, pass_ctx, plural
 
 
 def _when(value: datetime | None, zone: str) -> str:

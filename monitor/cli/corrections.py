@@ -6,9 +6,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from monitor.app import App
-    from monitor.incidents.corrections import StoryRules
 from monitor.cli.common import Context, UserError, pass_ctx, plural
 from monitor.cli.incidents import (
     incident_errors,
@@ -17,6 +14,10 @@ from monitor.cli.incidents import (
     parse_id,
     queued_note,
 )
+
+if TYPE_CHECKING:
+    from monitor.app import App
+    from monitor.incidents.corrections import StoryRules
 
 BY = click.option("--by", required=True, help="Who makes the correction.")
 

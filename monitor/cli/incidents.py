@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from monitor.cli.common import Context, UserError, emit, pass_ctx, plural, table
 from playbooks import ALL_GRADES
 
 if TYPE_CHECKING:
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from monitor.app import App
     from monitor.incidents import IncidentContext, Transition
 
-from monitor.cli.common import Context, UserError, emit, pass_ctx, plural, table
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from classifiers.intent_labels import INTENT_LABELS
+from monitor.cli.common import Context, UserError, emit, parse_when, pass_ctx, table
 from monitor.collectors.presets import AUTO
 
 if TYPE_CHECKING:
     from monitor.app import App
     from monitor.db.models import Mention
     from monitor.pipeline.ingest import IngestStats
-
-from monitor.cli.common import Context, UserError, emit, parse_when, pass_ctx, table
 
 
 def format_stats(label: str, stats: IngestStats) -> str:

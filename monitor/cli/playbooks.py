@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from monitor.incidents.context import IncidentContext
-
 from monitor.cli.common import Context, UserError, emit, parse_when, pass_ctx
 from monitor.cli.incidents import incident_errors, incident_session
+
+if TYPE_CHECKING:
+    from monitor.incidents.context import IncidentContext
 
 
 def config_context(obj: Context) -> IncidentContext:

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from monitor.cli.common import UserError
+
 if TYPE_CHECKING:
     from config.loader import LoadedConfig
     from monitor.app import App
     from monitor.quickstart import Workspace
     from monitor.service.runner import OnceResult
-
-from monitor.cli.common import UserError
 
 
 def register(group: click.Group) -> None:

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from monitor.cli.common import Context, UserError, emit, pass_ctx, plural
+
 if TYPE_CHECKING:
     from monitor.app import App
     from monitor.service.runner import Closeable, OnceResult
 
-from monitor.cli.common import Context, UserError, emit, pass_ctx, plural
 
 log = logging.getLogger("monitor.service")
 

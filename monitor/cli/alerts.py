@@ -15,7 +15,8 @@ from monitor.cli.common import Context, UserError, emit, pass_ctx, plural
 
 if TYPE_CHECKING:
     from alerts.message import AlertMessage
-    from monitor.alerting.dispatch import ChannelMap, DispatchStats
+    from monitor.alerting.channel_map import ChannelMap
+    from monitor.alerting.dispatch import DispatchStats
     from monitor.app import App
     from monitor.db.models import Alert
 
@@ -92,8 +93,8 @@ def format_stats(stats: DispatchStats) -> str:
 @contextmanager
 def _channels(app: App) -> Iterator[ChannelMap]:
     """The app's channels if the composition root built them, else built here and closed."""
+    from monitor.alerting.channel_map import ChannelMap
     from monitor.alerting.channels import build_channel_set
-    from monitor.alerting.dispatch import ChannelMap
 
     existing = getattr(app, "channels", None)
     if isinstance(existing, ChannelMap):

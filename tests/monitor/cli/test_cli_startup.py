@@ -102,6 +102,16 @@ def test_check_config_help_and_an_up_to_date_database_load_no_migrations(tmp_pat
         assert loaded_after(invoking(*args), ("alembic",), cwd=tmp_path) == set(), args
 
 
+def test_check_config_loads_no_database_and_listing_fetches_nothing(tmp_path: Path) -> None:
+    # checking a configuration needs neither storage nor collecting; listing incidents needs
+    # storage but no HTTP client or feed parser
+    storage = ("sqlalchemy", "monitor.db", "monitor.pipeline.collect", "feedparser")
+    assert loaded_after(invoking("check-config"), storage, cwd=tmp_path) == set()
+    fetching = ("httpx", "feedparser", "monitor.pipeline.collect", "monitor.collectors.rss")
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    assert loaded_after(invoking("--database", empty, "incidents"), fetching, cwd=tmp_path) == set()
+
+
 def test_the_listing_shows_each_commands_own_help() -> None:
     # The group lists commands without importing them, from COMMANDS: it must say what the
     # command itself says, and every command the modules register must be listed.

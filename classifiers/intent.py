@@ -1,7 +1,7 @@
 """Intent of a mention, as the source plans ask: interaction, enquiry, complaint or other.
 
-One definition of the labels (``INTENT_LABELS``). Per language, one softmax model
-(``intent_{lang}.npz|json``, a ``LinearTextModel`` whose header meta says ``kind: intent``)
+The labels are ``INTENT_LABELS`` (``classifiers.intent_labels``). Per language, one softmax
+model (``intent_{lang}.npz|json``, a ``LinearTextModel`` whose header meta says ``kind: intent``)
 over the same hashed features as that language's sentiment model, so the scorer featurises a
 text once for sentiment, risk and intent. A text in another language, junk, or a language
 without a model gets ``UNKNOWN_INTENT`` ("other", uniform probabilities).
@@ -18,9 +18,9 @@ from types import MappingProxyType
 import numpy as np
 
 from classifiers.features import HashedBlock, ModelFormatError
+from classifiers.intent_labels import INTENT_LABELS
 from classifiers.linear import LinearTextModel, saved_model_lang
 
-INTENT_LABELS: tuple[str, ...] = ("interaction", "enquiry", "complaint", "other")
 FALLBACK = "other"
 
 

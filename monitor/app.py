@@ -8,33 +8,35 @@ can build the same objects with fakes.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.loader import LoadedConfig
 from config.schema import Settings, SourceSettings
 from monitor.clock import utcnow
-from monitor.collectors.rss import make_client
 from monitor.configured import build_watchlist, load_scorer
 from monitor.db.drill_runs import running_drill
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
 from monitor.incidents.loading import scored_mentions
 from monitor.incidents.story_step import Attraction, StoryAssignment
-from monitor.pipeline.collect import CollectRun, process_inbox
 from monitor.pipeline.ingest import IngestStats, Pipeline
 from monitor.pipeline.scoring import LazyScorer, MentionScoring
 from monitor.pipeline.sources import ConfiguredSource, configured_sources
 from monitor.pipeline.store import NewMention
 from monitor.stories.model import StoryParams
 from monitor.watchlist.matcher import Watchlist
+
+if TYPE_CHECKING:  # fetching feeds (httpx, feedparser): imported by the first fetch
+    import httpx
 
 
 def database_url(
@@ -105,18 +107,37 @@ class App:
     engine: Engine
     sessions: sessionmaker[Session]
     pipeline: Pipeline
-    http: httpx.Client
     scoring: MentionScoring
     incidents: IncidentContext
     sources: dict[str, ConfiguredSource]
     stories: StoryAssignment
+    _http: httpx.Client | None = field(default=None, init=False, repr=False)
+    _http_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def settings(self) -> Settings:
         return self.config.settings
 
+    @property
+    def http(self) -> httpx.Client:
+        """The feeds' HTTP client, made by the first fetch: a command that fetches nothing
+        neither imports httpx nor sets up TLS."""
+        from monitor.collectors.feedhttp import make_client
+
+        with self._http_lock:
+            if self._http is None:
+                http = self.settings.http
+                self._http = make_client(
+                    connect_timeout=http.connect_timeout,
+                    read_timeout=http.read_timeout,
+                    max_redirects=http.max_redirects,
+                    user_agent=http.user_agent,
+                )
+            return self._http
+
     def close(self) -> None:
-        self.http.close()
+        if self._http is not None:
+            self._http.close()
         self.engine.dispose()
 
     def poll_source(
@@ -127,6 +148,8 @@ class App:
         on_progress: Callable[[int], None] | None = None,
     ) -> IngestStats:
         """Collect one configured source with its kind's collector."""
+        from monitor.pipeline.collect import CollectRun
+
         run = CollectRun(
             pipeline=self.pipeline,
             http=self.http,
@@ -139,6 +162,8 @@ class App:
 
     def poll_inbox(self) -> list[tuple[Path, IngestStats]]:
         """Ingest settled files from the configured inbox folder."""
+        from monitor.pipeline.collect import process_inbox
+
         inbox = self.settings.inbox
         if inbox is None:
             return []
@@ -158,7 +183,7 @@ def build_app(
     database: str | None = None,
     drill_key: str | None = None,
 ) -> App:
-    """Open storage (upgrading SQLite automatically), compile the watchlist, make the client.
+    """Open storage (upgrading SQLite automatically), compile the watchlist.
 
     On a drill database (see monitor.drills) the drill's clock and key are used unless given.
     """
@@ -188,18 +213,11 @@ def build_app(
         score=scoring,
         steps=(stories, IncidentAssignment(incidents)),
     )
-    http = make_client(
-        connect_timeout=settings.http.connect_timeout,
-        read_timeout=settings.http.read_timeout,
-        max_redirects=settings.http.max_redirects,
-        user_agent=settings.http.user_agent,
-    )
     return App(
         config=config,
         engine=engine,
         sessions=sessions,
         pipeline=pipeline,
-        http=http,
         scoring=scoring,
         incidents=incidents,
         sources=sources,

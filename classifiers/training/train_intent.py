@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from classifiers.evaluation import score
-from classifiers.intent import INTENT_LABELS, IntentModel, intent_from_row
+from classifiers.intent import IntentModel, intent_from_row
+from classifiers.intent_labels import INTENT_LABELS
 from classifiers.languages import LANGUAGES
 from classifiers.linear import LinearTextModel
 from classifiers.risk import FeatureCache

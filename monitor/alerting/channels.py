@@ -22,7 +22,7 @@ from alerts.registry import CHANNEL_KINDS, build_channel
 from config.loader import Finding
 from config.schema import AlertingSettings, Settings
 from config.suggest import did_you_mean, one_of
-from monitor.alerting.dispatch import ChannelMap, DispatchPolicy
+from monitor.alerting.channel_map import ChannelMap, DispatchPolicy
 
 log = logging.getLogger(__name__)
 

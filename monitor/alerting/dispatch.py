@@ -31,7 +31,7 @@ import random
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,11 +39,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.backoff import RetryPolicy
 from alerts.channel import Channel
 from alerts.errors import DeliveryError
-from alerts.grouping import GroupingPolicy
 from alerts.message import AlertMessage, DeliveryResult, ThreadRef
+from monitor.alerting.channel_map import ChannelMap as ChannelMap
+from monitor.alerting.channel_map import DispatchPolicy as DispatchPolicy
 from monitor.alerting.claim import ClaimConflict, ClaimedRow, claim_batch
 from monitor.alerting.outbox import payload_to_message
 from monitor.clock import Clock, utcnow
@@ -54,16 +54,6 @@ log = logging.getLogger(__name__)
 
 class AlertStateError(Exception):
     """An outbox row cannot be changed as asked (unknown id, or not dead-lettered)."""
-
-
-@dataclass(frozen=True)
-class DispatchPolicy:
-    """Retry and grouping policies, the claim lease, and the dashboard link base."""
-
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    grouping: GroupingPolicy = field(default_factory=GroupingPolicy)
-    lease: timedelta = timedelta(minutes=1)
-    dashboard_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,35 +92,6 @@ class DispatchStats:
             return None
         alerts = "1 alert" if self.dead == 1 else f"{self.dead} alerts"
         return f"{alerts} dead-lettered: see `crisiswatch alerts --failed`"
-
-
-class ChannelMap:
-    """Adapts a plain ``{name: Channel}`` mapping to what the dispatcher needs."""
-
-    def __init__(
-        self,
-        channels: Mapping[str, Channel],
-        *,
-        unavailable: Mapping[str, str] | None = None,
-        disabled: frozenset[str] = frozenset(),
-    ) -> None:
-        self.channels = dict(channels)
-        self.unavailable = dict(unavailable or {})
-        self.disabled = disabled
-
-    def get(self, name: str) -> Channel | None:
-        """The channel called ``name``, if usable."""
-        return self.channels.get(name)
-
-    def usable(self, name: str) -> bool:
-        """True when ``name`` can deliver."""
-        return name in self.channels
-
-    def why_not(self, name: str) -> str:
-        """The dead-letter reason for an unusable channel."""
-        if name in self.unavailable:
-            return f"channel {name!r} is not usable: {self.unavailable[name]}"
-        return f"channel {name!r} is not configured"
 
 
 def as_channel_map(channels: ChannelMap | Mapping[str, Channel]) -> ChannelMap:

@@ -7,33 +7,23 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import or_, select
 
-from alerts.errors import ChannelConfigError, DeliveryError
-from alerts.message import AlertMessage
-from alerts.registry import build_channel
-from alerts.sanitize import one_line
-from alerts.times import format_time
-from monitor.alerting.channels import build_channel_set, check_channels, dispatch_policy
-from monitor.alerting.dispatch import (
-    AlertStateError,
-    ChannelMap,
-    DispatchStats,
-    dispatch_due,
-    retry_alert,
-    retry_dead_alerts,
-)
-from monitor.app import App
 from monitor.cli.common import Context, UserError, emit, pass_ctx, plural
-from monitor.clock import utcnow
-from monitor.db.models import Alert
-from monitor.instance import instance_name
+
+if TYPE_CHECKING:
+    from alerts.message import AlertMessage
+    from monitor.alerting.channel_map import ChannelMap
+    from monitor.alerting.dispatch import DispatchStats
+    from monitor.app import App
+    from monitor.db.models import Alert
 
 
 def _when(value: datetime | None, zone: str) -> str:
+    from alerts.times import format_time
+
     return format_time(value, zone, seconds=True) if value is not None else "-"
 
 
@@ -60,6 +50,8 @@ def alert_to_dict(alert: Alert) -> dict[str, Any]:
 
 def format_alert(alert: Alert, zone: str = "UTC") -> str:
     """Two lines at most: the row, then why it failed or where it went (times in ``zone``)."""
+    from alerts.sanitize import one_line
+
     incident = "-" if alert.incident_id is None else str(alert.incident_id)
     drill = " [drill]" if alert.drill else ""
     if alert.status == "sent":
@@ -101,6 +93,9 @@ def format_stats(stats: DispatchStats) -> str:
 @contextmanager
 def _channels(app: App) -> Iterator[ChannelMap]:
     """The app's channels if the composition root built them, else built here and closed."""
+    from monitor.alerting.channel_map import ChannelMap
+    from monitor.alerting.channels import build_channel_set
+
     existing = getattr(app, "channels", None)
     if isinstance(existing, ChannelMap):
         yield existing
@@ -128,6 +123,10 @@ def alerts(
     as_json: bool,
 ) -> None:
     """List the alert outbox, newest first (subcommands: retry, send, test)."""
+    from sqlalchemy import or_, select
+
+    from monitor.db.models import Alert
+
     if ctx.invoked_subcommand is not None:
         return
     obj = ctx.find_object(Context)
@@ -157,6 +156,9 @@ def alerts(
 @pass_ctx
 def alerts_retry(obj: Context, alert_id: int | None, all_failed: bool) -> None:
     """Re-queue a dead-lettered alert (by id) or all of them."""
+    from monitor.alerting.dispatch import AlertStateError, retry_alert, retry_dead_alerts
+    from monitor.clock import utcnow
+
     if (alert_id is None) == (not all_failed):
         raise UserError("error: give an alert id or --all-failed (not both)")
     with obj.app() as app, app.sessions.begin() as session:
@@ -188,6 +190,11 @@ def alerts_retry(obj: Context, alert_id: int | None, all_failed: bool) -> None:
 @pass_ctx
 def alerts_send(obj: Context, limit: int, as_json: bool) -> None:
     """Deliver every alert that is due now (one dispatcher pass), then exit."""
+    from monitor.alerting.channels import dispatch_policy
+    from monitor.alerting.dispatch import dispatch_due
+    from monitor.clock import utcnow
+    from monitor.instance import instance_name
+
     with obj.app() as app, _channels(app) as channels:
         total = dispatch_due(
             sessions=app.sessions,
@@ -204,6 +211,8 @@ def alerts_send(obj: Context, limit: int, as_json: bool) -> None:
 
 def test_message(organisation: str, now: datetime, timezone: str = "UTC") -> AlertMessage:
     """A harmless message: marked as a drill, closed (no buttons), saying no action is needed."""
+    from alerts.message import AlertMessage
+
     return AlertMessage(
         incident_id=f"test-{now.strftime('%Y%m%d%H%M%S')}",
         event="opened",
@@ -227,6 +236,10 @@ def test_message(organisation: str, now: datetime, timezone: str = "UTC") -> Ale
 @pass_ctx
 def alerts_test(obj: Context, channel_name: str, as_json: bool) -> None:
     """Send a harmless test message through a configured channel and show the result."""
+    from alerts.errors import ChannelConfigError, DeliveryError
+    from alerts.registry import build_channel
+    from monitor.clock import utcnow
+
     settings = obj.config().settings
     config = settings.channels.get(channel_name)
     if config is None:
@@ -274,6 +287,8 @@ def alerts_test(obj: Context, channel_name: str, as_json: bool) -> None:
 @pass_ctx
 def channels_command(obj: Context, as_json: bool) -> None:
     """List the configured alert channels, their kind and any problem (secrets included)."""
+    from monitor.alerting.channels import check_channels
+
     settings = obj.config().settings
     findings = check_channels(settings, environ=os.environ)
     rows: list[dict[str, Any]] = []

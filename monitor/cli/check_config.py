@@ -7,9 +7,7 @@ import os
 
 import click
 
-from config.loader import load_config
 from monitor.cli.common import Context, UserError, pass_ctx
-from monitor.config_check import check_configuration
 
 
 def register(group: click.Group) -> None:
@@ -27,6 +25,9 @@ def register(group: click.Group) -> None:
 @pass_ctx
 def check_config(obj: Context, path: str | None, strict: bool) -> None:
     """Validate a configuration file and report every problem with its line."""
+    from config.loader import load_config
+    from monitor.config_check import check_configuration
+
     loaded = load_config(path or obj.config_path)
     findings = check_configuration(loaded, environ=os.environ)
     warnings = [f for f in findings if f.warning and not strict]

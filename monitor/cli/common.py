@@ -5,8 +5,13 @@ Exit statuses: 0 done; 1 a mistake in the request or configuration, or a step th
 used (database unreachable, data folder that cannot be created). Every error is one line per
 problem, never a traceback: ``CliGroup`` translates the library's errors for every command.
 
-Every command module imports this one, so it imports click and nothing heavy: the
-libraries are imported where they are used (see ``monitor.cli.lazy``).
+Start-up (one rule for every command module, this one included): at module level a command
+module imports the standard library, click, ``monitor.cli``'s modules and the few constants
+its options offer (from modules that import nothing heavy); everything else (the app, the
+database, the incidents engine, httpx, the configuration schema, the models) is imported in
+the function that uses it, and under ``TYPE_CHECKING`` for annotations. So ``<command>
+--help`` loads no library (tests/monitor/cli/test_cli_startup.py; ``monitor.cli.lazy``
+imports a command's module only when that command is needed).
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from monitor.app import App
 from monitor.cli.common import Context, UserError, pass_ctx, plural
 from monitor.cli.incidents import (
     incident_errors,
@@ -13,18 +14,17 @@ from monitor.cli.incidents import (
     parse_id,
     queued_note,
 )
-from monitor.incidents.corrections import (
-    StoryRules,
-    link_incidents,
-    merge_incidents,
-    move_mention,
-    split_incident,
-)
+
+if TYPE_CHECKING:
+    from monitor.app import App
+    from monitor.incidents.corrections import StoryRules
 
 BY = click.option("--by", required=True, help="Who makes the correction.")
 
 
 def _rules(app: App) -> StoryRules:
+    from monitor.incidents.corrections import StoryRules
+
     return StoryRules(params=app.stories.params, names=app.stories.names)
 
 
@@ -40,8 +40,6 @@ def _parse_ids(value: str) -> list[int]:
     return ids
 
 
-
-
 @click.command("merge")
 @click.argument("into")
 @click.argument("other")
@@ -51,11 +49,22 @@ def _parse_ids(value: str) -> list[int]:
 def merge_cmd(obj: Context, into: str, other: str, by: str) -> None:
     """OTHER is the same story as INTO: its mentions, timeline and pending alerts move to
     INTO, which is regraded; OTHER is closed as merged. The stories stay merged for good."""
+    from monitor.incidents.corrections import merge_incidents
+
     with incident_session(obj) as (app, ctx, session):
-        result = merge_incidents(session, ctx=ctx, stories=_rules(app), into=parse_id(into),
-                                 other=parse_id(other), by=by, now=ctx.clock())
-    click.echo(f"merged #{result.other_id} into #{result.incident_id}: "
-               f"{plural(result.moved, 'mention')} moved{queued_note(result.alerts)}")
+        result = merge_incidents(
+            session,
+            ctx=ctx,
+            stories=_rules(app),
+            into=parse_id(into),
+            other=parse_id(other),
+            by=by,
+            now=ctx.clock(),
+        )
+    click.echo(
+        f"merged #{result.other_id} into #{result.incident_id}: "
+        f"{plural(result.moved, 'mention')} moved{queued_note(result.alerts)}"
+    )
 
 
 @click.command("split")
@@ -67,13 +76,23 @@ def merge_cmd(obj: Context, into: str, other: str, by: str) -> None:
 def split_cmd(obj: Context, incident_id: str, mentions: str, by: str) -> None:
     """The named mentions are another story: they leave the incident for a new story (and its
     own incident when they reach the floor)."""
+    from monitor.incidents.corrections import split_incident
+
     with incident_session(obj) as (app, ctx, session):
-        result = split_incident(session, ctx=ctx, stories=_rules(app),
-                                incident_id=parse_id(incident_id),
-                                mention_ids=_parse_ids(mentions), by=by, now=ctx.clock())
+        result = split_incident(
+            session,
+            ctx=ctx,
+            stories=_rules(app),
+            incident_id=parse_id(incident_id),
+            mention_ids=_parse_ids(mentions),
+            by=by,
+            now=ctx.clock(),
+        )
     where = f"incident #{result.other_id}" if result.other_id else "a new story (no incident)"
-    click.echo(f"split {result.moved} mention(s) from #{result.incident_id} into {where}"
-               f"{queued_note(result.alerts)}")
+    click.echo(
+        f"split {result.moved} mention(s) from #{result.incident_id} into {where}"
+        f"{queued_note(result.alerts)}"
+    )
 
 
 @click.command("move-mention")
@@ -84,9 +103,18 @@ def split_cmd(obj: Context, incident_id: str, mentions: str, by: str) -> None:
 @incident_errors
 def move_mention_cmd(obj: Context, mention_id: int, to: str, by: str) -> None:
     """MENTION_ID belongs to another incident's story: move it there."""
+    from monitor.incidents.corrections import move_mention
+
     with incident_session(obj) as (app, ctx, session):
-        result = move_mention(session, ctx=ctx, stories=_rules(app), mention_id=mention_id,
-                              to=parse_id(to), by=by, now=ctx.clock())
+        result = move_mention(
+            session,
+            ctx=ctx,
+            stories=_rules(app),
+            mention_id=mention_id,
+            to=parse_id(to),
+            by=by,
+            now=ctx.clock(),
+        )
     came = f" from #{result.other_id}" if result.other_id else ""
     click.echo(
         f"moved mention #{mention_id}{came} to #{result.incident_id}{queued_note(result.alerts)}"
@@ -101,9 +129,12 @@ def move_mention_cmd(obj: Context, mention_id: int, to: str, by: str) -> None:
 @incident_errors
 def link_cmd(obj: Context, first: str, second: str, by: str) -> None:
     """Mark two incidents' stories as related; both stay as they are."""
+    from monitor.incidents.corrections import link_incidents
+
     with incident_session(obj) as (_, ctx, session):
-        result = link_incidents(session, a=parse_id(first), b=parse_id(second), by=by,
-                                now=ctx.clock())
+        result = link_incidents(
+            session, a=parse_id(first), b=parse_id(second), by=by, now=ctx.clock()
+        )
     click.echo(f"linked #{result.incident_id} and #{result.other_id}")
 
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import click
 
-from config.loader import load_config
-from monitor.app import database_url
 from monitor.cli.common import Context, pass_ctx
-from monitor.db.engine import make_engine
-from monitor.db.migrate import current_revision, head_revision, upgrade
 
 
 @click.group()
@@ -17,6 +13,9 @@ def db() -> None:
 
 
 def _url(obj: Context) -> str:
+    from config.loader import load_config
+    from monitor.app import database_url
+
     return obj.database or database_url(load_config(obj.config_path).settings)
 
 
@@ -24,6 +23,9 @@ def _url(obj: Context) -> str:
 @pass_ctx
 def db_upgrade(obj: Context) -> None:
     """Apply pending migrations (needed on PostgreSQL; SQLite upgrades itself)."""
+    from monitor.db.engine import make_engine
+    from monitor.db.migrate import current_revision, head_revision, upgrade
+
     engine = make_engine(_url(obj))
     try:
         before = current_revision(engine)
@@ -37,6 +39,9 @@ def db_upgrade(obj: Context) -> None:
 @pass_ctx
 def db_current(obj: Context) -> None:
     """Show the schema revision of the database and the newest known one."""
+    from monitor.db.engine import make_engine
+    from monitor.db.migrate import current_revision, head_revision
+
     engine = make_engine(_url(obj))
     try:
         click.echo(f"database at {current_revision(engine) or 'empty'}, newest {head_revision()}")

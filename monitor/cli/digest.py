@@ -7,10 +7,6 @@ from pathlib import Path
 import click
 
 from monitor.cli.common import Context, UserError, emit, pass_ctx
-from monitor.clock import utcnow
-from monitor.digest.period import PeriodError, resolve_period
-from monitor.digest.run import DigestError, build_and_write_digest, parse_formats, send_digest
-from playbooks import PlaybookError, ScriptError
 
 
 @click.command("digest")
@@ -66,6 +62,11 @@ def digest(
     as_json: bool,
 ) -> None:
     """Write the weekly risk digest and print where the files are."""
+    from monitor.clock import utcnow
+    from monitor.digest.period import PeriodError, resolve_period
+    from monitor.digest.run import DigestError, build_and_write_digest, parse_formats, send_digest
+    from playbooks import PlaybookError, ScriptError
+
     now = utcnow()
     try:
         fmt = parse_formats(formats)

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from monitor.cli.common import UserError
-from monitor.reference.configuration import render_reference
 
 
 @click.command("config-reference")
@@ -21,6 +20,8 @@ from monitor.reference.configuration import render_reference
 )
 def config_reference(out: Path | None) -> None:
     """Print the configuration reference (every key, type, default and channel option)."""
+    from monitor.reference.configuration import render_reference
+
     text = render_reference()
     if out is None:
         click.echo(text, nl=False)

@@ -5,37 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from importlib import import_module
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.orm import Session
 
-from alerts.sanitize import one_line
-from alerts.times import format_time
-from monitor.app import App
 from monitor.cli.common import Context, UserError, emit, pass_ctx, plural, table
-from monitor.incidents import (
-    IncidentContext,
-    LifecycleError,
-    Transition,
-    acknowledge_incident,
-    build_incident_context,
-    incident_report,
-    mark_false_positive,
-    record_response,
-    reopen_by_id,
-    resolve_incident,
-    tick_escalations,
-)
-from monitor.incidents.silences import SilenceNotFound
-from monitor.incidents.views import (
-    describe_event,
-    incident_detail,
-    incident_summary,
-    list_incidents,
-)
-from playbooks import ALL_GRADES, PlaybookError
+from playbooks import ALL_GRADES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from monitor.app import App
+    from monitor.incidents import IncidentContext, Transition
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,6 +29,10 @@ def incident_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from monitor.incidents import LifecycleError
+        from monitor.incidents.silences import SilenceNotFound
+        from playbooks import PlaybookError
+
         try:
             return func(*args, **kwargs)
         except (LifecycleError, PlaybookError, SilenceNotFound) as exc:
@@ -55,6 +43,8 @@ def incident_errors(func: F) -> F:
 
 def incident_context(app: App) -> IncidentContext:
     """The App's IncidentContext once the composition root provides one, else built here."""
+    from monitor.incidents import IncidentContext, build_incident_context
+
     ready = getattr(app, "incidents", None)
     if isinstance(ready, IncidentContext):
         return ready
@@ -94,6 +84,10 @@ def incidents_cmd(
     obj: Context, open_only: bool, grade: str | None, entity: str | None, limit: int, as_json: bool
 ) -> None:
     """List incidents, highest grade first, then latest activity."""
+    from alerts.sanitize import one_line
+    from alerts.times import format_time
+    from monitor.incidents.views import incident_summary, list_incidents
+
     with incident_session(obj) as (_, ctx, session):
         rows = [
             incident_summary(i, ctx)
@@ -143,12 +137,18 @@ def incident_group() -> None:
 @incident_errors
 def incident_show(obj: Context, incident_id: str, as_json: bool) -> None:
     """Timeline, place on the risk matrix and why, checklist, approved scripts."""
+    from monitor.incidents.views import incident_detail
+
     with incident_session(obj) as (_, ctx, session):
         data = incident_detail(session, incident_id=parse_id(incident_id), ctx=ctx, now=ctx.clock())
     emit(data, as_json=as_json, render=lambda: _render_detail(data, ctx.timezone))
 
 
 def _render_detail(d: dict[str, Any], zone: str) -> None:
+    from alerts.sanitize import one_line
+    from alerts.times import format_time
+    from monitor.incidents.views import describe_event
+
     echo = click.echo
     grade = d["grade"]
     if d["grade"] != d["peak_grade"]:
@@ -181,11 +181,15 @@ def _render_detail(d: dict[str, Any], zone: str) -> None:
     due = f", next escalation {format_time(d['next_due_at'], zone)}" if d["next_due_at"] else ""
     echo(f"Playbook: {playbook}{due}")
     if d["acknowledged_at"]:
-        echo(f"Acknowledged by {one_line(d['acknowledged_by'], 80)} at "
-             f"{format_time(d['acknowledged_at'], zone)}")
+        echo(
+            f"Acknowledged by {one_line(d['acknowledged_by'], 80)} at "
+            f"{format_time(d['acknowledged_at'], zone)}"
+        )
     if d["responded_at"]:
-        echo(f"First public response by {one_line(d['responded_by'], 80)} at "
-             f"{format_time(d['responded_at'], zone)}")
+        echo(
+            f"First public response by {one_line(d['responded_by'], 80)} at "
+            f"{format_time(d['responded_at'], zone)}"
+        )
     if d["resolved_at"]:
         echo(
             f"Closed ({d['state']}) by {one_line(d['resolved_by'], 80)} at "
@@ -233,6 +237,8 @@ def _render_detail(d: dict[str, Any], zone: str) -> None:
 @incident_errors
 def incident_report_cmd(obj: Context, incident_id: str, out: Path | None) -> None:
     """The post-incident review as Markdown (first mention, alerts, SLA, timeline)."""
+    from monitor.incidents import incident_report
+
     with incident_session(obj) as (_, ctx, session):
         text = incident_report(session, incident_id=parse_id(incident_id), ctx=ctx)
     if out is None:
@@ -258,10 +264,17 @@ def _transition_line(t: Transition, verb: str) -> str:
 
 
 def _transition_command(
-    name: str, transition: Callable[..., Transition], *, doc: str, done: str, by_help: str,
-    note_help: str, note_required: bool = False,
+    name: str,
+    transition: str,
+    *,
+    doc: str,
+    done: str,
+    by_help: str,
+    note_help: str,
+    note_required: bool = False,
 ) -> click.Command:
-    """``crisiswatch NAME ID --by WHO [--note TEXT]`` over one lifecycle function."""
+    """``crisiswatch NAME ID --by WHO [--note TEXT]`` over one lifecycle function (its name
+    in ``monitor.incidents``, imported when the command runs)."""
 
     @click.command(name, help=doc)
     @click.argument("incident_id")
@@ -270,38 +283,67 @@ def _transition_command(
     @pass_ctx
     @incident_errors
     def command(obj: Context, incident_id: str, by: str, note: str | None) -> None:
+        function: Callable[..., Transition] = getattr(
+            import_module("monitor.incidents"), transition
+        )
         with incident_session(obj) as (_, ctx, session):
-            t = transition(session, ctx=ctx, incident_id=parse_id(incident_id), by=by,
-                           note=note, now=ctx.clock())
+            t = function(
+                session,
+                ctx=ctx,
+                incident_id=parse_id(incident_id),
+                by=by,
+                note=note,
+                now=ctx.clock(),
+            )
         click.echo(_transition_line(t, done))
 
     return command
 
 
 ack_cmd = _transition_command(
-    "ack", acknowledge_incident, doc="Acknowledge an open incident: escalation stops.",
-    done="acknowledged", by_help="Who takes ownership.",
-    note_help="E.g. who commands the response.")
+    "ack",
+    "acknowledge_incident",
+    doc="Acknowledge an open incident: escalation stops.",
+    done="acknowledged",
+    by_help="Who takes ownership.",
+    note_help="E.g. who commands the response.",
+)
 resolve_cmd = _transition_command(
-    "resolve", resolve_incident, doc="Resolve an incident with a note.", done="resolved",
-    by_help="Who closes it.", note_help="What was done (kept for the review).",
-    note_required=True)
+    "resolve",
+    "resolve_incident",
+    doc="Resolve an incident with a note.",
+    done="resolved",
+    by_help="Who closes it.",
+    note_help="What was done (kept for the review).",
+    note_required=True,
+)
 respond_cmd = _transition_command(
-    "respond", record_response,
+    "respond",
+    "record_response",
     doc="Record a public response (statement, reply, post) to an open, acknowledged or resolved "
     "incident: the first one is measured against the playbook's time to first response. The "
     "state and escalation do not change.",
-    done="public response recorded", by_help="Who published it.",
-    note_help="What was published and where (e.g. a link).", note_required=True)
+    done="public response recorded",
+    by_help="Who published it.",
+    note_help="What was published and where (e.g. a link).",
+    note_required=True,
+)
 false_positive_cmd = _transition_command(
-    "false-positive", mark_false_positive,
+    "false-positive",
+    "mark_false_positive",
     doc="Close an incident as a false positive; its mentions become training labels.",
-    done="marked false positive", by_help="Who judged it.",
-    note_help="Why it is not a real risk.")
+    done="marked false positive",
+    by_help="Who judged it.",
+    note_help="Why it is not a real risk.",
+)
 reopen_cmd = _transition_command(
-    "reopen", reopen_by_id,
+    "reopen",
+    "reopen_by_id",
     doc="Reopen a resolved or false-positive incident; its playbook starts again.",
-    done="reopened", by_help="Who reopens it.", note_help="Why.")
+    done="reopened",
+    by_help="Who reopens it.",
+    note_help="Why.",
+)
 
 
 @click.group("escalations")
@@ -315,6 +357,8 @@ def escalations_group() -> None:
 @incident_errors
 def escalations_tick(obj: Context, as_json: bool) -> None:
     """Send every escalation step and recovery update due now, once."""
+    from monitor.incidents import tick_escalations
+
     with incident_session(obj) as (_, ctx, session):
         result = tick_escalations(session, ctx=ctx, now=ctx.clock())
     data = result.to_dict()

@@ -6,23 +6,18 @@ import contextlib
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import func, select
 
-from alerts.sanitize import one_line
-from alerts.times import format_time
-from classifiers.intent import INTENT_LABELS
-from monitor.app import App
+from classifiers.intent_labels import INTENT_LABELS
 from monitor.cli.common import Context, UserError, emit, parse_when, pass_ctx, table
-from monitor.clock import utcnow
-from monitor.collectors.base import CollectorError
-from monitor.collectors.identity import file_source_id
 from monitor.collectors.presets import AUTO
-from monitor.db.models import Mention, MentionEntity, QuarantinedRow, Source
-from monitor.pipeline.collect import FileSpec, ingest_file, resolve_preset
-from monitor.pipeline.ingest import IngestStats
+
+if TYPE_CHECKING:
+    from monitor.app import App
+    from monitor.db.models import Mention
+    from monitor.pipeline.ingest import IngestStats
 
 
 def format_stats(label: str, stats: IngestStats) -> str:
@@ -56,14 +51,21 @@ def _with_progress(path: Path, run: Any) -> IngestStats:
 
 @click.command()
 @click.argument("target")
-@click.option("--preset", default=AUTO, show_default=True,
-              help="Column mapping preset for a file; auto picks one from its header.")
+@click.option(
+    "--preset",
+    default=AUTO,
+    show_default=True,
+    help="Column mapping preset for a file; auto picks one from its header.",
+)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl", "xlsx"]), default=None)
 @click.option("--encoding", default=None, help="Text encoding of a file (detected by default).")
 @click.option("--delimiter", default=None, help="CSV delimiter (sniffed by default).")
 @click.option("--tz", default=None, help="Time zone of naive timestamps in a file (default UTC).")
-@click.option("--source-id", default=None,
-              help="Source id for a file (default file/<platform>, or file/<file name>).")
+@click.option(
+    "--source-id",
+    default=None,
+    help="Source id for a file (default file/<platform>, or file/<file name>).",
+)
 @click.option("--force", is_flag=True, help="Re-read a file that was already ingested.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_ctx
@@ -80,6 +82,10 @@ def ingest(
     as_json: bool,
 ) -> None:
     """Ingest a configured source (by id) or an export file (by path)."""
+    from monitor.collectors.base import CollectorError
+    from monitor.collectors.identity import file_source_id
+    from monitor.pipeline.collect import FileSpec, ingest_file, resolve_preset
+
     with obj.app() as app:
         configured = {s.id: s for s in app.settings.sources}
         if target in configured and not Path(target).is_file():
@@ -154,6 +160,12 @@ def _poll(app: App, source_id: str | None) -> list[tuple[str, IngestStats]]:
 @pass_ctx
 def sources_cmd(obj: Context, as_json: bool) -> None:
     """Show each source's fetch state and last error."""
+    from sqlalchemy import func, select
+
+    from alerts.sanitize import one_line
+    from alerts.times import format_time
+    from monitor.db.models import Mention, Source
+
     with obj.app() as app, app.sessions() as session:
         zone = app.settings.organisation.timezone
         counts = dict(
@@ -197,8 +209,10 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
         for r, line in zip(rows, lines, strict=True):
             click.echo(line)
             if r["last_error"]:
-                click.echo(f"  last error ({format_time(r['last_error_at'], zone)}): "
-                           f"{one_line(r['last_error'], 500)}")
+                click.echo(
+                    f"  last error ({format_time(r['last_error_at'], zone)}): "
+                    f"{one_line(r['last_error'], 500)}"
+                )
             if r["bozo_reason"]:
                 click.echo(f"  feed is malformed but readable: {r['bozo_reason']}")
 
@@ -209,8 +223,12 @@ def sources_cmd(obj: Context, as_json: bool) -> None:
 @click.option("--since", default=None, help="Only newer than this: 24h, 7d or a date.")
 @click.option("--entity", default=None, help="Only mentions of this entity id.")
 @click.option("--source", "source_id", default=None, help="Only mentions from this source id.")
-@click.option("--intent", type=click.Choice(INTENT_LABELS), default=None,
-              help="Only mentions judged to have this intent.")
+@click.option(
+    "--intent",
+    type=click.Choice(INTENT_LABELS),
+    default=None,
+    help="Only mentions judged to have this intent.",
+)
 @click.option("--story", "story_id", type=int, default=None, help="Only mentions of this story.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
@@ -226,6 +244,13 @@ def mentions(
     as_json: bool,
 ) -> None:
     """List stored mentions, newest first."""
+    from sqlalchemy import select
+
+    from alerts.sanitize import one_line
+    from alerts.times import format_time
+    from monitor.clock import utcnow
+    from monitor.db.models import Mention, MentionEntity
+
     with obj.app() as app, app.sessions() as session:
         zone = app.settings.organisation.timezone
         cutoff = parse_when(since, now=utcnow(), zone=zone, option="since") if since else None
@@ -272,6 +297,11 @@ def rejected_cmd(
     obj: Context, since: str | None, source_id: str | None, limit: int, as_json: bool
 ) -> None:
     """List quarantined rows (rejected at ingest), newest first: file:line, reason, raw text."""
+    from sqlalchemy import select
+
+    from monitor.clock import utcnow
+    from monitor.db.models import QuarantinedRow
+
     with obj.app() as app, app.sessions() as session:
         zone = app.settings.organisation.timezone
         cutoff = parse_when(since, now=utcnow(), zone=zone, option="since") if since else None
@@ -281,9 +311,16 @@ def rejected_cmd(
         if source_id is not None:
             stmt = stmt.where(QuarantinedRow.source_id == source_id)
         rows = [
-            {"id": q.id, "source_id": q.source_id, "location": q.location, "line": q.line,
-             "offset": q.offset, "error": q.error, "excerpt": q.excerpt,
-             "created_at": q.created_at}
+            {
+                "id": q.id,
+                "source_id": q.source_id,
+                "location": q.location,
+                "line": q.line,
+                "offset": q.offset,
+                "error": q.error,
+                "excerpt": q.excerpt,
+                "created_at": q.created_at,
+            }
             for q in session.scalars(stmt)
         ]
 

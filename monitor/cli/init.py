@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from monitor.cli.common import UserError
-from monitor.starter import CONFIG_NAME, StarterError, write_starter
 
 
 def register(group: click.Group) -> None:
@@ -22,6 +21,8 @@ def init(folder: Path, force: bool) -> None:
     """Write a working configuration (the example organisation) and the sample files it reads
     into FOLDER (default: the current one), to edit from there. Existing files are never
     overwritten without --force."""
+    from monitor.starter import CONFIG_NAME, StarterError, write_starter
+
     try:
         files = write_starter(folder, force=force)
     except StarterError as exc:

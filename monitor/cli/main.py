@@ -170,8 +170,6 @@ def cli(ctx: click.Context, config_path: str | None, database: str | None) -> No
     ctx.obj = Context(config_path, database)
 
 
-
-
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="crisiswatch")

@@ -4,37 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import select
 
-from alerts.sanitize import one_line
-from alerts.times import format_time
 from monitor.cli.common import Context, UserError, emit, parse_when, pass_ctx
 from monitor.cli.incidents import incident_errors, incident_session
-from monitor.db.models import Source
-from monitor.incidents.context import (
-    IncidentContext,
-    build_incident_context,
-    known_placeholders,
-)
-from monitor.incidents.silences import (
-    add_silence,
-    list_silences,
-    remove_silence,
-    silence_to_dict,
-)
-from playbooks import (
-    NotifyStep,
-    approval_status,
-    approve_script_in_file,
-    check_playbooks,
-    load_scripts,
-)
+
+if TYPE_CHECKING:
+    from monitor.incidents.context import IncidentContext
 
 
 def config_context(obj: Context) -> IncidentContext:
     """Playbooks and scripts from the configuration alone (no database needed)."""
+    from monitor.incidents.context import build_incident_context
+
     loaded = obj.config()
     return build_incident_context(loaded.settings, loaded.base_dir)
 
@@ -63,6 +47,12 @@ def silence_add(
     by: str,
 ) -> None:
     """Silence an entity, a category or a source (all given must match) until a time."""
+    from sqlalchemy import select
+
+    from alerts.times import format_time
+    from monitor.db.models import Source
+    from monitor.incidents.silences import add_silence
+
     with incident_session(obj) as (app, ctx, session):
         now = ctx.clock()
         if entity is not None and entity not in ctx.entity_names:
@@ -98,6 +88,10 @@ def silence_add(
 @incident_errors
 def silence_list(obj: Context, include_expired: bool, as_json: bool) -> None:
     """Silences in force (or all of them)."""
+    from alerts.sanitize import one_line
+    from alerts.times import format_time
+    from monitor.incidents.silences import list_silences, silence_to_dict
+
     with incident_session(obj) as (_, ctx, session):
         now = ctx.clock()
         rows = [
@@ -125,6 +119,8 @@ def silence_list(obj: Context, include_expired: bool, as_json: bool) -> None:
 @incident_errors
 def silence_remove(obj: Context, silence_id: int) -> None:
     """Remove a silence: matching incidents alert again from their next step."""
+    from monitor.incidents.silences import remove_silence
+
     with incident_session(obj) as (_, _ctx, session):
         remove_silence(session, silence_id=silence_id)
     click.echo(f"silence #{silence_id} removed")
@@ -140,6 +136,9 @@ def playbooks_group() -> None:
 @incident_errors
 def playbooks_check(obj: Context) -> None:
     """Validate playbooks and scripts; name unknown channels. Exit 1 on any problem."""
+    from monitor.incidents.context import known_placeholders
+    from playbooks import NotifyStep, check_playbooks
+
     ctx = config_context(obj)
     now = ctx.clock()
     problems = check_playbooks(
@@ -175,6 +174,8 @@ def scripts_group() -> None:
 @incident_errors
 def scripts_list(obj: Context, as_json: bool) -> None:
     """Every script with its approval status (edited or expired ones are not approved)."""
+    from playbooks import approval_status
+
     ctx = config_context(obj)
     now = ctx.clock()
     rows = []
@@ -214,6 +215,8 @@ def scripts_list(obj: Context, as_json: bool) -> None:
 @incident_errors
 def scripts_approve(obj: Context, script_id: str, by: str, days: int) -> None:
     """Approve a script's current text (bound to its hash) for a number of days."""
+    from playbooks import approve_script_in_file, load_scripts
+
     ctx = config_context(obj)
     if ctx.scripts_are_defaults:
         raise UserError(

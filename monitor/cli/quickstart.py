@@ -8,20 +8,17 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import func, select
 
-from config.loader import LoadedConfig, load_config
-from monitor.app import App, build_app
 from monitor.cli.common import UserError
-from monitor.db.models import Alert
-from monitor.digest.period import iso_week, iso_week_label
-from monitor.digest.run import build_and_write_digest
-from monitor.incidents.views import list_incidents
-from monitor.pipeline.ingest import IngestStats
-from monitor.quickstart import Workspace, WorkspaceError, prepare_workspace, serve_feeds
-from monitor.service.runner import OnceResult, run_once
+
+if TYPE_CHECKING:
+    from config.loader import LoadedConfig
+    from monitor.app import App
+    from monitor.quickstart import Workspace
+    from monitor.service.runner import OnceResult
 
 
 def register(group: click.Group) -> None:
@@ -47,31 +44,47 @@ def quickstart(folder: Path, verbose: bool) -> None:
     hours and the sample exports are dropped into the inbox; then every service job runs once
     (as `crisiswatch run --once`) and the digest for this week is written.
     """
+    from config.loader import load_config
+    from monitor.app import build_app
+    from monitor.digest.period import iso_week, iso_week_label
+    from monitor.digest.run import build_and_write_digest
+    from monitor.quickstart import WorkspaceError, prepare_workspace, serve_feeds
+    from monitor.service.runner import run_once
+
     started = time.monotonic()
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     now = datetime.now(UTC)
     try:
         ws = prepare_workspace(folder, now=now)
     except WorkspaceError as exc:
         raise UserError(f"error: {exc}") from None
-    click.secho("crisiswatch quickstart: Lumina Dairy (澜沐乳业), an invented dairy company",
-                bold=True)
+    click.secho(
+        "crisiswatch quickstart: Lumina Dairy (澜沐乳业), an invented dairy company", bold=True
+    )
     click.echo(f"workspace: {ws.root}\n")
     with serve_feeds(ws.feeds) as url_for:
         loaded = _served(load_config(ws.config), url_for)
-        click.echo("1. Collecting: 2 feeds served on "
-                   f"{url_for('').rstrip('/')}, 2 export files dropped into inbox/")
-        click.echo("   then scoring, grouping into incidents and escalating "
-                   "(alerts follow on the console channel)\n")
+        click.echo(
+            "1. Collecting: 2 feeds served on "
+            f"{url_for('').rstrip('/')}, 2 export files dropped into inbox/"
+        )
+        click.echo(
+            "   then scoring, grouping into incidents and escalating "
+            "(alerts follow on the console channel)\n"
+        )
         app = build_app(loaded, database=None)
         try:
             results = run_once(app)
             _print_collection(results)
             digest = build_and_write_digest(
-                app=app, now=now,
-                period=iso_week(week=iso_week_label(now.date()),
-                                tz=app.settings.organisation.timezone),
+                app=app,
+                now=now,
+                period=iso_week(
+                    week=iso_week_label(now.date()), tz=app.settings.organisation.timezone
+                ),
             )
             _print_incidents(app, ws)
         finally:
@@ -87,49 +100,72 @@ def quickstart(folder: Path, verbose: bool) -> None:
 
 def _served(loaded: LoadedConfig, url_for: Callable[[str], str]) -> LoadedConfig:
     """The workspace configuration with its feeds fetched over HTTP and the inbox unsettled."""
+    from config.loader import LoadedConfig
+
     settings = loaded.settings
     sources = [
         s.model_copy(update={"url": url_for(Path(s.options()["url"]).name)})
-        if s.kind == "rss" else s
+        if s.kind == "rss"
+        else s
         for s in settings.sources
     ]
     # the sample files were moved into the inbox whole, so there is nothing to wait for; and a
     # burst beyond alerting.max_individual is grouped at once rather than after group_wait
     inbox = settings.inbox.model_copy(update={"settle": timedelta(0)}) if settings.inbox else None
     alerting = settings.alerting.model_copy(update={"group_wait": timedelta(0)})
-    return LoadedConfig(settings.model_copy(update={"sources": sources, "inbox": inbox,
-                                                    "alerting": alerting}), loaded.path)
+    return LoadedConfig(
+        settings.model_copy(update={"sources": sources, "inbox": inbox, "alerting": alerting}),
+        loaded.path,
+    )
 
 
 def _print_collection(results: list[OnceResult]) -> None:
+    from monitor.pipeline.ingest import IngestStats
+
     click.echo("\n2. Collected:")
     for r in results:
         if not r.ok:
             click.echo(f"   {r.key}: FAILED: {r.error}")
         elif isinstance(r.result, IngestStats):
             s = r.result
-            click.echo(f"   {r.key}: {s.new} new mentions ({s.unmatched} matched no entity, "
-                       f"{s.rejected} rejected)")
+            click.echo(
+                f"   {r.key}: {s.new} new mentions ({s.unmatched} matched no entity, "
+                f"{s.rejected} rejected)"
+            )
 
 
 def _print_incidents(app: App, ws: Workspace) -> None:
+    from sqlalchemy import func, select
+
+    from monitor.db.models import Alert
+    from monitor.incidents.views import list_incidents
+
     with app.sessions() as session:
         incidents = list_incidents(session, limit=50)
         sent = Counter(session.scalars(select(Alert.channel).where(Alert.status == "sent")))
-        folded = session.scalar(select(func.count(func.distinct(Alert.incident_id)))
-                                .where(Alert.status == "folded")) or 0
+        folded = (
+            session.scalar(
+                select(func.count(func.distinct(Alert.incident_id))).where(Alert.status == "folded")
+            )
+            or 0
+        )
         rows = [(i.id, i.grade, i.state, i.title, i.mention_count) for i in incidents]
     by_channel = ", ".join(f"{n} to {name}" for name, n in sorted(sent.items()))
     click.echo(f"\n   {len(rows)} incidents opened; alerts sent: {by_channel or 'none'}")
     if folded:
-        click.echo(f"   ({folded} of them came in a burst and were grouped into one alert per "
-                   "channel, see alerting.max_individual)")
+        click.echo(
+            f"   ({folded} of them came in a burst and were grouped into one alert per "
+            "channel, see alerting.max_individual)"
+        )
     for ident, grade, state, title, count in sorted(rows, key=_by_grade):
         click.echo(f"   #{ident:<3} {grade:<8} {state:<6} {title[:70]} ({count} mentions)")
     stand_ins = sorted(ws.data.glob("alerts/*.jsonl"))
     if stand_ins:
-        click.echo("   (file channels standing in for Slack and email: "
-                   + ", ".join(p.name for p in stand_ins) + f" in {ws.data / 'alerts'})")
+        click.echo(
+            "   (file channels standing in for Slack and email: "
+            + ", ".join(p.name for p in stand_ins)
+            + f" in {ws.data / 'alerts'})"
+        )
 
 
 def _by_grade(row: tuple[int, str, str, str, int]) -> tuple[int, int]:
@@ -145,8 +181,10 @@ def _print_next(ws: Workspace, html: Path | None) -> None:
         ("acknowledge it (stops its escalation)", f"{cw} ack 1 --by you"),
         ("open the digest", str(html) if html else f"{cw} digest"),
         ("rehearse a crisis", f"{cw} drill product-safety-zh --speed 60"),
-        ("start your own configuration (then set a source's url: to an https:// feed)",
-         "crisiswatch init\n      crisiswatch check-config && crisiswatch run"),
+        (
+            "start your own configuration (then set a source's url: to an https:// feed)",
+            "crisiswatch init\n      crisiswatch check-config && crisiswatch run",
+        ),
         ("connect Slack", "see README.md, 'Alerts' (bot token, channel, Socket Mode buttons)"),
     ]
     for what, how in lines:

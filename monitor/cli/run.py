@@ -11,24 +11,18 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import httpx
 
-from alerts.errors import ChannelConfigError
-from monitor.app import App, build_app
 from monitor.cli.common import Context, UserError, emit, pass_ctx, plural
-from monitor.pipeline.ingest import IngestStats
-from monitor.service.leader import ServiceError
-from monitor.service.logging import configure_logging, secrets_from_settings
-from monitor.service.runner import Closeable, OnceResult, run_once, run_service
-from monitor.service.watchdog import GRACE_SECONDS, start_shutdown_watchdog
-from playbooks.errors import PlaybookError
+
+if TYPE_CHECKING:
+    from monitor.app import App
+    from monitor.service.runner import Closeable, OnceResult
+
 
 log = logging.getLogger("monitor.service")
-
-SERVICE_ERRORS: tuple[type[Exception], ...] = (ServiceError, PlaybookError, ChannelConfigError)
 
 
 def register(group: click.Group) -> None:
@@ -69,6 +63,11 @@ def run_cmd(
     exit status is 0. A stop that takes 15 s longer than that logs every thread's stack and
     exits. On SQLite one instance may run; on PostgreSQL, several (one leads).
     """
+    from monitor.app import build_app
+    from monitor.service.logging import configure_logging, secrets_from_settings
+    from monitor.service.runner import run_once, run_service
+    from monitor.service.watchdog import GRACE_SECONDS, start_shutdown_watchdog
+
     loaded = obj.config()
     configure_logging(
         json_lines=log_json, level=log_level.upper(), secrets=secrets_from_settings(loaded.settings)
@@ -88,7 +87,8 @@ def run_cmd(
             return
         stop = threading.Event()
         start_shutdown_watchdog(
-            stop, seconds=app.settings.service.shutdown_timeout.total_seconds() + GRACE_SECONDS)
+            stop, seconds=app.settings.service.shutdown_timeout.total_seconds() + GRACE_SECONDS
+        )
         with stop_on_signals(stop):
             port: Any = health_port if health_port is not None else app.settings.service.health_port
             report = _service_errors(
@@ -107,9 +107,13 @@ def run_cmd(
 
 
 def _service_errors(call: Callable[[], Any]) -> Any:
+    from alerts.errors import ChannelConfigError
+    from monitor.service.leader import ServiceError
+    from playbooks.errors import PlaybookError
+
     try:
         return call()
-    except SERVICE_ERRORS as exc:
+    except (ServiceError, PlaybookError, ChannelConfigError) as exc:
         raise UserError(f"error: {exc}") from None
 
 
@@ -147,6 +151,7 @@ def _print_once(results: list[OnceResult], *, as_json: bool) -> None:
     from monitor.alerting.dispatch import DispatchStats
     from monitor.cli.alerts import format_stats as format_dispatch
     from monitor.cli.ingest import format_stats
+    from monitor.pipeline.ingest import IngestStats
 
     def plain(value: object) -> object:
         to_dict = getattr(value, "to_dict", None)
@@ -193,13 +198,17 @@ def _print_once(results: list[OnceResult], *, as_json: bool) -> None:
 @pass_ctx
 def health_cmd(obj: Context, url: str | None, timeout: float, as_json: bool) -> None:
     """Ask a running service how it is (exit 0 healthy, 1 unhealthy or not answering)."""
+    import httpx
+
     if url is None:
         service = obj.config().settings.service
         if service.health_port is None:
             raise UserError("error: service.health_port is null (health endpoint off); give --url")
         if service.health_port == 0:
-            raise UserError("error: service.health_port is 0 (any free port): give --url with the "
-                            "port `crisiswatch run` logged at start-up")
+            raise UserError(
+                "error: service.health_port is 0 (any free port): give --url with the "
+                "port `crisiswatch run` logged at start-up"
+            )
         host = "127.0.0.1" if service.health_host in ("0.0.0.0", "::", "") else service.health_host
         url = f"http://{host}:{service.health_port}/healthz"
     try:
@@ -234,8 +243,12 @@ def _summary(body: dict[str, Any]) -> str:
         latest = alerts.get("latest_dead") or {}
         lines.append(
             f"  alerts: {alerts.get('dead', 0)} dead-lettered, {alerts.get('retrying', 0)} retrying"
-            + (f" (latest dead #{latest.get('id')} to {latest.get('channel')}: "
-               f"{latest.get('error')}; see `crisiswatch alerts --failed`)" if latest else "")
+            + (
+                f" (latest dead #{latest.get('id')} to {latest.get('channel')}: "
+                f"{latest.get('error')}; see `crisiswatch alerts --failed`)"
+                if latest
+                else ""
+            )
         )
     lines += [f"  problem: {p}" for p in body.get("problems", [])]
     return "\n".join(lines)

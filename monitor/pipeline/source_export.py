@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,8 +14,10 @@ from config.suggest import one_of
 from monitor.collectors.base import CollectorError
 from monitor.collectors.exports import mapping_from_dict
 from monitor.collectors.presets import AUTO, PRESETS
-from monitor.pipeline.collect import CollectRun, FileSpec, ingest_file
-from monitor.pipeline.ingest import IngestStats
+
+if TYPE_CHECKING:  # collecting (httpx, feedparser, the database) is imported to collect
+    from monitor.pipeline.collect import CollectRun
+    from monitor.pipeline.ingest import IngestStats
 
 
 class ExportOptions(BaseModel):
@@ -77,6 +79,8 @@ class ExportKind:
         return str(resolve(options.path))
 
     def collect(self, *, source_id: str, options: Any, run: CollectRun) -> IngestStats:
+        from monitor.pipeline.collect import FileSpec, ingest_file
+
         spec = FileSpec(
             path=run.resolve(options.path),
             fmt=options.format,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from monitor.pipeline.collect import CollectRun, poll_feed
-from monitor.pipeline.ingest import IngestStats
+if TYPE_CHECKING:  # collecting (httpx, feedparser, the database) is imported to collect
+    from monitor.pipeline.collect import CollectRun
+    from monitor.pipeline.ingest import IngestStats
 
 
 class FeedOptions(BaseModel):
@@ -50,6 +51,8 @@ class FeedKind:
         return self._target(options, resolve)
 
     def collect(self, *, source_id: str, options: Any, run: CollectRun) -> IngestStats:
+        from monitor.pipeline.collect import poll_feed
+
         return poll_feed(
             run.pipeline,
             source_id=source_id,

@@ -12,17 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pydantic import BaseModel, ValidationError
 
 from config.loader import ConfigError, Finding, LoadedConfig
 from config.schema import SourceSettings
 from config.suggest import did_you_mean, one_of
-from monitor.pipeline.collect import CollectRun
-from monitor.pipeline.ingest import IngestStats
 from monitor.pipeline.source_export import ExportKind, preset_problem
 from monitor.pipeline.source_rss import FeedKind
+
+if TYPE_CHECKING:  # collecting (httpx, feedparser, the database) is imported to collect
+    from monitor.pipeline.collect import CollectRun
+    from monitor.pipeline.ingest import IngestStats
 
 
 class SourceKind(Protocol):

@@ -131,3 +131,16 @@ def test_a_key_far_from_every_known_one_gets_the_reference(tmp_path: Path) -> No
     (problem,) = info.value.problems
     assert problem.endswith("colour: unknown key (check the spelling; see the configuration "
                             "reference)")
+
+
+@pytest.mark.skipif(not __import__("yaml").__with_libyaml__, reason="PyYAML without libyaml")
+def test_the_configuration_is_parsed_by_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the pure-Python parser costs a tenth of a CPU-second on every command
+    import yaml
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed with the pure-Python YAML loader")
+
+    monkeypatch.setattr(yaml.SafeLoader, "__init__", refuse)
+    loaded = load_config(example_config_path())
+    assert loaded.settings.organisation

@@ -204,3 +204,24 @@ def test_format_duration() -> None:
     assert format_duration(timedelta(minutes=75)) == "1h15m"
     assert format_duration(timedelta(days=2)) == "2d"
     assert format_duration(timedelta(0)) == "0s"
+
+
+@pytest.mark.skipif(not __import__("yaml").__with_libyaml__, reason="PyYAML without libyaml")
+def test_playbooks_are_parsed_by_libyaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed with the pure-Python YAML loader")
+
+    monkeypatch.setattr(yaml.SafeLoader, "__init__", refuse)
+    (playbook,) = load_playbooks(write(tmp_path, "high.yaml", HIGH))
+    assert playbook.grades == ("high",)
+
+
+def test_marks_index_the_text_of_a_document_with_a_byte_order_mark() -> None:
+    from playbooks.yamlsource import parse_yaml
+
+    doc = parse_yaml("\ufeffname: 你好\nsla: 1h\n", name="p.yaml")
+    assert doc.root is not None
+    key, value = doc.root.value[1]
+    assert doc.text[key.start_mark.index : value.end_mark.index] == "sla: 1h"

@@ -21,7 +21,8 @@ from monitor.cli.main import COMMANDS, cli
 
 # The classifiers' models and what they need: only commands that score load them.
 MODELS = ("numpy", "scipy", "sklearn", "jieba", "classifiers.scorer")
-# Each of these costs a tenth of a CPU-second or more to import.
+# Each of these costs a tenth of a CPU-second or more to import (of the classifiers, the
+# models: their dependency-free modules, such as the intent labels an option offers, are cheap).
 HEAVY = (
     "numpy",
     "scipy",
@@ -31,8 +32,11 @@ HEAVY = (
     "alembic",
     "sqlalchemy",
     "pydantic",
-    "classifiers",
+    "httpx",
+    "classifiers.scorer",
     "monitor.app",
+    "monitor.db",
+    "monitor.incidents",
 )
 
 
@@ -69,15 +73,43 @@ def test_help_loads_no_command_module() -> None:
     assert loaded_after(invoking("--help")) == set()
 
 
+def test_importing_every_command_module_loads_no_library() -> None:
+    # what ``<command> --help`` imports: the modules COMMANDS names, and what they import
+    modules = sorted({m for entry in COMMANDS.values() for m in entry.modules})
+    assert loaded_after("\n".join(f"import {m}" for m in modules)) == set()
+
+
+@pytest.mark.parametrize("command", ["incidents", "alerts", "ingest", "digest", "run", "drill"])
+def test_a_commands_help_loads_no_library(command: str, tmp_path: Path) -> None:
+    assert loaded_after(invoking(command, "--help"), cwd=tmp_path) == set()
+
+
 def test_commands_that_do_not_score_load_no_model(tmp_path: Path) -> None:
     empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
     for args in (["check-config"], ["incidents", "--help"], ["--database", empty, "incidents"]):
         assert loaded_after(invoking(*args), MODELS, cwd=tmp_path) == set(), args
 
 
-def test_check_config_and_help_load_no_migrations(tmp_path: Path) -> None:
-    for args in (["check-config"], ["incidents", "--help"]):
+def test_check_config_help_and_an_up_to_date_database_load_no_migrations(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    subprocess.run(
+        [sys.executable, "-c", invoking("--database", database, "db", "upgrade")],
+        check=True,
+        cwd=tmp_path,
+        capture_output=True,
+    )
+    for args in (["check-config"], ["incidents", "--help"], ["--database", database, "incidents"]):
         assert loaded_after(invoking(*args), ("alembic",), cwd=tmp_path) == set(), args
+
+
+def test_check_config_loads_no_database_and_listing_fetches_nothing(tmp_path: Path) -> None:
+    # checking a configuration needs neither storage nor collecting; listing incidents needs
+    # storage but no HTTP client or feed parser
+    storage = ("sqlalchemy", "monitor.db", "monitor.pipeline.collect", "feedparser")
+    assert loaded_after(invoking("check-config"), storage, cwd=tmp_path) == set()
+    fetching = ("httpx", "feedparser", "monitor.pipeline.collect", "monitor.collectors.rss")
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    assert loaded_after(invoking("--database", empty, "incidents"), fetching, cwd=tmp_path) == set()
 
 
 def test_the_listing_shows_each_commands_own_help() -> None:

@@ -106,3 +106,44 @@ def test_quarantined_repeats_stored_before_fingerprints_are_removed(tmp_path: Pa
         location="feed.xml", line=None, identity="entry 2: no title", excerpt="x"
     )
     assert kept == [(1, expected)]
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from monitor.db.migrate import _MIGRATIONS, declared_head
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    assert declared_head() == ScriptDirectory.from_config(cfg).get_current_head()
+    assert head_revision() == declared_head()
+
+
+def test_opening_an_up_to_date_database_loads_no_alembic(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    script = (
+        "import json, sys\n"
+        "from monitor.db.engine import make_engine\n"
+        "from monitor.db.migrate import ensure_schema\n"
+        f"ensure_schema(make_engine({url!r}))\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic')))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+def test_a_database_behind_the_head_is_still_upgraded(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite'}")
+    upgrade(engine, "0014")
+    ensure_schema(engine)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

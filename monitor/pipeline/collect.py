@@ -86,8 +86,11 @@ def ingest_file(
     spec: FileSpec,
     force: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    read_under: str | None = None,
 ) -> IngestStats:
-    """Ingest an export file once: unchanged files are skipped, interrupted ones resumed."""
+    """Ingest an export file once: unchanged files are skipped, interrupted ones resumed. With
+    ``read_under`` (a source id prefix, ``inbox/``), a file whose exact bytes a source under it
+    has already read is skipped too, whatever its name."""
     stats = IngestStats(source_id=source_id)
     now = pipeline.clock()
     location = str(spec.path)
@@ -97,6 +100,11 @@ def ingest_file(
         sha = file_sha256(spec.path)
     except (CollectorError, OSError) as exc:
         return _record_failure(pipeline, source_id, "export", location, _one_line(exc), stats)
+    if read_under is not None and not force:
+        with pipeline.sessions() as session:
+            before = read_before(session, source_prefix=read_under, file_sha=sha)
+        if before is not None:  # the same bytes under another name (``export (1).csv``)
+            return IngestStats(source_id=before.source_id, run_id=before.id, skipped_unchanged=True)
     with pipeline.sessions.begin() as session:
         ensure_source(session, source_id=source_id, kind="export", location=location, now=now)
         previous = previous_file_run(session, source_id=source_id, file_sha=sha)
@@ -218,18 +226,12 @@ def ingest_inbox_file(
     spec = FileSpec(path=path, preset=preset)
     try:
         spec = resolve_preset(spec)
-        with pipeline.sessions() as session:
-            before = read_before(
-                session, source_prefix=f"{parent}{SEPARATOR}", file_sha=file_sha256(path)
-            )
     except (CollectorError, OSError):
         spec = replace(spec, preset="generic")  # unreadable: ingest_file records why
-        before = None
-    if before is not None:  # the same bytes under another name (``export (1).csv``)
-        stats = IngestStats(source_id=before.source_id, run_id=before.id, skipped_unchanged=True)
-        return move_processed(path=path), stats
     source_id = file_source_id(parent=parent, preset=spec.preset, path=path)
-    stats = ingest_file(pipeline, source_id=source_id, spec=spec)
+    stats = ingest_file(
+        pipeline, source_id=source_id, spec=spec, read_under=f"{parent}{SEPARATOR}"
+    )
     if stats.error:
         return move_failed(path=path, reason=stats.error), stats
     return move_processed(path=path), stats

@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Iterable
 
 _issued: set[str] = set()
 _issued_lock = threading.Lock()
@@ -47,3 +48,8 @@ def owner_is_gone(owner: str, *, me: str) -> bool:
     except OSError:  # e.g. EPERM: the pid runs, as another user
         return False
     return False
+
+
+def gone_owners(owners: Iterable[str | None], *, me: str) -> list[str]:
+    """The ``owners`` (of live claims) that are ended processes of this host."""
+    return [o for o in owners if o is not None and owner_is_gone(o, me=me)]

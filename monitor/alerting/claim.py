@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, aliased
 from alerts.grouping import GroupingPolicy, PendingAlert, SentRecord, plan_sends
 from monitor.alerting.outbox import message_to_payload, payload_to_message
 from monitor.db.models import Alert
-from monitor.instance import owner_is_gone
+from monitor.instance import gone_owners
 
 MAX_GROUP: Final = 5000
 
@@ -170,7 +170,7 @@ def _gone_owners(session: Session, *, now: datetime, me: str) -> list[str]:
             Alert.status == "pending", Alert.claimed_until > now, Alert.claimed_by.is_not(None)
         )
     )
-    return [o for o in owners if o is not None and owner_is_gone(o, me=me)]
+    return gone_owners(owners, me=me)
 
 
 def _unclaimed(row: Any, now: datetime, gone: Sequence[str]) -> Any:

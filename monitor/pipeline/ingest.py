@@ -115,6 +115,11 @@ class RunLease:
     duration: timedelta
 
 
+def lease_terms(lease: RunLease | None, now: datetime) -> tuple[str | None, datetime | None]:
+    """The owner and expiry a run taken at ``now`` records ((None, None): not leased)."""
+    return (None, None) if lease is None else (lease.owner, now + lease.duration)
+
+
 @dataclass(frozen=True)
 class Pipeline:
     """The per-process parts of ingestion, built once at the composition root."""
@@ -130,7 +135,7 @@ class Pipeline:
 
     def lease_until(self, now: datetime) -> datetime | None:
         """When a run leased now lapses unless renewed (None: not leased)."""
-        return None if self.lease is None else now + self.lease.duration
+        return lease_terms(self.lease, now)[1]
 
     def prepare(self, item: RawItem, source_id: str) -> Candidate | None:
         """Language, watchlist match and content hash; None when no entity matches."""
@@ -245,6 +250,7 @@ def start_run(
 ) -> IngestRun:
     """A new running run of ``source_id`` (after marking runs whose lease lapsed interrupted)."""
     interrupt_lapsed_runs(session, now=now)
+    owner, until = lease_terms(lease, now)
     run = IngestRun(
         source_id=source_id,
         started_at=now,
@@ -257,8 +263,8 @@ def start_run(
         duplicate=0,
         unmatched=0,
         rejected=0,
-        owner=None if lease is None else lease.owner,
-        lease_until=None if lease is None else now + lease.duration,
+        owner=owner,
+        lease_until=until,
     )
     session.add(run)
     session.flush()
@@ -268,8 +274,7 @@ def start_run(
 def resume_run(session: Session, *, run: IngestRun, now: datetime, lease: RunLease | None) -> None:
     """Take over an interrupted (or abandoned) run to continue it after its ``last_line``."""
     run.status, run.finished_at, run.error = "running", None, None
-    run.owner = None if lease is None else lease.owner
-    run.lease_until = None if lease is None else now + lease.duration
+    run.owner, run.lease_until = lease_terms(lease, now)
 
 
 def interrupt_lapsed_runs(session: Session, *, now: datetime) -> int:

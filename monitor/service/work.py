@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.clock import Clock
 from monitor.db.models import WorkItem
-from monitor.instance import owner_is_gone
+from monitor.instance import gone_owners
 from monitor.service.logging import log_context
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class WorkQueue:
                     WorkItem.status == "queued", WorkItem.claimed_until >= now
                 )
             ).all()
-        gone = [o for o in owners if o is not None and owner_is_gone(o, me=self.owner)]
+        gone = gone_owners(owners, me=self.owner)
         free = or_(WorkItem.claimed_until.is_(None), WorkItem.claimed_until < now,
                    WorkItem.claimed_by.in_(gone))
         pick = (

@@ -6,11 +6,12 @@ guess which zone a time is in. Machine outputs (JSON, payloads) keep ISO 8601 wi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+import re
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["format_time", "zone_label"]
+__all__ = ["format_time", "read_time", "zone_label"]
 
 
 @lru_cache(maxsize=64)
@@ -43,3 +44,24 @@ def format_time(
     local = moment.astimezone(_zone(zone) if isinstance(zone, str) else zone)
     text = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
     return f"{text} {zone_label(local.utcoffset())}"
+
+
+_LABEL = re.compile(r"\s*UTC(?:([+-])(\d{1,2})(?::(\d{2}))?)?$")
+
+
+def read_time(text: str, zone: str | tzinfo = "UTC") -> datetime:
+    """A time as a person types or pastes it back: ISO 8601, with its own offset or a
+    ``zone_label`` as ``format_time`` prints it (``2026-11-18 18:15 UTC+8``), else in ``zone``;
+    ValueError when it is not a time."""
+    text, label = text.strip(), None
+    printed = _LABEL.search(text)
+    if printed:
+        sign, hours, minutes = printed.groups()
+        offset = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
+        label = timezone(-offset if sign == "-" else offset)
+        text = text[: printed.start()]
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is not None:
+        return parsed
+    local = label or (_zone(zone) if isinstance(zone, str) else zone)
+    return parsed.replace(tzinfo=local).astimezone(UTC)

@@ -17,11 +17,10 @@ imports a command's module only when that command is needed).
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -142,17 +141,13 @@ def table(
     return [line(header), *(line(row) for row in rows)]
 
 
-_PRINTED_ZONE = re.compile(r"\s*UTC(?:([+-])(\d{1,2})(?::(\d{2}))?)?$")
-
-
 def parse_when(
     value: str, *, now: datetime, zone: str, option: str, ahead: bool = False
 ) -> datetime:
     """``--since``/``--until``: a duration back from now (ahead of it with ``ahead``: ``24h``,
-    ``7d``) or a date/time. A time is read as the commands print it: in the organisation's
-    ``zone`` unless it says its own (``+08:00``, or ``UTC+8`` as printed)."""
-    from zoneinfo import ZoneInfo
-
+    ``7d``) or a date/time, read as the commands print it: in the organisation's ``zone``
+    unless it says its own (``+08:00``, or ``UTC+8`` as printed)."""
+    from alerts.times import read_time
     from config.durations import parse_duration
 
     try:
@@ -160,20 +155,10 @@ def parse_when(
         return now + span if ahead else now - span
     except ValueError:
         pass
-    text, tz = value.strip(), None
-    printed = _PRINTED_ZONE.search(text)
-    if printed:
-        sign, hours, minutes = printed.groups()
-        offset = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
-        tz = timezone(-offset if sign == "-" else offset)
-        text = text[: printed.start()]
     try:
-        parsed = datetime.fromisoformat(text)
+        return read_time(value, zone)
     except ValueError:
         example = "4h or a time like 2026-11-30 18:00" if ahead else "24h or a date like 2026-11-01"
         raise UserError(
             f"error: --{option}: expected a duration like {example}, got {value!r}"
         ) from None
-    if parsed.tzinfo is not None:
-        return parsed
-    return parsed.replace(tzinfo=tz or ZoneInfo(zone)).astimezone(UTC)

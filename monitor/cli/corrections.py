@@ -90,7 +90,7 @@ def split_cmd(obj: Context, incident_id: str, mentions: str, by: str) -> None:
         )
     where = f"incident #{result.other_id}" if result.other_id else "a new story (no incident)"
     click.echo(
-        f"split {result.moved} mention(s) from #{result.incident_id} into {where}"
+        f"split {plural(result.moved, 'mention')} from #{result.incident_id} into {where}"
         f"{queued_note(result.alerts)}"
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from config.durations import Duration, format_duration
+from config.people import BusinessHours, PeopleList, ScheduleList, TeamList, known_zone
 from config.scoring import ScoringSettings
 
 _ID = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
@@ -85,17 +86,14 @@ class Organisation(_Named, _Model):
     locale: Literal["en", "zh"] = Field(
         "en", description="Language of digest labels, and of names in alerts and digests."
     )
+    holidays: tuple[date, ...] = Field(
+        (), description="Public holidays: no working hours, restricted on-call layers off."
+    )
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (expected e.g. Asia/Shanghai)") from exc
-        return value
+        return known_zone(value)
 
 
 class Storage(_Model):
@@ -491,6 +489,12 @@ class Settings(_Model):
     )
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)  # type: ignore[arg-type]
     service: ServiceSettings = Field(default_factory=ServiceSettings)  # type: ignore[arg-type]
+    people: PeopleList
+    teams: TeamList
+    schedules: ScheduleList
+    business_hours: BusinessHours | None = Field(
+        None, description="The organisation's working hours; null: no working hours are kept."
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:

@@ -16,6 +16,7 @@ from monitor.watchlist.matcher import EntitySpec, Watchlist
 if TYPE_CHECKING:
     from classifiers.scorer import Scorer
     from config.loader import LoadedConfig
+    from config.roster import Roster
     from config.schema import Settings
 
 
@@ -52,3 +53,15 @@ def load_scorer(
         user_words=user_words,
         only=only,
     )
+
+
+def configured_roster(config: LoadedConfig) -> Roster:
+    """The configured people, teams and schedules; ConfigError lists every dangling reference
+    (an unknown person, team, channel, entity or category) with file and line."""
+    from config.loader import ConfigError
+    from config.roster import Roster, people_findings
+
+    errors = [config.describe(f) for f in people_findings(config.settings) if not f.warning]
+    if errors:
+        raise ConfigError(config.path, errors)
+    return Roster.of(config.settings)

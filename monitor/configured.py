@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from config.loader import LoadedConfig
     from config.roster import Roster
     from config.schema import Settings
+    from playbooks.hours import WorkingHours
 
 
 def entity_specs(settings: Settings) -> list[EntitySpec]:
@@ -65,3 +66,29 @@ def configured_roster(config: LoadedConfig) -> Roster:
     if errors:
         raise ConfigError(config.path, errors)
     return Roster.of(config.settings)
+
+
+def working_hours(settings: Settings, *, team: str | None = None) -> WorkingHours | None:
+    """The working hours of ``team`` (its own, else the organisation's), with the
+    organisation's holidays; None when no working hours are configured."""
+    from zoneinfo import ZoneInfo
+
+    from config.people import WEEKDAYS, clock_time
+    from playbooks.hours import Window, WorkingHours
+
+    own = next((t.business_hours for t in settings.teams if t.id == team), None)
+    hours = own or settings.business_hours
+    if hours is None:
+        return None
+    return WorkingHours(
+        zone=ZoneInfo(hours.timezone or settings.organisation.timezone),
+        windows=tuple(
+            Window(
+                weekdays=frozenset(WEEKDAYS.index(day) for day in w.days),
+                start=clock_time(w.start),
+                end=clock_time(w.end),
+            )
+            for w in hours.hours
+        ),
+        holidays=frozenset(hours.holidays) | frozenset(settings.organisation.holidays),
+    )

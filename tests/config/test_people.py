@@ -12,7 +12,7 @@ from config.roster import Roster, people_findings
 
 BASE = """\
 version: 1
-organisation: {name: X, timezone: Asia/Shanghai}
+organisation: {name: X, timezone: Asia/Shanghai, holidays: [2026-12-08]}
 entities:
   - {id: a, name: A, kind: brand}
 channels:
@@ -132,3 +132,27 @@ def test_bad_values_are_one_line_errors_with_the_line(
     line = caught.value.problems[0]
     assert f"c.yaml:7: {where}" in line or f"c.yaml:8: {where}" in line, line
     assert problem in line, line
+
+
+def test_working_hours_come_from_the_team_else_the_organisation(tmp_path: Path) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from monitor.configured import working_hours
+
+    assert working_hours(_load(tmp_path, "").settings) is None
+    settings = _load(
+        tmp_path,
+        "business_hours: {hours: [{days: [mon, tue, wed, thu, fri], from: '09:00', to: '18:00'}]}\n"
+        + PEOPLE
+        + "teams:\n  - id: night\n    name: Night\n    members: [tom]\n"
+        "    business_hours: {timezone: Europe/London, hours: [{days: [sat, sun], to: '24:00'}]}\n",
+    ).settings
+    shanghai, london = ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/London")
+    org, night = working_hours(settings), working_hours(settings, team="night")
+    assert org is not None and night is not None
+    monday = datetime(2026, 12, 7, 10, tzinfo=shanghai)
+    assert org.is_open(monday) and not night.is_open(monday)
+    assert night.is_open(datetime(2026, 12, 5, 23, 30, tzinfo=london))
+    assert org.zone == shanghai and night.zone == london
+    assert not org.is_open(datetime(2026, 12, 8, 10, tzinfo=shanghai))  # the holiday

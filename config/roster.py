@@ -51,6 +51,22 @@ class Roster:
         """People holding ``role``, in configuration order."""
         return [p for p in self.people.values() if role in p.roles]
 
+    def reviewer(self, by: str, *, role: str) -> Person | None:
+        """The configured person ``by`` names (by id), who must hold ``role``; None when no
+        people are configured (the name is then recorded as given, unverified). ValueError with
+        a one-line reason otherwise."""
+        if not self.configured:
+            return None
+        person = self.people.get(by.strip())
+        if person is None:
+            raise ValueError(f"unknown person {by!r}{one_of(by.strip(), self.people)}")
+        if role not in person.roles:
+            holders = ", ".join(p.id for p in self.with_role(role)) or "nobody"
+            raise ValueError(
+                f"{person.id} does not hold the role {role!r} (people who do: {holders})"
+            )
+        return person
+
     def members(self, team_id: str) -> list[Person]:
         """The people of a team, in configuration order."""
         team = self.teams.get(team_id)
@@ -90,6 +106,14 @@ def people_findings(settings: Settings) -> Iterator[Finding]:
             yield from _unknown(
                 ("schedules", s, "layers", n, "members"), layer.members, people, "person"
             )
+    if settings.people:
+        for n, step in enumerate(settings.playbooks.review_steps):
+            if not any(step in p.roles for p in settings.people):
+                yield Finding(
+                    ("playbooks", "review_steps", n),
+                    f"no person holds the role {step!r}, so no script can pass this review "
+                    "(give it in people[].roles)",
+                )
 
 
 def _duplicates(ids: Sequence[str]) -> Iterator[tuple[int, str]]:

@@ -23,6 +23,7 @@ from pydantic import (
 from config.durations import Duration, format_duration
 from config.people import BusinessHours, PeopleList, ScheduleList, TeamList, known_zone
 from config.scoring import ScoringSettings
+from playbooks.scripts import DEFAULT_REVIEW_STEPS
 
 _ID = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 _LANG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
@@ -238,6 +239,20 @@ class PlaybookSettings(_Model):
         default_factory=dict,
         description="Extra fixed placeholder values, e.g. website: ... (used as ${website}).",
     )
+    review_steps: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")], ...] = Field(
+        DEFAULT_REVIEW_STEPS,
+        min_length=1,
+        description="Review steps a script's text must pass, each by a person holding the role "
+        "of that name (people[].roles), before it is offered; the last is the sign-off.",
+    )
+
+    @field_validator("review_steps")
+    @classmethod
+    def _distinct_steps(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        repeated = sorted({step for step in value if value.count(step) > 1})
+        if repeated:
+            raise ValueError(f"each review step once, got {', '.join(repeated)} twice")
+        return value
 
 
 class SpikeSettings(_Model):

@@ -123,6 +123,8 @@ def _event_line(event: IncidentEvent, zone: str) -> str:
         text = f"grade {md(d.get('previous'))} → {md(event.grade)}"
     else:
         text = md(event.kind.replace("_", " "))
+        if d.get("script"):
+            text += f" (script {md(d['script'])})"
         extra = d.get("note") or d.get("volume")
         if extra:
             text += f": {md(extra)}"

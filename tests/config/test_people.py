@@ -25,7 +25,7 @@ people:
     name: 李娜
     roles: [compliance, final]
     contacts: {slack: U024BE7LH, dingtalk: "13800000000"}
-  - {id: tom, name: Tom, timezone: Europe/London}
+  - {id: tom, name: Tom, timezone: Europe/London, roles: [brand, accuracy]}
 """
 
 
@@ -156,3 +156,32 @@ def test_working_hours_come_from_the_team_else_the_organisation(tmp_path: Path) 
     assert night.is_open(datetime(2026, 12, 5, 23, 30, tzinfo=london))
     assert org.zone == shanghai and night.zone == london
     assert not org.is_open(datetime(2026, 12, 8, 10, tzinfo=shanghai))  # the holiday
+
+
+def test_a_review_step_nobody_holds_is_reported_once_people_exist(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "") == []  # no people: reviews are recorded unverified
+    problems = _problems(tmp_path, PEOPLE + "playbooks: {review_steps: [compliance, legal]}\n")
+    assert problems == [
+        f"{tmp_path / 'c.yaml'}:13: playbooks.review_steps[1]: no person holds the role "
+        "'legal', so no script can pass this review (give it in people[].roles)"
+    ]
+
+
+def test_review_steps_are_distinct_names(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, "playbooks: {review_steps: [brand, final, brand]}\n")
+    assert "playbooks.review_steps: each review step once, got brand twice" in (
+        caught.value.problems[0]
+    )
+
+
+def test_the_roster_names_reviewers_holding_the_role(tmp_path: Path) -> None:
+    roster = Roster.of(_load(tmp_path, PEOPLE).settings)
+    reviewer = roster.reviewer("li.na", role="compliance")
+    assert reviewer is not None and reviewer.name == "李娜"
+    with pytest.raises(ValueError, match=r"tom does not hold the role 'final' \(people who do: "
+                       r"li.na\)"):
+        roster.reviewer("tom", role="final")
+    with pytest.raises(ValueError, match=r"unknown person 'lina' \(did you mean 'li.na'\?\)"):
+        roster.reviewer("lina", role="final")
+    assert Roster.of(_load(tmp_path, "").settings).reviewer("anyone", role="final") is None

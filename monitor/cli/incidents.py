@@ -327,8 +327,8 @@ resolve_cmd = _transition_command(
 @incident_errors
 def respond_cmd(obj: Context, incident_id: str, by: str, note: str, script: str | None) -> None:
     """Record a public response (statement, reply, post) to an open, acknowledged or resolved
-    incident, and the approved script it used: the first one is measured against the playbook's
-    time to first response. The state and escalation do not change."""
+    incident: the first one is measured against the playbook's time to first response. The
+    state and escalation do not change; --script records the approved script it used."""
     from monitor.incidents import record_response
 
     with incident_session(obj) as (_, ctx, session):

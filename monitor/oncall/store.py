@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from alerts.times import format_time
@@ -73,6 +73,7 @@ def add_override(
         )
     if end <= now:
         raise OncallError(f"the override would already be over ({format_time(end, zone)})")
+    _lock_schedule(session, schedule_id)
     clash = session.scalars(
         select(OncallOverride)
         .where(
@@ -269,5 +270,16 @@ def swap_to_dict(row: OncallSwap) -> dict[str, object]:
     }
 
 
-def _reason(text: str) -> str:
-    return " ".join(text.split())[:MAX_REASON]
+def _lock_schedule(session: Session, schedule_id: str) -> None:
+    """On PostgreSQL, one override of a schedule is checked and added at a time (until the
+    transaction ends), so two added at once cannot both pass the overlap check. SQLite
+    already refuses the second writer whose snapshot is stale."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"oncall-override:{schedule_id}"},
+        )
+
+
+def _reason(value: str) -> str:
+    return " ".join(value.split())[:MAX_REASON]

@@ -43,6 +43,7 @@ def shift_to_dict(shift: Shift, roster: Roster) -> dict[str, object]:
     return {
         "person": shift.person,
         "name": person.name if person is not None else shift.person,
+        "timezone": person.timezone if person is not None else None,
         "from": shift.start.isoformat(),
         "until": shift.end.isoformat(),
         "layer": shift.layer,
@@ -80,8 +81,11 @@ def oncall_line(view: dict[str, object], zone: str) -> str:
     """``risk-primary: 李娜 (li.na) until 2026-12-07 18:00 UTC+8 (weekday hours); next: ...``."""
     shift, upcoming = view["shift"], view["next"]
     if view["on_call"] and isinstance(shift, dict):
-        layer = "" if shift["source"] == "override" else f" ({shift['layer']})"
-        now = f"{who(shift)} until {format_time(str(shift['until']), zone)}{layer}"
+        notes = [] if shift["source"] == "override" else [str(shift["layer"])]
+        until = str(shift["until"])
+        notes += _theirs(until, shift, zone)
+        paren = f" ({'; '.join(notes)})" if notes else ""
+        now = f"{who(shift)} until {format_time(until, zone)}{paren}"
     else:
         now = str(view["reason"]).split(": ", 1)[-1] if view["reason"] else "nobody"
         now = f"nobody ({now})"
@@ -90,6 +94,16 @@ def oncall_line(view: dict[str, object], zone: str) -> str:
     else:
         later = "next: nobody in the next 4 weeks"
     return f"{view['schedule']}: {now}; {later}"
+
+
+def _theirs(moment: str, shift: dict[str, object], zone: str) -> list[str]:
+    """``2026-12-14 01:00 UTC in Europe/London`` when the person lives where the clock reads
+    otherwise than in ``zone``."""
+    theirs = shift.get("timezone")
+    if not isinstance(theirs, str):
+        return []
+    local = format_time(moment, theirs)
+    return [] if local == format_time(moment, zone) else [f"{local} in {theirs}"]
 
 
 def export_calendar(

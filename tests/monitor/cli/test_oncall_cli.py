@@ -30,7 +30,8 @@ def test_who_is_on_call_now_and_at_a_time(cw: Callable[..., Result]) -> None:
     assert done.output.splitlines() == [
         "risk-primary: 张敏 (zhang.min) until 2026-12-07 18:00 UTC+8 (weekday hours); "
         "next: 王伟 (wang.wei) from 2026-12-07 18:00 UTC+8",
-        "risk-secondary: Tom Clarke (tom.clarke) until 2026-12-14 09:00 UTC+8 (all week); "
+        "risk-secondary: Tom Clarke (tom.clarke) until 2026-12-14 09:00 UTC+8 (all week; "
+        "2026-12-14 01:00 UTC in Europe/London); "
         "next: 张敏 (zhang.min) from 2026-12-14 09:00 UTC+8",
     ]
     night = cw("oncall", "--schedule", "risk-primary", "--at", "2026-12-07 20:00", "--json")

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.loader import example_config_path, load_config
@@ -253,3 +254,26 @@ def test_an_override_naming_someone_no_longer_configured_is_nobody_with_the_reas
     assert answer.people == ()
     assert answer.reason is not None and "gone" in answer.reason
     assert "no longer in the configuration" in answer.reason
+
+
+def test_on_postgresql_a_second_override_waits_for_the_first(pg_url: str, roster: Roster) -> None:
+    """Two overlapping overrides added at once cannot both pass the overlap check: the second
+    waits for the schedule's lock (here: gives up after 200 ms) instead of reading stale rows."""
+    from sqlalchemy.exc import OperationalError
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    factory = session_factory(engine)
+    try:
+        with factory.begin() as first:
+            _override(first, roster, "li.na", NOW.replace(hour=13), 2)
+            with factory.begin() as second:
+                second.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                with pytest.raises(OperationalError, match="lock timeout"):
+                    _override(second, roster, "wang.wei", NOW.replace(hour=14), 2)
+                second.rollback()
+        # once the first is committed: refused as overlapping
+        with factory.begin() as again, pytest.raises(OncallError, match="overlaps override"):
+            _override(again, roster, "wang.wei", NOW.replace(hour=14), 2)
+    finally:
+        engine.dispose()

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,8 @@ from config.people import WEEKDAYS, Layer, Schedule, clock_time
 # a range finds where every shift overlapping it starts and ends.
 _PAD = timedelta(days=8)
 NEXT_HORIZON = timedelta(days=28)
+# the few HH:MM texts of a configuration, parsed once (they are read at every moment looked at)
+_clock = lru_cache(maxsize=256)(clock_time)
 
 Source = Literal["rotation", "swap", "override"]
 
@@ -156,7 +159,7 @@ def _wall(day: date, clock: str, zone: ZoneInfo) -> datetime:
     """The moment the wall clock of ``zone`` reads ``clock`` on ``day`` (24:00: next day's 0:00)."""
     if clock == "24:00":
         return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-    return datetime.combine(day, clock_time(clock), tzinfo=zone).astimezone(UTC)
+    return datetime.combine(day, _clock(clock), tzinfo=zone).astimezone(UTC)
 
 
 def _days(rota: Rota, low: datetime, high: datetime) -> Iterable[date]:
@@ -205,8 +208,7 @@ def _restricted_on(layer: Layer, rota: Rota, moment: datetime) -> bool:
         return False
     weekday, clock = WEEKDAYS[local.weekday()], local.time().replace(tzinfo=None)
     return any(
-        weekday in w.days and clock_time(w.start) <= clock < clock_time(w.end)
-        for w in layer.restrictions
+        weekday in w.days and _clock(w.start) <= clock < _clock(w.end) for w in layer.restrictions
     )
 
 

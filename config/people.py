@@ -148,6 +148,12 @@ class Layer(_Model):
         (), description="When the layer is on call; empty: always."
     )
 
+    @model_validator(mode="after")
+    def _handoff_in_the_day(self) -> Layer:
+        if self.handoff == "24:00":
+            raise ValueError("handoff must be a time within the day (00:00 to 23:59), not 24:00")
+        return self
+
 
 class Schedule(_Model):
     """Who is on call: layers, the last one listed on top (it wins where it is on call)."""

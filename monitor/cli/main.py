@@ -135,6 +135,13 @@ COMMANDS: dict[str, LazyCommand] = {
         ("drills", "Past drills, newest first (subcommands: show KEY, scenarios)."),
     ),
     **_lazy(
+        "oncall",
+        (
+            "oncall",
+            "Who is on call now (or at --at) for each schedule, until when, and who is next.",
+        ),
+    ),
+    **_lazy(
         "docs",
         (
             "config-reference",

@@ -416,3 +416,40 @@ class DrillRun(Base):
     finished_at: Mapped[datetime | None]
     database: Mapped[str] = mapped_column(Text)  # the drill database's URL, password hidden
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class OncallOverride(Base):
+    """A person on call for a schedule over its rotation from a time to a time (monitor.oncall).
+
+    Overrides of one schedule never overlap (checked when one is added)."""
+
+    __tablename__ = "oncall_overrides"
+    __table_args__ = (Index("ix_oncall_overrides_schedule_end", "schedule_id", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    schedule_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class OncallSwap(Base):
+    """One shift of a schedule given by its person to another: the shift of ``person_id``
+    starting at ``shift_start`` is taken by ``with_person_id`` (monitor.oncall)."""
+
+    __tablename__ = "oncall_swaps"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "person_id", "shift_start", name="uq_oncall_swaps_shift"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    schedule_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[str] = mapped_column(String(64))
+    with_person_id: Mapped[str] = mapped_column(String(64))
+    shift_start: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]

@@ -122,5 +122,11 @@ def test_quickstart_tells_the_whole_story(tmp_path: Path, monkeypatch: pytest.Mo
     config = str(tmp_path / "crisiswatch-quickstart" / "crisiswatch.yaml")
     listed = CliRunner().invoke(cli, ["-c", config, "incidents"])
     assert listed.exit_code == 0 and "high" in listed.output.lower()
-    acked = CliRunner().invoke(cli, ["-c", config, "ack", "1", "--by", "you"])
+    acked = CliRunner().invoke(cli, ["-c", config, "ack", "1", "--by", "li.na"])
     assert acked.exit_code == 0, acked.output
+    # the example's team and schedules (issue 16): who is on call, in the output and on asking
+    oncall = [line.strip() for line in out.splitlines() if line.startswith("   risk-")]
+    assert [line.split(":", 1)[0] for line in oncall] == ["risk-primary", "risk-secondary"]
+    assert all(" until " in line and "; next: " in line for line in oncall), oncall
+    asked = CliRunner().invoke(cli, ["-c", config, "oncall", "--schedule", "risk-secondary"])
+    assert asked.exit_code == 0 and asked.output.startswith("risk-secondary: "), asked.output

@@ -58,7 +58,8 @@ def _integrations(settings: Settings, environ: Mapping[str, str]) -> Iterator[Fi
     for key, name in (("user_env", jira.user_env), ("token_env", jira.token_env)):
         if name and not environ.get(name, "").strip():
             yield Finding(
-                ("integrations", "jira", key), f"environment variable {name} is not set",
+                ("integrations", "jira", key),
+                f"environment variable {name} is not set",
                 warning=True,
             )
 

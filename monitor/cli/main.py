@@ -97,8 +97,7 @@ COMMANDS: dict[str, LazyCommand] = {
         ("actions", "List review action items (open ones by default), soonest due first."),
         (
             "action",
-            "One review action item: mark it done, dropped or open again, or push items to "
-            "Jira.",
+            "One review action item: mark it done, dropped or open again, or push items to Jira.",
         ),
     ),
     **_lazy(

@@ -75,8 +75,10 @@ def _option_change(
         raise UserError("error: --action: give its --owner and --due too")
     if not actions and (owner is not None or due is not None):
         raise UserError("error: --owner and --due go with an --action")
-    if summary is None and not (causes or went_well or went_badly or revisions or actions) and (
-        complete is None
+    if (
+        summary is None
+        and not (causes or went_well or went_badly or revisions or actions)
+        and (complete is None)
     ):
         return None
     due_at = read_due(due, now=now, zone=zone) if due is not None else now
@@ -102,33 +104,73 @@ def _option_change(
 @click.option("--cause", "causes", multiple=True, help="A cause (repeatable; added).")
 @click.option("--went-well", multiple=True, help="What went well (repeatable; added).")
 @click.option("--went-badly", multiple=True, help="What went badly (repeatable; added).")
-@click.option("--action", "actions", multiple=True,
-              help="A new action item (repeatable; each gets --owner and --due).")
+@click.option(
+    "--action",
+    "actions",
+    multiple=True,
+    help="A new action item (repeatable; each gets --owner and --due).",
+)
 @click.option("--owner", default=None, help="Who does the --action items.")
-@click.option("--due", default=None,
-              help="When the --action items are due: 2026-12-20 18:00, a date (its end) or 7d.")
-@click.option("--revision", "revisions", multiple=True,
-              help="A proposed playbook, script or watchlist revision (repeatable; added).")
-@click.option("--complete/--draft", "complete", default=None,
-              help="Mark the review's conclusions final (the digest counts it), or a draft again.")
-@click.option("--form", "form_file", default=None,
-              type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Read the review form from FILE instead of opening $EDITOR.")
+@click.option(
+    "--due",
+    default=None,
+    help="When the --action items are due: 2026-12-20 18:00, a date (its end) or 7d.",
+)
+@click.option(
+    "--revision",
+    "revisions",
+    multiple=True,
+    help="A proposed playbook, script or watchlist revision (repeatable; added).",
+)
+@click.option(
+    "--complete/--draft",
+    "complete",
+    default=None,
+    help="Mark the review's conclusions final (the digest counts it), or a draft again.",
+)
+@click.option(
+    "--form",
+    "form_file",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Read the review form from FILE instead of opening $EDITOR.",
+)
 @click.option("--show", is_flag=True, help="Print the review as Markdown; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the review as JSON.")
-@click.option("--export", "export", type=click.Choice(EXPORT_FORMATS), default=None,
-              help="Print (or write with -o) the review as Markdown or Confluence storage format.")
-@click.option("-o", "--out", default=None,
-              type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="With --export: write to FILE.")
+@click.option(
+    "--export",
+    "export",
+    type=click.Choice(EXPORT_FORMATS),
+    default=None,
+    help="Print (or write with -o) the review as Markdown or Confluence storage format.",
+)
+@click.option(
+    "-o",
+    "--out",
+    default=None,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="With --export: write to FILE.",
+)
 @pass_ctx
 @incident_errors
 def review_cmd(
-    obj: Context, incident_id: str, by: str | None, summary: str | None,
-    causes: tuple[str, ...], went_well: tuple[str, ...], went_badly: tuple[str, ...],
-    actions: tuple[str, ...], owner: str | None, due: str | None,
-    revisions: tuple[str, ...], complete: bool | None, form_file: Path | None, show: bool,
-    as_json: bool, export: str | None, out: Path | None,
+    obj: Context,
+    incident_id: str,
+    by: str | None,
+    summary: str | None,
+    causes: tuple[str, ...],
+    went_well: tuple[str, ...],
+    went_badly: tuple[str, ...],
+    actions: tuple[str, ...],
+    owner: str | None,
+    due: str | None,
+    revisions: tuple[str, ...],
+    complete: bool | None,
+    form_file: Path | None,
+    show: bool,
+    as_json: bool,
+    export: str | None,
+    out: Path | None,
 ) -> None:
     """Open or edit the post-incident review (复盘): summary, causes, what went well and
     badly, action items, proposed revisions. Without options it opens $EDITOR on the review
@@ -144,9 +186,18 @@ def review_cmd(
         now, zone = ctx.clock(), ctx.timezone
         view = review_view(session, incident_id=number, now=now)
         change = _option_change(
-            view, summary=summary, causes=causes, went_well=went_well, went_badly=went_badly,
-            revisions=revisions, actions=actions, owner=owner, due=due, complete=complete,
-            now=now, zone=zone,
+            view,
+            summary=summary,
+            causes=causes,
+            went_well=went_well,
+            went_badly=went_badly,
+            revisions=revisions,
+            actions=actions,
+            owner=owner,
+            due=due,
+            complete=complete,
+            now=now,
+            zone=zone,
         )
         reading = show or as_json or export is not None
         edited: str | None = None
@@ -154,21 +205,24 @@ def review_cmd(
             edited = form_file.read_text(encoding="utf-8")
         elif change is None and not reading:
             _require_by(by)
-            edited = click.edit(render_form(view, zone=zone), extension=".yaml",
-                                require_save=True)
+            edited = click.edit(render_form(view, zone=zone), extension=".yaml", require_save=True)
             if edited is None:
                 click.echo(f"review of incident #{number} unchanged")
                 return
         if edited is not None:
             try:
-                change = parse_form(edited, read_due=_form_due_reader(now, zone),
-                                    known_ids={a.id for a in view.actions})
+                change = parse_form(
+                    edited,
+                    read_due=_form_due_reader(now, zone),
+                    known_ids={a.id for a in view.actions},
+                )
             except ReviewFormError as exc:
                 kept = form_file or _keep(edited, number)
-                hint = (f"your edit is kept in {kept}: fix it and run `crisiswatch incident "
-                        f"review {number} --form {kept} --by {by or 'NAME'}`")
-                raise UserError("\n".join([*(f"error: {p}" for p in exc.problems), hint])) \
-                    from None
+                hint = (
+                    f"your edit is kept in {kept}: fix it and run `crisiswatch incident "
+                    f"review {number} --form {kept} --by {by or 'NAME'}`"
+                )
+                raise UserError("\n".join([*(f"error: {p}" for p in exc.problems), hint])) from None
         if change is not None:
             who = _require_by(by)
             edit_review(session, incident_id=number, change=change, by=who, now=now)
@@ -199,16 +253,19 @@ def _keep(text: str, number: int) -> Path:
 def _saved_line(before: Any, after: Any) -> str:
     """``review of incident #3 saved: 2 causes, 1 action item (#4) added, ...``."""
     parts = []
-    for label, name in (("cause", "causes"), ("went-well line", "went_well"),
-                        ("went-badly line", "went_badly"), ("revision", "revisions")):
+    for label, name in (
+        ("cause", "causes"),
+        ("went-well line", "went_well"),
+        ("went-badly line", "went_badly"),
+        ("revision", "revisions"),
+    ):
         count = len(getattr(after, name))
         if count != len(getattr(before, name)) or getattr(after, name) != getattr(before, name):
             parts.append(plural(count, label))
     old_ids = {a.id for a in before.actions}
     new = [a.id for a in after.actions if a.id not in old_ids]
     if new:
-        parts.append(f"{plural(len(new), 'action item')} added "
-                     f"({', '.join(f'#{i}' for i in new)})")
+        parts.append(f"{plural(len(new), 'action item')} added ({', '.join(f'#{i}' for i in new)})")
     changed = [a.id for a in after.actions if a.id in old_ids and a not in before.actions]
     if changed:
         parts.append(f"action item(s) {', '.join(f'#{i}' for i in changed)} changed")
@@ -237,7 +294,9 @@ def actions_cmd(
 
     with incident_session(obj) as (_, ctx, session):
         rows = list_actions(
-            session, now=ctx.clock(), overdue=overdue,
+            session,
+            now=ctx.clock(),
+            overdue=overdue,
             states=ACTION_STATES if all_states else (OPEN,),
             incident_id=parse_id(incident_id) if incident_id is not None else None,
         )
@@ -247,9 +306,15 @@ def actions_cmd(
             click.echo("no overdue action items" if overdue else "no action items")
             return
         cells = [
-            [f"#{a.id}", f"#{a.incident_id}", format_time(a.due_at, ctx.timezone),
-             a.state + (" (overdue)" if a.overdue else ""), one_line(a.owner, 30),
-             a.jira_key or "", one_line(a.text, 80)]
+            [
+                f"#{a.id}",
+                f"#{a.incident_id}",
+                format_time(a.due_at, ctx.timezone),
+                a.state + (" (overdue)" if a.overdue else ""),
+                one_line(a.owner, 30),
+                a.jira_key or "",
+                one_line(a.text, 80),
+            ]
             for a in rows
         ]
         for line in table(["ID", "INCIDENT", "DUE", "STATE", "OWNER", "JIRA", "ACTION"], cells):
@@ -274,10 +339,13 @@ def _state_command(name: str, state: str, doc: str) -> click.Command:
         from monitor.incidents.reviews import set_action_state
 
         with incident_session(obj) as (_, ctx, session):
-            view = set_action_state(session, action_id=_action_id(action_id), state=state,
-                                    by=by, now=ctx.clock())
-        click.echo(f"action item #{view.id} (incident #{view.incident_id}) {state} by "
-                   f"{view.state_changed_by} at {format_time(view.state_changed_at, ctx.timezone)}")
+            view = set_action_state(
+                session, action_id=_action_id(action_id), state=state, by=by, now=ctx.clock()
+            )
+        click.echo(
+            f"action item #{view.id} (incident #{view.incident_id}) {state} by "
+            f"{view.state_changed_by} at {format_time(view.state_changed_at, ctx.timezone)}"
+        )
 
     return command
 
@@ -290,15 +358,15 @@ def _action_id(value: str) -> int:
 
 
 action_group.add_command(_state_command("done", "done", "Mark an action item done."))
-action_group.add_command(_state_command(
-    "drop", "dropped", "Drop an action item (no longer needed; kept in the review)."))
+action_group.add_command(
+    _state_command("drop", "dropped", "Drop an action item (no longer needed; kept in the review).")
+)
 action_group.add_command(_state_command("reopen", "open", "Open a done or dropped item again."))
 
 
 @action_group.command("push")
 @click.argument("action_ids", nargs=-1)
-@click.option("--incident", "incident_id", default=None,
-              help="Only this incident's open items.")
+@click.option("--incident", "incident_id", default=None, help="Only this incident's open items.")
 @pass_ctx
 @incident_errors
 def push_cmd(obj: Context, action_ids: tuple[str, ...], incident_id: str | None) -> None:
@@ -314,15 +382,18 @@ def push_cmd(obj: Context, action_ids: tuple[str, ...], incident_id: str | None)
         ctx = incident_context(app)
         jira = app.settings.integrations.jira
         if jira is None:
-            raise UserError("error: integrations.jira is not configured (see "
-                            "docs/configuration.md)")
+            raise UserError(
+                "error: integrations.jira is not configured (see docs/configuration.md)"
+            )
         try:
             headers = jira_headers(jira, os.environ)
         except JiraError as exc:
             raise UserError(f"error: {exc}") from None
         with app.sessions.begin() as session:
             rows = list_actions(
-                session, now=ctx.clock(), states=ACTION_STATES if wanted else (OPEN,),
+                session,
+                now=ctx.clock(),
+                states=ACTION_STATES if wanted else (OPEN,),
                 incident_id=parse_id(incident_id) if incident_id is not None else None,
             )
         items: list[ActionView] = [a for a in rows if not wanted or a.id in wanted]
@@ -330,8 +401,12 @@ def push_cmd(obj: Context, action_ids: tuple[str, ...], incident_id: str | None)
         if missing:
             raise UserError(f"error: no action item {', '.join(f'#{i}' for i in sorted(missing))}")
         http = app.settings.http
-        timeout = httpx.Timeout(connect=http.connect_timeout, read=http.read_timeout,
-                                write=http.read_timeout, pool=http.connect_timeout)
+        timeout = httpx.Timeout(
+            connect=http.connect_timeout,
+            read=http.read_timeout,
+            write=http.read_timeout,
+            pool=http.connect_timeout,
+        )
         failed: list[str] = []
         created = skipped = 0
         with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
@@ -341,8 +416,9 @@ def push_cmd(obj: Context, action_ids: tuple[str, ...], incident_id: str | None)
                     click.echo(f"action item #{item.id} is already in Jira as {item.jira_key}")
                     continue
                 try:
-                    key = create_issue(client, item, settings=jira, headers=headers,
-                                       zone=ctx.timezone)
+                    key = create_issue(
+                        client, item, settings=jira, headers=headers, zone=ctx.timezone
+                    )
                 except JiraError as exc:
                     failed.append(f"error: {exc}")
                     continue

@@ -451,9 +451,7 @@ class ActionItem(Base):
     __table_args__ = (Index("ix_review_actions_state_due", "state", "due_at"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    review_id: Mapped[int] = mapped_column(
-        ForeignKey("reviews.id", ondelete="CASCADE"), index=True
-    )
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(128))
     due_at: Mapped[datetime]

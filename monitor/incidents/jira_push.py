@@ -34,32 +34,35 @@ def jira_headers(settings: JiraSettings, environ: Mapping[str, str]) -> dict[str
     """Authorization and content headers; JiraError when a named variable is not set."""
     token = environ.get(settings.token_env, "").strip()
     if not token:
-        raise JiraError(f"integrations.jira.token_env: environment variable "
-                        f"{settings.token_env} is not set")
+        raise JiraError(
+            f"integrations.jira.token_env: environment variable {settings.token_env} is not set"
+        )
     if settings.user_env:
         user = environ.get(settings.user_env, "").strip()
         if not user:
-            raise JiraError(f"integrations.jira.user_env: environment variable "
-                            f"{settings.user_env} is not set")
+            raise JiraError(
+                f"integrations.jira.user_env: environment variable {settings.user_env} is not set"
+            )
         basic = base64.b64encode(f"{user}:{token}".encode()).decode("ascii")
         auth = f"Basic {basic}"
     else:
         auth = f"Bearer {token}"
-    return {"Authorization": auth, "Accept": "application/json",
-            "Content-Type": "application/json"}
+    return {"Authorization": auth, "Accept": "application/json", "Content-Type": "application/json"}
 
 
 def issue_fields(item: ActionView, *, settings: JiraSettings, zone: str) -> dict[str, Any]:
     """The ``fields`` of the issue made from ``item``."""
-    description = "\n".join([
-        item.text,
-        "",
-        f"Owner: {item.owner}",
-        f"Due: {format_time(item.due_at, zone)}",
-        f"From the post-incident review of incident #{item.incident_id}: "
-        f"{one_line(item.incident_title, 200)}",
-        f"crisiswatch action item #{item.id}",
-    ])
+    description = "\n".join(
+        [
+            item.text,
+            "",
+            f"Owner: {item.owner}",
+            f"Due: {format_time(item.due_at, zone)}",
+            f"From the post-incident review of incident #{item.incident_id}: "
+            f"{one_line(item.incident_title, 200)}",
+            f"crisiswatch action item #{item.id}",
+        ]
+    )
     fields: dict[str, Any] = {
         "project": {"key": settings.project},
         "issuetype": {"name": settings.issue_type},
@@ -103,12 +106,15 @@ def create_issue(
     name = f"action #{item.id} ({one_line(item.text, 60)})"
     try:
         response = client.post(
-            url, json={"fields": issue_fields(item, settings=settings, zone=zone)},
+            url,
+            json={"fields": issue_fields(item, settings=settings, zone=zone)},
             headers=dict(headers),
         )
     except httpx.HTTPError as exc:
-        raise JiraError(f"{name}: cannot reach Jira at {settings.url}: "
-                        f"{one_line(str(exc) or type(exc).__name__, 200)}") from None
+        raise JiraError(
+            f"{name}: cannot reach Jira at {settings.url}: "
+            f"{one_line(str(exc) or type(exc).__name__, 200)}"
+        ) from None
     if response.status_code not in (200, 201):
         raise JiraError(
             f"{name}: Jira refused it (HTTP {response.status_code}): {_refusal(response)}"

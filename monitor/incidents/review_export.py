@@ -34,8 +34,7 @@ def review_markdown(view: ReviewView, *, zone: str) -> str:
         f"| Resolved | {resolved} |",
         "",
         "## Timeline",
-        *([f"- {when(e.at, zone)} — {md(e.text, 400)}" for e in view.timeline]
-          or ["_No events._"]),
+        *([f"- {when(e.at, zone)} — {md(e.text, 400)}" for e in view.timeline] or ["_No events._"]),
         "",
         *review_sections(view, zone=zone, level=2),
     ]
@@ -63,23 +62,29 @@ def _row(cells: list[str], tag: str = "td") -> str:
 
 def _action_row(a: ActionView, zone: str) -> str:
     state = _e(a.state) + (" <strong>(overdue)</strong>" if a.overdue else "")
-    return _row([str(a.id), _e(a.text), _e(a.owner, 128), _t(a.due_at, zone), state,
-                 f"{_e(a.state_changed_by, 128)}, {_t(a.state_changed_at, zone)}",
-                 _e(a.jira_key or "—")])
+    return _row(
+        [
+            str(a.id),
+            _e(a.text),
+            _e(a.owner, 128),
+            _t(a.due_at, zone),
+            state,
+            f"{_e(a.state_changed_by, 128)}, {_t(a.state_changed_at, zone)}",
+            _e(a.jira_key or "—"),
+        ]
+    )
 
 
 def review_confluence(view: ReviewView, *, zone: str) -> str:
     """The review in Confluence storage format (XHTML), every text escaped."""
     if view.completed_at is not None:
-        status = (f"Completed by {_e(view.completed_by, 128)} at "
-                  f"{_t(view.completed_at, zone)}.")
+        status = f"Completed by {_e(view.completed_by, 128)} at {_t(view.completed_at, zone)}."
     elif view.stored:
         status = "Draft."
     else:
         status = "No review stored yet."
     if view.updated_at is not None:
-        status += (f" Last edited by {_e(view.updated_by, 128)} at "
-                   f"{_t(view.updated_at, zone)}.")
+        status += f" Last edited by {_e(view.updated_by, 128)} at {_t(view.updated_at, zone)}."
     facts = [
         ("State", _e(view.incident_state) + (" (drill)" if view.drill else "")),
         ("Grade", f"{_e(view.grade)} (peak {_e(view.peak_grade)})"),
@@ -99,7 +104,8 @@ def review_confluence(view: ReviewView, *, zone: str) -> str:
     parts = [
         f"<h1>Review (复盘): incident #{view.incident_id}: {_e(view.incident_title, 200)}</h1>",
         f"<p>{status}</p>",
-        "<table><tbody>" + "".join(_row([f"<strong>{k}</strong>", v]) for k, v in facts)
+        "<table><tbody>"
+        + "".join(_row([f"<strong>{k}</strong>", v]) for k, v in facts)
         + "</tbody></table>",
         "<h2>Summary</h2>",
         summary or "<p><em>None recorded.</em></p>",

@@ -109,8 +109,16 @@ _Dumper.add_representer(str, _str)
 
 
 def _dump(key: str, value: Any) -> str:
-    return yaml.dump({key: value}, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                     width=100, default_flow_style=False)
+    if value == []:  # a bare key, so that items can be written under it as they are
+        return f"{key}:\n#   - one point per line\n"
+    return yaml.dump(
+        {key: value},
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+        default_flow_style=False,
+    )
 
 
 def render_form(view: ReviewView, *, zone: str) -> str:
@@ -126,8 +134,13 @@ def render_form(view: ReviewView, *, zone: str) -> str:
         "",
     ]
     actions = [
-        {"id": a.id, "text": a.text, "owner": a.owner, "due": format_time(a.due_at, zone),
-         "state": a.state}
+        {
+            "id": a.id,
+            "text": a.text,
+            "owner": a.owner,
+            "due": format_time(a.due_at, zone),
+            "state": a.state,
+        }
         for a in view.actions
     ]
     parts = [
@@ -140,9 +153,11 @@ def render_form(view: ReviewView, *, zone: str) -> str:
         "# Follow-ups. Keep an item's id to change it; an item without an id is new.",
         "# due: a time as printed (2026-12-20 18:00 UTC+8), a date (its end), or from now (7d).",
         "# state: open, done or dropped. Items left out of this list are not changed.",
-        _dump("actions", actions) if actions else "actions:\n"
-        "# - text: Add the batch number to the holding statement\n"
-        "#   owner: Ana\n#   due: 7d\n",
+        _dump("actions", actions)
+        if actions
+        else "actions:\n"
+        "#   - text: Add the batch number to the holding statement\n"
+        "#     owner: Ana\n#     due: 7d\n",
         "# Changes proposed to the playbooks, response scripts or watchlist.",
         _dump("revisions", list(view.revisions)),
         "# true when the review's conclusions are final (the digest counts it then).",

@@ -78,12 +78,19 @@ class ActionView:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, times in ISO 8601."""
         return {
-            "id": self.id, "incident_id": self.incident_id, "incident_title": self.incident_title,
-            "text": self.text, "owner": self.owner, "due_at": self.due_at.isoformat(),
-            "state": self.state, "overdue": self.overdue,
-            "created_at": self.created_at.isoformat(), "created_by": self.created_by,
+            "id": self.id,
+            "incident_id": self.incident_id,
+            "incident_title": self.incident_title,
+            "text": self.text,
+            "owner": self.owner,
+            "due_at": self.due_at.isoformat(),
+            "state": self.state,
+            "overdue": self.overdue,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
             "state_changed_at": self.state_changed_at.isoformat(),
-            "state_changed_by": self.state_changed_by, "jira_key": self.jira_key,
+            "state_changed_by": self.state_changed_by,
+            "jira_key": self.jira_key,
         }
 
 
@@ -127,17 +134,25 @@ class ReviewView:
             return moment.isoformat() if moment is not None else None
 
         return {
-            "incident_id": self.incident_id, "incident_title": self.incident_title,
-            "incident_state": self.incident_state, "grade": self.grade,
-            "peak_grade": self.peak_grade, "opened_at": iso(self.opened_at),
-            "resolved_at": iso(self.resolved_at), "stored": self.stored,
-            "summary": self.summary, "causes": list(self.causes),
-            "went_well": list(self.went_well), "went_badly": list(self.went_badly),
+            "incident_id": self.incident_id,
+            "incident_title": self.incident_title,
+            "incident_state": self.incident_state,
+            "grade": self.grade,
+            "peak_grade": self.peak_grade,
+            "opened_at": iso(self.opened_at),
+            "resolved_at": iso(self.resolved_at),
+            "stored": self.stored,
+            "summary": self.summary,
+            "causes": list(self.causes),
+            "went_well": list(self.went_well),
+            "went_badly": list(self.went_badly),
             "revisions": list(self.revisions),
             "timeline": [{"at": e.at.isoformat(), "text": e.text} for e in self.timeline],
             "actions": [a.to_dict() for a in self.actions],
-            "updated_at": iso(self.updated_at), "updated_by": self.updated_by,
-            "completed_at": iso(self.completed_at), "completed_by": self.completed_by,
+            "updated_at": iso(self.updated_at),
+            "updated_by": self.updated_by,
+            "completed_at": iso(self.completed_at),
+            "completed_by": self.completed_by,
         }
 
 
@@ -159,10 +174,18 @@ def is_overdue(item: ActionItem, now: datetime) -> bool:
 
 def _action_view(item: ActionItem, incident: Incident, now: datetime) -> ActionView:
     return ActionView(
-        id=item.id, incident_id=incident.id, incident_title=incident.title, text=item.text,
-        owner=item.owner, due_at=item.due_at, state=item.state,
-        overdue=is_overdue(item, now), created_at=item.created_at, created_by=item.created_by,
-        state_changed_at=item.state_changed_at, state_changed_by=item.state_changed_by,
+        id=item.id,
+        incident_id=incident.id,
+        incident_title=incident.title,
+        text=item.text,
+        owner=item.owner,
+        due_at=item.due_at,
+        state=item.state,
+        overdue=is_overdue(item, now),
+        created_at=item.created_at,
+        created_by=item.created_by,
+        state_changed_at=item.state_changed_at,
+        state_changed_by=item.state_changed_by,
         jira_key=item.jira_key,
     )
 
@@ -171,14 +194,19 @@ def timeline(session: Session, *, incident_id: int) -> tuple[TimelineEntry, ...]
     """The incident's events as the review shows them (new evidence left out), oldest first."""
     events = session.scalars(
         select(IncidentEvent)
-        .where(IncidentEvent.incident_id == incident_id,
-               IncidentEvent.kind.not_in(_NOT_IN_TIMELINE))
+        .where(
+            IncidentEvent.incident_id == incident_id, IncidentEvent.kind.not_in(_NOT_IN_TIMELINE)
+        )
         .order_by(IncidentEvent.at, IncidentEvent.id)
     )
     return tuple(
-        TimelineEntry(at=e.at, text=describe_event(
-            {"kind": e.kind, "actor": e.actor, "grade": e.grade, "detail": e.detail or {}}
-        ) + (f" (grade {e.grade})" if e.kind == "opened" and e.grade else ""))
+        TimelineEntry(
+            at=e.at,
+            text=describe_event(
+                {"kind": e.kind, "actor": e.actor, "grade": e.grade, "detail": e.detail or {}}
+            )
+            + (f" (grade {e.grade})" if e.kind == "opened" and e.grade else ""),
+        )
         for e in events
     )
 
@@ -188,10 +216,16 @@ def review_view(session: Session, *, incident_id: int, now: datetime) -> ReviewV
     incident = _incident(session, incident_id)
     review = _review(session, incident_id)
     base = ReviewView(
-        incident_id=incident.id, incident_title=incident.title,
-        incident_state=incident.state, grade=incident.grade, peak_grade=incident.peak_grade,
-        opened_at=incident.opened_at, resolved_at=incident.resolved_at, stored=False,
-        timeline=timeline(session, incident_id=incident_id), drill=incident.drill,
+        incident_id=incident.id,
+        incident_title=incident.title,
+        incident_state=incident.state,
+        grade=incident.grade,
+        peak_grade=incident.peak_grade,
+        opened_at=incident.opened_at,
+        resolved_at=incident.resolved_at,
+        stored=False,
+        timeline=timeline(session, incident_id=incident_id),
+        drill=incident.drill,
     )
     if review is None:
         return base
@@ -199,12 +233,18 @@ def review_view(session: Session, *, incident_id: int, now: datetime) -> ReviewV
         select(ActionItem).where(ActionItem.review_id == review.id).order_by(ActionItem.id)
     )
     return replace(
-        base, stored=True, summary=review.summary, causes=tuple(review.causes),
-        went_well=tuple(review.went_well), went_badly=tuple(review.went_badly),
+        base,
+        stored=True,
+        summary=review.summary,
+        causes=tuple(review.causes),
+        went_well=tuple(review.went_well),
+        went_badly=tuple(review.went_badly),
         revisions=tuple(review.revisions),
         actions=tuple(_action_view(i, incident, now) for i in items),
-        updated_at=review.updated_at, updated_by=review.updated_by,
-        completed_at=review.completed_at, completed_by=review.completed_by,
+        updated_at=review.updated_at,
+        updated_by=review.updated_by,
+        completed_at=review.completed_at,
+        completed_by=review.completed_by,
     )
 
 
@@ -239,8 +279,16 @@ def edit_review(
     review = _review(session, incident_id)
     if review is None:
         review = Review(
-            incident_id=incident.id, summary="", causes=[], went_well=[], went_badly=[],
-            revisions=[], created_at=now, created_by=who, updated_at=now, updated_by=who,
+            incident_id=incident.id,
+            summary="",
+            causes=[],
+            went_well=[],
+            went_badly=[],
+            revisions=[],
+            created_at=now,
+            created_by=who,
+            updated_at=now,
+            updated_by=who,
         )
         session.add(review)
         session.flush()
@@ -274,10 +322,19 @@ def _apply_action(
     owner = _name(draft.owner, f"{what}.owner")
     state = _state(draft.state, f"{what}.state")
     if draft.id is None:
-        session.add(ActionItem(
-            review_id=review.id, text=text, owner=owner, due_at=draft.due_at, state=state,
-            created_at=now, created_by=by, state_changed_at=now, state_changed_by=by,
-        ))
+        session.add(
+            ActionItem(
+                review_id=review.id,
+                text=text,
+                owner=owner,
+                due_at=draft.due_at,
+                state=state,
+                created_at=now,
+                created_by=by,
+                state_changed_at=now,
+                state_changed_by=by,
+            )
+        )
         return
     item = session.get(ActionItem, draft.id)
     if item is None or item.review_id != review.id:
@@ -331,4 +388,3 @@ def list_actions(
     if limit is not None:
         stmt = stmt.limit(limit)
     return [_action_view(item, incident, now) for item, incident in session.execute(stmt)]
-

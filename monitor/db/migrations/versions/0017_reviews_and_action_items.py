@@ -19,16 +19,16 @@ depends_on = None
 
 
 def _id() -> sa.Column[int]:
-    return sa.Column(
-        "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
-    )
+    return sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
 
 
 def upgrade() -> None:
     op.create_table(
         "reviews",
         _id(),
-        sa.Column("incident_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "incident_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("causes", sa.JSON(), nullable=False),
         sa.Column("went_well", sa.JSON(), nullable=False),
@@ -47,7 +47,9 @@ def upgrade() -> None:
     op.create_table(
         "review_actions",
         _id(),
-        sa.Column("review_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "review_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("owner", sa.String(length=128), nullable=False),
         sa.Column("due_at", sa.DateTime(), nullable=False),

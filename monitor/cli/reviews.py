@@ -290,14 +290,15 @@ def actions_cmd(
     """List review action items (open ones by default), soonest due first."""
     from alerts.sanitize import one_line
     from alerts.times import format_time
-    from monitor.incidents.reviews import ACTION_STATES, OPEN, list_actions
+    from monitor.incidents.reviews import list_actions
+    from monitor.incidents.states import ACTION_OPEN, ACTION_STATES
 
     with incident_session(obj) as (_, ctx, session):
         rows = list_actions(
             session,
             now=ctx.clock(),
             overdue=overdue,
-            states=ACTION_STATES if all_states else (OPEN,),
+            states=ACTION_STATES if all_states else (ACTION_OPEN,),
             incident_id=parse_id(incident_id) if incident_id is not None else None,
         )
 
@@ -375,7 +376,8 @@ def push_cmd(obj: Context, action_ids: tuple[str, ...], incident_id: str | None)
     import httpx
 
     from monitor.incidents.jira_push import JiraError, create_issue, jira_headers, record_key
-    from monitor.incidents.reviews import ACTION_STATES, OPEN, list_actions
+    from monitor.incidents.reviews import list_actions
+    from monitor.incidents.states import ACTION_OPEN, ACTION_STATES
 
     wanted = {_action_id(a) for a in action_ids}
     with obj.app() as app:
@@ -393,7 +395,7 @@ def push_cmd(obj: Context, action_ids: tuple[str, ...], incident_id: str | None)
             rows = list_actions(
                 session,
                 now=ctx.clock(),
-                states=ACTION_STATES if wanted else (OPEN,),
+                states=ACTION_STATES if wanted else (ACTION_OPEN,),
                 incident_id=parse_id(incident_id) if incident_id is not None else None,
             )
         items: list[ActionView] = [a for a in rows if not wanted or a.id in wanted]

@@ -455,7 +455,7 @@ class ActionItem(Base):
     text: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(128))
     due_at: Mapped[datetime]
-    state: Mapped[str] = mapped_column(String(8))  # monitor.incidents.reviews.ACTION_STATES
+    state: Mapped[str] = mapped_column(String(8))  # monitor.incidents.states.ACTION_STATES
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(128))
     state_changed_at: Mapped[datetime]

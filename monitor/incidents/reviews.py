@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 from alerts.sanitize import one_line
 from monitor.db.models import ActionItem, Incident, IncidentEvent, Review
 from monitor.incidents.lifecycle import LifecycleError
+from monitor.incidents.states import ACTION_OPEN, ACTION_STATES
 from monitor.incidents.views import describe_event
 
-OPEN, DONE, DROPPED = "open", "done", "dropped"
-ACTION_STATES = (OPEN, DONE, DROPPED)
 # the timeline leaves out each batch of new evidence: the counts are in the incident's summary
 _NOT_IN_TIMELINE = frozenset({"evidence"})
 MAX_TEXT = 4000
@@ -40,7 +39,7 @@ class ActionDraft:
     text: str
     owner: str
     due_at: datetime
-    state: str = OPEN
+    state: str = ACTION_OPEN
     id: int | None = None
 
 
@@ -169,7 +168,7 @@ def _review(session: Session, incident_id: int) -> Review | None:
 
 def is_overdue(item: ActionItem, now: datetime) -> bool:
     """Still open after its due time."""
-    return item.state == OPEN and item.due_at < now
+    return item.state == ACTION_OPEN and item.due_at < now
 
 
 def _action_view(item: ActionItem, incident: Incident, now: datetime) -> ActionView:
@@ -369,7 +368,7 @@ def list_actions(
     *,
     now: datetime,
     overdue: bool = False,
-    states: tuple[str, ...] = (OPEN,),
+    states: tuple[str, ...] = (ACTION_OPEN,),
     incident_id: int | None = None,
     limit: int | None = None,
 ) -> list[ActionView]:
@@ -382,7 +381,7 @@ def list_actions(
         .order_by(ActionItem.due_at, ActionItem.id)
     )
     if overdue:
-        stmt = stmt.where(ActionItem.state == OPEN, ActionItem.due_at < now)
+        stmt = stmt.where(ActionItem.state == ACTION_OPEN, ActionItem.due_at < now)
     if incident_id is not None:
         stmt = stmt.where(Incident.id == incident_id)
     if limit is not None:

@@ -442,3 +442,32 @@ def test_push_to_jira_once_and_name_a_refused_action(
     assert len(received) == 2
     code, out = run("action", "push", "5")
     assert code == 1 and out.strip() == "error: no action item #5"
+
+
+def test_jira_settings_are_checked_with_their_lines(tmp_path: Path) -> None:
+    from config.loader import ConfigError
+    from monitor.config_check import check_configuration
+
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        CONFIG + "integrations:\n  jira:\n    url: https://acme.atlassian.net\n"
+        "    project: ops\n    token_env: JIRA_TOKEN\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert raised.value.problems == [
+        f"{path}:16: integrations.jira.project: String should match pattern "
+        "'^[A-Z][A-Z0-9_]{0,31}$', got 'ops'"
+    ]
+    path.write_text(path.read_text(encoding="utf-8").replace("ops", "OPS"), encoding="utf-8")
+    config = load_config(path)
+    findings = check_configuration(config, environ={})
+    assert [config.describe(f) for f in findings if f.loc[0] == "integrations"] == [
+        f"{path}:17: integrations.jira.token_env: environment variable JIRA_TOKEN is not set"
+    ]
+    assert not [
+        f
+        for f in check_configuration(config, environ={"JIRA_TOKEN": "t"})
+        if f.loc[0] == "integrations"
+    ]

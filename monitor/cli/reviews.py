@@ -199,6 +199,10 @@ def review_cmd(
             now=now,
             zone=zone,
         )
+        if change is not None and form_file is not None:
+            raise UserError(
+                "error: --form replaces the whole review: give it without the edit options"
+            )
         reading = show or as_json or export is not None
         edited: str | None = None
         if change is None and form_file is not None:

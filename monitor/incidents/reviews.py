@@ -198,15 +198,19 @@ def timeline(session: Session, *, incident_id: int) -> tuple[TimelineEntry, ...]
         )
         .order_by(IncidentEvent.at, IncidentEvent.id)
     )
-    return tuple(
-        TimelineEntry(
-            at=e.at,
-            text=describe_event(
-                {"kind": e.kind, "actor": e.actor, "grade": e.grade, "detail": e.detail or {}}
-            )
-            + (f" (grade {e.grade})" if e.kind == "opened" and e.grade else ""),
-        )
-        for e in events
+    return tuple(TimelineEntry(at=e.at, text=_event_text(e)) for e in events)
+
+
+def _event_text(event: IncidentEvent) -> str:
+    if event.kind == "opened":  # its detail holds the volume figures, which read oddly here
+        return f"opened at grade {event.grade}" if event.grade else "opened"
+    return describe_event(
+        {
+            "kind": event.kind,
+            "actor": event.actor,
+            "grade": event.grade,
+            "detail": event.detail or {},
+        }
     )
 
 

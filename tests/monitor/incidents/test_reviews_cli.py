@@ -156,7 +156,8 @@ def test_review_by_options_then_actions_and_their_states(run: Run, config_file: 
     assert first["due_at"] == "2020-01-02T15:59:00+00:00" and first["overdue"] is True
     assert second["overdue"] is False and second["state"] == "open"
     kinds = " ".join(e["text"] for e in data["timeline"])
-    assert "opened" in kinds and "alert opened" in kinds and "resolved" in kinds
+    assert "opened at grade medium" in kinds and "alert opened" in kinds
+    assert "resolved: batch withdrawn by Ana" in kinds
 
     code, out = run("actions")
     assert code == 0
@@ -293,6 +294,16 @@ def test_unchanged_editor_leaves_the_review_alone(
     monkeypatch.delenv("VISUAL", raising=False)
     code, out = run("incident", "review", str(incident_id), "--by", "Ana")
     assert code == 0 and out.strip() == f"review of incident #{incident_id} unchanged"
+    form = tmp_path / "form.yaml"
+    form.write_text("summary: x\n", encoding="utf-8")
+    code, out = run(
+        "incident", "review", str(incident_id), "--by", "Ana", "--form", str(form), "--cause", "y"
+    )
+    assert code == 1 and out.strip() == (
+        "error: --form replaces the whole review: give it without the edit options"
+    )
+    code, out = run("incident", "review", str(incident_id), "--by", "Ana", "--form", str(form))
+    assert code == 0 and out.strip() == f"review of incident #{incident_id} saved: summary"
 
 
 HOSTILE = "<script>alert('x')</script> & ]]> **bold** | pipe"

@@ -135,8 +135,17 @@ def _option_change(
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Read the review form from FILE instead of opening $EDITOR.",
 )
-@click.option("--show", is_flag=True, help="Print the review as Markdown; change nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the review as JSON.")
+@click.option(
+    "--show",
+    is_flag=True,
+    help="Print the review as Markdown (after the changes asked for, if any).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the review as JSON (after the changes asked for, if any).",
+)
 @click.option(
     "--export",
     "export",

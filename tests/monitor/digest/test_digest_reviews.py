@@ -27,6 +27,7 @@ from monitor.incidents.reviews import (
     ActionDraft,
     ReviewChange,
     edit_review,
+    list_actions,
     review_view,
     set_action_state,
 )
@@ -113,6 +114,11 @@ def _check(engine: Engine) -> None:
     with Session(engine) as session:
         assert [a.id for a in overdue_actions(session, as_of=at(10))] == [5, 1, 4]
         assert [a.id for a in overdue_actions(session, as_of=at(10), limit=1)] == [5]
+        # ``crisiswatch actions --overdue`` lists the same, with the drill's item: the command
+        # shows the database it is given (a drill database holds only drill incidents)
+        listed = list_actions(session, now=at(10), overdue=True)
+        assert [(a.id, a.overdue) for a in listed] == [(5, True), (1, True), (6, True), (4, True)]
+        assert [a.id for a in list_actions(session, now=at(10), states=("done",))] == [2, 3]
 
 
 def test_reviews_and_overdue_items_on_sqlite(new_engine: Callable[[], Engine]) -> None:

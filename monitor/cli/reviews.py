@@ -191,9 +191,11 @@ def review_cmd(
     number = parse_id(incident_id)
     if out is not None and export is None:
         raise UserError("error: -o/--out goes with --export md or --export confluence")
-    with incident_session(obj) as (_, ctx, session):
+    with obj.app() as app:
+        ctx = incident_context(app)
         now, zone = ctx.clock(), ctx.timezone
-        view = review_view(session, incident_id=number, now=now)
+        with app.sessions.begin() as session:
+            view = review_view(session, incident_id=number, now=now)
         change = _option_change(
             view,
             summary=summary,
@@ -218,6 +220,7 @@ def review_cmd(
             edited = form_file.read_text(encoding="utf-8")
         elif change is None and not reading:
             _require_by(by)
+            # no transaction stays open while someone types
             edited = click.edit(render_form(view, zone=zone), extension=".yaml", require_save=True)
             if edited is None:
                 click.echo(f"review of incident #{number} unchanged")
@@ -238,8 +241,9 @@ def review_cmd(
                 raise UserError("\n".join([*(f"error: {p}" for p in exc.problems), hint])) from None
         if change is not None:
             who = _require_by(by)
-            edit_review(session, incident_id=number, change=change, by=who, now=now)
-            after = review_view(session, incident_id=number, now=now)
+            with app.sessions.begin() as session:
+                edit_review(session, incident_id=number, change=change, by=who, now=now)
+                after = review_view(session, incident_id=number, now=now)
             click.echo(_saved_line(view, after), err=reading)
             view = after
     if as_json:

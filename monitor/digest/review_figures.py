@@ -65,27 +65,33 @@ def overdue_count(session: Session, *, as_of: datetime) -> int:
 def reviews(session: Session, period: Period, *, now: datetime, top: int) -> Reviews:
     """Reviews completed in ``period`` and the action items overdue at its end."""
     as_of = min(now, period.end_at)
+    in_period = (
+        (Review.completed_at >= period.start_at)
+        & (Review.completed_at < period.end_at)
+        & Incident.drill.is_(False)
+    )
+    total = session.execute(
+        select(func.count(Review.id))
+        .join(Incident, Incident.id == Review.incident_id)
+        .where(in_period)
+    ).scalar_one()
     done = (
         select(Review, Incident.title, Incident.peak_grade)
         .join(Incident, Incident.id == Review.incident_id)
-        .where(
-            Review.completed_at >= period.start_at,
-            Review.completed_at < period.end_at,
-            Incident.drill.is_(False),
-        )
+        .where(in_period)
         .order_by(Review.completed_at.desc(), Review.id.desc())
+        .limit(top)
     )
     found = list(session.execute(done))
     counts: dict[int, tuple[int, int]] = {}
     if found:
-        shown = [review.id for review, _, _ in found[:top]]
         tally = (
             select(
                 ActionItem.review_id,
                 func.count(ActionItem.id),
                 func.count(ActionItem.id).filter(ActionItem.state == OPEN),
             )
-            .where(ActionItem.review_id.in_(shown))
+            .where(ActionItem.review_id.in_([review.id for review, _, _ in found]))
             .group_by(ActionItem.review_id)
         )
         counts = {r: (int(all_), int(open_)) for r, all_, open_ in session.execute(tally)}
@@ -100,11 +106,11 @@ def reviews(session: Session, period: Period, *, now: datetime, top: int) -> Rev
             actions=counts.get(review.id, (0, 0))[0],
             actions_open=counts.get(review.id, (0, 0))[1],
         )
-        for review, title, grade in found[:top]
+        for review, title, grade in found
         if review.completed_at is not None  # always, by the query's condition
     )
     return Reviews(
-        completed_total=len(found),
+        completed_total=int(total),
         completed=rows,
         overdue_total=overdue_count(session, as_of=as_of),
         overdue=tuple(overdue_actions(session, as_of=as_of, limit=top)),

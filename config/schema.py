@@ -496,6 +496,11 @@ class JiraSettings(_Model):
         description="Set the issue's due date from the item's (turn off when the project's "
         "create screen has no Due date field).",
     )
+    api_version: Literal[2, 3] = Field(
+        2,
+        description="REST API version: 2 (Jira Cloud and Data Center; plain-text description) "
+        "or 3 (Jira Cloud; description in Atlassian Document Format).",
+    )
 
 
 class Integrations(_Model):

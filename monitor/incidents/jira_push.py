@@ -1,4 +1,5 @@
-"""Review action items pushed to Jira as issues (REST API v2, ``POST /rest/api/2/issue``).
+"""Review action items pushed to Jira as issues (``POST /rest/api/2/issue``, or ``/3/`` with
+the description in Atlassian Document Format).
 
 An item is created in Jira once: the new issue's key is stored on the item (``record_key``),
 and an item that has one is never sent again. Each refusal or transport failure is one line
@@ -67,12 +68,25 @@ def issue_fields(item: ActionView, *, settings: JiraSettings, zone: str) -> dict
         "project": {"key": settings.project},
         "issuetype": {"name": settings.issue_type},
         "summary": one_line(item.text, MAX_SUMMARY),
-        "description": description,
+        "description": description if settings.api_version == 2 else adf(description),
         "labels": ["crisiswatch", f"incident-{item.incident_id}"],
     }
     if settings.due_date:
         fields["duedate"] = item.due_at.astimezone(ZoneInfo(zone)).date().isoformat()
     return fields
+
+
+def adf(text: str) -> dict[str, Any]:
+    """Plain text as an Atlassian Document Format document: a paragraph per non-empty line."""
+    return {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": line}]}
+            for line in text.splitlines()
+            if line.strip()  # ADF forbids empty text nodes
+        ],
+    }
 
 
 def _refusal(response: httpx.Response) -> str:
@@ -102,7 +116,7 @@ def create_issue(
     zone: str,
 ) -> str:
     """Create the issue for ``item`` and return its key; JiraError naming the item if not."""
-    url = settings.url.rstrip("/") + "/rest/api/2/issue"
+    url = f"{settings.url.rstrip('/')}/rest/api/{settings.api_version}/issue"
     name = f"action #{item.id} ({one_line(item.text, 60)})"
     try:
         response = client.post(

@@ -482,3 +482,43 @@ def test_jira_settings_are_checked_with_their_lines(tmp_path: Path) -> None:
         for f in check_configuration(config, environ={"JIRA_TOKEN": "t"})
         if f.loc[0] == "integrations"
     ]
+
+
+def test_push_with_api_3_sends_a_document_and_a_bearer_token(
+    run: Run, config_file: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incident_id = open_incident(config_file)
+    assert (
+        run(
+            "incident",
+            "review",
+            str(incident_id),
+            "--by",
+            "Ana",
+            "--action",
+            "Zh FAQ",
+            "--owner",
+            "Wen",
+            "--due",
+            "7d",
+        )[0]
+        == 0
+    )
+    config_file.write_text(
+        CONFIG + "integrations:\n  jira: {url: '" + httpserver.url_for("/") + "', project: OPS,"
+        " issue_type: Story, token_env: JIRA_PAT, api_version: 3, due_date: false}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("JIRA_PAT", "pat-1")
+    httpserver.expect_oneshot_request(
+        "/rest/api/3/issue", method="POST", headers={"Authorization": "Bearer pat-1"}
+    ).respond_with_json({"key": "OPS-2"}, status=201)
+    code, out = run("action", "push")
+    assert code == 0 and out.splitlines() == ["action item #1 -> OPS-2", "1 issue created in Jira"]
+    ((request, _),) = httpserver.log
+    fields = json.loads(request.data)["fields"]
+    assert "duedate" not in fields and fields["issuetype"] == {"name": "Story"}
+    document = fields["description"]
+    assert document["type"] == "doc" and document["version"] == 1
+    texts = [p["content"][0]["text"] for p in document["content"]]
+    assert texts[:2] == ["Zh FAQ", "Owner: Wen"] and all(t.strip() for t in texts)

@@ -484,6 +484,46 @@ class ServiceSettings(_Model):
         return value
 
 
+class JiraSettings(_Model):
+    """Jira issues made from review action items (``crisiswatch action push``)."""
+
+    url: str = Field(
+        pattern=r"^https?://[^\s/]+",
+        description="Base address of the Jira site, e.g. https://acme.atlassian.net.",
+    )
+    project: str = Field(
+        pattern=r"^[A-Z][A-Z0-9_]{0,31}$", description="Key of the project the issues go in."
+    )
+    issue_type: str = Field("Task", min_length=1, description="Type of the created issues.")
+    user_env: str | None = Field(
+        None,
+        description="Environment variable holding the user for basic authentication (Jira "
+        "Cloud: the account's email); not set: the token is sent as a bearer token (a Jira "
+        "Data Center personal access token).",
+    )
+    token_env: str = Field(
+        description="Environment variable holding the API token (or personal access token)."
+    )
+    due_date: bool = Field(
+        True,
+        description="Set the issue's due date from the item's (turn off when the project's "
+        "create screen has no Due date field).",
+    )
+    api_version: Literal[2, 3] = Field(
+        2,
+        description="REST API version: 2 (Jira Cloud and Data Center; plain-text description) "
+        "or 3 (Jira Cloud; description in Atlassian Document Format).",
+    )
+
+
+class Integrations(_Model):
+    """Project tools that reviews reach."""
+
+    jira: JiraSettings | None = Field(
+        None, description="Push review action items to Jira as issues (off when absent)."
+    )
+
+
 class Settings(_Model):
     """A complete crisiswatch configuration file."""
 
@@ -510,6 +550,7 @@ class Settings(_Model):
     business_hours: BusinessHours | None = Field(
         None, description="The organisation's working hours; null: no working hours are kept."
     )
+    integrations: Integrations = Field(default_factory=Integrations)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:

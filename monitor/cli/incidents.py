@@ -236,7 +236,7 @@ def _render_detail(d: dict[str, Any], zone: str) -> None:
 @pass_ctx
 @incident_errors
 def incident_report_cmd(obj: Context, incident_id: str, out: Path | None) -> None:
-    """The post-incident review as Markdown (first mention, alerts, SLA, timeline)."""
+    """The post-incident report as Markdown (first mention, alerts, SLA, timeline, review)."""
     from monitor.incidents import incident_report
 
     with incident_session(obj) as (_, ctx, session):

@@ -269,6 +269,42 @@ class Drills:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewRow:
+    """A post-incident review completed in the period."""
+
+    incident_id: int
+    title: str
+    grade: str  # the incident's peak grade
+    completed_at: datetime
+    completed_by: str
+    causes: int
+    actions: int
+    actions_open: int  # open now
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """A review action item that was overdue: open after its due time."""
+
+    id: int
+    incident_id: int
+    text: str
+    owner: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reviews:
+    """Reviews completed in the period, and action items overdue at ``as_of``."""
+
+    completed_total: int
+    completed: tuple[ReviewRow, ...]  # newest first
+    overdue_total: int
+    overdue: tuple[ActionRow, ...]  # longest overdue first
+    as_of: datetime  # the period's end, or the digest's time when that is sooner
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     meta: Meta
     headline: Headline
@@ -284,3 +320,4 @@ class Digest:
     top_authors: tuple[ReachRow, ...]
     open_items: OpenItems
     drills: Drills
+    reviews: Reviews

@@ -19,6 +19,7 @@ from monitor.db.models import Mention, MentionEntity
 from monitor.digest.inputs import EntityInfo
 from monitor.digest.model import OWN_KINDS, SENTIMENTS, DayRow, EntityRow, ReachRow, VoiceRow
 from monitor.digest.period import Period
+from monitor.digest.themes import word_prefix
 
 # Knuth's multiplicative hash orders the sample deterministically but spread over the period.
 _HASH_MULTIPLIER = 2654435761
@@ -302,14 +303,18 @@ def top_authors(session: Session, period: Period, limit: int) -> tuple[ReachRow,
 def negative_sample(
     session: Session, period: Period, *, limit: int, chars: int
 ) -> list[tuple[str | None, str]]:
-    """Up to ``limit`` negative (lang, text prefix) pairs, the same ones on every run."""
+    """Up to ``limit`` negative (lang, text prefix) pairs, the same ones on every run.
+
+    A prefix ends at a word boundary: half a word would read as a theme of its own.
+    """
     if limit <= 0:
         return []
     order = (Mention.id * _HASH_MULTIPLIER) % _HASH_MODULUS
     stmt = (
-        select(Mention.lang, func.substr(Mention.text, 1, chars))
+        select(Mention.lang, func.substr(Mention.text, 1, chars + 1))
         .where(in_period(period), Mention.sentiment == "negative")
         .order_by(order, Mention.id)
         .limit(limit)
     )
-    return [(lang, text or "") for lang, text in session.execute(stmt)]
+    # one character more than kept says whether the last word went on past the cut
+    return [(lang, word_prefix(text or "", chars)) for lang, text in session.execute(stmt)]

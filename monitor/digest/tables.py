@@ -307,7 +307,7 @@ def reach_tables(d: Digest, lb: Labels) -> list[Table]:
         key="sources",
         title=lb("sources"),
         headers=(lb("source"), lb("negative_mentions"), lb("negative_reach")),
-        rows=tuple((r.name, lb.number(r.negative_mentions), lb.number(r.negative_reach))
+        rows=tuple((r.name, lb.number(r.negative_mentions), _reach(r.negative_reach, lb))
                    for r in d.top_sources),
         numeric=frozenset({1, 2}),
         empty=lb("no_themes"),
@@ -318,13 +318,18 @@ def reach_tables(d: Digest, lb: Labels) -> list[Table]:
         headers=(lb("author"), lb("source"), lb("negative_mentions"), lb("negative_reach")),
         rows=tuple(
             (_cut(r.name, 80), r.source_id, lb.number(r.negative_mentions),
-             lb.number(r.negative_reach))
+             _reach(r.negative_reach, lb))
             for r in d.top_authors
         ),
         numeric=frozenset({2, 3}),
         empty=lb("no_themes"),
     )
     return [sources, authors]
+
+
+def _reach(value: int | None, lb: Labels) -> str:
+    """A follower count, or "unknown" when no mention gave one (not 0: nobody counted)."""
+    return lb("unknown") if value is None else lb.number(value)
 
 
 def open_tables(d: Digest, lb: Labels) -> list[Table]:

@@ -6,6 +6,7 @@ inline styles and data: images/fonts makes sure that, even so, the page can load
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from monitor.digest.charts import Charts
@@ -26,6 +27,8 @@ from monitor.digest.tables import (
     voice_table,
 )
 
+_RUN = 16  # longest run of characters without a break opportunity in a table cell
+_LONG_RUN = re.compile(rf"\S{{{_RUN + 1},}}")
 CSP = "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'"
 # The embedded face only claims CJK code points (unicode-range), so listing it first sends
 # hanzi to it and everything else on down the stack.
@@ -106,8 +109,28 @@ def render_table(table: Table, *, heading: str = "h3", titled: bool = True) -> s
 def _linked(text: str, url: str | None) -> str:
     """Escaped text, as a link when ``url`` is an http(s) address."""
     if url and url.startswith(("http://", "https://")):
-        return f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(text)}</a>'
-    return _e(text)
+        return f'<a href="{_e(url)}" rel="noopener noreferrer">{_breakable(text)}</a>'
+    return _breakable(text)
+
+
+def _breakable(text: str) -> str:
+    """Escaped text whose long unbroken runs (addresses, handles) may wrap: a table cell is
+    never narrower than its longest run, so one such run would push the table past the page."""
+    out, last = [], 0
+    for match in _LONG_RUN.finditer(text):
+        out.append(_e(text[last : match.start()]))
+        out.append(_break_run(match.group(0)))
+        last = match.end()
+    out.append(_e(text[last:]))
+    return "".join(out)
+
+
+def _break_run(run: str) -> str:
+    """A break opportunity after punctuation, and at least every _RUN characters."""
+    pieces = [p for p in re.split(r"(?<=[/.\-_=&?@:,;])", run) if p]
+    return "<wbr>".join(
+        _e(piece[i : i + _RUN]) for piece in pieces for i in range(0, len(piece), _RUN)
+    )
 
 
 def _img(uri: str | None, alt: str) -> str:

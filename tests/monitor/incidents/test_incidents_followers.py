@@ -24,19 +24,34 @@ def test_unknown_followers_stay_unknown_from_storage_to_the_report(
 ) -> None:
     ctx = make_context()
     with sessions.begin() as s:
-        incident_id = open_test_incident(s, ctx=ctx, now=T, author="Staff reporter",
-                                         author_reach=None, source_id="news-en")
+        incident_id = open_test_incident(
+            s, ctx=ctx, now=T, author="Staff reporter", author_reach=None, source_id="news-en"
+        )
     with sessions.begin() as s:
         later = T + timedelta(minutes=5)
         ids = [
-            add_scored_mention(s, text="Acme formula contaminated, children ill, say parents",
-                               at=later, category="product_safety", severity=5,
-                               author="mum_of_two", author_reach=0, source_id="forum",
-                               story=story_of(s, incident_id)),
-            add_scored_mention(s, text="Acme formula contaminated: the recall is spreading",
-                               at=later, category="product_safety", severity=5,
-                               author="big_account", author_reach=250_000, source_id="weibo",
-                               story=story_of(s, incident_id)),
+            add_scored_mention(
+                s,
+                text="Acme formula contaminated, children ill, say parents",
+                at=later,
+                category="product_safety",
+                severity=5,
+                author="mum_of_two",
+                author_reach=0,
+                source_id="forum",
+                story=story_of(s, incident_id),
+            ),
+            add_scored_mention(
+                s,
+                text="Acme formula contaminated: the recall is spreading",
+                at=later,
+                category="product_safety",
+                severity=5,
+                author="big_account",
+                author_reach=250_000,
+                source_id="weibo",
+                story=story_of(s, incident_id),
+            ),
         ]
         assign_stored(s, ctx=ctx, mention_ids=ids, now=later)
     with sessions.begin() as s:

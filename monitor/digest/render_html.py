@@ -27,7 +27,7 @@ from monitor.digest.tables import (
     voice_table,
 )
 
-_RUN = 16  # longest run of characters without a break opportunity in a table cell
+_RUN = 24  # longest run of characters without a break opportunity in a table cell
 _LONG_RUN = re.compile(rf"\S{{{_RUN + 1},}}")
 CSP = "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'"
 # The embedded face only claims CJK code points (unicode-range), so listing it first sends

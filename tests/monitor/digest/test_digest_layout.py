@@ -263,3 +263,16 @@ def test_digest_prints_to_pdf_with_its_last_table(week: Any, tmp_path: Path) -> 
     assert labels("drills") in words and labels("expectations_met") in words
     last = week.digest.drills.items[-1]
     assert last.title.split()[0] in words and labels.moment(last.started_at) in words
+
+
+def test_long_runs_in_cells_get_break_opportunities_and_stay_escaped() -> None:
+    from html import unescape
+
+    from monitor.digest.render_html import _breakable
+
+    assert _breakable("customer_complaint & co") == "customer_complaint &amp; co"
+    hostile = '<a href="http://evil.example/very/long/path">x</a> 澜沐'
+    broken = _breakable(hostile)
+    assert "<a" not in broken and "&lt;a" in broken and "<wbr>" in broken
+    assert unescape(broken.replace("<wbr>", "")) == hostile
+    assert [len(r) for r in _breakable("x" * 60).split("<wbr>")] == [24, 24, 12]

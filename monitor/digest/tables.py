@@ -218,9 +218,17 @@ def voice_table(d: Digest, lb: Labels) -> Table:
 
 
 def matrix_table(d: Digest, lb: Labels) -> Table:
+    """The heat map as a table: each cell's count, with its configured grade when known."""
+    grades = d.matrix.table
+
+    def cell(likelihood: int, impact: int) -> str:
+        count = lb.number(d.matrix.counts[likelihood - 1][impact - 1])
+        if grades is None:
+            return count
+        return f"{count} ({lb.grade(grades[likelihood - 1][impact - 1])})"
+
     rows = tuple(
-        (f"{lb('likelihood')} {likelihood}",
-         *(lb.number(v) for v in d.matrix.counts[likelihood - 1]))
+        (f"{lb('likelihood')} {likelihood}", *(cell(likelihood, i) for i in range(1, 6)))
         for likelihood in range(5, 0, -1)
     )
     return Table(

@@ -276,3 +276,18 @@ def test_long_runs_in_cells_get_break_opportunities_and_stay_escaped() -> None:
     assert "<a" not in broken and "&lt;a" in broken and "<wbr>" in broken
     assert unescape(broken.replace("<wbr>", "")) == hostile
     assert [len(r) for r in _breakable("x" * 60).split("<wbr>")] == [24, 24, 12]
+
+
+def test_markdown_matrix_gives_each_cell_its_grade(week: Any) -> None:
+    from monitor.digest.tables import matrix_table
+
+    labels = Labels("en", week.inputs.timezone)
+    table = matrix_table(week.digest, labels)
+    grades = week.digest.matrix.table
+    assert grades is not None
+    bottom = table.rows[-1]  # likelihood 1
+    assert bottom[0] == "Likelihood 1"
+    counts = week.digest.matrix.counts[0]
+    assert bottom[1:] == tuple(
+        f"{labels.number(c)} ({labels.grade(g)})" for c, g in zip(counts, grades[0], strict=True)
+    )

@@ -224,11 +224,10 @@ def matrix_chart(digest: Digest, labels: Labels) -> str | None:
                                      edgecolor="white", linewidth=2))
             value = counts[likelihood - 1][col]
             axes.text(col, row - 0.06, str(value) if value else "·", ha="center", va="center",
-                      fontsize=13 if value else 11, fontweight="bold" if value else "normal",
-                      color=ink)
+                      fontsize=14 if value else 11, color=ink)  # the CJK face has no bold
             if grade is not None:
                 axes.text(col, row + 0.3, labels.grade(grade), ha="center", va="center",
-                          fontsize=7, color=ink)
+                          fontsize=8, color=ink)
     axes.set_xlim(-0.5, 4.5)
     axes.set_ylim(4.5, -0.5)
     axes.set_aspect("equal")

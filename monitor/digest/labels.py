@@ -158,6 +158,14 @@ EN: Final[dict[str, str]] = {
     "{breaches} SLA breaches",
     "mentions_axis": "Mentions",
     "n_a": "n/a",
+    # layout (issue 18)
+    "sla_ack": "Acknowledgement",
+    "sla_response": "First public response and resolution",
+    "unknown": "unknown",
+    "grade_legend": "cell colour = the grade configured for the cell, number = incidents",
+    "own_entity": "own",
+    "other_entities": "other",
+    "not_negative": "not negative",
 }
 
 ZH: Final[dict[str, str]] = {
@@ -309,6 +317,14 @@ ZH: Final[dict[str, str]] = {
     "超出SLA {breaches}次",
     "mentions_axis": "提及量",
     "n_a": "无",
+    # layout (issue 18)
+    "sla_ack": "确认",
+    "sla_response": "首次公开回应与解决",
+    "unknown": "未知",
+    "grade_legend": "格子颜色 = 风险矩阵配置的等级，数字 = 事件数",
+    "own_entity": "本组织",
+    "other_entities": "其他",
+    "not_negative": "非负面",
 }
 
 LOCALES: Final[dict[str, dict[str, str]]] = {"en": EN, "zh": ZH}

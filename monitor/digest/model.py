@@ -215,7 +215,7 @@ class ReachRow:
     name: str
     source_id: str
     negative_mentions: int
-    negative_reach: int
+    negative_reach: int | None  # None: no mention gave a follower count (news, most feeds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from monitor.digest.tables import (
     matrix_table,
     open_tables,
     reach_tables,
-    sla_table,
+    sla_tables,
     stories_table,
     themes_tables,
     voice_table,
@@ -77,7 +77,9 @@ def render_markdown(digest: Digest, *, labels: Labels) -> str:
         out += [f"**{md_escape(lb('empty'))}**", ""]
     out += render_table(headline_table(digest, lb), level=2)
     if digest.sla:
-        out += render_table(sla_table(digest, lb), level=2)
+        out += [f"## {md_escape(lb('sla'))}", ""]
+        for table in sla_tables(digest, lb):
+            out += render_table(table)
     if not meta.empty:
         out += [f"_{md_escape(lb('charts_in_html'))}_", ""]
     if digest.daily:

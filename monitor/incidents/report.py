@@ -212,7 +212,7 @@ def incident_report(session: Session, *, incident_id: int, ctx: IncidentContext)
             for s in (incident.top_sources or [])[:5]
         ],
         *[
-            f"- {md(a.get('author'), 80)} on {md(a.get('source'))}: {a.get('reach', 0):,} followers"
+            f"- {md(a.get('author'), 80)} on {md(a.get('source'))}: {_followers(a.get('reach'))}"
             for a in (incident.top_authors or [])[:5]
         ],
         "",
@@ -296,3 +296,6 @@ def review_sections(view: ReviewView, *, zone: str, level: int = 2) -> list[str]
         *_items(view.revisions),
         "",
     ]
+def _followers(reach: object) -> str:
+    """A follower count; an author whose mentions gave none is unknown, not 0."""
+    return f"{reach:,} followers" if isinstance(reach, int) else "followers unknown"

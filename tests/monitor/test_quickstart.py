@@ -116,6 +116,11 @@ def test_quickstart_tells_the_whole_story(tmp_path: Path, monkeypatch: pytest.Mo
     assert [p.suffix for p in digests] == [".html", ".json", ".md"]
     figures = json.loads(next(p for p in digests if p.suffix == ".json").read_text("utf-8"))
     assert figures["headline"]["mentions"]["current"] >= 30
+    # the digest shows each export under its platform's source, never one "inbox" (issue 18),
+    # and news, which gives no follower counts, with an unknown reach rather than 0
+    sources = {s["name"]: s["negative_reach"] for s in figures["top_sources"]}
+    assert {"inbox/weibo", "inbox/twitter"} <= set(sources) and "inbox" not in sources, sources
+    assert "news-en" in sources and sources["news-en"] is None, sources
     assert "What to try next:" in out and out.rstrip().endswith("Socket Mode buttons)")
     assert "Done in " in out
     # the follow-up commands it suggests work on the same workspace

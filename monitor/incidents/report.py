@@ -296,6 +296,8 @@ def review_sections(view: ReviewView, *, zone: str, level: int = 2) -> list[str]
         *_items(view.revisions),
         "",
     ]
+
+
 def _followers(reach: object) -> str:
     """A follower count; an author whose mentions gave none is unknown, not 0."""
     return f"{reach:,} followers" if isinstance(reach, int) else "followers unknown"

@@ -22,6 +22,7 @@ from pydantic import (
 
 from config.durations import Duration, format_duration
 from config.people import BusinessHours, PeopleList, ScheduleList, TeamList, known_zone
+from config.replies import ReplySettings
 from config.scoring import ScoringSettings
 
 _ID = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
@@ -495,6 +496,7 @@ class Settings(_Model):
     business_hours: BusinessHours | None = Field(
         None, description="The organisation's working hours; null: no working hours are kept."
     )
+    replies: ReplySettings = Field(default_factory=ReplySettings)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from config.loader import Finding, LoadedConfig
+from config.replies import reply_findings
 from config.roster import people_findings
 from config.schema import Settings
 from monitor.alerting.channels import check_channels
@@ -30,6 +31,7 @@ def check_configuration(config: LoadedConfig, *, environ: Mapping[str, str]) -> 
         *_playbook_files(config),
         *check_channels(settings, environ=environ),
         *people_findings(settings),
+        *reply_findings(settings),
     ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Mention, MentionEntity, Reply, ReplyDeadline
@@ -53,19 +53,6 @@ def _unreplied() -> object:
     return ~exists().where(Reply.mention_id == ReplyDeadline.mention_id)
 
 
-def _with_entity(
-    stmt: Select[tuple[ReplyDeadline, Mention]], entity: str | None
-) -> Select[tuple[ReplyDeadline, Mention]]:
-    if entity is None:
-        return stmt
-    return stmt.where(
-        exists().where(
-            MentionEntity.mention_id == ReplyDeadline.mention_id,
-            MentionEntity.entity_id == entity,
-        )
-    )
-
-
 def reply_rows(
     session: Session,
     *,
@@ -77,7 +64,13 @@ def reply_rows(
     """Mentions that need a reply, soonest deadline first (``overdue``: only those overdue
     now, most overdue first), optionally only those about ``entity``."""
     stmt = select(ReplyDeadline, Mention).join(Mention, Mention.id == ReplyDeadline.mention_id)
-    stmt = _with_entity(stmt, entity)
+    if entity is not None:
+        stmt = stmt.where(
+            exists().where(
+                MentionEntity.mention_id == ReplyDeadline.mention_id,
+                MentionEntity.entity_id == entity,
+            )
+        )
     if overdue:
         stmt = stmt.where(ReplyDeadline.due_at < now, _unreplied())  # type: ignore[arg-type]
     stmt = stmt.order_by(ReplyDeadline.due_at, ReplyDeadline.mention_id)

@@ -11,6 +11,7 @@ from html import escape
 from monitor.digest.charts import Charts
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
+from monitor.digest.reply_tables import reply_tables
 from monitor.digest.tables import (
     Table,
     daily_table,
@@ -181,6 +182,7 @@ def render_html(digest: Digest, *, charts: Charts | None, labels: Labels,
     parts.append(f"<h2>{_e(lb('open_items'))}</h2>")
     parts.extend(render_table(t) for t in open_tables(digest, lb))
     parts.append(render_table(drills_table(digest, lb), heading="h2"))
+    parts.extend(render_table(t, heading="h2") for t in reply_tables(digest, lb))
     parts.append(f"<footer>crisiswatch · digest schema {meta.schema_version}</footer>")
     body = "\n".join(p for p in parts if p)
     font_face = ""

@@ -177,3 +177,33 @@ def test_without_people_a_reply_is_recorded_unverified(
     assert done.exit_code == 0, done.output
     assert "by Somebody New (unverified: no people are configured)" in done.output
     assert "an earlier reply counts for its deadline" in done.output  # the exported one
+
+
+def test_the_digest_reports_reply_rate_and_time_to_reply_against_the_goal(app: App) -> None:
+    from datetime import date
+
+    from monitor.digest.labels import Labels
+    from monitor.digest.period import Period
+    from monitor.digest.reply_figures import reply_figures
+    from monitor.digest.reply_tables import reply_tables
+
+    for source in app.settings.sources:
+        app.poll_source(source)
+    week = Period(first=date(2026, 11, 23), end=date(2026, 11, 30), tz="Europe/London")
+    with app.sessions() as s:
+        figures = reply_figures(session=s, period=week, now=NOW, goal=0.9)
+    # the complaint replied in 30 min; the product enquiry overdue; the other one not yet due
+    assert (figures.needing, figures.replied, figures.in_time, figures.pending) == (3, 1, 1, 1)
+    assert figures.in_time_rate == 0.5 and figures.goal_met is False
+    assert figures.time_to_reply.median_s == 1800
+    assert figures.overdue_total == 1 and [o.intent for o in figures.overdue] == ["enquiry"]
+    assert [(r.intent, r.needing) for r in figures.by_intent] == [("complaint", 1), ("enquiry", 2)]
+
+    class _Digest:
+        replies = figures
+
+    summary, overdue = reply_tables(_Digest(), Labels("en", "Europe/London"))  # type: ignore[arg-type]
+    assert ("Replied in time", "1 of 2 (50.0%)") in summary.rows
+    assert summary.note == "Goal: 90% of replies in time (not met)."
+    assert overdue.title == "Overdue replies (1)"
+    assert overdue.rows[0][3] == "2026-11-28 16:00 UTC"

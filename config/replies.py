@@ -11,19 +11,13 @@ complaint and a question mark as an enquiry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from config.durations import Duration
-from config.suggest import one_of
-
-if TYPE_CHECKING:
-    from config.loader import Finding
-    from config.schema import Settings
 
 ReplyIntent = Literal["enquiry", "complaint"]
 _DEFAULT_DEADLINES: dict[ReplyIntent, timedelta] = {
@@ -95,16 +89,3 @@ class ReplySettings(BaseModel):
         if any(fnmatchcase(source_id, p) for p in self.skip_sources):
             return False
         return tier in self.tiers or any(fnmatchcase(source_id, p) for p in self.sources)
-
-
-def reply_findings(settings: Settings) -> Iterator[Finding]:
-    """Each complaint category that is not a configured risk category, at its key."""
-    from config.loader import Finding  # the loader imports the schema, which imports this
-
-    known = [c.name for c in settings.scoring.to_library().categories]
-    for index, name in enumerate(settings.replies.complaint_categories):
-        if name not in known:
-            yield Finding(
-                ("replies", "complaint_categories", index),
-                f"unknown risk category {name!r}{one_of(name, known)}",
-            )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from config.loader import Finding, LoadedConfig
-from config.replies import reply_findings
+from config.reply_checks import reply_findings
 from config.roster import people_findings
 from config.schema import Settings
 from monitor.alerting.channels import check_channels

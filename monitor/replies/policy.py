@@ -135,7 +135,7 @@ def configured_reply_policy(config: LoadedConfig) -> ReplyPolicy:
     """The reply policy of a loaded configuration; ConfigError names each unknown complaint
     category with file and line."""
     from config.loader import ConfigError
-    from config.replies import reply_findings
+    from config.reply_checks import reply_findings
 
     errors = [config.describe(f) for f in reply_findings(config.settings)]
     if errors:

@@ -207,3 +207,13 @@ def test_the_digest_reports_reply_rate_and_time_to_reply_against_the_goal(app: A
     assert summary.note == "Goal: 90% of replies in time (not met)."
     assert overdue.title == "Overdue replies (1)"
     assert overdue.rows[0][3] == "2026-11-28 16:00 UTC"
+
+
+def test_overdue_replies_are_a_gauge_of_the_service(app: App) -> None:
+    from monitor.service.metrics import DatabaseCollector
+
+    for source in app.settings.sources:
+        app.poll_source(source)
+    gauges = {m.name: m for m in DatabaseCollector(app.sessions, lambda: NOW).collect()}
+    [sample] = gauges["crisiswatch_replies_overdue"].samples
+    assert sample.value == 1  # the product enquiry, due on Saturday

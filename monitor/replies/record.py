@@ -85,17 +85,23 @@ def record_reply(
         .order_by(Reply.replied_at)
         .limit(1)
     )
-    session.add(
-        Reply(
-            mention_id=mention_id,
-            replied_at=replied_at,
-            replied_by=by.name,
-            verified=by.verified,
-            note=(note or "").strip()[:NOTE_CHARS] or None,
-            via=via,
-            recorded_at=now,
+    again = session.scalar(
+        select(Reply.id).where(
+            Reply.mention_id == mention_id, Reply.replied_at == replied_at, Reply.via == via
         )
     )
+    if again is None:  # else the same reply recorded twice (a double press): kept once
+        session.add(
+            Reply(
+                mention_id=mention_id,
+                replied_at=replied_at,
+                replied_by=by.name,
+                verified=by.verified,
+                note=(note or "").strip()[:NOTE_CHARS] or None,
+                via=via,
+                recorded_at=now,
+            )
+        )
     session.flush()
     deadline = session.get(ReplyDeadline, mention_id)
     return Recorded(
@@ -103,7 +109,7 @@ def record_reply(
         replied_at=replied_at,
         by=by.name,
         due_at=None if deadline is None else deadline.due_at,
-        first=earlier is None or replied_at < earlier,
+        first=again is None and (earlier is None or replied_at < earlier),
     )
 
 

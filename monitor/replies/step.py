@@ -9,15 +9,15 @@ lookup and a look at the score.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from monitor.db.models import ReplyDeadline
+from monitor.pipeline import store_pg, store_sqlite
 from monitor.pipeline.store import NewMention
 from monitor.replies.policy import ReplyPolicy
 from monitor.replies.record import imported_reply, insert_replies
@@ -31,9 +31,12 @@ class ReplyStep:
     people: frozenset[str] = frozenset()  # configured person ids: imported names verified
 
     def __call__(self, session: Session, *, mentions: Sequence[NewMention], now: datetime) -> None:
-        deadlines: list[dict[str, Any]] = []
+        conn = session.connection()
+        when = _stored_datetime(conn)
+        deadlines: list[tuple[Any, ...]] = []
         replies: list[dict[str, Any]] = []
         policy = self.policy
+        created = when(now)
         for mention in mentions:
             cand = mention.candidate
             need = policy.need(source_id=mention.source_id, text=cand.text, score=mention.score)
@@ -42,16 +45,15 @@ class ReplyStep:
                     intent=need.intent, start=mention.published, entities=cand.entities
                 )
                 deadlines.append(
-                    {
-                        "mention_id": mention.id,
-                        "intent": need.intent,
-                        "basis": need.basis,
-                        "started_at": mention.published,
-                        "due_at": due.due_at,
-                        "hours": due.hours,
-                        "reminded_at": None,
-                        "created_at": now,
-                    }
+                    (
+                        mention.id,
+                        need.intent,
+                        need.basis,
+                        when(mention.published),
+                        when(due.due_at),
+                        due.hours,
+                        created,
+                    )
                 )
             if cand.item.extra:
                 row = imported_reply(mention.id, cand.item.extra, now=now)
@@ -59,5 +61,22 @@ class ReplyStep:
                     row["verified"] = row["replied_by"] in self.people
                     replies.append(row)
         if deadlines:
-            session.execute(insert(cast(Table, ReplyDeadline.__table__)), deadlines)
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            conn.exec_driver_sql(
+                f"INSERT INTO reply_deadlines ({_COLUMNS}) VALUES ({', '.join([mark] * 7)})",
+                deadlines,
+            )
         insert_replies(session, replies)
+
+
+_COLUMNS = "mention_id, intent, basis, started_at, due_at, hours, created_at"
+
+
+def _stored_datetime(conn: Connection) -> Callable[[datetime], Any]:
+    """Datetimes as the ORM stores them on this connection's database (the rows go through
+    the driver, as the mentions' do: a batch can hold thousands)."""
+    return (
+        store_pg.stored_datetime
+        if conn.dialect.name == "postgresql"
+        else (store_sqlite.stored_datetime)
+    )

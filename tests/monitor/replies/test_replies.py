@@ -217,3 +217,24 @@ def test_overdue_replies_are_a_gauge_of_the_service(app: App) -> None:
     gauges = {m.name: m for m in DatabaseCollector(app.sessions, lambda: NOW).collect()}
     [sample] = gauges["crisiswatch_replies_overdue"].samples
     assert sample.value == 1  # the product enquiry, due on Saturday
+
+
+def test_deadlines_and_imported_replies_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    from monitor.db.engine import make_engine
+    from monitor.db.migrate import upgrade
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    engine.dispose()
+    with open_app(_config(tmp_path), database=pg_url, clock=lambda: NOW) as pg:
+        for source in pg.settings.sources:
+            pg.poll_source(source)
+            pg.poll_source(source, force=True)
+        with pg.sessions() as s:
+            rows = reply_rows(s, now=NOW)
+            assert overdue_count(s, now=NOW) == 1
+    assert sorted((r.due_at, r.intent, r.replied_by) for r in rows) == [
+        (datetime(2026, 11, 28, 16, tzinfo=UTC), "enquiry", None),
+        (datetime(2026, 11, 30, 10, tzinfo=UTC), "complaint", "ana"),
+        (datetime(2026, 12, 2, 16, tzinfo=UTC), "enquiry", None),
+    ]

@@ -212,6 +212,7 @@ def build_app(
     incidents = build_incident_context(settings, config.base_dir, clock=clock, drill_key=drill_key)
     stories = build_stories(settings)
     replies = configured_reply_policy(config)
+    reply_step = ReplyStep(replies, people=frozenset(roster.people))
     pipeline = Pipeline(
         sessions=sessions,
         watchlist=watchlist,
@@ -221,8 +222,9 @@ def build_app(
         steps=(
             stories,
             IncidentAssignment(incidents),
-            ReplyStep(replies, people=frozenset(roster.people)),
+            reply_step,
         ),
+        seen_again=reply_step.seen_again,
     )
     return App(
         config=config,

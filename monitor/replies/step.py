@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from monitor.db.models import Mention
 from monitor.pipeline import store_pg, store_sqlite
-from monitor.pipeline.store import NewMention
+from monitor.pipeline.store import ID_CHARS, Candidate, NewMention
 from monitor.replies.policy import ReplyPolicy
 from monitor.replies.record import imported_reply, insert_replies
 
@@ -66,6 +67,31 @@ class ReplyStep:
                 f"INSERT INTO reply_deadlines ({_COLUMNS}) VALUES ({', '.join([mark] * 7)})",
                 deadlines,
             )
+        insert_replies(session, replies)
+
+    def seen_again(
+        self, session: Session, *, source_id: str, candidates: Sequence[Candidate], now: datetime
+    ) -> None:
+        """Store the replies that rows already stored carry now (a later export of the same
+        messages, with the reply filled in)."""
+        carrying = {
+            c.item.external_id[:ID_CHARS]: c.item.extra
+            for c in candidates
+            if c.item.extra and "replied_at" in c.item.extra
+        }
+        if not carrying:
+            return
+        stored = session.execute(
+            select(Mention.external_id, Mention.id).where(
+                Mention.source_id == source_id, Mention.external_id.in_(list(carrying))
+            )
+        )
+        replies = []
+        for external_id, mention_id in stored:
+            row = imported_reply(mention_id, carrying[external_id], now=now)
+            if row is not None:
+                row["verified"] = row["replied_by"] in self.people
+                replies.append(row)
         insert_replies(session, replies)
 
 

@@ -238,3 +238,16 @@ def test_deadlines_and_imported_replies_on_postgresql(tmp_path: Path, pg_url: st
         (datetime(2026, 11, 30, 10, tzinfo=UTC), "complaint", "ana"),
         (datetime(2026, 12, 2, 16, tzinfo=UTC), "enquiry", None),
     ]
+
+
+def test_a_later_export_of_the_same_messages_records_their_replies(app: App) -> None:
+    shop = app.settings.sources[0]
+    app.poll_source(shop)
+    later = SHOP.replace(f"{FRIDAY_4PM},,\n", f"{FRIDAY_4PM},2026-11-30T09:30:00Z,bo\n", 1)
+    (app.config.base_dir / "shop.csv").write_text(later, encoding="utf-8")
+    again = app.poll_source(shop)
+    assert (again.new, again.duplicate) == (0, 4)
+    ids = _by_external(app)
+    with app.sessions() as s:
+        replies = sorted((r.mention_id, r.replied_by, r.via) for r in s.scalars(select(Reply)))
+    assert replies == sorted([(ids["1"], "bo", "import"), (ids["2"], "ana", "import")])

@@ -251,3 +251,22 @@ def test_a_later_export_of_the_same_messages_records_their_replies(app: App) -> 
     with app.sessions() as s:
         replies = sorted((r.mention_id, r.replied_by, r.via) for r in s.scalars(select(Reply)))
     assert replies == sorted([(ids["1"], "bo", "import"), (ids["2"], "ana", "import")])
+
+
+def test_an_unknown_complaint_category_is_a_config_error_with_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _config(tmp_path)
+    path = tmp_path / "crisiswatch.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "replies:\n  deadlines: {complaint: 1h}\n  complaint_categories: [customer_complaints]\n",
+        encoding="utf-8",
+    )
+    result = _cli(tmp_path, monkeypatch)("check-config", str(path))
+    assert result.exit_code == 1
+    line = len(path.read_text(encoding="utf-8").splitlines())
+    assert (
+        f"crisiswatch.yaml:{line}: replies.complaint_categories[0]: unknown risk category "
+        "'customer_complaints' (did you mean 'customer_complaint'?)"
+    ) in result.output

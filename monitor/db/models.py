@@ -432,7 +432,6 @@ class ReplyDeadline(Base):
     started_at: Mapped[datetime]  # when the message was published
     due_at: Mapped[datetime] = mapped_column(index=True)
     hours: Mapped[str | None] = mapped_column(String(64))  # team whose hours count; "*": org's
-    reminded_at: Mapped[datetime | None]  # the overdue reminder was queued
     created_at: Mapped[datetime]
 
 

@@ -31,7 +31,6 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(), nullable=False),
         sa.Column("due_at", sa.DateTime(), nullable=False),
         sa.Column("hours", sa.String(length=64), nullable=True),
-        sa.Column("reminded_at", sa.DateTime(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["mention_id"], ["mentions.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("mention_id"),

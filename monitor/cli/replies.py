@@ -113,10 +113,19 @@ def reply_cmd(ctx: Context, mention: int, by: str, note: str | None, at: str | N
 @click.command("replies")
 @click.option("--overdue", is_flag=True, help="Only replies overdue now (nobody replied in time).")
 @click.option("--entity", default=None, help="Only mentions of this entity id.")
+@click.option(
+    "--since",
+    default="7d",
+    show_default=True,
+    help="Messages replied to are shown when published since then (a duration back, or a "
+    "date); every message awaiting a reply is shown.",
+)
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 @pass_ctx
-def replies_cmd(ctx: Context, overdue: bool, entity: str | None, limit: int, as_json: bool) -> None:
+def replies_cmd(
+    ctx: Context, overdue: bool, entity: str | None, since: str, limit: int, as_json: bool
+) -> None:
     """Mentions that need a reply (enquiries and complaints), soonest deadline first: the
     deadline, time left or overdue by, and who replied."""
     from alerts.sanitize import one_line
@@ -130,8 +139,11 @@ def replies_cmd(ctx: Context, overdue: bool, entity: str | None, limit: int, as_
             raise UserError(f"error: --entity: unknown entity {entity!r}{one_of(entity, known)}")
         zone = app.settings.organisation.timezone
         now = app.pipeline.clock()
+        start = parse_when(since, now=now, zone=zone, option="since")
         with app.sessions() as session:
-            rows = reply_rows(session, now=now, overdue=overdue, entity=entity, limit=limit)
+            rows = reply_rows(
+                session, now=now, overdue=overdue, entity=entity, since=start, limit=limit
+            )
 
     def render() -> None:
         if not rows:

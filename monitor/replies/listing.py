@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Mention, MentionEntity, Reply, ReplyDeadline
@@ -59,10 +59,12 @@ def reply_rows(
     now: datetime,
     overdue: bool = False,
     entity: str | None = None,
+    since: datetime | None = None,
     limit: int | None = None,
 ) -> list[ReplyRow]:
     """Mentions that need a reply, soonest deadline first (``overdue``: only those overdue
-    now, most overdue first), optionally only those about ``entity``."""
+    now, most overdue first), optionally only those about ``entity``; with ``since``, those
+    replied to only when published since then (every one still awaiting a reply is kept)."""
     stmt = select(ReplyDeadline, Mention).join(Mention, Mention.id == ReplyDeadline.mention_id)
     if entity is not None:
         stmt = stmt.where(
@@ -73,6 +75,8 @@ def reply_rows(
         )
     if overdue:
         stmt = stmt.where(ReplyDeadline.due_at < now, _unreplied())  # type: ignore[arg-type]
+    if since is not None:
+        stmt = stmt.where(or_(ReplyDeadline.started_at >= since, _unreplied()))  # type: ignore[arg-type]
     stmt = stmt.order_by(ReplyDeadline.due_at, ReplyDeadline.mention_id)
     if limit is not None:
         stmt = stmt.limit(limit)

@@ -156,10 +156,14 @@ def test_reply_names_a_known_person_and_replies_lists_who_replied(
         f"mention {row['mention']}: reply at 2026-11-28 18:00 UTC by bo recorded; 2h after its "
         "deadline 2026-11-28 16:00 UTC"
     )
-    listed = run("replies")
+    listed = run("replies", "--since", "2026-11-01")
     assert "replied 2h late" in listed.output and "bo" in listed.output
     assert run("replies", "--overdue").output.strip() != ""
-    [after] = json.loads(run("replies", "--entity", "kids", "--json").output)
+    # replied to, and published over a week ago: only shown with an earlier --since
+    assert json.loads(run("replies", "--entity", "kids", "--json").output) == []
+    [after] = json.loads(
+        run("replies", "--entity", "kids", "--since", "2026-11-01", "--json").output
+    )
     assert (after["replied_by"], after["verified"], after["via"]) == ("bo", True, "cli")
     bad = run("replies", "--entity", "kid")
     assert bad.exit_code == 1 and "did you mean 'kids'" in bad.output
@@ -172,7 +176,8 @@ def test_without_people_a_reply_is_recorded_unverified(
     _config(tmp_path, people=False)
     run = _cli(tmp_path, monkeypatch)
     run("poll", "shop")
-    [row] = [r for r in json.loads(run("replies", "--json").output) if r["intent"] == "complaint"]
+    listed = json.loads(run("replies", "--since", "2026-11-01", "--json").output)
+    [row] = [r for r in listed if r["intent"] == "complaint"]
     done = run("reply", str(row["mention"]), "--by", "Somebody New", "--at", "1h")
     assert done.exit_code == 0, done.output
     assert "by Somebody New (unverified: no people are configured)" in done.output

@@ -25,6 +25,7 @@ from monitor.digest.model import (
     Themes,
 )
 from monitor.digest.period import Period
+from monitor.digest.reply_figures import reply_figures
 from monitor.digest.story_figures import story_rows
 from monitor.digest.themes import extract_themes, stop_terms
 from playbooks import PLAYBOOK_GRADES, approval_status
@@ -138,6 +139,9 @@ def build_digest(
         open_items=_open_items(session, inputs, period, now, names, book),
         drills=drill_figures.drills(session, period),
         reviews=review_figures.reviews(session, period, now=now, top=inputs.top),
+        replies=reply_figures(
+            session=session, period=period, now=now, goal=inputs.reply_goal, top=inputs.top
+        ),
     ))
 
 

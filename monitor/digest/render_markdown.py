@@ -7,6 +7,7 @@ import re
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
 from monitor.digest.review_tables import reviews_tables
+from monitor.digest.reply_tables import reply_tables
 from monitor.digest.tables import (
     Table,
     daily_table,
@@ -112,5 +113,7 @@ def render_markdown(digest: Digest, *, labels: Labels) -> str:
         out += render_table(table)
     out += render_table(drills_table(digest, lb), level=2)
     for table in reviews_tables(digest, lb):
+        out += render_table(table, level=2)
+    for table in reply_tables(digest, lb):
         out += render_table(table, level=2)
     return "\n".join(out).rstrip("\n") + "\n"

@@ -12,8 +12,8 @@ from html import escape
 from monitor.digest.charts import Charts
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
-from monitor.digest.review_tables import reviews_tables
 from monitor.digest.reply_tables import reply_tables
+from monitor.digest.review_tables import reviews_tables
 from monitor.digest.tables import (
     Table,
     daily_table,

@@ -182,7 +182,7 @@ def _render_detail(d: dict[str, Any], zone: str) -> None:
     echo(f"Playbook: {playbook}{due}")
     if d["acknowledged_at"]:
         echo(
-            f"Acknowledged by {one_line(d['acknowledged_by'], 80)} at "
+            f"Acknowledged by {one_line(d['acknowledged_by_shown'], 120)} at "
             f"{format_time(d['acknowledged_at'], zone)}"
         )
     if d["responded_at"]:
@@ -278,7 +278,12 @@ def _transition_command(
 
     @click.command(name, help=doc)
     @click.argument("incident_id")
-    @click.option("--by", "by", required=True, help=by_help)
+    @click.option(
+        "--by",
+        "by",
+        required=True,
+        help=by_help + " A person id from people, when people are configured.",
+    )
     @click.option("--note", required=note_required, help=note_help)
     @pass_ctx
     @incident_errors
@@ -287,6 +292,11 @@ def _transition_command(
             import_module("monitor.incidents"), transition
         )
         with incident_session(obj) as (_, ctx, session):
+            if by.strip().startswith("slack:") and ctx.roster.configured:
+                raise UserError(
+                    "error: --by: 'slack:' names are recorded by the Slack buttons; name a "
+                    "person from people (--by PERSON-ID)"
+                )
             t = function(
                 session,
                 ctx=ctx,

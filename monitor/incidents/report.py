@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from alerts.sanitize import one_line
 from alerts.times import format_time
 from monitor.db.models import Alert, Incident, IncidentEvent, Mention
+from monitor.incidents.actors import shown
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.lifecycle import LifecycleError
 from monitor.incidents.messages import playbook_for, top_mentions
@@ -86,7 +87,8 @@ def _sla_rows(incident: Incident, events: list[IncidentEvent], ctx: IncidentCont
     rows = ["| Measure | Actual | Target | Result |", "|---|---|---|---|"]
     rows.append(_sla_row(
         "Time to acknowledge", start=start, done=incident.acknowledged_at,
-        by=incident.acknowledged_by, target=playbook.sla.time_to_ack if playbook else None,
+        by=shown(incident.acknowledged_by, incident.acknowledged_person, ctx.roster),
+        target=playbook.sla.time_to_ack if playbook else None,
         playbook=playbook, now=now, missing="not acknowledged", zone=ctx.timezone))
     start, playbook = sla_clock(incident, events, ctx, until=incident.responded_at)
     rows.append(_sla_row(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from alerts.sanitize import one_line
 from monitor.db.models import Incident, IncidentEvent, Story
+from monitor.incidents.actors import shown
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.lifecycle import LifecycleError
 from monitor.incidents.messages import (
@@ -73,6 +74,10 @@ def incident_summary(incident: Incident, ctx: IncidentContext) -> dict[str, Any]
         "opened_at": incident.opened_at.isoformat(),
         "acknowledged_at": _iso(incident.acknowledged_at),
         "acknowledged_by": incident.acknowledged_by,
+        "acknowledged_person": incident.acknowledged_person,
+        "acknowledged_by_shown": shown(
+            incident.acknowledged_by, incident.acknowledged_person, ctx.roster
+        ),
         "resolved_at": _iso(incident.resolved_at),
         "resolved_by": incident.resolved_by,
         "responded_at": _iso(incident.responded_at),

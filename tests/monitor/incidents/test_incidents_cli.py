@@ -243,3 +243,27 @@ def test_escalations_tick(run: Run, config_file: Path) -> None:
     assert "; 2 alerts queued, sent when the service runs" in out
     data = json.loads(run("escalations", "tick", "--json")[1])
     assert data == {"incidents": 0, "alerts": 0, "suppressed": 0, "recoveries": 0}
+
+
+PEOPLE = """\
+people:
+  - {id: li.na, name: Li Na, contacts: {slack: U111}}
+  - {id: wang.wei, name: Wang Wei}
+"""
+
+
+def test_with_people_by_must_name_one_and_show_names_them(run: Run, config_file: Path) -> None:
+    config_file.write_text(CONFIG + PEOPLE, encoding="utf-8")
+    (incident_id,) = open_incidents(config_file)
+    code, out = run("ack", str(incident_id), "--by", "lina")
+    assert code == 1
+    assert out.strip() == "error: --by: unknown person 'lina' (did you mean 'li.na'?)"
+    code, out = run("ack", str(incident_id), "--by", "slack:U111")
+    assert code == 1 and "recorded by the Slack buttons" in out
+    code, out = run("ack", str(incident_id), "--by", "li.na")
+    assert code == 0 and out.startswith(f"incident #{incident_id} acknowledged by li.na;")
+    assert "Acknowledged by Li Na (li.na) at " in run("incident", "show", str(incident_id))[1]
+    detail = json.loads(run("incident", "show", str(incident_id), "--json")[1])
+    assert detail["acknowledged_person"] == "li.na"
+    code, out = run("resolve", str(incident_id), "--by", "Wang", "--note", "done")
+    assert code == 1 and "unknown person 'Wang'" in out

@@ -193,4 +193,9 @@ def _digest_parts(message: AlertMessage) -> list[Part]:
     hidden = len(message.members) - MAX_DIGEST_LINES
     if hidden > 0:
         lines.append(Line(f"… and {hidden} more"))
-    return [Part(None, intro), Part("Incidents", tuple(lines)), _note_part(message)]
+    return [
+        *people_parts(message),
+        Part(None, intro),
+        Part("Incidents", tuple(lines)),
+        _note_part(message),
+    ]

@@ -246,7 +246,7 @@ def _button(label: str, action: str, value: str, style: str | None) -> Block:
 
 
 def _digest_blocks(message: AlertMessage) -> list[Block]:
-    blocks: list[Block] = [_header(message)]
+    blocks: list[Block] = [_header(message), *_people_blocks(message)]
     intro = [f"*{escape_line(message.title)}*"]
     intro.extend("• " + escape_line(r) for r in message.reasons)
     blocks.append(_section("\n".join(intro)))

@@ -145,3 +145,31 @@ def test_email_adds_the_recipients_valid_addresses(message_factory: MessageFacto
 def test_no_recipients_no_mentions(kind: str, message_factory: MessageFactory) -> None:
     body = robot(kind).build_body(message_factory()).decode()
     assert '"at"' not in body and "<@" not in body and "For" not in body
+
+
+def test_a_grouped_alert_still_mentions_everyone_its_members_did(
+    message_factory: MessageFactory,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from alerts.grouping import GroupingPolicy, PendingAlert, build_digest
+
+    t0 = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
+    alerts = [
+        PendingAlert("a", message_factory(incident_id="1", recipients=(LI,)), t0),
+        PendingAlert(
+            "b",
+            message_factory(
+                incident_id="2",
+                recipients=(LI, NOBODY),
+                paging=("no one on call for x: sent to y",),
+            ),
+            t0,
+        ),
+        PendingAlert("c", message_factory(incident_id="3"), t0 + timedelta(seconds=1)),
+    ]
+    digest = build_digest(alerts, now=t0, policy=GroupingPolicy())
+    assert digest.recipients == (LI, NOBODY)
+    assert digest.paging == ("no one on call for x: sent to y",)
+    assert "<@U111>" in json.dumps(root_blocks(digest))
+    assert "For:\nLi Na, Zhao Lei" in render_text(digest)

@@ -46,7 +46,8 @@ def test_acknowledgements_before_people_stay_unverified(url: str) -> None:
         with engine.begin() as conn:
             rows = conn.execute(
                 text(
-                    "SELECT id, state, acknowledged_by, acknowledged_person FROM incidents ORDER BY id"
+                    "SELECT id, state, acknowledged_by, acknowledged_person FROM incidents "
+                    "ORDER BY id"
                 )
             ).all()
             conn.execute(text("UPDATE incidents SET acknowledged_person = 'li.na' WHERE id = 2"))

@@ -28,6 +28,7 @@ from monitor.db.drill_runs import running_drill
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
 from monitor.incidents.loading import scored_mentions
+from monitor.incidents.people import OnCallLookup
 from monitor.incidents.story_step import Attraction, StoryAssignment
 from monitor.pipeline.ingest import IngestStats, Pipeline
 from monitor.pipeline.scoring import LazyScorer, MentionScoring
@@ -184,10 +185,13 @@ def build_app(
     clock: Callable[[], datetime] | None = None,
     database: str | None = None,
     drill_key: str | None = None,
+    oncall: OnCallLookup | None = None,
 ) -> App:
     """Open storage (upgrading SQLite automatically), compile the watchlist.
 
     On a drill database (see monitor.drills) the drill's clock and key are used unless given.
+    ``oncall`` answers who is on call on a schedule at a time (escalation steps that target a
+    schedule); without it they always fall back to the schedule's team channel.
     """
     from classifiers.text import detect_lang
     from monitor.db.migrate import ensure_schema  # alembic, once storage is really opened
@@ -206,7 +210,9 @@ def build_app(
     sessions = session_factory(engine)
     watchlist = build_watchlist(settings)
     scoring = build_scoring(config, watchlist)
-    incidents = build_incident_context(settings, config.base_dir, clock=clock, drill_key=drill_key)
+    incidents = build_incident_context(
+        settings, config.base_dir, clock=clock, drill_key=drill_key, oncall=oncall
+    )
     stories = build_stories(settings)
     pipeline = Pipeline(
         sessions=sessions,

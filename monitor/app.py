@@ -26,9 +26,9 @@ from monitor.clock import utcnow
 from monitor.configured import build_watchlist, configured_roster, load_scorer
 from monitor.db.drill_runs import running_drill
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
+from monitor.escalation_targets import OnCallLookup
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
 from monitor.incidents.loading import scored_mentions
-from monitor.incidents.people import OnCallLookup
 from monitor.incidents.story_step import Attraction, StoryAssignment
 from monitor.pipeline.ingest import IngestStats, Pipeline
 from monitor.pipeline.scoring import LazyScorer, MentionScoring

@@ -57,7 +57,7 @@ def check_playbook_targets(config: LoadedConfig) -> list[str]:
     target naming an unknown schedule, person or team (the playbook files have their own
     lines, so these are not findings in the configuration file)."""
     from config.roster import Roster
-    from monitor.incidents.people import target_problems
+    from monitor.escalation_targets import target_problems
     from playbooks import PlaybookError, default_playbook_paths, load_playbooks
 
     section = config.settings.playbooks

@@ -250,7 +250,7 @@ def alerts_test(obj: Context, channel_name: str, mentions: tuple[str, ...], as_j
     from config.roster import Roster
     from config.suggest import one_of
     from monitor.clock import utcnow
-    from monitor.incidents.people import recipient
+    from monitor.escalation_targets import recipient
 
     settings = obj.config().settings
     config = settings.channels.get(channel_name)

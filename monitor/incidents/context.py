@@ -15,7 +15,7 @@ from config.roster import Roster
 from config.schema import IncidentSettings, Settings, localised_name
 from monitor.clock import utcnow
 from monitor.collectors.identity import tier_of
-from monitor.incidents.people import OnCallLookup, target_problems
+from monitor.escalation_targets import OnCallLookup, target_problems
 from playbooks import (
     DEFAULT_PLACEHOLDERS,
     Playbook,

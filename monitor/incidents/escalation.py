@@ -20,9 +20,9 @@ from alerts.times import format_time
 from monitor.alerting.outbox import enqueue_alert
 from monitor.db.models import Alert, Incident, IncidentEvent
 from monitor.db.models import Silence as SilenceRow
+from monitor.escalation_targets import Routing, recipient, route
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.messages import build_message, escalation_state
-from monitor.incidents.people import Routing, recipient, route
 from playbooks import (
     EscalationState,
     Notify,
@@ -84,6 +84,14 @@ def alerted_channels(session: Session, incident_id: int) -> list[str]:
     """Channels that have had (or had suppressed) an alert for this incident, in first-use order."""
     rows = session.execute(
         select(Alert.channel).where(Alert.incident_id == incident_id).order_by(Alert.id)
+    )
+    return list(dict.fromkeys(channel for (channel,) in rows))
+
+
+def opened_channels(session: Session, incident_id: int) -> list[str]:
+    """Channels that had (or had suppressed) the incident's "opened" alert."""
+    rows = session.execute(
+        select(Alert.channel).where(Alert.incident_id == incident_id, Alert.event == "opened")
     )
     return list(dict.fromkeys(channel for (channel,) in rows))
 

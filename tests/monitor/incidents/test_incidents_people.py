@@ -17,9 +17,9 @@ from config.loader import ConfigError
 from config.people import Person, Schedule, Team
 from config.roster import Roster
 from monitor.db.models import Alert, IncidentEvent
+from monitor.escalation_targets import target_problems
 from monitor.incidents import tick_escalations
 from monitor.incidents.context import build_incident_context
-from monitor.incidents.people import target_problems
 from monitor.incidents.testing import make_context, open_test_incident
 from playbooks import load_playbooks
 
@@ -168,3 +168,35 @@ def test_start_up_refuses_a_playbook_naming_an_unknown_schedule(tmp_path: Path) 
         build_incident_context(loaded.settings, tmp_path)
     assert info.value.problems[0].startswith(f"{tmp_path / 'pb.yaml'}:9: steps[0].notify[1]")
     assert len(info.value.problems) == 4
+
+
+def test_evidence_summaries_follow_the_first_level_to_where_people_were_paged(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from monitor.db.models import Incident
+    from monitor.incidents.testing import add_scored_mention, assign_stored
+
+    only_people = BOOK.replace(
+        "[console, {oncall: risk-primary, via: [risk-slack]}]", "[{oncall: risk-primary}]"
+    )
+    ctx = make_context(playbooks=book(tmp_path, only_people), roster=people())
+    with sessions.begin() as s:
+        incident_id = open_test_incident(s, ctx=ctx, now=NOW)
+        story = s.get(Incident, incident_id).story_id  # type: ignore[union-attr]
+    later = NOW + timedelta(minutes=2)
+    with sessions.begin() as s:
+        ids = [
+            add_scored_mention(
+                s,
+                text=f"Acme formula complaint {i}",
+                at=later,
+                category="product_safety",
+                severity=5,
+                negative=0.9,
+                story=story,
+            )
+            for i in range(10)
+        ]
+        assign_stored(s, ctx=ctx, mention_ids=ids, now=later)
+        evidence = list(s.scalars(select(Alert).where(Alert.event == "evidence")))
+    assert [a.channel for a in evidence] == ["risk-slack"]

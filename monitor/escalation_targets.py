@@ -13,6 +13,7 @@ without one, a schedule target is treated as having nobody on call.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,8 @@ from config.suggest import one_of
 from playbooks import Notify, Playbook, Target
 
 OnCallLookup = Callable[[str, datetime], Sequence[Person]]
+
+log = logging.getLogger(__name__)
 
 
 def recipient(person: Person) -> Recipient:
@@ -99,8 +102,13 @@ def _people(
         if schedule is None:
             return [], None, f"unknown schedule {target.id!r}"
         team = roster.teams.get(schedule.team) if schedule.team else None
-        people = list(oncall(target.id, now)) if oncall is not None else []
-        return people, team.channel if team else None, f"no one on call for {target.id}"
+        channel = team.channel if team else None
+        try:
+            people = list(oncall(target.id, now)) if oncall is not None else []
+        except Exception as exc:  # noqa: BLE001 - a broken lookup must not stop alerting
+            log.exception("on-call lookup for schedule %s failed", target.id)
+            return [], channel, f"on-call lookup failed for {target.id} ({type(exc).__name__})"
+        return people, channel, f"no one on call for {target.id}"
     if target.kind == "person":
         person = roster.person(target.id)
         teams = [t for t in roster.teams.values() if target.id in t.members and t.channel]

@@ -200,3 +200,19 @@ def test_evidence_summaries_follow_the_first_level_to_where_people_were_paged(
         assign_stored(s, ctx=ctx, mention_ids=ids, now=later)
         evidence = list(s.scalars(select(Alert).where(Alert.event == "evidence")))
     assert [a.channel for a in evidence] == ["risk-slack"]
+
+
+def test_a_failing_oncall_lookup_still_alerts_the_team_channel(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    def broken(schedule: str, at: datetime) -> Sequence[Person]:
+        raise KeyError(schedule)
+
+    ctx = make_context(playbooks=book(tmp_path), roster=people(), oncall=broken)
+    with sessions.begin() as s:
+        incident_id = open_test_incident(s, ctx=ctx, now=NOW)
+        alerts = list(s.scalars(select(Alert).where(Alert.incident_id == incident_id)))
+    slack = next(a for a in alerts if a.channel == "risk-slack")
+    assert slack.payload["paging"] == [
+        "on-call lookup failed for risk-primary (KeyError): sent to risk-slack"
+    ]

@@ -16,6 +16,7 @@ from monitor.incidents.context import IncidentContext
 from monitor.incidents.lifecycle import LifecycleError
 from monitor.incidents.messages import playbook_for, top_mentions
 from monitor.incidents.states import FALSE_POSITIVE
+from monitor.incidents.views import paged
 from playbooks import Playbook, format_duration, select_playbook
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
@@ -117,6 +118,8 @@ def _event_line(event: IncidentEvent, zone: str) -> str:
         if d.get("skipped_channels"):
             skipped = ", ".join(md(c) for c in d["skipped_channels"])
             text += f" (no such enabled channel: {skipped})"
+        if d.get("people") or d.get("paging"):
+            text += md(paged(d))
         if d.get("note"):
             text += f" — {md(d['note'])}"
     elif event.kind == "evidence":

@@ -144,6 +144,15 @@ def incident_detail(
     return data
 
 
+def paged(detail: dict[str, Any]) -> str:
+    """`` for li.na on risk-slack [no one on call for x: sent to y]``: who an escalation alert
+    mentioned, where, and who it could not reach (empty for other alerts)."""
+    people = detail.get("people") or {}
+    text = "".join(f" for {', '.join(map(str, ids))} on {where}" for where, ids in people.items())
+    warnings = "; ".join(map(str, detail.get("paging") or []))
+    return text + (f" [{warnings}]" if warnings else "")
+
+
 def describe_event(entry: dict[str, Any]) -> str:
     """One printable line for a timeline entry of ``incident_detail``."""
     detail = entry.get("detail") or {}
@@ -155,6 +164,7 @@ def describe_event(entry: dict[str, Any]) -> str:
             text += " [suppressed]"
         if detail.get("skipped_channels"):
             text += f" [no enabled channel: {', '.join(detail['skipped_channels'])}]"
+        text += paged(detail)
     elif kind == "evidence":
         text = f"+{detail.get('added', 0)} mention(s), {detail.get('total', '?')} in all"
     elif kind == "grade_changed":

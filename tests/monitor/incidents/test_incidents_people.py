@@ -18,9 +18,10 @@ from config.people import Person, Schedule, Team
 from config.roster import Roster
 from monitor.db.models import Alert, IncidentEvent
 from monitor.escalation_targets import target_problems
-from monitor.incidents import tick_escalations
+from monitor.incidents import incident_report, tick_escalations
 from monitor.incidents.context import build_incident_context
 from monitor.incidents.testing import make_context, open_test_incident
+from monitor.incidents.views import describe_event, incident_detail
 from playbooks import load_playbooks
 
 NOW = datetime.fromisoformat("2026-11-18T10:00:00+00:00")
@@ -120,6 +121,13 @@ def test_targets_become_mentions_on_their_channels_and_gaps_are_said(
     ]
     assert alerts[1].payload["recipients"][0]["slack"] == "U111"
     assert first_detail is not None and first_detail["people"] == {"risk-slack": ["li.na"]}
+    with sessions.begin() as s:
+        timeline = incident_detail(s, incident_id=incident_id, ctx=ctx, now=NOW)["timeline"]
+        report = incident_report(s, incident_id=incident_id, ctx=ctx)
+    lines = [describe_event(e) for e in timeline if e["kind"] == "alert"]
+    assert lines[0].startswith("alert opened (level 1) -> console, risk-slack for li.na on risk")
+    assert lines[1].endswith("[no one on call for risk-secondary: sent to risk-slack]")
+    assert "for li\\.na on risk\\-slack" in report
 
 
 def test_without_an_oncall_lookup_schedules_fall_back_to_the_team_channel(

@@ -248,6 +248,25 @@ def incident_report_cmd(obj: Context, incident_id: str, out: Path | None) -> Non
         click.echo(f"wrote {out}")
 
 
+def person_by(ctx: IncidentContext, by: str) -> str:
+    """``--by`` as recorded: the person it names when people are configured (UserError with a
+    did-you-mean otherwise; ``slack:`` names are the Slack buttons' own), else as given."""
+    from monitor.incidents.actors import SLACK_PREFIX, UnknownPerson, identify
+
+    name = " ".join(by.split())
+    if not ctx.roster.configured or not name:
+        return by
+    if name.startswith(SLACK_PREFIX):
+        raise UserError(
+            f"error: --by: '{SLACK_PREFIX}' names are recorded by the Slack buttons; name a "
+            "person from people (--by PERSON-ID)"
+        )
+    try:
+        return identify(name, ctx.roster).label
+    except UnknownPerson as exc:
+        raise UserError(f"error: {exc}") from None
+
+
 def queued_note(alerts: int) -> str:
     """``; 2 alerts queued ...`` saying they wait for the service or ``alerts send``, or ``""``."""
     if not alerts:
@@ -292,16 +311,11 @@ def _transition_command(
             import_module("monitor.incidents"), transition
         )
         with incident_session(obj) as (_, ctx, session):
-            if by.strip().startswith("slack:") and ctx.roster.configured:
-                raise UserError(
-                    "error: --by: 'slack:' names are recorded by the Slack buttons; name a "
-                    "person from people (--by PERSON-ID)"
-                )
             t = function(
                 session,
                 ctx=ctx,
                 incident_id=parse_id(incident_id),
-                by=by,
+                by=person_by(ctx, by),
                 note=note,
                 now=ctx.clock(),
             )

@@ -267,3 +267,15 @@ def test_with_people_by_must_name_one_and_show_names_them(run: Run, config_file:
     assert detail["acknowledged_person"] == "li.na"
     code, out = run("resolve", str(incident_id), "--by", "Wang", "--note", "done")
     assert code == 1 and "unknown person 'Wang'" in out
+
+
+def test_with_people_silences_and_corrections_name_a_person(run: Run, config_file: Path) -> None:
+    config_file.write_text(CONFIG + PEOPLE, encoding="utf-8")
+    code, out = run("silence", "add", "--entity", "acme", "--until", "2h", "--reason", "noise",
+                    "--by", "wang")
+    assert code == 1 and out.strip().startswith("error: --by: unknown person 'wang'")
+    code, out = run("silence", "add", "--entity", "acme", "--until", "2h", "--reason", "noise",
+                    "--by", "Wang Wei")
+    assert code == 0, out
+    listed = json.loads(run("silence", "list", "--json")[1])
+    assert [s["created_by"] for s in listed] == ["wang.wei"]

@@ -22,7 +22,7 @@ from alerts.message import Recipient
 from config.people import Person
 from config.roster import Roster
 from config.suggest import one_of
-from playbooks import Notify, Playbook, Target
+from playbooks import Notify, NotifyStep, Playbook, Target
 
 OnCallLookup = Callable[[str, datetime], Sequence[Person]]
 
@@ -97,12 +97,11 @@ def _people(
     target: Target, roster: Roster, oncall: OnCallLookup | None, now: datetime
 ) -> tuple[list[Person], str | None, str]:
     """(people, team channel, what to say when there is nobody) for one target."""
+    unknown = _unknown(target, roster)
+    if unknown is not None and not (target.kind == "lead" and target.id in roster.teams):
+        return [], None, unknown  # checked at start-up; kept safe for a changed roster
+    channel = _team_channel(target, roster)
     if target.kind == "oncall":
-        schedule = roster.schedules.get(target.id)
-        if schedule is None:
-            return [], None, f"unknown schedule {target.id!r}"
-        team = roster.teams.get(schedule.team) if schedule.team else None
-        channel = team.channel if team else None
         try:
             people = list(oncall(target.id, now)) if oncall is not None else []
         except Exception as exc:  # noqa: BLE001 - a broken lookup must not stop alerting
@@ -110,19 +109,12 @@ def _people(
             return [], channel, f"on-call lookup failed for {target.id} ({type(exc).__name__})"
         return people, channel, f"no one on call for {target.id}"
     if target.kind == "person":
-        person = roster.person(target.id)
-        teams = [t for t in roster.teams.values() if target.id in t.members and t.channel]
-        channel = teams[0].channel if teams else None
-        if person is None:
-            return [], channel, f"unknown person {target.id!r}"
-        return [person], channel, ""
-    team = roster.teams.get(target.id)
-    if team is None:
-        return [], None, f"unknown team {target.id!r}"
+        return [roster.people[target.id]], channel, ""
+    team = roster.teams[target.id]
     if target.kind == "lead":
         lead = roster.person(team.lead) if team.lead else None
-        return ([lead] if lead else []), team.channel, f"team {target.id} has no lead"
-    return roster.members(target.id), team.channel, f"team {target.id} has no members"
+        return ([lead] if lead else []), channel, f"team {target.id} has no lead"
+    return roster.members(target.id), channel, f"team {target.id} has no members"
 
 
 @dataclass(frozen=True)
@@ -140,22 +132,47 @@ class TargetProblem:
 
 
 def target_problems(playbooks: Iterable[Playbook], roster: Roster) -> list[TargetProblem]:
-    """Every target of every playbook that names something the roster does not have."""
+    """Every target of every playbook that names something the roster does not have, or that
+    no channel could carry (no ``via``, no channel in its step or playbook, no team channel)."""
     problems: list[TargetProblem] = []
     for playbook in playbooks:
-        for target in playbook.targets():
-            known, what = {
-                "oncall": (roster.schedules, "schedule"),
-                "person": (roster.people, "person"),
-            }.get(target.kind, (roster.teams, "team"))
-            message = None
-            if target.id not in known:
-                none = "" if known else f" (no {what}s are configured)"
-                hint = none or one_of(target.id, known)
-                message = f"unknown {what} {target.id!r}{hint}"
-            elif target.kind == "lead" and not roster.teams[target.id].lead:
-                message = f"team {target.id!r} has no lead"
-            if message is not None:
-                file = playbook.source or "<memory>"
-                problems.append(TargetProblem(file, target.line, target.key, message))
+        file = playbook.source or "<memory>"
+        for step in playbook.steps:
+            if not isinstance(step, NotifyStep):
+                continue
+            for target in step.targets:
+                message = _unknown(target, roster)
+                if message is None and not (
+                    target.via or playbook.channels() or _team_channel(target, roster)
+                ):
+                    message = (
+                        "no channel can carry this target: add via: [channel], a channel to "
+                        "the step, or a channel to the team"
+                    )
+                if message is not None:
+                    problems.append(TargetProblem(file, target.line, target.key, message))
     return problems
+
+
+def _unknown(target: Target, roster: Roster) -> str | None:
+    known, what = {
+        "oncall": (roster.schedules, "schedule"),
+        "person": (roster.people, "person"),
+    }.get(target.kind, (roster.teams, "team"))
+    if target.id not in known:
+        hint = f" (no {what}s are configured)" if not known else one_of(target.id, known)
+        return f"unknown {what} {target.id!r}{hint}"
+    if target.kind == "lead" and not roster.teams[target.id].lead:
+        return f"team {target.id!r} has no lead"
+    return None
+
+
+def _team_channel(target: Target, roster: Roster) -> str | None:
+    if target.kind == "oncall":
+        schedule = roster.schedules[target.id]
+        team = roster.teams.get(schedule.team) if schedule.team else None
+        return team.channel if team else None
+    if target.kind == "person":
+        teams = [t for t in roster.teams.values() if target.id in t.members and t.channel]
+        return teams[0].channel if teams else None
+    return roster.teams[target.id].channel

@@ -161,7 +161,9 @@ def deliver(
     if len(unknown) < len(skipped):
         log.info("incident %s: channel(s) disabled: %s", incident.id,
                  ", ".join(c for c in skipped if c in ctx.known_channels))
-    if rows or skipped:
+    if routing is not None and routing.paging:
+        log.warning("incident %s: %s", incident.id, "; ".join(routing.paging))
+    if rows or skipped or (routing is not None and routing.paging):
         session.add(
             IncidentEvent(
                 incident_id=incident.id,

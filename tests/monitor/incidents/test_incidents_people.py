@@ -5,6 +5,7 @@ names are configuration errors with the playbook's file and line."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -223,4 +224,42 @@ def test_a_failing_oncall_lookup_still_alerts_the_team_channel(
     slack = next(a for a in alerts if a.channel == "risk-slack")
     assert slack.payload["paging"] == [
         "on-call lookup failed for risk-primary (KeyError): sent to risk-slack"
+    ]
+
+
+def test_a_target_no_channel_can_carry_is_a_config_error(tmp_path: Path) -> None:
+    text = BOOK.replace(
+        "[console, {oncall: risk-primary, via: [risk-slack]}]", "[{oncall: nights}]"
+    )
+    text = text.replace("[{lead: risk}, {oncall: nights}]", "[{person: li.na}]")
+    only_people = book(tmp_path, text)
+    bare = people()
+    bare = Roster(bare.people, {}, bare.schedules)  # no team: no team channel
+    problems = [str(p) for p in target_problems(only_people, bare)]
+    assert len(problems) == 3
+    assert problems[0].endswith(
+        ":9: steps[0].notify[0].oncall: no channel can carry this target: add via: [channel], "
+        "a channel to the step, or a channel to the team"
+    )
+    assert target_problems(only_people, people())[0].key == "steps[0].notify[0].oncall"
+
+
+def test_an_unknown_name_at_alert_time_still_alerts(tmp_path: Path) -> None:
+    from monitor.escalation_targets import route
+    from playbooks import Notify
+
+    (playbook,) = book(tmp_path)
+    (target,) = playbook.steps[0].targets
+    action = Notify(
+        channels=("console",),
+        level=1,
+        due_at=NOW,
+        reason="r",
+        targets=(target, replace(target, kind="lead", id="gone", via=())),
+    )
+    routing = route(action, playbook=playbook, roster=Roster({}, {}, {}), oncall=None, now=NOW)
+    assert list(routing.people) == ["console", "risk-slack"]
+    assert routing.paging == [
+        "unknown schedule 'risk-primary' (no schedules are configured): sent to risk-slack",
+        "unknown team 'gone' (no teams are configured): sent to console",
     ]

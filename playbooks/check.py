@@ -50,6 +50,12 @@ def _check_one(
                 for channel in step.channels
                 if channel not in known_channels
             )
+            problems.extend(
+                f"{where}: {target.key}: unknown channel '{channel}' in via (known: {known})"
+                for target in step.targets
+                for channel in target.via
+                if channel not in known_channels
+            )
     if not any(isinstance(step, NotifyStep) for step in playbook.steps):
         problems.append(f"{where}: steps: never notifies anyone")
     first_escalation = _first_escalation_wait(playbook)

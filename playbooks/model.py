@@ -38,11 +38,36 @@ class ChecklistItem:
     owner: str | None = None
 
 
+# What a notify step can address besides a channel: the on-call of a schedule, one person, the
+# members of a team, or a team's lead (the names are checked against the roster by the service).
+TARGET_KINDS: tuple[str, ...] = ("oncall", "person", "team", "lead")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """People to notify: ``kind`` (one of TARGET_KINDS) and the schedule, person or team id.
+
+    ``via`` names the channels that carry the mention (empty: the step's channels, else the
+    team's channel, else the playbook's); ``key`` and ``line`` place it in its file.
+    """
+
+    kind: str
+    id: str
+    via: tuple[str, ...] = ()
+    key: str = ""
+    line: int | None = None
+
+    def label(self) -> str:
+        """``oncall:risk-primary``, as written in the playbook's short form."""
+        return f"{self.kind}:{self.id}"
+
+
 @dataclass(frozen=True, slots=True)
 class NotifyStep:
-    """Send the incident to these channels now."""
+    """Send the incident to these channels now, mentioning the people of ``targets``."""
 
     channels: tuple[str, ...]
+    targets: tuple[Target, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,4 +136,10 @@ class Playbook:
         for step in self.steps:
             if isinstance(step, NotifyStep):
                 seen.update(dict.fromkeys(step.channels))
+                for target in step.targets:
+                    seen.update(dict.fromkeys(target.via))
         return tuple(seen)
+
+    def targets(self) -> tuple[Target, ...]:
+        """Every people target of the steps, in step order."""
+        return tuple(t for s in self.steps if isinstance(s, NotifyStep) for t in s.targets)

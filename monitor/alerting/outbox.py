@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from alerts.message import AlertMessage, DigestEntry, MentionRef, ScriptRef
+from alerts.message import AlertMessage, DigestEntry, MentionRef, Recipient, ScriptRef
 from monitor.db.models import Alert, Incident
 
 
@@ -53,6 +53,8 @@ def payload_to_message(data: dict[str, Any]) -> AlertMessage:
     )
     fields["scripts"] = tuple(ScriptRef(**s) for s in fields.get("scripts", ()))
     fields["members"] = tuple(DigestEntry(**m) for m in fields.get("members", ()))
+    fields["recipients"] = tuple(Recipient(**r) for r in fields.get("recipients", ()))
+    fields["paging"] = tuple(fields.get("paging", ()))
     return AlertMessage(**fields)
 
 

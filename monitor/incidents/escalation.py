@@ -8,6 +8,7 @@ rows are written as ``suppressed`` and never sent.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,6 +20,7 @@ from alerts.times import format_time
 from monitor.alerting.outbox import enqueue_alert
 from monitor.db.models import Alert, Incident, IncidentEvent
 from monitor.db.models import Silence as SilenceRow
+from monitor.escalation_targets import Routing, recipient, route
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.messages import build_message, escalation_state
 from playbooks import (
@@ -86,6 +88,14 @@ def alerted_channels(session: Session, incident_id: int) -> list[str]:
     return list(dict.fromkeys(channel for (channel,) in rows))
 
 
+def opened_channels(session: Session, incident_id: int) -> list[str]:
+    """Channels that had (or had suppressed) the incident's "opened" alert."""
+    rows = session.execute(
+        select(Alert.channel).where(Alert.incident_id == incident_id, Alert.event == "opened")
+    )
+    return list(dict.fromkeys(channel for (channel,) in rows))
+
+
 def deliver(
     session: Session,
     *,
@@ -99,8 +109,14 @@ def deliver(
     note: str | None = None,
     level: int = 0,
     actor: str | None = None,
+    routing: Routing | None = None,
 ) -> tuple[int, int]:
-    """Enqueue one alert per enabled channel and record it on the timeline; (sent, suppressed)."""
+    """Enqueue one alert per enabled channel and record it on the timeline; (sent, suppressed).
+
+    With ``routing`` (an escalation step's people), its channels are used instead of
+    ``channels``, each alert mentioning the people routed to its channel."""
+    if routing is not None:
+        channels = list(routing.people)
     wanted = list(dict.fromkeys(channels))
     usable = [c for c in wanted if c in ctx.channels]
     skipped = [c for c in wanted if c not in ctx.channels]
@@ -118,22 +134,36 @@ def deliver(
                 session, incident=incident, event=event, ctx=ctx, now=now, note=note,
                 escalation_level=level,
             )
-        rows = enqueue_alert(
-            session,
-            incident_id=incident.id,
-            message=message,
-            channels=usable,
-            key=key,
-            now=now,
-            suppressed_reason=reason,
-        )
+        groups = [(usable, ())] if routing is None else routing.groups()
+        for group, people in groups:
+            wanted_here = [c for c in group if c in usable]
+            if not wanted_here:
+                continue
+            addressed = message
+            if routing is not None:
+                addressed = dataclasses.replace(
+                    message,
+                    recipients=tuple(recipient(p) for p in people),
+                    paging=tuple(routing.paging),
+                )
+            rows += enqueue_alert(
+                session,
+                incident_id=incident.id,
+                message=addressed,
+                channels=wanted_here,
+                key=key,
+                now=now,
+                suppressed_reason=reason,
+            )
     unknown = [c for c in skipped if c not in ctx.known_channels]
     if unknown:
         log.warning("incident %s: no channel named %s", incident.id, ", ".join(unknown))
     if len(unknown) < len(skipped):
         log.info("incident %s: channel(s) disabled: %s", incident.id,
                  ", ".join(c for c in skipped if c in ctx.known_channels))
-    if rows or skipped:
+    if routing is not None and routing.paging:
+        log.warning("incident %s: %s", incident.id, "; ".join(routing.paging))
+    if rows or skipped or (routing is not None and routing.paging):
         session.add(
             IncidentEvent(
                 incident_id=incident.id,
@@ -149,10 +179,18 @@ def deliver(
                     "suppressed": reason,
                     "note": note,
                     "key": key,
+                    **_people_detail(routing),
                 },
             )
         )
     return (0, len(rows)) if reason else (len(rows), 0)
+
+
+def _people_detail(routing: Routing | None) -> dict[str, object]:
+    if routing is None or not (routing.paging or any(routing.people.values())):
+        return {}
+    people = {c: [p.id for p in ps] for c, ps in routing.people.items() if ps}
+    return {"people": people, "paging": list(routing.paging)}
 
 
 def _send_actions(
@@ -160,6 +198,7 @@ def _send_actions(
     *,
     ctx: IncidentContext,
     incident: Incident,
+    playbook: Playbook | None,
     actions: Sequence[Notify],
     rises: int,
     started_at: datetime | None,
@@ -175,9 +214,15 @@ def _send_actions(
             event = first_event
         else:
             event = "escalated"
+        routing = None
+        if action.targets:
+            routing = route(
+                action, playbook=playbook, roster=ctx.roster, oncall=ctx.oncall, now=now
+            )
         a, b = deliver(
             session, ctx=ctx, incident=incident, event=event, channels=action.channels,
             key=action.key, now=now, silences=silences, note=action.reason, level=action.level,
+            routing=routing,
         )
         sent, suppressed = sent + a, suppressed + b
     return sent, suppressed
@@ -208,7 +253,7 @@ def start_incident_escalation(
     actions, state = due_actions(state=state, playbook=playbook, now=now)
     _store_state(incident, state)
     return _send_actions(
-        session, ctx=ctx, incident=incident, actions=actions, rises=0,
+        session, ctx=ctx, incident=incident, playbook=playbook, actions=actions, rises=0,
         started_at=state.started_at, first_event=first_event, now=now, silences=silences,
     )
 
@@ -240,7 +285,7 @@ def raise_incident_escalation(
     if old_playbook is not None:
         pending, state = due_actions(state=state, playbook=old_playbook, now=now)
         a, b = _send_actions(
-            session, ctx=ctx, incident=incident, actions=pending, rises=0,
+            session, ctx=ctx, incident=incident, playbook=old_playbook, actions=pending, rises=0,
             started_at=state.started_at, first_event="opened", now=now, silences=silences,
         )
         sent, suppressed = a, b
@@ -249,7 +294,7 @@ def raise_incident_escalation(
     actions, state = regrade(state=state, new_playbook=new_playbook, new_grade=grade, now=now)
     _store_state(incident, state)
     a, b = _send_actions(
-        session, ctx=ctx, incident=incident, actions=actions, rises=rises,
+        session, ctx=ctx, incident=incident, playbook=new_playbook, actions=actions, rises=rises,
         started_at=state.started_at, first_event="opened", now=now, silences=silences,
     )
     return sent + a, suppressed + b
@@ -282,6 +327,6 @@ def advance_escalation(
     actions, state = due_actions(state=state, playbook=playbook, now=now)
     _store_state(incident, state)
     return _send_actions(
-        session, ctx=ctx, incident=incident, actions=actions, rises=0,
+        session, ctx=ctx, incident=incident, playbook=playbook, actions=actions, rises=0,
         started_at=state.started_at, first_event="opened", now=now, silences=silences,
     )

@@ -23,6 +23,7 @@ from pydantic import (
 from config.durations import Duration, format_duration
 from config.people import BusinessHours, PeopleList, ScheduleList, TeamList, known_zone
 from config.scoring import ScoringSettings
+from config.time_intervals import TimeIntervalList
 
 _ID = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 _LANG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
@@ -218,6 +219,16 @@ class ChannelSettings(BaseModel):
         description="slack, webhook, dingtalk, wecom, feishu, email, console or file."
     )
     enabled: bool = Field(True, description="Disabled channels receive nothing.")
+    mute_time_intervals: tuple[str, ...] = Field(
+        (),
+        description="Names of time_intervals during which this channel's alerts are held "
+        "(sent when the interval ends, never dropped).",
+    )
+    active_time_intervals: tuple[str, ...] = Field(
+        (),
+        description="Names of time_intervals outside which this channel's alerts are held; "
+        "empty: always active.",
+    )
 
     def options(self) -> dict[str, Any]:
         """The kind-specific options (everything except kind and enabled)."""
@@ -495,6 +506,7 @@ class Settings(_Model):
     business_hours: BusinessHours | None = Field(
         None, description="The organisation's working hours; null: no working hours are kept."
     )
+    time_intervals: TimeIntervalList
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:

@@ -14,6 +14,7 @@ from config.loader import Finding, LoadedConfig
 from config.roster import people_findings
 from config.schema import Settings
 from monitor.alerting.channels import check_channels
+from monitor.alerting.mute import interval_findings
 from monitor.configured import entity_specs
 from monitor.pipeline.sources import check_sources
 from monitor.watchlist.matcher import entity_ast
@@ -30,6 +31,7 @@ def check_configuration(config: LoadedConfig, *, environ: Mapping[str, str]) -> 
         *_playbook_files(config),
         *check_channels(settings, environ=environ),
         *people_findings(settings),
+        *interval_findings(settings),
     ]
 
 

@@ -11,8 +11,10 @@ from typing import Any
 
 from classifiers.matrix import MatrixConfig
 from config.schema import IncidentSettings, Settings, localised_name
+from monitor.alerting.mute import ChannelWindows, channel_windows
 from monitor.clock import utcnow
 from monitor.collectors.identity import tier_of
+from monitor.incidents.off_hours import HoursBook, hours_book
 from playbooks import (
     DEFAULT_PLACEHOLDERS,
     Playbook,
@@ -122,6 +124,8 @@ class IncidentContext:
     drill: bool = False
     drill_key: str | None = None  # drill incidents are named ID@KEY in alerts
     clock: Callable[[], datetime] = utcnow
+    hours: HoursBook = field(default_factory=HoursBook)  # working hours per owning team
+    channel_windows: Mapping[str, ChannelWindows] = field(default_factory=dict)
     cache: IncidentCache = field(default_factory=IncidentCache, compare=False, repr=False)
 
     def playbook_named(self, name: str | None) -> Playbook | None:
@@ -194,6 +198,8 @@ def build_incident_context(
         drill=drill or drill_key is not None,
         drill_key=drill_key,
         clock=clock,
+        hours=hours_book(settings),
+        channel_windows=MappingProxyType(channel_windows(settings)),
     )
 
 

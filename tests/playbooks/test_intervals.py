@@ -3,7 +3,7 @@ again (across a night, a weekend, a month's end and a daylight-saving change).""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest

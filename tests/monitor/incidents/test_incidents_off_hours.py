@@ -243,3 +243,27 @@ def test_the_auto_reply_goes_at_once_to_the_configured_channel(
     with sessions.begin() as s:
         assert tick_escalations(s, ctx=ctx, now=MONDAY_OPEN).alerts == 2
         assert [a.channel for a in alerts(s, incident_id)] == ["webhook", "console", "risk-slack"]
+
+
+def test_the_digest_measures_a_held_incident_from_the_opening(
+    sessions: sessionmaker[Session],
+) -> None:
+    from monitor.digest.incident_figures import SlaBook, ack_breached, ack_seconds, incident_facts
+    from monitor.digest.period import Period
+
+    ctx = office_context()
+    with sessions.begin() as s:
+        incident_id = open_low(s, ctx, FRIDAY_NIGHT)
+    with sessions.begin() as s:
+        tick_escalations(s, ctx=ctx, now=MONDAY_OPEN)
+        acknowledge_incident(
+            s, ctx=ctx, incident_id=incident_id, by="Ana", now=MONDAY_OPEN + timedelta(hours=11)
+        )
+    with sessions.begin() as s:
+        week = Period(first=date(2026, 11, 16), end=date(2026, 11, 23), tz="Asia/Shanghai")
+        (fact,) = incident_facts(s, week, drill=False)
+    assert fact.clock_start == MONDAY_OPEN
+    assert ack_seconds(fact) == 11 * 3600  # not the 70 hours since Friday night
+    target = SlaBook(ctx.playbooks).playbook_for(fact)
+    assert target is not None and target.sla.time_to_ack == timedelta(hours=12)
+    assert ack_breached(fact, target.sla.time_to_ack, MONDAY_OPEN + timedelta(days=3)) is False

@@ -7,6 +7,7 @@ window ends (``Alert.next_attempt_at``), with the reason in ``Alert.last_error``
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -20,6 +21,8 @@ from config.suggest import one_of
 from config.time_intervals import IntervalEntry as EntrySettings
 from config.time_intervals import parse_range
 from playbooks.intervals import IntervalEntry, TimeInterval, muted_until, muting
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,7 @@ def holds(
     zone: str,
 ) -> dict[str, Hold]:
     """The channels among ``channels`` muted at ``now``, with when each may send and why
-    (the time shown in ``zone``)."""
+    (the time shown in ``zone``); a channel muted for over a year is not held (logged)."""
     out: dict[str, Hold] = {}
     for channel in channels:
         found = windows.get(channel)
@@ -86,7 +89,11 @@ def holds(
         why = muting(at=now, mute=found.mute, active=found.active)
         if not why:
             continue
-        until = muted_until(at=now, mute=found.mute, active=found.active)
+        try:
+            until = muted_until(at=now, mute=found.mute, active=found.active)
+        except ValueError as exc:  # muted for over a year: a mistake; never silence
+            log.warning("channel %s: %s; sending now", channel, exc)
+            continue
         assert until is not None
         kind = "muted by" if any(i.name in why for i in found.mute) else "outside"
         out[channel] = Hold(

@@ -66,5 +66,8 @@ def held_until(playbook: Playbook, hours: WorkingHours | None, now: datetime) ->
     them; None when its steps go out at once."""
     if hours is None or not playbook.off_hours.holds:
         return None
-    opening = hours.next_open(now)
+    try:
+        opening = hours.next_open(now)
+    except ValueError:  # no working time within a year: page rather than hold for ever
+        return None
     return opening if opening > now else None

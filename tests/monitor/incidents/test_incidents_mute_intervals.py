@@ -148,3 +148,9 @@ def test_bad_interval_values_are_one_line_errors_with_the_line(
         load_config(path)
     (line,) = caught.value.problems
     assert "c.yaml:8: time_intervals[0].time_intervals[0]" in line and problem in line, line
+
+
+def test_a_channel_muted_for_over_a_year_is_not_silenced() -> None:
+    past = TimeInterval("2020", (IntervalEntry(zone=SHANGHAI, years=((2020, 2020),)),))
+    windows = {"risk-slack": ChannelWindows(active=(past,))}
+    assert holds(windows, ["risk-slack"], now=LATE, zone="UTC") == {}

@@ -120,10 +120,11 @@ def _facts(row: Any) -> IncidentFacts:
 
 
 def _with_holds(session: Session, facts: list[IncidentFacts]) -> list[IncidentFacts]:
-    """``facts`` with ``clock_start`` set for incidents opened off hours and held."""
+    """``facts`` with ``clock_start`` set for incidents opened off hours and held, unless
+    they have since moved to another playbook (a rise pages at once)."""
     if not facts:
         return facts
-    held: dict[int, datetime] = {}
+    held: dict[int, tuple[datetime, object]] = {}
     rows = session.execute(
         select(IncidentEvent.incident_id, IncidentEvent.detail)
         .where(IncidentEvent.kind == "held", IncidentEvent.incident_id.in_([f.id for f in facts]))
@@ -132,9 +133,12 @@ def _with_holds(session: Session, facts: list[IncidentFacts]) -> list[IncidentFa
     for incident_id, detail in rows:
         until = (detail or {}).get("until")
         if (detail or {}).get("starts_clock") and isinstance(until, str):
-            held.setdefault(incident_id, datetime.fromisoformat(until))
+            held.setdefault(incident_id, (datetime.fromisoformat(until), detail.get("playbook")))
     return [
-        dataclasses.replace(f, clock_start=held[f.id]) if f.id in held else f for f in facts
+        dataclasses.replace(f, clock_start=held[f.id][0])
+        if f.id in held and held[f.id][1] == f.playbook
+        else f
+        for f in facts
     ]
 
 

@@ -352,6 +352,7 @@ def hold_off_hours(
                 f"{opening}",
                 "auto_reply": reply,
                 "starts_clock": starts_clock,
+                "playbook": playbook.name,
             },
         )
     )

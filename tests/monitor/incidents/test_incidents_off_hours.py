@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.models import Alert, Incident, IncidentEvent
+from monitor.digest.incident_figures import SlaBook, ack_breached, ack_seconds, incident_facts
+from monitor.digest.period import Period
 from monitor.incidents import acknowledge_incident, tick_escalations
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.off_hours import HoursBook
@@ -145,6 +147,16 @@ def test_a_rise_to_high_while_held_pages_at_once(sessions: sessionmaker[Session]
         sent = alerts(s, incident_id)
         assert {a.event for a in sent} == {"grade_changed"}
         assert all(a.created_at == later for a in sent)
+    with sessions.begin() as s:  # the rise pages at once, so its clocks run from then
+        report = incident_report(
+            s,
+            incident_id=incident_id,
+            ctx=dataclasses.replace(ctx, clock=lambda: later + timedelta(minutes=5)),
+        )
+        week = Period(first=date(2026, 11, 16), end=date(2026, 11, 23), tz="Asia/Shanghai")
+        (fact,) = incident_facts(s, week, drill=False)
+    assert fact.clock_start is None
+    assert "due by 2026-11-21 01:05 UTC+8" in report  # the critical playbook's 5 minutes
 
 
 def test_high_grades_page_at_once_outside_working_hours(sessions: sessionmaker[Session]) -> None:
@@ -248,9 +260,6 @@ def test_the_auto_reply_goes_at_once_to_the_configured_channel(
 def test_the_digest_measures_a_held_incident_from_the_opening(
     sessions: sessionmaker[Session],
 ) -> None:
-    from monitor.digest.incident_figures import SlaBook, ack_breached, ack_seconds, incident_facts
-    from monitor.digest.period import Period
-
     ctx = office_context()
     with sessions.begin() as s:
         incident_id = open_low(s, ctx, FRIDAY_NIGHT)

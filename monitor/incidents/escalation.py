@@ -304,7 +304,16 @@ def advance_escalation(
             session, ctx=ctx, incident=incident, playbook=playbook, until=until, now=now,
             silences=silences,
         )
+    # Only a start held off hours leaves the first step unsent after the opening (a rise or
+    # a reopening sends its first group at once).
+    released = state.step_index == 0 and state.cycle == 0 and state.started_at > incident.opened_at
     actions, state = due_actions(state=state, playbook=playbook, now=now)
+    if released:
+        since = format_time(incident.opened_at, ctx.timezone)
+        actions = [
+            dataclasses.replace(a, reason=f"{a.reason} (held outside working hours since {since})")
+            for a in actions
+        ]
     _store_state(incident, state)
     return _send_actions(
         session, ctx=ctx, incident=incident, actions=actions, rises=0,

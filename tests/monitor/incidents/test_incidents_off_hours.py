@@ -97,6 +97,10 @@ def test_a_low_incident_on_friday_night_is_held_until_monday_and_released_by_the
             ("opened", "risk-slack"),
         ]
         assert all(a.created_at == MONDAY_OPEN for a in sent)
+        assert sent[0].payload["note"] == (
+            "new low incident; notifying level 1 (held outside working hours since "
+            "2026-11-20 22:00 UTC+8)"
+        )
         report = incident_report(
             s,
             incident_id=incident_id,

@@ -23,7 +23,12 @@ from config.loader import LoadedConfig
 from config.roster import Roster
 from config.schema import Settings, SourceSettings
 from monitor.clock import utcnow
-from monitor.configured import build_watchlist, configured_roster, load_scorer
+from monitor.configured import (
+    build_watchlist,
+    check_time_intervals,
+    configured_roster,
+    load_scorer,
+)
 from monitor.db.drill_runs import running_drill
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
 from monitor.escalation_targets import OnCallLookup
@@ -203,6 +208,7 @@ def build_app(
     settings = config.settings
     sources = configured_sources(config)
     roster = configured_roster(config)
+    check_time_intervals(config)
     engine = make_engine(database or database_url(settings))
     ensure_schema(engine)
     if clock is None or drill_key is None:

@@ -15,6 +15,7 @@ from config.reply_checks import reply_findings
 from config.roster import people_findings
 from config.schema import Settings
 from monitor.alerting.channels import check_channels
+from monitor.alerting.mute import interval_findings
 from monitor.configured import entity_specs
 from monitor.pipeline.sources import check_sources
 from monitor.watchlist.matcher import entity_ast
@@ -33,6 +34,7 @@ def check_configuration(config: LoadedConfig, *, environ: Mapping[str, str]) -> 
         *people_findings(settings),
         *_integrations(settings, environ),
         *reply_findings(settings),
+        *interval_findings(settings),
     ]
 
 

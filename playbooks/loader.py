@@ -11,10 +11,12 @@ from typing import Any
 
 from playbooks.errors import PlaybookError
 from playbooks.model import (
+    OFF_HOURS_NOTIFY,
     PLAYBOOK_GRADES,
     TARGET_KINDS,
     ChecklistItem,
     NotifyStep,
+    OffHours,
     Playbook,
     Sla,
     Step,
@@ -40,7 +42,7 @@ _MINUTE = timedelta(minutes=1)
 _MONTH = timedelta(days=30)
 
 _PLAYBOOK_KEYS = ("name", "applies_to", "sla", "checklist", "steps")
-_PLAYBOOK_OPTIONAL = ("description", "repeat", "scripts")
+_PLAYBOOK_OPTIONAL = ("description", "repeat", "scripts", "off_hours")
 
 
 def as_paths(paths: PathArg | Iterable[PathArg]) -> list[Path]:
@@ -180,6 +182,7 @@ def _parse_playbook(reader: Reader, data: Any, path: KeyPath) -> Playbook:
         scripts=scripts,
         description=description,
         source=reader.doc.name,
+        off_hours=_off_hours(reader, raw.get("off_hours"), (*path, "off_hours")),
     )
     start = playbook.cycle_start()
     if (
@@ -276,6 +279,33 @@ def _target(reader: Reader, item: Mapping[str, Any], path: KeyPath) -> Target:
         key=format_keypath((*path, kind)),
         line=reader.doc.line_of((*path, kind)),
     )
+
+
+def _off_hours(reader: Reader, value: Any, path: KeyPath) -> OffHours:
+    if value is None:
+        return OffHours()
+    raw = reader.mapping(value, path, optional=("notify", "auto_reply", "auto_reply_to"))
+    notify = "page"
+    if raw.get("notify") is not None:
+        notify = reader.string(raw["notify"], (*path, "notify"), max_len=10)
+        if notify not in OFF_HOURS_NOTIFY:
+            reader.fail(
+                (*path, "notify"),
+                f"expected one of {', '.join(OFF_HOURS_NOTIFY)}, got {notify!r}",
+            )
+    auto_reply: tuple[str, ...] = ()
+    if raw.get("auto_reply") is not None:
+        auto_reply = reader.names(
+            raw["auto_reply"], (*path, "auto_reply"), pattern=ID_RE, noun="script id",
+            plural="script ids", nonempty=False,
+        )
+    auto_reply_to: tuple[str, ...] = ()
+    if raw.get("auto_reply_to") is not None:
+        auto_reply_to = reader.names(
+            raw["auto_reply_to"], (*path, "auto_reply_to"), pattern=CHANNEL_RE,
+            noun="channel name", plural="channel names", nonempty=False,
+        )
+    return OffHours(notify=notify, auto_reply=auto_reply, auto_reply_to=auto_reply_to)
 
 
 def _checklist(reader: Reader, value: Any, path: KeyPath) -> tuple[ChecklistItem, ...]:

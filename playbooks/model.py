@@ -79,6 +79,26 @@ class WaitAckStep:
 
 Step = NotifyStep | WaitAckStep
 
+# What a playbook does outside working hours: page at once (as inside them), or hold its
+# escalation steps until working hours next open.
+OFF_HOURS_NOTIFY: tuple[str, ...] = ("page", "hold")
+
+
+@dataclass(frozen=True, slots=True)
+class OffHours:
+    """Outside working hours: ``notify`` is ``page`` (send at once) or ``hold`` (send when
+    working hours open); ``auto_reply`` names approved scripts (one per language) to post to the
+    public meanwhile, sent at once to ``auto_reply_to`` channels when the steps are held."""
+
+    notify: str = "page"
+    auto_reply: tuple[str, ...] = ()
+    auto_reply_to: tuple[str, ...] = ()
+
+    @property
+    def holds(self) -> bool:
+        """True when escalation steps wait for working hours."""
+        return self.notify == "hold"
+
 
 @dataclass(frozen=True, slots=True)
 class Playbook:
@@ -94,6 +114,7 @@ class Playbook:
     scripts: tuple[str, ...]  # ids of the response scripts it offers, in display order
     description: str = ""
     source: str = ""  # file it was loaded from, for messages
+    off_hours: OffHours = OffHours()
 
     def notify_levels(self) -> tuple[int | None, ...]:
         """Escalation level of each step (None for waits): a notify after a wait is a new level."""

@@ -13,9 +13,11 @@ from classifiers.matrix import MatrixConfig
 from config.loader import ConfigError
 from config.roster import Roster
 from config.schema import IncidentSettings, Settings, localised_name
+from monitor.alerting.mute import ChannelWindows, channel_windows
 from monitor.clock import utcnow
 from monitor.collectors.identity import tier_of
 from monitor.escalation_targets import OnCallLookup, target_problems
+from monitor.incidents.off_hours import HoursBook, hours_book
 from playbooks import (
     DEFAULT_PLACEHOLDERS,
     DEFAULT_REVIEW_STEPS,
@@ -130,6 +132,8 @@ class IncidentContext:
     roster: Roster = field(default_factory=lambda: Roster({}, {}, {}))
     # None: nobody is ever on call, so schedule targets fall back to their team's channel
     oncall: OnCallLookup | None = None
+    hours: HoursBook = field(default_factory=HoursBook)  # working hours per owning team
+    channel_windows: Mapping[str, ChannelWindows] = field(default_factory=dict)
     cache: IncidentCache = field(default_factory=IncidentCache, compare=False, repr=False)
 
     def playbook_named(self, name: str | None) -> Playbook | None:
@@ -215,6 +219,8 @@ def build_incident_context(
         clock=clock,
         roster=roster,
         oncall=oncall,
+        hours=hours_book(settings),
+        channel_windows=MappingProxyType(channel_windows(settings)),
     )
 
 

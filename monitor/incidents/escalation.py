@@ -17,12 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.times import format_time
+from monitor.alerting.mute import holds
 from monitor.alerting.outbox import enqueue_alert
 from monitor.db.models import Alert, Incident, IncidentEvent
 from monitor.db.models import Silence as SilenceRow
 from monitor.escalation_targets import Routing, recipient, route
 from monitor.incidents.context import IncidentContext
-from monitor.incidents.messages import build_message, escalation_state
+from monitor.incidents.messages import auto_reply, build_message, escalation_state
+from monitor.incidents.off_hours import held_until
 from playbooks import (
     EscalationState,
     Notify,
@@ -127,6 +129,7 @@ def deliver(
         if silence is not None
         else None
     )
+    muted = holds(ctx.channel_windows, usable, now=now, zone=ctx.timezone)
     rows = []
     if usable:
         with session.no_autoflush:  # reads only stored mentions; pending rows can wait
@@ -154,6 +157,7 @@ def deliver(
                 key=key,
                 now=now,
                 suppressed_reason=reason,
+                held={c: (h.until, h.reason) for c, h in muted.items() if c in wanted_here},
             )
     unknown = [c for c in skipped if c not in ctx.known_channels]
     if unknown:
@@ -177,6 +181,7 @@ def deliver(
                     "channels": [r.channel for r in rows],
                     "skipped_channels": skipped,
                     "suppressed": reason,
+                    **({"held": {c: h.reason for c, h in muted.items()}} if muted else {}),
                     "note": note,
                     "key": key,
                     **_people_detail(routing),
@@ -249,6 +254,17 @@ def start_incident_escalation(
     if playbook is None:
         incident.next_due_at = None
         return 0, 0
+    until = held_until(playbook, ctx.hours.for_incident(incident.entity_id, incident.category), now)
+    if until is not None:
+        # The escalation starts when working hours open, so its SLA clock does too.
+        state = start_escalation(
+            incident_id=str(incident.id), playbook=playbook, grade=grade, now=until
+        )
+        _store_state(incident, state)
+        return hold_off_hours(
+            session, ctx=ctx, incident=incident, playbook=playbook, until=until, now=now,
+            silences=silences, starts_clock=True,
+        )
     state = start_escalation(incident_id=str(incident.id), playbook=playbook, grade=grade, now=now)
     actions, state = due_actions(state=state, playbook=playbook, now=now)
     _store_state(incident, state)
@@ -324,9 +340,73 @@ def advance_escalation(
         )
         incident.next_due_at = None
         return 0, 0
+    until = held_until(playbook, ctx.hours.for_incident(incident.entity_id, incident.category), now)
+    if until is not None and state.next_due_at is not None and not state.done:
+        # A step falling due off hours waits for the opening; later waits count from there.
+        _store_state(incident, dataclasses.replace(state, next_due_at=until))
+        return hold_off_hours(
+            session, ctx=ctx, incident=incident, playbook=playbook, until=until, now=now,
+            silences=silences,
+        )
+    # Only a start held off hours leaves the first step unsent after the opening (a rise or
+    # a reopening sends its first group at once).
+    released = state.step_index == 0 and state.cycle == 0 and state.started_at > incident.opened_at
     actions, state = due_actions(state=state, playbook=playbook, now=now)
+    if released:
+        since = format_time(incident.opened_at, ctx.timezone)
+        actions = [
+            dataclasses.replace(a, reason=f"{a.reason} (held outside working hours since {since})")
+            for a in actions
+        ]
     _store_state(incident, state)
     return _send_actions(
         session, ctx=ctx, incident=incident, playbook=playbook, actions=actions, rises=0,
         started_at=state.started_at, first_event="opened", now=now, silences=silences,
     )
+
+
+def hold_off_hours(
+    session: Session,
+    *,
+    ctx: IncidentContext,
+    incident: Incident,
+    playbook: Playbook,
+    until: datetime,
+    now: datetime,
+    silences: Sequence[Silence],
+    starts_clock: bool = False,
+) -> tuple[int, int]:
+    """Record that the incident's steps wait for working hours (``until``) and, where the
+    playbook has an approved off-hours auto-reply, put it on the timeline ready to post and
+    send it at once to the playbook's ``off_hours.auto_reply_to`` channels. ``starts_clock``:
+    the escalation itself starts at ``until`` (the incident opened off hours), and so do its
+    SLA clocks."""
+    reply = auto_reply(incident, ctx=ctx, playbook=playbook, now=now)
+    opening = format_time(until, ctx.timezone)
+    sent = suppressed = 0
+    targets = playbook.off_hours.auto_reply_to
+    if reply is not None and targets:
+        note = (
+            f"outside working hours: responders are notified at {opening}. Post this approved "
+            f"auto-reply ({reply['script']}) now: {reply['text']}"
+        )
+        sent, suppressed = deliver(
+            session, ctx=ctx, incident=incident, event="opened", channels=targets,
+            key=f"{incident.id}/off-hours/{until.isoformat()}", now=now, silences=silences,
+            note=note, level=0,
+        )
+    # After the auto-reply's alert, which would otherwise restart the report's SLA clock.
+    session.add(
+        IncidentEvent(
+            incident_id=incident.id, at=now, kind="held", grade=incident.peak_grade,
+            detail={
+                "until": until.isoformat(),
+                "note": f"outside working hours: {playbook.name} playbook steps held until "
+                f"{opening}",
+                "auto_reply": reply,
+                "starts_clock": starts_clock,
+                "playbook": playbook.name,
+            },
+        )
+    )
+    return sent, suppressed

@@ -57,6 +57,9 @@ def sla_clock(
             start, grade = event.at, event.grade or grade
         elif event.kind == "reopened":
             start = event.at
+        elif event.kind == "held" and event.detail.get("starts_clock"):
+            # Held off hours: the clock starts when working hours open (docs/oncall.md).
+            start = max(start, datetime.fromisoformat(event.detail["until"]))
     playbook = select_playbook(playbooks=ctx.playbooks, grade=grade, category=incident.category)
     return start, playbook or playbook_for(incident, ctx)
 
@@ -125,8 +128,16 @@ def _event_line(event: IncidentEvent, zone: str) -> str:
             text += f" (no such enabled channel: {skipped})"
         if d.get("people") or d.get("paging"):
             text += md(paged(d))
+        if d.get("held"):
+            text += "".join(f" ({md(c)} {md(why)})" for c, why in d["held"].items())
         if d.get("note"):
             text += f" — {md(d['note'])}"
+    elif event.kind == "held":
+        text = f"held: {md(d.get('note'))}"
+        reply = d.get("auto_reply")
+        if isinstance(reply, dict):
+            script, words = md(reply.get("script")), md(reply.get("text"))
+            text += f"; {md('auto-reply')} to post ({script}): {words}"
     elif event.kind == "evidence":
         text = f"{d.get('added', 0)} more mention(s), {d.get('total', '?')} in all"
     elif event.kind == "grade_changed":

@@ -165,6 +165,13 @@ def describe_event(entry: dict[str, Any]) -> str:
         if detail.get("skipped_channels"):
             text += f" [no enabled channel: {', '.join(detail['skipped_channels'])}]"
         text += paged(detail)
+        if detail.get("held"):
+            text += f" [{'; '.join(f'{c} {why}' for c, why in detail['held'].items())}]"
+    elif kind == "held":
+        text = f"held: {detail.get('note')}"
+        reply = detail.get("auto_reply")
+        if isinstance(reply, dict):
+            text += f"; auto-reply to post ({reply.get('script')}): {reply.get('text')}"
     elif kind == "evidence":
         text = f"+{detail.get('added', 0)} mention(s), {detail.get('total', '?')} in all"
     elif kind == "grade_changed":

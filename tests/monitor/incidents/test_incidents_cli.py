@@ -209,7 +209,7 @@ def test_a_silenced_entity_gets_suppressed_alerts_from_the_cli(run: Run, config_
 def test_playbooks_check(run: Run, tmp_path: Path) -> None:
     code, out = run("playbooks", "check")
     assert code == 0, out
-    assert out.startswith("OK: 4 playbooks (low, medium, high, critical), 28 scripts")
+    assert out.startswith("OK: 4 playbooks (low, medium, high, critical), 30 scripts")
     console_only = tmp_path / "console-only.yaml"
     console_only.write_text(CONFIG.split("channels:")[0] + "playbooks: {hotline: '1'}\n",
                             encoding="utf-8")

@@ -17,6 +17,7 @@ from monitor.cli.incidents import (
     incident_group,
     incident_session,
     parse_id,
+    person_by,
 )
 
 if TYPE_CHECKING:
@@ -240,7 +241,7 @@ def review_cmd(
                 )
                 raise UserError("\n".join([*(f"error: {p}" for p in exc.problems), hint])) from None
         if change is not None:
-            who = _require_by(by)
+            who = person_by(ctx, _require_by(by))
             with app.sessions.begin() as session:
                 edit_review(session, incident_id=number, change=change, by=who, now=now)
                 after = review_view(session, incident_id=number, now=now)
@@ -358,7 +359,8 @@ def _state_command(name: str, state: str, doc: str) -> click.Command:
 
         with incident_session(obj) as (_, ctx, session):
             view = set_action_state(
-                session, action_id=_action_id(action_id), state=state, by=by, now=ctx.clock()
+                session, action_id=_action_id(action_id), state=state, by=person_by(ctx, by),
+                now=ctx.clock(),
             )
         click.echo(
             f"action item #{view.id} (incident #{view.incident_id}) {state} by "

@@ -310,7 +310,7 @@ def check(expect: Expect | None, measured: Measured) -> tuple[Check, ...]:
 def _sla_line(what: str, done: float | None, by: str | None, grade: str | None,
               clock: float | None, target: float | None, verdict: str, *, opened: float,
               target_name: str = "") -> str:
-    """``acknowledged at +10:39 by alice (LOW since +0:03: target 1 day, 0:00:00: ok)``."""
+    """``acknowledged at +10:39 by li.na (LOW since +0:03: target 1 day, 0:00:00: ok)``."""
     start = opened if clock is None else clock
     head = f"{what} at {clock_text(done)}" + (f" by {by}" if by else "") if done is not None \
         else f"not {what}"

@@ -42,7 +42,7 @@ def test_digest_reads_the_report_a_real_drill_stored(
             if (first is not None and first.state == "open"
                     and now - as_utc(first.opened_at) >= timedelta(minutes=40)):
                 lifecycle.acknowledge_incident(session, ctx=app.incidents,
-                                               incident_id=first.id, by="alice", now=now)
+                                               incident_id=first.id, by="li.na", now=now)
 
     wall = FakeWall(datetime(2026, 11, 10, 2, 0, tzinfo=UTC))  # inside 2026-W46
     report = run_drill(config=config, scenario=scenario, rounds=drill_rounds,

@@ -82,40 +82,40 @@ def test_a_responder_who_acknowledges_and_resolves_is_timed_against_the_sla(
                 if incident.state == "open" and now - opened >= timedelta(minutes=2):
                     # reopened by later posts: acknowledged again at once
                     lifecycle.acknowledge_incident(session, ctx=app.incidents,
-                                                   incident_id=incident.id, by="alice", now=now)
+                                                   incident_id=incident.id, by="li.na", now=now)
                     acked.setdefault(incident.id, now)
                 elif (incident.responded_at is None and incident.id in acked
                       and now - acked[incident.id] >= timedelta(minutes=10)):
                     lifecycle.record_response(session, ctx=app.incidents,
-                                              incident_id=incident.id, by="wen",
+                                              incident_id=incident.id, by="tom.clarke",
                                               note="holding statement", now=now)
                 elif (incident.state == "acknowledged"
                       and now - acked[incident.id] >= timedelta(minutes=20)):
                     lifecycle.resolve_incident(session, ctx=app.incidents,
-                                               incident_id=incident.id, by="alice",
+                                               incident_id=incident.id, by="li.na",
                                                note="statement published", now=now)
 
     said: list[str] = []
     report = drill(scenario, on_step=responder, say=said.append)
-    assert any("incident #1 responded by wen" in line for line in said)
+    assert any("incident #1 responded by tom.clarke" in line for line in said)
     first = report.incidents[0]
-    assert first.acknowledged_by == "alice" and first.time_to_ack_s is not None
+    assert first.acknowledged_by == "li.na" and first.time_to_ack_s is not None
     # acknowledged while still LOW: measured against the low playbook's target, from opening
     assert first.time_to_ack_s == 120 and first.ack_grade == "low" and first.ack_met is True
-    assert first.responded_by == "wen" and first.responded_s == first.opened_s + 12 * 60
-    assert first.response_met is True and first.resolved_by == "alice"
+    assert first.responded_by == "tom.clarke" and first.responded_s == first.opened_s + 12 * 60
+    assert first.response_met is True and first.resolved_by == "li.na"
     # nobody waited for the next level: the escalation expectation does not apply
     (escalation,) = [c for c in report.checks if c.what.startswith("escalation")]
     assert escalation.ok is None and "acknowledged first" in escalation.actual
     assert report.escalation_level == 1
     text = render_text(report)
     # low: 12h to acknowledge (its 24h first response follows the annual plan)
-    assert "acknowledged at +2:00 by alice (LOW since +0:00: target 12:00:00" in text
+    assert "acknowledged at +2:00 by li.na (LOW since +0:00: target 12:00:00" in text
     # it rose to MEDIUM at +10:00, before the response: the response is timed from that rise,
     # on the medium target (the crisis plan's 2 hours)
-    assert "responded at +12:00 by wen (MEDIUM since +10:00: first-response target 2:00:00: ok)" \
+    assert "responded at +12:00 by tom.clarke (MEDIUM since +10:00: first-response target 2:00:00: ok)" \
         in text
-    assert "closed at +22:00 by alice" in text
+    assert "closed at +22:00 by li.na" in text
 
 
 def test_the_drill_ends_early_when_every_incident_is_closed(drill: RunDrill) -> None:
@@ -127,7 +127,7 @@ def test_the_drill_ends_early_when_every_incident_is_closed(drill: RunDrill) -> 
             for incident in session.scalars(select(Incident).where(
                     Incident.state.in_(("open", "acknowledged")))):
                 lifecycle.mark_false_positive(session, ctx=app.incidents,
-                                                  incident_id=incident.id, by="bob",
+                                                  incident_id=incident.id, by="wang.wei",
                                                   note="drill", now=now)
 
     report = drill(scenario, on_step=close_all)
@@ -199,7 +199,7 @@ def test_commands_on_a_running_drill_database_use_drill_time(example: LoadedConf
             return
         seen.append("acked")
         # the command runs on the real wall clock; the drill's row says where drill time is
-        result = CliRunner().invoke(cli, ["--database", url, "ack", "1", "--by", "carol"])
+        result = CliRunner().invoke(cli, ["--database", url, "ack", "1", "--by", "zhang.min"])
         assert result.exit_code == 0, result.output
 
     run_drill(config=example, scenario=scenario, rounds=drill_rounds,
@@ -207,7 +207,7 @@ def test_commands_on_a_running_drill_database_use_drill_time(example: LoadedConf
               wall=wall, sleep=wall.sleep, on_step=ack_from_the_command_line)
     (incident, *_) = rows(url, Incident)
     (run,) = rows(url, DrillRun)
-    assert incident.acknowledged_by == "carol" and incident.acknowledged_at is not None
+    assert incident.acknowledged_by == "zhang.min" and incident.acknowledged_at is not None
     # the fake wall stood near the drill's start, so the real wall clock (some seconds later,
     # times 60) puts the acknowledgement in drill time, after the drill's own start
     assert incident.acknowledged_at >= run.scenario_start

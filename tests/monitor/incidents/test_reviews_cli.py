@@ -522,3 +522,32 @@ def test_push_with_api_3_sends_a_document_and_a_bearer_token(
     assert document["type"] == "doc" and document["version"] == 1
     texts = [p["content"][0]["text"] for p in document["content"]]
     assert texts[:2] == ["Zh FAQ", "Owner: Wen"] and all(t.strip() for t in texts)
+
+
+def test_with_people_review_and_action_changes_name_a_person(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from config.loader import example_config_path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "samples").symlink_to(example_config_path().parent / "samples")
+    config = tmp_path / "crisiswatch.yaml"
+    config.write_text(example_config_path().read_text(encoding="utf-8"), encoding="utf-8")
+    with open_app(load_config(config)) as app, app.sessions.begin() as s:
+        number = open_test_incident(s, ctx=app.incidents, now=datetime.now(UTC))
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(root, ["-c", str(config), *args], catch_exceptions=False)
+        return result.exit_code, result.output
+
+    code, out = run("incident", "review", str(number), "--by", "lina", "--summary", "x")
+    assert code == 1 and "--by: unknown person 'lina' (did you mean 'li.na'?)" in out
+    code, out = run("incident", "review", str(number), "--by", "li.na", "--summary", "x",
+                    "--action", "Write it", "--owner", "wang.wei", "--due", "7d")
+    assert code == 0, out
+    action = json.loads(run("actions", "--json")[1])[0]["id"]
+    code, out = run("action", "done", str(action), "--by", "Wang")
+    assert code == 1 and "unknown person 'Wang'" in out
+    code, out = run("action", "done", str(action), "--by", "王伟")  # a configured name
+    assert code == 0 and f"action item #{action} " in out and "done by wang.wei" in out

@@ -10,6 +10,7 @@ from alerts.sanitize import clean_tree
 from monitor.digest import drill_figures
 from monitor.digest import incident_figures as inc
 from monitor.digest import mention_figures as mf
+from monitor.digest.backfill import basis
 from monitor.digest.inputs import DigestInputs
 from monitor.digest.model import (
     OWN_KINDS,
@@ -105,6 +106,8 @@ def build_digest(
             previous=period_info(previous),
             generated_at=now,
             empty=totals.total == 0 and not facts,
+            kind=period.kind,
+            basis=basis(session, period, late_after=inputs.late_after),
         ),
         headline=headline,
         sla=sla,

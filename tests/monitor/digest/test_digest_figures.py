@@ -74,7 +74,7 @@ def test_digest_changes_are_current_minus_previous(week: Any) -> None:
 
 
 def _incident_where(bounds: tuple[str, str], drill: int = 0) -> str:
-    return (f"opened_at >= '{bounds[0]}' AND opened_at < '{bounds[1]}' AND drill = {drill}")
+    return (f"first_seen_at >= '{bounds[0]}' AND first_seen_at < '{bounds[1]}' AND drill = {drill}")
 
 
 @pytest.mark.parametrize("bounds,attr", [(CUR, "current"), (PREV, "previous")])

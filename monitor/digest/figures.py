@@ -193,5 +193,6 @@ def _open_items(
         ),
         scripts=tuple(scripts),
         script_window_days=inputs.script_window.days,
+        open_by_grade=inc.open_by_grade(session, before=period.end_at),
     )
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from monitor.db.models import Incident
 from monitor.digest.model import DurationStats, IncidentRow, SlaRow
 from monitor.digest.period import Period
-from monitor.incidents.states import CLOSED, RESOLVED
+from monitor.incidents.states import ACTIVE, CLOSED, RESOLVED
 from playbooks import ALL_GRADES, Playbook, select_playbook
 
 _RANK = {grade: rank for rank, grade in enumerate(ALL_GRADES)}
@@ -148,6 +148,18 @@ def backlog(
         .limit(limit)
     )
     return total, [_facts(row) for row in session.execute(stmt)]
+
+
+def open_by_grade(session: Session, *, before: datetime) -> tuple[tuple[str, int], ...]:
+    """Real incidents opened before ``before`` and still active, by peak grade, worst first."""
+    stmt = (
+        select(Incident.peak_grade, func.count())
+        .where(Incident.opened_at < before, Incident.state.in_(ACTIVE),
+               Incident.drill.is_(False))
+        .group_by(Incident.peak_grade)
+    )
+    counts = {grade: int(count) for grade, count in session.execute(stmt)}
+    return tuple(sorted(counts.items(), key=lambda gc: (-_RANK.get(gc[0], -1), gc[0])))
 
 
 class SlaBook:

@@ -256,6 +256,7 @@ class OpenItems:
     unresolved: tuple[IncidentRow, ...]
     scripts: tuple[ScriptItem, ...]  # not approved, or approval expiring soon
     script_window_days: int
+    open_by_grade: tuple[tuple[str, int], ...] = ()  # unresolved now, by peak grade, worst first
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,44 +14,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import Incident, Mention
+from monitor.db.models import Incident
 from monitor.digest import incident_figures as inc
 from monitor.digest.labels import Labels
-from monitor.digest.mention_figures import in_period
+from monitor.digest.mention_figures import LateCounts
 from monitor.digest.model import Basis
 from monitor.digest.period import Period
 
 
-def late_condition(dialect: str, late_after: timedelta) -> ColumnElement[bool]:
-    """``collected_at - published_at > late_after`` in the database's own date arithmetic."""
-    if dialect == "sqlite":
-        days = late_after.total_seconds() / 86400
-        return func.julianday(Mention.collected_at) - func.julianday(Mention.published_at) > days
-    return (Mention.collected_at - Mention.published_at) > late_after
-
-
-def basis(session: Session, period: Period, *, late_after: timedelta) -> Basis:
-    """Late and undated mentions of the period, and its incidents opened out of step."""
-    late = late_condition(session.get_bind().dialect.name, late_after)
-    stmt = select(
-        func.sum(case((late, 1), else_=0)),
-        func.min(case((late, Mention.collected_at))),
-        func.max(case((late, Mention.collected_at))),
-        func.sum(case((Mention.date_missing.is_(True), 1), else_=0)),
-    ).where(in_period(period))
-    late_count, first, last, undated = session.execute(stmt).one()
+def basis(session: Session, period: Period, *, late_after: timedelta, late: LateCounts) -> Basis:
+    """The period's late and undated mentions (counted with the rest, see ``main_counts``) and
+    its incidents opened out of step."""
     later = select(func.count()).where(
         inc.opened_in(period, drill=False), Incident.opened_at >= period.end_at
     )
     return Basis(
         late_after_s=late_after.total_seconds(),
-        late_mentions=int(late_count or 0),
-        late_collected_first=first,
-        late_collected_last=last,
-        undated_mentions=int(undated or 0),
+        late_mentions=late.late,
+        late_collected_first=late.first_collected,
+        late_collected_last=late.last_collected,
+        undated_mentions=late.undated,
         incidents_opened_later=int(session.execute(later).scalar_one()),
         incidents_from_earlier=inc.opened_earlier_evidence(session, period),
     )

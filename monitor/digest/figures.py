@@ -54,10 +54,10 @@ def build_digest(
 
     own_ids = [e.id for e in inputs.entities if e.kind in OWN_KINDS]
     competitors = [e for e in inputs.entities if e.kind == "competitor"]
-    main = mf.main_counts(session, period, own_ids)
+    main = mf.main_counts(session, period, own_ids, late_after=inputs.late_after)
     totals, totals_before = main.totals, main.previous_totals
     any_mentions = bool(totals.total or totals_before.total)
-    by_entity, by_entity_before = mf.entity_sentiment(session, period) if any_mentions else ({}, {})
+    by_entity, by_entity_before = main.by_entity, main.by_entity_previous
 
     facts = inc.incident_facts(session, period, drill=False)
     facts_before = inc.incident_facts(session, previous, drill=False)
@@ -107,7 +107,7 @@ def build_digest(
             generated_at=now,
             empty=totals.total == 0 and not facts,
             kind=period.kind,
-            basis=basis(session, period, late_after=inputs.late_after),
+            basis=basis(session, period, late_after=inputs.late_after, late=main.late),
         ),
         headline=headline,
         sla=sla,

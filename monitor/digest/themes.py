@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from operator import itemgetter
+from pathlib import Path
 
 from classifiers.text import clean, init_jieba, to_simplified
 from monitor.digest.model import Theme
@@ -19,8 +21,14 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 _ASCII_RE = re.compile(r"^[\x00-\x7f]+$")
 _EN_TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z'-]{1,}\b"
 _EN_NOISE = frozenset({"http", "https", "www", "com", "rt", "amp", "via", "cn", "html"})
-_TFIDF_LOCK = threading.Lock()
-_TFIDF: Any = None
+_IDF_LOCK = threading.Lock()
+_IDF: _Idf | None = None
+# jieba.analyse's own stop words (KeywordExtractor.STOP_WORDS), kept so the weights match it
+_JIEBA_STOP = frozenset((
+    "the", "of", "is", "and", "to", "in", "that", "we", "for", "an", "are", "by", "be", "as",
+    "on", "with", "can", "if", "from", "which", "you", "it", "this", "then", "at", "have", "all",
+    "not", "one", "has", "or",
+))
 
 
 def is_chinese(lang: str | None, text: str) -> bool:
@@ -55,15 +63,46 @@ def extract_themes(
     return chinese_themes(zh, stop=stop, top=top), english_themes(en, stop=stop, top=top)
 
 
-def _tfidf() -> Any:
-    global _TFIDF
-    with _TFIDF_LOCK:
-        if _TFIDF is None:
-            import jieba.analyse
+@dataclass(frozen=True, slots=True)
+class _Idf:
+    weights: dict[str, float]
+    median: float
 
-            # importing jieba.analyse already loads its IDF table once; reuse that instance
-            _TFIDF = jieba.analyse.default_tfidf
-        return _TFIDF
+
+def _idf() -> _Idf:
+    """jieba's IDF table, read once per process.
+
+    Read here rather than through ``jieba.analyse``: importing that package also loads jieba's
+    part-of-speech tagger (over a second, more on a busy machine), which themes never use.
+    """
+    global _IDF
+    with _IDF_LOCK:
+        if _IDF is None:
+            import jieba
+
+            path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+            weights: dict[str, float] = {}
+            for line in path.read_text(encoding="utf-8").splitlines():
+                word, _, value = line.strip().partition(" ")
+                if value:
+                    weights[word] = float(value)
+            _IDF = _Idf(weights, sorted(weights.values())[len(weights) // 2])
+        return _IDF
+
+
+def _extract_tags(body: str, top: int) -> list[tuple[str, float]]:
+    """jieba.analyse.extract_tags(body, topK=top, withWeight=True), same terms and weights."""
+    import jieba
+
+    idf = _idf()
+    freq: dict[str, float] = {}
+    for word in jieba.dt.cut(body):
+        if len(word.strip()) < 2 or word.lower() in _JIEBA_STOP:
+            continue
+        freq[word] = freq.get(word, 0.0) + 1.0
+    total = sum(freq.values())
+    weighted = {w: n * (idf.weights.get(w, idf.median) / total) for w, n in freq.items()}
+    return sorted(weighted.items(), key=itemgetter(1), reverse=True)[:top]
 
 
 def chinese_themes(texts: Sequence[str], *, stop: frozenset[str], top: int) -> tuple[Theme, ...]:
@@ -72,7 +111,7 @@ def chinese_themes(texts: Sequence[str], *, stop: frozenset[str], top: int) -> t
     if not body.strip():
         return ()
     init_jieba(sorted(t for t in stop if _CJK_RE.search(t)))  # keep watched names whole
-    tags = _tfidf().extract_tags(body, topK=top * 4, withWeight=True)
+    tags = _extract_tags(body, top * 4)
     kept = [
         (str(term), float(weight))
         for term, weight in tags

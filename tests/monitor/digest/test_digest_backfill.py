@@ -11,17 +11,22 @@ import csv
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
 
 from config.loader import load_config
 from monitor.app import open_app
-from monitor.db.models import Incident
+from monitor.db.engine import make_engine
+from monitor.db.migrate import ensure_schema, upgrade
+from monitor.db.models import Incident, Mention
 from monitor.digest.backfill import basis_lines
 from monitor.digest.figures import build_digest
 from monitor.digest.labels import Labels
+from monitor.digest.model import Digest
 from monitor.digest.period import iso_week, period_at
 from monitor.digest.render_markdown import md_escape, render_markdown
 from monitor.digest.run import digest_inputs
+from monitor.digest.testing import generate_week, sample_inputs
 from monitor.pipeline.collect import FileSpec, ingest_file
 
 TZ = "Asia/Shanghai"
@@ -132,3 +137,31 @@ def _fields(value: object) -> dict[str, object]:
     import dataclasses
 
     return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}  # type: ignore[arg-type]
+
+
+def _late_week(engine: Engine) -> Digest:
+    period = iso_week(week="2026-W46", tz=TZ)
+    generate_week(engine, period=period, mentions=400, incidents=6, drills=0, backlog=2)
+    with engine.begin() as conn:
+        # an old row collected today, and one whose date was unknown (stored when collected)
+        conn.execute(update(Mention).where(Mention.id == 450).values(collected_at=NOW))
+        conn.execute(update(Mention).where(Mention.id == 451).values(date_missing=True))
+    with Session(engine) as session:
+        return build_digest(session=session, inputs=sample_inputs("en", TZ), period=period, now=NOW)
+
+
+def test_postgresql_counts_backfill_and_entities_like_sqlite(pg_url: str, tmp_path: Path) -> None:
+    lite = make_engine(f"sqlite:///{tmp_path / 'lite.sqlite'}")
+    pg = make_engine(pg_url)
+    try:
+        ensure_schema(lite)
+        upgrade(pg)
+        on_sqlite, on_pg = _late_week(lite), _late_week(pg)
+    finally:
+        lite.dispose()
+        pg.dispose()
+    assert on_sqlite.meta.basis.late_mentions == 1 and on_sqlite.meta.basis.undated_mentions == 1
+    assert on_pg.meta.basis == on_sqlite.meta.basis
+    assert on_pg.headline == on_sqlite.headline
+    assert on_pg.entities == on_sqlite.entities and on_pg.voice == on_sqlite.voice
+    assert sum(e.mentions for e in on_pg.entities) > on_pg.headline.mentions.current  # overlaps

@@ -140,9 +140,9 @@ def main_counts(
             Mention.source_id.label("source_id"),
             cast(Mention.entities, Text).label("entities"),
             func.coalesce(Mention.author_reach, 0).label("reach"),
-            case((late, 1), else_=0).label("late"),
+            # the late test once per row: late rows are those with a late_at (counted below)
             case((late, Mention.collected_at)).label("late_at"),
-            case((Mention.date_missing.is_(True), 1), else_=0).label("undated"),
+            case((Mention.date_missing.is_(True), 1)).label("undated"),
         )
         .where(both_periods(period))
         .subquery()
@@ -150,7 +150,7 @@ def main_counts(
     c = inner.c
     stmt = select(
         c.day, c.sentiment, c.source_id, c.entities, func.count(), func.sum(c.reach),
-        func.sum(c.late), func.min(c.late_at), func.max(c.late_at), func.sum(c.undated),
+        func.count(c.late_at), func.min(c.late_at), func.max(c.late_at), func.count(c.undated),
     ).group_by(c.day, c.sentiment, c.source_id, c.entities)
     split = previous.days
     own = frozenset(own_ids)

@@ -90,6 +90,14 @@ def _idf() -> _Idf:
         return _IDF
 
 
+def prepare(stop: frozenset[str]) -> None:
+    """Load what themes need (jieba's dictionary with the watched names, its IDF table, the
+    English vectorizer), so that it can be done in a thread while the database works."""
+    init_jieba(sorted(t for t in stop if _CJK_RE.search(t)))
+    _idf()
+    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: F401
+
+
 def _extract_tags(body: str, top: int) -> list[tuple[str, float]]:
     """jieba.analyse.extract_tags(body, topK=top, withWeight=True), same terms and weights."""
     import jieba

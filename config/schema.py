@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -584,23 +585,30 @@ class Settings(_Model):
     service: ServiceSettings = Field(default_factory=ServiceSettings)  # type: ignore[arg-type]
     reports: ReportsSettings = Field(default_factory=ReportsSettings)  # type: ignore[arg-type]
 
-    @model_validator(mode="after")
-    def _report_audiences(self) -> Settings:
-        for index, report in enumerate(self.reports.schedule):
+    @field_validator("reports")
+    @classmethod
+    def _report_audiences(cls, reports: ReportsSettings, info: ValidationInfo) -> ReportsSettings:
+        # channels and service come before reports, so they are validated by now (when valid)
+        if "channels" not in info.data:  # the channels' own error says what is wrong
+            return reports
+        channels = info.data["channels"]
+        service = info.data.get("service")
+        for index, report in enumerate(reports.schedule):
             for name in report.channels or ():
-                if name not in self.channels:
-                    known = ", ".join(sorted(self.channels)) or "none"
+                if name not in channels:
+                    known = ", ".join(sorted(channels)) or "none"
                     raise ValueError(
-                        f"reports.schedule[{index}].channels: unknown channel {name!r} "
+                        f"schedule[{index}].channels: unknown channel {name!r} "
                         f"(configured: {known})"
                     )
-        weekly = [r for r in self.reports.schedule if r.kind == "week"]
-        if weekly and "digest_cron" in self.service.model_fields_set and self.service.digest_cron:
+        weekly = [r for r in reports.schedule if r.kind == "week"]
+        if (weekly and service is not None and "digest_cron" in service.model_fields_set
+                and service.digest_cron):
             raise ValueError(
                 "service.digest_cron and a week report in reports.schedule both schedule the "
                 "weekly digest: set the cron on the report and remove service.digest_cron"
             )
-        return self
+        return reports
 
     def scheduled_reports(self) -> tuple[ReportSettings, ...]:
         """``reports.schedule``, plus the weekly digest on ``service.digest_cron`` when the

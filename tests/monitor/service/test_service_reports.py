@@ -97,7 +97,7 @@ def test_a_week_report_replaces_digest_cron(
     [
         (
             "reports:\n  schedule:\n    - {kind: day, channels: [nope]}\n",
-            "reports.schedule[0].channels: unknown channel 'nope' (configured: console)",
+            "reports: schedule[0].channels: unknown channel 'nope' (configured: console)",
         ),
         (
             'service: {digest_cron: "0 8 * * mon"}\nreports:\n  schedule:\n    - {kind: week}\n',

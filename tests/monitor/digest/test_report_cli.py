@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +101,32 @@ def test_daily_lines_in_chinese_match_the_figures(week: Any) -> None:
     open_now = sum(n for _, n in digest.open_items.open_by_grade)
     assert f"当前未结：{open_now:,}" in lines[2] and open_now > 0
     assert lines[3].startswith(f"超出SLA：确认{h.sla_breaches.current:,.0f}次")
+
+
+def test_daily_summary_to_slack_is_one_message_without_a_file(week: Any) -> None:
+    from alerts.testing import FakeSlackServer
+    from monitor.digest.charts import render_charts
+    from monitor.digest.run import render_document
+    from monitor.digest.send import ChannelTarget, send_digest_document
+
+    period = period_at(kind="day", at="2026-11-10", tz="Asia/Shanghai")
+    with Session(week.engine) as session:
+        digest = build_digest(session=session, inputs=week.inputs, period=period, now=week.now)
+    labels = Labels("zh", "Asia/Shanghai")
+    document = render_document(
+        digest,
+        charts=render_charts(digest, labels),
+        labels=labels,
+        filename="digest-2026-11-10.html",
+    )
+    with FakeSlackServer() as slack:
+        target = ChannelTarget("chat", "slack", {"channel": "#risk", "base_url": slack.base_url})
+        [result] = send_digest_document(
+            document, targets=[target], environ={"SLACK_BOT_TOKEN": "xoxb-test"}, now=week.now
+        )
+        [post] = slack.calls("chat.postMessage")
+        assert not slack.calls("files.completeUploadExternal")
+    assert result.ok and result.detail == "daily summary posted"
+    blocks = post.params["blocks"]
+    text = json.dumps(json.loads(blocks) if isinstance(blocks, str) else blocks, ensure_ascii=False)
+    assert "每日舆情简报 2026-11-10" in text and "负面占比" in text and "当前未结" in text

@@ -20,9 +20,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.loader import LoadedConfig
+from config.roster import Roster
 from config.schema import Settings, SourceSettings
 from monitor.clock import utcnow
-from monitor.configured import build_watchlist, load_scorer
+from monitor.configured import build_watchlist, configured_roster, load_scorer
 from monitor.db.drill_runs import running_drill
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
@@ -32,6 +33,8 @@ from monitor.pipeline.ingest import IngestStats, Pipeline
 from monitor.pipeline.scoring import LazyScorer, MentionScoring
 from monitor.pipeline.sources import ConfiguredSource, configured_sources
 from monitor.pipeline.store import NewMention
+from monitor.replies.policy import ReplyPolicy, configured_reply_policy
+from monitor.replies.step import ReplyStep
 from monitor.stories.model import StoryParams
 from monitor.watchlist.matcher import Watchlist
 
@@ -111,6 +114,8 @@ class App:
     incidents: IncidentContext
     sources: dict[str, ConfiguredSource]
     stories: StoryAssignment
+    roster: Roster
+    replies: ReplyPolicy
     _http: httpx.Client | None = field(default=None, init=False, repr=False)
     _http_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -192,6 +197,7 @@ def build_app(
 
     settings = config.settings
     sources = configured_sources(config)
+    roster = configured_roster(config)
     engine = make_engine(database or database_url(settings))
     ensure_schema(engine)
     if clock is None or drill_key is None:
@@ -205,13 +211,20 @@ def build_app(
     scoring = build_scoring(config, watchlist)
     incidents = build_incident_context(settings, config.base_dir, clock=clock, drill_key=drill_key)
     stories = build_stories(settings)
+    replies = configured_reply_policy(config)
+    reply_step = ReplyStep(replies, people=frozenset(roster.people))
     pipeline = Pipeline(
         sessions=sessions,
         watchlist=watchlist,
         detect_lang=detect_lang,
         clock=clock,
         score=scoring,
-        steps=(stories, IncidentAssignment(incidents)),
+        steps=(
+            stories,
+            IncidentAssignment(incidents),
+            reply_step,
+        ),
+        seen_again=reply_step.seen_again,
     )
     return App(
         config=config,
@@ -222,6 +235,8 @@ def build_app(
         incidents=incidents,
         sources=sources,
         stories=stories,
+        roster=roster,
+        replies=replies,
     )
 
 

@@ -98,12 +98,33 @@ COMMANDS: dict[str, LazyCommand] = {
             "The escalation engine (the service runs it every service.escalation_interval, 30s).",
         ),
     ),
-    # ``incident``'s corrections (merge, split, ...) live in their own module
+    # ``incident``'s corrections (merge, split, ...) and review live in their own modules
     **_lazy(
-        "incidents+corrections",
+        "reviews",
+        ("actions", "List review action items (open ones by default), soonest due first."),
+        (
+            "action",
+            "One review action item: mark it done, dropped or open again, or push items to Jira.",
+        ),
+    ),
+    **_lazy(
+        "incidents+corrections+reviews",
         (
             "incident",
             "One incident: show it, write its review, or correct its story (merge, split, ...).",
+        ),
+    ),
+    **_lazy(
+        "replies",
+        (
+            "reply",
+            "Record a reply to MENTION (its id in `crisiswatch mentions` and `replies`): the "
+            "first one is measured against the mention's reply deadline.",
+        ),
+        (
+            "replies",
+            "Mentions that need a reply (enquiries and complaints), soonest deadline first: the "
+            "deadline, time left or overdue by, and who replied.",
         ),
     ),
     **_lazy(
@@ -140,6 +161,13 @@ COMMANDS: dict[str, LazyCommand] = {
             "through the real pipeline into a drill database, with every alert marked [DRILL].",
         ),
         ("drills", "Past drills, newest first (subcommands: show KEY, scenarios)."),
+    ),
+    **_lazy(
+        "oncall",
+        (
+            "oncall",
+            "Who is on call now (or at --at) for each schedule, until when, and who is next.",
+        ),
     ),
     **_lazy(
         "docs",

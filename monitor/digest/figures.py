@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from alerts.sanitize import clean_tree
-from monitor.digest import drill_figures
+from monitor.digest import drill_figures, review_figures
 from monitor.digest import incident_figures as inc
 from monitor.digest import mention_figures as mf
 from monitor.digest.backfill import basis
@@ -27,6 +27,7 @@ from monitor.digest.model import (
     Themes,
 )
 from monitor.digest.period import Period
+from monitor.digest.reply_figures import reply_figures
 from monitor.digest.story_figures import story_rows
 from monitor.digest.themes import extract_themes, stop_terms
 from monitor.digest.themes import prepare as prepare_themes
@@ -155,6 +156,10 @@ def _build(
         top_authors=mf.top_authors(session, period, inputs.top) if totals.negative else (),
         open_items=_open_items(session, inputs, period, now, names, book),
         drills=drill_figures.drills(session, period),
+        reviews=review_figures.reviews(session, period, now=now, top=inputs.top),
+        replies=reply_figures(
+            session=session, period=period, now=now, goal=inputs.reply_goal, top=inputs.top
+        ),
     ))
 
 

@@ -33,6 +33,7 @@ class DigestInputs:
     themes: int = 15  # keywords per language
     script_window: timedelta = timedelta(days=30)
     late_after: timedelta = timedelta(days=2)  # collected later than this after publication
+    reply_goal: float = 0.9  # replies.goal: share of replies in time the plan aims at
 
     def entity_names(self) -> dict[str, str]:
         """Entity id -> display name."""

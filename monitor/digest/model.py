@@ -234,7 +234,7 @@ class ReachRow:
     name: str
     source_id: str
     negative_mentions: int
-    negative_reach: int
+    negative_reach: int | None  # None: no mention gave a follower count (news, most feeds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +289,42 @@ class Drills:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewRow:
+    """A post-incident review completed in the period."""
+
+    incident_id: int
+    title: str
+    grade: str  # the incident's peak grade
+    completed_at: datetime
+    completed_by: str
+    causes: int
+    actions: int
+    actions_open: int  # open now
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """A review action item that was overdue: open after its due time."""
+
+    id: int
+    incident_id: int
+    text: str
+    owner: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reviews:
+    """Reviews completed in the period, and action items overdue at ``as_of``."""
+
+    completed_total: int
+    completed: tuple[ReviewRow, ...]  # newest first
+    overdue_total: int
+    overdue: tuple[ActionRow, ...]  # longest overdue first
+    as_of: datetime  # the period's end, or the digest's time when that is sooner
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     meta: Meta
     headline: Headline
@@ -304,3 +340,46 @@ class Digest:
     top_authors: tuple[ReachRow, ...]
     open_items: OpenItems
     drills: Drills
+    reviews: Reviews
+    replies: ReplyFigures | None = None  # monitor.digest.reply_figures
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyIntentRow:
+    """Reply figures for the messages of one intent (enquiry or complaint)."""
+
+    intent: str
+    needing: int
+    replied: int
+    in_time: int
+    pending: int  # no reply yet, deadline not passed
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueReply:
+    """A message whose reply is overdue now (a next step)."""
+
+    mention_id: int
+    intent: str
+    source: str
+    author: str | None
+    excerpt: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFigures:
+    """Replies to the period's enquiries and complaints, against the goal."""
+
+    needing: int
+    replied: int
+    in_time: int
+    pending: int
+    reply_rate: float | None  # replied / needing
+    in_time_rate: float | None  # in time / (needing - pending)
+    goal: float
+    goal_met: bool | None  # in_time_rate >= goal; None: nothing to judge
+    time_to_reply: DurationStats  # publication to first reply
+    by_intent: tuple[ReplyIntentRow, ...]
+    overdue_total: int  # overdue now, whenever published
+    overdue: tuple[OverdueReply, ...]  # the most overdue first

@@ -14,7 +14,7 @@ def test_idf_table_and_stop_words_are_jieba_analyses() -> None:
     tfidf = jieba.analyse.default_tfidf
     idf = _idf()
     assert idf.weights == tfidf.idf_freq and idf.median == tfidf.median_idf
-    assert _JIEBA_STOP == tfidf.stop_words and len(idf.weights) > 100_000
+    assert tfidf.stop_words == _JIEBA_STOP and len(idf.weights) > 100_000
 
 
 def test_themes_do_not_load_the_part_of_speech_tagger() -> None:

@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -439,7 +440,8 @@ class ServiceSettings(_Model):
     )
     digest_cron: str | None = Field(
         "0 8 * * mon",
-        description="When the weekly digest is sent (crontab, organisation time zone); null: off.",
+        description="When the weekly digest is sent (crontab, organisation time zone); null: off. "
+        "With a `week` report in `reports.schedule`, leave this out: the report has its `cron`.",
     )
     retention_days: int | None = Field(
         365,
@@ -494,6 +496,96 @@ class ServiceSettings(_Model):
         if value.total_seconds() <= 0:
             raise ValueError("must be longer than 0s")
         return value
+
+
+ReportKind = Literal["day", "week", "month", "quarter", "year"]
+ReportFormat = Literal["html", "md", "json"]
+# When each kind of report is sent unless its own cron says otherwise (organisation zone).
+REPORT_CRONS: Mapping[str, str] = {
+    "day": "0 9 * * *",
+    "week": "0 8 * * mon",
+    "month": "0 9 1 * *",
+    "quarter": "0 9 1 1,4,7,10 *",
+    "year": "0 9 2 1 *",
+}
+
+
+class ReportSettings(_Model):
+    """One scheduled report: a period kind, when it is sent, its files and its audience."""
+
+    kind: ReportKind = Field(
+        description="Period covered: `day` (the daily summary, a short chat message), `week` "
+        "(ISO week), `month`, `quarter` or `year`; the last full one when it runs."
+    )
+    name: str | None = Field(
+        None,
+        pattern=_ID,
+        description="Name of this report in logs and work items (default: its kind).",
+    )
+    cron: str | None = Field(
+        None,
+        description="When it is written and sent (crontab, organisation time zone; weekdays as "
+        "names). Default by kind: day `0 9 * * *`, week `0 8 * * mon`, month `0 9 1 * *`, "
+        "quarter `0 9 1 1,4,7,10 *`, year `0 9 2 1 *`.",
+    )
+    formats: tuple[ReportFormat, ...] = Field(
+        ("html", "md", "json"),
+        description="Files written under `<data_dir>/digests` (`[]`: none).",
+    )
+    channels: tuple[str, ...] | None = Field(
+        None,
+        description="Channels it is sent to (names under `channels`); null: every enabled "
+        "channel; `[]`: files only.",
+    )
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_crontab(cls, value: str | None) -> str | None:
+        return _crontab(value)
+
+    @property
+    def report_name(self) -> str:
+        """The name, or the kind when none was given."""
+        return self.name or self.kind
+
+    @property
+    def schedule(self) -> str:
+        """The crontab: its own, or its kind's default."""
+        return self.cron or REPORT_CRONS[self.kind]
+
+
+class ReportsSettings(_Model):
+    """Reports for periods (daily summary, weekly digest, monthly, quarterly, yearly)."""
+
+    backfill_after: Duration = Field(
+        timedelta(days=2),
+        description="A mention collected longer than this after it was published is counted "
+        "as backfill (late) in reports; it still counts in the period it was published in.",
+    )
+    schedule: tuple[ReportSettings, ...] = Field(
+        (),
+        description="Reports the service writes and sends. Without a `week` report here, "
+        "`service.digest_cron` schedules the weekly digest to every enabled channel.",
+    )
+
+    @field_validator("backfill_after")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value.total_seconds() <= 0:
+            raise ValueError("must be longer than 0s")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> ReportsSettings:
+        seen: set[str] = set()
+        for index, report in enumerate(self.schedule):
+            if report.report_name in seen:
+                raise ValueError(
+                    f"schedule[{index}]: two reports named {report.report_name!r} (give each "
+                    "report of the same kind its own name)"
+                )
+            seen.add(report.report_name)
+        return self
 
 
 class JiraSettings(_Model):
@@ -565,6 +657,43 @@ class Settings(_Model):
     integrations: Integrations = Field(default_factory=Integrations)  # type: ignore[arg-type]
     replies: ReplySettings = Field(default_factory=ReplySettings)  # type: ignore[arg-type]
     time_intervals: TimeIntervalList
+    reports: ReportsSettings = Field(default_factory=ReportsSettings)  # type: ignore[arg-type]
+
+    @field_validator("reports")
+    @classmethod
+    def _report_audiences(cls, reports: ReportsSettings, info: ValidationInfo) -> ReportsSettings:
+        # channels and service come before reports, so they are validated by now (when valid)
+        if "channels" not in info.data:  # the channels' own error says what is wrong
+            return reports
+        channels = info.data["channels"]
+        service = info.data.get("service")
+        for index, report in enumerate(reports.schedule):
+            for name in report.channels or ():
+                if name not in channels:
+                    known = ", ".join(sorted(channels)) or "none"
+                    raise ValueError(
+                        f"schedule[{index}].channels: unknown channel {name!r} "
+                        f"(configured: {known})"
+                    )
+        weekly = [r for r in reports.schedule if r.kind == "week"]
+        if (weekly and service is not None and "digest_cron" in service.model_fields_set
+                and service.digest_cron):
+            raise ValueError(
+                "service.digest_cron and a week report in reports.schedule both schedule the "
+                "weekly digest: set the cron on the report and remove service.digest_cron"
+            )
+        return reports
+
+    def scheduled_reports(self) -> tuple[ReportSettings, ...]:
+        """``reports.schedule``, plus the weekly digest on ``service.digest_cron`` when the
+        schedule has no week report (how the weekly digest was configured first)."""
+        reports = self.reports.schedule
+        if any(r.kind == "week" for r in reports) or self.service.digest_cron is None:
+            return reports
+        legacy = ReportSettings.model_validate(
+            {"kind": "week", "name": "digest", "cron": self.service.digest_cron}
+        )
+        return (legacy, *reports)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:

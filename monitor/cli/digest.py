@@ -1,4 +1,8 @@
-"""``crisiswatch digest``: write the risk digest (HTML, Markdown, JSON) and optionally post it."""
+"""``crisiswatch digest``: write a report for a period (HTML, Markdown, JSON), optionally post it.
+
+The period is the last full week by default; ``--period day|week|month|quarter|year`` with
+``--at`` (a day inside it, or its name) picks any other; ``--week`` and ``--from/--to`` remain.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,21 @@ from monitor.cli.common import Context, UserError, emit, pass_ctx
 
 
 @click.command("digest")
+@click.option(
+    "--period",
+    "kind",
+    default=None,
+    type=click.Choice(["day", "week", "month", "quarter", "year"]),
+    help="Report a day (the daily summary), week, month, quarter or year (default: the last "
+    "full one; see --at).",
+)
+@click.option(
+    "--at",
+    default=None,
+    metavar="DATE",
+    help="With --period: a day inside the period (YYYY-MM-DD) or its name (2026-W47, "
+    "2026-11, 2026-Q4, 2026).",
+)
 @click.option(
     "--week",
     default=None,
@@ -52,6 +71,8 @@ from monitor.cli.common import Context, UserError, emit, pass_ctx
 @pass_ctx
 def digest(
     obj: Context,
+    kind: str | None,
+    at: str | None,
     week: str | None,
     date_from: str | None,
     date_to: str | None,
@@ -61,7 +82,8 @@ def digest(
     channels: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Write the weekly risk digest and print where the files are."""
+    """Write the risk report of a period (the weekly digest by default) and print where the
+    files are."""
     from monitor.clock import utcnow
     from monitor.digest.period import PeriodError, resolve_period
     from monitor.digest.run import DigestError, build_and_write_digest, parse_formats, send_digest
@@ -77,6 +99,8 @@ def digest(
                 week=week,
                 date_from=date_from,
                 date_to=date_to,
+                kind=kind,
+                at=at,
             )
             output = build_and_write_digest(
                 app=app,
@@ -94,6 +118,7 @@ def digest(
         raise UserError(f"error: {exc}") from None
     data = {
         "period": output.period.label,
+        "kind": output.period.kind,
         "start": output.period.start_at.isoformat(),
         "end": output.period.end_at.isoformat(),
         "empty": output.digest.meta.empty,

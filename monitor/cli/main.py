@@ -69,7 +69,14 @@ COMMANDS: dict[str, LazyCommand] = {
             "deduplicated data).",
         ),
     ),
-    **_lazy("digest", ("digest", "Write the weekly risk digest and print where the files are.")),
+    **_lazy(
+        "digest",
+        (
+            "digest",
+            "Write the risk report of a period (the weekly digest by default) and print where "
+            "the files are.",
+        ),
+    ),
     **_lazy(
         "incidents",
         ("incidents", "List incidents, highest grade first, then latest activity."),

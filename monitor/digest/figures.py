@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -10,6 +11,7 @@ from alerts.sanitize import clean_tree
 from monitor.digest import drill_figures, review_figures
 from monitor.digest import incident_figures as inc
 from monitor.digest import mention_figures as mf
+from monitor.digest.backfill import basis
 from monitor.digest.inputs import DigestInputs
 from monitor.digest.model import (
     OWN_KINDS,
@@ -28,6 +30,7 @@ from monitor.digest.period import Period
 from monitor.digest.reply_figures import reply_figures
 from monitor.digest.story_figures import story_rows
 from monitor.digest.themes import extract_themes, stop_terms
+from monitor.digest.themes import prepare as prepare_themes
 from playbooks import PLAYBOOK_GRADES, approval_status
 
 REPORTED_GRADES = PLAYBOOK_GRADES  # "none" opens no incident
@@ -48,16 +51,30 @@ def build_digest(
     *, session: Session, inputs: DigestInputs, period: Period, now: datetime
 ) -> Digest:
     """Every figure of the digest for ``period`` against the period before it."""
+    aliases = [n for e in inputs.entities for n in (e.name, *e.aliases)]
+    stop = stop_terms(aliases)
+    # Loading the theme tools is seconds of CPU that needs no database: it runs beside the SQL
+    # aggregates (SQLite and the PostgreSQL driver release the GIL while they work).
+    warm = threading.Thread(target=prepare_themes, args=(stop,), name="digest-themes")
+    warm.start()
+    try:
+        return _build(session=session, inputs=inputs, period=period, now=now, stop=stop)
+    finally:
+        warm.join()
+
+
+def _build(
+    *, session: Session, inputs: DigestInputs, period: Period, now: datetime, stop: frozenset[str]
+) -> Digest:
     previous = period.previous()
     names = inputs.entity_names()
     book = inc.SlaBook(inputs.playbooks)
-
     own_ids = [e.id for e in inputs.entities if e.kind in OWN_KINDS]
     competitors = [e for e in inputs.entities if e.kind == "competitor"]
-    main = mf.main_counts(session, period, own_ids)
+    main = mf.main_counts(session, period, own_ids, late_after=inputs.late_after)
     totals, totals_before = main.totals, main.previous_totals
     any_mentions = bool(totals.total or totals_before.total)
-    by_entity, by_entity_before = mf.entity_sentiment(session, period) if any_mentions else ({}, {})
+    by_entity, by_entity_before = main.by_entity, main.by_entity_previous
 
     facts = inc.incident_facts(session, period, drill=False)
     facts_before = inc.incident_facts(session, previous, drill=False)
@@ -71,8 +88,7 @@ def build_digest(
         if totals.negative
         else []
     )
-    aliases = [n for e in inputs.entities for n in (e.name, *e.aliases)]
-    zh_themes, en_themes = extract_themes(sample, stop=stop_terms(aliases), top=inputs.themes)
+    zh_themes, en_themes = extract_themes(sample, stop=stop, top=inputs.themes)
 
     headline = Headline(
         mentions=Compare.of(totals.total, totals_before.total),
@@ -106,6 +122,8 @@ def build_digest(
             previous=period_info(previous),
             generated_at=now,
             empty=totals.total == 0 and not facts,
+            kind=period.kind,
+            basis=basis(session, period, late_after=inputs.late_after, late=main.late),
         ),
         headline=headline,
         sla=sla,
@@ -195,5 +213,6 @@ def _open_items(
         ),
         scripts=tuple(scripts),
         script_window_days=inputs.script_window.days,
+        open_by_grade=inc.open_by_grade(session, before=period.end_at),
     )
 

@@ -1,6 +1,9 @@
 """Incident figures: counts by grade and matrix cell in SQL, durations against playbook SLAs.
 
-An incident belongs to the period it was opened in. Time to acknowledge runs from ``opened_at``
+An incident belongs to the period its first mention was published in (``first_seen_at``), like
+the mentions it is made of: an export of old rows ingested today opens incidents now, and they
+count in the weeks the rows were published, beside those rows (the report says how many were
+opened later, see ``monitor.digest.backfill``). Time to acknowledge runs from ``opened_at``
 (for an incident opened off hours and held, from when working hours opened) to
 ``acknowledged_at`` (or ``resolved_at`` when it was closed without an acknowledgement); time
 to resolve runs to ``resolved_at`` of incidents now resolved. An SLA breach is an
@@ -24,7 +27,7 @@ from sqlalchemy.orm import Session
 from monitor.db.models import Incident, IncidentEvent
 from monitor.digest.model import DurationStats, IncidentRow, SlaRow
 from monitor.digest.period import Period
-from monitor.incidents.states import CLOSED, RESOLVED
+from monitor.incidents.states import ACTIVE, CLOSED, RESOLVED
 from playbooks import ALL_GRADES, Playbook, select_playbook
 
 _RANK = {grade: rank for rank, grade in enumerate(ALL_GRADES)}
@@ -36,11 +39,23 @@ def grade_rank_sql(column: Any) -> ColumnElement[int]:
 
 
 def opened_in(period: Period, *, drill: bool) -> ColumnElement[bool]:
+    """Incidents of the period: first mention published in it (the name predates the rule)."""
     return and_(
-        Incident.opened_at >= period.start_at,
-        Incident.opened_at < period.end_at,
+        Incident.first_seen_at >= period.start_at,
+        Incident.first_seen_at < period.end_at,
         Incident.drill.is_(drill),
     )
+
+
+def opened_earlier_evidence(session: Session, period: Period) -> int:
+    """Real incidents opened during the period from mentions published before it."""
+    stmt = select(func.count()).where(
+        Incident.opened_at >= period.start_at,
+        Incident.opened_at < period.end_at,
+        Incident.first_seen_at < period.start_at,
+        Incident.drill.is_(False),
+    )
+    return int(session.execute(stmt).scalar_one())
 
 
 def grade_counts(session: Session, period: Period) -> dict[str, int]:
@@ -143,7 +158,7 @@ def _with_holds(session: Session, facts: list[IncidentFacts]) -> list[IncidentFa
 
 
 def incident_facts(session: Session, period: Period, *, drill: bool) -> list[IncidentFacts]:
-    """Incidents opened in the period (bounded by how many incidents a week can open)."""
+    """Incidents of the period (bounded by how many incidents a period can open)."""
     stmt = select(*_FACT_COLUMNS).where(opened_in(period, drill=drill)).order_by(Incident.id)
     return _with_holds(session, [_facts(row) for row in session.execute(stmt)])
 
@@ -161,6 +176,18 @@ def backlog(
         .limit(limit)
     )
     return total, _with_holds(session, [_facts(row) for row in session.execute(stmt)])
+
+
+def open_by_grade(session: Session, *, before: datetime) -> tuple[tuple[str, int], ...]:
+    """Real incidents opened before ``before`` and still active, by peak grade, worst first."""
+    stmt = (
+        select(Incident.peak_grade, func.count())
+        .where(Incident.opened_at < before, Incident.state.in_(ACTIVE),
+               Incident.drill.is_(False))
+        .group_by(Incident.peak_grade)
+    )
+    counts = {grade: int(count) for grade, count in session.execute(stmt)}
+    return tuple(sorted(counts.items(), key=lambda gc: (-_RANK.get(gc[0], -1), gc[0])))
 
 
 class SlaBook:

@@ -25,7 +25,7 @@ EN: Final[dict[str, str]] = {
     "scored": "Mentions with a sentiment",
     "negative": "Negative mentions",
     "negative_share": "Negative share",
-    "incidents": "Incidents opened",
+    "incidents": "Incidents (by first mention)",
     "false_positives": "False positives",
     "grade_incidents": "Incidents graded {grade}",
     "ack_median": "Time to acknowledge, median",
@@ -83,7 +83,7 @@ EN: Final[dict[str, str]] = {
     "time_to_resolve": "Time to resolve",
     "sentiment_mix": "Sentiment mix",
     "title_col": "Title",
-    "no_incidents": "No incidents were opened in this period.",
+    "no_incidents": "No incidents started in this period (by first mention).",
     "themes": "Top negative themes",
     "themes_note": "Keywords from {sample} of {total} negative mentions.",
     "themes_zh": "Chinese",
@@ -158,6 +158,25 @@ EN: Final[dict[str, str]] = {
     "{breaches} SLA breaches",
     "mentions_axis": "Mentions",
     "n_a": "n/a",
+    "title_day": "Daily summary",
+    "title_month": "Monthly report",
+    "title_quarter": "Quarterly report",
+    "title_year": "Yearly report",
+    "basis": "How this period is counted",
+    "basis_rule": "Mentions count by when they were published; an incident counts in the period "
+    "its first mention was published in.",
+    "basis_late": "{count} of these mentions arrived late (backfill: collected more than {after} "
+    "after publication), collected {first} to {last}.",
+    "basis_undated": "{count} mentions had no publication time and are counted by when they were "
+    "collected.",
+    "basis_opened_later": "{count} of these incidents were opened after the period ended.",
+    "basis_from_earlier": "{count} incidents opened in this period started earlier (their first "
+    "mention was published before it) and count in those periods.",
+    "daily_mentions": "Mentions: {count} (yesterday {previous}, {change})",
+    "daily_negative": "Negative share: {share} ({change})",
+    "daily_incidents": "Incidents started: {count}; open now: {open}",
+    "daily_breaches": "SLA breaches: {ack} acknowledgement, {response} first response",
+    "daily_late": "Backfill: {count} late mentions of this day",
     # layout (issue 18)
     "sla_ack": "Acknowledgement",
     "sla_response": "First public response and resolution",
@@ -317,6 +336,23 @@ ZH: Final[dict[str, str]] = {
     "超出SLA {breaches}次",
     "mentions_axis": "提及量",
     "n_a": "无",
+    "title_day": "每日舆情简报",
+    "title_month": "月度舆情报告",
+    "title_quarter": "季度舆情报告",
+    "title_year": "年度舆情报告",
+    "basis": "统计口径",
+    "basis_rule": "提及按发布时间计入；事件按其首条提及的发布时间计入。",
+    "basis_late": "其中{count}条提及为补录数据（发布后超过{after}才采集），"
+    "采集时间{first}至{last}。",
+    "basis_undated": "{count}条提及缺少发布时间，按采集时间计入。",
+    "basis_opened_later": "其中{count}个事件在本期结束后才立案。",
+    "basis_from_earlier": "本期立案的事件中有{count}个始于更早（首条提及发布于本期之前），"
+    "计入相应时期。",
+    "daily_mentions": "提及：{count}条（昨日{previous}条，{change}）",
+    "daily_negative": "负面占比：{share}（{change}）",
+    "daily_incidents": "新增事件：{count}个；当前未结：{open}",
+    "daily_breaches": "超出SLA：确认{ack}次，首次回应{response}次",
+    "daily_late": "补录：本日有{count}条迟到提及",
     # layout (issue 18)
     "sla_ack": "确认",
     "sla_response": "首次公开回应与解决",
@@ -341,6 +377,12 @@ class Labels:
     def __call__(self, key: str, **values: object) -> str:
         text = self.texts.get(key, EN.get(key, key))
         return text.format(**values) if values else text
+
+    def title(self, kind: str, days: int) -> str:
+        """The report's name for its period kind (a 7-day range reads as a weekly digest)."""
+        if kind in ("day", "month", "quarter", "year"):
+            return self(f"title_{kind}")
+        return self("title") if days == 7 else self("title_period")
 
     def grade(self, grade: str) -> str:
         return self.texts.get(f"grade_{grade}", grade)

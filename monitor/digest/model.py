@@ -51,6 +51,23 @@ class PeriodInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Basis:
+    """How rows were placed in the period, and what of it arrived late (backfill).
+
+    Mentions count by publication time, incidents by their first mention's; a mention collected
+    more than ``late_after_s`` after it was published is late (an export of old rows, a backfill).
+    """
+
+    late_after_s: float = 2 * 86400.0
+    late_mentions: int = 0
+    late_collected_first: datetime | None = None
+    late_collected_last: datetime | None = None
+    undated_mentions: int = 0  # no publication time known: counted by collection time
+    incidents_opened_later: int = 0  # incidents of the period opened after it ended
+    incidents_from_earlier: int = 0  # opened during the period, first mention before it
+
+
+@dataclass(frozen=True, slots=True)
 class Meta:
     organisation: str
     locale: str
@@ -59,6 +76,8 @@ class Meta:
     previous: PeriodInfo
     generated_at: datetime
     empty: bool  # no mentions and no incidents in the period
+    kind: str = "range"  # day, week, month, quarter, year, or range (monitor.digest.period)
+    basis: Basis = Basis()
     schema_version: int = SCHEMA_VERSION
 
 
@@ -75,7 +94,7 @@ class Headline:
     scored: Compare  # mentions with a known sentiment (positive, neutral or negative)
     negative: Compare
     negative_share: Compare  # negative / scored
-    incidents: Compare  # real (non-drill) incidents opened in the period
+    incidents: Compare  # real (non-drill) incidents whose first mention is in the period
     incidents_by_grade: tuple[GradeCount, ...]  # by peak grade, low..critical
     false_positives: Compare
     time_to_ack: DurationStats
@@ -237,6 +256,7 @@ class OpenItems:
     unresolved: tuple[IncidentRow, ...]
     scripts: tuple[ScriptItem, ...]  # not approved, or approval expiring soon
     script_window_days: int
+    open_by_grade: tuple[tuple[str, int], ...] = ()  # unresolved now, by peak grade, worst first
 
 
 @dataclass(frozen=True, slots=True)

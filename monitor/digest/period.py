@@ -2,6 +2,9 @@
 
 A period is a run of whole days ``[first, end)`` in a time zone; its instants are local
 midnights, so a week across a daylight-saving change is 167 or 169 hours long, as it should be.
+A period has a kind: a day, an ISO week, a calendar month, a quarter, a year, or a custom range.
+The previous period is the one of the same kind just before (a month against the previous month,
+whatever their lengths); a custom range is compared with the range of equal length before it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MAX_DAYS = 366
 _WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+_QUARTER_RE = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
+_YEAR_RE = re.compile(r"^(\d{4})$")
+
+# The report kinds, shortest first; "range" is a custom --from/--to period.
+KINDS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
 
 
 class PeriodError(ValueError):
@@ -27,6 +36,7 @@ class Period:
     end: date  # exclusive
     tz: str
     week: str | None = None
+    kind: str = "range"  # one of KINDS, or "range"
 
     @property
     def days(self) -> int:
@@ -55,9 +65,18 @@ class Period:
 
     @property
     def label(self) -> str:
-        """``2026-W47``, or ``2026-11-01..2026-11-07`` for other periods."""
+        """``2026-11-16``, ``2026-W47``, ``2026-11``, ``2026-Q4``, ``2026``, or a range
+        ``2026-11-01..2026-11-07``."""
         if self.week:
             return self.week
+        if self.kind == "day":
+            return self.first.isoformat()
+        if self.kind == "month":
+            return f"{self.first.year}-{self.first.month:02d}"
+        if self.kind == "quarter":
+            return f"{self.first.year}-Q{(self.first.month - 1) // 3 + 1}"
+        if self.kind == "year":
+            return str(self.first.year)
         return f"{self.first.isoformat()}..{self.last.isoformat()}"
 
     @property
@@ -75,10 +94,12 @@ class Period:
         return [local_midnight(self.first + timedelta(days=i), zone) for i in range(self.days + 1)]
 
     def previous(self) -> Period:
-        """The period of equal length just before (the previous ISO week for a week)."""
+        """The period of the same kind just before (a range: the one of equal length)."""
+        kind = "week" if self.week else self.kind
+        if kind in KINDS:
+            return period_of(kind=kind, day=self.first - timedelta(days=1), tz=self.tz)
         first = self.first - timedelta(days=self.days)
-        week = iso_week_label(first) if self.week else None
-        return Period(first=first, end=self.first, tz=self.tz, week=week)
+        return Period(first=first, end=self.first, tz=self.tz)
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -101,13 +122,74 @@ def _zone(tz: str) -> ZoneInfo:
         raise PeriodError(f"unknown time zone {tz!r}") from None
 
 
-def last_full_week(*, now: datetime, tz: str) -> Period:
-    """The last complete ISO week (Monday to Sunday) before ``now`` in ``tz``."""
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_of(*, kind: str, day: date, tz: str) -> Period:
+    """The day, ISO week, month, quarter or year holding ``day``."""
+    if kind == "day":
+        return Period(first=day, end=day + timedelta(days=1), tz=tz, kind="day")
+    if kind == "week":
+        monday = day - timedelta(days=day.weekday())
+        return Period(
+            first=monday,
+            end=monday + timedelta(days=7),
+            tz=tz,
+            week=iso_week_label(monday),
+            kind="week",
+        )
+    if kind == "month":
+        first = day.replace(day=1)
+        return Period(first=first, end=_add_months(first, 1), tz=tz, kind="month")
+    if kind == "quarter":
+        first = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+        return Period(first=first, end=_add_months(first, 3), tz=tz, kind="quarter")
+    if kind == "year":
+        return Period(first=date(day.year, 1, 1), end=date(day.year + 1, 1, 1), tz=tz, kind="year")
+    raise PeriodError(f"--period: unknown period {kind!r} (expected {', '.join(KINDS)})")
+
+
+def last_full(*, kind: str, now: datetime, tz: str) -> Period:
+    """The last complete period of ``kind`` before ``now`` in ``tz`` (yesterday for a day)."""
     if now.tzinfo is None:
         raise PeriodError("now must be timezone-aware")
     today = now.astimezone(_zone(tz)).date()
-    monday = today - timedelta(days=today.weekday()) - timedelta(days=7)
-    return Period(first=monday, end=monday + timedelta(days=7), tz=tz, week=iso_week_label(monday))
+    current = period_of(kind=kind, day=today, tz=tz)
+    return current.previous()
+
+
+def last_full_week(*, now: datetime, tz: str) -> Period:
+    """The last complete ISO week (Monday to Sunday) before ``now`` in ``tz``."""
+    return last_full(kind="week", now=now, tz=tz)
+
+
+def period_at(*, kind: str, at: str, tz: str) -> Period:
+    """The period of ``kind`` named by ``at``: a day inside it, or its label (``2026-W47``,
+    ``2026-11``, ``2026-Q4``, ``2026``)."""
+    _zone(tz)
+    text = at.strip()
+    if kind not in KINDS:
+        raise PeriodError(f"--period: unknown period {kind!r} (expected {', '.join(KINDS)})")
+    if kind == "week" and _WEEK_RE.match(text):
+        return iso_week(week=text, tz=tz)
+    month = _MONTH_RE.match(text)
+    if kind == "month" and month and 1 <= int(month.group(2)) <= 12:
+        return period_of(kind=kind, day=date(int(month.group(1)), int(month.group(2)), 1), tz=tz)
+    quarter = _QUARTER_RE.match(text)
+    if kind == "quarter" and quarter:
+        first = date(int(quarter.group(1)), (int(quarter.group(2)) - 1) * 3 + 1, 1)
+        return period_of(kind=kind, day=first, tz=tz)
+    if kind == "year" and _YEAR_RE.match(text):
+        return period_of(kind=kind, day=date(int(text), 1, 1), tz=tz)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise PeriodError(
+            f"--at: expected a day like 2026-11-16 or the {kind}'s name, got {at!r}"
+        ) from None
+    return period_of(kind=kind, day=day, tz=tz)
 
 
 def iso_week(*, week: str, tz: str) -> Period:
@@ -121,7 +203,13 @@ def iso_week(*, week: str, tz: str) -> Period:
         monday = date.fromisocalendar(year, number, 1)
     except ValueError:
         raise PeriodError(f"--week: {year} has no ISO week {number}") from None
-    return Period(first=monday, end=monday + timedelta(days=7), tz=tz, week=f"{year}-W{number:02d}")
+    return Period(
+        first=monday,
+        end=monday + timedelta(days=7),
+        tz=tz,
+        week=f"{year}-W{number:02d}",
+        kind="week",
+    )
 
 
 def parse_day(value: str, option: str) -> date:
@@ -150,10 +238,28 @@ def resolve_period(
     week: str | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
+    kind: str | None = None,
+    at: str | None = None,
 ) -> Period:
-    """The period the CLI options name: ``--week``, ``--from/--to``, or the last full week."""
-    if week is not None and (date_from is not None or date_to is not None):
-        raise PeriodError("give either --week or --from/--to, not both")
+    """The period the CLI options name: ``--period [--at]``, ``--week``, ``--from/--to``, or
+    the last full week."""
+    given = [
+        name
+        for name, value in (
+            ("--period", kind),
+            ("--week", week),
+            ("--from/--to", date_from or date_to),
+        )
+        if value is not None
+    ]
+    if len(given) > 1:
+        raise PeriodError(f"give either {given[0]} or {given[1]}, not both")
+    if at is not None and kind is None:
+        raise PeriodError("--at goes with --period")
+    if kind is not None:
+        if at is None:
+            return last_full(kind=kind, now=now, tz=tz)
+        return period_at(kind=kind, at=at, tz=tz)
     if week is not None:
         return iso_week(week=week, tz=tz)
     if date_from is not None or date_to is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from monitor.digest.backfill import basis_lines
 from monitor.digest.charts import Charts
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
@@ -166,7 +167,7 @@ def render_html(digest: Digest, *, charts: Charts | None, labels: Labels,
     """The complete HTML document."""
     lb = labels
     meta = digest.meta
-    title = lb("title") if meta.period.days == 7 else lb("title_period")
+    title = lb.title(meta.kind, meta.period.days)
     parts: list[str] = [
         f"<h1>{_e(title)} — {_e(meta.organisation)}</h1>",
         '<p class="meta">'
@@ -175,6 +176,7 @@ def render_html(digest: Digest, *, charts: Charts | None, labels: Labels,
              f"{lb('timezone')}: {meta.timezone} · {lb('generated')}: "
              f"{lb.moment(meta.generated_at)}")
         + "</p>",
+        f'<p class="note">{_e(" ".join(basis_lines(meta.basis, lb)))}</p>',
     ]
     if meta.empty:
         parts.append(f'<p class="empty">{_e(lb("empty"))}</p>')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from monitor.digest.backfill import basis_lines
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
 from monitor.digest.reply_tables import reply_tables
@@ -62,7 +63,7 @@ def render_markdown(digest: Digest, *, labels: Labels) -> str:
     """The complete Markdown document."""
     lb = labels
     meta = digest.meta
-    title = lb("title") if meta.period.days == 7 else lb("title_period")
+    title = lb.title(meta.kind, meta.period.days)
     out = [
         f"# {md_escape(title)} — {md_escape(meta.organisation)}",
         "",
@@ -72,6 +73,8 @@ def render_markdown(digest: Digest, *, labels: Labels) -> str:
             f"{lb('timezone')}: {meta.timezone} · {lb('generated')}: "
             f"{lb.moment(meta.generated_at)}"
         ),
+        "",
+        f"_{md_escape(' '.join(basis_lines(meta.basis, lb)))}_",
         "",
     ]
     if meta.empty:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from config.schema import ReportSettings
 from monitor.app import App
 from monitor.db.engine import storage_folder
 from monitor.digest.charts import Charts, render_charts
@@ -71,6 +72,7 @@ def digest_inputs(app: App) -> DigestInputs:
         playbooks=load_playbooks(playbook_paths),
         scripts=load_scripts(script_paths, review_steps=settings.playbooks.review_steps),
         grade_table=tuple(tuple(row) for row in settings.scoring.matrix.table),
+        late_after=settings.reports.backfill_after,
         reply_goal=settings.replies.goal,
     )
 
@@ -143,9 +145,9 @@ def send_digest(
     channels: Sequence[str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> list[SendResult]:
-    """Post the digest to the named channels (default: every enabled configured channel)."""
+    """Post the digest to the named channels (None: every enabled configured channel)."""
     configured = app.settings.channels
-    if channels:
+    if channels is not None:
         unknown = [name for name in channels if name not in configured]
         if unknown:
             known = ", ".join(sorted(configured)) or "none"
@@ -163,6 +165,16 @@ def send_digest(
         environ=os.environ if environ is None else environ,
         now=now,
     )
+
+
+def run_report(
+    *, app: App, report: ReportSettings, period: Period, now: datetime
+) -> tuple[DigestOutput, list[SendResult]]:
+    """A scheduled report: write its formats, send it to its audience (see config reports)."""
+    output = build_and_write_digest(app=app, now=now, period=period, formats=report.formats)
+    audience = None if report.channels is None else list(report.channels)
+    results = send_digest(app=app, output=output, now=now, channels=audience)
+    return output, results
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -5,11 +5,14 @@ Slack in bot mode posts the key figures, then uploads the HTML file into that me
 with ``files_upload_v2``; Slack webhooks get the summary only. Email carries the digest inline
 (charts as related images, since mail clients block data: URIs) with the self-contained HTML
 file attached. Every other kind receives the summary as an ``AlertMessage(event="digest")``.
-One failing channel never stops the others: each gets a SendResult.
+A daily summary (a report of one day) is a short message everywhere: a few lines
+(``monitor.digest.daily``), no file. One failing channel never stops the others: each gets a
+SendResult.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,11 +27,15 @@ from alerts.errors import ChannelConfigError, DeliveryError
 from alerts.message import AlertMessage, DigestEntry
 from alerts.registry import build_channel
 from alerts.render_slack import escape_mrkdwn, escape_plain
+from monitor.digest.daily import daily_lines
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
 from monitor.digest.summary import digest_title, summary_lines, summary_text, top_incident_lines
 from playbooks import ALL_GRADES
 
+# weekly-digest-2026-W47 was the only id before periods; each kind now has its own prefix
+_ID_PREFIX = {"day": "daily-summary", "week": "weekly-digest", "month": "monthly-report",
+              "quarter": "quarterly-report", "year": "yearly-report"}
 _DATA_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
 
@@ -90,6 +97,8 @@ def send_digest_document(
 def _send_one(
     channel: Channel, target: ChannelTarget, document: DigestDocument, now: datetime
 ) -> SendResult:
+    if document.digest.meta.kind == "day":
+        return _send_daily(channel, target, document, now)
     if isinstance(channel, SlackChannel):
         return _send_slack(channel, target, document)
     if isinstance(channel, EmailChannel):
@@ -98,13 +107,35 @@ def _send_one(
     return SendResult(target.name, target.kind, True, "summary sent", result.remote_id)
 
 
+def _send_daily(
+    channel: Channel, target: ChannelTarget, document: DigestDocument, now: datetime
+) -> SendResult:
+    digest, labels = document.digest, document.labels
+    if isinstance(channel, SlackChannel):
+        lines = "\n".join("• " + escape_mrkdwn(line) for line in daily_lines(digest, labels))
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text",
+                                        "text": escape_plain(digest_title(digest, labels))[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": lines[:3000]}},
+        ]
+        posted = channel.post_blocks(
+            text=escape_mrkdwn(digest_title(digest, labels)), blocks=blocks
+        )
+        return SendResult(target.name, "slack", True, "daily summary posted", posted.remote_id)
+    short = dataclasses.replace(
+        alert_message(digest, labels, now), reasons=tuple(daily_lines(digest, labels)), members=()
+    )
+    result = channel.send(message=short, thread=None)
+    return SendResult(target.name, target.kind, True, "daily summary sent", result.remote_id)
+
+
 def alert_message(digest: Digest, labels: Labels, now: datetime) -> AlertMessage:
     """The summary as a channel-neutral digest alert (top incidents as members)."""
     grades = [g.grade for g in digest.headline.incidents_by_grade if g.current]
     highest = max(grades, key=lambda g: ALL_GRADES.index(g) if g in ALL_GRADES else -1,
                   default="none")
     return AlertMessage(
-        incident_id=f"weekly-digest-{digest.meta.period.label}",
+        incident_id=f"{_ID_PREFIX.get(digest.meta.kind, 'digest')}-{digest.meta.period.label}",
         event="digest",
         title=digest_title(digest, labels),
         grade=highest,

@@ -11,7 +11,7 @@ MAX_TOP = 5
 def digest_title(digest: Digest, labels: Labels) -> str:
     """``Weekly risk digest 2026-W47 — Lumina Dairy``."""
     meta = digest.meta
-    title = labels("title") if meta.period.days == 7 else labels("title_period")
+    title = labels.title(meta.kind, meta.period.days)
     return f"{title} {meta.period.label} — {meta.organisation}"
 
 

@@ -60,6 +60,7 @@ _OTHER = (
 )
 _GRADE_WEIGHTS = (("low", 40), ("medium", 30), ("high", 20), ("critical", 10))
 _STATES = (("resolved", 50), ("acknowledged", 20), ("open", 15), ("false_positive", 15))
+_COLLECTION_DELAY = timedelta(minutes=7)  # polled soon after publication: none of it is backfill
 _CATEGORIES = ("product_safety", "customer_complaint", "misinformation_rumor", None)
 
 
@@ -86,7 +87,6 @@ def _mention_rows(
     period: Period,
     entities: Sequence[EntityInfo],
     negative_weight: int,
-    collected: datetime,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     start = period.start_at + timedelta(seconds=first * step)
     weights = list(_ENTITY_WEIGHTS[: len(entities)]) + [5] * max(0, len(entities) - 6)
@@ -120,9 +120,10 @@ def _mention_rows(
                 "author_reach": rng.randrange(0, 200_000)
                 if rng.random() < 0.9 and source not in NO_FOLLOWERS else None,
                 # collection stores mentions roughly in publication order; so does this
-                "published_at": start + timedelta(seconds=(offset + rng.random()) * step),
+                "published_at": (published := start
+                                 + timedelta(seconds=(offset + rng.random()) * step)),
                 "date_missing": False,
-                "collected_at": collected,
+                "collected_at": published + _COLLECTION_DELAY,
                 "lang": "en" if english else "zh",
                 "text": template.format(name=entity.name),
                 "metrics": {},
@@ -243,7 +244,6 @@ def generate_week(
                 period=target,
                 entities=entities,
                 negative_weight=negative_weight,
-                collected=collected,
             )
             with engine.begin() as conn:
                 conn.execute(insert(Mention), rows)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 
 from classifiers.text import (
     HANDLE_PLACEHOLDER,
@@ -42,8 +43,14 @@ _ZH_PARTICLES = frozenset(
     "的了已是在也都就还又被把将和与及或而着过吗呢吧啊么很太更最没才再让给对从向于为这那我你他她它们"
 )
 _EN_NOISE = frozenset({"http", "https", "www", "com", "rt", "amp", "via", "cn", "html"})
-_TFIDF_LOCK = threading.Lock()
-_TFIDF: Any = None
+_IDF_LOCK = threading.Lock()
+_IDF: _Idf | None = None
+# jieba.analyse's own stop words (KeywordExtractor.STOP_WORDS)
+_JIEBA_STOP = frozenset((
+    "the", "of", "is", "and", "to", "in", "that", "we", "for", "an", "are", "by", "be", "as",
+    "on", "with", "can", "if", "from", "which", "you", "it", "this", "then", "at", "have", "all",
+    "not", "one", "has", "or",
+))
 
 
 def is_chinese(lang: str | None, text: str) -> bool:
@@ -98,15 +105,39 @@ def _en_tokens(text: str) -> list[str]:
     return [t for t in _EN_TOKEN_RE.findall(text) if len(t) > 1]
 
 
-def _tfidf() -> Any:
-    global _TFIDF
-    with _TFIDF_LOCK:
-        if _TFIDF is None:
-            import jieba.analyse
+@dataclass(frozen=True, slots=True)
+class _Idf:
+    weights: dict[str, float]
+    median: float
 
-            # importing jieba.analyse already loads its IDF table once; reuse that instance
-            _TFIDF = jieba.analyse.default_tfidf
-        return _TFIDF
+
+def _idf() -> _Idf:
+    """jieba's IDF table (what ``jieba.analyse`` reads), read once per process.
+
+    Read here rather than through ``jieba.analyse``: importing that package also loads jieba's
+    part-of-speech tagger (over a second, more on a busy machine), which themes never use.
+    """
+    global _IDF
+    with _IDF_LOCK:
+        if _IDF is None:
+            import jieba
+
+            path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+            weights: dict[str, float] = {}
+            for line in path.read_text(encoding="utf-8").splitlines():
+                word, _, value = line.strip().partition(" ")
+                if value:
+                    weights[word] = float(value)
+            _IDF = _Idf(weights, sorted(weights.values())[len(weights) // 2])
+        return _IDF
+
+
+def prepare(stop: frozenset[str]) -> None:
+    """Load what themes need (jieba's dictionary with the watched names, its IDF table, the
+    English vectorizer), so that it can be done in a thread while the database works."""
+    init_jieba(sorted(t for t in stop if _CJK_RE.search(t)))
+    _idf()
+    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: F401
 
 
 def _zh_words(text: str) -> Iterable[str]:
@@ -143,18 +174,18 @@ def chinese_themes(texts: Sequence[str], *, stop: frozenset[str], top: int) -> t
     if not body.strip():
         return ()
     init_jieba(sorted(t for t in stop if _CJK_RE.search(t)))  # keep watched names whole
-    tfidf = _tfidf()
+    idf = _idf()
     counts: dict[str, int] = {}
     for word in _zh_words(body):
         term = word.strip()
         if len(term) < 2 or _ASCII_RE.match(term) or term.lower() in stop:
             continue
-        if term.lower() in tfidf.stop_words or not _CJK_RE.search(term):
+        if term.lower() in _JIEBA_STOP or not _CJK_RE.search(term):
             continue
         counts[term] = counts.get(term, 0) + 1
     total = sum(counts.values()) or 1
     scored = sorted(
-        ((t, n * tfidf.idf_freq.get(t, tfidf.median_idf) / total) for t, n in counts.items()),
+        ((t, n * idf.weights.get(t, idf.median) / total) for t, n in counts.items()),
         key=lambda tw: (-tw[1], tw[0]),
     )
     kept = scored[:top]

@@ -3,7 +3,8 @@
 ``build_jobs`` composes each job from the application (its sessions, pipeline, settings and the
 incidents / dispatch / digest functions): a poll per enabled source at its own interval (by
 tier unless the source sets one, backing off on failures), the inbox folder, the escalation
-tick (which also posts recovery updates), the outbox dispatch, the weekly digest and the
+tick (which also posts recovery updates), the outbox dispatch, the scheduled reports (the
+weekly digest on `service.digest_cron`, and `reports.schedule`: daily, monthly...) and the
 retention clean-up. Volume spikes are detected as mentions are ingested (in the ingest
 transaction), so they need no job of their own. Each job is a plain callable over plain values;
 the scheduler decides when, the work queue decides who.
@@ -20,15 +21,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from config.schema import Inbox, ServiceSettings, SourceSettings
+from config.schema import Inbox, ReportSettings, ServiceSettings, SourceSettings
 from monitor.alerting.channels import build_channel_set, dispatch_policy
 from monitor.alerting.dispatch import dispatch_once
 from monitor.app import App
 from monitor.collectors.inbox import move_failed, ready_files
 from monitor.db.engine import storage_folder
 from monitor.db.models import Source as SourceRow
-from monitor.digest.period import iso_week, last_full_week
-from monitor.digest.run import build_and_write_digest, send_digest
+from monitor.digest.period import iso_week, last_full, last_full_week, period_at
+from monitor.digest.run import build_and_write_digest, run_report, send_digest
 from monitor.incidents.tick import tick_escalations
 from monitor.pipeline.collect import ingest_inbox_file
 from monitor.pipeline.ingest import IngestStats
@@ -108,8 +109,11 @@ def build_jobs(
     jobs.jobs.append(escalation_job(app, service, clock=clock, metrics=metrics, kick=kick))
     jobs.jobs.append(dispatch_job(app, service, clock=clock, metrics=metrics, instance=instance,
                                   closers=jobs.closers))
-    if service.digest_cron is not None:
-        jobs.jobs.append(digest_job(app, service.digest_cron, clock=clock, timezone=tz))
+    for report in settings.scheduled_reports():
+        if report.name == "digest" and report.kind == "week":
+            jobs.jobs.append(digest_job(app, report.schedule, clock=clock, timezone=tz))
+        else:
+            jobs.jobs.append(report_job(app, report, clock=clock, timezone=tz))
     if service.retention_days is not None:
         jobs.jobs.append(retention_job(app, service, clock=clock, timezone=tz))
     return jobs
@@ -271,6 +275,33 @@ def digest_job(app: App, cron: str, *, clock: Callable[[], datetime], timezone: 
                 "sent": sum(r.ok for r in results), "failed": sum(not r.ok for r in results)}
 
     return Job(name="digest", kind="digest", trigger=Cron(cron, timezone), action=action,
+               planner=planner, keep_done=True, catch_up=DIGEST_CATCH_UP)
+
+
+def report_job(app: App, report: ReportSettings, *, clock: Callable[[], datetime],
+               timezone: str) -> Job:
+    """Write and send a scheduled report of the last full period of its kind, once per period
+    (keyed by the report's name and the period)."""
+    name = f"report:{report.report_name}"
+
+    def planner(now: datetime, force: bool) -> list[Work]:
+        period = last_full(kind=report.kind, now=now, tz=timezone)
+        return [Work(key=f"{name}:{period.label}", job=name,
+                     payload={"kind": report.kind, "first": period.first.isoformat()})]
+
+    def action(payload: Mapping[str, Any]) -> object:
+        period = period_at(kind=str(payload["kind"]), at=str(payload["first"]), tz=timezone)
+        output, results = run_report(app=app, report=report, period=period, now=clock())
+        for result in results:
+            if result.ok:
+                log.info("%s %s sent to %s", name, period.label, result.channel)
+            else:
+                log.warning("%s %s not sent to %s: %s", name, period.label, result.channel,
+                            result.detail)
+        return {"period": period.label, "files": len(output.files),
+                "sent": sum(r.ok for r in results), "failed": sum(not r.ok for r in results)}
+
+    return Job(name=name, kind="digest", trigger=Cron(report.schedule, timezone), action=action,
                planner=planner, keep_done=True, catch_up=DIGEST_CATCH_UP)
 
 

@@ -74,7 +74,7 @@ def test_digest_changes_are_current_minus_previous(week: Any) -> None:
 
 
 def _incident_where(bounds: tuple[str, str], drill: int = 0) -> str:
-    return (f"opened_at >= '{bounds[0]}' AND opened_at < '{bounds[1]}' AND drill = {drill}")
+    return (f"first_seen_at >= '{bounds[0]}' AND first_seen_at < '{bounds[1]}' AND drill = {drill}")
 
 
 @pytest.mark.parametrize("bounds,attr", [(CUR, "current"), (PREV, "previous")])
@@ -133,7 +133,7 @@ def test_digest_sla_breaches_match_sql(week: Any, bounds: tuple[str, str], attr:
         assert sum(r.ack_breaches for r in week.digest.sla) == breaches
 
 
-RESPONSE_TARGET_S = "CASE peak_grade WHEN 'low' THEN 172800 WHEN 'medium' THEN 28800 " \
+RESPONSE_TARGET_S = "CASE peak_grade WHEN 'low' THEN 86400 WHEN 'medium' THEN 7200 " \
                     "WHEN 'high' THEN 7200 WHEN 'critical' THEN 3600 END"
 
 

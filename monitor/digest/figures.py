@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -10,7 +11,10 @@ from alerts.sanitize import clean_tree
 from monitor.digest import drill_figures
 from monitor.digest import incident_figures as inc
 from monitor.digest import mention_figures as mf
+from monitor.digest.executive import executive_summary
+from monitor.digest.indicator_figures import build_indicators
 from monitor.digest.inputs import DigestInputs
+from monitor.digest.labels import Labels
 from monitor.digest.model import (
     OWN_KINDS,
     Compare,
@@ -24,6 +28,7 @@ from monitor.digest.model import (
     ScriptItem,
     Themes,
 )
+from monitor.digest.next_steps import StepContext, next_steps
 from monitor.digest.period import Period
 from monitor.digest.story_figures import story_rows
 from monitor.digest.themes import extract_themes, stop_terms
@@ -95,8 +100,21 @@ def build_digest(
                                      sum(r.response_breaches for r in sla_before)),
     )
     matrix = inc.matrix_counts(session, period)
+    labels = Labels(inputs.locale, inputs.timezone)
+    voice = (
+        mf.voice_rows(
+            organisation=inputs.organisation,
+            own=main.own,
+            own_previous=main.own_previous,
+            competitors=competitors,
+            current=by_entity,
+            previous=by_entity_before,
+        )
+        if totals.total
+        else ()
+    )
     # Names, titles and authors are outside text: cleaned once here for every renderer.
-    return clean_tree(Digest(
+    digest = clean_tree(Digest(
         meta=Meta(
             organisation=inputs.organisation,
             locale=inputs.locale,
@@ -112,16 +130,7 @@ def build_digest(
         entities=mf.entity_rows(inputs.entities, by_entity, by_entity_before)
         if any_mentions
         else (),
-        voice=mf.voice_rows(
-            organisation=inputs.organisation,
-            own=main.own,
-            own_previous=main.own_previous,
-            competitors=competitors,
-            current=by_entity,
-            previous=by_entity_before,
-        )
-        if totals.total
-        else (),
+        voice=voice,
         matrix=MatrixFigure(
             counts=matrix, table=inputs.grade_table, total=sum(map(sum, matrix))
         ),
@@ -137,7 +146,17 @@ def build_digest(
         top_authors=mf.top_authors(session, period, inputs.top) if totals.negative else (),
         open_items=_open_items(session, inputs, period, now, names, book),
         drills=drill_figures.drills(session, period),
+        next_steps=next_steps(
+            StepContext(session=session, period=period, now=now, book=book, names=names,
+                        labels=labels),
+            limit=inputs.top,
+        ),
+        indicators=build_indicators(
+            session=session, period=period, organisation=inputs.organisation,
+            entities=inputs.entities, totals=totals, previous_totals=totals_before, voice=voice,
+        ),
     ))
+    return replace(digest, summary=executive_summary(digest, labels))
 
 
 def _by_grade(current: dict[str, int], previous: dict[str, int]) -> tuple[GradeCount, ...]:

@@ -7,6 +7,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from alerts.times import format_time
+from monitor.digest.labels_content import CONTENT_EN, CONTENT_ZH
 
 EN: Final[dict[str, str]] = {
     "title": "Weekly risk digest",
@@ -287,7 +288,9 @@ ZH: Final[dict[str, str]] = {
     "n_a": "无",
 }
 
-LOCALES: Final[dict[str, dict[str, str]]] = {"en": EN, "zh": ZH}
+LOCALES: Final[dict[str, dict[str, str]]] = {
+    "en": {**EN, **CONTENT_EN}, "zh": {**ZH, **CONTENT_ZH}
+}
 
 
 class Labels:
@@ -299,7 +302,7 @@ class Labels:
         self.zone = ZoneInfo(timezone)
 
     def __call__(self, key: str, **values: object) -> str:
-        text = self.texts.get(key, EN.get(key, key))
+        text = self.texts.get(key, LOCALES["en"].get(key, key))
         return text.format(**values) if values else text
 
     def grade(self, grade: str) -> str:

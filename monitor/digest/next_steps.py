@@ -1,0 +1,124 @@
+"""Recommended next steps: what to do now, gathered from a list of providers.
+
+A provider is a function from a ``StepContext`` to ``NextStep`` values; ``PROVIDERS`` lists
+them (open incidents here; overdue replies and review action items are providers of their
+own). The steps are ordered overdue first, then by grade (highest first), then by due time,
+and cut to the digest's size; ``total`` keeps how many there were.
+
+An open incident's step follows its lifecycle: unacknowledged, it is acknowledging and the
+playbook's first checklist item; acknowledged without a first public response, the response
+(the checklist's ``publish`` or ``reply`` item); after it, the item that follows. Checklist
+progress is not stored, so the stage picks the item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from monitor.digest import incident_figures as inc
+from monitor.digest.labels import Labels
+from monitor.digest.model import NextStep, NextSteps
+from monitor.digest.period import Period
+from monitor.incidents.states import ACKNOWLEDGED, OPEN
+from playbooks import ALL_GRADES, Playbook
+
+RESPONSE_ITEMS = ("publish", "reply")  # checklist item ids that are the first public response
+BACKLOG_LIMIT = 200  # open incidents read per state, worst first
+_RANK = {grade: rank for rank, grade in enumerate(ALL_GRADES)}
+
+
+@dataclass(frozen=True, slots=True)
+class StepContext:
+    """What a provider may read: the store, the clock, the period, SLAs, names and labels."""
+
+    session: Session
+    period: Period
+    now: datetime
+    book: inc.SlaBook
+    names: dict[str, str]
+    labels: Labels
+
+
+NextStepProvider = Callable[[StepContext], Sequence[NextStep]]
+
+
+def _checklist_item(playbook: Playbook | None, stage: int) -> str | None:
+    """The checklist item for a lifecycle stage (0 unacknowledged, 1 acknowledged, 2 responded)."""
+    if playbook is None or not playbook.checklist:
+        return None
+    items = playbook.checklist
+    response = next((i for i, item in enumerate(items) if item.id in RESPONSE_ITEMS), None)
+    index = (0, 1 if response is None else response, 2 if response is None else response + 1)[stage]
+    item = items[min(index, len(items) - 1)]
+    text = " ".join(item.text.split())
+    return f"{item.owner}: {text}" if item.owner else text
+
+
+def _incident_step(fact: inc.IncidentFacts, ctx: StepContext) -> NextStep:
+    lb = ctx.labels
+    playbook = ctx.book.playbook_for(fact)
+    ack_target = playbook.sla.time_to_ack if playbook is not None else None
+    response_target = playbook.sla.time_to_first_response if playbook is not None else None
+    due: datetime | None
+    if fact.state == OPEN:
+        stage, target, late, soon = 0, ack_target, "ack_overdue", "ack_due"
+        action = lb("step_ack", id=fact.id)
+    elif fact.responded_at is None:
+        stage, target, late, soon = 1, response_target, "response_overdue", "response_due"
+        action = lb("step_respond", id=fact.id)
+    else:
+        stage, target, late, soon = 2, None, "", ""
+        action = lb("step_resolve", id=fact.id)
+    due = fact.opened_at + target if target is not None else None
+    overdue = due is not None and ctx.now > due
+    item = _checklist_item(playbook, stage)
+    if item:
+        action = f"{action} {lb('step_checklist', item=item)}"
+    return NextStep(
+        kind="incident",
+        ref=f"#{fact.id}",
+        title=f"{ctx.names.get(fact.entity_id, fact.entity_id)} — {' '.join(fact.title.split())}",
+        action=action,
+        grade=fact.grade,
+        state=fact.state,
+        sla=(late if overdue else soon) if due is not None else None,
+        due_at=due,
+        overdue=overdue,
+    )
+
+
+def incident_steps(ctx: StepContext) -> list[NextStep]:
+    """One step per real incident still open or acknowledged (overdue responses included)."""
+    steps = []
+    for state in (OPEN, ACKNOWLEDGED):
+        _, facts = inc.backlog(
+            ctx.session, before=ctx.now + timedelta(seconds=1), state=state, limit=BACKLOG_LIMIT
+        )
+        steps += [_incident_step(f, ctx) for f in facts]
+    return steps
+
+
+PROVIDERS: tuple[NextStepProvider, ...] = (incident_steps,)
+
+
+def next_steps(
+    ctx: StepContext, *, limit: int, providers: Sequence[NextStepProvider] = PROVIDERS
+) -> NextSteps:
+    """Every provider's steps, most pressing first, at most ``limit`` of them."""
+    steps = [step for provider in providers for step in provider(ctx)]
+    steps.sort(
+        key=lambda s: (
+            not s.overdue,
+            -_RANK.get(s.grade or "", -1),
+            s.due_at is None,
+            s.due_at.timestamp() if s.due_at else 0.0,
+            s.ref,
+        )
+    )
+    return NextSteps(
+        items=tuple(steps[:limit]), total=len(steps), overdue=sum(s.overdue for s in steps)
+    )

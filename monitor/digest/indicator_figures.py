@@ -52,6 +52,12 @@ def _metric(name: str) -> ColumnElement[Any]:
     return value
 
 
+def _amount(value: Any) -> float:
+    """A summed count: whole numbers as int (counts are whole; JSON shows them so)."""
+    number = float(value or 0)
+    return int(number) if number.is_integer() else number
+
+
 def _engaged(columns: Sequence[Any]) -> ColumnElement[int]:
     return case((or_(*(c.is_not(None) for c in columns)), 1), else_=0)
 
@@ -129,12 +135,12 @@ def metric_totals(session: Session, period: Period) -> tuple[MetricTotals, Metri
             with_intent=int(with_intent),
             enquiries=int(enquiries or 0),
             engaged=int(engaged or 0),
-            engagement=float(engagement or 0),
+            engagement=_amount(engagement),
             with_comments=int(with_comments),
-            comments=float(comment_sum or 0),
+            comments=_amount(comment_sum),
             rated=int(rated or 0),
-            rated_comments=float(rated_comments or 0),
-            rated_views=float(rated_views or 0),
+            rated_comments=_amount(rated_comments),
+            rated_views=_amount(rated_views),
         )
     return found[1], found[0]
 
@@ -196,7 +202,7 @@ def group_metrics(
     grouped: tuple[dict[str, GroupMetrics], dict[str, GroupMetrics]] = ({}, {})
     for group, current, count, engaged, engagement in session.execute(stmt):
         grouped[int(current)][str(group)] = GroupMetrics(
-            mentions=int(count), engaged=int(engaged or 0), engagement=float(engagement or 0)
+            mentions=int(count), engaged=int(engaged or 0), engagement=_amount(engagement)
         )
     return grouped[1], grouped[0]
 

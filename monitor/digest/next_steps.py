@@ -58,6 +58,13 @@ def _checklist_item(playbook: Playbook | None, stage: int) -> str | None:
     return f"{item.owner}: {text}" if item.owner else text
 
 
+def _about(fact: inc.IncidentFacts, names: dict[str, str]) -> str:
+    """The incident's title, led by its entity unless the title names it already."""
+    title = " ".join(fact.title.split())
+    entity = names.get(fact.entity_id, fact.entity_id)
+    return title if entity in title else f"{entity} — {title}".rstrip(" —")
+
+
 def _incident_step(fact: inc.IncidentFacts, ctx: StepContext) -> NextStep:
     lb = ctx.labels
     playbook = ctx.book.playbook_for(fact)
@@ -81,7 +88,7 @@ def _incident_step(fact: inc.IncidentFacts, ctx: StepContext) -> NextStep:
     return NextStep(
         kind="incident",
         ref=f"#{fact.id}",
-        title=f"{ctx.names.get(fact.entity_id, fact.entity_id)} — {' '.join(fact.title.split())}",
+        title=_about(fact, ctx.names),
         action=action,
         grade=fact.grade,
         state=fact.state,
@@ -93,11 +100,12 @@ def _incident_step(fact: inc.IncidentFacts, ctx: StepContext) -> NextStep:
 
 def incident_steps(ctx: StepContext) -> list[NextStep]:
     """One step per real incident still open or acknowledged (overdue responses included)."""
+    # every incident the open items count (opened before the period's end), and any opened
+    # since: a report on an old period still lists what is waiting today
+    before = max(ctx.period.end_at, ctx.now + timedelta(seconds=1))
     steps = []
     for state in (OPEN, ACKNOWLEDGED):
-        _, facts = inc.backlog(
-            ctx.session, before=ctx.now + timedelta(seconds=1), state=state, limit=BACKLOG_LIMIT
-        )
+        _, facts = inc.backlog(ctx.session, before=before, state=state, limit=BACKLOG_LIMIT)
         steps += [_incident_step(f, ctx) for f in facts]
     return steps
 

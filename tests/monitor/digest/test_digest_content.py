@@ -442,3 +442,28 @@ def test_indicators_on_postgresql(pg_url: str) -> None:
     assert ind["enquiries"].value.current == sum(1 for _, _, i in rows if i == "enquiry")
     assert digest.indicators is not None and digest.indicators.competitors[0].engaged_mentions
     assert digest.next_steps is not None and digest.next_steps.total >= 2
+
+
+def test_next_steps_list_every_incident_the_open_items_count(week: Any, new_engine: Any) -> None:
+    """Also those opened after the digest's clock but inside the period (the quickstart's)."""
+    o = week.digest.open_items
+    assert week.digest.next_steps.total == o.unacknowledged_total + o.unresolved_total
+    engine, period = _rss_only_week(new_engine)
+    generate_week(
+        engine,
+        period=period,
+        mentions=0,
+        incidents=12,
+        previous_mentions=0,
+        previous_incidents=0,
+        drills=0,
+        backlog=0,
+        seed=3,
+    )
+    early = period.start_at + timedelta(hours=1)
+    with Session(engine) as s:
+        digest = build_digest(session=s, inputs=sample_inputs(), period=period, now=early)
+    o = digest.open_items
+    assert o.unacknowledged_total + o.unresolved_total > 0
+    assert digest.next_steps is not None
+    assert digest.next_steps.total == o.unacknowledged_total + o.unresolved_total

@@ -11,10 +11,10 @@ comments".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Mention, MentionEntity
@@ -85,12 +85,29 @@ class MetricTotals:
     rated_views: float = 0.0
 
 
-def metric_totals(session: Session, period: Period) -> tuple[MetricTotals, MetricTotals]:
-    """Engagement, comment and enquiry counts of this period and the previous one."""
+@dataclass(frozen=True, slots=True)
+class GroupMetrics:
+    mentions: int = 0
+    engaged: int = 0
+    engagement: float = 0.0
+
+
+def metric_totals(
+    session: Session, period: Period, own_ids: Sequence[str]
+) -> tuple[MetricTotals, MetricTotals, GroupMetrics, GroupMetrics]:
+    """Engagement, comment and enquiry counts of this period and the previous one, and the
+    organisation's mentions and engagement in each (a mention of two of its entities once)."""
     likes, comments, reposts, views = (_metric(n) for n in (*ENGAGEMENT_METRICS, "views"))
+    own_flag: ColumnElement[Any] = literal(0)
+    if own_ids:
+        matched = exists().where(
+            MentionEntity.mention_id == Mention.id, MentionEntity.entity_id.in_(list(own_ids))
+        )
+        own_flag = case((matched, 1), else_=0)
     inner = (
         select(
             case((Mention.published_at >= period.start_at, 1), else_=0).label("current"),
+            own_flag.label("own"),
             Mention.intent.label("intent"),
             likes.label("likes"),
             comments.label("comments"),
@@ -98,12 +115,14 @@ def metric_totals(session: Session, period: Period) -> tuple[MetricTotals, Metri
             views.label("views"),
         )
         .where(both_periods(period))
+        .offset(0)  # not flattened: each value is computed once per row, not once per use
         .subquery()
     )
     c = inner.c
     both = case((c.comments.is_not(None) & c.views.is_not(None), 1), else_=0)
     stmt = select(
         c.current,
+        c.own,
         func.count(),
         func.count(c.intent),
         func.sum(case((c.intent == "enquiry", 1), else_=0)),
@@ -114,11 +133,12 @@ def metric_totals(session: Session, period: Period) -> tuple[MetricTotals, Metri
         func.sum(both),
         func.sum(case((both == 1, c.comments), else_=0)),
         func.sum(case((both == 1, c.views), else_=0)),
-    ).group_by(c.current)
-    found = {0: MetricTotals(), 1: MetricTotals()}
+    ).group_by(c.current, c.own)
+    found: dict[tuple[int, int], MetricTotals] = {}
     for row in session.execute(stmt):
         (
             current,
+            own,
             mentions,
             with_intent,
             enquiries,
@@ -130,7 +150,7 @@ def metric_totals(session: Session, period: Period) -> tuple[MetricTotals, Metri
             rated_comments,
             rated_views,
         ) = row
-        found[int(current)] = MetricTotals(
+        found[int(current), int(own)] = MetricTotals(
             mentions=int(mentions),
             with_intent=int(with_intent),
             enquiries=int(enquiries or 0),
@@ -142,52 +162,41 @@ def metric_totals(session: Session, period: Period) -> tuple[MetricTotals, Metri
             rated_comments=_amount(rated_comments),
             rated_views=_amount(rated_views),
         )
-    return found[1], found[0]
+
+    def period_totals(current: int) -> MetricTotals:
+        parts = [found.get((current, own), MetricTotals()) for own in (0, 1)]
+        return MetricTotals(*(a + b for a, b in zip(*(astuple(p) for p in parts), strict=True)))
+
+    def own_group(current: int) -> GroupMetrics:
+        t = found.get((current, 1), MetricTotals())
+        return GroupMetrics(mentions=t.mentions, engaged=t.engaged, engagement=t.engagement)
+
+    return period_totals(1), period_totals(0), own_group(1), own_group(0)
 
 
-@dataclass(frozen=True, slots=True)
-class GroupMetrics:
-    mentions: int = 0
-    engaged: int = 0
-    engagement: float = 0.0
-
-
-def group_metrics(
-    session: Session, period: Period, own_ids: Sequence[str], competitor_ids: Sequence[str]
+def competitor_metrics(
+    session: Session, period: Period, competitor_ids: Sequence[str]
 ) -> tuple[dict[str, GroupMetrics], dict[str, GroupMetrics]]:
-    """Mentions and engagement of the organisation (key "own") and each competitor.
-
-    A mention matching two of the organisation's entities counts once for it.
-    """
+    """Mentions and engagement of each competitor, this period and the previous one."""
     low, high = id_range(session, period)
-    ids = [*own_ids, *competitor_ids]
-    if low is None or high is None or not ids:
+    if low is None or high is None or not competitor_ids:
         return {}, {}
-    key = (
-        case(
-            (MentionEntity.entity_id.in_(list(own_ids)), literal("own")),
-            else_=MentionEntity.entity_id,
-        )
-        if own_ids
-        else MentionEntity.entity_id
-    )
-    links = (
-        select(MentionEntity.mention_id.label("mention_id"), key.label("key"))
-        .where(MentionEntity.entity_id.in_(ids), MentionEntity.mention_id.between(low, high))
-        .distinct()
-        .subquery()
-    )
     likes, comments, reposts = (_metric(n) for n in ENGAGEMENT_METRICS)
     inner = (
         select(
-            links.c.key.label("key"),
+            MentionEntity.entity_id.label("key"),
             case((Mention.published_at >= period.start_at, 1), else_=0).label("current"),
             likes.label("likes"),
             comments.label("comments"),
             reposts.label("reposts"),
         )
-        .join(Mention, Mention.id == links.c.mention_id)
-        .where(both_periods(period))
+        .join(Mention, Mention.id == MentionEntity.mention_id)
+        .where(
+            MentionEntity.entity_id.in_(list(competitor_ids)),
+            MentionEntity.mention_id.between(low, high),
+            both_periods(period),
+        )
+        .offset(0)  # not flattened: each metric is read once per row, not once per use
         .subquery()
     )
     c = inner.c
@@ -349,14 +358,21 @@ def build_indicators(
     own_ids = [e.id for e in entities if e.kind in OWN_KINDS]
     competitors = [e for e in entities if e.kind == "competitor"]
     any_mentions = bool(totals.total or previous_totals.total)
-    now, before = (
-        metric_totals(session, period) if any_mentions else (MetricTotals(), MetricTotals())
-    )
+    if any_mentions:
+        now, before, own, own_before = metric_totals(session, period, own_ids)
+    else:
+        now, before, own, own_before = (
+            MetricTotals(),
+            MetricTotals(),
+            GroupMetrics(),
+            GroupMetrics(),
+        )
     groups, groups_before = (
-        group_metrics(session, period, own_ids, [e.id for e in competitors])
+        competitor_metrics(session, period, [e.id for e in competitors])
         if any_mentions and competitors
         else ({}, {})
     )
+    groups["own"], groups_before["own"] = own, own_before
     rows = [
         indicator("mentions", "count", (totals.total, None), (previous_totals.total, None)),
         *_sentiment_rows(totals, previous_totals),

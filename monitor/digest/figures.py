@@ -153,7 +153,7 @@ def build_digest(
         ),
         indicators=build_indicators(
             session=session, period=period, organisation=inputs.organisation,
-            entities=inputs.entities, totals=totals, previous_totals=totals_before, voice=voice,
+            entities=inputs.entities, main=main, voice=voice,
         ),
     ))
     return replace(digest, summary=executive_summary(digest, labels))

@@ -1,4 +1,4 @@
-"""The source plans' indicators, each against the previous period, in two SQL aggregates.
+"""The source plans' indicators, each against the previous period.
 
 Engagement is what export files count per mention (``mentions.metrics``, filled by the export
 collectors): likes + comments + shares (``reposts``); views are not engagement. Comment rate is
@@ -11,17 +11,23 @@ comments".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func, literal, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Mention, MentionEntity
 from monitor.digest.inputs import EntityInfo
-from monitor.digest.mention_figures import SentimentCounts, both_periods, id_range
+from monitor.digest.mention_figures import MainCounts, SentimentCounts, both_periods, id_range
+from monitor.digest.metric_columns import (
+    ENGAGEMENT_METRICS,
+    GroupMetrics,
+    MetricTotals,
+    amount,
+    engaged,
+    engagement,
+    metric,
+)
 from monitor.digest.model import (
-    OWN_KINDS,
     Compare,
     CompetitorRow,
     Indicator,
@@ -30,7 +36,6 @@ from monitor.digest.model import (
 )
 from monitor.digest.period import Period
 
-ENGAGEMENT_METRICS = ("likes", "comments", "reposts")  # reposts: shares, retweets, 转发
 # Every reason an indicator can give for a missing figure (labels: "reason_<code>").
 REASONS = (
     "no_mentions",
@@ -46,134 +51,6 @@ REASONS = (
 )
 
 
-def _metric(name: str) -> ColumnElement[Any]:
-    # float, not integer: view counts overflow a 32-bit integer cast on PostgreSQL
-    value: ColumnElement[Any] = Mention.metrics[name].as_float()
-    return value
-
-
-def _amount(value: Any) -> float:
-    """A summed count: whole numbers as int (counts are whole; JSON shows them so)."""
-    number = float(value or 0)
-    return int(number) if number.is_integer() else number
-
-
-def _engaged(columns: Sequence[Any]) -> ColumnElement[int]:
-    return case((or_(*(c.is_not(None) for c in columns)), 1), else_=0)
-
-
-def _engagement(columns: Sequence[Any]) -> ColumnElement[Any]:
-    total: ColumnElement[Any] = func.coalesce(columns[0], 0)
-    for column in columns[1:]:
-        total = total + func.coalesce(column, 0)
-    return total
-
-
-@dataclass(frozen=True, slots=True)
-class MetricTotals:
-    """What one period's mentions say about engagement and intent."""
-
-    mentions: int = 0
-    with_intent: int = 0
-    enquiries: int = 0
-    engaged: int = 0  # mentions carrying likes, comments or shares
-    engagement: float = 0.0
-    with_comments: int = 0
-    comments: float = 0.0
-    rated: int = 0  # mentions carrying both comments and views
-    rated_comments: float = 0.0
-    rated_views: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class GroupMetrics:
-    mentions: int = 0
-    engaged: int = 0
-    engagement: float = 0.0
-
-
-def metric_totals(
-    session: Session, period: Period, own_ids: Sequence[str]
-) -> tuple[MetricTotals, MetricTotals, GroupMetrics, GroupMetrics]:
-    """Engagement, comment and enquiry counts of this period and the previous one, and the
-    organisation's mentions and engagement in each (a mention of two of its entities once)."""
-    likes, comments, reposts, views = (_metric(n) for n in (*ENGAGEMENT_METRICS, "views"))
-    own_flag: ColumnElement[Any] = literal(0)
-    if own_ids:
-        matched = exists().where(
-            MentionEntity.mention_id == Mention.id, MentionEntity.entity_id.in_(list(own_ids))
-        )
-        own_flag = case((matched, 1), else_=0)
-    inner = (
-        select(
-            case((Mention.published_at >= period.start_at, 1), else_=0).label("current"),
-            own_flag.label("own"),
-            Mention.intent.label("intent"),
-            likes.label("likes"),
-            comments.label("comments"),
-            reposts.label("reposts"),
-            views.label("views"),
-        )
-        .where(both_periods(period))
-        .offset(0)  # not flattened: each value is computed once per row, not once per use
-        .subquery()
-    )
-    c = inner.c
-    both = case((c.comments.is_not(None) & c.views.is_not(None), 1), else_=0)
-    stmt = select(
-        c.current,
-        c.own,
-        func.count(),
-        func.count(c.intent),
-        func.sum(case((c.intent == "enquiry", 1), else_=0)),
-        func.sum(_engaged((c.likes, c.comments, c.reposts))),
-        func.sum(_engagement((c.likes, c.comments, c.reposts))),
-        func.count(c.comments),
-        func.sum(c.comments),
-        func.sum(both),
-        func.sum(case((both == 1, c.comments), else_=0)),
-        func.sum(case((both == 1, c.views), else_=0)),
-    ).group_by(c.current, c.own)
-    found: dict[tuple[int, int], MetricTotals] = {}
-    for row in session.execute(stmt):
-        (
-            current,
-            own,
-            mentions,
-            with_intent,
-            enquiries,
-            engaged,
-            engagement,
-            with_comments,
-            comment_sum,
-            rated,
-            rated_comments,
-            rated_views,
-        ) = row
-        found[int(current), int(own)] = MetricTotals(
-            mentions=int(mentions),
-            with_intent=int(with_intent),
-            enquiries=int(enquiries or 0),
-            engaged=int(engaged or 0),
-            engagement=_amount(engagement),
-            with_comments=int(with_comments),
-            comments=_amount(comment_sum),
-            rated=int(rated or 0),
-            rated_comments=_amount(rated_comments),
-            rated_views=_amount(rated_views),
-        )
-
-    def period_totals(current: int) -> MetricTotals:
-        parts = [found.get((current, own), MetricTotals()) for own in (0, 1)]
-        return MetricTotals(*(a + b for a, b in zip(*(astuple(p) for p in parts), strict=True)))
-
-    def own_group(current: int) -> GroupMetrics:
-        t = found.get((current, 1), MetricTotals())
-        return GroupMetrics(mentions=t.mentions, engaged=t.engaged, engagement=t.engagement)
-
-    return period_totals(1), period_totals(0), own_group(1), own_group(0)
-
-
 def competitor_metrics(
     session: Session, period: Period, competitor_ids: Sequence[str]
 ) -> tuple[dict[str, GroupMetrics], dict[str, GroupMetrics]]:
@@ -181,7 +58,7 @@ def competitor_metrics(
     low, high = id_range(session, period)
     if low is None or high is None or not competitor_ids:
         return {}, {}
-    likes, comments, reposts = (_metric(n) for n in ENGAGEMENT_METRICS)
+    likes, comments, reposts = (metric(n) for n in ENGAGEMENT_METRICS)
     inner = (
         select(
             MentionEntity.entity_id.label("key"),
@@ -205,13 +82,13 @@ def competitor_metrics(
         c.key,
         c.current,
         func.count(),
-        func.sum(_engaged(columns)),
-        func.sum(_engagement(columns)),
+        func.sum(engaged(columns)),
+        func.sum(engagement(columns)),
     ).group_by(c.key, c.current)
     grouped: tuple[dict[str, GroupMetrics], dict[str, GroupMetrics]] = ({}, {})
-    for group, current, count, engaged, engagement in session.execute(stmt):
+    for group, current, count, engaged_count, engagement_sum in session.execute(stmt):
         grouped[int(current)][str(group)] = GroupMetrics(
-            mentions=int(count), engaged=int(engaged or 0), engagement=_amount(engagement)
+            mentions=int(count), engaged=int(engaged_count or 0), engagement=amount(engagement_sum)
         )
     return grouped[1], grouped[0]
 
@@ -350,33 +227,26 @@ def build_indicators(
     period: Period,
     organisation: str,
     entities: Sequence[EntityInfo],
-    totals: SentimentCounts,
-    previous_totals: SentimentCounts,
+    main: MainCounts,
     voice: Sequence[VoiceRow],
 ) -> Indicators:
-    """Every indicator of the source plans, and competitors' engagement and growth."""
-    own_ids = [e.id for e in entities if e.kind in OWN_KINDS]
+    """Every indicator of the source plans, and competitors' engagement and growth.
+
+    Totals, engagement and enquiries come from the totals pass (``main``); competitors'
+    engagement from their links.
+    """
+    totals, previous_totals = main.totals, main.previous_totals
     competitors = [e for e in entities if e.kind == "competitor"]
-    any_mentions = bool(totals.total or previous_totals.total)
-    if any_mentions:
-        now, before, own, own_before = metric_totals(session, period, own_ids)
-    else:
-        now, before, own, own_before = (
-            MetricTotals(),
-            MetricTotals(),
-            GroupMetrics(),
-            GroupMetrics(),
-        )
     groups, groups_before = (
         competitor_metrics(session, period, [e.id for e in competitors])
-        if any_mentions and competitors
+        if (totals.total or previous_totals.total) and competitors
         else ({}, {})
     )
-    groups["own"], groups_before["own"] = own, own_before
+    groups["own"], groups_before["own"] = main.own_metrics, main.own_previous_metrics
     rows = [
         indicator("mentions", "count", (totals.total, None), (previous_totals.total, None)),
         *_sentiment_rows(totals, previous_totals),
-        *_metric_rows(now, before),
+        *_metric_rows(main.metrics, main.previous_metrics),
         reply_rate(session, period),
         _voice_row(voice, len(competitors)),
         not_available("brand_search_index", "count", "no_search_index"),

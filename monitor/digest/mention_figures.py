@@ -16,7 +16,9 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Mention, MentionEntity
+from monitor.digest import metric_columns
 from monitor.digest.inputs import EntityInfo
+from monitor.digest.metric_columns import GroupMetrics, MetricTotals
 from monitor.digest.model import OWN_KINDS, SENTIMENTS, DayRow, EntityRow, ReachRow, VoiceRow
 from monitor.digest.period import Period
 
@@ -85,6 +87,11 @@ class MainCounts:
     own: SentimentCounts
     own_previous: SentimentCounts
     sources: tuple[ReachRow, ...]  # all sources by negative reach, largest first
+    # engagement and intent (metric_columns), all mentions and the organisation's
+    metrics: MetricTotals = MetricTotals()
+    previous_metrics: MetricTotals = MetricTotals()
+    own_metrics: GroupMetrics = GroupMetrics()
+    own_previous_metrics: GroupMetrics = GroupMetrics()
 
 
 def both_periods(period: Period) -> ColumnElement[bool]:
@@ -115,23 +122,30 @@ def main_counts(session: Session, period: Period, own_ids: Sequence[str]) -> Mai
             Mention.source_id.label("source_id"),
             own_flag.label("own"),
             func.coalesce(Mention.author_reach, 0).label("reach"),
+            *metric_columns.inner_columns(),
         )
         .where(both_periods(period))
+        .offset(0)  # not flattened: each value is computed once per row, not once per use
         .subquery()
     )
     c = inner.c
-    # The own flag is summed, not grouped on: a grouping key would be evaluated twice per row.
     stmt = select(
-        c.day, c.sentiment, c.source_id, func.count(), func.sum(c.reach), func.sum(c.own)
+        c.day, c.sentiment, c.source_id, func.count(), func.sum(c.reach), func.sum(c.own),
+        *metric_columns.sums(c, c.own),
     ).group_by(c.day, c.sentiment, c.source_id)
     split = previous.days
     per_day: dict[int, list[tuple[str | None, int]]] = {}
     own_rows: list[tuple[str | None, int]] = []
     own_previous_rows: list[tuple[str | None, int]] = []
     negative: dict[str, list[int]] = {}
-    for day, sentiment, source, count, reach, own in session.execute(stmt):
+    metrics = [MetricTotals(), MetricTotals()]  # previous, current
+    own_metrics = [GroupMetrics(), GroupMetrics()]
+    for day, sentiment, source, count, reach, own, *sums in session.execute(stmt):
         day, count = int(day), int(count)
         per_day.setdefault(day, []).append((sentiment, count))
+        side = int(day >= split)
+        metrics[side] = metric_columns.add(metrics[side], count, sums)
+        own_metrics[side] = metric_columns.add_group(own_metrics[side], int(own or 0), sums)
         if own:
             (own_rows if day >= split else own_previous_rows).append((sentiment, int(own)))
         if day >= split and sentiment == "negative":
@@ -162,6 +176,10 @@ def main_counts(session: Session, period: Period, own_ids: Sequence[str]) -> Mai
             ReachRow(name=source, source_id=source, negative_mentions=n, negative_reach=r)
             for source, (n, r) in sources
         ),
+        metrics=metrics[1],
+        previous_metrics=metrics[0],
+        own_metrics=own_metrics[1],
+        own_previous_metrics=own_metrics[0],
     )
 
 

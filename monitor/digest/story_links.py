@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Mention
-from monitor.digest.indicator_figures import ENGAGEMENT_METRICS
+from monitor.digest.metric_columns import ENGAGEMENT_METRICS
 from monitor.digest.model import MentionLink
 from monitor.digest.period import Period
 

@@ -23,6 +23,9 @@ _URL_RE = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"'，。！？、�
 # Weibo handles contain CJK characters; the look-behind keeps e-mail addresses intact.
 _HANDLE_RE = re.compile(r"(?<![\w.])@[\w\-·]{1,30}")
 _WS_RE = re.compile(r"\s+")
+# What clean() writes in place of an address and of a handle (the models were trained so).
+URL_PLACEHOLDER = "URL"
+HANDLE_PLACEHOLDER = "@USER"
 _ZWJ = "\u200d"
 
 
@@ -62,9 +65,9 @@ def clean(text: str) -> str:
     if _needs_control_pass(text):
         text = _drop_control(text)
     if "://" in text or "www." in text.lower():
-        text = _URL_RE.sub(" URL ", text)
+        text = _URL_RE.sub(f" {URL_PLACEHOLDER} ", text)
     if "@" in text:
-        text = _HANDLE_RE.sub(" @USER ", text)
+        text = _HANDLE_RE.sub(f" {HANDLE_PLACEHOLDER} ", text)
     # Every whitespace character but the ASCII space is unprintable, so printable text with
     # no double space has nothing to collapse (most texts: the substitution pass is skipped).
     if "  " in text or not text.isprintable():

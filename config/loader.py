@@ -128,8 +128,11 @@ def parse_yaml(text: str, file: Path) -> tuple[Any, yaml.Node | None]:
         loader.dispose()
 
 
-def describe_errors(exc: ValidationError, file: Path, root: yaml.Node | None) -> Iterator[str]:
-    """One ``file:line: key.path: problem`` line per validation error."""
+def describe_errors(
+    exc: ValidationError, file: Path, root: yaml.Node | None, *, schema: type[BaseModel] = Settings
+) -> Iterator[str]:
+    """One ``file:line: key.path: problem`` line per validation error of a document validated
+    against ``schema`` (the settings, or another form read from YAML)."""
     errors = exc.errors(include_url=False)
     for err in errors:
         if err["type"] == "too_short" and any(
@@ -145,8 +148,11 @@ def describe_errors(exc: ValidationError, file: Path, root: yaml.Node | None) ->
         hint = ""
         if err["type"] == "extra_forbidden":
             message = "unknown key"
-            hint = did_you_mean(loc[-1], _keys_at(Settings, loc[:-1])) or (
+            known = _keys_at(schema, loc[:-1])
+            hint = did_you_mean(loc[-1], known) or (
                 " (check the spelling; see the configuration reference)"
+                if schema is Settings
+                else f" (expected one of: {', '.join(known)})"
             )
         elif err["type"] == "literal_error":
             hint = did_you_mean(got, _QUOTED.findall(message))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -21,7 +21,9 @@ from pydantic import (
 )
 
 from config.durations import Duration, format_duration
+from config.people import BusinessHours, PeopleList, ScheduleList, TeamList, known_zone
 from config.scoring import ScoringSettings
+from playbooks.scripts import DEFAULT_REVIEW_STEPS
 
 _ID = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 _LANG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
@@ -85,17 +87,14 @@ class Organisation(_Named, _Model):
     locale: Literal["en", "zh"] = Field(
         "en", description="Language of digest labels, and of names in alerts and digests."
     )
+    holidays: tuple[date, ...] = Field(
+        (), description="Public holidays: no working hours, restricted on-call layers off."
+    )
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (expected e.g. Asia/Shanghai)") from exc
-        return value
+        return known_zone(value)
 
 
 class Storage(_Model):
@@ -240,6 +239,20 @@ class PlaybookSettings(_Model):
         default_factory=dict,
         description="Extra fixed placeholder values, e.g. website: ... (used as ${website}).",
     )
+    review_steps: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")], ...] = Field(
+        DEFAULT_REVIEW_STEPS,
+        min_length=1,
+        description="Review steps a script's text must pass, each by a person holding the role "
+        "of that name (people[].roles), before it is offered; the last is the sign-off.",
+    )
+
+    @field_validator("review_steps")
+    @classmethod
+    def _distinct_steps(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        repeated = sorted({step for step in value if value.count(step) > 1})
+        if repeated:
+            raise ValueError(f"each review step once, got {', '.join(repeated)} twice")
+        return value
 
 
 class SpikeSettings(_Model):
@@ -471,6 +484,46 @@ class ServiceSettings(_Model):
         return value
 
 
+class JiraSettings(_Model):
+    """Jira issues made from review action items (``crisiswatch action push``)."""
+
+    url: str = Field(
+        pattern=r"^https?://[^\s/]+",
+        description="Base address of the Jira site, e.g. https://acme.atlassian.net.",
+    )
+    project: str = Field(
+        pattern=r"^[A-Z][A-Z0-9_]{0,31}$", description="Key of the project the issues go in."
+    )
+    issue_type: str = Field("Task", min_length=1, description="Type of the created issues.")
+    user_env: str | None = Field(
+        None,
+        description="Environment variable holding the user for basic authentication (Jira "
+        "Cloud: the account's email); not set: the token is sent as a bearer token (a Jira "
+        "Data Center personal access token).",
+    )
+    token_env: str = Field(
+        description="Environment variable holding the API token (or personal access token)."
+    )
+    due_date: bool = Field(
+        True,
+        description="Set the issue's due date from the item's (turn off when the project's "
+        "create screen has no Due date field).",
+    )
+    api_version: Literal[2, 3] = Field(
+        2,
+        description="REST API version: 2 (Jira Cloud and Data Center; plain-text description) "
+        "or 3 (Jira Cloud; description in Atlassian Document Format).",
+    )
+
+
+class Integrations(_Model):
+    """Project tools that reviews reach."""
+
+    jira: JiraSettings | None = Field(
+        None, description="Push review action items to Jira as issues (off when absent)."
+    )
+
+
 class Settings(_Model):
     """A complete crisiswatch configuration file."""
 
@@ -491,6 +544,13 @@ class Settings(_Model):
     )
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)  # type: ignore[arg-type]
     service: ServiceSettings = Field(default_factory=ServiceSettings)  # type: ignore[arg-type]
+    people: PeopleList
+    teams: TeamList
+    schedules: ScheduleList
+    business_hours: BusinessHours | None = Field(
+        None, description="The organisation's working hours; null: no working hours are kept."
+    )
+    integrations: Integrations = Field(default_factory=Integrations)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:

@@ -20,9 +20,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.loader import LoadedConfig
+from config.roster import Roster
 from config.schema import Settings, SourceSettings
 from monitor.clock import utcnow
-from monitor.configured import build_watchlist, load_scorer
+from monitor.configured import build_watchlist, configured_roster, load_scorer
 from monitor.db.drill_runs import running_drill
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
@@ -111,6 +112,7 @@ class App:
     incidents: IncidentContext
     sources: dict[str, ConfiguredSource]
     stories: StoryAssignment
+    roster: Roster
     _http: httpx.Client | None = field(default=None, init=False, repr=False)
     _http_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -192,6 +194,7 @@ def build_app(
 
     settings = config.settings
     sources = configured_sources(config)
+    roster = configured_roster(config)
     engine = make_engine(database or database_url(settings))
     ensure_schema(engine)
     if clock is None or drill_key is None:
@@ -222,6 +225,7 @@ def build_app(
         incidents=incidents,
         sources=sources,
         stories=stories,
+        roster=roster,
     )
 
 

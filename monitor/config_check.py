@@ -1,6 +1,6 @@
 """What ``crisiswatch check-config`` checks beyond the schema: the watchlist queries, the
-sources and the inbox, playbook and script files, the alert channels, and every environment
-variable the configuration names.
+sources and the inbox, playbook and script files, the alert channels, the integrations, and
+every environment variable the configuration names.
 
 Each finding carries its key path, so the file's line can be shown. A variable that is not set
 is a warning (it may well be set where the service runs); everything else is an error.
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from config.loader import Finding, LoadedConfig
+from config.roster import people_findings
 from config.schema import Settings
 from monitor.alerting.channels import check_channels
 from monitor.configured import entity_specs
@@ -28,6 +29,8 @@ def check_configuration(config: LoadedConfig, *, environ: Mapping[str, str]) -> 
         *check_sources(config),
         *_playbook_files(config),
         *check_channels(settings, environ=environ),
+        *people_findings(settings),
+        *_integrations(settings, environ),
     ]
 
 
@@ -48,6 +51,19 @@ def _storage(settings: Settings, environ: Mapping[str, str]) -> Iterator[Finding
         yield Finding(
             ("storage", "url_env"), f"environment variable {name} is not set", warning=True
         )
+
+
+def _integrations(settings: Settings, environ: Mapping[str, str]) -> Iterator[Finding]:
+    jira = settings.integrations.jira
+    if jira is None:
+        return
+    for key, name in (("user_env", jira.user_env), ("token_env", jira.token_env)):
+        if name and not environ.get(name, "").strip():
+            yield Finding(
+                ("integrations", "jira", key),
+                f"environment variable {name} is not set",
+                warning=True,
+            )
 
 
 def _playbook_files(config: LoadedConfig) -> Iterator[Finding]:

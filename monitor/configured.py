@@ -16,7 +16,9 @@ from monitor.watchlist.matcher import EntitySpec, Watchlist
 if TYPE_CHECKING:
     from classifiers.scorer import Scorer
     from config.loader import LoadedConfig
+    from config.roster import Roster
     from config.schema import Settings
+    from playbooks.hours import WorkingHours
 
 
 def entity_specs(settings: Settings) -> list[EntitySpec]:
@@ -51,4 +53,42 @@ def load_scorer(
         matrix=library.matrix,
         user_words=user_words,
         only=only,
+    )
+
+
+def configured_roster(config: LoadedConfig) -> Roster:
+    """The configured people, teams and schedules; ConfigError lists every dangling reference
+    (an unknown person, team, channel, entity or category) with file and line."""
+    from config.loader import ConfigError
+    from config.roster import Roster, people_findings
+
+    errors = [config.describe(f) for f in people_findings(config.settings) if not f.warning]
+    if errors:
+        raise ConfigError(config.path, errors)
+    return Roster.of(config.settings)
+
+
+def working_hours(settings: Settings, *, team: str | None = None) -> WorkingHours | None:
+    """The working hours of ``team`` (its own, else the organisation's), with the
+    organisation's holidays; None when no working hours are configured."""
+    from zoneinfo import ZoneInfo
+
+    from config.people import WEEKDAYS, clock_time
+    from playbooks.hours import Window, WorkingHours
+
+    own = next((t.business_hours for t in settings.teams if t.id == team), None)
+    hours = own or settings.business_hours
+    if hours is None:
+        return None
+    return WorkingHours(
+        zone=ZoneInfo(hours.timezone or settings.organisation.timezone),
+        windows=tuple(
+            Window(
+                weekdays=frozenset(WEEKDAYS.index(day) for day in w.days),
+                start=clock_time(w.start),
+                end=clock_time(w.end),
+            )
+            for w in hours.hours
+        ),
+        holidays=frozenset(hours.holidays) | frozenset(settings.organisation.holidays),
     )

@@ -34,15 +34,19 @@ from playbooks.model import (
     WaitAckStep,
     grade_rank,
 )
-from playbooks.script_files import approve_script_in_file, load_scripts
+from playbooks.script_files import approve_script_in_file, load_scripts, review_script_in_file
 from playbooks.scripts import (
+    DEFAULT_REVIEW_STEPS,
+    FINAL_STEP,
     GENERAL_SCENARIO,
     ApprovalStatus,
     ResponseScript,
+    Review,
     approval_status,
     approve,
     fill_script,
     offerable_scripts,
+    review,
     text_sha256,
     unfilled_placeholders,
 )
@@ -53,6 +57,8 @@ __all__ = [
     "ALL_GRADES",
     "DEFAULT_CHANNEL_NAMES",
     "DEFAULT_PLACEHOLDERS",
+    "DEFAULT_REVIEW_STEPS",
+    "FINAL_STEP",
     "GENERAL_SCENARIO",
     "PLAYBOOK_GRADES",
     "Action",
@@ -65,6 +71,7 @@ __all__ = [
     "Playbook",
     "PlaybookError",
     "ResponseScript",
+    "Review",
     "ScriptError",
     "Silence",
     "SilenceError",
@@ -89,6 +96,8 @@ __all__ = [
     "offerable_scripts",
     "parse_duration",
     "regrade",
+    "review",
+    "review_script_in_file",
     "select_playbook",
     "start_escalation",
     "text_sha256",

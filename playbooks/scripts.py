@@ -34,26 +34,63 @@ class ScriptTemplate(string.Template):
 DEFAULT_VALIDITY = timedelta(days=180)
 DEFAULT_VALUE_MAX_CHARS = 200
 MAX_APPROVER_CHARS = 100
+FINAL_STEP = "final"  # the step ``scripts approve`` records, and what an ``approval:`` entry is
+# The source plans' review of a public statement: legal/compliance, brand, fact check, sign-off.
+DEFAULT_REVIEW_STEPS: tuple[str, ...] = ("compliance", "brand", "accuracy", FINAL_STEP)
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """One review step of a script's text: who passed it, when, until when, and the hash of
+    the text they read. ``verified``: ``by`` is a configured person holding the step's role."""
+
+    step: str
+    by: str
+    at: datetime
+    expires_at: datetime
+    sha256: str
+    verified: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class ResponseScript:
-    """A standard line (口徑) for one scenario and language, with its approval record."""
+    """A standard line (口徑) for one scenario and language, with its reviews; usable when every
+    step of ``required_steps`` has an unexpired review of the current text."""
 
     id: str
     scenario: str
     lang: str
     text: str
     placeholders: tuple[str, ...] = field(init=False)  # derived from text, in order of use
-    approved_by: str | None = None
-    approved_at: datetime | None = None
-    expires_at: datetime | None = None
-    approved_sha256: str | None = None
+    reviews: tuple[Review, ...] = ()
+    required_steps: tuple[str, ...] = DEFAULT_REVIEW_STEPS
     title: str = ""
     source: str = ""  # file it was loaded from, for messages
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "placeholders", tuple(ScriptTemplate(self.text).get_identifiers()))
+
+    def review(self, step: str) -> Review | None:
+        """The recorded review of ``step``, or None."""
+        return next((r for r in self.reviews if r.step == step), None)
+
+    @property
+    def approved_by(self) -> str | None:
+        """Who signed the final step (None before that)."""
+        final = self.review(FINAL_STEP)
+        return final.by if final else None
+
+    @property
+    def approved_at(self) -> datetime | None:
+        """When the last required review was recorded (None while one is missing)."""
+        done = [self.review(step) for step in self.required_steps]
+        return None if any(r is None for r in done) else max(r.at for r in done if r)
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the first required review expires (None while one is missing)."""
+        done = [self.review(step) for step in self.required_steps]
+        return None if any(r is None for r in done) else min(r.expires_at for r in done if r)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,23 +108,63 @@ def text_sha256(text: str) -> str:
 
 
 def approval_status(*, script: ResponseScript, now: datetime) -> ApprovalStatus:
-    """Approved only with a complete record, an unchanged text and an unexpired approval."""
+    """Approved only when every required step has a review of the unchanged text that has not
+    expired; the reason names the first thing missing, or who approved it."""
     _require_aware(now, "now")
-    by, at, expires, digest = (
-        script.approved_by,
-        script.approved_at,
-        script.expires_at,
-        script.approved_sha256,
-    )
-    if not by or at is None or expires is None or not digest:
+    if not any(script.review(step) for step in script.required_steps):
         return ApprovalStatus(False, "not approved")
-    if digest != text_sha256(script.text):
-        return ApprovalStatus(False, "text changed after approval (hash mismatch)")
-    if now >= expires:
-        return ApprovalStatus(False, f"approval expired on {_day(expires)}")
-    # An approval dated after ``now`` still counts: the hash guards against edits, it is not a
+    digest = text_sha256(script.text)
+    missing: list[str] = []
+    for step in script.required_steps:
+        review = script.review(step)
+        if review is None:
+            missing.append(step)
+        elif review.sha256 != digest:
+            return ApprovalStatus(False, f"text changed after the {step} review (hash mismatch)")
+        elif now >= review.expires_at:
+            return ApprovalStatus(False, f"{step} review expired on {_day(review.expires_at)}")
+    if missing:
+        return ApprovalStatus(False, f"not approved: needs the {', '.join(missing)} review")
+    # A review dated after ``now`` still counts: the hash guards against edits, it is not a
     # signature, and drills replay scenarios with clocks set in the past.
-    return ApprovalStatus(True, f"approved by {by} on {_day(at)}, expires {_day(expires)}")
+    final = script.review(script.required_steps[-1])
+    assert final is not None and script.expires_at is not None
+    others = [step for step in script.required_steps if step != final.step]
+    after = f" after {', '.join(others)} review" if others else ""
+    return ApprovalStatus(
+        True, f"approved by {final.by} on {_day(final.at)}{after}, "
+        f"expires {_day(script.expires_at)}"
+    )
+
+
+def review(
+    *,
+    script: ResponseScript,
+    step: str,
+    by: str,
+    now: datetime,
+    valid_for: timedelta = DEFAULT_VALIDITY,
+    verified: bool = True,
+) -> ResponseScript:
+    """A copy of ``script`` with ``step`` passed by ``by`` at ``now`` (to the second) for
+    ``valid_for``, bound to the current text; replaces an earlier review of that step."""
+    _require_aware(now, "now")
+    reviewer = check_approver(by)
+    if step not in script.required_steps:
+        raise ScriptError(
+            f"unknown review step {step!r} (steps: {', '.join(script.required_steps)})",
+            key="review",
+        )
+    if valid_for <= timedelta(0):
+        raise ScriptError(f"valid_for must be positive, got {valid_for}", key="approve")
+    at = now.astimezone(UTC).replace(microsecond=0)
+    record = Review(step=step, by=reviewer, at=at, expires_at=at + valid_for,
+                    sha256=text_sha256(script.text), verified=verified)
+    kept = {r.step: r for r in script.reviews if r.step != step}
+    kept[step] = record
+    ordered = [kept[s] for s in script.required_steps if s in kept]
+    ordered += [r for s, r in kept.items() if s not in script.required_steps]
+    return dataclasses.replace(script, reviews=tuple(ordered))
 
 
 def approve(
@@ -97,19 +174,8 @@ def approve(
     now: datetime,
     valid_for: timedelta = DEFAULT_VALIDITY,
 ) -> ResponseScript:
-    """A copy of ``script`` approved by ``by`` at ``now`` (to the second) for ``valid_for``."""
-    _require_aware(now, "now")
-    approver = check_approver(by)
-    if valid_for <= timedelta(0):
-        raise ScriptError(f"valid_for must be positive, got {valid_for}", key="approve")
-    at = now.astimezone(UTC).replace(microsecond=0)
-    return dataclasses.replace(
-        script,
-        approved_by=approver,
-        approved_at=at,
-        expires_at=at + valid_for,
-        approved_sha256=text_sha256(script.text),
-    )
+    """``review`` of the final step: the sign-off ``scripts approve`` records."""
+    return review(script=script, step=FINAL_STEP, by=by, now=now, valid_for=valid_for)
 
 
 def check_approver(by: str) -> str:

@@ -49,3 +49,17 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path: Path) -> None:
     polled = subprocess.run([*cmd, "poll"], capture_output=True, text=True, cwd=workdir, env=env)
     assert polled.returncode == 0, polled.stdout + polled.stderr
     assert "news-en: seen" in polled.stdout
+
+
+def test_every_package_folder_is_listed_for_the_wheel() -> None:
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ])
+    found = {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for top in ("monitor", "classifiers", "playbooks", "alerts", "config")
+        for init in (REPO / top).rglob("__init__.py")
+    }
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"

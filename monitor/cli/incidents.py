@@ -236,7 +236,7 @@ def _render_detail(d: dict[str, Any], zone: str) -> None:
 @pass_ctx
 @incident_errors
 def incident_report_cmd(obj: Context, incident_id: str, out: Path | None) -> None:
-    """The post-incident review as Markdown (first mention, alerts, SLA, timeline)."""
+    """The post-incident report as Markdown (first mention, alerts, SLA, timeline, review)."""
     from monitor.incidents import incident_report
 
     with incident_session(obj) as (_, ctx, session):
@@ -317,17 +317,27 @@ resolve_cmd = _transition_command(
     note_help="What was done (kept for the review).",
     note_required=True,
 )
-respond_cmd = _transition_command(
-    "respond",
-    "record_response",
-    doc="Record a public response (statement, reply, post) to an open, acknowledged or resolved "
-    "incident: the first one is measured against the playbook's time to first response. The "
-    "state and escalation do not change.",
-    done="public response recorded",
-    by_help="Who published it.",
-    note_help="What was published and where (e.g. a link).",
-    note_required=True,
-)
+@click.command("respond")
+@click.argument("incident_id")
+@click.option("--by", "by", required=True, help="Who published it.")
+@click.option("--note", required=True, help="What was published and where (e.g. a link).")
+@click.option("--script", "script", default=None,
+              help="The approved response script it used (refused unless usable now).")
+@pass_ctx
+@incident_errors
+def respond_cmd(obj: Context, incident_id: str, by: str, note: str, script: str | None) -> None:
+    """Record a public response (statement, reply, post) to an open, acknowledged or resolved
+    incident: the first one is measured against the playbook's time to first response. The
+    state and escalation do not change; --script records the approved script it used."""
+    from monitor.incidents import record_response
+
+    with incident_session(obj) as (_, ctx, session):
+        t = record_response(session, ctx=ctx, incident_id=parse_id(incident_id), by=by,
+                            note=note, now=ctx.clock(), script=script)
+    used = f" from script {script}" if script else ""
+    click.echo(_transition_line(t, f"public response{used} recorded"))
+
+
 false_positive_cmd = _transition_command(
     "false-positive",
     "mark_false_positive",

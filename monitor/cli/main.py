@@ -91,9 +91,17 @@ COMMANDS: dict[str, LazyCommand] = {
             "The escalation engine (the service runs it every service.escalation_interval, 30s).",
         ),
     ),
-    # ``incident``'s corrections (merge, split, ...) live in their own module
+    # ``incident``'s corrections (merge, split, ...) and review live in their own modules
     **_lazy(
-        "incidents+corrections",
+        "reviews",
+        ("actions", "List review action items (open ones by default), soonest due first."),
+        (
+            "action",
+            "One review action item: mark it done, dropped or open again, or push items to Jira.",
+        ),
+    ),
+    **_lazy(
+        "incidents+corrections+reviews",
         (
             "incident",
             "One incident: show it, write its review, or correct its story (merge, split, ...).",
@@ -133,6 +141,13 @@ COMMANDS: dict[str, LazyCommand] = {
             "through the real pipeline into a drill database, with every alert marked [DRILL].",
         ),
         ("drills", "Past drills, newest first (subcommands: show KEY, scenarios)."),
+    ),
+    **_lazy(
+        "oncall",
+        (
+            "oncall",
+            "Who is on call now (or at --at) for each schedule, until when, and who is next.",
+        ),
     ),
     **_lazy(
         "docs",

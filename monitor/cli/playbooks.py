@@ -173,8 +173,9 @@ def scripts_group() -> None:
 @pass_ctx
 @incident_errors
 def scripts_list(obj: Context, as_json: bool) -> None:
-    """Every script with its approval status (edited or expired ones are not approved)."""
-    from playbooks import approval_status
+    """Every script with its approval status and review steps (a step passed on an earlier
+    text or expired does not count)."""
+    from playbooks import approval_status, text_sha256
 
     ctx = config_context(obj)
     now = ctx.clock()
@@ -189,6 +190,17 @@ def scripts_list(obj: Context, as_json: bool) -> None:
                 "title": script.title,
                 "approved": status.approved,
                 "status": status.reason,
+                "reviews": [
+                    {
+                        "step": r.step,
+                        "by": r.by,
+                        "verified": r.verified,
+                        "at": r.at.isoformat(),
+                        "expires_at": r.expires_at.isoformat(),
+                        "current": r.sha256 == text_sha256(script.text) and now < r.expires_at,
+                    }
+                    for r in script.reviews
+                ],
                 "file": script.source,
             }
         )
@@ -201,43 +213,84 @@ def scripts_list(obj: Context, as_json: bool) -> None:
     emit(rows, as_json=as_json, render=render)
 
 
-@scripts_group.command("approve")
-@click.argument("script_id")
-@click.option("--by", "by", required=True, help="Who approves the text as it is now.")
-@click.option(
+_DAYS = click.option(
     "--days",
     type=click.IntRange(1, 3650),
     default=180,
     show_default=True,
-    help="How long the approval lasts.",
+    help="How long the review lasts.",
 )
+
+
+@scripts_group.command("review")
+@click.argument("script_id")
+@click.option("--step", required=True, help="The review step passed (playbooks.review_steps).")
+@click.option("--by", "by", required=True, help="Who reviewed it: a person holding that role.")
+@_DAYS
+@pass_ctx
+@incident_errors
+def scripts_review(obj: Context, script_id: str, step: str, by: str, days: int) -> None:
+    """Record one review step of a script's current text (bound to its hash)."""
+    _record_review(obj, script_id=script_id, step=step, by=by, days=days)
+
+
+@scripts_group.command("approve")
+@click.argument("script_id")
+@click.option("--by", "by", required=True, help="Who signs off the text as it is now.")
+@_DAYS
 @pass_ctx
 @incident_errors
 def scripts_approve(obj: Context, script_id: str, by: str, days: int) -> None:
-    """Approve a script's current text (bound to its hash) for a number of days."""
-    from playbooks import approve_script_in_file, load_scripts
+    """Sign off a script: its last review step (the others are ``scripts review``)."""
+    steps = config_context(obj).review_steps
+    _record_review(obj, script_id=script_id, step=steps[-1], by=by, days=days)
+
+
+def _record_review(obj: Context, *, script_id: str, step: str, by: str, days: int) -> None:
+    from config.roster import Roster
+    from config.suggest import one_of
+    from playbooks import approval_status, review_script_in_file
 
     ctx = config_context(obj)
     if ctx.scripts_are_defaults:
         raise UserError(
             "error: the shipped scripts are read-only: copy "
             f"{ctx.script_paths[0]} next to your configuration, list it under "
-            "playbooks.scripts, then approve scripts there"
+            "playbooks.scripts, then review scripts there"
         )
-    script = next((s for s in load_scripts(ctx.script_paths) if s.id == script_id), None)
+    if step not in ctx.review_steps:
+        hint = one_of(step, ctx.review_steps)
+        raise UserError(f"error: --step: unknown review step {step!r}{hint}")
+    script = next((s for s in ctx.scripts if s.id == script_id), None)
     if script is None:
-        raise UserError(f"error: no script with id {script_id!r} in playbooks.scripts")
-    approved = approve_script_in_file(
+        hint = one_of(script_id, [s.id for s in ctx.scripts])
+        raise UserError(f"error: no script {script_id!r} in playbooks.scripts{hint}")
+    try:
+        person = Roster.of(obj.config().settings).reviewer(by, role=step)
+    except ValueError as exc:
+        raise UserError(f"error: --by: {exc}") from None
+    now = ctx.clock()
+    reviewed = review_script_in_file(
         path=Path(script.source),
         script_id=script_id,
-        by=by,
-        now=ctx.clock(),
+        step=step,
+        by=person.id if person else by,
+        now=now,
         valid_for=timedelta(days=days),
+        verified=person is not None,
+        review_steps=ctx.review_steps,
     )
-    assert approved.expires_at is not None
+    record = reviewed.review(step)
+    assert record is not None
+    who = (
+        f"{person.name} ({person.id})"
+        if person
+        else f"{record.by} (unverified: no people configured)"
+    )
+    status = approval_status(script=reviewed, now=now)
     click.echo(
-        f"approved {script_id} by {approved.approved_by} until "
-        f"{approved.expires_at.date().isoformat()} ({script.source})"
+        f"{step} review of {script_id} by {who} until {record.expires_at.date().isoformat()} "
+        f"({script.source}); {'usable' if status.approved else status.reason}"
     )
 
 

@@ -87,6 +87,7 @@ def quickstart(folder: Path, verbose: bool) -> None:
                 ),
             )
             _print_incidents(app, ws)
+            _print_oncall(app)
         finally:
             app.close()
     click.echo(f"\n3. Weekly digest ({digest.period.label}) written:")
@@ -168,6 +169,19 @@ def _print_incidents(app: App, ws: Workspace) -> None:
         )
 
 
+def _print_oncall(app: App) -> None:
+    from monitor.oncall.views import oncall_line, oncall_views
+
+    with app.sessions() as session:
+        views = oncall_views(
+            session=session, roster=app.roster, settings=app.settings, at=app.pipeline.clock()
+        )
+    if views:
+        click.echo("\n   On call now (schedules in the configuration; `crisiswatch oncall`):")
+    for view in views:
+        click.echo(f"   {oncall_line(view, app.settings.organisation.timezone)}")
+
+
 def _by_grade(row: tuple[int, str, str, str, int]) -> tuple[int, int]:
     order = ("critical", "high", "medium", "low", "none")
     return (order.index(row[1]) if row[1] in order else len(order), row[0])
@@ -178,7 +192,8 @@ def _print_next(ws: Workspace, html: Path | None) -> None:
     click.secho("\nWhat to try next:", bold=True)
     lines = [
         ("see the incidents, then one in full", f"{cw} incidents\n      {cw} incident show 1"),
-        ("acknowledge it (stops its escalation)", f"{cw} ack 1 --by you"),
+        ("acknowledge it (stops its escalation)", f"{cw} ack 1 --by li.na"),
+        ("see who is on call, and who is next", f"{cw} oncall"),
         ("open the digest", str(html) if html else f"{cw} digest"),
         ("rehearse a crisis", f"{cw} drill product-safety-zh --speed 60"),
         (

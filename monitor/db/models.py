@@ -416,3 +416,84 @@ class DrillRun(Base):
     finished_at: Mapped[datetime | None]
     database: Mapped[str] = mapped_column(Text)  # the drill database's URL, password hidden
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class OncallOverride(Base):
+    """A person on call for a schedule over its rotation from a time to a time (monitor.oncall).
+
+    Overrides of one schedule never overlap (checked when one is added)."""
+
+    __tablename__ = "oncall_overrides"
+    __table_args__ = (Index("ix_oncall_overrides_schedule_end", "schedule_id", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    schedule_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class OncallSwap(Base):
+    """One shift of a schedule given by its person to another: the shift of ``person_id``
+    starting at ``shift_start`` is taken by ``with_person_id`` (monitor.oncall)."""
+
+    __tablename__ = "oncall_swaps"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "person_id", "shift_start", name="uq_oncall_swaps_shift"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    schedule_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[str] = mapped_column(String(64))
+    with_person_id: Mapped[str] = mapped_column(String(64))
+    shift_start: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+class Review(Base):
+    """The post-incident review (复盘) of one incident: what people concluded, stored.
+
+    The timeline is not stored: it is generated from the incident's events when shown."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), unique=True
+    )
+    summary: Mapped[str] = mapped_column(Text, default="")
+    causes: Mapped[list[Any]] = mapped_column(JSON, default=list)  # strings
+    went_well: Mapped[list[Any]] = mapped_column(JSON, default=list)  # strings
+    went_badly: Mapped[list[Any]] = mapped_column(JSON, default=list)  # strings
+    # proposed revisions of playbooks, response scripts or the watchlist (strings)
+    revisions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(128))
+    # set when the review meeting's conclusions are final; the digest counts it then
+    completed_at: Mapped[datetime | None] = mapped_column(index=True)
+    completed_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class ActionItem(Base):
+    """A follow-up agreed in a review: who does what by when, and what became of it."""
+
+    __tablename__ = "review_actions"
+    __table_args__ = (Index("ix_review_actions_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(128))
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(8))  # monitor.incidents.states.ACTION_STATES
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(128))
+    state_changed_at: Mapped[datetime]
+    state_changed_by: Mapped[str] = mapped_column(String(128))
+    # the Jira issue made from this item (``crisiswatch action push``); None: not pushed
+    jira_key: Mapped[str | None] = mapped_column(String(64))

@@ -14,6 +14,7 @@ from typing import Any
 from monitor.digest.fonts_setup import ensure_fonts
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
+from playbooks import ALL_GRADES
 
 COLOURS = {
     "positive": "#3a9d5d",
@@ -24,13 +25,16 @@ COLOURS = {
     "competitor": "#e08a2c",
     "topic": "#8c96a3",
 }
-GRADE_COLOURS = {
-    "none": "#f4f6f8",
-    "low": "#e3f0e6",
-    "medium": "#fdf1cf",
-    "high": "#fbdcc4",
-    "critical": "#f6c6c4",
+# Heat-map cell colour and the text written on it, per grade. Every pair reads at a contrast
+# ratio of at least 4.5 (WCAG AA for normal text; tests/monitor/digest/test_digest_layout.py).
+GRADE_STYLE: dict[str, tuple[str, str]] = {
+    "none": ("#eef1f4", "#1f2933"),
+    "low": ("#c8e6c9", "#1b3d1f"),
+    "medium": ("#ffe08a", "#3d2c00"),
+    "high": ("#e8590c", "#000000"),
+    "critical": ("#a61e1e", "#ffffff"),
 }
+UNGRADED_STYLE = ("#ffffff", "#1f2933")  # no risk table configured: the count alone
 DPI = 110
 
 
@@ -110,11 +114,12 @@ def entity_chart(digest: Digest, labels: Labels) -> str | None:
     from matplotlib.figure import Figure
 
     rows = rows[:15][::-1]  # largest at the top
-    figure = Figure(figsize=(8.0, 0.9 + 0.32 * len(rows)), dpi=DPI)
+    figure = Figure(figsize=(8.0, 1.4 + 0.32 * len(rows)), dpi=DPI)
     axes = figure.add_subplot()
     positions = list(range(len(rows)))
     colours = [
-        COLOURS["own"] if r.own else COLOURS.get(r.kind, COLOURS["topic"]) for r in rows
+        COLOURS["own"] if r.own else COLOURS["competitor" if r.kind == "competitor" else "topic"]
+        for r in rows
     ]
     others = [r.mentions - r.negative for r in rows]
     axes.barh(positions, others, color=colours, height=0.6)
@@ -126,8 +131,30 @@ def entity_chart(digest: Digest, labels: Labels) -> str | None:
         axes.text(row.mentions, pos, f" {labels.number(row.mentions)}", va="center")
     axes.set_xlabel(labels("mentions_axis"))
     axes.set_title(labels("by_entity"), loc="left")
-    axes.legend(loc="lower right", frameon=False)
+    handles = _kind_handles(rows, labels) + [_patch(COLOURS["negative"], _name(labels, "negative"))]
+    axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return _png(figure)
+
+
+def _kind_handles(rows: Any, labels: Labels) -> list[Any]:
+    """One legend entry per bar colour present: own entities, competitors, other entities."""
+    out = []
+    for colour, name, present in (
+        (COLOURS["own"], labels("own_entity"), any(r.own for r in rows)),
+        (COLOURS["competitor"], labels.kind("competitor"),
+         any(not r.own and r.kind == "competitor" for r in rows)),
+        (COLOURS["topic"], labels("other_entities"),
+         any(not r.own and r.kind != "competitor" for r in rows)),
+    ):
+        if present:
+            out.append(_patch(colour, f"{name}: {labels('not_negative')}"))
+    return out
+
+
+def _patch(colour: str, label: str) -> Any:
+    from matplotlib.patches import Patch
+
+    return Patch(facecolor=colour, label=label)
 
 
 def voice_chart(digest: Digest, labels: Labels) -> str | None:
@@ -174,38 +201,61 @@ def voice_chart(digest: Digest, labels: Labels) -> str | None:
 
 
 def matrix_chart(digest: Digest, labels: Labels) -> str | None:
-    """Likelihood (rows, 5 at the top) x impact heat map of the period's incidents."""
+    """Likelihood (rows, 5 at the top) x impact: each cell in its configured grade's colour.
+
+    The colour says how serious the cell is, the number how many incidents fell in it; a count
+    shade would paint one incident in a low cell like a crisis.
+    """
     if not digest.matrix.total:
         return None
     from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
 
     counts = digest.matrix.counts
     table = digest.matrix.table
-    high = max(max(row) for row in counts) or 1
-    figure = Figure(figsize=(5.2, 4.4), dpi=DPI)
+    figure = Figure(figsize=(5.6, 4.9), dpi=DPI)
     axes = figure.add_subplot()
-    grid = [list(counts[likelihood - 1]) for likelihood in range(5, 0, -1)]
-    axes.imshow(grid, cmap="Reds", vmin=0, vmax=high * 1.15, aspect="equal")
     for row in range(5):
         likelihood = 5 - row
         for col in range(5):
-            value = grid[row][col]
-            axes.text(col, row, str(value) if value else "·", ha="center", va="center",
-                      fontsize=11, color="white" if value > high * 0.6 else "#222222")
-            if table is not None:
-                grade = table[likelihood - 1][col]
-                axes.text(col + 0.42, row + 0.42, labels.grade(grade), ha="right", va="bottom",
-                          fontsize=6, color="#555555")
+            grade = table[likelihood - 1][col] if table is not None else None
+            fill, ink = cell_style(grade)
+            axes.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, facecolor=fill,
+                                     edgecolor="white", linewidth=2))
+            value = counts[likelihood - 1][col]
+            axes.text(col, row - 0.06, str(value) if value else "·", ha="center", va="center",
+                      fontsize=14 if value else 11, color=ink)  # the CJK face has no bold
+            if grade is not None:
+                axes.text(col, row + 0.3, labels.grade(grade), ha="center", va="center",
+                          fontsize=8, color=ink)
+    axes.set_xlim(-0.5, 4.5)
+    axes.set_ylim(4.5, -0.5)
+    axes.set_aspect("equal")
     axes.set_xticks(range(5))
     axes.set_xticklabels([str(i) for i in range(1, 6)])
     axes.set_yticks(range(5))
     axes.set_yticklabels([str(i) for i in range(5, 0, -1)])
+    axes.tick_params(length=0)
     axes.set_xlabel(labels("impact"))
     axes.set_ylabel(labels("likelihood"))
     axes.set_title(labels("matrix"), loc="left")
     for spine in axes.spines.values():
         spine.set_visible(False)
+    if table is not None:
+        shown = [g for g in ALL_GRADES if any(g in row for row in table)]
+        axes.legend(
+            handles=[_patch(cell_style(g)[0], labels.grade(g)) for g in shown],
+            title=labels("grade_legend"), title_fontsize=7, fontsize=8,
+            loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(shown), frameon=False,
+        )
     return _png(figure)
+
+
+def cell_style(grade: str | None) -> tuple[str, str]:
+    """(fill, text colour) of a heat-map cell of ``grade`` (None: no risk table)."""
+    if grade is None:
+        return UNGRADED_STYLE
+    return GRADE_STYLE.get(grade, UNGRADED_STYLE)
 
 
 def _shade(colour: str, index: int) -> str:

@@ -101,7 +101,7 @@ def _open(d: Digest, lb: Labels) -> list[str]:
     if o.unacknowledged_total or o.unresolved_total:
         out = [
             lb(
-                "still_open",
+                "open_summary",
                 unack=lb.number(o.unacknowledged_total),
                 unresolved=lb.number(o.unresolved_total),
             )

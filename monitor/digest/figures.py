@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from alerts.sanitize import clean_tree
-from monitor.digest import drill_figures
+from monitor.digest import drill_figures, review_figures
 from monitor.digest import incident_figures as inc
 from monitor.digest import mention_figures as mf
 from monitor.digest.executive import executive_summary
@@ -146,6 +146,7 @@ def build_digest(
         top_authors=mf.top_authors(session, period, inputs.top) if totals.negative else (),
         open_items=_open_items(session, inputs, period, now, names, book),
         drills=drill_figures.drills(session, period),
+        reviews=review_figures.reviews(session, period, now=now, top=inputs.top),
         next_steps=next_steps(
             StepContext(session=session, period=period, now=now, book=book, names=names,
                         labels=labels),

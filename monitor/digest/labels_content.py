@@ -1,7 +1,8 @@
 """Labels of the report's content sections (summary, next steps, indicators, story links).
 
 Kept apart from ``labels`` so the sentence templates read as one text per locale; ``labels``
-merges them into its tables. Every key exists in both locales (a test checks it).
+merges them into its tables. Every key exists in both locales and none redefines a key of
+``labels`` (a test checks both); shared words (``owner``, ``due``) come from there.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ CONTENT_EN: Final[dict[str, str]] = {
     "sla_breached": "SLA breaches: {ack} late or missing acknowledgements, {response} late or "
     "missing first public responses.",
     "sla_clean": "No incident of the period missed its acknowledgement or first-response target.",
-    "still_open": "Still open: {unack} unacknowledged and {unresolved} acknowledged but "
+    "open_summary": "Still open: {unack} unacknowledged and {unresolved} acknowledged but "
     "unresolved incidents.",
     "nothing_open": "No incident is still open.",
     "steps_overdue": "Overdue next steps: {count}.",
@@ -35,8 +36,6 @@ CONTENT_EN: Final[dict[str, str]] = {
     "about": "About",
     "next_step": "Next step",
     "sla_state": "SLA",
-    "due": "Due",
-    "owner": "Owner",
     "step_ack": "Acknowledge it (crisiswatch ack {id}).",
     "step_respond": "Publish the first public response and record it (crisiswatch respond {id}).",
     "step_resolve": "Follow up; resolve it when it is over (crisiswatch resolve {id}).",
@@ -103,7 +102,7 @@ CONTENT_ZH: Final[dict[str, str]] = {
     "incidents_severe": "其中高级或严重事件{severe}个。",
     "sla_breached": "超出SLA：确认过晚或未确认{ack}次，首次公开回应过晚或缺失{response}次。",
     "sla_clean": "本期事件均未超出确认和首次回应时限。",
-    "still_open": "仍未完成：未确认事件{unack}个，已确认但未解决事件{unresolved}个。",
+    "open_summary": "仍未完成：未确认事件{unack}个，已确认但未解决事件{unresolved}个。",
     "nothing_open": "没有未关闭的事件。",
     "steps_overdue": "已逾期的后续行动：{count}项。",
     "next_steps": "后续行动",
@@ -111,8 +110,6 @@ CONTENT_ZH: Final[dict[str, str]] = {
     "about": "对象",
     "next_step": "下一步",
     "sla_state": "SLA",
-    "due": "期限",
-    "owner": "负责人",
     "step_ack": "确认事件（crisiswatch ack {id}）。",
     "step_respond": "发布首次公开回应并记录（crisiswatch respond {id}）。",
     "step_resolve": "持续跟进，结束后解决事件（crisiswatch resolve {id}）。",

@@ -21,6 +21,7 @@ from monitor.digest.inputs import EntityInfo
 from monitor.digest.metric_columns import GroupMetrics, MetricTotals
 from monitor.digest.model import OWN_KINDS, SENTIMENTS, DayRow, EntityRow, ReachRow, VoiceRow
 from monitor.digest.period import Period
+from monitor.digest.themes import word_prefix
 
 # Knuth's multiplicative hash orders the sample deterministically but spread over the period.
 _HASH_MULTIPLIER = 2654435761
@@ -121,7 +122,7 @@ def main_counts(session: Session, period: Period, own_ids: Sequence[str]) -> Mai
             Mention.sentiment.label("sentiment"),
             Mention.source_id.label("source_id"),
             own_flag.label("own"),
-            func.coalesce(Mention.author_reach, 0).label("reach"),
+            Mention.author_reach.label("reach"),
             *metric_columns.inner_columns(),
         )
         .where(both_periods(period))
@@ -137,7 +138,7 @@ def main_counts(session: Session, period: Period, own_ids: Sequence[str]) -> Mai
     per_day: dict[int, list[tuple[str | None, int]]] = {}
     own_rows: list[tuple[str | None, int]] = []
     own_previous_rows: list[tuple[str | None, int]] = []
-    negative: dict[str, list[int]] = {}
+    negative: dict[str, tuple[int, int | None]] = {}
     metrics = [MetricTotals(), MetricTotals()]  # previous, current
     own_metrics = [GroupMetrics(), GroupMetrics()]
     for day, sentiment, source, count, reach, own, *sums in session.execute(stmt):
@@ -149,9 +150,9 @@ def main_counts(session: Session, period: Period, own_ids: Sequence[str]) -> Mai
         if own:
             (own_rows if day >= split else own_previous_rows).append((sentiment, int(own)))
         if day >= split and sentiment == "negative":
-            slot = negative.setdefault(source, [0, 0])
-            slot[0] += count
-            slot[1] += int(reach or 0)
+            # SUM skips unknown reach and is NULL when none of the group's is known
+            n, known = negative.get(source, (0, None))
+            negative[source] = (n + count, known if reach is None else (known or 0) + int(reach))
     days = []
     for index, day in enumerate(period.day_list()):
         counts = counts_from(per_day.get(split + index, []))
@@ -164,7 +165,7 @@ def main_counts(session: Session, period: Period, own_ids: Sequence[str]) -> Mai
                 unscored=counts.unscored,
             )
         )
-    sources = sorted(negative.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
+    sources = sorted(negative.items(), key=lambda kv: (-_known(kv[1][1]), -kv[1][0], kv[0]))
     return MainCounts(
         totals=counts_from([row for d in range(split, len(bounds) - 1)
                             for row in per_day.get(d, [])]),
@@ -181,6 +182,11 @@ def main_counts(session: Session, period: Period, own_ids: Sequence[str]) -> Mai
         own_metrics=own_metrics[1],
         own_previous_metrics=own_metrics[0],
     )
+
+
+def _known(reach: int | None) -> int:
+    """A reach to rank by: an unknown one below every known one, zero included."""
+    return -1 if reach is None else reach
 
 
 def id_range(session: Session, period: Period) -> tuple[int | None, int | None]:
@@ -295,8 +301,11 @@ def voice_rows(
 
 
 def top_authors(session: Session, period: Period, limit: int) -> tuple[ReachRow, ...]:
-    """Authors (per source: the same name elsewhere is someone else) by negative reach."""
-    reach = func.sum(func.coalesce(Mention.author_reach, 0))
+    """Authors (per source: the same name elsewhere is someone else) by negative reach.
+
+    An author whose follower count no mention gives has an unknown reach (None), ranked last.
+    """
+    reach = func.sum(Mention.author_reach)
     stmt = (
         select(Mention.author, Mention.source_id, func.count(), reach)
         .where(
@@ -306,12 +315,14 @@ def top_authors(session: Session, period: Period, limit: int) -> tuple[ReachRow,
             Mention.author != "",
         )
         .group_by(Mention.author, Mention.source_id)
-        .order_by(reach.desc(), func.count().desc(), Mention.author, Mention.source_id)
+        .order_by(func.coalesce(reach, -1).desc(), func.count().desc(), Mention.author,
+                  Mention.source_id)
         .limit(limit)
     )
     return tuple(
         ReachRow(
-            name=str(author), source_id=source, negative_mentions=int(n), negative_reach=int(r)
+            name=str(author), source_id=source, negative_mentions=int(n),
+            negative_reach=None if r is None else int(r),
         )
         for author, source, n, r in session.execute(stmt)
     )
@@ -320,14 +331,18 @@ def top_authors(session: Session, period: Period, limit: int) -> tuple[ReachRow,
 def negative_sample(
     session: Session, period: Period, *, limit: int, chars: int
 ) -> list[tuple[str | None, str]]:
-    """Up to ``limit`` negative (lang, text prefix) pairs, the same ones on every run."""
+    """Up to ``limit`` negative (lang, text prefix) pairs, the same ones on every run.
+
+    A prefix ends at a word boundary: half a word would read as a theme of its own.
+    """
     if limit <= 0:
         return []
     order = (Mention.id * _HASH_MULTIPLIER) % _HASH_MODULUS
     stmt = (
-        select(Mention.lang, func.substr(Mention.text, 1, chars))
+        select(Mention.lang, func.substr(Mention.text, 1, chars + 1))
         .where(in_period(period), Mention.sentiment == "negative")
         .order_by(order, Mention.id)
         .limit(limit)
     )
-    return [(lang, text or "") for lang, text in session.execute(stmt)]
+    # one character more than kept says whether the last word went on past the cut
+    return [(lang, word_prefix(text or "", chars)) for lang, text in session.execute(stmt)]

@@ -11,8 +11,8 @@ from datetime import date, datetime
 
 SENTIMENTS = ("positive", "neutral", "negative")
 OWN_KINDS = ("brand", "product", "executive")
-# 2: drills are drill runs, not drill incidents; 3: executive summary, next steps, indicators
-# (engagement, comment rate, enquiries, reply rate, competitors), story mention links
+# 2: drills are drill runs, not drill incidents; 3: reviews, executive summary, next steps,
+# indicators (engagement, comment rate, enquiries, reply rate, competitors), story links
 SCHEMA_VERSION = 3
 
 
@@ -231,7 +231,7 @@ class ReachRow:
     name: str
     source_id: str
     negative_mentions: int
-    negative_reach: int
+    negative_reach: int | None  # None: no mention gave a follower count (news, most feeds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +282,42 @@ class Drills:
     ack_within_sla: int  # drills whose ack_within_sla is True
     first_ack: DurationStats  # over the drills' first acknowledgements
     items: tuple[DrillRow, ...]  # oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRow:
+    """A post-incident review completed in the period."""
+
+    incident_id: int
+    title: str
+    grade: str  # the incident's peak grade
+    completed_at: datetime
+    completed_by: str
+    causes: int
+    actions: int
+    actions_open: int  # open now
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """A review action item that was overdue: open after its due time."""
+
+    id: int
+    incident_id: int
+    text: str
+    owner: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reviews:
+    """Reviews completed in the period, and action items overdue at ``as_of``."""
+
+    completed_total: int
+    completed: tuple[ReviewRow, ...]  # newest first
+    overdue_total: int
+    overdue: tuple[ActionRow, ...]  # longest overdue first
+    as_of: datetime  # the period's end, or the digest's time when that is sooner
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +394,7 @@ class Digest:
     top_authors: tuple[ReachRow, ...]
     open_items: OpenItems
     drills: Drills
+    reviews: Reviews
     summary: tuple[str, ...] = ()  # executive summary sentences, in the organisation's locale
     next_steps: NextSteps | None = None
     indicators: Indicators | None = None

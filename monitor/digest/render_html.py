@@ -6,6 +6,7 @@ inline styles and data: images/fonts makes sure that, even so, the page can load
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from monitor.digest.charts import Charts
@@ -13,6 +14,7 @@ from monitor.digest.content_tables import competitors_table, indicators_table, n
 from monitor.digest.executive import executive_summary
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
+from monitor.digest.review_tables import reviews_tables
 from monitor.digest.tables import (
     Table,
     daily_table,
@@ -22,12 +24,14 @@ from monitor.digest.tables import (
     incidents_table,
     open_tables,
     reach_tables,
-    sla_table,
+    sla_tables,
     stories_table,
     themes_tables,
     voice_table,
 )
 
+_RUN = 24  # longest run of characters without a break opportunity in a table cell
+_LONG_RUN = re.compile(rf"\S{{{_RUN + 1},}}")
 CSP = "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'"
 # The embedded face only claims CJK code points (unicode-range), so listing it first sends
 # hanzi to it and everything else on down the stack.
@@ -37,25 +41,37 @@ FONT_STACK = (
 )
 CSS = """
 body{font-family:%(fonts)s;color:#1f2933;background:#f5f7fa;margin:0;line-height:1.45}
-main{max-width:980px;margin:0 auto;padding:24px 28px 40px;background:#fff}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;
+main{max-width:1040px;margin:0 auto;padding:24px 28px 40px;background:#fff}
+h1{font-size:26px;margin:0 0 4px;overflow-wrap:break-word}h2{font-size:19px;margin:28px 0 8px;
 border-bottom:2px solid #e4e7eb;padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
 p.meta{color:#52606d;margin:0 0 12px;font-size:13px}
 p.empty{background:#fff8e1;border-left:4px solid #f0b429;padding:10px 14px}
 p.note{color:#52606d;font-size:12px;margin:4px 0}
-table{border-collapse:collapse;width:100%%;font-size:13px;margin:4px 0 8px}
-th,td{padding:5px 8px;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top}
-th{background:#f0f4f8;font-weight:600}td.n,th.n{text-align:right;white-space:nowrap}
+.tw{overflow-x:auto;max-width:100%%;margin:4px 0 8px}
+table{border-collapse:collapse;width:100%%;font-size:13px}
+th,td{padding:5px 8px;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top;
+overflow-wrap:break-word}
+th{background:#f0f4f8;font-weight:600;font-size:12px}
+td.n,th.n{text-align:right;overflow-wrap:normal}td.n{white-space:nowrap}
+th.n{min-width:4em}
 tr.g-critical td:first-child{border-left:4px solid #c62828}
 tr.g-high td:first-child{border-left:4px solid #ef6c00}
 tr.g-medium td:first-child{border-left:4px solid #f9a825}
 tr.g-low td:first-child{border-left:4px solid #7cb342}
 img.chart{max-width:100%%;height:auto;display:block;margin:6px 0}
-.cols{display:flex;gap:24px;flex-wrap:wrap}.cols>div{flex:1;min-width:280px}
+.cols{display:flex;gap:24px;flex-wrap:wrap}.cols>div{flex:1 1 300px;min-width:0}
 .kpis{display:flex;gap:12px;flex-wrap:wrap;margin:12px 0}
-.kpi{flex:1;min-width:150px;background:#f0f4f8;border-radius:6px;padding:10px 12px}
+.kpi{flex:1 1 150px;background:#f0f4f8;border-radius:6px;padding:10px 12px}
 .kpi b{display:block;font-size:22px}.kpi span{color:#52606d;font-size:12px}
-footer{color:#7b8794;font-size:11px;margin-top:32px}
+footer{color:#52606d;font-size:11px;margin-top:32px}
+@media (max-width:600px){main{padding:14px 12px 28px}h1{font-size:21px}
+table{font-size:12px}th,td{padding:4px 5px}.kpi{flex-basis:120px}}
+@media print{body{background:#fff}main{max-width:none;padding:0}
+.tw{overflow:visible}table{font-size:9.5px}th{font-size:9px}th,td{padding:3px 4px}
+td.n{white-space:normal}thead{display:table-header-group}
+tr,img.chart,.kpi,p.note{break-inside:avoid;page-break-inside:avoid}
+h2,h3{break-after:avoid;page-break-after:avoid}
+a{color:inherit;text-decoration:underline}}
 """
 
 
@@ -87,7 +103,9 @@ def render_table(table: Table, *, heading: str = "h3", titled: bool = True) -> s
             for i, c in enumerate(row)
         )
         body.append(f"<tr{cls}>{cells}</tr>")
-    out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    # the wrapper scrolls a table wider than the page instead of the page itself
+    out.append(f'<div class="tw"><table><thead><tr>{head}</tr></thead>'
+               f"<tbody>{''.join(body)}</tbody></table></div>")
     if table.note:
         out.append(f'<p class="note">{_e(table.note)}</p>')
     return "\n".join(out)
@@ -96,8 +114,28 @@ def render_table(table: Table, *, heading: str = "h3", titled: bool = True) -> s
 def _linked(text: str, url: str | None) -> str:
     """Escaped text, as a link when ``url`` is an http(s) address."""
     if url and url.startswith(("http://", "https://")):
-        return f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(text)}</a>'
-    return _e(text)
+        return f'<a href="{_e(url)}" rel="noopener noreferrer">{_breakable(text)}</a>'
+    return _breakable(text)
+
+
+def _breakable(text: str) -> str:
+    """Escaped text whose long unbroken runs (addresses, handles) may wrap: a table cell is
+    never narrower than its longest run, so one such run would push the table past the page."""
+    out, last = [], 0
+    for match in _LONG_RUN.finditer(text):
+        out.append(_e(text[last : match.start()]))
+        out.append(_break_run(match.group(0)))
+        last = match.end()
+    out.append(_e(text[last:]))
+    return "".join(out)
+
+
+def _break_run(run: str) -> str:
+    """A break opportunity after punctuation, and at least every _RUN characters."""
+    pieces = [p for p in re.split(r"(?<=[/.\-_=&?@:,;])", run) if p]
+    return "<wbr>".join(
+        _e(piece[i : i + _RUN]) for piece in pieces for i in range(0, len(piece), _RUN)
+    )
 
 
 def _img(uri: str | None, alt: str) -> str:
@@ -172,7 +210,8 @@ def render_html(digest: Digest, *, charts: Charts | None, labels: Labels,
     parts.append(render_table(headline_table(digest, lb), heading="h2"))
     parts.extend(_content_indicators(digest, lb))
     if digest.sla:
-        parts.append(render_table(sla_table(digest, lb), heading="h2"))
+        parts.append(f"<h2>{_e(lb('sla'))}</h2>")
+        parts.extend(render_table(t) for t in sla_tables(digest, lb))
     if digest.daily:
         parts.append(f"<h2>{_e(lb('trend'))}</h2>")
         parts.append(_img(charts.trend if charts else None, lb("trend")))
@@ -210,6 +249,7 @@ def render_html(digest: Digest, *, charts: Charts | None, labels: Labels,
     parts.append(f"<h2>{_e(lb('open_items'))}</h2>")
     parts.extend(render_table(t) for t in open_tables(digest, lb))
     parts.append(render_table(drills_table(digest, lb), heading="h2"))
+    parts.extend(render_table(t, heading="h2") for t in reviews_tables(digest, lb))
     parts.append(f"<footer>crisiswatch · digest schema {meta.schema_version}</footer>")
     body = "\n".join(p for p in parts if p)
     font_face = ""

@@ -8,6 +8,7 @@ from monitor.digest.content_tables import competitors_table, indicators_table, n
 from monitor.digest.executive import executive_summary
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
+from monitor.digest.review_tables import reviews_tables
 from monitor.digest.tables import (
     Table,
     daily_table,
@@ -18,7 +19,7 @@ from monitor.digest.tables import (
     matrix_table,
     open_tables,
     reach_tables,
-    sla_table,
+    sla_tables,
     stories_table,
     themes_tables,
     voice_table,
@@ -92,7 +93,9 @@ def render_markdown(digest: Digest, *, labels: Labels) -> str:
         if digest.indicators.competitors:
             out += render_table(competitors_table(digest, lb), level=2)
     if digest.sla:
-        out += render_table(sla_table(digest, lb), level=2)
+        out += [f"## {md_escape(lb('sla'))}", ""]
+        for table in sla_tables(digest, lb):
+            out += render_table(table)
     if not meta.empty:
         out += [f"_{md_escape(lb('charts_in_html'))}_", ""]
     if digest.daily:
@@ -124,4 +127,6 @@ def render_markdown(digest: Digest, *, labels: Labels) -> str:
     for table in open_tables(digest, lb):
         out += render_table(table)
     out += render_table(drills_table(digest, lb), level=2)
+    for table in reviews_tables(digest, lb):
+        out += render_table(table, level=2)
     return "\n".join(out).rstrip("\n") + "\n"

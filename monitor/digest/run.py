@@ -69,7 +69,7 @@ def digest_inputs(app: App) -> DigestInputs:
             for e in settings.entities
         ),
         playbooks=load_playbooks(playbook_paths),
-        scripts=load_scripts(script_paths),
+        scripts=load_scripts(script_paths, review_steps=settings.playbooks.review_steps),
         grade_table=tuple(tuple(row) for row in settings.scoring.matrix.table),
     )
 

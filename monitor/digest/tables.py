@@ -102,39 +102,59 @@ def headline_table(d: Digest, lb: Labels) -> Table:
     )
 
 
-def sla_table(d: Digest, lb: Labels) -> Table:
-    rows = tuple(
-        (
-            r.playbook or lb("no_playbook"),
-            lb.duration(r.ack_target_s),
-            lb.number(r.incidents),
-            lb.number(r.acknowledged),
-            lb.duration(r.time_to_ack.median_s),
-            lb.duration(r.time_to_ack.worst_s),
-            lb.number(r.ack_breaches),
-            lb.duration(r.response_target_s),
-            lb.number(r.responded),
-            lb.duration(r.time_to_response.median_s),
-            lb.number(r.response_breaches),
-            lb.number(r.resolved),
-            lb.duration(r.time_to_resolve.median_s),
-            lb.duration(r.time_to_resolve.worst_s),
-        )
-        for r in d.sla
-    )
-    return Table(
+def sla_tables(d: Digest, lb: Labels) -> list[Table]:
+    """Acknowledgement, then first response and resolution, per playbook.
+
+    Two tables of seven and eight columns, not one of fourteen: one that wide does not fit a
+    laptop screen, a printed page or a phone.
+    """
+    ack = Table(
         key="sla",
-        title=lb("sla"),
+        title=lb("sla_ack"),
         headers=(
             lb("playbook"), lb("ack_target"), lb("incidents"), lb("acknowledged"),
             f"{lb('time_to_ack')} ({lb('median')})", f"{lb('time_to_ack')} ({lb('worst')})",
-            lb("breaches"), lb("response_target"), lb("responded"), lb("response_median"),
-            lb("response_breaches"), lb("resolved"), lb("resolve_median"), lb("resolve_worst"),
+            lb("breaches"),
         ),
-        rows=rows,
-        numeric=frozenset(range(1, 14)),
+        rows=tuple(
+            (
+                r.playbook or lb("no_playbook"),
+                lb.duration(r.ack_target_s),
+                lb.number(r.incidents),
+                lb.number(r.acknowledged),
+                lb.duration(r.time_to_ack.median_s),
+                lb.duration(r.time_to_ack.worst_s),
+                lb.number(r.ack_breaches),
+            )
+            for r in d.sla
+        ),
+        numeric=frozenset(range(1, 7)),
         empty=lb("no_incidents"),
     )
+    response = Table(
+        key="sla_response",
+        title=lb("sla_response"),
+        headers=(
+            lb("playbook"), lb("response_target"), lb("responded"), lb("response_median"),
+            lb("response_breaches"), lb("resolved"), lb("resolve_median"), lb("resolve_worst"),
+        ),
+        rows=tuple(
+            (
+                r.playbook or lb("no_playbook"),
+                lb.duration(r.response_target_s),
+                lb.number(r.responded),
+                lb.duration(r.time_to_response.median_s),
+                lb.number(r.response_breaches),
+                lb.number(r.resolved),
+                lb.duration(r.time_to_resolve.median_s),
+                lb.duration(r.time_to_resolve.worst_s),
+            )
+            for r in d.sla
+        ),
+        numeric=frozenset(range(1, 8)),
+        empty=lb("no_incidents"),
+    )
+    return [ack, response]
 
 
 def daily_table(d: Digest, lb: Labels) -> Table:
@@ -211,9 +231,17 @@ def voice_table(d: Digest, lb: Labels) -> Table:
 
 
 def matrix_table(d: Digest, lb: Labels) -> Table:
+    """The heat map as a table: each cell's count, with its configured grade when known."""
+    grades = d.matrix.table
+
+    def cell(likelihood: int, impact: int) -> str:
+        count = lb.number(d.matrix.counts[likelihood - 1][impact - 1])
+        if grades is None:
+            return count
+        return f"{count} ({lb.grade(grades[likelihood - 1][impact - 1])})"
+
     rows = tuple(
-        (f"{lb('likelihood')} {likelihood}",
-         *(lb.number(v) for v in d.matrix.counts[likelihood - 1]))
+        (f"{lb('likelihood')} {likelihood}", *(cell(likelihood, i) for i in range(1, 6)))
         for likelihood in range(5, 0, -1)
     )
     return Table(
@@ -318,7 +346,7 @@ def reach_tables(d: Digest, lb: Labels) -> list[Table]:
         key="sources",
         title=lb("sources"),
         headers=(lb("source"), lb("negative_mentions"), lb("negative_reach")),
-        rows=tuple((r.name, lb.number(r.negative_mentions), lb.number(r.negative_reach))
+        rows=tuple((r.name, lb.number(r.negative_mentions), _reach(r.negative_reach, lb))
                    for r in d.top_sources),
         numeric=frozenset({1, 2}),
         empty=lb("no_themes"),
@@ -329,13 +357,18 @@ def reach_tables(d: Digest, lb: Labels) -> list[Table]:
         headers=(lb("author"), lb("source"), lb("negative_mentions"), lb("negative_reach")),
         rows=tuple(
             (_cut(r.name, 80), r.source_id, lb.number(r.negative_mentions),
-             lb.number(r.negative_reach))
+             _reach(r.negative_reach, lb))
             for r in d.top_authors
         ),
         numeric=frozenset({2, 3}),
         empty=lb("no_themes"),
     )
     return [sources, authors]
+
+
+def _reach(value: int | None, lb: Labels) -> str:
+    """A follower count, or "unknown" when no mention gave one (not 0: nobody counted)."""
+    return lb("unknown") if value is None else lb.number(value)
 
 
 def open_tables(d: Digest, lb: Labels) -> list[Table]:

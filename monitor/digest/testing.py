@@ -27,13 +27,15 @@ SAMPLE_ENTITIES: tuple[EntityInfo, ...] = (
     EntityInfo("sunvale", "晴谷乳业 Sunvale", "competitor", ("Sunvale", "晴谷")),
     EntityInfo("food-safety", "Food safety", "topic", ("食品安全",)),
 )
+# Inbox exports are stored under the source of their platform (inbox/weibo, since issue 15).
 SOURCES: tuple[tuple[str, str], ...] = (
-    ("weibo", "export"),
+    ("inbox/weibo", "export"),
     ("news-en", "rss"),
-    ("douyin", "export"),
-    ("x", "export"),
+    ("inbox/douyin", "export"),
+    ("inbox/twitter", "export"),
     ("forum", "rss"),
 )
+NO_FOLLOWERS = frozenset({"news-en"})  # news articles carry no follower count
 _ENTITY_WEIGHTS = (45, 15, 5, 20, 10, 5)
 _SENTIMENTS = ("positive", "neutral", "negative", "unknown", None)
 _NEG_ZH = (
@@ -70,7 +72,8 @@ class GeneratedData:
     backlog: int
 
 
-_COUNTED = {"weibo", "douyin", "x"}  # export sources: their rows carry engagement counts
+# export sources: their rows carry engagement counts
+_COUNTED = {sid for sid, kind in SOURCES if kind == "export"}
 _INTENTS = ("interaction", "enquiry", "complaint", "other")
 
 
@@ -81,7 +84,7 @@ def _counts(mention_id: int, source: str) -> tuple[dict[str, int], str | None]:
         return {}, None
     h = (mention_id * 2654435761) % 4294967296
     metrics = {"likes": h % 500, "comments": (h >> 9) % 80, "reposts": (h >> 16) % 40}
-    if source == "douyin":
+    if source == "inbox/douyin":
         metrics["views"] = 1000 + (h >> 8) % 50_000
     return metrics, _INTENTS[(h >> 20) % 4]
 
@@ -132,7 +135,8 @@ def _mention_rows(
                 "url": None,
                 "title": None,
                 "author": f"user{author_number}" if rng.random() < 0.95 else None,
-                "author_reach": rng.randrange(0, 200_000) if rng.random() < 0.9 else None,
+                "author_reach": rng.randrange(0, 200_000)
+                if rng.random() < 0.9 and source not in NO_FOLLOWERS else None,
                 # collection stores mentions roughly in publication order; so does this
                 "published_at": start + timedelta(seconds=(offset + rng.random()) * step),
                 "date_missing": False,
@@ -344,7 +348,7 @@ def add_hostile_rows(engine: Engine, period: Period) -> None:
         conn.execute(
             insert(Mention),
             [{
-                "id": 900_001, "source_id": "weibo", "external_id": "hostile-1",
+                "id": 900_001, "source_id": "inbox/weibo", "external_id": "hostile-1",
                 "author": f"{HOSTILE_AUTHOR} {BIDI_AUTHOR}", "author_reach": 10**12,
                 "published_at": at,
                 "date_missing": False, "collected_at": at, "lang": "en",

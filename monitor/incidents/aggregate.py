@@ -69,6 +69,14 @@ def engagement(metrics: Mapping[str, Any], weights: Mapping[str, float]) -> floa
     return total
 
 
+def _author_rank(
+    item: tuple[tuple[str, str], list[int | None]],
+) -> tuple[int, int, tuple[str, str]]:
+    """Most followers first (an unknown count after every known one), then most mentions."""
+    (mentions, followers), key = item[1], item[0]
+    return (-(-1 if followers is None else followers), -(mentions or 0), key)
+
+
 @dataclass
 class Tracked:
     """An incident being changed in this batch, with its aggregates unpacked for speed.
@@ -88,7 +96,8 @@ class Tracked:
     incident: Incident | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, list[int]] = field(default_factory=dict)  # source -> [mentions, reach]
-    authors: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    # (author, source) -> [mentions, followers]; followers None while no mention gave a count
+    authors: dict[tuple[str, str], list[int | None]] = field(default_factory=dict)
     new_mentions: list[int] = field(default_factory=list)
     is_new: bool = False
     reopened: bool = False
@@ -151,7 +160,7 @@ class Tracked:
         self.authors = {
             (str(a["author"]), str(a.get("source", ""))): [
                 int(a.get("mentions", 0)),
-                int(a.get("reach", 0)),
+                None if a.get("reach") is None else int(a["reach"]),
             ]
             for a in incident.top_authors or []
             if isinstance(a, dict) and "author" in a
@@ -180,9 +189,10 @@ class Tracked:
         source[0] += 1
         source[1] += reach
         if mention.author:
-            author = self.authors.setdefault((mention.author[:128], mention.source_id), [0, 0])
-            author[0] += 1
-            author[1] = max(author[1], reach)
+            author = self.authors.setdefault((mention.author[:128], mention.source_id), [0, None])
+            author[0] = (author[0] or 0) + 1
+            if mention.author_reach is not None:
+                author[1] = max(author[1] or 0, reach)
         if mention.negative_prob is not None:
             st["n"] = st.get("n", 0) + 1
             st["neg"] = st.get("neg", 0.0) + mention.negative_prob
@@ -246,7 +256,7 @@ class Tracked:
             {"source": s, "mentions": n, "reach": r}
             for s, (n, r) in sorted(self.sources.items(), key=lambda kv: (-kv[1][1], -kv[1][0]))
         ][:MAX_SOURCES]
-        ranked = sorted(self.authors.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
+        ranked = sorted(self.authors.items(), key=_author_rank)
         self.authors = dict(ranked[:TOP_AUTHORS])
         inc.top_authors = [
             {"author": a, "source": s, "mentions": n, "reach": r}

@@ -15,6 +15,7 @@ from monitor.clock import utcnow
 from monitor.collectors.identity import tier_of
 from playbooks import (
     DEFAULT_PLACEHOLDERS,
+    DEFAULT_REVIEW_STEPS,
     Playbook,
     ResponseScript,
     default_playbook_paths,
@@ -119,6 +120,7 @@ class IncidentContext:
     script_paths: tuple[Path, ...] = ()
     playbook_paths: tuple[Path, ...] = ()
     scripts_are_defaults: bool = True
+    review_steps: tuple[str, ...] = DEFAULT_REVIEW_STEPS
     drill: bool = False
     drill_key: str | None = None  # drill incidents are named ID@KEY in alerts
     clock: Callable[[], datetime] = utcnow
@@ -169,7 +171,9 @@ def build_incident_context(
     known = frozenset(DEFAULT_PLACEHOLDERS) | frozenset(placeholders)
     return IncidentContext(
         playbooks=load_playbooks(playbook_paths),
-        scripts=load_scripts(script_paths, placeholders=known),
+        scripts=load_scripts(
+            script_paths, placeholders=known, review_steps=section.review_steps
+        ),
         matrix=library.matrix,
         rules=IncidentRules.from_settings(settings.incidents),
         organisation=settings.organisation.name,
@@ -191,6 +195,7 @@ def build_incident_context(
         script_paths=script_paths,
         playbook_paths=playbook_paths,
         scripts_are_defaults=not section.scripts,
+        review_steps=section.review_steps,
         drill=drill or drill_key is not None,
         drill_key=drill_key,
         clock=clock,

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from config.suggest import one_of
 from monitor.db.models import Incident, IncidentEvent, IncidentMention, Label, Mention
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.escalation import (
@@ -28,7 +29,7 @@ from monitor.incidents.escalation import (
 )
 from monitor.incidents.messages import escalation_state
 from monitor.incidents.states import ACKNOWLEDGED, ACTIVE, CLOSED, FALSE_POSITIVE, RESOLVED
-from playbooks import Silence, acknowledge
+from playbooks import ResponseScript, Silence, acknowledge, approval_status, text_sha256
 
 MAX_NAME = 128
 MAX_NOTE = 2000
@@ -161,24 +162,38 @@ def resolve_incident(
 
 def record_response(
     session: Session, *, ctx: IncidentContext, incident_id: int, by: str, note: str,
-    now: datetime,
+    now: datetime, script: str | None = None,
 ) -> Transition:
-    """A public response (statement, reply, post) went out: the first one is measured against
-    the playbook's time to first response; the state and escalation do not change."""
+    """A public response (statement, reply, post) went out, from the approved ``script`` when
+    given: the first one is measured against the playbook's time to first response; the state
+    and escalation do not change."""
     who, text = check_name(by), _note(note, required=True)
     incident = get_incident(session, incident_id)
     if incident.state == FALSE_POSITIVE:
         raise LifecycleError(_not_allowed(incident, "record a response for"))
+    used = _usable_script(ctx, script, now=now) if script is not None else None
     first = incident.responded_at is None
     if first:
         incident.responded_at, incident.responded_by = now, who
     incident.updated_at = now
     _event(session, incident, kind="responded", by=who, now=now, note=text,
-           first=True if first else None)
+           first=True if first else None, script=used.id if used else None,
+           script_sha256=text_sha256(used.text) if used else None)
     sent = announce(session, ctx=ctx, incident=incident, event="responded", now=now,
                      note=_by_note(who, text), by=who)
     session.flush()
     return Transition(incident.id, incident.state, now, who, alerts=sent)
+
+
+def _usable_script(ctx: IncidentContext, script_id: str, *, now: datetime) -> ResponseScript:
+    script = next((s for s in ctx.scripts if s.id == script_id), None)
+    if script is None:
+        hint = one_of(script_id, [s.id for s in ctx.scripts])
+        raise LifecycleError(f"--script: no script {script_id!r}{hint}")
+    status = approval_status(script=script, now=now)
+    if not status.approved:
+        raise LifecycleError(f"--script: {script_id} may not be used: {status.reason}")
+    return script
 
 
 def mark_false_positive(

@@ -1,4 +1,8 @@
-"""The post-incident review (复盘) in Markdown: what happened, who was told, how fast, vs SLA."""
+"""The post-incident report in Markdown: what happened, who was told, how fast, vs SLA, and
+the stored review (复盘: causes, what went well and badly, action items, proposed revisions).
+
+``review_sections`` is the one Markdown rendering of a stored review's conclusions; the
+review's own export (monitor.incidents.review_export) uses it too."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from monitor.db.models import Alert, Incident, IncidentEvent, Mention
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.lifecycle import LifecycleError
 from monitor.incidents.messages import playbook_for, top_mentions
+from monitor.incidents.reviews import ReviewView, review_view
 from monitor.incidents.states import FALSE_POSITIVE
 from playbooks import Playbook, format_duration, select_playbook
 
@@ -123,6 +128,8 @@ def _event_line(event: IncidentEvent, zone: str) -> str:
         text = f"grade {md(d.get('previous'))} → {md(event.grade)}"
     else:
         text = md(event.kind.replace("_", " "))
+        if d.get("script"):
+            text += f" (script {md(d['script'])})"
         extra = d.get("note") or d.get("volume")
         if extra:
             text += f": {md(extra)}"
@@ -205,7 +212,7 @@ def incident_report(session: Session, *, incident_id: int, ctx: IncidentContext)
             for s in (incident.top_sources or [])[:5]
         ],
         *[
-            f"- {md(a.get('author'), 80)} on {md(a.get('source'))}: {a.get('reach', 0):,} followers"
+            f"- {md(a.get('author'), 80)} on {md(a.get('source'))}: {_followers(a.get('reach'))}"
             for a in (incident.top_authors or [])[:5]
         ],
         "",
@@ -230,12 +237,67 @@ def incident_report(session: Session, *, incident_id: int, ctx: IncidentContext)
             else f"Not resolved yet (state: {md(incident.state)})."
         ),
         "",
-        "## Review (to complete in the meeting)",
-        "- What happened, and why:",
-        "- What went well:",
-        "- What went badly:",
-        "- Changes to the playbook, the scripts and the watchlist:",
-        "- Training needed:",
-        "",
+        *review_sections(review_view(session, incident_id=incident_id, now=ctx.clock()),
+                         zone=zone, level=2),
     ]
     return "\n".join(out)
+
+
+def _items(values: tuple[str, ...]) -> list[str]:
+    return [f"- {md(v, 2000)}" for v in values] or ["_None recorded._"]
+
+
+def review_sections(view: ReviewView, *, zone: str, level: int = 2) -> list[str]:
+    """The review's conclusions as Markdown lines: its state, summary, causes, what went well
+    and badly, action items and proposed revisions (headings at ``level``)."""
+    h = "#" * level
+    if not view.stored:
+        return [
+            f"{h} Review",
+            f"No review stored yet: `crisiswatch incident review {view.incident_id}`.",
+            "",
+        ]
+    if view.completed_at is not None:
+        status = f"completed by {md(view.completed_by)} at {when(view.completed_at, zone)}"
+    else:
+        status = "draft"
+    status += f"; last edited by {md(view.updated_by)} at {when(view.updated_at, zone)}"
+    summary = [md(line, 2000) for line in view.summary.splitlines() if line.strip()]
+    actions = [
+        "| # | Action | Owner | Due | State | Changed | Jira |",
+        "|---:|---|---|---|---|---|---|",
+        *[
+            f"| {a.id} | {md(a.text, 500)} | {md(a.owner, 80)} | {when(a.due_at, zone)} | "
+            f"{a.state}{' (overdue)' if a.overdue else ''} | "
+            f"{md(a.state_changed_by, 80)}, {when(a.state_changed_at, zone)} | "
+            f"{md(a.jira_key or '—')} |"
+            for a in view.actions
+        ],
+    ] if view.actions else ["_None recorded._"]
+    return [
+        f"{h} Review ({status})",
+        "",
+        f"{h}# Summary",
+        *(summary or ["_None recorded._"]),
+        "",
+        f"{h}# Causes",
+        *_items(view.causes),
+        "",
+        f"{h}# What went well",
+        *_items(view.went_well),
+        "",
+        f"{h}# What went badly",
+        *_items(view.went_badly),
+        "",
+        f"{h}# Action items",
+        *actions,
+        "",
+        f"{h}# Proposed playbook and script revisions",
+        *_items(view.revisions),
+        "",
+    ]
+
+
+def _followers(reach: object) -> str:
+    """A follower count; an author whose mentions gave none is unknown, not 0."""
+    return f"{reach:,} followers" if isinstance(reach, int) else "followers unknown"

@@ -17,3 +17,10 @@ MERGED: Final = "merged"  # a responder merged it into another incident of the s
 ACTIVE: Final[tuple[str, ...]] = (OPEN, ACKNOWLEDGED)
 CLOSED: Final[tuple[str, ...]] = (RESOLVED, FALSE_POSITIVE)
 STATES: Final[tuple[str, ...]] = (*ACTIVE, *CLOSED, MERGED)
+
+# A review's action item (monitor.incidents.reviews): open until done, or dropped when no
+# longer needed; either can be opened again.
+ACTION_OPEN: Final = "open"
+ACTION_DONE: Final = "done"
+ACTION_DROPPED: Final = "dropped"
+ACTION_STATES: Final[tuple[str, ...]] = (ACTION_OPEN, ACTION_DONE, ACTION_DROPPED)

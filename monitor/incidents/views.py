@@ -156,6 +156,8 @@ def describe_event(entry: dict[str, Any]) -> str:
         text = f"grade {detail.get('previous')} -> {entry.get('grade')}"
     else:
         text = kind.replace("_", " ")
+        if detail.get("script"):
+            text += f" (script {detail['script']})"
         extra = detail.get("note") or detail.get("volume")
         if extra:
             text += f": {extra}"

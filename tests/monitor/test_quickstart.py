@@ -116,11 +116,22 @@ def test_quickstart_tells_the_whole_story(tmp_path: Path, monkeypatch: pytest.Mo
     assert [p.suffix for p in digests] == [".html", ".json", ".md"]
     figures = json.loads(next(p for p in digests if p.suffix == ".json").read_text("utf-8"))
     assert figures["headline"]["mentions"]["current"] >= 30
+    # the digest shows each export under its platform's source, never one "inbox" (issue 18),
+    # and news, which gives no follower counts, with an unknown reach rather than 0
+    sources = {s["name"]: s["negative_reach"] for s in figures["top_sources"]}
+    assert {"inbox/weibo", "inbox/twitter"} <= set(sources) and "inbox" not in sources, sources
+    assert "news-en" in sources and sources["news-en"] is None, sources
     assert "What to try next:" in out and out.rstrip().endswith("Socket Mode buttons)")
     assert "Done in " in out
     # the follow-up commands it suggests work on the same workspace
     config = str(tmp_path / "crisiswatch-quickstart" / "crisiswatch.yaml")
     listed = CliRunner().invoke(cli, ["-c", config, "incidents"])
     assert listed.exit_code == 0 and "high" in listed.output.lower()
-    acked = CliRunner().invoke(cli, ["-c", config, "ack", "1", "--by", "you"])
+    acked = CliRunner().invoke(cli, ["-c", config, "ack", "1", "--by", "li.na"])
     assert acked.exit_code == 0, acked.output
+    # the example's team and schedules (issue 16): who is on call, in the output and on asking
+    oncall = [line.strip() for line in out.splitlines() if line.startswith("   risk-")]
+    assert [line.split(":", 1)[0] for line in oncall] == ["risk-primary", "risk-secondary"]
+    assert all(" until " in line and "; next: " in line for line in oncall), oncall
+    asked = CliRunner().invoke(cli, ["-c", config, "oncall", "--schedule", "risk-secondary"])
+    assert asked.exit_code == 0 and asked.output.startswith("risk-secondary: "), asked.output

@@ -84,7 +84,9 @@ def test_silent_steps_slow_escalation_and_sla_order() -> None:
 
 def test_unknown_and_unapproved_scripts() -> None:
     good = approve(
-        script=ResponseScript(id="ok.en", scenario="general", lang="en", text="${brand}"),
+        script=ResponseScript(
+            id="ok.en", scenario="general", lang="en", text="${brand}", required_steps=("final",)
+        ),
         by="a",
         now=NOW,
     )

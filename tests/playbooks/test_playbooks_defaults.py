@@ -10,6 +10,7 @@ from pathlib import Path
 from playbooks import (
     DEFAULT_CHANNEL_NAMES,
     DEFAULT_PLACEHOLDERS,
+    DEFAULT_REVIEW_STEPS,
     approval_status,
     check_playbooks,
     default_playbook_paths,
@@ -110,8 +111,11 @@ def test_every_shipped_script_is_approved_with_a_matching_hash() -> None:
     scripts = load_scripts(default_scripts_path())
     assert len(scripts) >= 28
     for script in scripts:
-        assert script.approved_sha256 == text_sha256(script.text), script.id
-        assert script.approved_by == "crisiswatch-defaults"
+        assert script.required_steps == DEFAULT_REVIEW_STEPS
+        for step in DEFAULT_REVIEW_STEPS:
+            review = script.review(step)
+            assert review is not None and review.sha256 == text_sha256(script.text), script.id
+            assert review.by == "crisiswatch-defaults" and review.verified
         assert script.expires_at == EXPIRY
         assert script.approved_at is not None
         status = approval_status(script=script, now=script.approved_at + timedelta(days=1))

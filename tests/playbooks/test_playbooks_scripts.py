@@ -20,18 +20,24 @@ from playbooks import (
     fill_script,
     load_scripts,
     offerable_scripts,
+    review,
+    review_script_in_file,
     text_sha256,
     unfilled_placeholders,
 )
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+ONE = ("final",)  # a sign-off alone
 DAY = timedelta(days=1)
 
 
 def script(
     text: str = "Hello from ${brand} (ref ${incident_id}).", **fields: object
 ) -> ResponseScript:
-    base: dict[str, object] = {"id": "s.en", "scenario": "general", "lang": "en", "text": text}
+    base: dict[str, object] = {
+        "id": "s.en", "scenario": "general", "lang": "en", "text": text,
+        "required_steps": ("final",),  # the sign-off alone; review chains are tested below
+    }
     return ResponseScript(**{**base, **fields})  # type: ignore[arg-type]
 
 
@@ -53,7 +59,8 @@ def test_approval_states() -> None:
     plain = script()
     assert approval_status(script=plain, now=NOW) == ApprovalStatus(False, "not approved")
     approved = approve(script=plain, by="Jane Li", now=NOW, valid_for=30 * DAY)
-    assert approved.approved_sha256 == text_sha256(plain.text)
+    final = approved.review("final")
+    assert final is not None and final.sha256 == text_sha256(plain.text)
     assert approval_status(script=approved, now=NOW + DAY).reason == (
         "approved by Jane Li on 2026-03-02, expires 2026-04-01"
     )
@@ -61,10 +68,10 @@ def test_approval_states() -> None:
 
     edited = dataclasses.replace(approved, text=approved.text + " Extra claim.")
     assert approval_status(script=edited, now=NOW + DAY) == ApprovalStatus(
-        False, "text changed after approval (hash mismatch)"
+        False, "text changed after the final review (hash mismatch)"
     )
     assert approval_status(script=approved, now=NOW + 30 * DAY) == ApprovalStatus(
-        False, "approval expired on 2026-04-01"
+        False, "final review expired on 2026-04-01"
     )
     assert not offerable_scripts(scripts=[edited], ids=["s.en"], now=NOW)
     assert not offerable_scripts(scripts=[approved], ids=["s.en"], now=NOW + 30 * DAY)
@@ -167,13 +174,15 @@ def test_approve_in_file_round_trip_keeps_comments_and_other_entries(tmp_path: P
     path = tmp_path / "scripts.yaml"
     path.write_text(FILE, encoding="utf-8")
     os.chmod(path, 0o640)
-    before = {s.id: s for s in load_scripts(path)}
+    before = {s.id: s for s in load_scripts(path, review_steps=ONE)}
     assert approval_status(script=before["b.zh"], now=NOW).reason == (
-        "text changed after approval (hash mismatch)"
+        "text changed after the final review (hash mismatch)"
     )
 
-    done = approve_script_in_file(path=path, script_id="a.en", by="Jane", now=NOW)
-    after = {s.id: s for s in load_scripts(path)}
+    done = approve_script_in_file(
+        path=path, script_id="a.en", by="Jane", now=NOW, review_steps=ONE
+    )
+    after = {s.id: s for s in load_scripts(path, review_steps=ONE)}
     assert after["a.en"] == done
     assert approval_status(script=done, now=NOW + DAY).reason == (
         "approved by Jane on 2026-03-02, expires 2026-08-29"
@@ -185,13 +194,18 @@ def test_approve_in_file_round_trip_keeps_comments_and_other_entries(tmp_path: P
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scripts.yaml"]
 
-    # Replacing a hand-written block approval and re-approving a flow one both leave one line.
-    approve_script_in_file(path=path, script_id="b.zh", by="Wang", now=NOW, valid_for=DAY)
-    again = approve_script_in_file(path=path, script_id="a.en", by="Lee", now=NOW + DAY)
+    # A hand-written block approval moves under reviews; re-approving replaces the line.
+    approve_script_in_file(
+        path=path, script_id="b.zh", by="Wang", now=NOW, valid_for=DAY, review_steps=ONE
+    )
+    again = approve_script_in_file(
+        path=path, script_id="a.en", by="Lee", now=NOW + DAY, review_steps=ONE
+    )
     text = path.read_text(encoding="utf-8")
-    assert text.count("approval:") == 2 and "by: old" not in text
+    assert "approval:" not in text and text.count("reviews:\n") == 2
+    assert text.count("final: {by:") == 2 and "by: old" not in text
     assert "# end of list" in text and "# trailing comment" in text
-    final = {s.id: s for s in load_scripts(path)}
+    final = {s.id: s for s in load_scripts(path, review_steps=ONE)}
     assert final["a.en"] == again and again.approved_by == "Lee"
     assert approval_status(script=final["b.zh"], now=NOW).approved
 
@@ -199,11 +213,11 @@ def test_approve_in_file_round_trip_keeps_comments_and_other_entries(tmp_path: P
 def test_editing_the_file_after_approval_unapproves(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(FILE, encoding="utf-8")
-    approve_script_in_file(path=path, script_id="a.en", by="Jane", now=NOW)
+    approve_script_in_file(path=path, script_id="a.en", by="Jane", now=NOW, review_steps=ONE)
     path.write_text(path.read_text(encoding="utf-8").replace("looking into", "fixing"), "utf-8")
-    (edited, _) = load_scripts(path)
+    (edited, _) = load_scripts(path, review_steps=ONE)
     assert approval_status(script=edited, now=NOW).reason == (
-        "text changed after approval (hash mismatch)"
+        "text changed after the final review (hash mismatch)"
     )
     assert offerable_scripts(scripts=[edited], ids=["a.en"], now=NOW) == []
 
@@ -211,7 +225,7 @@ def test_editing_the_file_after_approval_unapproves(tmp_path: Path) -> None:
 def test_approve_in_file_keeps_crlf_and_rejects_unknown_ids(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_bytes(FILE.replace("\n", "\r\n").encode("utf-8"))
-    approve_script_in_file(path=path, script_id="a.en", by="Jane", now=NOW)
+    approve_script_in_file(path=path, script_id="a.en", by="Jane", now=NOW, review_steps=ONE)
     raw = path.read_bytes()
     assert raw.count(b"\n") == raw.count(b"\r\n")
     with pytest.raises(ScriptError, match=r"no script with id 'zz' \(known: a.en, b.zh\)"):
@@ -223,7 +237,9 @@ def test_flow_style_entries_are_not_rewritten(tmp_path: Path) -> None:
     original = "scripts:\n  - {id: a.en, scenario: g, lang: en, text: hi}\n"
     path.write_text(original, encoding="utf-8")
     with pytest.raises(ScriptError, match="flow style"):
-        approve_script_in_file(path=path, script_id="a.en", by="Jane", now=NOW)
+        approve_script_in_file(
+            path=path, script_id="a.en", by="Jane", now=NOW, review_steps=ONE
+        )
     assert path.read_text(encoding="utf-8") == original
 
 
@@ -246,7 +262,7 @@ def test_load_errors_name_file_and_key(tmp_path: Path, old: str, new: str, expec
     path = tmp_path / "scripts.yaml"
     path.write_text(FILE.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(ScriptError) as info:
-        load_scripts(path)
+        load_scripts(path, review_steps=ONE)
     assert str(info.value).startswith(f"{path}: ")
     assert expected in str(info.value)
     assert info.value.line is not None
@@ -295,3 +311,98 @@ def test_every_shipped_script_writes_placeholders_one_way() -> None:
 
     scripts = load_scripts(default_scripts_path(), placeholders=DEFAULT_PLACEHOLDERS)
     assert scripts and all("${" in s.text for s in scripts if s.placeholders)
+
+
+CHAIN = ("compliance", "brand", "accuracy", "final")
+
+
+def test_a_chain_needs_every_step_on_the_current_text() -> None:
+    plain = script(required_steps=CHAIN)
+    assert approval_status(script=plain, now=NOW).reason == "not approved"
+    done = review(script=plain, step="compliance", by="Wen", now=NOW)
+    assert approval_status(script=done, now=NOW) == ApprovalStatus(
+        False, "not approved: needs the brand, accuracy, final review"
+    )
+    for step, valid in (("brand", 10 * DAY), ("accuracy", 180 * DAY), ("final", 180 * DAY)):
+        done = review(script=done, step=step, by=step.title(), now=NOW, valid_for=valid)
+    assert [r.step for r in done.reviews] == list(CHAIN)
+    status = approval_status(script=done, now=NOW + DAY)
+    assert status == ApprovalStatus(
+        True, "approved by Final on 2026-03-02 after compliance, brand, accuracy review, "
+        "expires 2026-03-12"
+    )
+    assert done.expires_at == NOW + 10 * DAY and done.approved_by == "Final"
+    # the step that lapses first takes the script out of use
+    assert approval_status(script=done, now=NOW + 10 * DAY) == ApprovalStatus(
+        False, "brand review expired on 2026-03-12"
+    )
+    # a step reviewed again on an edited text does not vouch for the other steps
+    edited = dataclasses.replace(done, text=done.text + " New claim.")
+    again = review(script=edited, step="brand", by="Mei", now=NOW + DAY)
+    assert approval_status(script=again, now=NOW + DAY) == ApprovalStatus(
+        False, "text changed after the compliance review (hash mismatch)"
+    )
+    with pytest.raises(ScriptError, match="unknown review step 'legal'"):
+        review(script=plain, step="legal", by="Wen", now=NOW)
+
+
+CHAIN_FILE = """\
+scripts:
+  - id: a.en
+    scenario: general
+    lang: en
+    text: "${brand} is looking into it."
+    approval: {by: "Old", at: '2026-03-01T00:00:00+00:00', expires: '2026-09-01T00:00:00+00:00',
+               sha256: 'SHA'}
+  - id: b.en
+    scenario: general
+    lang: en
+    text: Hello.
+"""
+
+
+def test_reviews_in_file_move_the_old_approval_and_keep_unverified_names(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    sha = text_sha256("${brand} is looking into it.")
+    path.write_text(CHAIN_FILE.replace("SHA", sha), encoding="utf-8")
+    (old, _) = load_scripts(path, review_steps=CHAIN)
+    final = old.review("final")
+    assert final is not None and final.by == "Old" and final.verified
+    assert approval_status(script=old, now=NOW).reason == (
+        "not approved: needs the compliance, brand, accuracy review"
+    )
+    review_script_in_file(path=path, script_id="a.en", step="compliance", by="Wen", now=NOW,
+                          verified=False, review_steps=CHAIN)
+    text = path.read_text(encoding="utf-8")
+    assert "approval:" not in text and "    reviews:\n      compliance: {by: \"Wen\"" in text
+    assert "unverified: true}\n      final: {by: \"Old\"" in text
+    for step in ("brand", "accuracy"):
+        review_script_in_file(path=path, script_id="a.en", step=step, by="Mei", now=NOW,
+                              review_steps=CHAIN)
+    (reviewed, other) = load_scripts(path, review_steps=CHAIN)
+    assert approval_status(script=reviewed, now=NOW).approved
+    assert [(r.step, r.by, r.verified) for r in reviewed.reviews] == [
+        ("compliance", "Wen", False), ("brand", "Mei", True), ("accuracy", "Mei", True),
+        ("final", "Old", True),
+    ]
+    assert other.reviews == ()
+
+
+@pytest.mark.parametrize(
+    ("reviews", "problem"),
+    [
+        ("{final: {by: a, at: '2026-01-01T00:00:00Z', expires: '2026-06-01T00:00:00Z', "
+         "sha256: '" + "0" * 64 + "'}}", "the final review is given twice"),
+        ("{Brand: {by: a}}", "expected a review step name, got 'Brand'"),
+        ("{brand: {by: a, at: '2026-01-01T00:00:00Z', expires: '2026-06-01T00:00:00Z', "
+         "sha256: '" + "0" * 64 + "', unverified: 'no'}}", "expected true or false"),
+        ("[compliance]", "expected a mapping of review steps"),
+    ],
+)
+def test_bad_reviews_are_one_line_errors(tmp_path: Path, reviews: str, problem: str) -> None:
+    path = tmp_path / "s.yaml"
+    text = CHAIN_FILE.replace("SHA", "0" * 64)
+    path.write_text(text.replace("'}\n", f"'}}\n    reviews: {reviews}\n", 1), encoding="utf-8")
+    with pytest.raises(ScriptError, match=problem) as caught:
+        load_scripts(path, review_steps=CHAIN)
+    assert "s.yaml" in str(caught.value) and "scripts[0].reviews" in str(caught.value)

@@ -147,3 +147,44 @@ def test_a_database_behind_the_head_is_still_upgraded(tmp_path: Path) -> None:
     ensure_schema(engine)
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_reviews_are_added_to_a_database_holding_incidents(tmp_path: Path) -> None:
+    """0017: an incident stored before reviews existed gets a review and action items."""
+    from datetime import UTC, datetime
+
+    from monitor.db.engine import session_factory
+    from monitor.incidents.reviews import ActionDraft, ReviewChange, edit_review, review_view
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    upgrade(engine, "0016")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO incidents (id, reasons, title, top_sources, top_authors, entity_id,"
+            " state, grade, peak_grade, likelihood, impact, first_seen_at, last_seen_at,"
+            " opened_at, updated_at, mention_count, negative_count, neutral_count,"
+            " positive_count, reach_total, drill, alert_seq) VALUES (7, '[]', 'old story',"
+            " '[]', '[]', 'acme', 'resolved', 'high', 'high', 3, 3, '2024-01-01',"
+            " '2024-01-01', '2024-01-01 08:00:00', '2024-01-01', 1, 1, 0, 0, 0, 0, 0)"))
+        conn.execute(text(
+            "INSERT INTO incident_events (incident_id, at, kind, actor, grade, detail) VALUES"
+            " (7, '2024-01-01 09:00:00', 'resolved', 'Ana', 'high', '{\"note\": \"done\"}')"))
+    upgrade(engine)
+    now = datetime(2024, 1, 2, tzinfo=UTC)
+    sessions = session_factory(engine)
+    with sessions.begin() as s:
+        change = ReviewChange(summary="s", causes=("c",), actions=(
+            ActionDraft(text="t", owner="o", due_at=datetime(2024, 1, 1, tzinfo=UTC)),))
+        edit_review(s, incident_id=7, change=change, by="Ana", now=now)
+    with sessions.begin() as s:
+        view = review_view(s, incident_id=7, now=now)
+    assert view.causes == ("c",) and view.incident_title == "old story"
+    assert [(a.text, a.overdue) for a in view.actions] == [("t", True)]
+    assert [e.text for e in view.timeline] == ["resolved: done by Ana"]
+    with engine.begin() as conn:  # the review goes with its incident
+        conn.execute(text("DELETE FROM incident_events"))
+        conn.execute(text("DELETE FROM incidents WHERE id = 7"))
+        left = conn.execute(text("SELECT (SELECT count(*) FROM reviews),"
+                                 " (SELECT count(*) FROM review_actions)")).one()
+    assert tuple(left) == (0, 0)
+    engine.dispose()

@@ -20,7 +20,7 @@ from monitor.digest.executive import executive_summary
 from monitor.digest.figures import build_digest
 from monitor.digest.incident_figures import SlaBook
 from monitor.digest.indicator_figures import REASONS
-from monitor.digest.labels import LOCALES, Labels
+from monitor.digest.labels import EN, LOCALES, ZH, Labels
 from monitor.digest.labels_content import CONTENT_EN, CONTENT_ZH
 from monitor.digest.model import NextStep
 from monitor.digest.next_steps import PROVIDERS, StepContext, next_steps
@@ -140,7 +140,7 @@ def test_not_available_says_why_in_both_locales(new_engine: Any) -> None:
         )
         conn.execute(
             Mention.__table__.update()
-            .where(Mention.published_at >= period.start_at, Mention.source_id == "douyin")
+            .where(Mention.published_at >= period.start_at, Mention.source_id == "inbox/douyin")
             .values(metrics={"likes": 5})
         )
     with Session(engine) as s:
@@ -275,7 +275,18 @@ def test_next_steps_put_the_overdue_first_with_the_checklist_item(week: Any) -> 
             ) or step.action.startswith("Follow up")
         assert "Checklist: " in step.action
         assert step.overdue == (step.due_at is not None and step.due_at < week.now)
-    responding = [s for s in steps.items if s.sla == "response_overdue"]
+    with Session(week.engine) as s:
+        ctx = StepContext(
+            session=s,
+            period=week.period,
+            now=week.now,
+            book=SlaBook(week.inputs.playbooks),
+            names=week.inputs.entity_names(),
+            labels=Labels("en", TZ),
+        )
+        every = next_steps(ctx, limit=10_000)
+    assert every.items[: len(steps.items)] == steps.items and every.total == steps.total
+    responding = [s for s in every.items if s.sla == "response_overdue"]
     assert responding, "the generated week has acknowledged incidents without a response"
     # the checklist item of an acknowledged incident is its public response
     assert all("Reply" in s.action or "publish" in s.action.lower() for s in responding)
@@ -400,6 +411,7 @@ def sample_digest_with(rows: Any) -> Any:
 
 def test_content_labels_exist_in_both_locales() -> None:
     assert set(CONTENT_EN) == set(CONTENT_ZH)
+    assert not set(CONTENT_EN) & set(EN) and not set(CONTENT_ZH) & set(ZH)
     for locale in LOCALES.values():
         for reason in REASONS:
             assert f"reason_{reason}" in locale

@@ -248,20 +248,28 @@ def test_digest_matrix_matches_sql(week: Any) -> None:
 
 
 def test_digest_top_sources_and_authors_match_sql(week: Any) -> None:
-    sources = q(week, "SELECT source_id, count(*), sum(coalesce(author_reach, 0)) AS r FROM "
+    # reach sums the known follower counts; none known is unknown (None), ranked last
+    sources = q(week, "SELECT source_id, count(*), sum(author_reach) AS r FROM "
                       "mentions WHERE published_at >= :a AND published_at < :b AND sentiment = "
-                      "'negative' GROUP BY source_id ORDER BY r DESC", a=CUR[0], b=CUR[1])
+                      "'negative' GROUP BY source_id ORDER BY coalesce(r, -1) DESC",
+                a=CUR[0], b=CUR[1])
     assert [(s.name, s.negative_mentions, s.negative_reach) for s in week.digest.top_sources] == [
         tuple(row) for row in sources[:10]
     ]
-    authors = q(week, "SELECT author, source_id, count(*), sum(coalesce(author_reach, 0)) AS r "
+    authors = q(week, "SELECT author, source_id, count(*), sum(author_reach) AS r "
                       "FROM mentions WHERE published_at >= :a AND published_at < :b AND "
                       "sentiment = 'negative' AND author IS NOT NULL GROUP BY author, source_id "
-                      "ORDER BY r DESC, count(*) DESC LIMIT 10", a=CUR[0], b=CUR[1])
+                      "ORDER BY coalesce(r, -1) DESC, count(*) DESC LIMIT 10", a=CUR[0], b=CUR[1])
     got = [(a.name, a.source_id, a.negative_mentions, a.negative_reach)
            for a in week.digest.top_authors]
     # names are shown cleaned (no bidi or invisible characters)
     assert got == [(clean_text(row[0]), *row[1:]) for row in authors]
+    # news gives no follower counts: its reach is unknown, not 0; inbox files keep their
+    # platform's source (inbox/weibo), not one "inbox"
+    news = next(s for s in week.digest.top_sources if s.name == "news-en")
+    assert news.negative_mentions > 0 and news.negative_reach is None
+    names = {s.name for s in week.digest.top_sources}
+    assert {"inbox/weibo", "inbox/twitter"} <= names and "inbox" not in names
 
 
 def test_digest_top_incidents_are_ranked_by_grade_then_volume(week: Any) -> None:

@@ -115,6 +115,14 @@ def test_incident_list_show_ack_resolve_report(run: Run, config_file: Path) -> N
     responded = json.loads(run("incident", "show", str(incident_id), "--json")[1])
     assert responded["responded_by"] == "Wen" and responded["state"] == "acknowledged"
     assert "First public response by Wen at " in run("incident", "show", str(incident_id))[1]
+    code, out = run("respond", str(incident_id), "--by", "Wen", "--note", "update posted",
+                    "--script", "general.update.en")
+    assert code == 0 and "public response from script general.update.en recorded by Wen" in out
+    shown = run("incident", "show", str(incident_id))[1]
+    assert "responded (script general.update.en): update posted by Wen" in shown
+    code, out = run("respond", str(incident_id), "--by", "Wen", "--note", "x",
+                    "--script", "general.updat.en")
+    assert code == 1 and "--script: no script 'general.updat.en' (did you mean " in out
     assert run("resolve", str(incident_id), "--by", "Ana")[0] == 2  # --note is required
     code, out = run("resolve", str(incident_id), "--by", "Ana", "--note", "batch withdrawn")
     assert code == 0 and "resolved by Ana" in out
@@ -211,29 +219,83 @@ def test_playbooks_check(run: Run, tmp_path: Path) -> None:
     assert out.strip().endswith("problem(s) in playbooks or scripts")
 
 
-def test_scripts_list_and_approve(run: Run, config_file: Path, tmp_path: Path) -> None:
+def _own_scripts(config_file: Path, tmp_path: Path, extra: str = "") -> Path:
+    mine = tmp_path / "scripts.yaml"
+    text = default_scripts_path().read_text(encoding="utf-8")
+    mine.write_text(text.replace("We are checking the facts now", "We check the facts now"),
+                    encoding="utf-8")
+    config_file.write_text(CONFIG + "  scripts: [scripts.yaml]\n" + extra, encoding="utf-8")
+    return mine
+
+
+def test_scripts_list_and_review_chain_without_people(
+    run: Run, config_file: Path, tmp_path: Path
+) -> None:
     code, out = run("scripts", "list")
     assert code == 0 and any(
         line.startswith("ok ") and "general.holding.en" in line for line in out.splitlines()
     )
     code, out = run("scripts", "approve", "general.holding.en", "--by", "Ana")
     assert code == 1 and "shipped scripts are read-only" in out
-    mine = tmp_path / "scripts.yaml"
-    text = default_scripts_path().read_text(encoding="utf-8")
-    mine.write_text(text.replace("We are checking the facts now", "We check the facts now"),
-                    encoding="utf-8")
-    config_file.write_text(CONFIG + "  scripts: [scripts.yaml]\n", encoding="utf-8")
+    mine = _own_scripts(config_file, tmp_path)
     rows = {r["id"]: r for r in json.loads(run("scripts", "list", "--json")[1])}
-    assert rows["general.holding.en"]["approved"] is False
-    assert rows["general.holding.en"]["status"] == "text changed after approval (hash mismatch)"
+    edited = rows["general.holding.en"]
+    assert edited["approved"] is False
+    assert edited["status"] == "text changed after the compliance review (hash mismatch)"
+    assert [(r["step"], r["current"]) for r in edited["reviews"]] == [
+        ("compliance", False), ("brand", False), ("accuracy", False), ("final", False)
+    ]
     assert rows["general.holding.zh"]["approved"] is True
+
+    # The sign-off alone does not make an edited text usable: every step reviews it again.
     code, out = run("scripts", "approve", "general.holding.en", "--by", "Wen (legal)")
-    assert code == 0 and out.startswith("approved general.holding.en by Wen (legal) until ")
+    assert code == 0 and out.startswith(
+        "final review of general.holding.en by Wen (legal) (unverified: no people configured) "
+    )
+    assert out.rstrip().endswith("text changed after the compliance review (hash mismatch)")
+    for step, who in (("compliance", "Wen (legal)"), ("brand", "Mei"), ("accuracy", "Jo")):
+        code, out = run("scripts", "review", "general.holding.en", "--step", step, "--by", who)
+        assert code == 0, out
+    assert out.rstrip().endswith("; usable")
     rows = {r["id"]: r for r in json.loads(run("scripts", "list", "--json")[1])}
     assert rows["general.holding.en"]["approved"] is True
-    assert "We check the facts now" in mine.read_text(encoding="utf-8")
+    assert {r["verified"] for r in rows["general.holding.en"]["reviews"]} == {False}
+    text = mine.read_text(encoding="utf-8")
+    assert "We check the facts now" in text and "unverified: true" in text
+
     code, out = run("scripts", "approve", "nope", "--by", "Wen")
-    assert code == 1 and "no script with id 'nope'" in out
+    assert code == 1 and "no script 'nope' in playbooks.scripts" in out
+    code, out = run("scripts", "review", "general.holding.en", "--step", "brnad", "--by", "Wen")
+    assert code == 1 and "unknown review step 'brnad' (did you mean 'brand'?)" in out
+
+
+PEOPLE = """\
+people:
+  - {id: wen, name: Wen Li, roles: [compliance, final]}
+  - {id: mei, name: Mei, roles: [brand, accuracy]}
+"""
+
+
+def test_reviews_are_bound_to_people_holding_the_role(
+    run: Run, config_file: Path, tmp_path: Path
+) -> None:
+    mine = _own_scripts(config_file, tmp_path, extra=PEOPLE)
+    code, out = run("scripts", "review", "general.holding.en", "--step", "brand", "--by", "wen")
+    assert code == 1
+    assert "--by: wen does not hold the role 'brand' (people who do: mei)" in out
+    code, out = run("scripts", "review", "general.holding.en", "--step", "brand", "--by", "mie")
+    assert code == 1 and "--by: unknown person 'mie' (did you mean 'mei'?)" in out
+    for step, who in (("compliance", "wen"), ("brand", "mei"), ("accuracy", "mei")):
+        assert run("scripts", "review", "general.holding.en", "--step", step, "--by", who)[0] == 0
+    code, out = run("scripts", "approve", "general.holding.en", "--by", "wen")
+    assert code == 0 and out.startswith("final review of general.holding.en by Wen Li (wen) ")
+    assert out.rstrip().endswith("; usable")
+    rows = {r["id"]: r for r in json.loads(run("scripts", "list", "--json")[1])}
+    assert rows["general.holding.en"]["status"].startswith(
+        "approved by wen on "
+    ) and "after compliance, brand, accuracy review" in rows["general.holding.en"]["status"]
+    assert all(r["verified"] for r in rows["general.holding.en"]["reviews"])
+    assert "unverified" not in mine.read_text(encoding="utf-8").split("general.holding.zh")[0]
 
 
 def test_escalations_tick(run: Run, config_file: Path) -> None:
@@ -243,3 +305,18 @@ def test_escalations_tick(run: Run, config_file: Path) -> None:
     assert "; 2 alerts queued, sent when the service runs" in out
     data = json.loads(run("escalations", "tick", "--json")[1])
     assert data == {"incidents": 0, "alerts": 0, "suppressed": 0, "recoveries": 0}
+
+
+def test_a_response_may_not_use_a_script_that_is_not_usable(
+    run: Run, config_file: Path, tmp_path: Path
+) -> None:
+    _own_scripts(config_file, tmp_path)  # general.holding.en edited, so not reviewed
+    incident_id = open_incidents(config_file)[0]
+    code, out = run("respond", str(incident_id), "--by", "Wen", "--note", "posted",
+                    "--script", "general.holding.en")
+    assert code == 1 and out.strip().endswith(
+        "--script: general.holding.en may not be used: text changed after the compliance "
+        "review (hash mismatch)"
+    )
+    detail = json.loads(run("incident", "show", str(incident_id), "--json")[1])
+    assert detail["responded_at"] is None

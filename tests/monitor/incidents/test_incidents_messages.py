@@ -20,7 +20,7 @@ from monitor.incidents.testing import (
     make_context,
     open_test_incident,
 )
-from playbooks import approve_script_in_file, load_scripts
+from playbooks import DEFAULT_REVIEW_STEPS, load_scripts, review_script_in_file
 
 NOW = datetime.fromisoformat("2026-11-18T10:00:00+00:00")
 SCRIPTS = """\
@@ -42,8 +42,9 @@ def approved_scripts(tmp_path: Path, *, edit: bool) -> Path:
     path = tmp_path / "scripts.yaml"
     path.write_text(SCRIPTS, encoding="utf-8")
     for script_id in ("product_safety.holding.en", "product_safety.update.en"):
-        approve_script_in_file(path=path, script_id=script_id, by="Legal (Wen)",
-                               now=NOW - timedelta(days=1))
+        for step in DEFAULT_REVIEW_STEPS:
+            review_script_in_file(path=path, script_id=script_id, step=step, by="Legal (Wen)",
+                                  now=NOW - timedelta(days=1))
     if edit:
         text = path.read_text(encoding="utf-8")
         edited = text.replace("Update from ${brand}", "UPDATE from ${brand}")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from monitor.db.engine import make_engine, session_factory
 from monitor.db.migrate import ensure_schema
 from monitor.db.models import (
+    ActionItem,
     Alert,
     Incident,
     IncidentEvent,
@@ -20,6 +21,7 @@ from monitor.db.models import (
     Label,
     Mention,
     MentionEntity,
+    Review,
     Source,
     VolumeCount,
 )
@@ -75,7 +77,17 @@ def test_purge_keeps_open_evidence_and_labels(tmp_path: Path) -> None:
         evidence = _mention(session, 3, OLD, old_run.id)
         closed_evidence = _mention(session, 4, OLD, old_run.id)
         _incident(session, "open", OLD, [evidence])
-        _incident(session, "resolved", OLD, [closed_evidence])
+        closed = _incident(session, "resolved", OLD, [closed_evidence])
+        kept = _incident(session, "open", OLD, [])
+        for incident in (closed, kept):  # a review and its action item go with their incident
+            review = Review(incident_id=incident.id, summary="", causes=[], went_well=[],
+                            went_badly=[], revisions=[], created_at=OLD, created_by="ana",
+                            updated_at=OLD, updated_by="ana")
+            session.add(review)
+            session.flush()
+            session.add(ActionItem(review_id=review.id, text="t", owner="o", due_at=OLD,
+                                   state="open", created_at=OLD, created_by="ana",
+                                   state_changed_at=OLD, state_changed_by="ana"))
         session.add(Label(mention_id=closed_evidence.id, kind="sentiment", value="negative",
                           text="Acme 4", created_by="ana", created_at=OLD))
         session.add(Alert(event="digest", channel="c", dedup_key="d", payload={}, status="sent",
@@ -90,8 +102,10 @@ def test_purge_keeps_open_evidence_and_labels(tmp_path: Path) -> None:
         assert texts == ["Acme 2", "Acme 3"]
         repost = session.scalars(select(Mention).where(Mention.text == "Acme 2")).one()
         assert repost.duplicate_of is None
-        assert session.scalars(select(Incident.state)).all() == ["open"]
-        assert session.scalar(select(func.count()).select_from(Alert)) == 1  # the open one's
+        assert session.scalars(select(Incident.state)).all() == ["open", "open"]
+        assert session.scalar(select(func.count()).select_from(Alert)) == 2  # the open ones'
+        assert session.scalars(select(Review.incident_id)).all() == [kept.id]
+        assert session.scalars(select(ActionItem.review_id)).all() == [review.id]
         label = session.scalars(select(Label)).one()
         assert label.mention_id is None and label.text == "Acme 4"
         assert session.scalar(select(func.count()).select_from(MentionEntity)) == 2

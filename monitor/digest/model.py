@@ -359,13 +359,13 @@ class Indicators:
 class NextStep:
     """One recommended action: what to do, about what, by when, and why it is pressing."""
 
-    kind: str  # incident | ... (one per provider: replies, review action items)
+    kind: str  # incident | action_item | ... (one per provider; overdue replies to come)
     ref: str  # what it is about, as people quote it: "#12"
     title: str
     action: str  # the next thing to do, in the organisation's locale
     grade: str | None = None
     state: str | None = None
-    sla: str | None = None  # ack_overdue | response_overdue | ack_due | response_due | ok
+    sla: str | None = None  # ack_ or response_ overdue or due, action_overdue
     due_at: datetime | None = None
     overdue: bool = False
     owner: str | None = None

@@ -1,8 +1,8 @@
 """Recommended next steps: what to do now, gathered from a list of providers.
 
 A provider is a function from a ``StepContext`` to ``NextStep`` values; ``PROVIDERS`` lists
-them (open incidents here; overdue replies and review action items are providers of their
-own). The steps are ordered overdue first, then by grade (highest first), then by due time,
+them: open incidents, and review action items overdue now (overdue replies are added the same
+way). The steps are ordered overdue first, then by grade (highest first), then by due time,
 and cut to the digest's size; ``total`` keeps how many there were.
 
 An open incident's step follows its lifecycle: unacknowledged, it is acknowledging and the
@@ -23,6 +23,7 @@ from monitor.digest import incident_figures as inc
 from monitor.digest.labels import Labels
 from monitor.digest.model import NextStep, NextSteps
 from monitor.digest.period import Period
+from monitor.digest.review_figures import overdue_actions
 from monitor.incidents.states import ACKNOWLEDGED, OPEN
 from playbooks import ALL_GRADES, Playbook
 
@@ -110,7 +111,25 @@ def incident_steps(ctx: StepContext) -> list[NextStep]:
     return steps
 
 
-PROVIDERS: tuple[NextStepProvider, ...] = (incident_steps,)
+def action_item_steps(ctx: StepContext) -> list[NextStep]:
+    """One step per review action item overdue now (``review_figures.overdue_actions``)."""
+    lb = ctx.labels
+    return [
+        NextStep(
+            kind="action_item",
+            ref=f"#{row.incident_id}",
+            title=f"{lb('action_item_ref', id=row.id)}: {' '.join(row.text.split())}",
+            action=lb("step_action_item", id=row.id),
+            sla="action_overdue",
+            due_at=row.due_at,
+            overdue=True,
+            owner=row.owner or None,
+        )
+        for row in overdue_actions(ctx.session, as_of=ctx.now, limit=BACKLOG_LIMIT)
+    ]
+
+
+PROVIDERS: tuple[NextStepProvider, ...] = (incident_steps, action_item_steps)
 
 
 def next_steps(

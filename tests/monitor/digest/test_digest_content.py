@@ -479,3 +479,46 @@ def test_next_steps_list_every_incident_the_open_items_count(week: Any, new_engi
     assert o.unacknowledged_total + o.unresolved_total > 0
     assert digest.next_steps is not None
     assert digest.next_steps.total == o.unacknowledged_total + o.unresolved_total
+
+
+def test_next_steps_carry_the_overdue_review_action_items(new_engine: Any) -> None:
+    from monitor.incidents.reviews import ActionDraft, ReviewChange, edit_review
+    from monitor.incidents.testing import make_context, open_test_incident
+
+    engine = new_engine()
+    period = iso_week(week="2026-W46", tz=TZ)
+    opened = period.start_at + timedelta(days=1)
+    with Session(engine) as s, s.begin():
+        incident = open_test_incident(s, ctx=make_context(), now=opened)
+    for text, due in (("Revise the recall script", 2), ("Train the night shift", 30)):
+        with Session(engine) as s, s.begin():
+            edit_review(
+                s,
+                incident_id=incident,
+                change=ReviewChange(
+                    actions=(
+                        ActionDraft(text=text, owner="Wen", due_at=opened + timedelta(days=due)),
+                    )
+                ),
+                by="Ana",
+                now=opened + timedelta(hours=1),
+            )
+    for locale, action, sla in (
+        (
+            "en",
+            "Finish it and mark it done (crisiswatch action done 1 --by NAME). (Owner: Wen)",
+            "action item overdue",
+        ),
+        (
+            "zh",
+            "完成后标记为已完成（crisiswatch action done 1 --by 姓名）。 (负责人: Wen)",
+            "改进事项已逾期",
+        ),
+    ):
+        with Session(engine) as s:
+            digest = build_digest(session=s, inputs=sample_inputs(locale), period=period, now=NOW)
+        items = [i for i in digest.next_steps.items if i.kind == "action_item"]
+        assert [(i.ref, i.overdue, i.owner) for i in items] == [(f"#{incident}", True, "Wen")]
+        row = next(r for r in next_steps_table(digest, Labels(locale, TZ)).rows if "Revise" in r[0])
+        assert row[3] == sla and row[5] == action
+        assert digest.next_steps.overdue >= 1

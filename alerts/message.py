@@ -69,6 +69,10 @@ class MentionRef:
     url: str | None = None
     author: str | None = None
     published: datetime | None = None
+    # set when the mention needs a reply nobody has recorded yet: its id (``123``, or
+    # ``123@DRILL-KEY``) for the "Replied" button, and the reply deadline
+    mention_id: str | None = None
+    reply_due: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

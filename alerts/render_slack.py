@@ -34,6 +34,7 @@ ACTION_IDS: Final[dict[str, str]] = {
     "escalate": "cw_escalate",
     "resolve": "cw_resolve",
     "respond": "cw_respond",  # opens the response form (alerts.socket_mode)
+    "replied": "cw_replied",  # a mention that needs a reply was replied to (its id as value)
 }
 _LOOKALIKES: Final = str.maketrans({"*": "\u2217", "~": "\u223c", "`": "\u02cb"})
 # An underscore inside a word (product_safety) cannot open or close italics: keep it readable.
@@ -102,7 +103,7 @@ def root_blocks(message: AlertMessage, *, buttons: bool = True) -> list[Block]:
     if message.event == "digest":
         return _limit_blocks(_digest_blocks(message))
     blocks: list[Block] = [_header(message), _section(_summary(message))]
-    blocks.extend(_mention_blocks(message.top_mentions, message.timezone))
+    blocks.extend(_mention_blocks(message.top_mentions, message.timezone, buttons=buttons))
     blocks.extend(_playbook_blocks(message))
     if message.note:
         blocks.append(_section("*Note:* " + escape_mrkdwn(message.note, limit=NOTE_LIMIT)))
@@ -161,7 +162,9 @@ def _summary(message: AlertMessage) -> str:
     return "\n".join(lines)
 
 
-def _mention_blocks(mentions: tuple[MentionRef, ...], zone: str) -> list[Block]:
+def _mention_blocks(
+    mentions: tuple[MentionRef, ...], zone: str, *, buttons: bool = True
+) -> list[Block]:
     blocks: list[Block] = []
     for index, mention in enumerate(mentions[:MAX_MENTIONS], start=1):
         excerpt = escape_line(mention.excerpt, limit=FIELD_LIMIT)
@@ -172,8 +175,13 @@ def _mention_blocks(mentions: tuple[MentionRef, ...], zone: str) -> list[Block]:
             meta.append(format_time(mention.published, zone))
         if mention.url:
             meta.append(link(mention.url, "link"))
+        if mention.reply_due is not None:
+            meta.append(f"reply due {format_time(mention.reply_due, zone)}")
         title = "*Top mentions*\n" if index == 1 else ""
-        blocks.append(_section(f"{title}{index}. {excerpt}\n— {' · '.join(meta)}"))
+        block = _section(f"{title}{index}. {excerpt}\n— {' · '.join(meta)}")
+        if buttons and mention.mention_id and mention.reply_due is not None:
+            block["accessory"] = _button("Replied", "replied", mention.mention_id[:2000], None)
+        blocks.append(block)
     return blocks
 
 

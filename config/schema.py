@@ -22,6 +22,7 @@ from pydantic import (
 
 from config.durations import Duration, format_duration
 from config.people import BusinessHours, PeopleList, ScheduleList, TeamList, known_zone
+from config.replies import ReplySettings
 from config.scoring import ScoringSettings
 from playbooks.scripts import DEFAULT_REVIEW_STEPS
 
@@ -551,6 +552,7 @@ class Settings(_Model):
         None, description="The organisation's working hours; null: no working hours are kept."
     )
     integrations: Integrations = Field(default_factory=Integrations)  # type: ignore[arg-type]
+    replies: ReplySettings = Field(default_factory=ReplySettings)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:

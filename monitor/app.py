@@ -33,6 +33,8 @@ from monitor.pipeline.ingest import IngestStats, Pipeline
 from monitor.pipeline.scoring import LazyScorer, MentionScoring
 from monitor.pipeline.sources import ConfiguredSource, configured_sources
 from monitor.pipeline.store import NewMention
+from monitor.replies.policy import ReplyPolicy, configured_reply_policy
+from monitor.replies.step import ReplyStep
 from monitor.stories.model import StoryParams
 from monitor.watchlist.matcher import Watchlist
 
@@ -113,6 +115,7 @@ class App:
     sources: dict[str, ConfiguredSource]
     stories: StoryAssignment
     roster: Roster
+    replies: ReplyPolicy
     _http: httpx.Client | None = field(default=None, init=False, repr=False)
     _http_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -208,13 +211,20 @@ def build_app(
     scoring = build_scoring(config, watchlist)
     incidents = build_incident_context(settings, config.base_dir, clock=clock, drill_key=drill_key)
     stories = build_stories(settings)
+    replies = configured_reply_policy(config)
+    reply_step = ReplyStep(replies, people=frozenset(roster.people))
     pipeline = Pipeline(
         sessions=sessions,
         watchlist=watchlist,
         detect_lang=detect_lang,
         clock=clock,
         score=scoring,
-        steps=(stories, IncidentAssignment(incidents)),
+        steps=(
+            stories,
+            IncidentAssignment(incidents),
+            reply_step,
+        ),
+        seen_again=reply_step.seen_again,
     )
     return App(
         config=config,
@@ -226,6 +236,7 @@ def build_app(
         sources=sources,
         stories=stories,
         roster=roster,
+        replies=replies,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from config.loader import Finding, LoadedConfig
+from config.reply_checks import reply_findings
 from config.roster import people_findings
 from config.schema import Settings
 from monitor.alerting.channels import check_channels
@@ -31,6 +32,7 @@ def check_configuration(config: LoadedConfig, *, environ: Mapping[str, str]) -> 
         *check_channels(settings, environ=environ),
         *people_findings(settings),
         *_integrations(settings, environ),
+        *reply_findings(settings),
     ]
 
 

@@ -29,6 +29,8 @@ def message_to_payload(message: AlertMessage) -> dict[str, Any]:
     for ref in data["top_mentions"]:
         if ref.get("published") is not None:
             ref["published"] = ref["published"].isoformat()
+        if ref.get("reply_due") is not None:
+            ref["reply_due"] = ref["reply_due"].isoformat()
     return data
 
 
@@ -44,6 +46,7 @@ def payload_to_message(data: dict[str, Any]) -> AlertMessage:
             **{
                 **m,
                 "published": datetime.fromisoformat(m["published"]) if m.get("published") else None,
+                "reply_due": datetime.fromisoformat(m["reply_due"]) if m.get("reply_due") else None,
             }
         )
         for m in fields.get("top_mentions", ())

@@ -45,6 +45,14 @@ class RespondFn(Protocol):
     ) -> object: ...
 
 
+class ReplyFn(Protocol):
+    """Record a reply to a mention by a Slack user; return the confirmation text."""
+
+    def __call__(
+        self, session: Session, *, mention_id: int, slack_user: str, now: datetime
+    ) -> str: ...
+
+
 @dataclass(frozen=True)
 class LifecycleActions:
     """The transitions the buttons call (``respond``: the response form's submission)."""
@@ -53,6 +61,7 @@ class LifecycleActions:
     escalate: LifecycleFn
     resolve: LifecycleFn
     respond: RespondFn | None = None
+    replied: ReplyFn | None = None  # the "Replied" button of a mention awaiting a reply
 
     def get(self, action: str) -> LifecycleFn | None:
         """The function for a button's action name, if it is one of ours."""
@@ -131,6 +140,8 @@ def make_on_action(
             if found is None:
                 raise ActionError(f"drill {drill_key!r} is not running any more")
             target = found
+        if action == "replied":
+            return _replied(target, number, slack_user_id)
         fn = _transition(target.actions, action, note)
         if not number.isascii() or not number.isdigit():
             raise ActionError(f"{incident_id!r} is not an incident id")
@@ -144,6 +155,20 @@ def make_on_action(
         return f"Incident {incident_id} {PAST_TENSE[action]} by {actor}."
 
     return on_action
+
+
+def _replied(target: ActionTarget, number: str, slack_user_id: str) -> str:
+    """Record the reply to mention ``number`` that a "Replied" button press reports."""
+    if target.actions.replied is None:
+        raise ActionError("replies are not recorded here")
+    if not number.isascii() or not number.isdigit():
+        raise ActionError(f"{number!r} is not a mention id")
+    with target.sessions.begin() as session:
+        text = target.actions.replied(
+            session, mention_id=int(number), slack_user=slack_user_id, now=target.clock()
+        )
+    log.info("slack: %s", text)
+    return text
 
 
 def _transition(actions: LifecycleActions, action: str, note: str | None) -> LifecycleFn:

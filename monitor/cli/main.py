@@ -108,6 +108,19 @@ COMMANDS: dict[str, LazyCommand] = {
         ),
     ),
     **_lazy(
+        "replies",
+        (
+            "reply",
+            "Record a reply to MENTION (its id in `crisiswatch mentions` and `replies`): the "
+            "first one is measured against the mention's reply deadline.",
+        ),
+        (
+            "replies",
+            "Mentions that need a reply (enquiries and complaints), soonest deadline first: the "
+            "deadline, time left or overdue by, and who replied.",
+        ),
+    ),
+    **_lazy(
         "stories", ("stories", "List stories (one per real-world event), latest activity first.")
     ),
     **_lazy(

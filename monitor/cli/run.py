@@ -250,5 +250,10 @@ def _summary(body: dict[str, Any]) -> str:
                 else ""
             )
         )
+    replies = body.get("replies") or {}
+    if replies.get("overdue"):
+        lines.append(
+            f"  replies: {replies['overdue']} overdue (see `crisiswatch replies --overdue`)"
+        )
     lines += [f"  problem: {p}" for p in body.get("problems", [])]
     return "\n".join(lines)

@@ -18,6 +18,10 @@ from typing import Any
 from monitor.collectors.base import CollectorError
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
+# When and by whom a message was replied to (a CRM's or a platform's export): every preset reads
+# these, and the reply is recorded with the mention (monitor.replies).
+REPLIED_AT = ("replied_at", "reply_time", "replied_time", "回复时间")
+REPLIED_BY = ("replied_by", "reply_by", "回复人")
 
 
 def normalise_header(name: str) -> str:
@@ -45,6 +49,8 @@ class ColumnMapping:
     lang: tuple[str, ...] = ()
     metrics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     extra: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # copied into extra
+    replied_at: tuple[str, ...] = REPLIED_AT
+    replied_by: tuple[str, ...] = REPLIED_BY
 
 
 _COLUMN_FIELDS = (
@@ -56,6 +62,8 @@ _COLUMN_FIELDS = (
     "author_reach",
     "published",
     "lang",
+    "replied_at",
+    "replied_by",
 )
 _STRING_FIELDS = ("url_template", "date_format", "tz")
 _ALIASES = {"id": "external_id", "date": "published", "reach": "author_reach"}

@@ -43,6 +43,9 @@ class Plan:
     lang: tuple[Accessor, ...]
     metrics: tuple[tuple[str, tuple[Accessor, ...]], ...]
     extra: tuple[tuple[str, tuple[Accessor, ...]], ...]
+    replied_at: tuple[Accessor, ...] = ()
+    replied_by: tuple[Accessor, ...] = ()
+    replied_column: str = ""  # the replied_at column's name, for warnings
 
 
 def _walk(obj: Any, path: tuple[str, ...]) -> Any:
@@ -160,6 +163,11 @@ class RowBuilder:
             lang=res(m.lang),
             metrics=tuple((k, a) for k, v in m.metrics.items() if (a := res(v))),
             extra=tuple((k, a) for k, v in m.extra.items() if (a := res(v))),
+            replied_at=res(m.replied_at),
+            replied_by=res(m.replied_by),
+            replied_column=next(
+                (n for n in m.replied_at if normalise_header(n) in lookup), "replied_at"
+            ),
         )
 
     def plan_for_header(self, header: Sequence[Any], *, line: int) -> Plan:
@@ -245,6 +253,8 @@ class RowBuilder:
             if value is not None:
                 extra[name] = value
 
+        warning = self._reply(plan, row, extra) if plan.replied_at else None
+
         external_id = to_text(_pick(row, plan.external_id)) if plan.external_id else None
         external_id = external_id.strip() if external_id else None
         if not external_id or len(external_id) > _MAX_ID:
@@ -276,8 +286,26 @@ class RowBuilder:
             lang=lang[:16].lower() if lang else None,
             location=self.location,
             line=line,
+            warning=warning,
             extra=extra,
         )
+
+    def _reply(self, plan: Plan, row: Any, extra: dict[str, Any]) -> str | None:
+        """Put the row's reply time (and who replied) into ``extra``; the warning for a reply
+        time that does not parse (the row is stored without it)."""
+        raw = _pick(row, plan.replied_at)
+        if raw is None:
+            return None
+        at = parse_datetime(raw, date_format=self.mapping.date_format, tz=self.tz, now=self.now)
+        if at is None:
+            return (
+                f"of {self.location} with a reply time that is not a date and time in column "
+                f"{plan.replied_column!r}: stored without their reply"
+            )
+        extra["replied_at"] = at
+        if plan.replied_by and (by := _short(_pick(row, plan.replied_by))) is not None:
+            extra["replied_by"] = by
+        return None
 
     def _from_template(
         self, external_id: str, author: str | None, extra: Mapping[str, Any]

@@ -256,7 +256,7 @@ def read_csv(
                     continue
                 item = build(plan, row, line, offset)
                 if fallen is not None and type(item) is RawItem:
-                    item.warning = fallen
+                    item.warning = fallen if item.warning is None else f"{fallen}; {item.warning}"
                 yield item
             else:
                 return

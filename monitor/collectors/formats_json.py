@@ -83,7 +83,7 @@ def read_jsonl(
             continue
         item = builder.build(builder.plan_for_object(obj), obj, line, offset)
         if fallen is not None and type(item) is RawItem:
-            item.warning = fallen
+            item.warning = fallen if item.warning is None else f"{fallen}; {item.warning}"
         yield item
 
 
@@ -361,7 +361,7 @@ def read_json(
                 continue
             item = builder.build(builder.plan_for_object(obj), obj, number, None)
             if fallen is not None and type(item) is RawItem:
-                item.warning = fallen
+                item.warning = fallen if item.warning is None else f"{fallen}; {item.warning}"
             yield item
     except _Syntax as exc:
         line = cur.line_at(max(exc.pos, cur._counted_pos))

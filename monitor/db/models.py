@@ -497,3 +497,38 @@ class ActionItem(Base):
     state_changed_by: Mapped[str] = mapped_column(String(128))
     # the Jira issue made from this item (``crisiswatch action push``); None: not pushed
     jira_key: Mapped[str | None] = mapped_column(String(64))
+class ReplyDeadline(Base):
+    """A mention that needs a reply (an enquiry or complaint on a source that expects one),
+    with its deadline, set when the mention is stored (see monitor.replies)."""
+
+    __tablename__ = "reply_deadlines"
+
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True
+    )
+    intent: Mapped[str] = mapped_column(String(16))  # enquiry | complaint
+    basis: Mapped[str] = mapped_column(String(16))  # intent | category | question
+    started_at: Mapped[datetime]  # when the message was published
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    hours: Mapped[str | None] = mapped_column(String(64))  # team whose hours count; "*": org's
+    created_at: Mapped[datetime]
+
+
+class Reply(Base):
+    """A reply to a mention: who, when, and how it was recorded (cli | slack | import)."""
+
+    __tablename__ = "replies"
+    __table_args__ = (
+        UniqueConstraint("mention_id", "replied_at", "via", name="uq_replies_mention_at_via"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("mentions.id", ondelete="CASCADE"), index=True
+    )
+    replied_at: Mapped[datetime]
+    replied_by: Mapped[str | None] = mapped_column(String(128))  # person id, or as given
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)  # a configured person
+    note: Mapped[str | None] = mapped_column(Text)
+    via: Mapped[str] = mapped_column(String(8))  # cli | slack | import
+    recorded_at: Mapped[datetime]

@@ -30,6 +30,7 @@ from monitor.digest.model import (
 )
 from monitor.digest.next_steps import StepContext, next_steps
 from monitor.digest.period import Period
+from monitor.digest.reply_figures import reply_figures
 from monitor.digest.story_figures import story_rows
 from monitor.digest.themes import extract_themes, stop_terms
 from playbooks import PLAYBOOK_GRADES, approval_status
@@ -101,6 +102,9 @@ def build_digest(
     )
     matrix = inc.matrix_counts(session, period)
     labels = Labels(inputs.locale, inputs.timezone)
+    replies = reply_figures(
+        session=session, period=period, now=now, goal=inputs.reply_goal, top=inputs.top
+    )
     voice = (
         mf.voice_rows(
             organisation=inputs.organisation,
@@ -147,6 +151,7 @@ def build_digest(
         open_items=_open_items(session, inputs, period, now, names, book),
         drills=drill_figures.drills(session, period),
         reviews=review_figures.reviews(session, period, now=now, top=inputs.top),
+        replies=replies,
         next_steps=next_steps(
             StepContext(session=session, period=period, now=now, book=book, names=names,
                         labels=labels),
@@ -154,7 +159,10 @@ def build_digest(
         ),
         indicators=build_indicators(
             session=session, period=period, organisation=inputs.organisation,
-            entities=inputs.entities, main=main, voice=voice,
+            entities=inputs.entities, main=main, voice=voice, replies=replies,
+            previous_replies=reply_figures(
+                session=session, period=previous, now=now, goal=inputs.reply_goal, top=0
+            ),
         ),
     ))
     return replace(digest, summary=executive_summary(digest, labels))

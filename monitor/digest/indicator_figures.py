@@ -32,6 +32,7 @@ from monitor.digest.model import (
     CompetitorRow,
     Indicator,
     Indicators,
+    ReplyFigures,
     VoiceRow,
 )
 from monitor.digest.period import Period
@@ -45,6 +46,7 @@ REASONS = (
     "no_view_counts",
     "no_intent",
     "replies_not_recorded",
+    "no_reply_needed",
     "no_search_index",
     "no_competitors",
     "no_voice",
@@ -120,9 +122,17 @@ def not_available(key: str, unit: str, reason: str) -> Indicator:
     return indicator(key, unit, (None, reason), (None, reason))
 
 
-def reply_rate(session: Session, period: Period) -> Indicator:
-    """Share of enquiries and complaints replied to: replies are not stored, so not available."""
-    return not_available("reply_rate", "share", "replies_not_recorded")
+def reply_rate(replies: ReplyFigures | None, previous: ReplyFigures | None) -> Indicator:
+    """Share of the period's enquiries and complaints that got a reply (``reply_figures``)."""
+
+    def side(figures: ReplyFigures | None) -> tuple[float | None, str | None]:
+        if figures is None:
+            return None, "replies_not_recorded"
+        if not figures.needing:
+            return None, "no_reply_needed"
+        return figures.reply_rate, None
+
+    return indicator("reply_rate", "share", side(replies), side(previous))
 
 
 def _sentiment_rows(now: SentimentCounts, before: SentimentCounts) -> list[Indicator]:
@@ -229,6 +239,8 @@ def build_indicators(
     entities: Sequence[EntityInfo],
     main: MainCounts,
     voice: Sequence[VoiceRow],
+    replies: ReplyFigures | None = None,
+    previous_replies: ReplyFigures | None = None,
 ) -> Indicators:
     """Every indicator of the source plans, and competitors' engagement and growth.
 
@@ -247,7 +259,7 @@ def build_indicators(
         indicator("mentions", "count", (totals.total, None), (previous_totals.total, None)),
         *_sentiment_rows(totals, previous_totals),
         *_metric_rows(main.metrics, main.previous_metrics),
-        reply_rate(session, period),
+        reply_rate(replies, previous_replies),
         _voice_row(voice, len(competitors)),
         not_available("brand_search_index", "count", "no_search_index"),
     ]

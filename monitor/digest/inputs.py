@@ -32,6 +32,7 @@ class DigestInputs:
     theme_chars: int = 160  # characters of each text used for themes
     themes: int = 15  # keywords per language
     script_window: timedelta = timedelta(days=30)
+    reply_goal: float = 0.9  # replies.goal: share of replies in time the plan aims at
 
     def entity_names(self) -> dict[str, str]:
         """Entity id -> display name."""

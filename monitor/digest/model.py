@@ -395,6 +395,48 @@ class Digest:
     open_items: OpenItems
     drills: Drills
     reviews: Reviews
+    replies: ReplyFigures | None = None  # monitor.digest.reply_figures
     summary: tuple[str, ...] = ()  # executive summary sentences, in the organisation's locale
     next_steps: NextSteps | None = None
     indicators: Indicators | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyIntentRow:
+    """Reply figures for the messages of one intent (enquiry or complaint)."""
+
+    intent: str
+    needing: int
+    replied: int
+    in_time: int
+    pending: int  # no reply yet, deadline not passed
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueReply:
+    """A message whose reply is overdue now (a next step)."""
+
+    mention_id: int
+    intent: str
+    source: str
+    author: str | None
+    excerpt: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFigures:
+    """Replies to the period's enquiries and complaints, against the goal."""
+
+    needing: int
+    replied: int
+    in_time: int
+    pending: int
+    reply_rate: float | None  # replied / needing
+    in_time_rate: float | None  # in time / (needing - pending)
+    goal: float
+    goal_met: bool | None  # in_time_rate >= goal; None: nothing to judge
+    time_to_reply: DurationStats  # publication to first reply
+    by_intent: tuple[ReplyIntentRow, ...]
+    overdue_total: int  # overdue now, whenever published
+    overdue: tuple[OverdueReply, ...]  # the most overdue first

@@ -1,9 +1,9 @@
 """Recommended next steps: what to do now, gathered from a list of providers.
 
 A provider is a function from a ``StepContext`` to ``NextStep`` values; ``PROVIDERS`` lists
-them: open incidents, and review action items overdue now (overdue replies are added the same
-way). The steps are ordered overdue first, then by grade (highest first), then by due time,
-and cut to the digest's size; ``total`` keeps how many there were.
+them: open incidents, review action items overdue now, and enquiries and complaints whose
+reply is overdue now. The steps are ordered overdue first, then by grade (highest first), then
+by due time, and cut to the digest's size; ``total`` keeps how many there were.
 
 An open incident's step follows its lifecycle: unacknowledged, it is acknowledging and the
 playbook's first checklist item; acknowledged without a first public response, the response
@@ -23,6 +23,7 @@ from monitor.digest import incident_figures as inc
 from monitor.digest.labels import Labels
 from monitor.digest.model import NextStep, NextSteps
 from monitor.digest.period import Period
+from monitor.digest.reply_figures import overdue_items
 from monitor.digest.review_figures import overdue_actions
 from monitor.incidents.states import ACKNOWLEDGED, OPEN
 from playbooks import ALL_GRADES, Playbook
@@ -129,7 +130,27 @@ def action_item_steps(ctx: StepContext) -> list[NextStep]:
     ]
 
 
-PROVIDERS: tuple[NextStepProvider, ...] = (incident_steps, action_item_steps)
+def reply_steps(ctx: StepContext) -> list[NextStep]:
+    """One step per enquiry or complaint whose reply is overdue now (``reply_figures``)."""
+    lb = ctx.labels
+    steps = []
+    for row in overdue_items(ctx.session, now=ctx.now, limit=BACKLOG_LIMIT):
+        who = f"{row.source} · {row.author}" if row.author else row.source
+        steps.append(
+            NextStep(
+                kind="reply",
+                ref=lb("mention_ref", id=row.mention_id),
+                title=f"{lb(f'intent_{row.intent}')} ({who}): {row.excerpt}",
+                action=lb("step_reply", id=row.mention_id),
+                sla="reply_overdue",
+                due_at=row.due_at,
+                overdue=True,
+            )
+        )
+    return steps
+
+
+PROVIDERS: tuple[NextStepProvider, ...] = (incident_steps, action_item_steps, reply_steps)
 
 
 def next_steps(

@@ -14,6 +14,7 @@ from monitor.digest.content_tables import competitors_table, indicators_table, n
 from monitor.digest.executive import executive_summary
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
+from monitor.digest.reply_tables import reply_tables
 from monitor.digest.review_tables import reviews_tables
 from monitor.digest.tables import (
     Table,
@@ -250,6 +251,7 @@ def render_html(digest: Digest, *, charts: Charts | None, labels: Labels,
     parts.extend(render_table(t) for t in open_tables(digest, lb))
     parts.append(render_table(drills_table(digest, lb), heading="h2"))
     parts.extend(render_table(t, heading="h2") for t in reviews_tables(digest, lb))
+    parts.extend(render_table(t, heading="h2") for t in reply_tables(digest, lb))
     parts.append(f"<footer>crisiswatch · digest schema {meta.schema_version}</footer>")
     body = "\n".join(p for p in parts if p)
     font_face = ""

@@ -8,6 +8,7 @@ from monitor.digest.content_tables import competitors_table, indicators_table, n
 from monitor.digest.executive import executive_summary
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
+from monitor.digest.reply_tables import reply_tables
 from monitor.digest.review_tables import reviews_tables
 from monitor.digest.tables import (
     Table,
@@ -128,5 +129,7 @@ def render_markdown(digest: Digest, *, labels: Labels) -> str:
         out += render_table(table)
     out += render_table(drills_table(digest, lb), level=2)
     for table in reviews_tables(digest, lb):
+        out += render_table(table, level=2)
+    for table in reply_tables(digest, lb):
         out += render_table(table, level=2)
     return "\n".join(out).rstrip("\n") + "\n"

@@ -71,6 +71,7 @@ def digest_inputs(app: App) -> DigestInputs:
         playbooks=load_playbooks(playbook_paths),
         scripts=load_scripts(script_paths, review_steps=settings.playbooks.review_steps),
         grade_table=tuple(tuple(row) for row in settings.scoring.matrix.table),
+        reply_goal=settings.replies.goal,
     )
 
 

@@ -200,7 +200,7 @@ def build_message(
         category=incident.category,
         story=_story_line(session, incident, now),
         reasons=tuple(str(r) for r in incident.reasons or ()),
-        top_mentions=tuple(mention_ref(m) for m in top_mentions(session, incident)),
+        top_mentions=_with_reply_due(session, top_mentions(session, incident), ctx.drill_key),
         sla=sla_lines(incident, playbook, ctx.timezone),
         checklist=checklist_lines(playbook),
         scripts=tuple(ScriptRef(id=s.script.id, lang=s.script.lang, text=s.text) for s in scripts),
@@ -209,6 +209,32 @@ def build_message(
         note=note,
         dashboard_url=dashboard,
         timezone=ctx.timezone,
+    )
+
+
+def _with_reply_due(
+    session: Session, mentions: list[Mention], drill_key: str | None
+) -> tuple[MentionRef, ...]:
+    """The mentions' refs, those awaiting a reply with their id and deadline (for the
+    "Replied" button)."""
+    from dataclasses import replace
+
+    from monitor.db.models import Reply, ReplyDeadline
+
+    refs = [mention_ref(m) for m in mentions]
+    ids = [m.id for m in mentions]
+    if not ids:
+        return tuple(refs)
+    due: dict[int, datetime] = {mid: at for mid, at in session.execute(
+        select(ReplyDeadline.mention_id, ReplyDeadline.due_at).where(
+            ReplyDeadline.mention_id.in_(ids),
+            ~select(Reply.id).where(Reply.mention_id == ReplyDeadline.mention_id).exists(),
+        )
+    )}
+    return tuple(
+        replace(ref, mention_id=f"{i}@{drill_key}" if drill_key else str(i), reply_due=due[i])
+        if i in due else ref
+        for ref, i in zip(refs, ids, strict=True)
     )
 
 

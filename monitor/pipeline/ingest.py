@@ -59,6 +59,15 @@ class BatchStep(Protocol):
     ) -> None: ...
 
 
+class SeenAgainStep(Protocol):
+    """Work done in a batch's transaction on the candidates already stored by an earlier read
+    (a re-exported row that now says it was replied to)."""
+
+    def __call__(
+        self, session: Session, *, source_id: str, candidates: Sequence[Candidate], now: datetime
+    ) -> None: ...
+
+
 @dataclass
 class IngestStats:
     """What one ingest did; ``resumed_from`` > 0 when an interrupted run was continued."""
@@ -130,6 +139,7 @@ class Pipeline:
     clock: Callable[[], datetime]
     score: ScoreBatch | None = None
     steps: tuple[BatchStep, ...] = ()
+    seen_again: SeenAgainStep | None = None
     batch_size: int = BATCH_SIZE
     lease: RunLease | None = None  # None: a foreground command, whose runs hold no lease
 
@@ -207,6 +217,10 @@ def ingest_stream(
             if counts.mentions:
                 for step in pipeline.steps:
                     step(session, mentions=counts.mentions, now=now)
+            if pipeline.seen_again is not None and len(fresh) < len(candidates):
+                taken = {id(c) for c in fresh}
+                again = [c for c in candidates if id(c) not in taken]
+                pipeline.seen_again(session, source_id=source_id, candidates=again, now=now)
             duplicate = found.duplicate + counts.duplicate
             checkpoint_run(
                 session,

@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.models import Alert, Source
+from monitor.replies.listing import overdue_count
 from monitor.service.logging import Redactor
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class HealthProbe:
     error: str | None = None
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     alerts: dict[str, Any] = field(default_factory=dict)
+    replies_overdue: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refresh(self) -> None:
@@ -76,6 +78,7 @@ class HealthProbe:
                            Source.last_error)
                 ).all()
                 alerts = self._alerts(session)
+                replies_overdue = overdue_count(session, now=now)
         except SQLAlchemyError as exc:
             with self._lock:
                 self.checked_at, self.error = now, self.redact(" ".join(str(exc).split())[:300])
@@ -98,6 +101,7 @@ class HealthProbe:
             self.error = None
             self.sources = sources
             self.alerts = alerts
+            self.replies_overdue = replies_overdue
 
     def _alerts(self, session: Session) -> dict[str, Any]:
         dead = session.scalar(select(func.count()).where(Alert.status == "dead"))
@@ -168,6 +172,7 @@ def health_report(probe: HealthProbe, status: ServiceStatus) -> tuple[int, dict[
         "sources": sources,
         "stale_sources": sorted(k for k, v in sources.items() if v["stale"]),
         "alerts": probe.alerts_snapshot(),
+        "replies": {"overdue": probe.replies_overdue},  # not a problem of the service's own
         "problems": problems,
     }
     return (200 if not problems else 503), body

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.db.models import Alert, Incident, Source, WorkItem
 from monitor.incidents.states import ACTIVE
 from monitor.pipeline.ingest import IngestStats
+from monitor.replies.listing import overdue_count
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,14 @@ class DatabaseCollector(Collector):
                 select(WorkItem.status, func.count(), func.min(WorkItem.available_at))
                 .group_by(WorkItem.status)
             ).all()
-        return _families(now, incidents, alerts, retrying or 0, overdue or 0, sources, work)
+            replies = overdue_count(session, now=now)
+        late_replies = GaugeMetricFamily(
+            "crisiswatch_replies_overdue",
+            "Enquiries and complaints whose reply deadline passed with no reply recorded.",
+            value=replies,
+        )
+        families = _families(now, incidents, alerts, retrying or 0, overdue or 0, sources, work)
+        return [*families, late_replies]
 
 
 def _families(now: datetime, incidents: Any, alerts: Any, retrying: int, overdue: int,

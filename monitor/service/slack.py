@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -12,10 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.socket_mode import SocketModeHandle, run_socket_mode
+from config.roster import Roster
 from monitor.alerting.channels import socket_mode_channel
 from monitor.alerting.slack_actions import (
+    ActionError,
     ActionTarget,
     LifecycleActions,
+    ReplyFn,
     make_on_action,
     slack_actor,
     slack_user_namer,
@@ -55,6 +59,27 @@ def incident_lifecycle_actions(ctx: IncidentContext) -> LifecycleActions:
                             respond=respond)
 
 
+def reply_action(roster: Roster) -> ReplyFn:
+    """The "Replied" button: the reply is recorded by the person whose Slack member id
+    pressed it (``contacts.slack``); an unknown member as ``slack:U123``, unverified."""
+
+    def replied(session: Session, *, mention_id: int, slack_user: str, now: datetime) -> str:
+        from monitor.replies.record import Replier, ReplyError, record_reply
+
+        person = roster.by_slack(slack_user)
+        by = Replier(person.id, True) if person else Replier(slack_actor(slack_user), False)
+        try:
+            record_reply(
+                session, mention_id=mention_id, by=by, replied_at=now, note=None, via="slack",
+                now=now,
+            )
+        except ReplyError as exc:
+            raise ActionError(str(exc)) from None
+        return f"Reply to mention {mention_id} recorded by {by.name}."
+
+    return replied
+
+
 def start_buttons(app: App, *, environ: Mapping[str, str] | None = None,
                   runner: Callable[..., SocketModeHandle] = run_socket_mode
                   ) -> SocketModeHandle | None:
@@ -63,7 +88,9 @@ def start_buttons(app: App, *, environ: Mapping[str, str] | None = None,
     env = os.environ if environ is None else environ
     on_action = make_on_action(
         sessions=app.sessions,
-        actions=incident_lifecycle_actions(app.incidents),
+        actions=replace(
+            incident_lifecycle_actions(app.incidents), replied=reply_action(app.roster)
+        ),
         clock=app.pipeline.clock,
         actor_for=_actor_names(app, env),
         drills=drill_targets(app),
@@ -104,7 +131,9 @@ def drill_targets(app: App) -> Callable[[str], ActionTarget | None]:
             if drill is None:
                 # the drill's own row gives this app the drill clock and key
                 drill = opened[key] = build_app(app.config, database=database)
-        return ActionTarget(drill.sessions, incident_lifecycle_actions(drill.incidents),
-                            drill.incidents.clock)
+        actions = replace(
+            incident_lifecycle_actions(drill.incidents), replied=reply_action(drill.roster)
+        )
+        return ActionTarget(drill.sessions, actions, drill.incidents.clock)
 
     return find

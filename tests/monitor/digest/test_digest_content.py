@@ -82,7 +82,7 @@ def test_indicators_match_the_stored_counts(week: Any) -> None:
     voice = week.digest.voice[0]
     assert ind["share_of_voice"].value.current == voice.share
     assert ind["share_of_voice"].value.previous == voice.previous_share
-    assert ind["reply_rate"].reason == "replies_not_recorded"
+    assert ind["reply_rate"].reason == "no_reply_needed"  # the generated week has no deadlines
     assert ind["brand_search_index"].reason == "no_search_index"
     assert ind["engagement"].reason is None and ind["enquiries"].reason is None
 
@@ -162,7 +162,7 @@ def test_not_available_says_why_in_both_locales(new_engine: Any) -> None:
         "—",
         "no source carries comment counts",
     )
-    assert en["Reply rate"][4] == "replies are not recorded"
+    assert en["Reply rate"][4] == "no enquiry or complaint needed a reply"
     zh = {row[0]: row for row in indicators_table(digest, Labels("zh", TZ)).rows}
     assert zh["评论数"][1] == "不可用" and zh["评论数"][4] == "没有来源提供评论数"
     assert zh["咨询量"][4] == "提及的意图未经判断"
@@ -250,7 +250,7 @@ def test_executive_summary_of_an_empty_period(new_engine: Any) -> None:
     assert digest.next_steps is not None and digest.next_steps.items == ()
     assert {r.reason for r in digest.indicators.rows if r.key != "mentions"} <= {
         "no_mentions",
-        "replies_not_recorded",
+        "no_reply_needed",
         "no_search_index",
         "no_voice",
     }
@@ -522,3 +522,80 @@ def test_next_steps_carry_the_overdue_review_action_items(new_engine: Any) -> No
         row = next(r for r in next_steps_table(digest, Labels(locale, TZ)).rows if "Revise" in r[0])
         assert row[3] == sla and row[5] == action
         assert digest.next_steps.overdue >= 1
+
+
+def test_reply_rate_and_overdue_replies_come_from_the_stored_replies(new_engine: Any) -> None:
+    from sqlalchemy import insert
+
+    from monitor.db.models import Reply, ReplyDeadline
+
+    engine, period = _rss_only_week(new_engine)
+    with Session(engine) as s:
+        now_ids = s.scalars(
+            select(Mention.id).where(Mention.published_at >= period.start_at).order_by(Mention.id)
+        ).all()[:4]
+        before_ids = s.scalars(
+            select(Mention.id).where(Mention.published_at < period.start_at).order_by(Mention.id)
+        ).all()[:2]
+    start = period.start_at
+    rows = [
+        (m, "enquiry" if i % 2 else "complaint", start + timedelta(hours=i))
+        for i, m in enumerate(now_ids)
+    ]
+    rows += [(m, "enquiry", start - timedelta(days=2)) for m in before_ids]
+    with engine.begin() as conn:
+        conn.execute(
+            insert(ReplyDeadline),
+            [
+                {
+                    "mention_id": m,
+                    "intent": intent,
+                    "basis": "intent",
+                    "started_at": at,
+                    "due_at": at + timedelta(hours=2),
+                    "hours": None,
+                    "created_at": at,
+                }
+                for m, intent, at in rows
+            ],
+        )
+        # this period: 3 of 4 replied; the previous one: 1 of 2; the fourth is overdue now
+        conn.execute(
+            insert(Reply),
+            [
+                {
+                    "mention_id": m,
+                    "replied_at": start + timedelta(hours=5),
+                    "replied_by": "ana",
+                    "verified": False,
+                    "note": None,
+                    "via": "cli",
+                    "recorded_at": start,
+                }
+                for m in (*now_ids[:3], before_ids[0])
+            ],
+        )
+    with Session(engine) as s:
+        digest = build_digest(session=s, inputs=sample_inputs(), period=period, now=NOW)
+    rate = _by_key(digest)["reply_rate"]
+    assert (rate.value.current, rate.value.previous) == (0.75, 0.5)
+    assert rate.reason is None and rate.previous_reason is None
+    assert digest.replies is not None and digest.replies.reply_rate == 0.75
+    replies = [i for i in digest.next_steps.items if i.kind == "reply"]
+    assert [(i.ref, i.sla, i.overdue) for i in replies] == [
+        (f"mention #{before_ids[1]}", "reply_overdue", True),
+        (f"mention #{now_ids[3]}", "reply_overdue", True),
+    ]
+    en = {r[0]: r for r in indicators_table(digest, Labels("en", TZ)).rows}
+    assert en["Reply rate"][1:4] == ("75.0%", "50.0%", "+25.0 pp")
+    with Session(engine) as s:  # the steps are worded in the organisation's locale
+        zh = build_digest(session=s, inputs=sample_inputs("zh"), period=period, now=NOW)
+    row = next(
+        r
+        for r in next_steps_table(zh, Labels("zh", TZ)).rows
+        if r[0].startswith(f"提及#{now_ids[3]}")
+    )
+    assert (
+        row[3] == "回复已超时"
+        and row[5] == f"回复并记录（crisiswatch reply {now_ids[3]} --by 姓名）。"
+    )

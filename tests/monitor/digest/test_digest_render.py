@@ -153,8 +153,8 @@ def test_digest_markdown_and_json_agree_with_the_figures(week: Any, docs: dict[s
     # every section of the tree is in the JSON
     assert set(data) == {"meta", "headline", "sla", "daily", "entities", "voice", "matrix",
                          "top_incidents", "top_stories", "themes", "top_sources", "top_authors",
-                         "open_items", "drills", "reviews", "summary", "next_steps",
-                         "indicators"}
+                         "open_items", "drills", "reviews", "replies", "summary",
+                         "next_steps", "indicators"}
 
 
 @pytest.mark.parametrize("locale", ["en", "zh"])

@@ -146,7 +146,9 @@ def test_the_review_section_in_every_format(new_engine: Callable[[], Engine], lo
     title = labels("reviews")
     overdue = labels("overdue_actions", as_of="2026-11-16 00:00 UTC+8")
     assert f"<h2>{title} (1)</h2>" in html and f"<h2>{overdue} (2)</h2>" in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; | **x**" in html and "<script>" not in html
+    # long runs get <wbr> break points, which are not text
+    text = html.replace("<wbr>", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; | **x**" in text and "<script>" not in html
     assert f"## {title} \\(1\\)" in md and "\\<script\\>alert\\(1\\)\\</script\\> \\| \\*\\*x" in md
     assert data["reviews"]["overdue_total"] == 2
     assert data["reviews"]["overdue"][0] == {

@@ -62,7 +62,12 @@ def build_digest(
     main = mf.main_counts(session, period, own_ids)
     totals, totals_before = main.totals, main.previous_totals
     any_mentions = bool(totals.total or totals_before.total)
-    by_entity, by_entity_before = mf.entity_sentiment(session, period) if any_mentions else ({}, {})
+    entity_counts = (
+        mf.entity_counts(session, period, [e.id for e in competitors])
+        if any_mentions
+        else mf.EntityCounts({}, {}, {}, {})
+    )
+    by_entity, by_entity_before = entity_counts.current, entity_counts.previous
 
     facts = inc.incident_facts(session, period, drill=False)
     facts_before = inc.incident_facts(session, previous, drill=False)
@@ -158,8 +163,9 @@ def build_digest(
             limit=inputs.top,
         ),
         indicators=build_indicators(
-            session=session, period=period, organisation=inputs.organisation,
-            entities=inputs.entities, main=main, voice=voice, replies=replies,
+            organisation=inputs.organisation, entities=inputs.entities, main=main,
+            entity_counts=entity_counts, voice=voice,
+            replies=replies,
             previous_replies=reply_figures(
                 session=session, period=previous, now=now, goal=inputs.reply_goal, top=0
             ),

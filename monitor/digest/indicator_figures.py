@@ -5,27 +5,19 @@ collectors): likes + comments + shares (``reposts``); views are not engagement. 
 comments per view, over the mentions that carry both counts. Enquiries are mentions whose
 intent is ``enquiry``. A figure no stored mention can give is None with a reason code (see
 ``REASONS``), never zero: "no source in this period carries comment counts" is not "no
-comments".
+comments". No SQL of its own: the counts come from the digest's passes over the mentions
+(``mention_figures.main_counts``) and their entity links (``mention_figures.entity_counts``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
-
-from monitor.db.models import Mention, MentionEntity
 from monitor.digest.inputs import EntityInfo
-from monitor.digest.mention_figures import MainCounts, SentimentCounts, both_periods, id_range
+from monitor.digest.mention_figures import EntityCounts, MainCounts, SentimentCounts
 from monitor.digest.metric_columns import (
-    ENGAGEMENT_METRICS,
     GroupMetrics,
     MetricTotals,
-    amount,
-    engaged,
-    engagement,
-    metric,
 )
 from monitor.digest.model import (
     Compare,
@@ -35,7 +27,6 @@ from monitor.digest.model import (
     ReplyFigures,
     VoiceRow,
 )
-from monitor.digest.period import Period
 
 # Every reason an indicator can give for a missing figure (labels: "reason_<code>").
 REASONS = (
@@ -51,48 +42,6 @@ REASONS = (
     "no_competitors",
     "no_voice",
 )
-
-
-def competitor_metrics(
-    session: Session, period: Period, competitor_ids: Sequence[str]
-) -> tuple[dict[str, GroupMetrics], dict[str, GroupMetrics]]:
-    """Mentions and engagement of each competitor, this period and the previous one."""
-    low, high = id_range(session, period)
-    if low is None or high is None or not competitor_ids:
-        return {}, {}
-    likes, comments, reposts = (metric(n) for n in ENGAGEMENT_METRICS)
-    inner = (
-        select(
-            MentionEntity.entity_id.label("key"),
-            case((Mention.published_at >= period.start_at, 1), else_=0).label("current"),
-            likes.label("likes"),
-            comments.label("comments"),
-            reposts.label("reposts"),
-        )
-        .join(Mention, Mention.id == MentionEntity.mention_id)
-        .where(
-            MentionEntity.entity_id.in_(list(competitor_ids)),
-            MentionEntity.mention_id.between(low, high),
-            both_periods(period),
-        )
-        .offset(0)  # not flattened: each metric is read once per row, not once per use
-        .subquery()
-    )
-    c = inner.c
-    columns = (c.likes, c.comments, c.reposts)
-    stmt = select(
-        c.key,
-        c.current,
-        func.count(),
-        func.sum(engaged(columns)),
-        func.sum(engagement(columns)),
-    ).group_by(c.key, c.current)
-    grouped: tuple[dict[str, GroupMetrics], dict[str, GroupMetrics]] = ({}, {})
-    for group, current, count, engaged_count, engagement_sum in session.execute(stmt):
-        grouped[int(current)][str(group)] = GroupMetrics(
-            mentions=int(count), engaged=int(engaged_count or 0), engagement=amount(engagement_sum)
-        )
-    return grouped[1], grouped[0]
 
 
 def _side(value: float | None, reason: str | None) -> tuple[float | None, str | None]:
@@ -233,28 +182,23 @@ def competitor_rows(
 
 def build_indicators(
     *,
-    session: Session,
-    period: Period,
     organisation: str,
     entities: Sequence[EntityInfo],
     main: MainCounts,
+    entity_counts: EntityCounts,
     voice: Sequence[VoiceRow],
     replies: ReplyFigures | None = None,
     previous_replies: ReplyFigures | None = None,
 ) -> Indicators:
     """Every indicator of the source plans, and competitors' engagement and growth.
 
-    Totals, engagement and enquiries come from the totals pass (``main``); competitors'
-    engagement from their links.
+    Totals, engagement and enquiries come from the totals pass (``main``), competitors'
+    engagement from the pass over the entity links (``entity_counts``).
     """
     totals, previous_totals = main.totals, main.previous_totals
     competitors = [e for e in entities if e.kind == "competitor"]
-    groups, groups_before = (
-        competitor_metrics(session, period, [e.id for e in competitors])
-        if (totals.total or previous_totals.total) and competitors
-        else ({}, {})
-    )
-    groups["own"], groups_before["own"] = main.own_metrics, main.own_previous_metrics
+    groups = {**entity_counts.engagement, "own": main.own_metrics}
+    groups_before = {**entity_counts.previous_engagement, "own": main.own_previous_metrics}
     rows = [
         indicator("mentions", "count", (totals.total, None), (previous_totals.total, None)),
         *_sentiment_rows(totals, previous_totals),

@@ -200,36 +200,69 @@ def id_range(session: Session, period: Period) -> tuple[int | None, int | None]:
     return low, high
 
 
-def entity_sentiment(
-    session: Session, period: Period
-) -> tuple[dict[str, SentimentCounts], dict[str, SentimentCounts]]:
-    """Mentions per matched entity and sentiment, this period and the previous one.
+@dataclass(frozen=True, slots=True)
+class EntityCounts:
+    """Mentions per matched entity and sentiment, and the engagement of some entities."""
 
-    A mention counts once for each entity it matched.
+    current: dict[str, SentimentCounts]
+    previous: dict[str, SentimentCounts]
+    engagement: dict[str, GroupMetrics]  # of the entities asked for, this period
+    previous_engagement: dict[str, GroupMetrics]
+
+
+def entity_counts(
+    session: Session, period: Period, engagement_of: Sequence[str] = ()
+) -> EntityCounts:
+    """Mentions per matched entity and sentiment, this period and the previous one, and the
+    engagement of the ``engagement_of`` entities (competitors), in one pass over the links.
+
+    A mention counts once for each entity it matched. Engagement counts are read only for
+    the links of ``engagement_of``.
     """
     low, high = id_range(session, period)
     if low is None or high is None:
-        return {}, {}
+        return EntityCounts({}, {}, {}, {})
     in_current = case((Mention.published_at >= period.start_at, 1), else_=0)
+    counted = MentionEntity.entity_id.in_(list(engagement_of))
     inner = (
         select(
             in_current.label("current"),
             MentionEntity.entity_id.label("entity_id"),
             Mention.sentiment.label("sentiment"),
+            *(
+                case((counted, metric_columns.metric(name)), else_=None).label(name)
+                for name in metric_columns.ENGAGEMENT_METRICS
+            ),
         )
         .join(Mention, Mention.id == MentionEntity.mention_id)
         .where(MentionEntity.mention_id.between(low, high), both_periods(period))
+        .offset(0)  # not flattened: each metric is read once per row, not once per use
         .subquery()
     )
     c = inner.c
-    stmt = select(c.current, c.entity_id, c.sentiment, func.count()).group_by(
-        c.current, c.entity_id, c.sentiment
-    )
+    columns = (c.likes, c.comments, c.reposts)
+    stmt = select(
+        c.current,
+        c.entity_id,
+        c.sentiment,
+        func.count(),
+        func.sum(metric_columns.engaged(columns)),
+        func.sum(metric_columns.engagement(columns)),
+    ).group_by(c.current, c.entity_id, c.sentiment)
     grouped: tuple[dict[str, list[tuple[str | None, int]]], ...] = ({}, {})
-    for current, entity_id, sentiment, count in session.execute(stmt):
+    engagement: tuple[dict[str, GroupMetrics], dict[str, GroupMetrics]] = ({}, {})
+    wanted = set(engagement_of)
+    for current, entity_id, sentiment, count, engaged, total in session.execute(stmt):
         grouped[int(current)].setdefault(entity_id, []).append((sentiment, int(count)))
+        if entity_id in wanted:
+            was = engagement[int(current)].get(entity_id, GroupMetrics())
+            engagement[int(current)][entity_id] = GroupMetrics(
+                mentions=was.mentions + int(count),
+                engaged=was.engaged + int(engaged or 0),
+                engagement=metric_columns.amount(was.engagement + metric_columns.amount(total)),
+            )
     before, now = ({eid: counts_from(rows) for eid, rows in g.items()} for g in grouped)
-    return now, before
+    return EntityCounts(now, before, engagement[1], engagement[0])
 
 
 def entity_rows(

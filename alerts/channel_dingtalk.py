@@ -4,6 +4,8 @@ Format: POST ``{"msgtype": "markdown", "markdown": {"title": ..., "text": ...}}`
 URL (``https://oapi.dingtalk.com/robot/send?access_token=...``). With signing ("加签"), append
 ``&timestamp=<ms>&sign=<urlencode(base64(HmacSHA256(key=secret, timestamp + "\\n" + secret)))>``.
 The answer is ``{"errcode": 0, "errmsg": "ok"}``; any other errcode is a failure.
+People the alert is for are mentioned with ``"at": {"atMobiles": [...], "atUserIds": [...]}``
+and ``@mobile`` / ``@userid`` in the text (the robot only notifies those named in both).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from urllib.parse import quote_plus
 
 from alerts.chat_robot import ChatRobotChannel
 from alerts.message import AlertMessage
-from alerts.render_markdown import render_markdown
+from alerts.render_markdown import render_markdown, robot_mentions
 
 CONTENT_LIMIT: Final = 20_000
 # Rate limiting (20 messages a minute per robot) and "system busy": worth retrying later.
@@ -51,6 +53,14 @@ class DingTalkChannel(ChatRobotChannel):
 
     def build_body(self, message: AlertMessage) -> bytes:
         """The markdown message (title cut to 100 characters) as JSON."""
-        title, text = render_markdown(message, max_bytes=self.max_text, line_break="\n\n")
-        body = {"msgtype": "markdown", "markdown": {"title": title[:100], "text": text}}
+        mentions, mobiles, users = robot_mentions(message, "dingtalk")
+        title, text = render_markdown(
+            message, max_bytes=self.max_text, line_break="\n\n", mentions=mentions
+        )
+        body: dict[str, object] = {
+            "msgtype": "markdown",
+            "markdown": {"title": title[:100], "text": text},
+        }
+        if mobiles or users:
+            body["at"] = {"atMobiles": mobiles, "atUserIds": users, "isAtAll": False}
         return json.dumps(body, ensure_ascii=False).encode("utf-8")

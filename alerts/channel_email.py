@@ -14,11 +14,12 @@ import ssl
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, getaddresses
 from typing import Any, ClassVar, Final
 
 from alerts.channel import ChannelBase, Clock, Options
 from alerts.errors import DeliveryError
+from alerts.mentions import email_address
 from alerts.message import AlertMessage, DeliveryResult, ThreadRef
 from alerts.outline import headline, one_line
 from alerts.render_html import render_html
@@ -119,7 +120,7 @@ class EmailChannel(ChannelBase):
         mail = EmailMessage()
         mail["Subject"] = self.subject(message)
         mail["From"] = self._from
-        mail["To"] = ", ".join(self._to)
+        mail["To"] = ", ".join(self.recipients(message))
         mail["Date"] = format_datetime(datetime.fromtimestamp(self._clock(), UTC))
         root_id = thread.thread_id if thread is not None else None
         if root_id is None or message.event == "digest":
@@ -138,6 +139,11 @@ class EmailChannel(ChannelBase):
         mail.set_content(render_text(message))
         mail.add_alternative(render_html(message), subtype="html")
         return mail
+
+    def recipients(self, message: AlertMessage) -> list[str]:
+        """The configured ``to`` addresses, then the address of each person the alert is for."""
+        people = (email_address(r) for r in message.recipients)
+        return list(dict.fromkeys([*self._to, *(a for a in people if a is not None)]))
 
     def subject(self, message: AlertMessage) -> str:
         """``[prefix] [DRILL] HIGH · entity · category: title`` on one line (<= 200 chars)."""
@@ -190,7 +196,8 @@ class EmailChannel(ChannelBase):
                 smtp.starttls(context=context)
             if self._username is not None and self._password is not None:
                 smtp.login(self._username, self._password)
-            smtp.send_message(mail, from_addr=self._from, to_addrs=list(self._to))
+            to = [address for _, address in getaddresses(mail.get_all("To", []))]
+            smtp.send_message(mail, from_addr=self._from, to_addrs=to or list(self._to))
 
     def _error(self, reason: str, *, retryable: bool) -> DeliveryError:
         target = f"{self._host}:{self._port}"

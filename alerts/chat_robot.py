@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
 from alerts.channel import ChannelBase, Clock, Options
+from alerts.errors import DeliveryError
 from alerts.http_post import json_body, make_client, post_json, robot_error
 from alerts.message import AlertMessage, DeliveryResult, ThreadRef
 
@@ -68,6 +69,11 @@ class ChatRobotChannel(ChannelBase, ABC):
     def build_body(self, message: AlertMessage) -> bytes:
         """The JSON body for ``message``, within ``max_text`` (exposed for tests and dry runs)."""
 
+    def build_bodies(self, message: AlertMessage) -> list[bytes]:
+        """Every body to post for ``message``, in order (one, unless a robot needs a second
+        message to mention people)."""
+        return [self.build_body(message)]
+
     def build_url(self) -> str:
         """The URL to post to (the configured one; robots that sign in the URL override this)."""
         return self._url
@@ -81,11 +87,22 @@ class ChatRobotChannel(ChannelBase, ABC):
         return data.get("errcode", 0), data.get("errmsg")
 
     def send(self, *, message: AlertMessage, thread: ThreadRef | None) -> DeliveryResult:
-        """Post the message; a non-zero error code in the answer raises DeliveryError."""
-        url, body = self.build_request(message)
+        """Post the message; a non-zero error code in the answer raises DeliveryError. A
+        failed second body (a mention-only message) is a warning: the alert itself is out."""
+        warnings: list[str] = []
+        for index, body in enumerate(self.build_bodies(message)):
+            try:
+                self._post(body)
+            except DeliveryError as exc:
+                if index == 0:
+                    raise
+                warnings.append(f"mention message not delivered: {exc}")
+        return DeliveryResult(channel=self.name, warnings=tuple(warnings))
+
+    def _post(self, body: bytes) -> None:
         response = post_json(
             client=self._client,
-            url=url,
+            url=self.build_url(),
             body=body,
             headers={},
             kind=self.kind,
@@ -96,7 +113,6 @@ class ChatRobotChannel(ChannelBase, ABC):
         code, text = self.read_answer(data)
         if code != 0:
             raise robot_error(self.kind, self.name, code, text, self.retryable_codes)
-        return DeliveryResult(channel=self.name)
 
     def close(self) -> None:
         """Close pooled connections."""

@@ -130,6 +130,9 @@ def build_digest(
         ),
         drill=all(m.drill for m in messages),
         timezone=top.timezone,
+        # folding must not unpage anyone: the digest mentions everyone its members did
+        recipients=tuple(dict.fromkeys(r for m in ranked for r in m.recipients)),
+        paging=tuple(dict.fromkeys(w for m in ranked for w in m.paging)),
         members=tuple(
             DigestEntry(
                 incident_id=m.incident_id,

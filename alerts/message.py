@@ -21,6 +21,7 @@ __all__ = [
     "DeliveryResult",
     "DigestEntry",
     "MentionRef",
+    "Recipient",
     "ScriptRef",
     "ThreadRef",
     "as_utc",
@@ -85,6 +86,31 @@ class ScriptRef:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Recipient:
+    """A person the alert is addressed to: the name shown and their handle per channel kind.
+
+    Each channel mentions the person with its own kind's handle (Slack member id, DingTalk /
+    WeCom mobile or user id, Feishu open id, email address) and shows the name where there is
+    none; handles come from configuration, never from outside text.
+    """
+
+    name: str
+    slack: str | None = None
+    email: str | None = None
+    dingtalk: str | None = None
+    wecom: str | None = None
+    feishu: str | None = None
+
+    def handle(self, kind: str) -> str | None:
+        """The person's handle on channels of ``kind`` (slack, email, dingtalk ...), if any."""
+        value = getattr(self, kind, None) if kind in _HANDLE_KINDS else None
+        return value if isinstance(value, str) and value else None
+
+
+_HANDLE_KINDS: Final = frozenset({"slack", "email", "dingtalk", "wecom", "feishu"})
+
+
+@dataclass(frozen=True, kw_only=True)
 class DigestEntry:
     """One incident folded into a digest message."""
 
@@ -101,7 +127,10 @@ class AlertMessage:
 
     ``event`` is one of EVENTS. ``sla`` holds ready lines such as "acknowledge within 15m";
     ``story`` one line about the incident's story ("3 sources, 41 mentions, first seen 2 h ago").
-    ``members`` is only used by ``event="digest"`` (see alerts.grouping).
+    ``members`` is only used by ``event="digest"`` (see alerts.grouping). ``recipients`` are
+    the people the alert is addressed to (mentioned on each channel by their handle there);
+    ``paging`` holds warnings about who could not be reached ("no one on call for
+    risk-primary: sent to risk-slack"), shown first.
     """
 
     incident_id: str
@@ -125,6 +154,8 @@ class AlertMessage:
     note: str | None = None
     dashboard_url: str | None = None
     members: tuple[DigestEntry, ...] = ()
+    recipients: tuple[Recipient, ...] = ()
+    paging: tuple[str, ...] = ()
     timezone: str = "UTC"  # IANA zone the renderers show times in (the organisation's)
 
     def __post_init__(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from alerts.mentions import recipient_names
 from alerts.message import AlertMessage, MentionRef
 from alerts.sanitize import clean_text, safe_url, truncate
 from alerts.times import format_time
@@ -138,9 +139,19 @@ def _mentions_part(mentions: tuple[MentionRef, ...], excerpt_chars: int, zone: s
     return Part("Top mentions", tuple(lines))
 
 
+def people_parts(message: AlertMessage) -> list[Part]:
+    """Who could not be reached (``paging`` warnings) and who the alert is for (names only:
+    each chat renderer adds its own mentions)."""
+    names = recipient_names(message)
+    return [
+        Part("Paging", tuple(Line(one_line(w), "bullet") for w in message.paging)),
+        Part("For", (Line(names),) if names else ()),
+    ]
+
+
 def _full_parts(message: AlertMessage, excerpt_chars: int) -> list[Part]:
     mentions = _mentions_part(message.top_mentions, excerpt_chars, message.timezone)
-    parts = [_status_part(message), mentions]
+    parts = [*people_parts(message), _status_part(message), mentions]
     parts.extend(_playbook_parts(message))
     parts.append(_note_part(message))
     return parts
@@ -160,7 +171,7 @@ def _playbook_parts(message: AlertMessage) -> list[Part]:
 
 
 def _update_parts(message: AlertMessage, excerpt_chars: int) -> list[Part]:
-    parts = [_note_part(message), _status_part(message)]
+    parts = [*people_parts(message), _note_part(message), _status_part(message)]
     if message.event == "evidence":
         parts.append(_mentions_part(message.top_mentions, excerpt_chars, message.timezone))
     if message.event == "escalated":
@@ -182,4 +193,9 @@ def _digest_parts(message: AlertMessage) -> list[Part]:
     hidden = len(message.members) - MAX_DIGEST_LINES
     if hidden > 0:
         lines.append(Line(f"… and {hidden} more"))
-    return [Part(None, intro), Part("Incidents", tuple(lines)), _note_part(message)]
+    return [
+        *people_parts(message),
+        Part(None, intro),
+        Part("Incidents", tuple(lines)),
+        _note_part(message),
+    ]

@@ -3,17 +3,23 @@
 The robots' markdown dialects differ and none documents a backslash escape, so outside text is
 made inert by swapping markup characters for their full-width forms (``*`` -> ``＊``,
 ``<`` -> ``＜`` ...): they read naturally in Chinese text and no dialect parses them. That also
-defuses WeCom's ``<@userid>`` mentions and ``<font>`` tags. Outside text is folded to one line
+defuses WeCom's ``<@userid>`` mentions and ``<font>`` tags, and ``@`` becomes ``＠`` so that no
+outside ``@all`` or ``@138...`` reads as a DingTalk mention. Outside text is folded to one line
 per item, so it can never start a heading, list or quote. Feishu gets a ``post`` whose text
-elements are not parsed as markup at all.
+elements are not parsed as markup at all (``<at`` is made inert all the same).
+
+People the alert is for are mentioned with each robot's own syntax, from configured handles
+only (``mentions``: DingTalk ``@mobile`` in the text plus the body's ``at`` field, WeCom
+``<@userid>``, Feishu ``at`` elements).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, Literal
 
+from alerts.mentions import feishu_id, person_name, robot_handle
 from alerts.message import AlertMessage
 from alerts.outline import Line, build_outline
 from alerts.sanitize import TRUNCATION_MARKER, truncate_bytes
@@ -32,6 +38,7 @@ _FULLWIDTH: Final = str.maketrans(
         "|": "｜",
         "&": "＆",
         "!": "！",
+        "@": "＠",
     }
 )
 _PREFIX: Final = {"plain": "", "bullet": "- ", "check": "☐ ", "meta": ""}
@@ -52,11 +59,17 @@ def md_link(url: str, label: str) -> str:
 
 
 def render_markdown(
-    message: AlertMessage, *, max_bytes: int, excerpt_chars: int = 300, line_break: str = "\n"
+    message: AlertMessage,
+    *,
+    max_bytes: int,
+    excerpt_chars: int = 300,
+    line_break: str = "\n",
+    mentions: str = "",
 ) -> tuple[str, str]:
     """Return (title, markdown text) with the text cut to ``max_bytes`` UTF-8 bytes.
 
     ``line_break`` joins lines: DingTalk's renderer needs a blank line ("\n\n") to break.
+    ``mentions`` is the robot's mention markup (from ``robot_mentions``), shown under the title.
     """
     outline = build_outline(message, excerpt_chars=excerpt_chars)
     title = escape_markdown(outline.headline)
@@ -64,6 +77,8 @@ def render_markdown(
         f"### {title}",
         f"**{escape_markdown(outline.event_headline)}** · {escape_markdown(outline.title)}",
     ]
+    if mentions:
+        out.append(mentions)
     for part in outline.parts:
         out.append("")
         if part.heading:
@@ -78,6 +93,33 @@ def render_markdown(
     if line_break != "\n":
         text = text.replace("\n", line_break)
     return title, truncate_bytes(text, max_bytes)
+
+
+def robot_mentions(
+    message: AlertMessage, kind: Literal["dingtalk", "wecom"]
+) -> tuple[str, list[str], list[str]]:
+    """(markup, mobiles, user ids) mentioning the recipients on a DingTalk or WeCom robot.
+
+    DingTalk shows ``@138...`` / ``@userid`` in the text and notifies those listed in the body's
+    ``at`` field; WeCom markdown notifies ``<@userid>``; a WeCom mobile number can only be
+    mentioned by a text message (``mentioned_mobile_list``), so it is returned for one.
+    Recipients without a handle are named.
+    """
+    parts: list[str] = []
+    mobiles: list[str] = []
+    users: list[str] = []
+    for recipient in message.recipients:
+        found = robot_handle(recipient, kind)
+        name = escape_markdown(person_name(recipient))
+        if found is None:
+            parts.append(name)
+        elif found[0] == "mobile":
+            mobiles.append(found[1])
+            parts.append(f"@{found[1]}" if kind == "dingtalk" else name)
+        else:
+            users.append(found[1])
+            parts.append(f"@{found[1]}" if kind == "dingtalk" else f"<@{found[1]}>")
+    return " ".join(parts), mobiles, users
 
 
 def _md_line(line: Line) -> str:
@@ -108,7 +150,32 @@ def render_post(message: AlertMessage, *, excerpt_chars: int = 300) -> dict[str,
     if outline.dashboard_url:
         footer.append({"tag": "a", "text": " Open in dashboard", "href": outline.dashboard_url})
     paragraphs.append(footer)
-    return {"zh_cn": {"title": outline.headline, "content": paragraphs}}
+    for paragraph in paragraphs:
+        for element in paragraph:
+            if element.get("tag") == "text":
+                element["text"] = _INERT_AT.sub("＜", element["text"])
+    if message.recipients:
+        paragraphs.insert(1, _post_mentions(message))
+    return {"zh_cn": {"title": _INERT_AT.sub("＜", outline.headline), "content": paragraphs}}
+
+
+# Feishu parses <at user_id="..."> in plain text messages; a post's text elements should not,
+# but outside text is made inert all the same (only ``at`` elements mention anyone).
+_INERT_AT: Final = re.compile(r"<(?=\s*/?\s*at\b)", re.IGNORECASE)
+
+
+def _post_mentions(message: AlertMessage) -> list[dict[str, Any]]:
+    elements: list[dict[str, Any]] = [{"tag": "text", "text": "For: "}]
+    for index, recipient in enumerate(message.recipients):
+        if index:
+            elements.append({"tag": "text", "text": " "})
+        user = feishu_id(recipient)
+        name = _INERT_AT.sub("＜", person_name(recipient))
+        if user is None:
+            elements.append({"tag": "text", "text": name})
+        else:
+            elements.append({"tag": "at", "user_id": user, "user_name": name})
+    return elements
 
 
 def _post_paragraph(line: Line) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
+from alerts.mentions import person_name, slack_id
 from alerts.message import AlertMessage, MentionRef
 from alerts.outline import EVENT_HEADLINES, headline, reference_label
 from alerts.sanitize import TRUNCATION_MARKER, clean_text, safe_url, truncate
@@ -94,7 +95,26 @@ def header_text(message: AlertMessage) -> str:
 def fallback_text(message: AlertMessage) -> str:
     """The mrkdwn notification text shown where blocks are not (push, screen readers)."""
     head = escape_mrkdwn(headline(message), limit=HEADER_LIMIT)
-    return fit(f"{head}: {escape_line(message.title, limit=200)}", TEXT_LIMIT)
+    mentions = mention_line(message)
+    lead = f"{mentions} " if mentions else ""
+    return fit(f"{lead}{head}: {escape_line(message.title, limit=200)}", TEXT_LIMIT)
+
+
+def mention_line(message: AlertMessage) -> str:
+    """``<@U123> <@U456> Li Na``: each recipient mentioned by member id, or named (escaped)
+    when they have no Slack id. Only configured ids become mentions."""
+    parts = []
+    for recipient in message.recipients:
+        member = slack_id(recipient)
+        parts.append(f"<@{member}>" if member else escape_line(person_name(recipient), limit=100))
+    return " ".join(parts)
+
+
+def _people_blocks(message: AlertMessage) -> list[Block]:
+    lines = [":warning: " + escape_line(warning) for warning in message.paging]
+    if message.recipients:
+        lines.append("*For:* " + mention_line(message))
+    return [_section("\n".join(lines))] if lines else []
 
 
 def root_blocks(message: AlertMessage, *, buttons: bool = True) -> list[Block]:
@@ -102,7 +122,8 @@ def root_blocks(message: AlertMessage, *, buttons: bool = True) -> list[Block]:
     false, e.g. for an incoming webhook, whose messages no app can answer) buttons."""
     if message.event == "digest":
         return _limit_blocks(_digest_blocks(message))
-    blocks: list[Block] = [_header(message), _section(_summary(message))]
+    blocks: list[Block] = [_header(message), *_people_blocks(message)]
+    blocks.append(_section(_summary(message)))
     blocks.extend(_mention_blocks(message.top_mentions, message.timezone, buttons=buttons))
     blocks.extend(_playbook_blocks(message))
     if message.note:
@@ -131,7 +152,7 @@ def reply_blocks(message: AlertMessage) -> list[Block]:
         lines.extend("• " + escape_line(r) for r in message.reasons)
     if message.event == "escalated":
         lines.extend("• " + escape_line(s) for s in message.sla)
-    blocks: list[Block] = [_section("\n".join(lines))]
+    blocks: list[Block] = [*_people_blocks(message), _section("\n".join(lines))]
     if message.event == "evidence":
         blocks.extend(_mention_blocks(message.top_mentions, message.timezone))
     if message.event == "grade_changed":
@@ -233,7 +254,7 @@ def _button(label: str, action: str, value: str, style: str | None) -> Block:
 
 
 def _digest_blocks(message: AlertMessage) -> list[Block]:
-    blocks: list[Block] = [_header(message)]
+    blocks: list[Block] = [_header(message), *_people_blocks(message)]
     intro = [f"*{escape_line(message.title)}*"]
     intro.extend("• " + escape_line(r) for r in message.reasons)
     blocks.append(_section("\n".join(intro)))

@@ -24,6 +24,7 @@ from config.durations import Duration, format_duration
 from config.people import BusinessHours, PeopleList, ScheduleList, TeamList, known_zone
 from config.replies import ReplySettings
 from config.scoring import ScoringSettings
+from config.time_intervals import TimeIntervalList
 from playbooks.scripts import DEFAULT_REVIEW_STEPS
 
 _ID = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
@@ -220,6 +221,16 @@ class ChannelSettings(BaseModel):
         description="slack, webhook, dingtalk, wecom, feishu, email, console or file."
     )
     enabled: bool = Field(True, description="Disabled channels receive nothing.")
+    mute_time_intervals: tuple[str, ...] = Field(
+        (),
+        description="Names of time_intervals during which this channel's alerts are held "
+        "(sent when the interval ends, never dropped).",
+    )
+    active_time_intervals: tuple[str, ...] = Field(
+        (),
+        description="Names of time_intervals outside which this channel's alerts are held; "
+        "empty: always active.",
+    )
 
     def options(self) -> dict[str, Any]:
         """The kind-specific options (everything except kind and enabled)."""
@@ -553,6 +564,7 @@ class Settings(_Model):
     )
     integrations: Integrations = Field(default_factory=Integrations)  # type: ignore[arg-type]
     replies: ReplySettings = Field(default_factory=ReplySettings)  # type: ignore[arg-type]
+    time_intervals: TimeIntervalList
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:

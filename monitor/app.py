@@ -23,12 +23,19 @@ from config.loader import LoadedConfig
 from config.roster import Roster
 from config.schema import Settings, SourceSettings
 from monitor.clock import utcnow
-from monitor.configured import build_watchlist, configured_roster, load_scorer
+from monitor.configured import (
+    build_watchlist,
+    check_time_intervals,
+    configured_roster,
+    load_scorer,
+)
 from monitor.db.drill_runs import running_drill
 from monitor.db.engine import StorageError, make_engine, session_factory, sqlite_url
+from monitor.escalation_targets import OnCallLookup
 from monitor.incidents import IncidentContext, assign_incidents, build_incident_context
 from monitor.incidents.loading import scored_mentions
 from monitor.incidents.story_step import Attraction, StoryAssignment
+from monitor.oncall.lookup import oncall_lookup
 from monitor.pipeline.ingest import IngestStats, Pipeline
 from monitor.pipeline.scoring import LazyScorer, MentionScoring
 from monitor.pipeline.sources import ConfiguredSource, configured_sources
@@ -187,10 +194,13 @@ def build_app(
     clock: Callable[[], datetime] | None = None,
     database: str | None = None,
     drill_key: str | None = None,
+    oncall: OnCallLookup | None = None,
 ) -> App:
     """Open storage (upgrading SQLite automatically), compile the watchlist.
 
     On a drill database (see monitor.drills) the drill's clock and key are used unless given.
+    ``oncall`` answers who is on call on a schedule at a time (escalation steps that target a
+    schedule); by default the schedules, overrides and swaps (monitor.oncall) answer it.
     """
     from classifiers.text import detect_lang
     from monitor.db.migrate import ensure_schema  # alembic, once storage is really opened
@@ -198,6 +208,7 @@ def build_app(
     settings = config.settings
     sources = configured_sources(config)
     roster = configured_roster(config)
+    check_time_intervals(config)
     engine = make_engine(database or database_url(settings))
     ensure_schema(engine)
     if clock is None or drill_key is None:
@@ -207,9 +218,12 @@ def build_app(
             drill_key = drill_key or running.key
     clock = clock or utcnow
     sessions = session_factory(engine)
+    oncall = oncall or oncall_lookup(sessions, roster, settings)
     watchlist = build_watchlist(settings)
     scoring = build_scoring(config, watchlist)
-    incidents = build_incident_context(settings, config.base_dir, clock=clock, drill_key=drill_key)
+    incidents = build_incident_context(
+        settings, config.base_dir, clock=clock, drill_key=drill_key, oncall=oncall
+    )
     stories = build_stories(settings)
     replies = configured_reply_policy(config)
     reply_step = ReplyStep(replies, people=frozenset(roster.people))

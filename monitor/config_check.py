@@ -15,6 +15,7 @@ from config.reply_checks import reply_findings
 from config.roster import people_findings
 from config.schema import Settings
 from monitor.alerting.channels import check_channels
+from monitor.alerting.mute import interval_findings
 from monitor.configured import entity_specs
 from monitor.pipeline.sources import check_sources
 from monitor.watchlist.matcher import entity_ast
@@ -33,6 +34,7 @@ def check_configuration(config: LoadedConfig, *, environ: Mapping[str, str]) -> 
         *people_findings(settings),
         *_integrations(settings, environ),
         *reply_findings(settings),
+        *interval_findings(settings),
     ]
 
 
@@ -66,6 +68,23 @@ def _integrations(settings: Settings, environ: Mapping[str, str]) -> Iterator[Fi
                 f"environment variable {name} is not set",
                 warning=True,
             )
+def check_playbook_targets(config: LoadedConfig) -> list[str]:
+    """``file:line: key: problem`` for each playbook that cannot be loaded and each escalation
+    target naming an unknown schedule, person or team (the playbook files have their own
+    lines, so these are not findings in the configuration file)."""
+    from config.roster import Roster
+    from monitor.escalation_targets import target_problems
+    from playbooks import PlaybookError, default_playbook_paths, load_playbooks
+
+    section = config.settings.playbooks
+    paths = [config.resolve(p) for p in section.paths]
+    if not all(p.exists() for p in paths):
+        return []  # named by _playbook_files
+    try:
+        playbooks = load_playbooks(paths or default_playbook_paths())
+    except PlaybookError as exc:
+        return [str(exc)]
+    return [str(p) for p in target_problems(playbooks, Roster.of(config.settings))]
 
 
 def _playbook_files(config: LoadedConfig) -> Iterator[Finding]:

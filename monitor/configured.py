@@ -68,6 +68,17 @@ def configured_roster(config: LoadedConfig) -> Roster:
     return Roster.of(config.settings)
 
 
+def check_time_intervals(config: LoadedConfig) -> None:
+    """ConfigError naming, with file and line, each channel's unknown or duplicate time
+    interval (a mute window that silently does nothing is worse than a refusal to start)."""
+    from config.loader import ConfigError
+    from monitor.alerting.mute import interval_findings
+
+    errors = [config.describe(f) for f in interval_findings(config.settings)]
+    if errors:
+        raise ConfigError(config.path, errors)
+
+
 def working_hours(settings: Settings, *, team: str | None = None) -> WorkingHours | None:
     """The working hours of ``team`` (its own, else the organisation's), with the
     organisation's holidays; None when no working hours are configured."""

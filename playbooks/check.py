@@ -50,6 +50,12 @@ def _check_one(
                 for channel in step.channels
                 if channel not in known_channels
             )
+            problems.extend(
+                f"{where}: {target.key}: unknown channel '{channel}' in via (known: {known})"
+                for target in step.targets
+                for channel in target.via
+                if channel not in known_channels
+            )
     if not any(isinstance(step, NotifyStep) for step in playbook.steps):
         problems.append(f"{where}: steps: never notifies anyone")
     first_escalation = _first_escalation_wait(playbook)
@@ -64,16 +70,25 @@ def _check_one(
             f"{format_duration(playbook.sla.time_to_first_response)} is shorter than "
             f"time_to_ack {format_duration(playbook.sla.time_to_ack)}"
         )
-    for script_id in playbook.scripts:
-        script = scripts.get(script_id)
-        if script is None:
-            problems.append(f"{where}: scripts: unknown script id '{script_id}'")
-        elif now is not None:
-            status = approval_status(script=script, now=now)
-            if not status.approved:
-                problems.append(
-                    f"{where}: scripts: '{script_id}' will not be offered: {status.reason}"
-                )
+    for key, ids in (
+        ("scripts", playbook.scripts),
+        ("off_hours.auto_reply", playbook.off_hours.auto_reply),
+    ):
+        for script_id in ids:
+            script = scripts.get(script_id)
+            if script is None:
+                problems.append(f"{where}: {key}: unknown script id '{script_id}'")
+            elif now is not None:
+                status = approval_status(script=script, now=now)
+                if not status.approved:
+                    problems.append(
+                        f"{where}: {key}: '{script_id}' will not be offered: {status.reason}"
+                    )
+    problems.extend(
+        f"{where}: off_hours.auto_reply_to: unknown channel '{channel}' (known: {known})"
+        for channel in playbook.off_hours.auto_reply_to
+        if channel not in known_channels
+    )
     return problems
 
 

@@ -22,20 +22,22 @@ from typing import Any, TypeAlias
 
 from playbooks.durations import format_duration
 from playbooks.errors import EscalationError
-from playbooks.model import NotifyStep, Playbook, grade_rank
+from playbooks.model import NotifyStep, Playbook, Target, grade_rank
 
 STATE_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
 class Notify:
-    """Send the incident to ``channels``; ``key`` is stable, for an idempotent outbox."""
+    """Send the incident to ``channels`` and to the people of ``targets`` (resolved by the
+    caller); ``key`` is stable, for an idempotent outbox."""
 
     channels: tuple[str, ...]
     level: int
     due_at: datetime
     reason: str
     key: str = ""
+    targets: tuple[Target, ...] = ()
 
 
 Action: TypeAlias = Notify
@@ -174,6 +176,7 @@ def regrade(
         actions.append(
             Notify(
                 channels=step.channels,
+                targets=step.targets,
                 level=level,
                 due_at=now,
                 reason=_rise_reason(state.grade, new_grade, new_playbook.name, level, acked),
@@ -210,6 +213,7 @@ def _run(
             actions.append(
                 Notify(
                     channels=step.channels,
+                    targets=step.targets,
                     level=level,
                     due_at=due,
                     reason=_reason(state, playbook, level, cycle, due),

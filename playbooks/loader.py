@@ -11,15 +11,26 @@ from typing import Any
 
 from playbooks.errors import PlaybookError
 from playbooks.model import (
+    OFF_HOURS_NOTIFY,
     PLAYBOOK_GRADES,
+    TARGET_KINDS,
     ChecklistItem,
     NotifyStep,
+    OffHours,
     Playbook,
     Sla,
     Step,
+    Target,
     WaitAckStep,
 )
-from playbooks.yamlsource import ID_RE, KeyPath, Reader, YamlDoc, read_yaml_file
+from playbooks.yamlsource import (
+    ID_RE,
+    KeyPath,
+    Reader,
+    YamlDoc,
+    format_keypath,
+    read_yaml_file,
+)
 
 PathArg = str | os.PathLike[str]
 CHANNEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}", re.ASCII)
@@ -31,7 +42,7 @@ _MINUTE = timedelta(minutes=1)
 _MONTH = timedelta(days=30)
 
 _PLAYBOOK_KEYS = ("name", "applies_to", "sla", "checklist", "steps")
-_PLAYBOOK_OPTIONAL = ("description", "repeat", "scripts")
+_PLAYBOOK_OPTIONAL = ("description", "repeat", "scripts", "off_hours")
 
 
 def as_paths(paths: PathArg | Iterable[PathArg]) -> list[Path]:
@@ -171,6 +182,7 @@ def _parse_playbook(reader: Reader, data: Any, path: KeyPath) -> Playbook:
         scripts=scripts,
         description=description,
         source=reader.doc.name,
+        off_hours=_off_hours(reader, raw.get("off_hours"), (*path, "off_hours")),
     )
     start = playbook.cycle_start()
     if (
@@ -201,21 +213,99 @@ def _steps(reader: Reader, value: Any, path: KeyPath) -> tuple[Step, ...]:
             )
         step = reader.mapping(item, item_path, optional=("notify", "wait_ack"))
         if "notify" in step:
-            channels = reader.names(
-                step["notify"],
-                (*item_path, "notify"),
-                pattern=CHANNEL_RE,
-                noun="channel name",
-                plural="channel names",
-                nonempty=True,
-            )
-            steps.append(NotifyStep(channels=channels))
+            steps.append(_notify(reader, step["notify"], (*item_path, "notify")))
         else:
             wait = reader.duration(
                 step["wait_ack"], (*item_path, "wait_ack"), minimum=_MINUTE, maximum=_MONTH
             )
             steps.append(WaitAckStep(wait=wait))
     return tuple(steps)
+
+
+def _notify(reader: Reader, value: Any, path: KeyPath) -> NotifyStep:
+    """``notify``: channel names and people targets (``{oncall: S}``, ``{person: P}``,
+    ``{team: T}``, ``{lead: T}``, each with an optional ``via: [channel, ...]``)."""
+    items = [value] if isinstance(value, str | Mapping) else value
+    items = reader.sequence(items, path, what="channel names or targets", nonempty=True)
+    single = not isinstance(value, list)
+    channels: list[str] = []
+    targets: list[Target] = []
+    for index, item in enumerate(items):
+        item_path = path if single else (*path, index)
+        if isinstance(item, Mapping):
+            target = _target(reader, item, item_path)
+            if any((t.kind, t.id) == (target.kind, target.id) for t in targets):
+                reader.fail(item_path, f"duplicate target {target.kind}: {target.id}")
+            targets.append(target)
+            continue
+        name = reader.string(
+            item,
+            item_path,
+            pattern=CHANNEL_RE,
+            what="a channel name or a target ({oncall: S}, {person: P}, {team: T}, {lead: T})",
+        )
+        if name in channels:
+            reader.fail(item_path, f"duplicate channel name '{name}'")
+        channels.append(name)
+    return NotifyStep(channels=tuple(channels), targets=tuple(targets))
+
+
+def _target(reader: Reader, item: Mapping[str, Any], path: KeyPath) -> Target:
+    raw = reader.mapping(item, path, optional=(*TARGET_KINDS, "via"), what="a target mapping")
+    kinds = [k for k in TARGET_KINDS if k in raw]
+    if len(kinds) != 1:
+        reader.fail(
+            path,
+            f"expected exactly one of {', '.join(TARGET_KINDS)} in a target, "
+            f"got {', '.join(kinds) or 'none'}",
+        )
+    kind = kinds[0]
+    what = {"oncall": "a schedule id", "person": "a person id"}.get(kind, "a team id")
+    ident = reader.string(raw[kind], (*path, kind), pattern=ID_RE, what=what)
+    via: tuple[str, ...] = ()
+    if raw.get("via") is not None:
+        via = reader.names(
+            raw["via"],
+            (*path, "via"),
+            pattern=CHANNEL_RE,
+            noun="channel name",
+            plural="channel names",
+            nonempty=True,
+        )
+    return Target(
+        kind=kind,
+        id=ident,
+        via=via,
+        key=format_keypath((*path, kind)),
+        line=reader.doc.line_of((*path, kind)),
+    )
+
+
+def _off_hours(reader: Reader, value: Any, path: KeyPath) -> OffHours:
+    if value is None:
+        return OffHours()
+    raw = reader.mapping(value, path, optional=("notify", "auto_reply", "auto_reply_to"))
+    notify = "page"
+    if raw.get("notify") is not None:
+        notify = reader.string(raw["notify"], (*path, "notify"), max_len=10)
+        if notify not in OFF_HOURS_NOTIFY:
+            reader.fail(
+                (*path, "notify"),
+                f"expected one of {', '.join(OFF_HOURS_NOTIFY)}, got {notify!r}",
+            )
+    auto_reply: tuple[str, ...] = ()
+    if raw.get("auto_reply") is not None:
+        auto_reply = reader.names(
+            raw["auto_reply"], (*path, "auto_reply"), pattern=ID_RE, noun="script id",
+            plural="script ids", nonempty=False,
+        )
+    auto_reply_to: tuple[str, ...] = ()
+    if raw.get("auto_reply_to") is not None:
+        auto_reply_to = reader.names(
+            raw["auto_reply_to"], (*path, "auto_reply_to"), pattern=CHANNEL_RE,
+            noun="channel name", plural="channel names", nonempty=False,
+        )
+    return OffHours(notify=notify, auto_reply=auto_reply, auto_reply_to=auto_reply_to)
 
 
 def _checklist(reader: Reader, value: Any, path: KeyPath) -> tuple[ChecklistItem, ...]:

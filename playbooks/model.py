@@ -38,11 +38,36 @@ class ChecklistItem:
     owner: str | None = None
 
 
+# What a notify step can address besides a channel: the on-call of a schedule, one person, the
+# members of a team, or a team's lead (the names are checked against the roster by the service).
+TARGET_KINDS: tuple[str, ...] = ("oncall", "person", "team", "lead")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """People to notify: ``kind`` (one of TARGET_KINDS) and the schedule, person or team id.
+
+    ``via`` names the channels that carry the mention (empty: the step's channels, else the
+    team's channel, else the playbook's); ``key`` and ``line`` place it in its file.
+    """
+
+    kind: str
+    id: str
+    via: tuple[str, ...] = ()
+    key: str = ""
+    line: int | None = None
+
+    def label(self) -> str:
+        """``oncall:risk-primary``, as written in the playbook's short form."""
+        return f"{self.kind}:{self.id}"
+
+
 @dataclass(frozen=True, slots=True)
 class NotifyStep:
-    """Send the incident to these channels now."""
+    """Send the incident to these channels now, mentioning the people of ``targets``."""
 
     channels: tuple[str, ...]
+    targets: tuple[Target, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +78,26 @@ class WaitAckStep:
 
 
 Step = NotifyStep | WaitAckStep
+
+# What a playbook does outside working hours: page at once (as inside them), or hold its
+# escalation steps until working hours next open.
+OFF_HOURS_NOTIFY: tuple[str, ...] = ("page", "hold")
+
+
+@dataclass(frozen=True, slots=True)
+class OffHours:
+    """Outside working hours: ``notify`` is ``page`` (send at once) or ``hold`` (send when
+    working hours open); ``auto_reply`` names approved scripts (one per language) to post to the
+    public meanwhile, sent at once to ``auto_reply_to`` channels when the steps are held."""
+
+    notify: str = "page"
+    auto_reply: tuple[str, ...] = ()
+    auto_reply_to: tuple[str, ...] = ()
+
+    @property
+    def holds(self) -> bool:
+        """True when escalation steps wait for working hours."""
+        return self.notify == "hold"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +114,7 @@ class Playbook:
     scripts: tuple[str, ...]  # ids of the response scripts it offers, in display order
     description: str = ""
     source: str = ""  # file it was loaded from, for messages
+    off_hours: OffHours = OffHours()
 
     def notify_levels(self) -> tuple[int | None, ...]:
         """Escalation level of each step (None for waits): a notify after a wait is a new level."""
@@ -111,4 +157,10 @@ class Playbook:
         for step in self.steps:
             if isinstance(step, NotifyStep):
                 seen.update(dict.fromkeys(step.channels))
+                for target in step.targets:
+                    seen.update(dict.fromkeys(target.via))
         return tuple(seen)
+
+    def targets(self) -> tuple[Target, ...]:
+        """Every people target of the steps, in step order."""
+        return tuple(t for s in self.steps if isinstance(s, NotifyStep) for t in s.targets)

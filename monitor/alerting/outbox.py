@@ -10,7 +10,7 @@ commits later, and the numbers follow commit order. ``created_at`` (the batch's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from alerts.message import AlertMessage, DigestEntry, MentionRef, ScriptRef
+from alerts.message import AlertMessage, DigestEntry, MentionRef, Recipient, ScriptRef
 from monitor.db.models import Alert, Incident
 
 
@@ -53,6 +53,8 @@ def payload_to_message(data: dict[str, Any]) -> AlertMessage:
     )
     fields["scripts"] = tuple(ScriptRef(**s) for s in fields.get("scripts", ()))
     fields["members"] = tuple(DigestEntry(**m) for m in fields.get("members", ()))
+    fields["recipients"] = tuple(Recipient(**r) for r in fields.get("recipients", ()))
+    fields["paging"] = tuple(fields.get("paging", ()))
     return AlertMessage(**fields)
 
 
@@ -65,12 +67,16 @@ def enqueue_alert(
     key: str,
     now: datetime,
     suppressed_reason: str | None = None,
+    held: Mapping[str, tuple[datetime, str]] | None = None,
 ) -> list[Alert]:
     """Write one outbox row per channel; a (key, channel) already written is not written again.
 
     ``key`` identifies the incident change (e.g. the escalation step's key). With
     ``suppressed_reason`` (a silence), the rows are recorded as suppressed and never sent.
+    ``held`` maps a channel muted by a time interval to (when it may send, why): its row is
+    pending from then on, with the reason recorded in ``last_error``.
     """
+    held = held or {}
     rows: list[Alert] = []
     payload = message_to_payload(message)
     wanted = {f"{key}|{channel}": channel for channel in dict.fromkeys(channels)}
@@ -93,8 +99,8 @@ def enqueue_alert(
             payload=payload,
             status="suppressed" if suppressed_reason else "pending",
             attempts=0,
-            next_attempt_at=now,
-            last_error=suppressed_reason,
+            next_attempt_at=held[channel][0] if channel in held else now,
+            last_error=suppressed_reason or (held[channel][1] if channel in held else None),
             created_at=now,
             drill=message.drill,
             seq=None if last is None else last - len(new) + 1 + index,

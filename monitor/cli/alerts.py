@@ -232,19 +232,37 @@ def test_message(organisation: str, now: datetime, timezone: str = "UTC") -> Ale
 
 @alerts.command("test")
 @click.argument("channel_name")
+@click.option(
+    "--mention",
+    "mentions",
+    multiple=True,
+    metavar="PERSON",
+    help="Mention this person (people[].id) by their handle on the channel; repeatable.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_ctx
-def alerts_test(obj: Context, channel_name: str, as_json: bool) -> None:
+def alerts_test(obj: Context, channel_name: str, mentions: tuple[str, ...], as_json: bool) -> None:
     """Send a harmless test message through a configured channel and show the result."""
+    from dataclasses import replace
+
     from alerts.errors import ChannelConfigError, DeliveryError
     from alerts.registry import build_channel
+    from config.roster import Roster
+    from config.suggest import one_of
     from monitor.clock import utcnow
+    from monitor.escalation_targets import recipient
 
     settings = obj.config().settings
     config = settings.channels.get(channel_name)
     if config is None:
         known = ", ".join(sorted(settings.channels)) or "none"
         raise UserError(f"error: no channel {channel_name!r} (configured: {known})")
+    roster = Roster.of(settings)
+    for person_id in mentions:
+        if roster.person(person_id) is None:
+            hint = one_of(person_id, roster.people)
+            raise UserError(f"error: --mention: unknown person {person_id!r}{hint}")
+    people = tuple(recipient(p) for p in map(roster.person, mentions) if p is not None)
     try:
         channel = build_channel(
             name=channel_name, kind=config.kind, options=config.options(), environ=os.environ
@@ -252,12 +270,8 @@ def alerts_test(obj: Context, channel_name: str, as_json: bool) -> None:
     except ChannelConfigError as exc:
         raise UserError(f"error: {exc}") from None
     try:
-        result = channel.send(
-            message=test_message(
-                settings.organisation.name, utcnow(), settings.organisation.timezone
-            ),
-            thread=None,
-        )
+        message = test_message(settings.organisation.name, utcnow(), settings.organisation.timezone)
+        result = channel.send(message=replace(message, recipients=people), thread=None)
     except DeliveryError as exc:
         raise UserError(f"error: test message not delivered: {exc}") from None
     finally:

@@ -26,16 +26,17 @@ def register(group: click.Group) -> None:
 def check_config(obj: Context, path: str | None, strict: bool) -> None:
     """Validate a configuration file and report every problem with its line."""
     from config.loader import load_config
-    from monitor.config_check import check_configuration
+    from monitor.config_check import check_configuration, check_playbook_targets
 
     loaded = load_config(path or obj.config_path)
     findings = check_configuration(loaded, environ=os.environ)
     warnings = [f for f in findings if f.warning and not strict]
-    errors = [f for f in findings if f not in warnings]
+    errors = [loaded.describe(f) for f in findings if f not in warnings]
+    errors += check_playbook_targets(loaded)
     for finding in warnings:
         click.echo(f"config warning: {loaded.describe(finding)}", err=True)
     if errors:
-        raise UserError("\n".join(f"config error: {loaded.describe(f)}" for f in errors))
+        raise UserError("\n".join(f"config error: {line}" for line in errors))
     s = loaded.settings
     plural = "" if len(warnings) == 1 else "s"
     verdict = f"OK with {len(warnings)} warning{plural}" if warnings else "OK"

@@ -12,6 +12,7 @@ from monitor.cli.incidents import (
     incident_group,
     incident_session,
     parse_id,
+    person_by,
     queued_note,
 )
 
@@ -19,7 +20,11 @@ if TYPE_CHECKING:
     from monitor.app import App
     from monitor.incidents.corrections import StoryRules
 
-BY = click.option("--by", required=True, help="Who makes the correction.")
+BY = click.option(
+    "--by",
+    required=True,
+    help="Who makes the correction (a person id from people, when people are configured).",
+)
 
 
 def _rules(app: App) -> StoryRules:
@@ -58,7 +63,7 @@ def merge_cmd(obj: Context, into: str, other: str, by: str) -> None:
             stories=_rules(app),
             into=parse_id(into),
             other=parse_id(other),
-            by=by,
+            by=person_by(ctx, by),
             now=ctx.clock(),
         )
     click.echo(
@@ -85,7 +90,7 @@ def split_cmd(obj: Context, incident_id: str, mentions: str, by: str) -> None:
             stories=_rules(app),
             incident_id=parse_id(incident_id),
             mention_ids=_parse_ids(mentions),
-            by=by,
+            by=person_by(ctx, by),
             now=ctx.clock(),
         )
     where = f"incident #{result.other_id}" if result.other_id else "a new story (no incident)"
@@ -112,7 +117,7 @@ def move_mention_cmd(obj: Context, mention_id: int, to: str, by: str) -> None:
             stories=_rules(app),
             mention_id=mention_id,
             to=parse_id(to),
-            by=by,
+            by=person_by(ctx, by),
             now=ctx.clock(),
         )
     came = f" from #{result.other_id}" if result.other_id else ""
@@ -133,7 +138,7 @@ def link_cmd(obj: Context, first: str, second: str, by: str) -> None:
 
     with incident_session(obj) as (_, ctx, session):
         result = link_incidents(
-            session, a=parse_id(first), b=parse_id(second), by=by, now=ctx.clock()
+            session, a=parse_id(first), b=parse_id(second), by=person_by(ctx, by), now=ctx.clock()
         )
     click.echo(f"linked #{result.incident_id} and #{result.other_id}")
 

@@ -182,7 +182,7 @@ def _render_detail(d: dict[str, Any], zone: str) -> None:
     echo(f"Playbook: {playbook}{due}")
     if d["acknowledged_at"]:
         echo(
-            f"Acknowledged by {one_line(d['acknowledged_by'], 80)} at "
+            f"Acknowledged by {one_line(d['acknowledged_by_shown'], 120)} at "
             f"{format_time(d['acknowledged_at'], zone)}"
         )
     if d["responded_at"]:
@@ -248,6 +248,25 @@ def incident_report_cmd(obj: Context, incident_id: str, out: Path | None) -> Non
         click.echo(f"wrote {out}")
 
 
+def person_by(ctx: IncidentContext, by: str) -> str:
+    """``--by`` as recorded: the person it names when people are configured (UserError with a
+    did-you-mean otherwise; ``slack:`` names are the Slack buttons' own), else as given."""
+    from monitor.incidents.actors import SLACK_PREFIX, UnknownPerson, identify
+
+    name = " ".join(by.split())
+    if not ctx.roster.configured or not name:
+        return by
+    if name.startswith(SLACK_PREFIX):
+        raise UserError(
+            f"error: --by: '{SLACK_PREFIX}' names are recorded by the Slack buttons; name a "
+            "person from people (--by PERSON-ID)"
+        )
+    try:
+        return identify(name, ctx.roster).label
+    except UnknownPerson as exc:
+        raise UserError(f"error: {exc}") from None
+
+
 def queued_note(alerts: int) -> str:
     """``; 2 alerts queued ...`` saying they wait for the service or ``alerts send``, or ``""``."""
     if not alerts:
@@ -278,7 +297,12 @@ def _transition_command(
 
     @click.command(name, help=doc)
     @click.argument("incident_id")
-    @click.option("--by", "by", required=True, help=by_help)
+    @click.option(
+        "--by",
+        "by",
+        required=True,
+        help=by_help + " A person id from people, when people are configured.",
+    )
     @click.option("--note", required=note_required, help=note_help)
     @pass_ctx
     @incident_errors
@@ -291,7 +315,7 @@ def _transition_command(
                 session,
                 ctx=ctx,
                 incident_id=parse_id(incident_id),
-                by=by,
+                by=person_by(ctx, by),
                 note=note,
                 now=ctx.clock(),
             )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from monitor.cli.common import Context, UserError, emit, parse_when, pass_ctx
-from monitor.cli.incidents import incident_errors, incident_session
+from monitor.cli.incidents import incident_errors, incident_session, person_by
 
 if TYPE_CHECKING:
     from monitor.incidents.context import IncidentContext
@@ -34,7 +34,12 @@ def silence_group() -> None:
 @click.option("--source", default=None, help="Source id to silence.")
 @click.option("--until", "until", required=True, help="How long (4h, 2d) or until when (ISO).")
 @click.option("--reason", required=True, help="Why (shown on every suppressed alert).")
-@click.option("--by", "by", required=True, help="Who decided.")
+@click.option(
+    "--by",
+    "by",
+    required=True,
+    help="Who decided (a person id from people, when people are configured).",
+)
 @pass_ctx
 @incident_errors
 def silence_add(
@@ -75,7 +80,7 @@ def silence_add(
             source=source,
             until=parse_when(until, now=now, zone=ctx.timezone, option="until", ahead=True),
             reason=reason,
-            by=by,
+            by=person_by(ctx, by),
             now=now,
         )
         click.echo(f"silence #{row.id} until {format_time(row.until, ctx.timezone)}")

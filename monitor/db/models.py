@@ -201,6 +201,9 @@ class Incident(Base):
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(128))
+    # the configured person (people[].id) who acknowledged; None: unverified (free text, a
+    # Slack user not among the people, or no people configured)
+    acknowledged_person: Mapped[str | None] = mapped_column(String(64))
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(128))
     resolution_note: Mapped[str | None] = mapped_column(Text)

@@ -1,7 +1,8 @@
 """Incident figures: counts by grade and matrix cell in SQL, durations against playbook SLAs.
 
 An incident belongs to the period it was opened in. Time to acknowledge runs from ``opened_at``
-to ``acknowledged_at`` (or ``resolved_at`` when it was closed without an acknowledgement); time
+(for an incident opened off hours and held, from when working hours opened) to
+``acknowledged_at`` (or ``resolved_at`` when it was closed without an acknowledgement); time
 to resolve runs to ``resolved_at`` of incidents now resolved. An SLA breach is an
 acknowledgement later than the playbook's ``time_to_ack``, or none yet with the target passed.
 Incidents flagged ``drill`` (older databases hold them; drills now run in a database of
@@ -10,6 +11,7 @@ their own) never count here.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import Incident
+from monitor.db.models import Incident, IncidentEvent
 from monitor.digest.model import DurationStats, IncidentRow, SlaRow
 from monitor.digest.period import Period
 from monitor.incidents.states import CLOSED, RESOLVED
@@ -90,6 +92,9 @@ class IncidentFacts:
     acknowledged_at: datetime | None
     resolved_at: datetime | None
     responded_at: datetime | None
+    # When the SLA clock started, if later than the opening: a held (off-hours) incident's
+    # clock starts when working hours open, as in the incident report.
+    clock_start: datetime | None = None
 
 
 _FACT_COLUMNS = (
@@ -114,10 +119,33 @@ def _facts(row: Any) -> IncidentFacts:
     return IncidentFacts(*row)
 
 
+def _with_holds(session: Session, facts: list[IncidentFacts]) -> list[IncidentFacts]:
+    """``facts`` with ``clock_start`` set for incidents opened off hours and held, unless
+    they have since moved to another playbook (a rise pages at once)."""
+    if not facts:
+        return facts
+    held: dict[int, tuple[datetime, object]] = {}
+    rows = session.execute(
+        select(IncidentEvent.incident_id, IncidentEvent.detail)
+        .where(IncidentEvent.kind == "held", IncidentEvent.incident_id.in_([f.id for f in facts]))
+        .order_by(IncidentEvent.at, IncidentEvent.id)
+    )
+    for incident_id, detail in rows:
+        until = (detail or {}).get("until")
+        if (detail or {}).get("starts_clock") and isinstance(until, str):
+            held.setdefault(incident_id, (datetime.fromisoformat(until), detail.get("playbook")))
+    return [
+        dataclasses.replace(f, clock_start=held[f.id][0])
+        if f.id in held and held[f.id][1] == f.playbook
+        else f
+        for f in facts
+    ]
+
+
 def incident_facts(session: Session, period: Period, *, drill: bool) -> list[IncidentFacts]:
     """Incidents opened in the period (bounded by how many incidents a week can open)."""
     stmt = select(*_FACT_COLUMNS).where(opened_in(period, drill=drill)).order_by(Incident.id)
-    return [_facts(row) for row in session.execute(stmt)]
+    return _with_holds(session, [_facts(row) for row in session.execute(stmt)])
 
 
 def backlog(
@@ -132,7 +160,7 @@ def backlog(
         .order_by(grade_rank_sql(Incident.peak_grade).desc(), Incident.opened_at, Incident.id)
         .limit(limit)
     )
-    return total, [_facts(row) for row in session.execute(stmt)]
+    return total, _with_holds(session, [_facts(row) for row in session.execute(stmt)])
 
 
 class SlaBook:
@@ -157,7 +185,11 @@ class SlaBook:
 
 
 def _since_opening(fact: IncidentFacts, done: datetime | None) -> float | None:
-    return None if done is None else max((done - fact.opened_at).total_seconds(), 0.0)
+    return None if done is None else max((done - _clock_start(fact)).total_seconds(), 0.0)
+
+
+def _clock_start(fact: IncidentFacts) -> datetime:
+    return max(fact.opened_at, fact.clock_start) if fact.clock_start else fact.opened_at
 
 
 def ack_seconds(fact: IncidentFacts) -> float | None:
@@ -184,7 +216,7 @@ def _breached(fact: IncidentFacts, seconds: float | None, target: timedelta | No
     if seconds is None:
         if fact.state in CLOSED:
             return None
-        return (now - fact.opened_at) > target
+        return (now - _clock_start(fact)) > target
     return seconds > target.total_seconds()
 
 

@@ -10,9 +10,14 @@ from types import MappingProxyType
 from typing import Any
 
 from classifiers.matrix import MatrixConfig
+from config.loader import ConfigError
+from config.roster import Roster
 from config.schema import IncidentSettings, Settings, localised_name
+from monitor.alerting.mute import ChannelWindows, channel_windows
 from monitor.clock import utcnow
 from monitor.collectors.identity import tier_of
+from monitor.escalation_targets import OnCallLookup, target_problems
+from monitor.incidents.off_hours import HoursBook, hours_book
 from playbooks import (
     DEFAULT_PLACEHOLDERS,
     DEFAULT_REVIEW_STEPS,
@@ -124,6 +129,11 @@ class IncidentContext:
     drill: bool = False
     drill_key: str | None = None  # drill incidents are named ID@KEY in alerts
     clock: Callable[[], datetime] = utcnow
+    roster: Roster = field(default_factory=lambda: Roster({}, {}, {}))
+    # None: nobody is ever on call, so schedule targets fall back to their team's channel
+    oncall: OnCallLookup | None = None
+    hours: HoursBook = field(default_factory=HoursBook)  # working hours per owning team
+    channel_windows: Mapping[str, ChannelWindows] = field(default_factory=dict)
     cache: IncidentCache = field(default_factory=IncidentCache, compare=False, repr=False)
 
     def playbook_named(self, name: str | None) -> Playbook | None:
@@ -153,10 +163,13 @@ def build_incident_context(
     clock: Callable[[], datetime] = utcnow,
     drill: bool = False,
     drill_key: str | None = None,
+    oncall: OnCallLookup | None = None,
 ) -> IncidentContext:
     """Load playbooks and scripts (configured, else shipped) and collect the settings they need.
 
-    Raises playbooks.PlaybookError / ScriptError naming the file and key of a bad definition.
+    Raises playbooks.PlaybookError / ScriptError naming the file and key of a bad definition,
+    and ConfigError listing every escalation target naming an unknown schedule, person or team
+    (file and line of the playbook).
     """
     section = settings.playbooks
     playbook_paths = tuple(_resolve(base_dir, p) for p in section.paths) or default_playbook_paths()
@@ -169,8 +182,13 @@ def build_incident_context(
     library = settings.scoring.to_library()
     placeholders = dict(section.placeholders)
     known = frozenset(DEFAULT_PLACEHOLDERS) | frozenset(placeholders)
+    playbooks = load_playbooks(playbook_paths)
+    roster = Roster.of(settings)
+    problems = target_problems(playbooks, roster)
+    if problems:
+        raise ConfigError(problems[0].file, [str(p) for p in problems])
     return IncidentContext(
-        playbooks=load_playbooks(playbook_paths),
+        playbooks=playbooks,
         scripts=load_scripts(
             script_paths, placeholders=known, review_steps=section.review_steps
         ),
@@ -199,6 +217,10 @@ def build_incident_context(
         drill=drill or drill_key is not None,
         drill_key=drill_key,
         clock=clock,
+        roster=roster,
+        oncall=oncall,
+        hours=hours_book(settings),
+        channel_windows=MappingProxyType(channel_windows(settings)),
     )
 
 

@@ -15,6 +15,7 @@ from monitor.incidents.context import IncidentContext
 from monitor.incidents.escalation import (
     alerted_channels,
     deliver,
+    opened_channels,
     raise_incident_escalation,
     start_incident_escalation,
 )
@@ -131,11 +132,11 @@ def _milestone_update(
     # the thread on the first-level channels; escalation contacts are not told every count
     playbook = playbook_for(incident, ctx)
     group = playbook.first_notify_group() if playbook is not None else None
-    first_level = (
-        {c for step in playbook.steps[group[0] : group[1]] for c in getattr(step, "channels", ())}
-        if playbook is not None and group is not None
-        else set()
-    )
+    steps = playbook.steps[group[0] : group[1]] if playbook is not None and group else ()
+    first_level = {c for step in steps for c in getattr(step, "channels", ())}
+    if any(getattr(step, "targets", ()) for step in steps):
+        # people targets were routed at alert time: the channels the opening went to
+        first_level.update(opened_channels(session, incident.id))
     channels = [c for c in alerted_channels(session, incident.id) if c in first_level]
     if not channels:
         return 0, 0

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from config.suggest import one_of
 from monitor.db.models import Incident, IncidentEvent, IncidentMention, Label, Mention
+from monitor.incidents.actors import Actor, UnknownPerson, identify, shown
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.escalation import (
     active_silences,
@@ -125,17 +126,19 @@ def acknowledge_incident(
     note: str | None = None,
 ) -> Transition:
     """open -> acknowledged: someone owns it; escalation stops."""
-    who, text = check_name(by), _note(note)
+    actor, text = _actor(by, ctx), _note(note)
+    who = actor.label
     incident = get_incident(session, incident_id)
     if incident.state != "open":
         raise LifecycleError(_not_allowed(incident, "acknowledge"))
     incident.state = ACKNOWLEDGED
     incident.acknowledged_at, incident.acknowledged_by = now, who
+    incident.acknowledged_person = actor.person
     incident.updated_at = now
     stop_escalation(incident, now)
-    _event(session, incident, kind="acknowledged", by=who, now=now, note=text)
+    _event(session, incident, kind="acknowledged", by=who, now=now, note=text, **_who(actor))
     sent = announce(session, ctx=ctx, incident=incident, event="acknowledged", now=now,
-                     note=_by_note(who, text), by=who)
+                     note=_by_note(actor, text, ctx), by=who)
     session.flush()
     return Transition(incident.id, incident.state, now, who, alerts=sent)
 
@@ -145,7 +148,8 @@ def resolve_incident(
     now: datetime,
 ) -> Transition:
     """open/acknowledged -> resolved, with the resolution note."""
-    who, text = check_name(by), _note(note, required=True)
+    actor, text = _actor(by, ctx), _note(note, required=True)
+    who = actor.label
     incident = get_incident(session, incident_id)
     if incident.state not in ACTIVE:
         raise LifecycleError(_not_allowed(incident, "resolve"))
@@ -153,9 +157,9 @@ def resolve_incident(
     incident.resolved_at, incident.resolved_by, incident.resolution_note = now, who, text
     incident.updated_at = now
     stop_escalation(incident, now)
-    _event(session, incident, kind="resolved", by=who, now=now, note=text)
+    _event(session, incident, kind="resolved", by=who, now=now, note=text, **_who(actor))
     sent = announce(session, ctx=ctx, incident=incident, event="resolved", now=now,
-                     note=_by_note(who, text), by=who)
+                     note=_by_note(actor, text, ctx), by=who)
     session.flush()
     return Transition(incident.id, incident.state, now, who, alerts=sent)
 
@@ -167,7 +171,8 @@ def record_response(
     """A public response (statement, reply, post) went out, from the approved ``script`` when
     given: the first one is measured against the playbook's time to first response; the state
     and escalation do not change."""
-    who, text = check_name(by), _note(note, required=True)
+    actor, text = _actor(by, ctx), _note(note, required=True)
+    who = actor.label
     incident = get_incident(session, incident_id)
     if incident.state == FALSE_POSITIVE:
         raise LifecycleError(_not_allowed(incident, "record a response for"))
@@ -178,9 +183,9 @@ def record_response(
     incident.updated_at = now
     _event(session, incident, kind="responded", by=who, now=now, note=text,
            first=True if first else None, script=used.id if used else None,
-           script_sha256=text_sha256(used.text) if used else None)
+           script_sha256=text_sha256(used.text) if used else None, **_who(actor))
     sent = announce(session, ctx=ctx, incident=incident, event="responded", now=now,
-                     note=_by_note(who, text), by=who)
+                     note=_by_note(actor, text, ctx), by=who)
     session.flush()
     return Transition(incident.id, incident.state, now, who, alerts=sent)
 
@@ -201,7 +206,8 @@ def mark_false_positive(
     note: str | None = None,
 ) -> Transition:
     """Any state -> false_positive; every mention becomes a correction label."""
-    who, text = check_name(by), _note(note)
+    actor, text = _actor(by, ctx), _note(note)
+    who = actor.label
     incident = get_incident(session, incident_id)
     if incident.state == FALSE_POSITIVE:
         raise LifecycleError(_not_allowed(incident, "mark as false positive"))
@@ -212,9 +218,10 @@ def mark_false_positive(
     incident.resolution_note = text or "false positive"
     incident.updated_at = now
     stop_escalation(incident, now)
-    _event(session, incident, kind="false_positive", by=who, now=now, note=text, labels=labels)
+    _event(session, incident, kind="false_positive", by=who, now=now, note=text, labels=labels,
+           **_who(actor))
     sent = announce(session, ctx=ctx, incident=incident, event="false_positive", now=now,
-                     note=_by_note(who, text), by=who)
+                     note=_by_note(actor, text, ctx), by=who)
     session.flush()
     return Transition(incident.id, incident.state, now, who, alerts=sent, labels=labels)
 
@@ -254,7 +261,7 @@ def reopen_incident(
         raise LifecycleError(_not_allowed(incident, "reopen"))
     previous = incident.state
     incident.state = "open"
-    incident.acknowledged_at = incident.acknowledged_by = None
+    incident.acknowledged_at = incident.acknowledged_by = incident.acknowledged_person = None
     incident.resolved_at = incident.resolved_by = incident.resolution_note = None
     incident.updated_at = now
     incident.escalation = None
@@ -272,7 +279,8 @@ def reopen_by_id(
     note: str | None = None,
 ) -> Transition:
     """Reopen a closed incident by hand."""
-    who, text = check_name(by), _note(note)
+    actor, text = _actor(by, ctx), _note(note)
+    who = actor.label
     result = reopen_incident(
         session, ctx=ctx, incident=get_incident(session, incident_id), now=now, by=who,
         note=text,
@@ -285,13 +293,14 @@ def escalate_now(
     session: Session, *, ctx: IncidentContext, incident_id: int, by: str, now: datetime,
 ) -> Transition:
     """Skip the current wait: the next escalation step is sent now (the Slack button)."""
-    who = check_name(by)
+    actor = _actor(by, ctx)
+    who = actor.label
     incident = get_incident(session, incident_id)
     state = escalation_state(incident)
     if incident.state != "open" or state is None or state.done:
         raise LifecycleError(_not_allowed(incident, "escalate"))
     incident.escalation = dataclasses.replace(state, next_due_at=now).to_dict()
-    _event(session, incident, kind="escalation_requested", by=who, now=now)
+    _event(session, incident, kind="escalation_requested", by=who, now=now, **_who(actor))
     sent, suppressed = advance_escalation(
         session, ctx=ctx, incident=incident, now=now, silences=active_silences(session, now=now)
     )
@@ -299,7 +308,22 @@ def escalate_now(
     return Transition(incident.id, incident.state, now, who, alerts=sent + suppressed)
 
 
-def _by_note(who: str | None, note: str | None) -> str:
+def _actor(by: str | None, ctx: IncidentContext) -> Actor:
+    """The person ``by`` names (when people are configured), else the name as given."""
+    name = check_name(by)
+    assert name is not None
+    try:
+        return identify(name, ctx.roster)
+    except UnknownPerson as exc:
+        raise LifecycleError(str(exc)) from None
+
+
+def _who(actor: Actor) -> dict[str, object]:
+    return {"person": actor.person, "verified": actor.verified}
+
+
+def _by_note(actor: Actor, note: str | None, ctx: IncidentContext) -> str:
+    who = shown(actor.label, actor.person, ctx.roster)
     return f"by {who}" + (f": {note}" if note else "")
 
 

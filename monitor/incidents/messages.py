@@ -118,6 +118,26 @@ def offered_scripts(
     return offered
 
 
+def auto_reply(
+    incident: Incident, *, ctx: IncidentContext, playbook: Playbook, now: datetime
+) -> dict[str, str] | None:
+    """The playbook's off-hours auto-reply for this incident, filled and ready to post
+    (``script``, ``lang``, ``text``): the first approved one in the incident's main language,
+    else the first approved one; None when it has none."""
+    ids = playbook.off_hours.auto_reply
+    if not ids:
+        return None
+    langs = (incident.stats or {}).get("langs")
+    lang = max(langs, key=lambda k: langs[k]) if isinstance(langs, dict) and langs else None
+    chosen = offerable_scripts(scripts=ctx.scripts, ids=ids, now=now, lang=lang) if lang else []
+    chosen = chosen or offerable_scripts(scripts=ctx.scripts, ids=ids, now=now)
+    if not chosen:
+        return None
+    script = chosen[0]
+    text = fill_script(script=script, values=script_values(incident, ctx, now, script.lang))
+    return {"script": script.id, "lang": script.lang, "text": text}
+
+
 def sla_lines(incident: Incident, playbook: Playbook | None, zone: str) -> tuple[str, ...]:
     """``acknowledge within 15m (by 2026-11-18 18:15 UTC+8)`` and the first public response
     target, or when and by whom each was done (times in ``zone``)."""

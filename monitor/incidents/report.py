@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 from alerts.sanitize import one_line
 from alerts.times import format_time
 from monitor.db.models import Alert, Incident, IncidentEvent, Mention
+from monitor.incidents.actors import shown
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.lifecycle import LifecycleError
 from monitor.incidents.messages import playbook_for, top_mentions
 from monitor.incidents.reviews import ReviewView, review_view
 from monitor.incidents.states import FALSE_POSITIVE
+from monitor.incidents.views import paged
 from playbooks import Playbook, format_duration, select_playbook
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
@@ -55,6 +57,9 @@ def sla_clock(
             start, grade = event.at, event.grade or grade
         elif event.kind == "reopened":
             start = event.at
+        elif event.kind == "held" and event.detail.get("starts_clock"):
+            # Held off hours: the clock starts when working hours open (docs/oncall.md).
+            start = max(start, datetime.fromisoformat(event.detail["until"]))
     playbook = select_playbook(playbooks=ctx.playbooks, grade=grade, category=incident.category)
     return start, playbook or playbook_for(incident, ctx)
 
@@ -91,7 +96,8 @@ def _sla_rows(incident: Incident, events: list[IncidentEvent], ctx: IncidentCont
     rows = ["| Measure | Actual | Target | Result |", "|---|---|---|---|"]
     rows.append(_sla_row(
         "Time to acknowledge", start=start, done=incident.acknowledged_at,
-        by=incident.acknowledged_by, target=playbook.sla.time_to_ack if playbook else None,
+        by=shown(incident.acknowledged_by, incident.acknowledged_person, ctx.roster),
+        target=playbook.sla.time_to_ack if playbook else None,
         playbook=playbook, now=now, missing="not acknowledged", zone=ctx.timezone))
     start, playbook = sla_clock(incident, events, ctx, until=incident.responded_at)
     rows.append(_sla_row(
@@ -120,8 +126,18 @@ def _event_line(event: IncidentEvent, zone: str) -> str:
         if d.get("skipped_channels"):
             skipped = ", ".join(md(c) for c in d["skipped_channels"])
             text += f" (no such enabled channel: {skipped})"
+        if d.get("people") or d.get("paging"):
+            text += md(paged(d))
+        if d.get("held"):
+            text += "".join(f" ({md(c)} {md(why)})" for c, why in d["held"].items())
         if d.get("note"):
             text += f" — {md(d['note'])}"
+    elif event.kind == "held":
+        text = f"held: {md(d.get('note'))}"
+        reply = d.get("auto_reply")
+        if isinstance(reply, dict):
+            script, words = md(reply.get("script")), md(reply.get("text"))
+            text += f"; {md('auto-reply')} to post ({script}): {words}"
     elif event.kind == "evidence":
         text = f"{d.get('added', 0)} more mention(s), {d.get('total', '?')} in all"
     elif event.kind == "grade_changed":

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from alerts.sanitize import one_line
 from monitor.db.models import Incident, IncidentEvent, Story
+from monitor.incidents.actors import shown
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.lifecycle import LifecycleError
 from monitor.incidents.messages import (
@@ -73,6 +74,10 @@ def incident_summary(incident: Incident, ctx: IncidentContext) -> dict[str, Any]
         "opened_at": incident.opened_at.isoformat(),
         "acknowledged_at": _iso(incident.acknowledged_at),
         "acknowledged_by": incident.acknowledged_by,
+        "acknowledged_person": incident.acknowledged_person,
+        "acknowledged_by_shown": shown(
+            incident.acknowledged_by, incident.acknowledged_person, ctx.roster
+        ),
         "resolved_at": _iso(incident.resolved_at),
         "resolved_by": incident.resolved_by,
         "responded_at": _iso(incident.responded_at),
@@ -139,6 +144,15 @@ def incident_detail(
     return data
 
 
+def paged(detail: dict[str, Any]) -> str:
+    """`` for li.na on risk-slack [no one on call for x: sent to y]``: who an escalation alert
+    mentioned, where, and who it could not reach (empty for other alerts)."""
+    people = detail.get("people") or {}
+    text = "".join(f" for {', '.join(map(str, ids))} on {where}" for where, ids in people.items())
+    warnings = "; ".join(map(str, detail.get("paging") or []))
+    return text + (f" [{warnings}]" if warnings else "")
+
+
 def describe_event(entry: dict[str, Any]) -> str:
     """One printable line for a timeline entry of ``incident_detail``."""
     detail = entry.get("detail") or {}
@@ -150,6 +164,14 @@ def describe_event(entry: dict[str, Any]) -> str:
             text += " [suppressed]"
         if detail.get("skipped_channels"):
             text += f" [no enabled channel: {', '.join(detail['skipped_channels'])}]"
+        text += paged(detail)
+        if detail.get("held"):
+            text += f" [{'; '.join(f'{c} {why}' for c, why in detail['held'].items())}]"
+    elif kind == "held":
+        text = f"held: {detail.get('note')}"
+        reply = detail.get("auto_reply")
+        if isinstance(reply, dict):
+            text += f"; auto-reply to post ({reply.get('script')}): {reply.get('text')}"
     elif kind == "evidence":
         text = f"+{detail.get('added', 0)} mention(s), {detail.get('total', '?')} in all"
     elif kind == "grade_changed":

@@ -19,10 +19,9 @@ from alerts.times import format_time
 from config.people import Person
 from config.roster import Roster
 from config.schema import Settings
+from monitor.escalation_targets import OnCallLookup
 from monitor.oncall.rotation import NEXT_HORIZON, Rota, Shift, on_call_now
 from monitor.oncall.store import OncallError, rota_for, stored_changes
-
-OnCallLookup = Callable[[str, datetime], list[Person]]
 
 
 @dataclass(frozen=True)

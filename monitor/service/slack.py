@@ -92,10 +92,21 @@ def start_buttons(app: App, *, environ: Mapping[str, str] | None = None,
             incident_lifecycle_actions(app.incidents), replied=reply_action(app.roster)
         ),
         clock=app.pipeline.clock,
-        actor_for=_actor_names(app, env),
+        actor_for=people_first(app.incidents.roster, _actor_names(app, env)),
         drills=drill_targets(app),
     )
     return start_socket_mode(app.settings, on_action, environ=env, runner=runner)
+
+
+def people_first(roster: Roster, fallback: Callable[[str], str]) -> Callable[[str], str]:
+    """A Slack user as the configured person with that member id (their id: a verified
+    actor), else ``fallback`` (``slack:U123 ...``: recorded as an unverified Slack user)."""
+
+    def actor_for(user_id: str) -> str:
+        person = roster.by_slack(user_id)
+        return person.id if person is not None else fallback(user_id)
+
+    return actor_for
 
 
 def _actor_names(app: App, environ: Mapping[str, str]) -> Callable[[str], str]:

@@ -158,13 +158,20 @@ def test_working_hours_come_from_the_team_else_the_organisation(tmp_path: Path) 
     assert not org.is_open(datetime(2026, 12, 8, 10, tzinfo=shanghai))  # the holiday
 
 
-def test_a_review_step_nobody_holds_is_reported_once_people_exist(tmp_path: Path) -> None:
+def test_a_review_step_nobody_holds_is_a_warning_once_people_exist(tmp_path: Path) -> None:
     assert _problems(tmp_path, "") == []  # no people: reviews are recorded unverified
-    problems = _problems(tmp_path, PEOPLE + "playbooks: {review_steps: [compliance, legal]}\n")
-    assert problems == [
-        f"{tmp_path / 'c.yaml'}:13: playbooks.review_steps[1]: no person holds the role "
-        "'legal', so no script can pass this review (give it in people[].roles)"
+    config = _load(tmp_path, PEOPLE + "playbooks: {review_steps: [compliance, legal]}\n")
+    findings = list(people_findings(config.settings))
+    assert [(config.describe(f), f.warning) for f in findings] == [
+        (f"{tmp_path / 'c.yaml'}:13: playbooks.review_steps[1]: no person holds the role "
+         "'legal' of the script review step 'legal', so no script can pass it (give it in "
+         "people[].roles)", True)
     ]
+    from monitor.configured import configured_roster
+
+    assert configured_roster(config).configured  # the service still starts
+    lone = _load(tmp_path, "people:\n  - {id: a, name: A}\n").settings
+    assert [f.loc for f in people_findings(lone)] == [("people",)] * 4
 
 
 def test_review_steps_are_distinct_names(tmp_path: Path) -> None:

@@ -143,3 +143,22 @@ def test_select_prefers_category_specific_playbooks() -> None:
         assert select_playbook(playbooks=order, grade="none", category=None) is None
     only_specific = [privacy]
     assert select_playbook(playbooks=only_specific, grade="critical", category="spam") is None
+
+
+def test_off_hours_auto_replies_and_channels_are_checked() -> None:
+    import dataclasses
+
+    from playbooks import load_playbooks
+    from playbooks.defaults import default_playbook_paths
+    from playbooks.model import OffHours
+
+    books = load_playbooks(default_playbook_paths())
+    low = next(b for b in books if b.name == "low")
+    broken = dataclasses.replace(
+        low, off_hours=OffHours(notify="hold", auto_reply=("nope.en",), auto_reply_to=("shift",))
+    )
+    problems = check_playbooks(playbooks=[broken], known_channels=["console"], scripts=[])
+    assert any(p.endswith("off_hours.auto_reply: unknown script id 'nope.en'") for p in problems)
+    assert any(
+        "off_hours.auto_reply_to: unknown channel 'shift' (known: console)" in p for p in problems
+    )

@@ -73,8 +73,10 @@ def test_sla_defaults() -> None:
     }
     h, m = timedelta(hours=1), timedelta(minutes=1)
     assert sla == {
-        "low": (24 * h, 48 * h),
-        "medium": (1 * h, 8 * h),
+        # The source plans: 24 h (annual plan) for a single complaint, 2 h (crisis plan) from
+        # medium up; high and critical acknowledge faster and critical publishes within 1 h.
+        "low": (12 * h, 24 * h),
+        "medium": (1 * h, 2 * h),
         "high": (15 * m, 2 * h),
         "critical": (5 * m, 1 * h),
     }

@@ -225,3 +225,20 @@ def test_marks_index_the_text_of_a_document_with_a_byte_order_mark() -> None:
     assert doc.root is not None
     key, value = doc.root.value[1]
     assert doc.text[key.start_mark.index : value.end_mark.index] == "sla: 1h"
+
+
+def test_off_hours_policy_defaults_to_paging_and_is_read_with_its_lines(tmp_path: Path) -> None:
+    (paging,) = load_playbooks(write(tmp_path, "high.yaml", HIGH))
+    assert paging.off_hours.notify == "page" and not paging.off_hours.holds
+    held = HIGH + "off_hours:\n  notify: hold\n  auto_reply: [a.zh, a.en]\n  auto_reply_to: care\n"
+    (holding,) = load_playbooks(write(tmp_path, "high.yaml", held))
+    assert holding.off_hours.holds
+    assert holding.off_hours.auto_reply == ("a.zh", "a.en")
+    assert holding.off_hours.auto_reply_to == ("care",)
+    error = load_error(tmp_path, HIGH + "off_hours:\n  notify: later\n")
+    assert str(error) == (
+        f"{tmp_path / 'high.yaml'}: off_hours.notify: expected one of page, hold, got 'later' "
+        "(line 21)"
+    )
+    error = load_error(tmp_path, HIGH + "off_hours: {hold: true}\n")
+    assert "off_hours.hold: unknown key 'hold'" in str(error)

@@ -52,6 +52,9 @@ channels:
               base_url: "{server.base_url}"}}
   broken: {{kind: slack, channel: "#risk-alerts", token_env: CW_TEST_MISSING}}
   quiet: {{kind: console, enabled: false}}
+people:
+  - {{id: li.na, name: Li Na, contacts: {{slack: U111}}}}
+  - {{id: wang.wei, name: Wang Wei}}
 """,
         encoding="utf-8",
     )
@@ -152,6 +155,16 @@ def test_alerts_test_sends_a_harmless_message(run: Run, server: FakeSlackServer)
     assert code == 1 and "error: channel 'broken' (slack): environment variable" in one_line(out)
     code, out = run("alerts", "test", "pager")
     assert code == 1 and "configured: broken, quiet, slack, slack-bad" in one_line(out)
+
+
+def test_alerts_test_mentions_people_by_their_handle(run: Run, server: FakeSlackServer) -> None:
+    code, out = run("alerts", "test", "slack", "--mention", "li.na", "--mention", "wang.wei")
+    assert code == 0, out
+    (call,) = server.calls("chat.postMessage")
+    assert call.json["text"].startswith("<@U111> Wang Wei [DRILL] LOW")
+    code, out = run("alerts", "test", "slack", "--mention", "lina")
+    assert code == 1
+    assert one_line(out) == "error: --mention: unknown person 'lina' (did you mean 'li.na'?)"
 
 
 def test_channels_lists_kinds_and_problems(run: Run) -> None:

@@ -97,3 +97,46 @@ def test_an_unset_variable_is_a_warning_unless_strict(
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     result = CliRunner().invoke(cli, ["check-config", "cw.yaml", "--strict"])
     assert result.exit_code == 0 and result.output.strip().endswith("OK (1 entities, 0 sources)")
+
+
+PEOPLE_PLAYBOOK = """\
+name: high
+applies_to: {grades: [low, medium, high, critical]}
+sla: {time_to_ack: 10m, time_to_first_response: 2h}
+checklist: [Confirm.]
+steps:
+  - notify: [console, {oncall: risk-primry}]
+  - wait_ack: 10m
+  - notify: [{person: li.na}, {lead: risk}]
+  - wait_ack: 10m
+"""
+PEOPLE_CONFIG = """\
+organisation: {name: Acme}
+entities: [{id: acme, name: Acme, kind: brand}]
+playbooks: {paths: [pb.yaml]}
+channels: {console: {kind: console}}
+people:
+  - {id: li.na, name: Li Na}
+teams:
+  - {id: risk, name: Risk, members: [li.na]}
+schedules:
+  - {id: risk-primary, team: risk, layers: [{start: 2026-11-16, members: [li.na]}]}
+"""
+
+
+def test_escalation_targets_naming_unknown_people_are_errors_at_the_playbook_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pb.yaml").write_text(PEOPLE_PLAYBOOK, encoding="utf-8")
+    code, lines = check(tmp_path, monkeypatch, PEOPLE_CONFIG)
+    pb = tmp_path / "pb.yaml"
+    assert code == 1
+    assert [line for line in lines if line.startswith("config error: ")] == [
+        f"config error: {pb}:6: steps[0].notify[1].oncall: unknown schedule 'risk-primry' "
+        "(did you mean 'risk-primary'?)",
+        f"config error: {pb}:8: steps[2].notify[1].lead: team 'risk' has no lead",
+    ]
+    fixed = PEOPLE_PLAYBOOK.replace("risk-primry", "risk-primary").replace(", {lead: risk}", "")
+    (tmp_path / "pb.yaml").write_text(fixed, encoding="utf-8")
+    code, lines = check(tmp_path, monkeypatch, PEOPLE_CONFIG)
+    assert code == 0, lines

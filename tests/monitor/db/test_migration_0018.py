@@ -30,7 +30,7 @@ def _upgrade_with_data(url: str) -> None:
                     "VALUES ('acme', '2027-01-01 00:00:00', 'noise', 'li.na', '2026-01-01')"
                 )
             )
-        upgrade(engine)
+        upgrade(engine, "0018")
         assert current_revision(engine) == "0018"
         with engine.begin() as conn:
             assert conn.execute(text("SELECT id, location FROM sources")).all() == [
@@ -57,8 +57,8 @@ def _upgrade_with_data(url: str) -> None:
 
         from monitor.db.migrate import _alembic_config
 
-        command.downgrade(_alembic_config(engine), "0016")  # and back down
-        assert current_revision(engine) == "0016"
+        command.downgrade(_alembic_config(engine), "0017")  # and back down
+        assert current_revision(engine) == "0017"
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM silences")).scalar() == 1
     finally:

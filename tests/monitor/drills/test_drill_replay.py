@@ -109,10 +109,11 @@ def test_a_responder_who_acknowledges_and_resolves_is_timed_against_the_sla(
     assert escalation.ok is None and "acknowledged first" in escalation.actual
     assert report.escalation_level == 1
     text = render_text(report)
-    assert "acknowledged at +2:00 by alice (LOW since +0:00: target 1 day" in text
+    # low: 12h to acknowledge (its 24h first response follows the annual plan)
+    assert "acknowledged at +2:00 by alice (LOW since +0:00: target 12:00:00" in text
     # it rose to MEDIUM at +10:00, before the response: the response is timed from that rise,
-    # on the medium target
-    assert "responded at +12:00 by wen (MEDIUM since +10:00: first-response target 8:00:00: ok)" \
+    # on the medium target (the crisis plan's 2 hours)
+    assert "responded at +12:00 by wen (MEDIUM since +10:00: first-response target 2:00:00: ok)" \
         in text
     assert "closed at +22:00 by alice" in text
 

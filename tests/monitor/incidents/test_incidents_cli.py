@@ -209,7 +209,7 @@ def test_a_silenced_entity_gets_suppressed_alerts_from_the_cli(run: Run, config_
 def test_playbooks_check(run: Run, tmp_path: Path) -> None:
     code, out = run("playbooks", "check")
     assert code == 0, out
-    assert out.startswith("OK: 4 playbooks (low, medium, high, critical), 28 scripts")
+    assert out.startswith("OK: 4 playbooks (low, medium, high, critical), 30 scripts")
     console_only = tmp_path / "console-only.yaml"
     console_only.write_text(CONFIG.split("channels:")[0] + "playbooks: {hotline: '1'}\n",
                             encoding="utf-8")
@@ -269,7 +269,7 @@ def test_scripts_list_and_review_chain_without_people(
     assert code == 1 and "unknown review step 'brnad' (did you mean 'brand'?)" in out
 
 
-PEOPLE = """\
+REVIEWERS = """\
 people:
   - {id: wen, name: Wen Li, roles: [compliance, final]}
   - {id: mei, name: Mei, roles: [brand, accuracy]}
@@ -279,7 +279,7 @@ people:
 def test_reviews_are_bound_to_people_holding_the_role(
     run: Run, config_file: Path, tmp_path: Path
 ) -> None:
-    mine = _own_scripts(config_file, tmp_path, extra=PEOPLE)
+    mine = _own_scripts(config_file, tmp_path, extra=REVIEWERS)
     code, out = run("scripts", "review", "general.holding.en", "--step", "brand", "--by", "wen")
     assert code == 1
     assert "--by: wen does not hold the role 'brand' (people who do: mei)" in out
@@ -320,3 +320,37 @@ def test_a_response_may_not_use_a_script_that_is_not_usable(
     )
     detail = json.loads(run("incident", "show", str(incident_id), "--json")[1])
     assert detail["responded_at"] is None
+PEOPLE = """\
+people:
+  - {id: li.na, name: Li Na, contacts: {slack: U111}}
+  - {id: wang.wei, name: Wang Wei}
+"""
+
+
+def test_with_people_by_must_name_one_and_show_names_them(run: Run, config_file: Path) -> None:
+    config_file.write_text(CONFIG + PEOPLE, encoding="utf-8")
+    (incident_id,) = open_incidents(config_file)
+    code, out = run("ack", str(incident_id), "--by", "lina")
+    assert code == 1
+    assert out.strip() == "error: --by: unknown person 'lina' (did you mean 'li.na'?)"
+    code, out = run("ack", str(incident_id), "--by", "slack:U111")
+    assert code == 1 and "recorded by the Slack buttons" in out
+    code, out = run("ack", str(incident_id), "--by", "li.na")
+    assert code == 0 and out.startswith(f"incident #{incident_id} acknowledged by li.na;")
+    assert "Acknowledged by Li Na (li.na) at " in run("incident", "show", str(incident_id))[1]
+    detail = json.loads(run("incident", "show", str(incident_id), "--json")[1])
+    assert detail["acknowledged_person"] == "li.na"
+    code, out = run("resolve", str(incident_id), "--by", "Wang", "--note", "done")
+    assert code == 1 and "unknown person 'Wang'" in out
+
+
+def test_with_people_silences_and_corrections_name_a_person(run: Run, config_file: Path) -> None:
+    config_file.write_text(CONFIG + PEOPLE, encoding="utf-8")
+    code, out = run("silence", "add", "--entity", "acme", "--until", "2h", "--reason", "noise",
+                    "--by", "wang")
+    assert code == 1 and out.strip().startswith("error: --by: unknown person 'wang'")
+    code, out = run("silence", "add", "--entity", "acme", "--until", "2h", "--reason", "noise",
+                    "--by", "Wang Wei")
+    assert code == 0, out
+    listed = json.loads(run("silence", "list", "--json")[1])
+    assert [s["created_by"] for s in listed] == ["wang.wei"]

@@ -48,8 +48,9 @@ def test_report_of_a_handled_incident(sessions: sessionmaker[Session]) -> None:
     assert "| Time to acknowledge | 40m (by Ana, 2026-11-18 10:40 UTC) | 1h (medium playbook)" \
         " | met |" in report
     assert "| Time to resolve | 3h (by Ana) | no target | — |" in report
-    assert "| First public response | 2h30m (by Wen, 2026-11-18 12:30 UTC) | 8h (medium " \
-        "playbook) | met |" in report
+    # The medium playbook's first response is due within the crisis plan's 2 hours.
+    assert "| First public response | 2h30m (by Wen, 2026-11-18 12:30 UTC) | 2h (medium " \
+        "playbook) | missed by 30m |" in report
     first = report.split("## First mention\n")[1].split("\n\n")[0]
     assert "mum\\_of\\_two" in first and "https://forum\\.example/t/1" in first
     assert "\\*\\*poisoned\\*\\* \\<script\\>" in first and "\\[click\\]\\(http" in first
@@ -92,12 +93,12 @@ def test_report_of_an_unacknowledged_incident(sessions: sessionmaker[Session]) -
         early = incident_report(s, incident_id=incident_id,
                                 ctx=make_context(clock=lambda: T + timedelta(minutes=30)))
     assert "| Time to acknowledge | not acknowledged | 1h (medium playbook) | missed |" in report
-    assert "| First public response | not recorded (`crisiswatch respond`) | 8h (medium " \
+    assert "| First public response | not recorded (`crisiswatch respond`) | 2h (medium " \
         "playbook) | missed |" in report
     assert "| Time to acknowledge | not acknowledged | 1h (medium playbook) | due by " \
         "2026-11-18 11:00 UTC |" in early
-    assert "| First public response | not recorded (`crisiswatch respond`) | 8h (medium " \
-        "playbook) | due by 2026-11-18 18:00 UTC |" in early
+    assert "| First public response | not recorded (`crisiswatch respond`) | 2h (medium " \
+        "playbook) | due by 2026-11-18 12:00 UTC |" in early
     assert "Not resolved yet (state: open)." in report
 
 

@@ -1,6 +1,6 @@
 """The mentions a top story links to: its first in the period and its most engaged one.
 
-Engagement is likes + comments + shares as the export stored them (``indicator_figures``); a
+Engagement is likes + comments + shares as the export stored them (``metric_columns``); a
 story none of whose mentions carries such counts has no most-engaged mention. Both are picked
 in SQL with one window each, so a story of a million mentions costs two indexed scans.
 """
@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Mention
-from monitor.digest.metric_columns import ENGAGEMENT_METRICS
+from monitor.digest.metric_columns import ENGAGEMENT_METRICS, engaged, engagement, metric
 from monitor.digest.model import MentionLink
 from monitor.digest.period import Period
 
@@ -62,15 +62,11 @@ def story_links(
     found: dict[int, list[MentionLink | None]] = {}
     for row in session.execute(select(first).where(first.c.rank == 1)):
         found.setdefault(int(row.story_id), [None, None])[0] = _link(row, None)
-    metrics = [Mention.metrics[name].as_float() for name in ENGAGEMENT_METRICS]
-    engagement: ColumnElement[Any] = func.coalesce(metrics[0], 0)
-    for metric in metrics[1:]:
-        engagement = engagement + func.coalesce(metric, 0)
-    carried = [m.is_not(None) for m in metrics]
+    metrics = [metric(name) for name in ENGAGEMENT_METRICS]
     inner = (
-        select(*columns, engagement.label("engagement"))
+        select(*columns, engagement(metrics).label("engagement"))
         .where(*where)
-        .where(carried[0] | carried[1] | carried[2])
+        .where(engaged(metrics) == 1)
         .subquery()
     )
     top_rank = func.row_number().over(

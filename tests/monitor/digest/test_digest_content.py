@@ -328,15 +328,13 @@ def test_next_steps_take_more_providers(week: Any) -> None:
     assert rows[0][5] == "Draft the revision. (Owner: comms)"
 
 
-def test_top_stories_link_their_first_and_most_engaged_mentions(tmp_path: Any) -> None:
-    from monitor.db.engine import make_engine, session_factory
-    from monitor.db.migrate import ensure_schema
+def _stories_with_counts(engine: Engine) -> tuple[list[int], Any]:
+    """A recall story of four mentions (one with no counts, one with views only) and a
+    bakery story of one without counts; their story rows."""
+    from monitor.db.engine import session_factory
     from monitor.digest.story_figures import story_rows
-    from monitor.digest.tables import stories_table
     from monitor.incidents.testing import add_scored_mention, assign_stored, make_context
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'stories.sqlite'}")
-    ensure_schema(engine)
     sessions = session_factory(engine)
     period = iso_week(week="2026-W46", tz=TZ)
     at = datetime(2026, 11, 10, 3, tzinfo=UTC)
@@ -369,7 +367,20 @@ def test_top_stories_link_their_first_and_most_engaged_mentions(tmp_path: Any) -
         assign_stored(s, ctx=make_context(), mention_ids=ids, now=at + timedelta(hours=1))
     with sessions() as s:
         rows = story_rows(s, period, 10)
-    engine.dispose()
+    return ids, rows
+
+
+def test_top_stories_link_their_first_and_most_engaged_mentions(tmp_path: Any) -> None:
+    from monitor.db.engine import make_engine
+    from monitor.db.migrate import ensure_schema
+    from monitor.digest.tables import stories_table
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'stories.sqlite'}")
+    ensure_schema(engine)
+    try:
+        ids, rows = _stories_with_counts(engine)
+    finally:
+        engine.dispose()
     top, bakery = rows
     assert top.first_mention is not None and top.first_mention.id == ids[0]
     assert top.first_mention.url is None and top.first_mention.engagement is None
@@ -599,3 +610,22 @@ def test_reply_rate_and_overdue_replies_come_from_the_stored_replies(new_engine:
         row[3] == "回复已超时"
         and row[5] == f"回复并记录（crisiswatch reply {now_ids[3]} --by 姓名）。"
     )
+
+
+def test_top_story_links_on_postgresql(pg_url: str) -> None:
+    """The windows and the JSON counts read the same on PostgreSQL."""
+    from monitor.db.engine import make_engine
+    from monitor.db.migrate import upgrade
+
+    engine = make_engine(pg_url)
+    try:
+        upgrade(engine)
+        ids, (top, bakery) = _stories_with_counts(engine)
+    finally:
+        engine.dispose()
+    assert top.first_mention is not None and top.first_mention.id == ids[0]
+    assert top.top_mention is not None and (top.top_mention.id, top.top_mention.engagement) == (
+        ids[2],
+        1200,
+    )
+    assert bakery.top_mention is None

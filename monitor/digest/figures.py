@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -12,7 +13,10 @@ from monitor.digest import drill_figures, review_figures
 from monitor.digest import incident_figures as inc
 from monitor.digest import mention_figures as mf
 from monitor.digest.backfill import basis
+from monitor.digest.executive import executive_summary
+from monitor.digest.indicator_figures import build_indicators
 from monitor.digest.inputs import DigestInputs
+from monitor.digest.labels import Labels
 from monitor.digest.model import (
     OWN_KINDS,
     Compare,
@@ -26,6 +30,7 @@ from monitor.digest.model import (
     ScriptItem,
     Themes,
 )
+from monitor.digest.next_steps import StepContext, next_steps
 from monitor.digest.period import Period
 from monitor.digest.reply_figures import reply_figures
 from monitor.digest.story_figures import story_rows
@@ -71,7 +76,8 @@ def _build(
     book = inc.SlaBook(inputs.playbooks)
     own_ids = [e.id for e in inputs.entities if e.kind in OWN_KINDS]
     competitors = [e for e in inputs.entities if e.kind == "competitor"]
-    main = mf.main_counts(session, period, own_ids, late_after=inputs.late_after)
+    main = mf.main_counts(session, period, own_ids, late_after=inputs.late_after,
+                          engagement_of=[e.id for e in competitors])
     totals, totals_before = main.totals, main.previous_totals
     any_mentions = bool(totals.total or totals_before.total)
     by_entity, by_entity_before = main.by_entity, main.by_entity_previous
@@ -112,8 +118,24 @@ def _build(
                                      sum(r.response_breaches for r in sla_before)),
     )
     matrix = inc.matrix_counts(session, period)
+    labels = Labels(inputs.locale, inputs.timezone)
+    replies = reply_figures(
+        session=session, period=period, now=now, goal=inputs.reply_goal, top=inputs.top
+    )
+    voice = (
+        mf.voice_rows(
+            organisation=inputs.organisation,
+            own=main.own,
+            own_previous=main.own_previous,
+            competitors=competitors,
+            current=by_entity,
+            previous=by_entity_before,
+        )
+        if totals.total
+        else ()
+    )
     # Names, titles and authors are outside text: cleaned once here for every renderer.
-    return clean_tree(Digest(
+    digest = clean_tree(Digest(
         meta=Meta(
             organisation=inputs.organisation,
             locale=inputs.locale,
@@ -131,16 +153,7 @@ def _build(
         entities=mf.entity_rows(inputs.entities, by_entity, by_entity_before)
         if any_mentions
         else (),
-        voice=mf.voice_rows(
-            organisation=inputs.organisation,
-            own=main.own,
-            own_previous=main.own_previous,
-            competitors=competitors,
-            current=by_entity,
-            previous=by_entity_before,
-        )
-        if totals.total
-        else (),
+        voice=voice,
         matrix=MatrixFigure(
             counts=matrix, table=inputs.grade_table, total=sum(map(sum, matrix))
         ),
@@ -157,10 +170,22 @@ def _build(
         open_items=_open_items(session, inputs, period, now, names, book),
         drills=drill_figures.drills(session, period),
         reviews=review_figures.reviews(session, period, now=now, top=inputs.top),
-        replies=reply_figures(
-            session=session, period=period, now=now, goal=inputs.reply_goal, top=inputs.top
+        replies=replies,
+        next_steps=next_steps(
+            StepContext(session=session, period=period, now=now, book=book, names=names,
+                        labels=labels),
+            limit=inputs.top,
+        ),
+        indicators=build_indicators(
+            organisation=inputs.organisation, entities=inputs.entities, main=main,
+            voice=voice,
+            replies=replies,
+            previous_replies=reply_figures(
+                session=session, period=previous, now=now, goal=inputs.reply_goal, top=0
+            ),
         ),
     ))
+    return replace(digest, summary=executive_summary(digest, labels))
 
 
 def _by_grade(current: dict[str, int], previous: dict[str, int]) -> tuple[GradeCount, ...]:

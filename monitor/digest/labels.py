@@ -7,6 +7,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from alerts.times import format_time
+from monitor.digest.labels_content import CONTENT_EN, CONTENT_ZH
 
 EN: Final[dict[str, str]] = {
     "title": "Weekly risk digest",
@@ -363,7 +364,9 @@ ZH: Final[dict[str, str]] = {
     "not_negative": "非负面",
 }
 
-LOCALES: Final[dict[str, dict[str, str]]] = {"en": EN, "zh": ZH}
+LOCALES: Final[dict[str, dict[str, str]]] = {
+    "en": {**EN, **CONTENT_EN}, "zh": {**ZH, **CONTENT_ZH}
+}
 
 
 class Labels:
@@ -375,7 +378,7 @@ class Labels:
         self.zone = ZoneInfo(timezone)
 
     def __call__(self, key: str, **values: object) -> str:
-        text = self.texts.get(key, EN.get(key, key))
+        text = self.texts.get(key, LOCALES["en"].get(key, key))
         return text.format(**values) if values else text
 
     def title(self, kind: str, days: int) -> str:

@@ -20,7 +20,9 @@ from sqlalchemy import ColumnElement, Text, and_, case, cast, func, literal, sel
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Mention
+from monitor.digest import metric_columns
 from monitor.digest.inputs import EntityInfo
+from monitor.digest.metric_columns import GroupMetrics, MetricTotals
 from monitor.digest.model import OWN_KINDS, SENTIMENTS, DayRow, EntityRow, ReachRow, VoiceRow
 from monitor.digest.period import Period
 from monitor.digest.themes import word_prefix
@@ -111,6 +113,14 @@ class MainCounts:
     late: LateCounts = LateCounts()  # of this period (not the previous one)
     by_entity: dict[str, SentimentCounts] = field(default_factory=dict)
     by_entity_previous: dict[str, SentimentCounts] = field(default_factory=dict)
+    # engagement and intent (metric_columns), all mentions and the organisation's
+    metrics: MetricTotals = MetricTotals()
+    previous_metrics: MetricTotals = MetricTotals()
+    own_metrics: GroupMetrics = GroupMetrics()
+    own_previous_metrics: GroupMetrics = GroupMetrics()
+    # engagement of the entities asked for (competitors), by entity id
+    engagement: dict[str, GroupMetrics] = field(default_factory=dict)
+    previous_engagement: dict[str, GroupMetrics] = field(default_factory=dict)
 
 
 def both_periods(period: Period) -> ColumnElement[bool]:
@@ -125,11 +135,13 @@ def main_counts(
     own_ids: Sequence[str],
     *,
     late_after: timedelta = timedelta(days=2),
+    engagement_of: Sequence[str] = (),
 ) -> MainCounts:
-    """Totals, days, the organisation's own mentions, sources and backfill, in one pass over
-    both periods.
+    """Totals, days, the organisation's own mentions, sources, backfill, engagement and intent,
+    and the engagement of the ``engagement_of`` entities (competitors), in one pass over both
+    periods.
 
-    Grouped by (day, sentiment, source): a few hundred groups at most.
+    Grouped by (day, sentiment, source, the mention's entity list): a few thousand groups.
     """
     previous = period.previous()
     bounds = previous.day_bounds() + period.day_bounds()[1:]
@@ -144,14 +156,17 @@ def main_counts(
             # the late test once per row: late rows are those with a late_at (counted below)
             case((late, Mention.collected_at)).label("late_at"),
             case((Mention.date_missing.is_(True), 1)).label("undated"),
+            *metric_columns.inner_columns(),
         )
         .where(both_periods(period))
+        .offset(0)  # not flattened: each value is computed once per row, not once per use
         .subquery()
     )
     c = inner.c
     stmt = select(
         c.day, c.sentiment, c.source_id, c.entities, func.count(), func.sum(c.reach),
         func.count(c.late_at), func.min(c.late_at), func.max(c.late_at), func.count(c.undated),
+        *metric_columns.sums(c),
     ).group_by(c.day, c.sentiment, c.source_id, c.entities)
     split = previous.days
     own = frozenset(own_ids)
@@ -162,7 +177,11 @@ def main_counts(
     late_total = undated_total = 0
     late_at: list[datetime] = []
     matched: dict[str | None, frozenset[str]] = {}
-    for day, sentiment, source, entities, count, reach, n_late, first, last, undated in (
+    wanted = frozenset(engagement_of)
+    metrics = [MetricTotals(), MetricTotals()]  # previous, current
+    own_metrics = [GroupMetrics(), GroupMetrics()]
+    engagement: tuple[dict[str, GroupMetrics], ...] = ({}, {})
+    for day, sentiment, source, entities, count, reach, n_late, first, last, undated, *sums in (
         session.execute(stmt)
     ):
         day, count = int(day), int(count)
@@ -177,8 +196,13 @@ def main_counts(
         ids = matched[entities]
         for entity_id in ids:
             entity_rows_[current].setdefault(entity_id, []).append((sentiment, count))
+        metrics[current] = metric_columns.add(metrics[current], count, sums)
         if ids & own:
             own_rows[current].append((sentiment, count))
+            own_metrics[current] = metric_columns.add_group(own_metrics[current], count, sums)
+        for entity_id in ids & wanted:
+            group = engagement[current].get(entity_id, GroupMetrics())
+            engagement[current][entity_id] = metric_columns.add_group(group, count, sums)
         if current and sentiment == "negative":
             # SUM skips unknown reach and is NULL when none of the group's is known
             n, known = negative.get(source, (0, None))
@@ -215,6 +239,12 @@ def main_counts(
         ),
         by_entity={eid: counts_from(rows) for eid, rows in entity_rows_[1].items()},
         by_entity_previous={eid: counts_from(rows) for eid, rows in entity_rows_[0].items()},
+        metrics=metrics[1],
+        previous_metrics=metrics[0],
+        own_metrics=own_metrics[1],
+        own_previous_metrics=own_metrics[0],
+        engagement=engagement[1],
+        previous_engagement=engagement[0],
     )
 
 

@@ -11,7 +11,9 @@ from datetime import date, datetime
 
 SENTIMENTS = ("positive", "neutral", "negative")
 OWN_KINDS = ("brand", "product", "executive")
-SCHEMA_VERSION = 2  # 2: drills are drill runs, not drill incidents
+# 2: drills are drill runs, not drill incidents; 3: reviews, executive summary, next steps,
+# indicators (engagement, comment rate, enquiries, reply rate, competitors), story links
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +200,18 @@ class IncidentRow:
 
 
 @dataclass(frozen=True, slots=True)
+class MentionLink:
+    """One mention a report points to: where it was published, and its engagement."""
+
+    id: int
+    source_id: str
+    author: str | None
+    url: str | None  # http(s) only
+    published_at: datetime
+    engagement: int | None  # likes + comments + shares; None: the source gives no counts
+
+
+@dataclass(frozen=True, slots=True)
 class StoryRow:
     """One story of the period (mentions counted in the period), with a link to read it."""
 
@@ -210,6 +224,8 @@ class StoryRow:
     incident_id: int | None
     grade: str | None  # its incident's peak grade
     url: str | None  # the first of its mentions with a web address
+    first_mention: MentionLink | None = None  # its earliest mention published in the period
+    top_mention: MentionLink | None = None  # its most engaged one (None: no engagement counts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +341,64 @@ class Reviews:
 
 
 @dataclass(frozen=True, slots=True)
+class Indicator:
+    """One of the source plans' indicators against the previous period.
+
+    ``reason`` (a code, e.g. ``no_comment_counts``) says why the current figure is not
+    available, ``previous_reason`` the same for the previous period; a figure that is not
+    available is None in ``value``.
+    """
+
+    key: str
+    unit: str  # count | share (0..1) | average (per mention)
+    value: Compare
+    reason: str | None = None
+    previous_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompetitorRow:
+    """Mentions, engagement and their growth of the organisation (id "own") or a competitor."""
+
+    id: str
+    name: str
+    own: bool
+    mentions: Compare
+    engagement: Compare  # likes + comments + shares of its mentions carrying such counts
+    engaged_mentions: int  # its mentions carrying engagement counts, this period
+    previous_engaged_mentions: int
+
+
+@dataclass(frozen=True, slots=True)
+class Indicators:
+    rows: tuple[Indicator, ...]
+    competitors: tuple[CompetitorRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """One recommended action: what to do, about what, by when, and why it is pressing."""
+
+    kind: str  # incident | action_item | ... (one per provider; overdue replies to come)
+    ref: str  # what it is about, as people quote it: "#12"
+    title: str
+    action: str  # the next thing to do, in the organisation's locale
+    grade: str | None = None
+    state: str | None = None
+    sla: str | None = None  # ack_ or response_ overdue or due, action_overdue
+    due_at: datetime | None = None
+    overdue: bool = False
+    owner: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NextSteps:
+    items: tuple[NextStep, ...]  # overdue first, then by grade and due time
+    total: int  # before the list was cut to the digest's size
+    overdue: int  # of the total
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     meta: Meta
     headline: Headline
@@ -342,6 +416,9 @@ class Digest:
     drills: Drills
     reviews: Reviews
     replies: ReplyFigures | None = None  # monitor.digest.reply_figures
+    summary: tuple[str, ...] = ()  # executive summary sentences, in the organisation's locale
+    next_steps: NextSteps | None = None
+    indicators: Indicators | None = None
 
 
 @dataclass(frozen=True, slots=True)

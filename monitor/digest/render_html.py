@@ -11,6 +11,8 @@ from html import escape
 
 from monitor.digest.backfill import basis_lines
 from monitor.digest.charts import Charts
+from monitor.digest.content_tables import competitors_table, indicators_table, next_steps_table
+from monitor.digest.executive import executive_summary
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
 from monitor.digest.reply_tables import reply_tables
@@ -95,9 +97,11 @@ def render_table(table: Table, *, heading: str = "h3", titled: bool = True) -> s
         mark = table.row_marks[index] if index < len(table.row_marks) else ""
         cls = f' class="g-{_e(mark)}"' if mark else ""
         link = table.links[index] if index < len(table.links) else None
+        own = table.cell_links[index] if index < len(table.cell_links) else ()
         cells = "".join(
             f'<td class="n">{_e(c)}</td>' if i in table.numeric
-            else f"<td>{_linked(c, link if i == len(row) - 1 else None)}</td>"
+            else "<td>" + _linked(c, (own[i] if i < len(own) else None)
+                                  or (link if i == len(row) - 1 else None)) + "</td>"
             for i, c in enumerate(row)
         )
         body.append(f"<tr{cls}>{cells}</tr>")
@@ -162,6 +166,29 @@ def _kpis(d: Digest, lb: Labels) -> str:
     return f'<div class="kpis">{cells}</div>'
 
 
+def _content_top(d: Digest, lb: Labels) -> list[str]:
+    """The executive summary and the next steps (issue 18: what a manager reads first)."""
+    out = []
+    sentences = executive_summary(d, lb)  # in the labels' locale, as JSON has it in the digest's
+    if sentences:
+        sep = "" if lb.locale == "zh" else " "
+        out += [f"<h2>{_e(lb('summary'))}</h2>",
+                f'<p class="summary">{_e(sep.join(sentences))}</p>']
+    if d.next_steps is not None:
+        out.append(render_table(next_steps_table(d, lb), heading="h2"))
+    return out
+
+
+def _content_indicators(d: Digest, lb: Labels) -> list[str]:
+    """The source plans' indicators, then competitors' engagement and growth."""
+    if d.indicators is None:
+        return []
+    out = [render_table(indicators_table(d, lb), heading="h2")]
+    if d.indicators.competitors:
+        out.append(render_table(competitors_table(d, lb), heading="h2"))
+    return out
+
+
 def render_html(digest: Digest, *, charts: Charts | None, labels: Labels,
                 embed_font: bool = True) -> str:
     """The complete HTML document."""
@@ -182,7 +209,9 @@ def render_html(digest: Digest, *, charts: Charts | None, labels: Labels,
         parts.append(f'<p class="empty">{_e(lb("empty"))}</p>')
     else:
         parts.append(_kpis(digest, lb))
+    parts.extend(_content_top(digest, lb))
     parts.append(render_table(headline_table(digest, lb), heading="h2"))
+    parts.extend(_content_indicators(digest, lb))
     if digest.sla:
         parts.append(f"<h2>{_e(lb('sla'))}</h2>")
         parts.extend(render_table(t) for t in sla_tables(digest, lb))

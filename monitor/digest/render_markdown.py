@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from monitor.digest.backfill import basis_lines
+from monitor.digest.content_tables import competitors_table, indicators_table, next_steps_table
+from monitor.digest.executive import executive_summary
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest
 from monitor.digest.reply_tables import reply_tables
@@ -52,6 +54,10 @@ def render_table(table: Table, *, level: int = 3, titled: bool = True) -> list[s
         cells = [md_escape(c) for c in row]
         if link and link.startswith(("http://", "https://")):
             cells[-1] = f"[{cells[-1]}](<{link.replace('>', '%3E').replace(' ', '%20')}>)"
+        own = table.cell_links[index] if index < len(table.cell_links) else ()
+        for i, url in enumerate(own):
+            if url and url.startswith(("http://", "https://")) and i < len(cells):
+                cells[i] = f"[{cells[i]}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     if table.note:
@@ -79,7 +85,17 @@ def render_markdown(digest: Digest, *, labels: Labels) -> str:
     ]
     if meta.empty:
         out += [f"**{md_escape(lb('empty'))}**", ""]
+    sentences = executive_summary(digest, lb)
+    if sentences:
+        sep = "" if lb.locale == "zh" else " "
+        out += [f"## {md_escape(lb('summary'))}", "", md_escape(sep.join(sentences)), ""]
+    if digest.next_steps is not None:
+        out += render_table(next_steps_table(digest, lb), level=2)
     out += render_table(headline_table(digest, lb), level=2)
+    if digest.indicators is not None:
+        out += render_table(indicators_table(digest, lb), level=2)
+        if digest.indicators.competitors:
+            out += render_table(competitors_table(digest, lb), level=2)
     if digest.sla:
         out += [f"## {md_escape(lb('sla'))}", ""]
         for table in sla_tables(digest, lb):

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from monitor.db.models import Incident, Mention, Story
 from monitor.digest.model import StoryRow
 from monitor.digest.period import Period
+from monitor.digest.story_links import story_links
 
 
 def story_rows(session: Session, period: Period, limit: int) -> tuple[StoryRow, ...]:
@@ -40,6 +41,7 @@ def story_rows(session: Session, period: Period, limit: int) -> tuple[StoryRow, 
     ):
         if story_id is not None and url and str(url).startswith(("http://", "https://")):
             urls.setdefault(int(story_id), str(url))
+    links = story_links(session, period, ids)
     rows = []
     for story_id, mentions, sources in counts:
         row = stories.get(int(story_id)) if story_id is not None else None
@@ -51,5 +53,7 @@ def story_rows(session: Session, period: Period, limit: int) -> tuple[StoryRow, 
             first_seen_at=row.first_seen_at, last_seen_at=row.last_seen_at,
             incident_id=incident[0] if incident else None,
             grade=incident[1] if incident else None, url=urls.get(row.id),
+            first_mention=links.get(row.id, (None, None))[0],
+            top_mention=links.get(row.id, (None, None))[1],
         ))
     return tuple(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from monitor.digest.executive import executive_summary
 from monitor.digest.labels import Labels
 from monitor.digest.model import Digest, IncidentRow
 
@@ -84,8 +85,11 @@ def top_incident_lines(digest: Digest, labels: Labels, limit: int = MAX_TOP) -> 
 
 
 def summary_text(digest: Digest, labels: Labels) -> str:
-    """Title, key figures and the top incidents as plain text."""
+    """Title, the executive summary, key figures and the top incidents as plain text."""
     out = [digest_title(digest, labels), ""]
+    sentences = executive_summary(digest, labels)
+    if sentences:
+        out += [("" if labels.locale == "zh" else " ").join(sentences), ""]
     out += [f"- {line}" for line in summary_lines(digest, labels)]
     top = top_incident_lines(digest, labels)
     if top:

@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monitor.digest.labels import Labels
-from monitor.digest.model import Compare, Digest, DrillRow, DurationStats, IncidentRow
+from monitor.digest.model import (
+    Compare,
+    Digest,
+    DrillRow,
+    DurationStats,
+    IncidentRow,
+    MentionLink,
+)
 
 MAX_TITLE = 120
 NO_VALUE = "—"  # a verdict or time that does not apply
@@ -26,6 +33,7 @@ class Table:
     empty: str | None = None  # shown instead of the table when there are no rows
     row_marks: tuple[str, ...] = ()  # per-row CSS hint (e.g. a grade), same length as rows
     links: tuple[str | None, ...] = ()  # per-row http(s) address the last column links to
+    cell_links: tuple[tuple[str | None, ...], ...] = ()  # per row, per column: a cell's link
 
 
 def _cut(text: str | None, limit: int = MAX_TITLE) -> str:
@@ -195,7 +203,7 @@ def voice_table(d: Digest, lb: Labels) -> Table:
             r.name + ("" if not r.own else f" ({lb('own')})"),
             lb.number(r.mentions),
             lb.percent(r.share),
-            lb.percent(r.previous_share),
+            lb("no_mentions_short") if r.previous_share is None else lb.percent(r.previous_share),
             lb.number(r.positive),
             lb.number(r.neutral),
             lb.number(r.negative),
@@ -205,6 +213,8 @@ def voice_table(d: Digest, lb: Labels) -> Table:
         for r in d.voice
     )
     competitors = sum(1 for r in d.voice if not r.own)
+    # Nothing to compare with is said in words: a bare "n/a" read as a fault (issue 18).
+    no_previous = bool(rows) and all(r.previous_share is None for r in d.voice)
     return Table(
         key="voice",
         title=lb("voice"),
@@ -213,7 +223,10 @@ def voice_table(d: Digest, lb: Labels) -> Table:
                  lb("negative"), lb("negative_share"), lb("net_sentiment")),
         rows=rows,
         numeric=frozenset(range(1, 9)),
-        note=None if competitors or not rows else lb("no_competitors"),
+        note=" ".join(
+            ([lb("no_competitors")] if rows and not competitors else [])
+            + ([lb("voice_no_previous")] if no_previous else [])
+        ) or None,
     )
 
 
@@ -274,23 +287,41 @@ def incidents_table(d: Digest, lb: Labels) -> Table:
     )
 
 
+def mention_cell(link: MentionLink | None, lb: Labels) -> str:
+    """``weibo · 2026-11-10 11:00 UTC+8 · engagement 3,200`` (or a dash)."""
+    if link is None:
+        return NO_VALUE
+    bits = [link.source_id, lb.moment(link.published_at)]
+    if link.url is None:
+        bits.insert(0, lb("mention_ref", id=link.id))
+    if link.engagement is not None:
+        bits.append(lb("engagement_of", value=lb.number(link.engagement)))
+    return " · ".join(bits)
+
+
 def stories_table(d: Digest, lb: Labels) -> Table:
-    """The period's top stories; each title links to one of its mentions."""
+    """The period's top stories with their first and most engaged mentions (linked when they
+    have a web address); each title links to the first of its mentions that has one."""
     return Table(
         key="stories",
         title=lb("top_stories"),
         headers=(lb("story"), lb("mentions"), lb("source_count"), lb("first_seen"), lb("incident"),
-                 lb("title_col")),
+                 lb("first_mention"), lb("top_mention"), lb("title_col")),
         rows=tuple(
             (f"#{r.id}", lb.number(r.mentions), lb.number(r.sources),
              lb.moment(r.first_seen_at), f"#{r.incident_id} ({lb.grade(r.grade)})"
-             if r.incident_id is not None and r.grade else "–", _cut(r.title))
+             if r.incident_id is not None and r.grade else "–",
+             mention_cell(r.first_mention, lb), mention_cell(r.top_mention, lb), _cut(r.title))
             for r in d.top_stories
         ),
         numeric=frozenset({1, 2}),
         empty=lb("no_stories"),
         row_marks=tuple(r.grade or "" for r in d.top_stories),
         links=tuple(r.url for r in d.top_stories),
+        cell_links=tuple(
+            (None,) * 5 + tuple(m.url if m else None for m in (r.first_mention, r.top_mention))
+            for r in d.top_stories
+        ),
     )
 
 

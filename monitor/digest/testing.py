@@ -73,6 +73,23 @@ class GeneratedData:
     backlog: int
 
 
+# export sources: their rows carry engagement counts
+_COUNTED = {sid for sid, kind in SOURCES if kind == "export"}
+_INTENTS = ("interaction", "enquiry", "complaint", "other")
+
+
+def _counts(mention_id: int, source: str) -> tuple[dict[str, int], str | None]:
+    """Engagement counts and intent of a generated mention, derived from its id alone (not
+    from the seeded stream, so adding them changed no other generated value)."""
+    if source not in _COUNTED:
+        return {}, None
+    h = (mention_id * 2654435761) % 4294967296
+    metrics = {"likes": h % 500, "comments": (h >> 9) % 80, "reposts": (h >> 16) % 40}
+    if source == "inbox/douyin":
+        metrics["views"] = 1000 + (h >> 8) % 50_000
+    return metrics, _INTENTS[(h >> 20) % 4]
+
+
 def _pick(rng: random.Random, weighted: Sequence[tuple[Any, int]]) -> Any:
     return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
 
@@ -109,6 +126,7 @@ def _mention_rows(
             template = rng.choice(_OTHER)
         source = SOURCES[rng.randrange(len(SOURCES))][0]
         author_number = int(rng.paretovariate(1.2)) % 5000
+        metrics, intent = _counts(mention_id, source)
         mentions.append(
             {
                 "id": mention_id,
@@ -126,11 +144,12 @@ def _mention_rows(
                 "collected_at": published + _COLLECTION_DELAY,
                 "lang": "en" if english else "zh",
                 "text": template.format(name=entity.name),
-                "metrics": {},
+                "metrics": metrics,
                 "content_hash": f"{mention_id:064x}",
                 "duplicate_of": None,
                 "entities": matched,
                 "sentiment": sentiment,
+                "intent": intent,
                 "grade": "low" if sentiment == "negative" else "none",
             }
         )

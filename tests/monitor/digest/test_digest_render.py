@@ -149,11 +149,12 @@ def test_digest_markdown_and_json_agree_with_the_figures(week: Any, docs: dict[s
         assert day["day"] in md
     assert data["meta"]["period"]["label"] == "2026-W46"
     assert data["meta"]["period"]["start_at"] == "2026-11-08T16:00:00+00:00"
-    assert data["meta"]["schema_version"] == 2
+    assert data["meta"]["schema_version"] == 3
     # every section of the tree is in the JSON
     assert set(data) == {"meta", "headline", "sla", "daily", "entities", "voice", "matrix",
                          "top_incidents", "top_stories", "themes", "top_sources", "top_authors",
-                         "open_items", "drills", "reviews", "replies"}
+                         "open_items", "drills", "reviews", "replies", "summary",
+                         "next_steps", "indicators"}
 
 
 @pytest.mark.parametrize("locale", ["en", "zh"])

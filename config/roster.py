@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from config.loader import Finding
 from config.people import Person, Schedule, Team
 from config.schema import Settings
-from config.suggest import one_of
+from config.suggest import did_you_mean, one_of
+
+
+class UnknownPerson(ValueError):
+    """A name that is no configured person (the message is one line for the user)."""
 
 
 @dataclass(frozen=True)
@@ -51,15 +55,29 @@ class Roster:
         """People holding ``role``, in configuration order."""
         return [p for p in self.people.values() if role in p.roles]
 
+    def named(self, name: str) -> Person:
+        """The configured person ``name`` names, by id or by configured name (case-folded);
+        UnknownPerson, one line with a did-you-mean, otherwise."""
+        name = " ".join(name.split())
+        person = self.people.get(name)
+        if person is None:
+            folded = name.casefold()
+            person = next((p for p in self.people.values() if p.name.casefold() == folded), None)
+        if person is None:
+            hint = did_you_mean(name, self.people) or did_you_mean(
+                name, [p.name for p in self.people.values()]
+            )
+            known = "" if hint else f" (known: {', '.join(sorted(self.people)[:10]) or 'none'})"
+            raise UnknownPerson(f"unknown person {name!r}{hint or known}")
+        return person
+
     def reviewer(self, by: str, *, role: str) -> Person | None:
-        """The configured person ``by`` names (by id), who must hold ``role``; None when no
-        people are configured (the name is then recorded as given, unverified). ValueError with
-        a one-line reason otherwise."""
+        """The configured person ``by`` names, who must hold ``role``; None when no people are
+        configured (the name is then recorded as given, unverified). ValueError with a
+        one-line reason otherwise."""
         if not self.configured:
             return None
-        person = self.people.get(by.strip())
-        if person is None:
-            raise ValueError(f"unknown person {by!r}{one_of(by.strip(), self.people)}")
+        person = self.named(by)
         if role not in person.roles:
             holders = ", ".join(p.id for p in self.with_role(role)) or "nobody"
             raise ValueError(

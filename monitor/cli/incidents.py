@@ -251,7 +251,8 @@ def incident_report_cmd(obj: Context, incident_id: str, out: Path | None) -> Non
 def person_by(ctx: IncidentContext, by: str) -> str:
     """``--by`` as recorded: the person it names when people are configured (UserError with a
     did-you-mean otherwise; ``slack:`` names are the Slack buttons' own), else as given."""
-    from monitor.incidents.actors import SLACK_PREFIX, UnknownPerson, identify
+    from config.roster import UnknownPerson
+    from monitor.incidents.actors import SLACK_PREFIX, identify
 
     name = " ".join(by.split())
     if not ctx.roster.configured or not name:

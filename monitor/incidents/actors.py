@@ -11,14 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config.roster import Roster
-from config.suggest import did_you_mean
+from config.roster import Roster, UnknownPerson
 
 SLACK_PREFIX = "slack:"
-
-
-class UnknownPerson(ValueError):
-    """``--by`` names no configured person (the message is one line for the user)."""
 
 
 @dataclass(frozen=True)
@@ -38,20 +33,12 @@ class Actor:
 def identify(name: str, roster: Roster) -> Actor:
     """The actor a (cleaned, non-empty) ``--by`` names; UnknownPerson when people are
     configured and it names none of them."""
-    if name.startswith(SLACK_PREFIX):
+    if name.startswith(SLACK_PREFIX) or not roster.configured:
         return Actor(name)
-    if not roster.configured:
-        return Actor(name)
-    person = roster.person(name)
-    if person is None:
-        folded = name.casefold()
-        person = next((p for p in roster.people.values() if p.name.casefold() == folded), None)
-    if person is None:
-        hint = did_you_mean(name, roster.people) or did_you_mean(
-            name, [p.name for p in roster.people.values()]
-        )
-        known = "" if hint else f" (known: {', '.join(sorted(roster.people)[:10])})"
-        raise UnknownPerson(f"--by: unknown person {name!r}{hint or known}")
+    try:
+        person = roster.named(name)
+    except UnknownPerson as exc:
+        raise UnknownPerson(f"--by: {exc}") from None
     return Actor(person.id, person.id)
 
 

@@ -17,9 +17,10 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from config.roster import UnknownPerson
 from config.suggest import one_of
 from monitor.db.models import Incident, IncidentEvent, IncidentMention, Label, Mention
-from monitor.incidents.actors import Actor, UnknownPerson, identify, shown
+from monitor.incidents.actors import Actor, identify, shown
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.escalation import (
     active_silences,

@@ -41,16 +41,17 @@ class Replier:
 def replier(roster: Roster, given: str) -> Replier:
     """The person ``given`` names: a configured person's id (ReplyError with "did you mean"
     otherwise) when people are configured, else the name as given, unverified."""
-    from config.suggest import one_of
+    from config.roster import UnknownPerson
 
     name = " ".join(given.split())[:BY_CHARS]
     if not name:
         raise ReplyError("--by: name who replied")
     if not roster.configured:
         return Replier(name, verified=False)
-    if roster.person(name) is None:
-        raise ReplyError(f"unknown person {name!r}{one_of(name, roster.people)}")
-    return Replier(name, verified=True)
+    try:
+        return Replier(roster.named(name).id, verified=True)
+    except UnknownPerson as exc:
+        raise ReplyError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,14 +172,14 @@ def _keys_at(annotation: Any, loc: Sequence[Any]) -> list[str]:
     for part in loc:
         annotation = _step(annotation, part)
     model = _model_in(annotation)
-    return [] if model is None else list(model.model_fields)
+    return [] if model is None else list(_fields(model))
 
 
 def _step(annotation: Any, part: Any) -> Any:
     """The annotation of ``part`` inside a value of type ``annotation`` (None when unknown)."""
     model = _model_in(annotation)
     if model is not None:
-        field = model.model_fields.get(part) if isinstance(part, str) else None
+        field = _fields(model).get(part) if isinstance(part, str) else None
         return None if field is None else field.annotation
     for arg in _members(annotation):
         origin = get_origin(arg)
@@ -188,6 +188,11 @@ def _step(annotation: Any, part: Any) -> Any:
         if origin is dict:
             return get_args(arg)[1]
     return None
+
+
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's fields by the key a file writes: the alias where there is one (``from``)."""
+    return {field.alias or name: field for name, field in model.model_fields.items()}
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

@@ -122,7 +122,7 @@ class _Walker:
         rows: list[str] = []
         nested: list[list[str]] = []
         for name, field in fields:
-            key = f"{path}{name}"
+            key = f"{path}{field.alias or name}"  # what the YAML says (``from``, not ``start``)
             if _shape(field.annotation)[0] == "leaf":
                 about = _describe(field) or (SELECTS if name == first else "")
                 rows.append(_key_row(key, _field_type(field), _default(field), about))

@@ -192,3 +192,10 @@ def test_the_roster_names_reviewers_holding_the_role(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"unknown person 'lina' \(did you mean 'li.na'\?\)"):
         roster.reviewer("lina", role="final")
     assert Roster.of(_load(tmp_path, "").settings).reviewer("anyone", role="final") is None
+
+
+def test_a_misspelt_window_key_suggests_the_key_files_use(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, "business_hours: {hours: [{frm: '09:00'}]}\n")
+    assert "business_hours.hours[0].frm" in caught.value.problems[0]
+    assert "(did you mean 'from'?)" in caught.value.problems[0]

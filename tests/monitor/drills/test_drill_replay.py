@@ -113,8 +113,10 @@ def test_a_responder_who_acknowledges_and_resolves_is_timed_against_the_sla(
     assert "acknowledged at +2:00 by li.na (LOW since +0:00: target 12:00:00" in text
     # it rose to MEDIUM at +10:00, before the response: the response is timed from that rise,
     # on the medium target (the crisis plan's 2 hours)
-    assert "responded at +12:00 by tom.clarke (MEDIUM since +10:00: first-response target 2:00:00: ok)" \
-        in text
+    assert (
+        "responded at +12:00 by tom.clarke (MEDIUM since +10:00: first-response target "
+        "2:00:00: ok)" in text
+    )
     assert "closed at +22:00 by li.na" in text
 
 

@@ -236,7 +236,7 @@ _DAYS = click.option(
 @incident_errors
 def scripts_review(obj: Context, script_id: str, step: str, by: str, days: int) -> None:
     """Record one review step of a script's current text (bound to its hash)."""
-    _record_review(obj, script_id=script_id, step=step, by=by, days=days)
+    _record_review(config_context(obj), script_id=script_id, step=step, by=by, days=days)
 
 
 @scripts_group.command("approve")
@@ -247,16 +247,16 @@ def scripts_review(obj: Context, script_id: str, step: str, by: str, days: int) 
 @incident_errors
 def scripts_approve(obj: Context, script_id: str, by: str, days: int) -> None:
     """Sign off a script: its last review step (the others are ``scripts review``)."""
-    steps = config_context(obj).review_steps
-    _record_review(obj, script_id=script_id, step=steps[-1], by=by, days=days)
+    ctx = config_context(obj)
+    _record_review(ctx, script_id=script_id, step=ctx.review_steps[-1], by=by, days=days)
 
 
-def _record_review(obj: Context, *, script_id: str, step: str, by: str, days: int) -> None:
-    from config.roster import Roster
+def _record_review(
+    ctx: IncidentContext, *, script_id: str, step: str, by: str, days: int
+) -> None:
     from config.suggest import one_of
     from playbooks import approval_status, review_script_in_file
 
-    ctx = config_context(obj)
     if ctx.scripts_are_defaults:
         raise UserError(
             "error: the shipped scripts are read-only: copy "
@@ -271,7 +271,7 @@ def _record_review(obj: Context, *, script_id: str, step: str, by: str, days: in
         hint = one_of(script_id, [s.id for s in ctx.scripts])
         raise UserError(f"error: no script {script_id!r} in playbooks.scripts{hint}")
     try:
-        person = Roster.of(obj.config().settings).reviewer(by, role=step)
+        person = ctx.roster.reviewer(by, role=step)
     except ValueError as exc:
         raise UserError(f"error: --by: {exc}") from None
     now = ctx.clock()

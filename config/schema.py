@@ -364,7 +364,9 @@ class AlertingSettings(_Model):
     max_individual: int = Field(
         5, ge=1, description="New incidents per channel per window sent one by one."
     )
-    dashboard_url: str | None = Field(None, description="Link base shown in alerts.")
+    dashboard_url: str | None = Field(
+        None, description="Link base shown in alerts (default: the web console's address)."
+    )
     slack_app_token_env: str | None = Field(
         None, description="Env var with a Slack app-level token: enables Socket Mode buttons."
     )
@@ -402,6 +404,43 @@ def _crontab(value: str | None) -> str | None:
     except ValueError as exc:
         raise ValueError(f"bad crontab {value!r}: {exc}") from None
     return value
+
+
+class WebSettings(_Model):
+    """The web console and /api/v1 (served by `crisiswatch run` and `crisiswatch web`)."""
+
+    host: str = Field("127.0.0.1", description="Address of the console (0.0.0.0 exposes it).")
+    port: int | None = Field(
+        8765, ge=0, le=65535, description="Port of the console; null: no console, 0: any free."
+    )
+    public_url: str | None = Field(
+        None, description="How people reach the console (e.g. https://cw.example.com/); the "
+        "default for alerting.dashboard_url. Default: http://HOST:PORT/."
+    )
+    secure_cookies: Literal["auto", "always", "never"] = Field(
+        "auto", description="Mark login cookies Secure: auto does unless the console is "
+        "reached on a loopback address (127.0.0.1, localhost) over plain HTTP.",
+    )
+    session_lifetime: Duration = Field(
+        timedelta(hours=12), description="A login lasts this long without activity."
+    )
+    login_attempts: int = Field(
+        5, ge=1, description="Failed logins allowed per account and per address in login_window."
+    )
+    login_window: Duration = Field(
+        timedelta(minutes=15), description="Window of login_attempts; the next try waits."
+    )
+    live_interval: Duration = Field(
+        timedelta(seconds=2), description="How often live pages (the incident queue) look for "
+        "changes."
+    )
+
+    def base_url(self) -> str:
+        """``public_url``, else the address the console listens on."""
+        if self.public_url:
+            return self.public_url.rstrip("/") + "/"
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port or 8765}/"
 
 
 class ServiceSettings(_Model):
@@ -648,6 +687,7 @@ class Settings(_Model):
     )
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)  # type: ignore[arg-type]
     service: ServiceSettings = Field(default_factory=ServiceSettings)  # type: ignore[arg-type]
+    web: WebSettings = Field(default_factory=WebSettings)  # type: ignore[arg-type]
     people: PeopleList
     teams: TeamList
     schedules: ScheduleList
@@ -658,6 +698,12 @@ class Settings(_Model):
     replies: ReplySettings = Field(default_factory=ReplySettings)  # type: ignore[arg-type]
     time_intervals: TimeIntervalList
     reports: ReportsSettings = Field(default_factory=ReportsSettings)  # type: ignore[arg-type]
+
+    def dashboard_url(self) -> str | None:
+        """Where alerts link to: ``alerting.dashboard_url``, else the console's address."""
+        if self.alerting.dashboard_url:
+            return self.alerting.dashboard_url
+        return self.web.base_url() if self.web.port is not None else None
 
     @field_validator("reports")
     @classmethod

@@ -20,7 +20,7 @@ from alerts.errors import ChannelConfigError
 from alerts.grouping import GroupingPolicy
 from alerts.registry import CHANNEL_KINDS, build_channel
 from config.loader import Finding
-from config.schema import AlertingSettings, Settings
+from config.schema import Settings
 from config.suggest import did_you_mean, one_of
 from monitor.alerting.channel_map import ChannelMap, DispatchPolicy
 
@@ -143,8 +143,10 @@ def socket_mode_channel(settings: Settings) -> tuple[str, dict[str, Any]] | None
     return None
 
 
-def dispatch_policy(alerting: AlertingSettings) -> DispatchPolicy:
-    """The dispatcher's retry and grouping policy from ``settings.alerting``."""
+def dispatch_policy(settings: Settings) -> DispatchPolicy:
+    """The dispatcher's retry and grouping policy from ``settings.alerting``; alerts link to
+    ``settings.dashboard_url()``."""
+    alerting = settings.alerting
     return DispatchPolicy(
         retry=RetryPolicy(
             base=alerting.backoff_base.total_seconds(),
@@ -157,7 +159,7 @@ def dispatch_policy(alerting: AlertingSettings) -> DispatchPolicy:
             group_interval=alerting.group_interval,
             max_individual=alerting.max_individual,
         ),
-        dashboard_url=alerting.dashboard_url,
+        dashboard_url=settings.dashboard_url(),
     )
 
 

@@ -199,7 +199,7 @@ def alerts_send(obj: Context, limit: int, as_json: bool) -> None:
         total = dispatch_due(
             sessions=app.sessions,
             channels=channels,
-            policy=dispatch_policy(app.settings.alerting),
+            policy=dispatch_policy(app.settings),
             clock=utcnow,
             worker_id=instance_name(),
             limit=limit,

@@ -169,6 +169,14 @@ COMMANDS: dict[str, LazyCommand] = {
             "Who is on call now (or at --at) for each schedule, until when, and who is next.",
         ),
     ),
+    **_lazy("users", ("users", "Console and API accounts: add, list, disable, tokens, audit log.")),
+    **_lazy(
+        "web",
+        (
+            "web",
+            "Serve the web console and /api/v1 only (no polling or alerting: `run` does both).",
+        ),
+    ),
     **_lazy(
         "docs",
         (

@@ -53,9 +53,11 @@ def register(group: click.Group) -> None:
     help="Port of /healthz and /metrics (default: service.health_port; 0: any free).",
 )
 @click.option("--json", "as_json", is_flag=True, help="With --once: print the results as JSON.")
+@click.option("--no-web", is_flag=True, help="Do not serve the web console (web.port).")
 @pass_ctx
 def run_cmd(
-    obj: Context, once: bool, log_json: bool, log_level: str, health_port: int | None, as_json: bool
+    obj: Context, once: bool, log_json: bool, log_level: str, health_port: int | None,
+    as_json: bool, no_web: bool
 ) -> None:
     """Run the service: poll, ingest, score, escalate, alert and report until stopped.
 
@@ -67,6 +69,7 @@ def run_cmd(
     from monitor.service.logging import configure_logging, secrets_from_settings
     from monitor.service.runner import run_once, run_service
     from monitor.service.watchdog import GRACE_SECONDS, start_shutdown_watchdog
+    from monitor.web.server import start_console
 
     loaded = obj.config()
     configure_logging(
@@ -93,7 +96,8 @@ def run_cmd(
             port: Any = health_port if health_port is not None else app.settings.service.health_port
             report = _service_errors(
                 lambda: run_service(
-                    app, stop=stop, health_port=port, socket_mode=lambda: _socket_mode(app)
+                    app, stop=stop, health_port=port, socket_mode=lambda: _socket_mode(app),
+                    web=None if no_web else lambda: start_console(app),
                 )
             )
         clean = report.clean

@@ -535,3 +535,65 @@ class Reply(Base):
     note: Mapped[str | None] = mapped_column(Text)
     via: Mapped[str] = mapped_column(String(8))  # cli | slack | import
     recorded_at: Mapped[datetime]
+
+
+class User(Base):
+    """A console or API account (monitor.users): a local password hashed with argon2 and a
+    role, optionally the configured person whose name its actions carry."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # monitor.users.roles.ROLES
+    person: Mapped[str | None] = mapped_column(String(64))  # a people[] id
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(128))
+    password_changed_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """A bearer token of a user: only its SHA-256 is kept; scoped, expiring, revocable."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(16))  # a role: the token can do no more
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A console login: the cookie carries the secret, the row keeps its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditEntry(Base):
+    """Who did what, when and from where, through the console, the API or the CLI."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    address: Mapped[str | None] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(8))  # web | api | cli

@@ -208,7 +208,7 @@ def build_incident_context(
         channels=frozenset(name for name, ch in settings.channels.items() if ch.enabled),
         known_channels=frozenset(settings.channels),
         categories=tuple(spec.name for spec in library.categories),
-        dashboard_url=settings.alerting.dashboard_url,
+        dashboard_url=settings.dashboard_url(),
         timezone=settings.organisation.timezone,
         script_paths=script_paths,
         playbook_paths=playbook_paths,

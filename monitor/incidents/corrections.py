@@ -36,6 +36,7 @@ from monitor.incidents.escalation import active_silences
 from monitor.incidents.finish import AssignResult, finish_incident
 from monitor.incidents.grouping import assign_incidents
 from monitor.incidents.lifecycle import (
+    IncidentNotFound,
     LifecycleError,
     announce,
     check_name,
@@ -73,7 +74,7 @@ def _incident(session: Session, incident_id: int) -> Incident:
         select(Incident).where(Incident.id == incident_id).with_for_update()
     ).first()
     if incident is None:
-        raise LifecycleError(f"no incident #{incident_id}")
+        raise IncidentNotFound(f"no incident #{incident_id}")
     if incident.state == MERGED:
         raise LifecycleError(f"incident #{incident_id} was merged into #{incident.merged_into}; "
                              "correct that one")
@@ -147,7 +148,7 @@ def move_mention(
         raise LifecycleError(f"incident #{to} has no story (it was opened on volume alone)")
     mention = session.get(Mention, mention_id)
     if mention is None:
-        raise LifecycleError(f"no mention #{mention_id}")
+        raise IncidentNotFound(f"no mention #{mention_id}")
     source = session.scalar(
         select(IncidentMention.incident_id).where(IncidentMention.mention_id == mention_id)
     )

@@ -42,6 +42,10 @@ class LifecycleError(Exception):
     """A transition that is not allowed, or bad input (one line for the user)."""
 
 
+class IncidentNotFound(LifecycleError, LookupError):
+    """No incident (or mention) with that id."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Transition:
     """The result of a lifecycle call."""
@@ -83,7 +87,7 @@ def get_incident(session: Session, incident_id: int) -> Incident:
         select(Incident).where(Incident.id == incident_id).with_for_update()
     ).first()
     if incident is None:
-        raise LifecycleError(f"no incident #{incident_id}")
+        raise IncidentNotFound(f"no incident #{incident_id}")
     return incident
 
 

@@ -218,7 +218,7 @@ def dispatch_job(app: App, service: ServiceSettings, *, clock: Callable[[], date
     closers.append(channels.close)
     # Only one dispatch work item runs at a time and its lease is renewed while it runs, so a
     # row's own lease only matters after a crash: keep it as short as the work lease.
-    policy = dataclasses.replace(dispatch_policy(app.settings.alerting), lease=service.work_lease)
+    policy = dataclasses.replace(dispatch_policy(app.settings), lease=service.work_lease)
 
     def action(payload: Mapping[str, Any]) -> object:
         total = None

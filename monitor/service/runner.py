@@ -127,9 +127,12 @@ def run_service(
     metrics: ServiceMetrics | None = None,
     instance: str | None = None,
     socket_mode: Callable[[], Closeable | None] | None = None,
+    web: Callable[[], Closeable | None] | None = None,
     on_ready: Callable[[ServiceHandle], None] | None = None,
 ) -> RunReport:
-    """Run until ``stop`` is set; raises AlreadyRunning when SQLite is in use by another run."""
+    """Run until ``stop`` is set; raises AlreadyRunning when SQLite is in use by another run.
+
+    ``web`` starts the console (monitor.web) once the service is up; it closes at shutdown."""
     service = app.settings.service
     clock = app.pipeline.clock
     instance = instance or instance_name()
@@ -199,6 +202,10 @@ def run_service(
             if handle is not None:
                 closeables.append(handle)
                 log.info("Slack Socket Mode connected")
+        if web is not None:
+            console = web()
+            if console is not None:
+                closeables.append(console)
         pool.start()
         log.info("crisiswatch running as %s (%s): %d jobs, %d workers%s", role(), instance,
                  len(jobset.jobs), service.workers,

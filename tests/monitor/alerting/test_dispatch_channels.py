@@ -132,7 +132,7 @@ def test_build_channel_set_keeps_going_past_a_broken_channel(tmp_path: Path) -> 
 
 def test_dispatch_policy_from_settings() -> None:
     policy = dispatch_policy(settings({}, max_attempts=3, backoff_base="5s", group_wait="10s",
-                                      max_individual=2, dashboard_url="https://cw.example").alerting)
+                                      max_individual=2, dashboard_url="https://cw.example"))
     assert (policy.retry.max_attempts, policy.retry.base, policy.retry.cap) == (3, 5.0, 300.0)
     assert policy.grouping.group_wait.total_seconds() == 10 and policy.grouping.max_individual == 2
     assert policy.dashboard_url == "https://cw.example"
@@ -149,7 +149,7 @@ def test_webhook_signature_verifies_with_the_readme_snippet(outbox: Any) -> None
         channels = build_channel_set(config, environ=env)
         incident = outbox.incident()
         outbox.enqueue(incident, channels=("hook",), title="<b>hi</b> & bye")
-        run(outbox, channels, dispatch_policy(config.alerting))
+        run(outbox, channels, dispatch_policy(config))
         channels.close()
         (request,) = recorder.requests
     timestamp = request.header("X-Crisiswatch-Timestamp")

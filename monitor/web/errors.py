@@ -1,0 +1,99 @@
+"""Errors as people and programs expect them: a page with one line, or ``{"detail": ...}``.
+
+Library errors map to statuses here once, so routes just call the library: a missing thing is
+404, a state that forbids the action 409, a bad value 400.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from monitor.web.auth import CsrfRefused, Forbidden, NotLoggedIn, is_api
+from monitor.web.i18n import translate
+from monitor.web.templates import language, render
+
+
+def _answer(request: Request, status: int, message: str) -> Response:
+    if is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return render(request, "error.html", status=status, message=message, status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    from monitor.incidents.lifecycle import IncidentNotFound, LifecycleError
+    from monitor.incidents.silences import SilenceNotFound
+    from monitor.users.accounts import UsersError
+    from monitor.users.roles import UnknownRole
+
+    @app.exception_handler(NotLoggedIn)
+    async def not_logged_in(request: Request, exc: NotLoggedIn) -> Response:
+        if is_api(request) or request.url.path == "/events":
+            return JSONResponse({"detail": "not authenticated: log in or send "
+                                 "'Authorization: Bearer <token>'"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": f"forbidden: {exc}"}, status_code=403)
+        return _answer(request, 403, translate("forbidden", language(request)))
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf(request: Request, exc: CsrfRefused) -> Response:
+        return _answer(request, 403, translate("csrf_refused", language(request))
+                       if not is_api(request) else "CSRF token missing or wrong")
+
+    @app.exception_handler(LookupError)
+    async def missing(request: Request, exc: LookupError) -> Response:
+        return _answer(request, 404, _one_line(exc))
+
+    @app.exception_handler(SilenceNotFound)
+    async def no_silence(request: Request, exc: SilenceNotFound) -> Response:
+        return _answer(request, 404, _one_line(exc))
+
+    @app.exception_handler(IncidentNotFound)
+    async def no_incident(request: Request, exc: IncidentNotFound) -> Response:
+        return _answer(request, 404, _one_line(exc))
+
+    @app.exception_handler(LifecycleError)
+    async def conflict(request: Request, exc: LifecycleError) -> Response:
+        return _answer(request, 409, _one_line(exc))
+
+    for bad in (UsersError, UnknownRole, ValueError):
+        app.add_exception_handler(bad, _bad_request)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}: {e.get('msg')}"
+            for e in exc.errors()
+        )
+        return _answer(request, 422, problems or "invalid request")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and not is_api(request):
+            message = translate("not_found", language(request))
+        return _answer(request, exc.status_code, message)
+
+
+async def _bad_request(request: Request, exc: Exception) -> Response:
+    return _answer(request, 400, _one_line(exc))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc.args[0]) if len(exc.args) == 1 else str(exc)
+    return " ".join(text.split()) or type(exc).__name__
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="/")

@@ -26,7 +26,8 @@ _LOGIN_CSRF = re.compile(r'name="login_csrf" value="([^"]+)"')
 
 
 def web_client(app: App, *, clock: Callable[[], datetime] | None = None) -> TestClient:
-    """A client of the console and API over ``app`` (requests go to https://testserver, so Secure cookies are sent)."""
+    """A client of the console and API over ``app`` (requests go to https://testserver, so
+    Secure cookies are sent)."""
     return TestClient(create_web_app(app=app, clock=clock), base_url="https://testserver",
                       follow_redirects=False)
 

@@ -252,15 +252,15 @@ def person_by(ctx: IncidentContext, by: str) -> str:
     """``--by`` as recorded: the person it names when people are configured (UserError with a
     did-you-mean otherwise; ``slack:`` names are the Slack buttons' own), else as given."""
     from config.roster import UnknownPerson
-    from monitor.incidents.actors import SLACK_PREFIX, identify
+    from monitor.incidents.actors import UNVERIFIED_PREFIXES, identify
 
     name = " ".join(by.split())
     if not ctx.roster.configured or not name:
         return by
-    if name.startswith(SLACK_PREFIX):
+    if name.startswith(UNVERIFIED_PREFIXES):
         raise UserError(
-            f"error: --by: '{SLACK_PREFIX}' names are recorded by the Slack buttons; name a "
-            "person from people (--by PERSON-ID)"
+            f"error: --by: '{name.split(':')[0]}:' names are recorded by Slack and the "
+            "console; name a person from people (--by PERSON-ID)"
         )
     try:
         return identify(name, ctx.roster).label

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from config.roster import Roster, UnknownPerson
 
 SLACK_PREFIX = "slack:"
+# a console or API account not linked to a configured person (monitor.web)
+WEB_PREFIX = "web:"
+UNVERIFIED_PREFIXES = (SLACK_PREFIX, WEB_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class Actor:
 def identify(name: str, roster: Roster) -> Actor:
     """The actor a (cleaned, non-empty) ``--by`` names; UnknownPerson when people are
     configured and it names none of them."""
-    if name.startswith(SLACK_PREFIX) or not roster.configured:
+    if name.startswith(UNVERIFIED_PREFIXES) or not roster.configured:
         return Actor(name)
     try:
         person = roster.named(name)
@@ -52,6 +55,6 @@ def shown(label: str | None, person: str | None, roster: Roster) -> str:
         return f"{found.name} ({found.id})"
     if person is not None:
         return f"{person} (no longer in people)"
-    if roster.configured or label.startswith(SLACK_PREFIX):
+    if roster.configured or label.startswith(UNVERIFIED_PREFIXES):
         return f"{label} (unverified)"
     return label

@@ -41,8 +41,11 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """The name actions are recorded under: the person's id when linked, else the user's."""
-        return self.person or self.user
+        """The name actions are recorded under: the linked person's id, else ``web:USER``
+        (recorded as unverified when people are configured)."""
+        from monitor.incidents.actors import WEB_PREFIX
+
+        return self.person or f"{WEB_PREFIX}{self.user}"
 
     def can(self, needed: Role) -> bool:
         return allows(self.role, needed)

@@ -334,7 +334,7 @@ def test_with_people_by_must_name_one_and_show_names_them(run: Run, config_file:
     assert code == 1
     assert out.strip() == "error: --by: unknown person 'lina' (did you mean 'li.na'?)"
     code, out = run("ack", str(incident_id), "--by", "slack:U111")
-    assert code == 1 and "recorded by the Slack buttons" in out
+    assert code == 1 and "recorded by Slack and the console" in out
     code, out = run("ack", str(incident_id), "--by", "li.na")
     assert code == 0 and out.startswith(f"incident #{incident_id} acknowledged by li.na;")
     assert "Acknowledged by Li Na (li.na) at " in run("incident", "show", str(incident_id))[1]

@@ -48,7 +48,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def filtered(query: Select[tuple[Mention]], where: MentionFilter) -> Select[tuple[Mention]]:
+def filtered(query: Select[Mention], where: MentionFilter) -> Select[Mention]:
     """``query`` narrowed to ``where``."""
     if where.text and where.text.strip():
         query = query.where(text_condition(where.text))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.schema import Settings
 from monitor.db.models import Silence as SilenceRow
+from monitor.db.models import Source
 from playbooks import Silence, SilenceError
 
 MAX_SCOPE = 64
@@ -70,6 +73,48 @@ def remove_silence(session: Session, *, silence_id: int) -> SilenceRow:
     session.delete(row)
     session.flush()
     return row
+
+
+def expire_silence(session: Session, *, silence_id: int, now: datetime) -> SilenceRow:
+    """End a silence now (kept, listed as expired); SilenceNotFound when there is none."""
+    row = session.get(SilenceRow, silence_id)
+    if row is None:
+        raise SilenceNotFound(f"no silence #{silence_id}")
+    if row.until > now:
+        row.until = now
+        session.flush()
+    return row
+
+
+def silence_sources(session: Session, *, settings: Settings) -> set[str]:
+    """Source ids a silence may name: configured, stored (inbox files too) and the inbox's."""
+    known = {s.id for s in settings.sources} | set(session.scalars(select(Source.id)))
+    if settings.inbox is not None:
+        known.add(settings.inbox.source_id)
+    return known
+
+
+def scope_problem(
+    *,
+    entity: str | None,
+    category: str | None,
+    source: str | None,
+    entities: Iterable[str],
+    categories: Iterable[str],
+    sources: Iterable[str],
+) -> str | None:
+    """Why a silence's scope names something unknown (``--entity: unknown entity ...``), or
+    None; an empty ``categories`` accepts any category."""
+    known_categories = list(categories)
+    for option, value, known in (("entity", entity, list(entities)),
+                                 ("category", category, known_categories),
+                                 ("source", source, sorted(sources))):
+        if value is None or (option == "category" and not known_categories):
+            continue
+        if value not in known:
+            return (f"--{option}: unknown {option} {value!r} "
+                    f"(known: {', '.join(known) or 'none'})")
+    return None
 
 
 def silence_to_dict(row: SilenceRow, *, now: datetime) -> dict[str, object]:

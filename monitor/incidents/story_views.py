@@ -5,21 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Incident, Mention, MentionEntity, Story, StoryLink
 
 
-def list_stories(
-    session: Session,
-    *,
-    since: datetime | None = None,
-    entity: str | None = None,
-    limit: int = 50,
-    with_mentions: bool = False,
-) -> list[dict[str, Any]]:
-    """Stories seen since ``since`` (merged-away ones left out), latest activity first."""
+def _stories(since: datetime | None, entity: str | None) -> Select[tuple[Story]]:
     stmt = select(Story).where(Story.merged_into.is_(None))
     if since is not None:
         stmt = stmt.where(Story.last_seen_at >= since)
@@ -28,8 +20,22 @@ def list_stories(
             select(Mention.story_id).join(MentionEntity, MentionEntity.mention_id == Mention.id)
             .where(MentionEntity.entity_id == entity)
         ))
+    return stmt
+
+
+def list_stories(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    entity: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    with_mentions: bool = False,
+) -> list[dict[str, Any]]:
+    """Stories seen since ``since`` (merged-away ones left out), latest activity first."""
+    stmt = _stories(since, entity)
     rows = list(session.scalars(stmt.order_by(Story.last_seen_at.desc(), Story.id.desc())
-                                .limit(limit)))
+                                .limit(limit).offset(offset)))
     incidents = _incidents_of(session, [r.id for r in rows])
     out = [story_summary(r, incident=incidents.get(r.id)) for r in rows]
     if with_mentions and rows:
@@ -48,6 +54,30 @@ def list_stories(
         for item in out:
             item["mentions"] = members[item["id"]]
     return out
+
+
+def count_stories(
+    session: Session, *, since: datetime | None = None, entity: str | None = None
+) -> int:
+    """How many stories ``list_stories`` would list without a limit."""
+    stmt = _stories(since, entity)
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
+def story_view(session: Session, *, story_id: int) -> dict[str, Any]:
+    """One story as ``story_summary`` shows it; LookupError when there is none."""
+    story = session.get(Story, story_id)
+    if story is None:
+        raise LookupError(f"no story #{story_id}")
+    return story_summary(story, incident=_incidents_of(session, [story.id]).get(story.id))
+
+
+def story_mentions(session: Session, *, story_id: int, limit: int = 200) -> list[Mention]:
+    """The story's mentions, earliest published first (at most ``limit``)."""
+    return list(session.scalars(
+        select(Mention).where(Mention.story_id == story_id)
+        .order_by(Mention.published_at, Mention.id).limit(limit)
+    ))
 
 
 def story_summary(story: Story, *, incident: int | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from monitor.db.models import Incident, Mention, MentionEntity, Story, StoryLink
 
 
-def _stories(since: datetime | None, entity: str | None) -> Select[tuple[Story]]:
+def _stories(since: datetime | None, entity: str | None) -> Select[Story]:
     stmt = select(Story).where(Story.merged_into.is_(None))
     if since is not None:
         stmt = stmt.where(Story.last_seen_at >= since)

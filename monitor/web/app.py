@@ -22,8 +22,17 @@ from monitor.users.login_limit import LoginLimiter
 from monitor.web import errors, events
 from monitor.web.auth import authenticate, check_csrf, web_context
 from monitor.web.context import WebContext
-from monitor.web.pages import account, audit, session
-from monitor.web.pages import oncall, reports, silences, sources, stories, users
+from monitor.web.pages import (
+    account,
+    audit,
+    oncall,
+    reports,
+    session,
+    silences,
+    sources,
+    stories,
+    users,
+)
 
 API_PREFIX = "/api/v1"
 

@@ -10,8 +10,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from monitor.db.models import User
-
-from monitor.users.accounts import UsersError, add_user, get_user, list_users, set_disabled, set_role
+from monitor.users.accounts import (
+    UsersError,
+    add_user,
+    get_user,
+    list_users,
+    set_disabled,
+    set_role,
+)
 from monitor.users.audit import record
 from monitor.users.roles import ROLES
 from monitor.users.tokens import create_token, list_tokens, revoke_token

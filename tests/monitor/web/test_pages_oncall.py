@@ -13,10 +13,9 @@ from sqlalchemy import select
 from config.loader import LoadedConfig
 from monitor.app import App, open_app
 from monitor.db.models import AuditEntry, OncallOverride
-from monitor.oncall.lookup import on_call
-from monitor.oncall.store import add_swap
-from monitor.oncall.lookup import organisation_rota
+from monitor.oncall.lookup import on_call, organisation_rota
 from monitor.oncall.rotation import shifts
+from monitor.oncall.store import add_swap
 from monitor.web.testing import add_user, log_in, web_client
 
 

@@ -22,7 +22,7 @@ SCRIPT = "<script>alert('x')</script>"
 
 
 def row_of(html: str, source_id: str) -> str:
-    start = html.index(f"<td>{source_id}</td>")
+    start = html.index(f">{source_id}</td>")
     return html[start:html.index("</tr>", start)]
 
 
@@ -77,7 +77,7 @@ def test_inbox_files_and_quarantined_rows_are_shown_escaped(
                              offset=None, error=f"no text column {SCRIPT}", excerpt=SCRIPT,
                              created_at=now, fingerprint="f1"))
     page = client.get("/sources").text
-    assert "<td>inbox/weibo</td>" in page
+    assert '<td class="nowrap">inbox/weibo</td>' in page
     assert "<dt>Files waiting</dt><dd>0</dd>" in page
     assert "Quarantined rows (1)" in page
     assert "exports/x.csv:7" in page

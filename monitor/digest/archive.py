@@ -37,10 +37,11 @@ class ArchivedReport:
 
     @property
     def kind(self) -> str:
+        """The period's kind: day, week, month, quarter, year or range."""
         return self.period.kind
 
 
-def archived_reports(folder: Path, *, tz: str, kind: str | None = None) -> list[ArchivedReport]:
+def archived_reports(*, folder: Path, tz: str, kind: str | None = None) -> list[ArchivedReport]:
     """The reports in ``folder`` (optionally of one period kind), newest period first; [] when
     the folder does not exist yet."""
     found: dict[str, tuple[Period, dict[str, str], float]] = {}
@@ -67,7 +68,7 @@ def archived_reports(folder: Path, *, tz: str, kind: str | None = None) -> list[
                   reverse=True)
 
 
-def archived_file(folder: Path, name: str) -> Path:
+def archived_file(*, folder: Path, name: str) -> Path:
     """The archive's file called ``name``; LookupError for any other name or a missing file."""
     if _NAME.match(name) is None:
         raise LookupError(f"no report {name!r}")

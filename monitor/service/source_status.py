@@ -72,7 +72,7 @@ def inbox_statuses(session: Session, *, settings: Settings, now: datetime) -> li
             for r in rows]
 
 
-def inbox_waiting(settings: Settings) -> int:
+def inbox_waiting(*, settings: Settings) -> int:
     """Files in the inbox folder not read yet (settled or not); 0 without an inbox."""
     if settings.inbox is None:
         return 0

@@ -9,20 +9,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from monitor.digest.archive import archived_file, archived_reports
-from monitor.digest.run import build_and_write_digest, default_out_dir
+from monitor.digest.render_html import CSP
+from monitor.digest.run import DigestError, build_and_write_digest, default_out_dir
 from monitor.users.audit import record
 from monitor.web.auth import Principal, require, web_context
 from monitor.web.i18n import translate
 from monitor.web.templates import language, redirect, render
+from playbooks import PlaybookError
 
 router = APIRouter(include_in_schema=False)
 
 KINDS = ("day", "week", "month", "quarter", "year", "range")
 _TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
           "json": "application/json"}
-# a report is a document, not part of the console: it may run no script and reach nothing
-_SANDBOX = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
-            "sandbox")
+# the digest's own policy (it loads nothing), sandboxed: served from the console's origin, a
+# report must not act as the logged-in reader
+_SANDBOX = f"{CSP}; sandbox"
 
 
 @router.get("/reports")
@@ -30,7 +32,7 @@ def reports(request: Request, kind: str | None = None,
             _: Principal = require("viewer")) -> HTMLResponse:
     web = web_context(request)
     kind = kind if kind in KINDS else None
-    found = archived_reports(default_out_dir(web.app), tz=web.settings.organisation.timezone,
+    found = archived_reports(folder=default_out_dir(web.app), tz=web.settings.organisation.timezone,
                              kind=kind)
     return render(request, "reports.html", reports=found, kind=kind,
                   kinds=KINDS)
@@ -38,7 +40,7 @@ def reports(request: Request, kind: str | None = None,
 
 @router.get("/reports/files/{name}")
 def report_file(request: Request, name: str, _: Principal = require("viewer")) -> Response:
-    path = archived_file(default_out_dir(web_context(request).app), name)
+    path = archived_file(folder=default_out_dir(web_context(request).app), name=name)
     return FileResponse(path, media_type=_TYPES[path.suffix.lstrip(".")],
                         headers={"Content-Security-Policy": _SANDBOX,
                                  "X-Content-Type-Options": "nosniff"})
@@ -48,10 +50,14 @@ def report_file(request: Request, name: str, _: Principal = require("viewer")) -
 def write_now(request: Request, who: Principal = require("admin")) -> Response:
     web = web_context(request)
     now = web.clock()
-    output = build_and_write_digest(app=web.app, now=now)
+    lang = language(request)
+    try:
+        output = build_and_write_digest(app=web.app, now=now)
+    except (DigestError, PlaybookError) as exc:  # what `crisiswatch digest` reports as one line
+        return redirect(request, "/reports", flash=translate("reports_failed", lang, why=exc))
     with web.transaction() as session:
         record(session, actor=who.user, action="digest.write", target=output.period.label,
                now=now, via=who.via, address=who.address,
                detail={"files": sorted(p.name for p in output.files.values())})
-    return redirect(request, "/reports", flash=translate("reports_written", language(request),
-                                                         period=output.period.label))
+    return redirect(request, "/reports",
+                    flash=translate("reports_written", lang, period=output.period.label))

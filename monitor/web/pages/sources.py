@@ -31,5 +31,6 @@ def sources(request: Request, _: Principal = require("viewer")) -> HTMLResponse:
         inbox = inbox_statuses(session, settings=settings, now=now)
         rejected = quarantine(session, limit=LATEST_QUARANTINED)
     return render(request, "sources.html", sources=configured, inbox=settings.inbox,
-                  inbox_sources=inbox, waiting=inbox_waiting(settings), quarantine=rejected,
-                  inbox_interval=settings.service.inbox_interval, duration=format_duration)
+                  inbox_sources=inbox, waiting=inbox_waiting(settings=settings),
+                  quarantine=rejected, inbox_interval=settings.service.inbox_interval,
+                  duration=format_duration)

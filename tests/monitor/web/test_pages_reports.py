@@ -79,10 +79,11 @@ def test_admin_writes_the_weekly_digest_now_and_it_is_audited(
 
 
 def test_responders_and_viewers_read_but_do_not_write(app: App) -> None:
-    add_user(app, "rex", role="responder")
-    responder = web_client(app)
-    token = log_in(responder, "rex")
-    page = responder.get("/reports")
-    assert page.status_code == 200 and 'action="/reports/write"' not in page.text
-    assert responder.post("/reports/write", data={"csrf_token": token}).status_code == 403
+    for name, role in (("rex", "responder"), ("vic", "viewer")):
+        add_user(app, name, role=role)
+        other = web_client(app)
+        token = log_in(other, name)
+        page = other.get("/reports")
+        assert page.status_code == 200 and 'action="/reports/write"' not in page.text
+        assert other.post("/reports/write", data={"csrf_token": token}).status_code == 403
     assert not default_out_dir(app).exists() or not any(default_out_dir(app).iterdir())

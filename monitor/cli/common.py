@@ -147,18 +147,9 @@ def parse_when(
     """``--since``/``--until``: a duration back from now (ahead of it with ``ahead``: ``24h``,
     ``7d``) or a date/time, read as the commands print it: in the organisation's ``zone``
     unless it says its own (``+08:00``, or ``UTC+8`` as printed)."""
-    from alerts.times import read_time
-    from config.durations import parse_duration
+    from monitor.when import read_when
 
     try:
-        span = parse_duration(value)
-        return now + span if ahead else now - span
-    except ValueError:
-        pass
-    try:
-        return read_time(value, zone)
-    except ValueError:
-        example = "4h or a time like 2026-11-30 18:00" if ahead else "24h or a date like 2026-11-01"
-        raise UserError(
-            f"error: --{option}: expected a duration like {example}, got {value!r}"
-        ) from None
+        return read_when(value, now=now, zone=zone, option=option, ahead=ahead)
+    except ValueError as exc:
+        raise UserError(f"error: {exc}") from None

@@ -1,4 +1,4 @@
-"""Form and query values read the way the CLI reads its options (``monitor.cli.common``), so
+"""Form and query values read the way the CLI reads its options (``monitor.when``), so
 ``4h``, ``7d`` and ``2026-11-30 18:00`` mean the same on a page as on the command line."""
 
 from __future__ import annotations
@@ -6,19 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from monitor.web.context import WebContext
+from monitor.when import read_when
 
 
 def when_value(web: WebContext, value: str, *, option: str, now: datetime,
                ahead: bool) -> datetime:
     """A duration from ``now`` (ahead of it with ``ahead``) or a time in the organisation's
     zone; ValueError (a 400 page) with the CLI's one-line message otherwise."""
-    from monitor.cli.common import UserError, parse_when
-
-    try:
-        return parse_when(value.strip(), now=now, zone=web.settings.organisation.timezone,
-                          option=option, ahead=ahead)
-    except UserError as exc:
-        raise ValueError(exc.message.removeprefix("error: ")) from None
+    return read_when(value.strip(), now=now, zone=web.settings.organisation.timezone,
+                     option=option, ahead=ahead)
 
 
 def since_time(web: WebContext, value: str | None) -> datetime | None:

@@ -22,6 +22,7 @@ from monitor.users.login_limit import LoginLimiter
 from monitor.web import errors, events
 from monitor.web.auth import authenticate, check_csrf, web_context
 from monitor.web.context import WebContext
+from monitor.web.headers import SecurityHeaders
 from monitor.web.pages import account, audit, session
 
 API_PREFIX = "/api/v1"
@@ -77,4 +78,5 @@ def create_web_app(*, app: App, clock: Callable[[], datetime] | None = None) -> 
         return JSONResponse(api.openapi())
 
     api.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    api.add_middleware(SecurityHeaders)
     return api

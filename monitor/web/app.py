@@ -23,12 +23,13 @@ from monitor.web import errors, events
 from monitor.web.auth import authenticate, check_csrf, web_context
 from monitor.web.context import WebContext
 from monitor.web.headers import SecurityHeaders
-from monitor.web.pages import account, audit, session
+from monitor.web.pages import account, audit, incident, session
 
 API_PREFIX = "/api/v1"
 
 # the console's pages, in the order of the navigation
-PAGES: tuple[APIRouter, ...] = (session.router, account.router, audit.router, events.router)
+PAGES: tuple[APIRouter, ...] = (session.router, account.router, audit.router, events.router,
+                                incident.router)
 # /api/v1 resources
 API: tuple[APIRouter, ...] = ()
 

@@ -4,13 +4,18 @@ timeline, refused when they make no sense."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.loader import example_config_path, load_config
 from config.people import Person
 from config.roster import Roster
+from monitor.app import open_app
+from monitor.cli.main import cli
 from monitor.db.models import ChecklistTick, Incident, IncidentEvent
 from monitor.incidents.checklist import incident_checklist, item_key, tick_item, untick_item
 from monitor.incidents.context import IncidentContext
@@ -65,9 +70,8 @@ def test_an_edited_playbook_never_shows_a_tick_against_another_item(
         first = incident_checklist(s, ctx=ctx, incident_id=incident_id)[0]
         tick_item(s, ctx=ctx, incident_id=incident_id, key=first.key, by="ana", now=clock())
     # an item is inserted at the top: the ticked one moves to place 2 and gets a new key
-    books = tuple(
-        dataclasses.replace(b, checklist=(PlaybookItem(id="new", text="New first step."), *b.checklist))
-        for b in ctx.playbooks)
+    new = PlaybookItem(id="new", text="New first step.")
+    books = tuple(dataclasses.replace(b, checklist=(new, *b.checklist)) for b in ctx.playbooks)
     edited = dataclasses.replace(ctx, playbooks=books)
     with sessions() as s:
         items = incident_checklist(s, ctx=edited, incident_id=incident_id)
@@ -116,3 +120,32 @@ def test_a_merged_incident_checklist_is_closed(sessions: sessionmaker[Session],
         merged.state, merged.merged_into = "merged", incident_id
     with sessions.begin() as s, pytest.raises(LifecycleError, match="was merged into #1"):
         tick_item(s, ctx=ctx, incident_id=incident_id, key=key, by="ana", now=clock())
+
+
+def test_the_cli_lists_ticks_and_unticks_by_number(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(example_config_path())
+    with open_app(config) as app, app.sessions.begin() as s:
+        open_test_incident(s, ctx=app.incidents, now=app.incidents.clock())
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["-c", str(example_config_path()), "incident", "check",
+                                          *args])
+        return result.exit_code, result.output
+
+    code, out = run("1")
+    assert code == 0 and out.startswith("[ ] 1. on-call responder: Confirm the facts")
+    code, out = run("1", "2", "--by", "li.na")
+    assert code == 0 and out.splitlines()[1].startswith("[x] 2. risk lead: Name the person")
+    assert "(done by li.na, " in out.splitlines()[1]
+    assert run("1", "2", "--by", "li.na") == (
+        1, "error: checklist item 2 of incident #1 is already done by li.na\n")
+    assert run("1", "9", "--by", "li.na")[1] == "error: incident #1 has 6 checklist item(s)\n"
+    assert run("1", "2", "--by", "nobody")[0] == 1
+    code, out = run("1", "2", "--undo", "--by", "li.na")
+    assert code == 0 and "[x]" not in out
+    with open_app(config) as app, app.sessions() as s:
+        notes = s.scalars(select(IncidentEvent.detail["note"].as_string()).where(
+            IncidentEvent.kind == "checklist")).all()
+    assert [n.split(":")[0] for n in notes] == ["ticked item 2", "unticked item 2"]

@@ -12,6 +12,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from monitor.app import App
+from monitor.db.models import IncidentMention
 from monitor.incidents.states import STATES
 from monitor.incidents.testing import add_scored_mention, open_test_incident
 from monitor.web.i18n import catalogue
@@ -74,8 +75,6 @@ def test_mention_text_is_shown_as_text_and_only_web_links_are_links(
     with app.sessions.begin() as session:
         bad = add_scored_mention(session, text="see javascript link", at=app.incidents.clock(),
                                  url="javascript:alert(2)")
-        from monitor.db.models import IncidentMention
-
         session.add(IncidentMention(incident_id=incident_id, mention_id=bad))
     html = client.get(f"/incidents/{incident_id}").text
     assert "<script>alert(1)</script>" not in html
@@ -87,8 +86,6 @@ def test_mention_text_is_shown_as_text_and_only_web_links_are_links(
 
 def test_mentions_are_paged(app: App, client: TestClient) -> None:
     incident_id = opened(app)
-    from monitor.db.models import IncidentMention
-
     with app.sessions.begin() as session:
         for n in range(4):
             m = add_scored_mention(session, text=f"extra post {n}", at=app.incidents.clock())

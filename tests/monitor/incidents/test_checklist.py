@@ -16,6 +16,8 @@ from config.people import Person
 from config.roster import Roster
 from monitor.app import open_app
 from monitor.cli.main import cli
+from monitor.db.engine import make_engine, session_factory
+from monitor.db.migrate import upgrade
 from monitor.db.models import ChecklistTick, Incident, IncidentEvent
 from monitor.incidents.checklist import incident_checklist, item_key, tick_item, untick_item
 from monitor.incidents.context import IncidentContext
@@ -34,6 +36,19 @@ def _opened(sessions: sessionmaker[Session], ctx: IncidentContext, clock: Clock)
 
 def test_a_tick_is_stored_shown_on_the_timeline_and_can_be_undone(
         sessions: sessionmaker[Session], clock: Clock) -> None:
+    _tick_and_untick(sessions, clock)
+
+
+def test_ticks_on_postgresql(pg_url: str, clock: Clock) -> None:
+    engine = make_engine(pg_url)
+    try:
+        upgrade(engine)
+        _tick_and_untick(session_factory(engine), clock)
+    finally:
+        engine.dispose()
+
+
+def _tick_and_untick(sessions: sessionmaker[Session], clock: Clock) -> None:
     ctx = make_context(clock=clock)
     incident_id = _opened(sessions, ctx, clock)
     with sessions() as s:

@@ -181,3 +181,8 @@ def test_checklist_ticks_persist_show_on_the_timeline_and_are_audited(
         ("incident.checklist", {"item": 2, "done": True}),
         ("incident.checklist", {"item": 2, "done": False}),
     ]
+
+
+def test_acting_on_an_unknown_incident_is_a_404(client: TestClient) -> None:
+    answer = post(client, "/incidents/99/ack")
+    assert answer.status_code == 404 and "no incident #99" in answer.text

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.app import App
 from monitor.users.login_limit import LoginLimiter
 from monitor.web import errors, events
+from monitor.web.api import digests, incidents, silences, sources, stories
 from monitor.web.auth import authenticate, check_csrf, web_context
 from monitor.web.context import WebContext
 from monitor.web.pages import account, audit, session
@@ -29,7 +30,13 @@ API_PREFIX = "/api/v1"
 # the console's pages, in the order of the navigation
 PAGES: tuple[APIRouter, ...] = (session.router, account.router, audit.router, events.router)
 # /api/v1 resources
-API: tuple[APIRouter, ...] = ()
+API: tuple[APIRouter, ...] = (
+    incidents.router,
+    stories.router,
+    silences.router,
+    sources.router,
+    digests.router,
+)
 
 _health = APIRouter(include_in_schema=False)
 

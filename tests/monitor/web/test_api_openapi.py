@@ -3,7 +3,9 @@ schema of its answer and its errors."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi.routing import APIRoute
@@ -50,3 +52,13 @@ def test_every_api_route_is_described_with_its_answer_and_errors(
     assert detail["reasons"]["description"] and detail["timeline"]["items"]["$ref"]
     assert "enum" in next(p for p in schema["paths"][f"{API_PREFIX}/incidents"]["get"][
         "parameters"] if p["name"] == "state")["schema"]
+
+
+def test_the_endpoint_table_of_docs_api_md_matches_the_routes() -> None:
+    doc = (Path(__file__).parents[3] / "docs" / "api.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(GET|POST|DELETE) (/[^`]*)` \|", doc, flags=re.MULTILINE)
+    documented = {(m, re.sub(r"\{[^}]*\}", "{}", p)) for m, p in rows}
+    routes = [r for router in API for r in router.routes if isinstance(r, APIRoute)]
+    served = {(m, re.sub(r"\{[^}]*\}", "{}", r.path.replace("{file}", "{name}.{fmt}")))
+              for r in routes for m in r.methods} | {("GET", "/openapi.json")}
+    assert documented == served

@@ -159,7 +159,10 @@ def test_respond_records_the_public_response(api: TestClient) -> None:
 def test_escalate_sends_the_next_step_of_a_running_playbook(api: TestClient) -> None:
     # the samples are older than the alert window: nothing escalates until a reopen restarts
     # the playbook
-    assert api.post("/api/v1/incidents/3/escalate").status_code == 409
+    refused = api.post("/api/v1/incidents/3/escalate")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == ("cannot escalate incident #3: no escalation is running "
+                                        "(it was never started)")
     api.post("/api/v1/incidents/3/resolve", json={"note": "done"})
     reopened = api.post("/api/v1/incidents/3/reopen").json()
     assert reopened["escalation"] is not None

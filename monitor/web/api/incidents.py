@@ -30,6 +30,7 @@ from playbooks import ALL_GRADES
 
 # state filters beyond the states themselves
 STATE_GROUPS: dict[str, tuple[str, ...]] = {"active": ACTIVE, "closed": CLOSED}
+STATE_FILTERS = (*STATES, *STATE_GROUPS)
 _CHANGE: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No incident with that id."},
     409: {"model": ErrorOut, "description": "Its state does not allow this."},
@@ -163,8 +164,7 @@ class MergeIn(BaseModel):
 def list_(
     request: Request,
     state: str | None = Query(None, description="A state, `active` (open or acknowledged) "
-                              "or `closed`.", json_schema_extra={"enum": [*STATES,
-                                                                          *STATE_GROUPS]}),
+                              "or `closed`.", json_schema_extra={"enum": list(STATE_FILTERS)}),
     grade: str | None = Query(None, description="At least this peak grade.",
                               json_schema_extra={"enum": list(ALL_GRADES)}),
     entity: str | None = Query(None, description="Entity id."),
@@ -172,8 +172,8 @@ def list_(
     span: Window = Depends(window),
 ) -> Paged[IncidentOut]:
     """Most severe first (current grade), then latest activity."""
-    if state is not None and state not in STATES and state not in STATE_GROUPS:
-        raise HTTPException(422, f"state: expected one of {', '.join([*STATES, *STATE_GROUPS])}")
+    if state is not None and state not in STATE_FILTERS:
+        raise HTTPException(422, f"state: expected one of {', '.join(STATE_FILTERS)}")
     if grade is not None and grade not in ALL_GRADES:
         raise HTTPException(422, f"grade: expected one of {', '.join(ALL_GRADES)}")
     states = None if state is None else STATE_GROUPS.get(state, (state,))

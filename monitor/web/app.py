@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.app import App
 from monitor.users.login_limit import LoginLimiter
 from monitor.web import errors, events
+from monitor.web.api import digests, incidents, silences, sources, stories
 from monitor.web.auth import authenticate, check_csrf, web_context
 from monitor.web.context import WebContext
 from monitor.web.headers import SecurityHeaders
@@ -31,7 +32,13 @@ API_PREFIX = "/api/v1"
 PAGES: tuple[APIRouter, ...] = (session.router, account.router, audit.router, events.router,
                                 incident.router)
 # /api/v1 resources
-API: tuple[APIRouter, ...] = ()
+API: tuple[APIRouter, ...] = (
+    incidents.router,
+    stories.router,
+    silences.router,
+    sources.router,
+    digests.router,
+)
 
 _health = APIRouter(include_in_schema=False)
 

@@ -57,13 +57,11 @@ def silence_add(
 
     with incident_session(obj) as (app, ctx, session):
         now = ctx.clock()
-        problem = scope_problem(
-            entity=entity, category=category, source=source, entities=ctx.entity_names,
-            categories=ctx.categories,
-            sources=silence_sources(session, settings=app.settings) if source else (),
-        )
+        problem = scope_problem(entity=entity, category=category, source=source,
+                                entities=list(ctx.entity_names), categories=ctx.categories,
+                                sources=silence_sources(session, settings=app.settings))
         if problem is not None:
-            raise UserError(f"error: {problem}")
+            raise UserError(f"error: --{problem}")
         row = add_silence(
             session,
             entity=entity,

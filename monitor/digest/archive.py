@@ -1,9 +1,8 @@
-"""The digest archive: the reports ``crisiswatch digest`` and the reports schedule wrote.
+"""The digest archive: the files ``crisiswatch digest`` and the scheduled reports write to
+``<data_dir>/digests`` (``digest-<period>.<format>``), listed and opened by name.
 
-``archived_reports`` lists the ``digest-<period>.<format>`` files of one folder, one entry per
-period with its formats, newest period first. ``archived_file`` is the only way to open one:
-it accepts a bare file name of that shape and answers a path inside the folder, never a path
-elsewhere (no ``..``, no separators, no symlink out of it).
+Only a name of the form ``digest-<letters, digits, - or _>`` with a known format, naming a
+regular file directly inside the folder, is ever opened: nothing else can be reached through it.
 """
 
 from __future__ import annotations
@@ -13,81 +12,84 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from monitor.digest.period import Period, PeriodError, date_range, period_at
+from monitor.digest.period import KINDS, Period, PeriodError, date_range, parse_day, period_at
 from monitor.digest.run import FORMATS
 
-_NAME = re.compile(r"^digest-(?P<slug>[0-9A-Za-z_-]{4,32})\.(?P<fmt>html|md|json)$")
-_KINDS = (
-    ("day", re.compile(r"^\d{4}-\d{2}-\d{2}$")),
-    ("week", re.compile(r"^\d{4}-W\d{2}$")),
-    ("month", re.compile(r"^\d{4}-\d{2}$")),
-    ("quarter", re.compile(r"^\d{4}-Q[1-4]$")),
-    ("year", re.compile(r"^\d{4}$")),
-)
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})$")
+PREFIX = "digest-"
+_NAME = re.compile(r"^digest-[0-9A-Za-z][0-9A-Za-z_-]{0,63}$")
+
+
+class DigestNotFound(LookupError):
+    """No archived digest file of that name and format."""
 
 
 @dataclass(frozen=True)
-class ArchivedReport:
-    """One period's report: its files by format and when the newest was written."""
+class ArchivedDigest:
+    """One digest in the archive, with the formats it was written in."""
 
-    period: Period
-    files: dict[str, str]  # format -> file name
-    written_at: datetime
+    name: str  # digest-2026-W47
+    period: str | None  # its label (2026-W47, 2026-11, 2026-11-01..2026-11-07), None if unknown
+    kind: str | None  # day, week, month, quarter, year or range
+    first: date | None
+    last: date | None
+    formats: tuple[str, ...]
+    written_at: datetime  # the newest file's modification time
 
-    @property
-    def kind(self) -> str:
-        """The period's kind: day, week, month, quarter, year or range."""
-        return self.period.kind
 
-
-def archived_reports(*, folder: Path, tz: str, kind: str | None = None) -> list[ArchivedReport]:
-    """The reports in ``folder`` (optionally of one period kind), newest period first; [] when
-    the folder does not exist yet."""
-    found: dict[str, tuple[Period, dict[str, str], float]] = {}
-    try:
-        entries = sorted(folder.iterdir())
-    except FileNotFoundError:
+def list_digests(folder: Path, *, tz: str) -> list[ArchivedDigest]:
+    """Every digest in ``folder`` (none when it does not exist), latest period first."""
+    if not folder.is_dir():
         return []
-    for entry in entries:
-        match = _NAME.match(entry.name)
-        if match is None or not entry.is_file() or entry.is_symlink():
-            continue
-        period = _period(match.group("slug"), tz)
-        if period is None or (kind is not None and period.kind != kind):
-            continue
-        slot = found.setdefault(period.slug, (period, {}, 0.0))
-        slot[1][match.group("fmt")] = entry.name
-        found[period.slug] = (period, slot[1], max(slot[2], entry.stat().st_mtime))
-    reports = [
-        ArchivedReport(period=p, files={f: files[f] for f in FORMATS if f in files},
-                       written_at=datetime.fromtimestamp(mtime, UTC))
-        for p, files, mtime in found.values()
-    ]
-    return sorted(reports, key=lambda r: (r.period.end, r.period.first, r.written_at),
-                  reverse=True)
+    found: dict[str, dict[str, Path]] = {}
+    for path in folder.iterdir():
+        stem, _, fmt = path.name.rpartition(".")
+        if fmt in FORMATS and _NAME.match(stem) and path.is_file():
+            found.setdefault(stem, {})[fmt] = path
+    digests = []
+    for name, files in found.items():
+        period = _period(name[len(PREFIX):], tz)
+        newest = max(p.stat().st_mtime for p in files.values())
+        digests.append(ArchivedDigest(
+            name=name,
+            period=period.label if period else None,
+            kind=period.kind if period else None,
+            first=period.first if period else None,
+            last=period.last if period else None,
+            formats=tuple(f for f in FORMATS if f in files),
+            written_at=datetime.fromtimestamp(newest, UTC),
+        ))
+    return sorted(digests, key=lambda d: (d.last or date.min, d.written_at, d.name), reverse=True)
 
 
-def archived_file(*, folder: Path, name: str) -> Path:
-    """The archive's file called ``name``; LookupError for any other name or a missing file."""
-    if _NAME.match(name) is None:
-        raise LookupError(f"no report {name!r}")
-    root = folder.resolve()
-    path = (root / name).resolve()
-    if path.parent != root or not path.is_file():
-        raise LookupError(f"no report {name!r}")
+def digest_file(folder: Path, *, name: str, fmt: str) -> Path:
+    """The file of digest ``name`` in format ``fmt``; DigestNotFound unless it is a regular
+    file directly inside ``folder`` (so ``..``, slashes and links out of it are refused)."""
+    if not _NAME.match(name) or fmt not in FORMATS:
+        raise DigestNotFound(f"no digest {name!r} in format {fmt!r}")
+    path = folder / f"{name}.{fmt}"
+    try:
+        inside = path.resolve(strict=True).parent == folder.resolve(strict=True)
+    except OSError:
+        inside = False
+    if not inside or not path.is_file():
+        raise DigestNotFound(f"no digest {name}.{fmt}")
     return path
 
 
 def _period(slug: str, tz: str) -> Period | None:
+    """The period a file name's slug stands for (``Period.slug`` read back), else None."""
+    candidates: list[Period] = []
     try:
-        for kind, pattern in _KINDS:
-            if pattern.match(slug):
-                return period_at(kind=kind, at=slug, tz=tz)
-        found = _RANGE.match(slug)
-        if found:
-            return date_range(first=date.fromisoformat(found.group(1)),
-                              last=date.fromisoformat(found.group(2)), tz=tz)
-    except (PeriodError, ValueError):
+        if "_" in slug:
+            first, _, last = slug.partition("_")
+            candidates.append(date_range(first=parse_day(first, "from"),
+                                         last=parse_day(last, "to"), tz=tz))
+        else:
+            for kind in KINDS:
+                try:
+                    candidates.append(period_at(kind=kind, at=slug, tz=tz))
+                except PeriodError:
+                    continue
+    except PeriodError:
         return None
-    return None
+    return next((p for p in candidates if p.slug == slug), None)

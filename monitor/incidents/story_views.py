@@ -8,19 +8,10 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from alerts.sanitize import one_line
+from monitor.collectors.base import with_title
 from monitor.db.models import Incident, Mention, MentionEntity, Story, StoryLink
-
-
-def _stories(since: datetime | None, entity: str | None) -> Select[Story]:
-    stmt = select(Story).where(Story.merged_into.is_(None))
-    if since is not None:
-        stmt = stmt.where(Story.last_seen_at >= since)
-    if entity is not None:
-        stmt = stmt.where(Story.id.in_(
-            select(Mention.story_id).join(MentionEntity, MentionEntity.mention_id == Mention.id)
-            .where(MentionEntity.entity_id == entity)
-        ))
-    return stmt
+from monitor.incidents.aggregate import EXCERPT_CHARS
 
 
 def list_stories(
@@ -29,11 +20,11 @@ def list_stories(
     since: datetime | None = None,
     entity: str | None = None,
     limit: int = 50,
-    offset: int = 0,
     with_mentions: bool = False,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Stories seen since ``since`` (merged-away ones left out), latest activity first."""
-    stmt = _stories(since, entity)
+    stmt = _stories(select(Story), since=since, entity=entity)
     rows = list(session.scalars(stmt.order_by(Story.last_seen_at.desc(), Story.id.desc())
                                 .limit(limit).offset(offset)))
     incidents = _incidents_of(session, [r.id for r in rows])
@@ -56,28 +47,43 @@ def list_stories(
     return out
 
 
-def count_stories(
-    session: Session, *, since: datetime | None = None, entity: str | None = None
-) -> int:
-    """How many stories ``list_stories`` would list without a limit."""
-    stmt = _stories(since, entity)
-    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+def count_stories(session: Session, *, since: datetime | None = None,
+                  entity: str | None = None) -> int:
+    """How many stories ``list_stories`` would give with no limit."""
+    stmt = _stories(select(func.count()).select_from(Story), since=since, entity=entity)
+    return int(session.scalar(stmt) or 0)
 
 
-def story_view(session: Session, *, story_id: int) -> dict[str, Any]:
-    """One story as ``story_summary`` shows it; LookupError when there is none."""
+def story_detail(session: Session, *, story_id: int, mentions: int = 200) -> dict[str, Any]:
+    """One story with its incident and its first ``mentions`` mentions (id, source, author,
+    time, excerpt); LookupError when there is none with that id."""
     story = session.get(Story, story_id)
     if story is None:
         raise LookupError(f"no story #{story_id}")
-    return story_summary(story, incident=_incidents_of(session, [story.id]).get(story.id))
+    data = story_summary(story, incident=_incidents_of(session, [story.id]).get(story.id))
+    data["merged_into"] = story.merged_into
+    data["related"] = related_stories(session, story.id)
+    rows = session.scalars(select(Mention).where(Mention.story_id == story.id)
+                           .order_by(Mention.published_at, Mention.id).limit(mentions))
+    data["mentions"] = [
+        {"id": m.id, "source_id": m.source_id, "external_id": m.external_id, "url": m.url,
+         "author": m.author, "published_at": m.published_at.isoformat(),
+         "excerpt": one_line(with_title(m.title, m.text), EXCERPT_CHARS)}
+        for m in rows
+    ]
+    return data
 
 
-def story_mentions(session: Session, *, story_id: int, limit: int = 200) -> list[Mention]:
-    """The story's mentions, earliest published first (at most ``limit``)."""
-    return list(session.scalars(
-        select(Mention).where(Mention.story_id == story_id)
-        .order_by(Mention.published_at, Mention.id).limit(limit)
-    ))
+def _stories(stmt: Select[Any], *, since: datetime | None, entity: str | None) -> Select[Any]:
+    stmt = stmt.where(Story.merged_into.is_(None))
+    if since is not None:
+        stmt = stmt.where(Story.last_seen_at >= since)
+    if entity is not None:
+        stmt = stmt.where(Story.id.in_(
+            select(Mention.story_id).join(MentionEntity, MentionEntity.mention_id == Mention.id)
+            .where(MentionEntity.entity_id == entity)
+        ))
+    return stmt
 
 
 def story_summary(story: Story, *, incident: int | None) -> dict[str, Any]:

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from alerts.sanitize import one_line
 from monitor.db.models import Incident, IncidentEvent, Story
 from monitor.incidents.actors import shown
 from monitor.incidents.context import IncidentContext
-from monitor.incidents.lifecycle import LifecycleError
+from monitor.incidents.lifecycle import IncidentNotFound
 from monitor.incidents.messages import (
     checklist_lines,
     escalation_state,
     mention_ref,
     offered_scripts,
     playbook_for,
+    sla_due,
     sla_lines,
     top_mentions,
 )
@@ -34,19 +36,48 @@ def list_incidents(
     grade: str | None = None,
     entity: str | None = None,
     limit: int = 100,
+    states: Sequence[str] | None = None,
+    category: str | None = None,
+    offset: int = 0,
 ) -> list[Incident]:
     """Highest current grade first, then latest activity; ``grade`` means at least that grade
     (current or peak)."""
     rank = case({g: grade_rank(g) for g in ALL_GRADES}, value=Incident.grade, else_=0)
-    stmt = select(Incident).order_by(rank.desc(), Incident.last_seen_at.desc(), Incident.id.desc())
+    stmt = _filtered(select(Incident), open_only=open_only, grade=grade, entity=entity,
+                     states=states, category=category)
+    stmt = stmt.order_by(rank.desc(), Incident.last_seen_at.desc(), Incident.id.desc())
+    return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def count_incidents(
+    session: Session,
+    *,
+    open_only: bool = False,
+    grade: str | None = None,
+    entity: str | None = None,
+    states: Sequence[str] | None = None,
+    category: str | None = None,
+) -> int:
+    """How many incidents ``list_incidents`` would give with no limit."""
+    stmt = _filtered(select(func.count()).select_from(Incident), open_only=open_only,
+                     grade=grade, entity=entity, states=states, category=category)
+    return int(session.scalar(stmt) or 0)
+
+
+def _filtered(stmt: Select[Any], *, open_only: bool, grade: str | None, entity: str | None,
+              states: Sequence[str] | None, category: str | None) -> Select[Any]:
     if open_only:
         stmt = stmt.where(Incident.state.in_(ACTIVE))
+    if states is not None:
+        stmt = stmt.where(Incident.state.in_(list(states)))
     if entity:
         stmt = stmt.where(Incident.entity_id == entity)
+    if category:
+        stmt = stmt.where(Incident.category == category)
     if grade:
         wanted = [g for g in ALL_GRADES if grade_rank(g) >= grade_rank(grade)]
         stmt = stmt.where(Incident.peak_grade.in_(wanted))
-    return list(session.scalars(stmt.limit(limit)))
+    return stmt
 
 
 def incident_summary(incident: Incident, ctx: IncidentContext) -> dict[str, Any]:
@@ -96,7 +127,7 @@ def incident_detail(
     """Everything ``incident show`` prints: timeline, matrix, checklist, approved scripts."""
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise LifecycleError(f"no incident #{incident_id}")
+        raise IncidentNotFound(f"no incident #{incident_id}")
     playbook = playbook_for(incident, ctx)
     state = escalation_state(incident)
     events = session.scalars(
@@ -116,6 +147,8 @@ def incident_detail(
             "resolution_note": incident.resolution_note,
             "escalation": state.to_dict() if state is not None else None,
             "sla": list(sla_lines(incident, playbook, ctx.timezone)),
+            "sla_due": _due(sla_due(incident, playbook=playbook)),
+            "playbook_name": playbook.name if playbook is not None else None,
             "checklist": list(checklist_lines(playbook)),
             "scripts": [
                 {"id": s.script.id, "lang": s.script.lang, "title": s.script.title,
@@ -124,13 +157,15 @@ def incident_detail(
             ],
             "top_mentions": [
                 {
+                    "id": mention.id,
                     "excerpt": ref.excerpt,
                     "source": ref.source,
                     "url": ref.url,
                     "author": ref.author,
                     "published": _iso(ref.published),
                 }
-                for ref in (mention_ref(m) for m in top_mentions(session, incident))
+                for mention in top_mentions(session, incident)
+                for ref in (mention_ref(mention),)
             ],
             "top_sources": list(incident.top_sources or []),
             "top_authors": list(incident.top_authors or []),
@@ -194,6 +229,12 @@ def _shares(mix: dict[str, Any] | None) -> dict[str, float]:
         return {}
     return {k: round(int(v) / total, 3) for k, v in sorted((mix or {}).items(),
                                                             key=lambda kv: -int(kv[1]))}
+
+
+def _due(due: tuple[datetime | None, datetime | None] | None) -> dict[str, str | None] | None:
+    if due is None:
+        return None
+    return {"acknowledge_by": _iso(due[0]), "first_response_by": _iso(due[1])}
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -39,15 +39,15 @@ STALE_FACTOR = 3
 
 def source_health(
     *,
-    now: datetime,
     last_success_at: datetime | None,
     consecutive_failures: int | None,
     last_error: str | None,
     interval: timedelta | None,
+    now: datetime,
     redact: Callable[[str], str],
 ) -> dict[str, Any]:
-    """One source's health as /healthz and the console show it: stale when its last success is
-    older than STALE_FACTOR poll intervals (never, for a source that is not scheduled)."""
+    """One source's health as /healthz shows it: stale when no success for STALE_FACTOR poll
+    intervals (never, for unscheduled sources), the last error only while it keeps failing."""
     age = (now - last_success_at).total_seconds() if last_success_at else None
     return {
         "last_success_at": last_success_at.isoformat() if last_success_at else None,
@@ -107,11 +107,9 @@ class HealthProbe:
                 self.checked_at, self.error = now, self.redact(" ".join(str(exc).split())[:300])
             return
         sources = {
-            source_id: source_health(
-                now=now, last_success_at=last_ok, consecutive_failures=failures,
-                last_error=last_error, interval=self.intervals.get(source_id),
-                redact=self.redact,
-            )
+            source_id: source_health(last_success_at=last_ok, consecutive_failures=failures,
+                                     last_error=last_error, interval=self.intervals.get(source_id),
+                                     now=now, redact=self.redact)
             for source_id, last_ok, failures, last_error in rows
         }
         with self._lock:

@@ -20,28 +20,30 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.app import App
 from monitor.users.login_limit import LoginLimiter
 from monitor.web import errors, events
+from monitor.web.api import digests, incidents, silences, sources, stories
 from monitor.web.auth import authenticate, check_csrf, web_context
 from monitor.web.context import WebContext
-from monitor.web.pages import (
-    account,
-    audit,
-    oncall,
-    reports,
-    session,
-    silences,
-    sources,
-    stories,
-    users,
-)
+from monitor.web.headers import SecurityHeaders
+from monitor.web.pages import account, audit, incident, oncall, reports, session, users
+from monitor.web.pages import silences as silences_page
+from monitor.web.pages import sources as sources_page
+from monitor.web.pages import stories as stories_page
 
 API_PREFIX = "/api/v1"
 
 # the console's pages, in the order of the navigation
 PAGES: tuple[APIRouter, ...] = (session.router, account.router, audit.router, events.router,
-                                stories.router, oncall.router, sources.router, silences.router,
-                                reports.router, users.router)
+                                incident.router, stories_page.router, oncall.router,
+                                sources_page.router, silences_page.router, reports.router,
+                                users.router)
 # /api/v1 resources
-API: tuple[APIRouter, ...] = ()
+API: tuple[APIRouter, ...] = (
+    incidents.router,
+    stories.router,
+    silences.router,
+    sources.router,
+    digests.router,
+)
 
 _health = APIRouter(include_in_schema=False)
 
@@ -89,4 +91,5 @@ def create_web_app(*, app: App, clock: Callable[[], datetime] | None = None) -> 
         return JSONResponse(api.openapi())
 
     api.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    api.add_middleware(SecurityHeaders)
     return api

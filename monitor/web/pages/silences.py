@@ -34,7 +34,7 @@ def silences(request: Request, _: Principal = require("viewer")) -> HTMLResponse
     now = web.clock()
     with web.reading() as session:
         rows = list_silences(session, now=now, include_expired=True)
-        sources = sorted(silence_sources(session, settings=web.settings))
+        sources = silence_sources(session, settings=web.settings)
     active = [r for r in rows if r.until > now]
     recent = sorted((r for r in rows if now - RECENT < r.until <= now),
                     key=lambda r: r.until, reverse=True)
@@ -61,10 +61,9 @@ def add(
              "source": optional(source)}
     try:
         with web.transaction() as session:
-            problem = scope_problem(
-                **scope, entities=ctx.entity_names, categories=ctx.categories,
-                sources=silence_sources(session, settings=web.settings) if scope["source"]
-                else ())
+            problem = scope_problem(**scope, entities=list(ctx.entity_names),
+                                    categories=ctx.categories,
+                                    sources=silence_sources(session, settings=web.settings))
             if problem is not None:
                 raise ValueError(problem)
             row = add_silence(session, **scope, reason=reason, by=who.actor, now=now,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from monitor.incidents.story_views import count_stories, list_stories, story_mentions, story_view
+from monitor.incidents.story_views import count_stories, list_stories, story_detail
 from monitor.web.auth import Principal, require, web_context
 from monitor.web.pages.forms import since_time
 from monitor.web.paging import Page, Window, window
@@ -37,6 +37,5 @@ def stories(
 @router.get("/stories/{story_id:int}")
 def story(request: Request, story_id: int, _: Principal = require("viewer")) -> HTMLResponse:
     with web_context(request).reading() as session:
-        summary = story_view(session, story_id=story_id)
-        mentions = story_mentions(session, story_id=story_id)
-    return render(request, "story.html", story=summary, mentions=mentions)
+        detail = story_detail(session, story_id=story_id)
+    return render(request, "story.html", story=detail)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from alerts.sanitize import one_line
@@ -34,19 +35,79 @@ def list_incidents(
     grade: str | None = None,
     entity: str | None = None,
     limit: int = 100,
+    offset: int = 0,
+    states: Collection[str] | None = None,
+    current_grade: str | None = None,
+    category: str | None = None,
+    entities: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
 ) -> list[Incident]:
     """Highest current grade first, then latest activity; ``grade`` means at least that grade
-    (current or peak)."""
+    (current or peak), ``current_grade`` exactly that current grade; ``entities`` and
+    ``categories`` (a team's scope) keep incidents about one of them."""
     rank = case({g: grade_rank(g) for g in ALL_GRADES}, value=Incident.grade, else_=0)
-    stmt = select(Incident).order_by(rank.desc(), Incident.last_seen_at.desc(), Incident.id.desc())
+    stmt = select(Incident).where(*incident_conditions(
+        open_only=open_only, grade=grade, entity=entity, states=states, category=category,
+        entities=entities, categories=categories,
+    ))
+    if current_grade:
+        stmt = stmt.where(Incident.grade == current_grade)
+    stmt = stmt.order_by(rank.desc(), Incident.last_seen_at.desc(), Incident.id.desc())
+    return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def count_by_grade(
+    session: Session,
+    *,
+    open_only: bool = False,
+    grade: str | None = None,
+    entity: str | None = None,
+    states: Collection[str] | None = None,
+    category: str | None = None,
+    entities: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+) -> dict[str, int]:
+    """How many incidents ``list_incidents`` would find with these filters, per current grade
+    (one GROUP BY; grades with none are left out)."""
+    stmt = (
+        select(Incident.grade, func.count(Incident.id))
+        .where(*incident_conditions(
+            open_only=open_only, grade=grade, entity=entity, states=states, category=category,
+            entities=entities, categories=categories,
+        ))
+        .group_by(Incident.grade)
+    )
+    return {str(g): int(n) for g, n in session.execute(stmt)}
+
+
+def incident_conditions(
+    *,
+    open_only: bool = False,
+    grade: str | None = None,
+    entity: str | None = None,
+    states: Collection[str] | None = None,
+    category: str | None = None,
+    entities: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of ``list_incidents`` and ``count_by_grade``."""
+    conditions: list[ColumnElement[bool]] = []
     if open_only:
-        stmt = stmt.where(Incident.state.in_(ACTIVE))
+        conditions.append(Incident.state.in_(ACTIVE))
+    if states is not None:
+        conditions.append(Incident.state.in_(list(states)))
     if entity:
-        stmt = stmt.where(Incident.entity_id == entity)
+        conditions.append(Incident.entity_id == entity)
+    if entities is not None:
+        conditions.append(Incident.entity_id.in_(list(entities)))
+    if category:
+        conditions.append(Incident.category == category)
+    if categories is not None:
+        conditions.append(Incident.category.in_(list(categories)))
     if grade:
         wanted = [g for g in ALL_GRADES if grade_rank(g) >= grade_rank(grade)]
-        stmt = stmt.where(Incident.peak_grade.in_(wanted))
-    return list(session.scalars(stmt.limit(limit)))
+        conditions.append(Incident.peak_grade.in_(wanted))
+    return conditions
 
 
 def incident_summary(incident: Incident, ctx: IncidentContext) -> dict[str, Any]:

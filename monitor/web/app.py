@@ -22,12 +22,13 @@ from monitor.users.login_limit import LoginLimiter
 from monitor.web import errors, events
 from monitor.web.auth import authenticate, check_csrf, web_context
 from monitor.web.context import WebContext
-from monitor.web.pages import account, audit, session
+from monitor.web.pages import account, audit, incidents_queue, session
 
 API_PREFIX = "/api/v1"
 
 # the console's pages, in the order of the navigation
-PAGES: tuple[APIRouter, ...] = (session.router, account.router, audit.router, events.router)
+PAGES: tuple[APIRouter, ...] = (session.router, account.router, audit.router, events.router,
+                                incidents_queue.router)
 # /api/v1 resources
 API: tuple[APIRouter, ...] = ()
 

@@ -181,7 +181,8 @@ def test_each_row_links_to_its_incident_and_shows_its_sla(app: App, client: Test
     row = re.search(rf'<tr data-incident="{opened}">.*?</tr>', page, re.S)
     assert row is not None
     cells = row.group(0)
-    assert f'<a href="/incidents/{opened}">#{opened} formula scare</a>' in cells
+    link = f'<a href="/incidents/{opened}" title="formula scare">#{opened} formula scare</a>'
+    assert link in cells
     assert "Lumina Dairy, Lumina Kids formula" in cells  # its entity first, then the story's
     assert 'class="num">11<' in cells and "Product safety" in cells and ">Open<" in cells
     with app.sessions() as session:

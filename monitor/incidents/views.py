@@ -46,14 +46,19 @@ def list_incidents(
     (current or peak), ``current_grade`` exactly that current grade; ``entities`` and
     ``categories`` (a team's scope) keep incidents about one of them."""
     rank = case({g: grade_rank(g) for g in ALL_GRADES}, value=Incident.grade, else_=0)
-    stmt = select(Incident).where(*incident_conditions(
+    order = (rank.desc(), Incident.last_seen_at.desc(), Incident.id.desc())
+    conditions = incident_conditions(
         open_only=open_only, grade=grade, entity=entity, states=states, category=category,
         entities=entities, categories=categories,
-    ))
+    )
     if current_grade:
-        stmt = stmt.where(Incident.grade == current_grade)
-    stmt = stmt.order_by(rank.desc(), Incident.last_seen_at.desc(), Incident.id.desc())
-    return list(session.scalars(stmt.limit(limit).offset(offset)))
+        conditions.append(Incident.grade == current_grade)
+    # the page's ids first, sorted from ix_incidents_queue alone, then only their rows: the
+    # sort never reads the wide rows (several times faster over many incidents)
+    page = select(Incident.id).where(*conditions).order_by(*order).limit(limit).offset(offset)
+    return list(session.scalars(
+        select(Incident).where(Incident.id.in_(page.scalar_subquery())).order_by(*order)
+    ))
 
 
 def count_by_grade(

@@ -23,7 +23,14 @@ from starlette.datastructures import URL
 
 from monitor.db.models import Incident, Story
 from monitor.incidents.messages import playbook_for, sla_due
-from monitor.incidents.states import ACKNOWLEDGED, ACTIVE, FALSE_POSITIVE, OPEN, RESOLVED
+from monitor.incidents.states import (
+    ACKNOWLEDGED,
+    ACTIVE,
+    FALSE_POSITIVE,
+    OPEN,
+    RESOLVED,
+    STATES,
+)
 from monitor.incidents.views import count_by_grade, incident_summary, list_incidents
 from monitor.web.auth import Principal, require, web_context
 from monitor.web.i18n import catalogue
@@ -34,14 +41,16 @@ from playbooks import ALL_GRADES
 router = APIRouter(include_in_schema=False)
 
 PAGE_PATH: Final = "/incidents"
-# the state filter's choices and the states each keeps (None: every state, merged included)
-STATE_CHOICES: Final[dict[str, tuple[str, ...] | None]] = {
+# the state filter's choices and the states each keeps; "all" names every state (merged
+# included) so that SQLite, which keeps no statistics, still reads ix_incidents_queue alone
+# rather than looking up each row of a common entity
+STATE_CHOICES: Final[dict[str, tuple[str, ...]]] = {
     "active": ACTIVE,
     OPEN: (OPEN,),
     ACKNOWLEDGED: (ACKNOWLEDGED,),
     RESOLVED: (RESOLVED,),
     FALSE_POSITIVE: (FALSE_POSITIVE,),
-    "all": None,
+    "all": STATES,
 }
 GRADES_SHOWN: Final = tuple(reversed(ALL_GRADES))  # critical first
 

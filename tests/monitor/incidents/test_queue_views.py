@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.db.engine import make_engine, session_factory
+from monitor.db.migrate import upgrade
 from monitor.db.models import Incident
 from monitor.incidents import acknowledge_incident, record_response
 from monitor.incidents.messages import playbook_for, sla_due, sla_lines
@@ -33,6 +36,22 @@ def ids(found: list[Incident]) -> list[int]:
 
 def test_new_filters_narrow_the_list_and_keep_its_order(
         sessions: sessionmaker[Session]) -> None:
+    check_filters(sessions)
+
+
+def test_filters_and_counts_on_postgresql(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    try:
+        upgrade(engine)
+        check_filters(session_factory(engine))
+        with engine.begin() as conn:
+            conn.execute(delete(Incident))
+        check_counts(session_factory(engine))
+    finally:
+        engine.dispose()
+
+
+def check_filters(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as s:
         low = add(s, grade="low")
         high_old = add(s, grade="high", minutes_ago=30)
@@ -57,6 +76,10 @@ def test_new_filters_narrow_the_list_and_keep_its_order(
 
 def test_count_by_grade_is_one_group_by_under_the_same_filters(
         sessions: sessionmaker[Session]) -> None:
+    check_counts(sessions)
+
+
+def check_counts(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as s:
         add(s, grade="high")
         add(s, grade="high", state="resolved")

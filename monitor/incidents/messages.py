@@ -138,45 +138,46 @@ def auto_reply(
     return {"script": script.id, "lang": script.lang, "text": text}
 
 
-@dataclass(frozen=True)
-class SlaDue:
-    """When the playbook's SLA targets fall due, whether or not they have been met."""
-
-    acknowledge_by: datetime
-    respond_by: datetime
-
-
-def sla_due(incident: Incident, playbook: Playbook | None) -> SlaDue | None:
-    """The acknowledgement and first-public-response deadlines, counted from the escalation's
-    start (else the opening); None without a playbook."""
+def sla_due(
+    incident: Incident, *, playbook: Playbook | None
+) -> tuple[datetime | None, datetime | None] | None:
+    """When the acknowledgement and the first public response are due (None once done), or
+    None without a playbook."""
     if playbook is None:
         return None
-    state = escalation_state(incident)
-    start = state.started_at if state is not None else incident.opened_at
-    return SlaDue(acknowledge_by=start + playbook.sla.time_to_ack,
-                  respond_by=start + playbook.sla.time_to_first_response)
+    start = _sla_start(incident)
+    ack = start + playbook.sla.time_to_ack if incident.acknowledged_at is None else None
+    respond = (start + playbook.sla.time_to_first_response
+               if incident.responded_at is None else None)
+    return ack, respond
 
 
 def sla_lines(incident: Incident, playbook: Playbook | None, zone: str) -> tuple[str, ...]:
     """``acknowledge within 15m (by 2026-11-18 18:15 UTC+8)`` and the first public response
     target, or when and by whom each was done (times in ``zone``)."""
-    due = sla_due(incident, playbook)
-    if playbook is None or due is None:
+    if playbook is None:
         return ()
+    start = _sla_start(incident)
     if incident.acknowledged_at is not None:
         ack = (f"acknowledged {format_time(incident.acknowledged_at, zone)} "
                f"by {incident.acknowledged_by}")
     else:
         ack = (f"acknowledge within {format_duration(playbook.sla.time_to_ack)} "
-               f"(by {format_time(due.acknowledge_by, zone)})")
+               f"(by {format_time(start + playbook.sla.time_to_ack, zone)})")
     if incident.responded_at is not None:
         respond = (f"first public response {format_time(incident.responded_at, zone)} "
                    f"by {incident.responded_by}")
     else:
         target = playbook.sla.time_to_first_response
         respond = (f"first public response within {format_duration(target)} "
-                   f"(by {format_time(due.respond_by, zone)})")
+                   f"(by {format_time(start + target, zone)})")
     return ack, respond
+
+
+def _sla_start(incident: Incident) -> datetime:
+    """SLA clocks run from the escalation's start when it has one, else the opening."""
+    state = escalation_state(incident)
+    return state.started_at if state is not None else incident.opened_at
 
 
 def checklist_lines(playbook: Playbook | None) -> tuple[str, ...]:

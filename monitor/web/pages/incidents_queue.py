@@ -146,21 +146,18 @@ def _row(request: Request, incident: Incident, story_entities: dict[str, Any],
          lang: str) -> QueueRow:
     ctx = web_context(request).app.incidents
     summary = incident_summary(incident, ctx)
-    due = sla_due(incident, playbook_for(incident, ctx))
+    due = sla_due(incident, playbook=playbook_for(incident, ctx))
+    acknowledge_by, respond_by = due if due is not None else (None, None)
     others = sorted((e for e in story_entities if e != incident.entity_id),
                     key=lambda e: (-int(story_entities[e] or 0), e))
-    active = incident.state in ACTIVE
     return QueueRow(
         id=incident.id, title=incident.title, grade=incident.grade,
         peak_grade=incident.peak_grade, state=incident.state, category=incident.category,
         entities=tuple(ctx.entity_name(e, lang) for e in (incident.entity_id, *others)),
         mentions=incident.mention_count, opened_at=incident.opened_at,
         last_seen_at=incident.last_seen_at,
-        acknowledge_by=due.acknowledge_by
-        if due is not None and incident.state == OPEN and incident.acknowledged_at is None
-        else None,
-        respond_by=due.respond_by
-        if due is not None and active and incident.responded_at is None else None,
+        acknowledge_by=acknowledge_by if incident.state == OPEN else None,
+        respond_by=respond_by if incident.state in ACTIVE else None,
         acknowledged_by=summary["acknowledged_by_shown"],
         acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at,
     )

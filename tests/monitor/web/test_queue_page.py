@@ -188,10 +188,10 @@ def test_each_row_links_to_its_incident_and_shows_its_sla(app: App, client: Test
     with app.sessions() as session:
         incident = session.get(Incident, opened)
         assert incident is not None
-        due = sla_due(incident, playbook_for(incident, app.incidents))
-    assert due is not None
-    assert f'data-deadline="{due.acknowledge_by.isoformat()}"' in cells
-    assert f'data-deadline="{due.respond_by.isoformat()}"' in cells
+        due = sla_due(incident, playbook=playbook_for(incident, app.incidents))
+    assert due is not None and due[0] is not None and due[1] is not None
+    assert f'data-deadline="{due[0].isoformat()}"' in cells
+    assert f'data-deadline="{due[1].isoformat()}"' in cells
     other = re.search(rf'<tr data-incident="{acked}">.*?</tr>', page, re.S)
     assert other is not None
     # acknowledged: who did it, as people are shown everywhere, and only the response is due

@@ -5,8 +5,8 @@ filtered by state, entity and category; with every one of those columns in this 
 read the index alone, never the wide incident rows (SQLite keeps no statistics, so an index
 on fewer columns led it to look up every row of a common state).
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-07 19:00:00.000000
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""0022: the incident queue's index is added to a database that already holds incidents."""
+"""0023: the incident queue's index is added to a database that already holds incidents."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from monitor.db.migrate import upgrade
 def _fill_and_upgrade(url: str) -> None:
     engine = make_engine(url)
     try:
-        upgrade(engine, "0021")
+        upgrade(engine, "0022")
         with engine.begin() as conn:
             conn.execute(text(
                 "INSERT INTO incidents (id, entity_id, category, state, grade, peak_grade,"

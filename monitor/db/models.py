@@ -170,6 +170,7 @@ class Incident(Base):
     __tablename__ = "incidents"
     __table_args__ = (
         Index("ix_incidents_entity_category_state", "entity_id", "category", "state"),
+        Index("ix_incidents_queue", "state", "grade", "last_seen_at", "entity_id", "category"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

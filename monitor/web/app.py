@@ -24,7 +24,16 @@ from monitor.web.api import digests, incidents, silences, sources, stories
 from monitor.web.auth import authenticate, check_csrf, web_context
 from monitor.web.context import WebContext
 from monitor.web.headers import SecurityHeaders
-from monitor.web.pages import account, audit, incident, oncall, reports, session, users
+from monitor.web.pages import (
+    account,
+    audit,
+    incident,
+    incidents_queue,
+    oncall,
+    reports,
+    session,
+    users,
+)
 from monitor.web.pages import silences as silences_page
 from monitor.web.pages import sources as sources_page
 from monitor.web.pages import stories as stories_page
@@ -33,9 +42,9 @@ API_PREFIX = "/api/v1"
 
 # the console's pages, in the order of the navigation
 PAGES: tuple[APIRouter, ...] = (session.router, account.router, audit.router, events.router,
-                                incident.router, stories_page.router, oncall.router,
-                                sources_page.router, silences_page.router, reports.router,
-                                users.router)
+                                incidents_queue.router, incident.router, stories_page.router,
+                                oncall.router, sources_page.router, silences_page.router,
+                                reports.router, users.router)
 # /api/v1 resources
 API: tuple[APIRouter, ...] = (
     incidents.router,

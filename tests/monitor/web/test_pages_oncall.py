@@ -97,6 +97,7 @@ def test_viewers_cannot_add_and_unlinked_accounts_are_told(app: App) -> None:
     assert refused.status_code == 403
     responder = web_client(app)
     token = log_in(responder, "rex")
+    assert 'action="/oncall/override"' not in responder.get("/oncall").text
     answer = responder.post("/oncall/override", data={"csrf_token": token,
                                                       "schedule": "risk-primary",
                                                       "person": "li.na", "end": "1h"})

@@ -13,7 +13,7 @@ from monitor.db.models import User, WebSession
 from monitor.users.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from monitor.users.roles import Role, role
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # fullmatch: "$" would let "ada\n" pass
 
 
 class UsersError(ValueError):
@@ -43,7 +43,7 @@ class UserView:
 
 def check_name(name: str) -> str:
     """``name`` if it is a valid user name (lower-case letters, digits, . _ -)."""
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise UsersError(
             f"bad user name {name!r}: lower-case letters, digits, '.', '_' and '-', at most 64"
         )

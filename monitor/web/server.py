@@ -7,6 +7,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -78,6 +79,12 @@ class _Announcing(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, announce: Callable[[int], None]) -> None:
         super().__init__(config)
         self._announce = announce
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # Ctrl-C or SIGTERM is the normal way to stop (exit status 0, as `crisiswatch run`);
+        # uvicorn would raise the signal again once stopped, ending in "Aborted!" and status 1
+        super().handle_exit(sig, frame)
+        getattr(self, "_captured_signals", []).clear()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)

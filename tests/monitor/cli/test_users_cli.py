@@ -64,7 +64,8 @@ def test_add_list_disable_enable_role_and_password(cw: Callable[..., Result],
 
 
 @pytest.mark.parametrize(("args", "stdin", "message"), [
-    (("users", "role", "bob", "admin"), None, "error: no user 'bob' (see `crisiswatch users list`)"),
+    (("users", "role", "bob", "admin"), None,
+     "error: no user 'bob' (see `crisiswatch users list`)"),
     (("users", "role", "ada", "boss"), None,
      "error: unknown role 'boss': one of viewer, responder, admin"),
     (("users", "add", "x", "--role", "root", "--password-stdin"), SECRET,

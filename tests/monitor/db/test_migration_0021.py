@@ -29,10 +29,11 @@ def _fill_and_upgrade(url: str) -> None:
                 " '澜沐奶粉', '{}', 'h1', '[\"lumina\"]', 'complaint')"))
         assert not TABLES & set(inspect(engine).get_table_names())
         upgrade(engine)
-        assert TABLES <= set(inspect(engine).get_table_names())
+        assert set(inspect(engine).get_table_names()) >= TABLES
         at = {"at": "2026-01-02 00:00:00"}
         with engine.begin() as conn:
-            assert conn.execute(text("SELECT text FROM mentions WHERE id = 7")).scalar() == "澜沐奶粉"
+            kept = conn.execute(text("SELECT text FROM mentions WHERE id = 7")).scalar()
+            assert kept == "澜沐奶粉"
             conn.execute(text(
                 "INSERT INTO users (id, name, role, person, password_hash, created_at, created_by,"
                 " password_changed_at) VALUES (1, 'ada', 'admin', 'li.na', '$argon2id$x', :at,"

@@ -144,7 +144,7 @@ def test_disabling_a_user_ends_its_logins(example_app: App) -> None:
 def test_limiter_counts_failures_per_key_in_a_sliding_window() -> None:
     now = [datetime(2026, 12, 7, tzinfo=UTC)]
     limiter = LoginLimiter(attempts=3, window=timedelta(minutes=15), clock=lambda: now[0])
-    for minute in range(3):
+    for _ in range(3):
         now[0] += timedelta(minutes=1)
         assert limiter.retry_after("user:ada", "addr:1") == 0
         limiter.failed("user:ada", "addr:1")

@@ -107,8 +107,8 @@ def test_a_password_change_ends_this_and_every_other_login(app: App) -> None:
                                                  "new_password": "short"})
     assert weak.status_code == 303 and weak.headers["location"] == "/account"
     assert "too short" in here.get("/account").text  # the flash; still logged in
-    done = here.post("/account/password", data={"csrf_token": csrf, "new_password": "a new long one",
-                                                "current_password": PASSWORD})
+    done = here.post("/account/password", data={
+        "csrf_token": csrf, "new_password": "a new long one", "current_password": PASSWORD})
     assert done.status_code == 303 and done.headers["location"] == "/login"
     assert _logged_out(here.get("/account")) and _logged_out(elsewhere.get("/account"))
     log_in(here, "ada", password="a new long one")

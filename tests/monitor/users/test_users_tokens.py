@@ -105,3 +105,10 @@ def test_last_use_is_recorded(app: App) -> None:
     _role(app, secret, NOW + timedelta(minutes=5))
     with app.sessions() as s:
         assert list_tokens(s)[0].last_used_at == NOW + timedelta(minutes=5)
+    # noted to the minute, so a client polling every few seconds does not write each time
+    _role(app, secret, NOW + timedelta(minutes=5, seconds=30))
+    with app.sessions() as s:
+        assert list_tokens(s)[0].last_used_at == NOW + timedelta(minutes=5)
+    _role(app, secret, NOW + timedelta(minutes=6))
+    with app.sessions() as s:
+        assert list_tokens(s)[0].last_used_at == NOW + timedelta(minutes=6)

@@ -435,6 +435,14 @@ class WebSettings(_Model):
         "changes."
     )
 
+    @field_validator("session_lifetime", "login_window", "live_interval")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        # 0s would end every login at once, or make every live page poll without pause
+        if value.total_seconds() <= 0:
+            raise ValueError("must be longer than 0s")
+        return value
+
     def base_url(self) -> str:
         """``public_url``, else the address the console listens on."""
         if self.public_url:

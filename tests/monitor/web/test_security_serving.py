@@ -169,3 +169,14 @@ def test_a_taken_port_is_one_line_for_web_and_run(tmp_path: Path) -> None:
                 f"error: the web console could not listen on 127.0.0.1:{port} (in use? set "
                 "web.port, or pass --no-web / --port)")
             assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("key", ["session_lifetime", "login_window", "live_interval"])
+def test_web_durations_must_be_positive(key: str) -> None:
+    from pydantic import ValidationError
+
+    from config.schema import WebSettings
+
+    with pytest.raises(ValidationError, match="must be longer than 0s"):
+        WebSettings.model_validate({key: "0s"})
+    assert getattr(WebSettings.model_validate({key: "1s"}), key).total_seconds() == 1

@@ -56,6 +56,8 @@ def quickstart(folder: Path, verbose: bool, serve: bool, port: int | None) -> No
     from monitor.quickstart import WorkspaceError, prepare_workspace, serve_feeds
     from monitor.service.runner import run_once
 
+    if port is not None and not serve:
+        raise UserError("error: --port goes with --serve")
     started = time.monotonic()
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,

@@ -202,6 +202,13 @@ def test_quickstart_serve_keeps_the_console_running_until_ctrl_c(tmp_path: Path)
         assert run.wait(30) == 0, run.stderr.read()  # type: ignore[union-attr]
 
 
+def test_port_without_serve_is_a_mistake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(cli, ["quickstart", "--port", "9000"])
+    assert done.exit_code == 1 and done.output == "error: --port goes with --serve\n"
+    assert not (tmp_path / "crisiswatch-quickstart").exists()
+
+
 def test_the_console_admin_is_made_once_and_acts_as_no_person(example_app: App) -> None:
     from monitor.quickstart import console_admin
     from monitor.users.accounts import authenticate

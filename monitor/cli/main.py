@@ -108,7 +108,7 @@ COMMANDS: dict[str, LazyCommand] = {
         ),
     ),
     **_lazy(
-        "incidents+corrections+reviews",
+        "incidents+corrections+reviews+checklist",
         (
             "incident",
             "One incident: show it, write its review, or correct its story (merge, split, ...).",

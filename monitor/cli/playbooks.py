@@ -52,27 +52,16 @@ def silence_add(
     by: str,
 ) -> None:
     """Silence an entity, a category or a source (all given must match) until a time."""
-    from sqlalchemy import select
-
     from alerts.times import format_time
-    from monitor.db.models import Source
-    from monitor.incidents.silences import add_silence
+    from monitor.incidents.silences import add_silence, scope_problem, silence_sources
 
     with incident_session(obj) as (app, ctx, session):
         now = ctx.clock()
-        if entity is not None and entity not in ctx.entity_names:
-            known = ", ".join(ctx.entity_names) or "none"
-            raise UserError(f"error: --entity: unknown entity {entity!r} (known: {known})")
-        if category is not None and ctx.categories and category not in ctx.categories:
-            known = ", ".join(ctx.categories)
-            raise UserError(f"error: --category: unknown category {category!r} (known: {known})")
-        if source is not None:
-            sources = {s.id for s in app.settings.sources} | set(session.scalars(select(Source.id)))
-            if app.settings.inbox is not None:
-                sources.add(app.settings.inbox.source_id)
-            if source not in sources:
-                known = ", ".join(sorted(sources)) or "none"
-                raise UserError(f"error: --source: unknown source {source!r} (known: {known})")
+        problem = scope_problem(entity=entity, category=category, source=source,
+                                entities=list(ctx.entity_names), categories=ctx.categories,
+                                sources=silence_sources(session, settings=app.settings))
+        if problem is not None:
+            raise UserError(f"error: --{problem}")
         row = add_silence(
             session,
             entity=entity,

@@ -170,6 +170,7 @@ class Incident(Base):
     __tablename__ = "incidents"
     __table_args__ = (
         Index("ix_incidents_entity_category_state", "entity_id", "category", "state"),
+        Index("ix_incidents_queue", "state", "grade", "last_seen_at", "entity_id", "category"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -597,3 +598,18 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     address: Mapped[str | None] = mapped_column(String(64))
     via: Mapped[str] = mapped_column(String(8))  # web | api | cli
+
+
+class ChecklistTick(Base):
+    """A playbook checklist item done for one incident (monitor.incidents.checklist); the key
+    binds it to the item's place and text, so an edited playbook never shows it on another."""
+
+    __tablename__ = "incident_checklist"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_key: Mapped[str] = mapped_column(String(80), primary_key=True)  # "INDEX-SHA256"
+    item_text: Mapped[str] = mapped_column(Text)
+    done_by: Mapped[str] = mapped_column(String(128))
+    done_at: Mapped[datetime]

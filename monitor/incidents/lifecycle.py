@@ -302,8 +302,11 @@ def escalate_now(
     who = actor.label
     incident = get_incident(session, incident_id)
     state = escalation_state(incident)
-    if incident.state != "open" or state is None or state.done:
+    if incident.state != "open":
         raise LifecycleError(_not_allowed(incident, "escalate"))
+    if state is None or state.done:
+        raise LifecycleError(f"cannot escalate incident #{incident.id}: no escalation is "
+                             f"running (it {'has finished' if state else 'was never started'})")
     incident.escalation = dataclasses.replace(state, next_due_at=now).to_dict()
     _event(session, incident, kind="escalation_requested", by=who, now=now, **_who(actor))
     sent, suppressed = advance_escalation(

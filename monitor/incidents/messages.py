@@ -138,13 +138,26 @@ def auto_reply(
     return {"script": script.id, "lang": script.lang, "text": text}
 
 
+def sla_due(
+    incident: Incident, *, playbook: Playbook | None
+) -> tuple[datetime | None, datetime | None] | None:
+    """When the acknowledgement and the first public response are due (None once done), or
+    None without a playbook."""
+    if playbook is None:
+        return None
+    start = _sla_start(incident)
+    ack = start + playbook.sla.time_to_ack if incident.acknowledged_at is None else None
+    respond = (start + playbook.sla.time_to_first_response
+               if incident.responded_at is None else None)
+    return ack, respond
+
+
 def sla_lines(incident: Incident, playbook: Playbook | None, zone: str) -> tuple[str, ...]:
     """``acknowledge within 15m (by 2026-11-18 18:15 UTC+8)`` and the first public response
     target, or when and by whom each was done (times in ``zone``)."""
     if playbook is None:
         return ()
-    state = escalation_state(incident)
-    start = state.started_at if state is not None else incident.opened_at
+    start = _sla_start(incident)
     if incident.acknowledged_at is not None:
         ack = (f"acknowledged {format_time(incident.acknowledged_at, zone)} "
                f"by {incident.acknowledged_by}")
@@ -160,6 +173,11 @@ def sla_lines(incident: Incident, playbook: Playbook | None, zone: str) -> tuple
                    f"(by {format_time(start + target, zone)})")
     return ack, respond
 
+
+def _sla_start(incident: Incident) -> datetime:
+    """SLA clocks run from the escalation's start when it has one, else the opening."""
+    state = escalation_state(incident)
+    return state.started_at if state is not None else incident.opened_at
 
 
 def checklist_lines(playbook: Playbook | None) -> tuple[str, ...]:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from alerts.sanitize import one_line
+from monitor.collectors.base import with_title
 from monitor.db.models import Incident, Mention, MentionEntity, Story, StoryLink
+from monitor.incidents.aggregate import EXCERPT_CHARS
 
 
 def list_stories(
@@ -18,18 +21,12 @@ def list_stories(
     entity: str | None = None,
     limit: int = 50,
     with_mentions: bool = False,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Stories seen since ``since`` (merged-away ones left out), latest activity first."""
-    stmt = select(Story).where(Story.merged_into.is_(None))
-    if since is not None:
-        stmt = stmt.where(Story.last_seen_at >= since)
-    if entity is not None:
-        stmt = stmt.where(Story.id.in_(
-            select(Mention.story_id).join(MentionEntity, MentionEntity.mention_id == Mention.id)
-            .where(MentionEntity.entity_id == entity)
-        ))
+    stmt = _stories(select(Story), since=since, entity=entity)
     rows = list(session.scalars(stmt.order_by(Story.last_seen_at.desc(), Story.id.desc())
-                                .limit(limit)))
+                                .limit(limit).offset(offset)))
     incidents = _incidents_of(session, [r.id for r in rows])
     out = [story_summary(r, incident=incidents.get(r.id)) for r in rows]
     if with_mentions and rows:
@@ -48,6 +45,45 @@ def list_stories(
         for item in out:
             item["mentions"] = members[item["id"]]
     return out
+
+
+def count_stories(session: Session, *, since: datetime | None = None,
+                  entity: str | None = None) -> int:
+    """How many stories ``list_stories`` would give with no limit."""
+    stmt = _stories(select(func.count()).select_from(Story), since=since, entity=entity)
+    return int(session.scalar(stmt) or 0)
+
+
+def story_detail(session: Session, *, story_id: int, mentions: int = 200) -> dict[str, Any]:
+    """One story with its incident and its first ``mentions`` mentions (id, source, author,
+    time, excerpt); LookupError when there is none with that id."""
+    story = session.get(Story, story_id)
+    if story is None:
+        raise LookupError(f"no story #{story_id}")
+    data = story_summary(story, incident=_incidents_of(session, [story.id]).get(story.id))
+    data["merged_into"] = story.merged_into
+    data["related"] = related_stories(session, story.id)
+    rows = session.scalars(select(Mention).where(Mention.story_id == story.id)
+                           .order_by(Mention.published_at, Mention.id).limit(mentions))
+    data["mentions"] = [
+        {"id": m.id, "source_id": m.source_id, "external_id": m.external_id, "url": m.url,
+         "author": m.author, "published_at": m.published_at.isoformat(),
+         "excerpt": one_line(with_title(m.title, m.text), EXCERPT_CHARS)}
+        for m in rows
+    ]
+    return data
+
+
+def _stories(stmt: Select[Any], *, since: datetime | None, entity: str | None) -> Select[Any]:
+    stmt = stmt.where(Story.merged_into.is_(None))
+    if since is not None:
+        stmt = stmt.where(Story.last_seen_at >= since)
+    if entity is not None:
+        stmt = stmt.where(Story.id.in_(
+            select(Mention.story_id).join(MentionEntity, MentionEntity.mention_id == Mention.id)
+            .where(MentionEntity.entity_id == entity)
+        ))
+    return stmt
 
 
 def story_summary(story: Story, *, incident: int | None) -> dict[str, Any]:

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from alerts.sanitize import one_line
 from monitor.db.models import Incident, IncidentEvent, Story
 from monitor.incidents.actors import shown
 from monitor.incidents.context import IncidentContext
-from monitor.incidents.lifecycle import LifecycleError
+from monitor.incidents.lifecycle import IncidentNotFound
 from monitor.incidents.messages import (
     checklist_lines,
     escalation_state,
     mention_ref,
     offered_scripts,
     playbook_for,
+    sla_due,
     sla_lines,
     top_mentions,
 )
@@ -34,19 +36,86 @@ def list_incidents(
     grade: str | None = None,
     entity: str | None = None,
     limit: int = 100,
+    states: Sequence[str] | None = None,
+    category: str | None = None,
+    offset: int = 0,
+    current_grade: str | None = None,
+    entities: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
 ) -> list[Incident]:
     """Highest current grade first, then latest activity; ``grade`` means at least that grade
-    (current or peak)."""
+    (current or peak), ``current_grade`` exactly that current grade; ``entities`` and
+    ``categories`` (a team's scope) keep the incidents about one of them."""
     rank = case({g: grade_rank(g) for g in ALL_GRADES}, value=Incident.grade, else_=0)
-    stmt = select(Incident).order_by(rank.desc(), Incident.last_seen_at.desc(), Incident.id.desc())
+    order = (rank.desc(), Incident.last_seen_at.desc(), Incident.id.desc())
+    page = _filtered(select(Incident.id), open_only=open_only, grade=grade, entity=entity,
+                     states=states, category=category, entities=entities,
+                     categories=categories)
+    if current_grade:
+        page = page.where(Incident.grade == current_grade)
+    # the page's ids first, sorted from ix_incidents_queue alone, then only their rows: the
+    # sort never reads the wide rows (several times faster over many incidents)
+    page = page.order_by(*order).limit(limit).offset(offset)
+    return list(session.scalars(
+        select(Incident).where(Incident.id.in_(page.scalar_subquery())).order_by(*order)
+    ))
+
+
+def count_incidents(
+    session: Session,
+    *,
+    open_only: bool = False,
+    grade: str | None = None,
+    entity: str | None = None,
+    states: Sequence[str] | None = None,
+    category: str | None = None,
+) -> int:
+    """How many incidents ``list_incidents`` would give with no limit."""
+    stmt = _filtered(select(func.count()).select_from(Incident), open_only=open_only,
+                     grade=grade, entity=entity, states=states, category=category)
+    return int(session.scalar(stmt) or 0)
+
+
+def count_by_grade(
+    session: Session,
+    *,
+    open_only: bool = False,
+    grade: str | None = None,
+    entity: str | None = None,
+    states: Sequence[str] | None = None,
+    category: str | None = None,
+    entities: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+) -> dict[str, int]:
+    """How many incidents ``list_incidents`` would give with no limit, per current grade (one
+    GROUP BY; grades with none are left out)."""
+    stmt = _filtered(select(Incident.grade), open_only=open_only, grade=grade, entity=entity,
+                     states=states, category=category, entities=entities,
+                     categories=categories)
+    per_grade = stmt.add_columns(func.count(Incident.id)).group_by(Incident.grade)
+    return {str(g): int(n) for g, n in session.execute(per_grade)}
+
+
+def _filtered(stmt: Select[Any], *, open_only: bool, grade: str | None, entity: str | None,
+              states: Sequence[str] | None, category: str | None,
+              entities: Collection[str] | None = None,
+              categories: Collection[str] | None = None) -> Select[Any]:
     if open_only:
         stmt = stmt.where(Incident.state.in_(ACTIVE))
+    if states is not None:
+        stmt = stmt.where(Incident.state.in_(list(states)))
     if entity:
         stmt = stmt.where(Incident.entity_id == entity)
+    if entities is not None:
+        stmt = stmt.where(Incident.entity_id.in_(list(entities)))
+    if category:
+        stmt = stmt.where(Incident.category == category)
+    if categories is not None:
+        stmt = stmt.where(Incident.category.in_(list(categories)))
     if grade:
         wanted = [g for g in ALL_GRADES if grade_rank(g) >= grade_rank(grade)]
         stmt = stmt.where(Incident.peak_grade.in_(wanted))
-    return list(session.scalars(stmt.limit(limit)))
+    return stmt
 
 
 def incident_summary(incident: Incident, ctx: IncidentContext) -> dict[str, Any]:
@@ -96,7 +165,7 @@ def incident_detail(
     """Everything ``incident show`` prints: timeline, matrix, checklist, approved scripts."""
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise LifecycleError(f"no incident #{incident_id}")
+        raise IncidentNotFound(f"no incident #{incident_id}")
     playbook = playbook_for(incident, ctx)
     state = escalation_state(incident)
     events = session.scalars(
@@ -116,6 +185,8 @@ def incident_detail(
             "resolution_note": incident.resolution_note,
             "escalation": state.to_dict() if state is not None else None,
             "sla": list(sla_lines(incident, playbook, ctx.timezone)),
+            "sla_due": _due(sla_due(incident, playbook=playbook)),
+            "playbook_name": playbook.name if playbook is not None else None,
             "checklist": list(checklist_lines(playbook)),
             "scripts": [
                 {"id": s.script.id, "lang": s.script.lang, "title": s.script.title,
@@ -124,13 +195,15 @@ def incident_detail(
             ],
             "top_mentions": [
                 {
+                    "id": mention.id,
                     "excerpt": ref.excerpt,
                     "source": ref.source,
                     "url": ref.url,
                     "author": ref.author,
                     "published": _iso(ref.published),
                 }
-                for ref in (mention_ref(m) for m in top_mentions(session, incident))
+                for mention in top_mentions(session, incident)
+                for ref in (mention_ref(mention),)
             ],
             "top_sources": list(incident.top_sources or []),
             "top_authors": list(incident.top_authors or []),
@@ -194,6 +267,12 @@ def _shares(mix: dict[str, Any] | None) -> dict[str, float]:
         return {}
     return {k: round(int(v) / total, 3) for k, v in sorted((mix or {}).items(),
                                                             key=lambda kv: -int(kv[1]))}
+
+
+def _due(due: tuple[datetime | None, datetime | None] | None) -> dict[str, str | None] | None:
+    if due is None:
+        return None
+    return {"acknowledge_by": _iso(due[0]), "first_response_by": _iso(due[1])}
 
 
 def _iso(moment: datetime | None) -> str | None:

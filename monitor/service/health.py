@@ -37,6 +37,29 @@ log = logging.getLogger(__name__)
 STALE_FACTOR = 3
 
 
+def source_health(
+    *,
+    last_success_at: datetime | None,
+    consecutive_failures: int | None,
+    last_error: str | None,
+    interval: timedelta | None,
+    now: datetime,
+    redact: Callable[[str], str],
+) -> dict[str, Any]:
+    """One source's health as /healthz shows it: stale when no success for STALE_FACTOR poll
+    intervals (never, for unscheduled sources), the last error only while it keeps failing."""
+    age = (now - last_success_at).total_seconds() if last_success_at else None
+    return {
+        "last_success_at": last_success_at.isoformat() if last_success_at else None,
+        "age_seconds": round(age, 1) if age is not None else None,
+        "interval_seconds": interval.total_seconds() if interval else None,
+        "consecutive_failures": consecutive_failures or 0,
+        "stale": interval is not None
+        and (age is None or age > STALE_FACTOR * interval.total_seconds()),
+        "last_error": redact(last_error) if consecutive_failures and last_error else None,
+    }
+
+
 @dataclass
 class ServiceStatus:
     """Live facts the runner keeps up to date for /healthz."""
@@ -83,19 +106,12 @@ class HealthProbe:
             with self._lock:
                 self.checked_at, self.error = now, self.redact(" ".join(str(exc).split())[:300])
             return
-        sources = {}
-        for source_id, last_ok, failures, last_error in rows:
-            age = (now - last_ok).total_seconds() if last_ok else None
-            interval = self.intervals.get(source_id)
-            sources[source_id] = {
-                "last_success_at": last_ok.isoformat() if last_ok else None,
-                "age_seconds": round(age, 1) if age is not None else None,
-                "interval_seconds": interval.total_seconds() if interval else None,
-                "consecutive_failures": failures or 0,
-                "stale": interval is not None
-                and (age is None or age > STALE_FACTOR * interval.total_seconds()),
-                "last_error": self.redact(last_error) if failures and last_error else None,
-            }
+        sources = {
+            source_id: source_health(last_success_at=last_ok, consecutive_failures=failures,
+                                     last_error=last_error, interval=self.intervals.get(source_id),
+                                     now=now, redact=self.redact)
+            for source_id, last_ok, failures, last_error in rows
+        }
         with self._lock:
             self.checked_at = self.ok_at = now
             self.error = None

@@ -20,16 +20,25 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.app import App
 from monitor.users.login_limit import LoginLimiter
 from monitor.web import errors, events
+from monitor.web.api import digests, incidents, silences, sources, stories
 from monitor.web.auth import authenticate, check_csrf, web_context
 from monitor.web.context import WebContext
-from monitor.web.pages import account, audit, session
+from monitor.web.headers import SecurityHeaders
+from monitor.web.pages import account, audit, incident, incidents_queue, session
 
 API_PREFIX = "/api/v1"
 
 # the console's pages, in the order of the navigation
-PAGES: tuple[APIRouter, ...] = (session.router, account.router, audit.router, events.router)
+PAGES: tuple[APIRouter, ...] = (session.router, account.router, audit.router, events.router,
+                                incidents_queue.router, incident.router)
 # /api/v1 resources
-API: tuple[APIRouter, ...] = ()
+API: tuple[APIRouter, ...] = (
+    incidents.router,
+    stories.router,
+    silences.router,
+    sources.router,
+    digests.router,
+)
 
 _health = APIRouter(include_in_schema=False)
 
@@ -77,4 +86,5 @@ def create_web_app(*, app: App, clock: Callable[[], datetime] | None = None) -> 
         return JSONResponse(api.openapi())
 
     api.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    api.add_middleware(SecurityHeaders)
     return api

@@ -25,9 +25,10 @@ def _answer(request: Request, status: int, message: str) -> Response:
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     from monitor.incidents.lifecycle import IncidentNotFound, LifecycleError
-    from monitor.incidents.silences import SilenceNotFound
+    from monitor.incidents.silences import SilenceExpired, SilenceNotFound
     from monitor.users.accounts import UsersError
     from monitor.users.roles import UnknownRole
+    from playbooks import PlaybookError, SilenceError
 
     @app.exception_handler(NotLoggedIn)
     async def not_logged_in(request: Request, exc: NotLoggedIn) -> Response:
@@ -67,7 +68,15 @@ def install(app: FastAPI) -> None:
     async def conflict(request: Request, exc: LifecycleError) -> Response:
         return _answer(request, 409, _one_line(exc))
 
-    for bad in (UsersError, UnknownRole, ValueError):
+    @app.exception_handler(SilenceExpired)
+    async def expired(request: Request, exc: SilenceExpired) -> Response:
+        return _answer(request, 409, _one_line(exc))
+
+    @app.exception_handler(SilenceError)
+    async def bad_silence(request: Request, exc: SilenceError) -> Response:
+        return _answer(request, 422, _one_line(exc))
+
+    for bad in (UsersError, UnknownRole, ValueError, PlaybookError):
         app.add_exception_handler(bad, _bad_request)
 
     @app.exception_handler(RequestValidationError)

@@ -4,7 +4,7 @@ real browser (Debian's chromium driven by Playwright; skipped, saying why, witho
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from config.loader import example_config_path, load_config
 from monitor.app import App, open_app
 from monitor.web.app import create_web_app
 from monitor.web.server import WebServer
-from monitor.web.testing import add_user, log_in, web_client
+from monitor.web.testing import add_user, api_token, log_in, web_client
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -73,3 +73,43 @@ def page(browser: Any, live_url: str) -> Iterator[Any]:
     finally:
         context.close()
 
+
+
+@pytest.fixture(scope="session")
+def example_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example's database after one ``crisiswatch run --once`` over its samples (seven
+    incidents, their stories and mentions), made once per test session."""
+    from monitor.service.runner import run_once
+
+    folder = tmp_path_factory.mktemp("example-run")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        with open_app(load_config(example_config_path())) as built:
+            run_once(built)
+            database = Path(built.settings.storage.data_dir) / "crisiswatch.sqlite"
+    return folder / database
+
+
+@pytest.fixture()
+def filled_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+               example_database: Path) -> Iterator[App]:
+    """Like ``app``, over a copy of ``example_database`` (override ``app`` with it to use it
+    with ``client`` and ``live_url``)."""
+    monkeypatch.chdir(tmp_path)
+    config = load_config(example_config_path())
+    folder = tmp_path / config.settings.storage.data_dir
+    folder.mkdir(parents=True)
+    shutil.copy(example_database, folder / example_database.name)
+    with open_app(config) as built:
+        yield built
+
+
+@pytest.fixture()
+def bearer(app: App) -> Callable[..., dict[str, str]]:
+    """``bearer("rae", role="viewer")``: headers of a new user's API token."""
+
+    def make(name: str, *, role: str = "responder", person: str | None = None) -> dict[str, str]:
+        add_user(app, name, role=role, person=person)
+        return {"Authorization": f"Bearer {api_token(app, name)}"}
+
+    return make

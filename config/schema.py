@@ -435,11 +435,20 @@ class WebSettings(_Model):
         "changes."
     )
 
+    @field_validator("session_lifetime", "login_window", "live_interval")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        # 0s would end every login at once, or make every live page poll without pause
+        if value.total_seconds() <= 0:
+            raise ValueError("must be longer than 0s")
+        return value
+
     def base_url(self) -> str:
         """``public_url``, else the address the console listens on."""
         if self.public_url:
             return self.public_url.rstrip("/") + "/"
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        host = f"[{host}]" if ":" in host else host  # an IPv6 address
         return f"http://{host}:{self.port or 8765}/"
 
 
@@ -703,7 +712,10 @@ class Settings(_Model):
         """Where alerts link to: ``alerting.dashboard_url``, else the console's address."""
         if self.alerting.dashboard_url:
             return self.alerting.dashboard_url
-        return self.web.base_url() if self.web.port is not None else None
+        if self.web.public_url:
+            return self.web.base_url()
+        # no console (null), or any free port (0): no address known in advance to link to
+        return self.web.base_url() if self.web.port else None
 
     @field_validator("reports")
     @classmethod

@@ -5,12 +5,14 @@ their timestamps moved to just before now (the samples are a fixed morning in 20
 incidents older than the alert window are recorded without alerting) and writes a
 configuration there. ``serve_feeds`` serves the feeds on 127.0.0.1, so the quickstart goes
 through the same HTTP collector as a real feed; the exports are dropped into the inbox.
+``console_admin`` makes the web console's first account.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import secrets
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -25,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from sqlalchemy.orm import Session
 
 from config.loader import example_config_path
 
@@ -40,6 +43,12 @@ _RFC822 = re.compile(r"[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(?:
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?(?P<zone> ?(?:[+-]\d{2}:?\d{2}|Z))?"
 )
+
+
+# The console account the quickstart makes. It is linked to no configured person: whoever
+# opens the quickstart's console is not li.na or any other example person, and a link would
+# record their clicks as that person's verified acts; they are recorded as web:admin.
+ADMIN = "admin"
 
 
 class WorkspaceError(Exception):
@@ -163,3 +172,22 @@ def serve_feeds(folder: Path) -> Iterator[Callable[[str], str]]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def console_admin(session: Session, *, now: datetime) -> str | None:
+    """Add the console's ``admin`` user (role admin, no person) with a random password and
+    return that password (to show once); None when the user exists already."""
+    from monitor.users.accounts import UsersError, add_user, get_user
+    from monitor.users.audit import record
+
+    try:
+        get_user(session, ADMIN)
+        return None
+    except UsersError:
+        pass
+    password = secrets.token_urlsafe(12)
+    add_user(session, name=ADMIN, password=password, role_name="admin", person=None,
+             by="quickstart", now=now)
+    record(session, actor="quickstart", action="user.add", target=ADMIN, now=now, via="cli",
+           detail={"role": "admin", "person": None})
+    return password

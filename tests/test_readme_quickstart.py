@@ -132,3 +132,57 @@ def test_readme_what_to_try_next_works_as_written(tmp_path: Path) -> None:
     assert (tmp_path / "crisiswatch.yaml").is_file()
     checked = outputs["crisiswatch check-config crisiswatch.yaml"].strip()
     assert checked.endswith("OK (5 entities, 4 sources, inbox crisiswatch-data/inbox)"), checked
+
+
+def readme_console_command() -> str:
+    """The command of the README's block that serves the console after the quickstart."""
+    text = (REPO / "README.md").read_text("utf-8")
+    block = re.search(r"Serve the console on the quickstart's database:\s*```sh\n(.*?)```",
+                      text, re.S)
+    assert block is not None, "README.md has no console block after the quickstart"
+    [line] = [line for line in block.group(1).splitlines() if line.strip()]
+    return line
+
+
+@pytest.mark.slow
+def test_readme_console_command_serves_the_quickstart_to_its_admin(tmp_path: Path) -> None:
+    """The console command as written, after the quickstart: the printed address answers and
+    the printed password logs `admin` in (on a free port, so that a console already running
+    on 8765 does not matter)."""
+    import signal
+
+    import httpx
+
+    script = Path(sys.executable).with_name("crisiswatch")
+    if not script.is_file():
+        pytest.skip("needs the crisiswatch console script beside this interpreter")
+    command = readme_console_command()
+    assert command.split("#")[0].split() == [
+        "crisiswatch", "-c", "crisiswatch-quickstart/crisiswatch.yaml", "web"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRISISWATCH_")}
+    env["PATH"] = os.pathsep.join([str(script.parent), env.get("PATH", "")])
+    done = subprocess.run(["crisiswatch", "quickstart"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    shown = re.search(r"then open http://127\.0\.0\.1:8765/ and log in as admin\n"
+                      r"   with the password (\S+) ", done.stdout)
+    assert shown is not None, done.stdout[-3000:]
+    config = tmp_path / "crisiswatch-quickstart" / "crisiswatch.yaml"
+    config.write_text(config.read_text("utf-8") + "\nweb: {port: 0}\n", encoding="utf-8")
+    with subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=tmp_path, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as web:
+        assert web.stdout is not None
+        try:
+            first = web.stdout.readline()
+            assert first.startswith("web console on http://127.0.0.1:"), first
+            with httpx.Client(base_url=first.split()[3], timeout=10) as browser:
+                form = browser.get("/login")
+                token = re.search(r'name="login_csrf" value="([^"]+)"', form.text)
+                assert token is not None
+                login = browser.post("/login", data={
+                    "name": "admin", "password": shown.group(1), "login_csrf": token.group(1)})
+                assert login.status_code == 303 and "cw_session" in browser.cookies
+                assert browser.get("/account").status_code == 200
+        finally:
+            web.send_signal(signal.SIGINT)
+        assert web.wait(30) == 0

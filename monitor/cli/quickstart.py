@@ -36,13 +36,18 @@ def register(group: click.Group) -> None:
     help="Workspace folder (recreated on every run; only a folder made by quickstart).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also show the service's log lines.")
-def quickstart(folder: Path, verbose: bool) -> None:
+@click.option("--serve", is_flag=True,
+              help="Then keep the web console running on the workspace (Ctrl-C stops it).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port of the console with --serve (default: web.port, 8765; 0: any free).")
+def quickstart(folder: Path, verbose: bool, serve: bool, port: int | None) -> None:
     """Run the example organisation's whole story offline: collect, score, open incidents,
     alert on the console with the approved scripts, and write the weekly digest.
 
     The bundled sample feeds are served on 127.0.0.1 with their times moved to the last few
     hours and the sample exports are dropped into the inbox; then every service job runs once
-    (as `crisiswatch run --once`) and the digest for this week is written.
+    (as `crisiswatch run --once`) and the digest for this week is written. Last, the web
+    console's `admin` user is made, with a random password printed once.
     """
     from config.loader import load_config
     from monitor.app import build_app
@@ -51,6 +56,8 @@ def quickstart(folder: Path, verbose: bool) -> None:
     from monitor.quickstart import WorkspaceError, prepare_workspace, serve_feeds
     from monitor.service.runner import run_once
 
+    if port is not None and not serve:
+        raise UserError("error: --port goes with --serve")
     started = time.monotonic()
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -88,15 +95,19 @@ def quickstart(folder: Path, verbose: bool) -> None:
             )
             _print_incidents(app, ws)
             _print_oncall(app)
+            password = _console_admin(app, now)
         finally:
             app.close()
     click.echo(f"\n3. Weekly digest ({digest.period.label}) written:")
     for path in digest.files.values():
         click.echo(f"   {path}")
+    _print_console(ws, loaded, password)
     click.echo(f"\nDone in {time.monotonic() - started:.1f} s.")
     _print_next(ws, digest.files.get("html"))
     if any(not r.ok for r in results):
         raise SystemExit(1)
+    if serve:
+        _serve(ws, port)
 
 
 def _served(loaded: LoadedConfig, url_for: Callable[[str], str]) -> LoadedConfig:
@@ -182,6 +193,35 @@ def _print_oncall(app: App) -> None:
         click.echo(f"   {oncall_line(view, app.settings.organisation.timezone)}")
 
 
+def _console_admin(app: App, now: datetime) -> str | None:
+    from monitor.quickstart import console_admin
+
+    with app.sessions.begin() as session:
+        return console_admin(session, now=now)
+
+
+def _print_console(ws: Workspace, loaded: LoadedConfig, password: str | None) -> None:
+    from monitor.quickstart import ADMIN
+
+    click.echo("\n4. Web console (the incident queue, live; mentions, stories, on call):")
+    click.echo(f"   crisiswatch -c {_shown(ws.config)} web")
+    click.echo(f"   then open {loaded.settings.web.base_url()} and log in as {ADMIN}")
+    if password:
+        click.echo(f"   with the password {password} (shown only now: change it on the account "
+                   "page)")
+
+
+def _serve(ws: Workspace, port: int | None) -> None:
+    from config.loader import load_config
+    from monitor.app import open_app
+    from monitor.cli.web import serve_console
+
+    with open_app(load_config(ws.config)) as app:
+        web = app.settings.web
+        click.echo("")
+        serve_console(app, host=web.host, port=port if port is not None else web.port or 8765)
+
+
 def _by_grade(row: tuple[int, str, str, str, int]) -> tuple[int, int]:
     order = ("critical", "high", "medium", "low", "none")
     return (order.index(row[1]) if row[1] in order else len(order), row[0])
@@ -194,6 +234,7 @@ def _print_next(ws: Workspace, html: Path | None) -> None:
         ("see the incidents, then one in full", f"{cw} incidents\n      {cw} incident show 1"),
         ("acknowledge it (stops its escalation)", f"{cw} ack 1 --by li.na"),
         ("see who is on call, and who is next", f"{cw} oncall"),
+        ("open the web console (Ctrl-C stops it)", f"{cw} web"),
         ("open the digest", str(html) if html else f"{cw} digest"),
         ("rehearse a crisis", f"{cw} drill product-safety-zh --speed 60"),
         (

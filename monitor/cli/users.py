@@ -17,7 +17,20 @@ if TYPE_CHECKING:
 
     from monitor.app import App
 
-ROLE_CHOICE = click.Choice(["viewer", "responder", "admin"])
+ROLES_SHOWN = "viewer|responder|admin"
+
+
+def _role(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The role named, checked by the library so a wrong one is one line, not a usage
+    error (and before any password prompt)."""
+    from monitor.users.roles import UnknownRole, role
+
+    if value is None:
+        return None
+    try:
+        return role(value.strip().lower())
+    except UnknownRole as exc:
+        raise UserError(f"error: {exc}") from None
 
 
 def register(group: click.Group) -> None:
@@ -53,7 +66,8 @@ def users_group() -> None:
 
 @users_group.command("add")
 @click.argument("name")
-@click.option("--role", "role_name", type=ROLE_CHOICE, default="viewer", show_default=True)
+@click.option("--role", "role_name", default="viewer", show_default=True, metavar=ROLES_SHOWN,
+              callback=_role, help="What the user may do (see docs/web.md).")
 @click.option("--person", default=None,
               help="The configured person (people[].id) whose name the user's actions carry "
               "(default: NAME when it is a person's id).")
@@ -146,10 +160,10 @@ def enable_cmd(obj: Context, name: str) -> None:
 
 @users_group.command("role")
 @click.argument("name")
-@click.argument("role_name", metavar="ROLE", type=ROLE_CHOICE)
+@click.argument("role_name", metavar="ROLE", callback=_role)
 @pass_ctx
 def role_cmd(obj: Context, name: str, role_name: str) -> None:
-    """Change a user's role (its tokens never do more than the role)."""
+    """Change a user's ROLE (viewer, responder or admin); its tokens never do more."""
     from monitor.users.accounts import set_role
 
     with _users(obj) as (app, session):
@@ -178,7 +192,7 @@ def password_cmd(obj: Context, name: str, password_stdin: bool, generate: bool) 
 
 @users_group.command("token")
 @click.argument("name")
-@click.option("--scope", type=ROLE_CHOICE, default=None,
+@click.option("--scope", default=None, metavar=ROLES_SHOWN, callback=_role,
               help="What the token may do (default: the user's role; never more).")
 @click.option("--label", "label", default="api", show_default=True, help="What it is for.")
 @click.option("--expires", default=None, help="When it stops: a duration (90d) or a date.")

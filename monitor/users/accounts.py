@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import User
+from monitor.db.models import User, WebSession
 from monitor.users.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from monitor.users.roles import Role, role
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # fullmatch: "$" would let "ada\n" pass
 
 
 class UsersError(ValueError):
@@ -43,7 +43,7 @@ class UserView:
 
 def check_name(name: str) -> str:
     """``name`` if it is a valid user name (lower-case letters, digits, . _ -)."""
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise UsersError(
             f"bad user name {name!r}: lower-case letters, digits, '.', '_' and '-', at most 64"
         )
@@ -81,13 +81,10 @@ def list_users(session: Session) -> list[UserView]:
 
 def set_disabled(session: Session, *, name: str, disabled: bool, now: datetime) -> User:
     """Disable (its sessions and tokens stop working at once) or enable a user."""
-    from monitor.db.models import WebSession
-
     user = get_user(session, name)
     user.disabled_at = now if disabled else None
     if disabled:
-        for login in session.scalars(select(WebSession).where(WebSession.user_id == user.id)):
-            session.delete(login)
+        _end_logins(session, user)
     session.flush()
     return user
 
@@ -101,10 +98,13 @@ def set_role(session: Session, *, name: str, role_name: str) -> User:
 
 
 def set_password(session: Session, *, name: str, password: str, now: datetime) -> User:
-    """Change a user's password."""
+    """Change a user's password; every console login of the user ends."""
     user = get_user(session, name)
     user.password_hash = _hashed(password)
     user.password_changed_at = now
+    # resume_session also refuses logins older than the change, but a login made in the
+    # same instant (a coarse or frozen clock) would survive that test
+    _end_logins(session, user)
     session.flush()
     return user
 
@@ -120,6 +120,10 @@ def authenticate(session: Session, *, name: str, password: str) -> User:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _end_logins(session: Session, user: User) -> None:
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
 
 
 def _hashed(password: str) -> str:

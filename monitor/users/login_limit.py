@@ -7,7 +7,7 @@ forgetting failures is acceptable (argon2 keeps each guess slow anyway).
 from __future__ import annotations
 
 import threading
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -18,7 +18,7 @@ class LoginLimiter:
     def __init__(self, *, attempts: int, window: timedelta,
                  clock: Callable[[], datetime]) -> None:
         self._attempts, self._window, self._clock = attempts, window, clock
-        self._failures: defaultdict[str, deque[datetime]] = defaultdict(deque)
+        self._failures: dict[str, deque[datetime]] = {}
         self._lock = threading.Lock()
 
     def retry_after(self, *keys: str) -> float:
@@ -28,7 +28,7 @@ class LoginLimiter:
         with self._lock:
             for key in keys:
                 times = self._trim(key, now)
-                if len(times) >= self._attempts:
+                if times is not None and len(times) >= self._attempts:
                     wait = max(wait, (times[0] + self._window - now).total_seconds())
         return wait
 
@@ -37,15 +37,22 @@ class LoginLimiter:
         now = self._clock()
         with self._lock:
             for key in keys:
-                self._trim(key, now).append(now)
+                self._failures.setdefault(key, deque()).append(now)
 
     def succeeded(self, user_key: str) -> None:
         """A good login clears the account's failures (not the address's)."""
         with self._lock:
             self._failures.pop(user_key, None)
 
-    def _trim(self, key: str, now: datetime) -> deque[datetime]:
-        times = self._failures[key]
+    def _trim(self, key: str, now: datetime) -> deque[datetime] | None:
+        # keys without failures in the window are dropped, so names tried once (or sprayed)
+        # do not pile up in memory
+        times = self._failures.get(key)
+        if times is None:
+            return None
         while times and times[0] <= now - self._window:
             times.popleft()
+        if not times:
+            del self._failures[key]
+            return None
         return times

@@ -120,8 +120,15 @@ async def check_csrf(request: Request) -> None:
     ):
         value = (await request.form()).get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not sent or not secrets.compare_digest(sent, principal.csrf_token):
+    if not sent or not same_secret(sent, principal.csrf_token):
         raise CsrfRefused()
+
+
+def same_secret(sent: str, expected: str) -> bool:
+    """Constant-time equality of two secrets; any text may be sent (compare_digest refuses
+    non-ASCII ``str``, which would be a 500 instead of a refusal)."""
+    return secrets.compare_digest(sent.encode("utf-8", "replace"),
+                                  expected.encode("utf-8", "replace"))
 
 
 def current(request: Request) -> Principal:

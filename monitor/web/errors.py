@@ -36,6 +36,8 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"detail": "not authenticated: log in or send "
                                  "'Authorization: Bearer <token>'"}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
+        if request.method != "GET":  # a form posted without a login: back to the queue after
+            return RedirectResponse("/login", status_code=303)  # (a GET there would be a 405)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
 

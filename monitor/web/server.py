@@ -4,14 +4,26 @@ background thread beside the service (``crisiswatch run``)."""
 from __future__ import annotations
 
 import logging
+import socket
 import threading
+from collections.abc import Callable
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
 
 from monitor.app import App
+from monitor.service.leader import ServiceError
 
 log = logging.getLogger("monitor.web")
+
+
+class ConsoleError(ServiceError):
+    """The console cannot listen where asked (the port is taken, the address is not ours)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(f"the web console could not listen on {host}:{port} (in use? set "
+                         "web.port, or pass --no-web / --port)")
 
 
 class WebServer:
@@ -30,7 +42,7 @@ class WebServer:
         return int(sockets[0].getsockname()[1])
 
     def start(self, timeout: float = 10.0) -> WebServer:
-        """Serve in the background; RuntimeError if it could not listen in ``timeout``."""
+        """Serve in the background; ConsoleError if it could not listen in ``timeout``."""
         self._thread.start()
         waited = threading.Event()
         for _ in range(int(timeout / 0.02)):
@@ -38,8 +50,8 @@ class WebServer:
                 break
             waited.wait(0.02)
         if not self.server.started:
-            raise RuntimeError(f"the web console could not listen on "
-                               f"{self.server.config.host}:{self.server.config.port}")
+            self.stop()
+            raise ConsoleError(self.server.config.host, self.server.config.port)
         return self
 
     def stop(self) -> None:
@@ -61,6 +73,32 @@ def start_console(app: App) -> WebServer | None:
     return server
 
 
-def serve(asgi: FastAPI, *, host: str, port: int) -> None:
-    """Serve in the foreground until interrupted (Ctrl-C, SIGTERM)."""
-    uvicorn.run(asgi, host=host, port=port, log_level="info", lifespan="off", proxy_headers=True)
+class _Announcing(uvicorn.Server):
+    """uvicorn telling its caller the address once it listens (port 0 picks a free one)."""
+
+    def __init__(self, config: uvicorn.Config, announce: Callable[[int], None]) -> None:
+        super().__init__(config)
+        self._announce = announce
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # Ctrl-C or SIGTERM is the normal way to stop (exit status 0, as `crisiswatch run`);
+        # uvicorn would raise the signal again once stopped, ending in "Aborted!" and status 1
+        super().handle_exit(sig, frame)
+        getattr(self, "_captured_signals", []).clear()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._announce(int(self.servers[0].sockets[0].getsockname()[1]))
+
+
+def serve(asgi: FastAPI, *, host: str, port: int,
+          announce: Callable[[int], None] = lambda port: None) -> None:
+    """Serve in the foreground until interrupted (Ctrl-C, SIGTERM); ``announce`` gets the
+    bound port once it listens; ConsoleError if it cannot listen."""
+    config = uvicorn.Config(asgi, host=host, port=port, log_level="warning", lifespan="off",
+                            proxy_headers=True, timeout_graceful_shutdown=2)
+    try:
+        _Announcing(config, announce).run()
+    except SystemExit:  # uvicorn exits when it cannot bind, after logging why
+        raise ConsoleError(host, port) from None

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from monitor.app import App
 from monitor.cli.main import cli
 from monitor.quickstart import (
     EXPORTS,
@@ -135,3 +136,87 @@ def test_quickstart_tells_the_whole_story(tmp_path: Path, monkeypatch: pytest.Mo
     assert all(" until " in line and "; next: " in line for line in oncall), oncall
     asked = CliRunner().invoke(cli, ["-c", config, "oncall", "--schedule", "risk-secondary"])
     assert asked.exit_code == 0 and asked.output.startswith("risk-secondary: "), asked.output
+    # the web console: the alerts link to its incident pages, and its admin logs in with the
+    # password shown once
+    assert "Dashboard: http://127.0.0.1:8765/incidents/1" in out
+    shown = re.search(
+        r"4\. Web console .*\n   crisiswatch -c crisiswatch-quickstart/crisiswatch.yaml web\n"
+        r"   then open http://127\.0\.0\.1:8765/ and log in as admin\n"
+        r"   with the password (\S+) \(shown only now", out)
+    assert shown is not None, out
+    _logs_in(Path(config), shown.group(1))
+    assert out.count(shown.group(1)) == 1
+
+
+def _logs_in(config: Path, password: str) -> None:
+    from config.loader import load_config
+    from monitor.app import open_app
+    from monitor.users.accounts import list_users
+    from monitor.web.testing import log_in, web_client
+
+    with open_app(load_config(config)) as app:
+        with app.sessions() as session:
+            users = [(u.name, u.role, u.person, u.disabled) for u in list_users(session)]
+        assert users == [("admin", "admin", None, False)]
+        client = web_client(app)
+        log_in(client, "admin", password=password)
+        assert client.get("/audit").status_code == 200
+
+
+@pytest.mark.slow
+def test_quickstart_serve_keeps_the_console_running_until_ctrl_c(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    script = Path(sys.executable).with_name("crisiswatch")
+    if not script.is_file():
+        pytest.skip("needs the crisiswatch console script beside this interpreter")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRISISWATCH_")}
+    with subprocess.Popen([str(script), "quickstart", "--serve", "--port", "0"], cwd=tmp_path,
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as run:
+        assert run.stdout is not None
+        lines: list[str] = []
+        try:
+            for line in run.stdout:
+                lines.append(line)
+                if line.startswith("web console on "):
+                    break
+            out = "".join(lines)
+            assert "What to try next:" in out, out[-2000:]
+            url = lines[-1].split()[3].rstrip("/")
+            password = re.search(r"with the password (\S+) ", out).group(1)  # type: ignore[union-attr]
+            with httpx.Client(base_url=url, timeout=10) as browser:
+                form = browser.get("/login")
+                token = re.search(r'name="login_csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+                done = browser.post("/login", data={"name": "admin", "password": password,
+                                                    "login_csrf": token, "next": "/account"})
+                assert done.status_code == 303 and done.headers["location"] == "/account"
+                assert browser.get("/account").status_code == 200
+        finally:
+            run.send_signal(signal.SIGINT)
+        assert run.wait(30) == 0, run.stderr.read()  # type: ignore[union-attr]
+
+
+def test_port_without_serve_is_a_mistake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(cli, ["quickstart", "--port", "9000"])
+    assert done.exit_code == 1 and done.output == "error: --port goes with --serve\n"
+    assert not (tmp_path / "crisiswatch-quickstart").exists()
+
+
+def test_the_console_admin_is_made_once_and_acts_as_no_person(example_app: App) -> None:
+    from monitor.quickstart import console_admin
+    from monitor.users.accounts import authenticate
+
+    now = datetime.now(UTC)
+    with example_app.sessions.begin() as session:
+        password = console_admin(session, now=now)
+        assert password is not None and len(password) >= 16
+        assert console_admin(session, now=now) is None
+        admin = authenticate(session, name="admin", password=password)
+        assert (admin.role, admin.person) == ("admin", None)

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from monitor.users.accounts import LoginFailed, authenticate, set_password
 from monitor.users.audit import record
+from monitor.users.passwords import MIN_LENGTH
 from monitor.users.tokens import list_tokens
 from monitor.web.auth import Principal, current, web_context
 from monitor.web.i18n import translate
@@ -31,10 +32,19 @@ def change_password(
     web = web_context(request)
     lang = language(request)
     now = web.clock()
+    # a stolen login must not become a way to guess the password: same limit as /login
+    key = f"user:{principal.user}"
+    wait = web.limiter.retry_after(key)
+    if wait > 0:
+        return redirect(request, "/account", flash=translate(
+            "security_password_limited", lang, seconds=int(wait) + 1))
+    if len(new_password) < MIN_LENGTH:
+        return redirect(request, "/account", flash=translate("security_password_weak", lang))
     with web.transaction() as session:
         try:
             authenticate(session, name=principal.user, password=current_password)
         except LoginFailed:
+            web.limiter.failed(key)
             return redirect(request, "/account", flash=translate("password_wrong", lang))
         set_password(session, name=principal.user, password=new_password, now=now)
         record(session, actor=principal.user, action="user.password", target=principal.user,

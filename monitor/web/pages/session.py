@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,6 +17,8 @@ from monitor.web.auth import (
     Principal,
     client_address,
     current,
+    same_secret,
+    secure_cookies,
     set_cookie,
     web_context,
 )
@@ -28,26 +30,39 @@ router = APIRouter(include_in_schema=False)
 
 def _local(next_url: str | None) -> str:
     """``next_url`` if it stays on this site (no open redirect), else the incident queue."""
-    parts = urlsplit(next_url or "")
-    if next_url and not parts.scheme and not parts.netloc and next_url.startswith("/") \
-            and not next_url.startswith("//"):
-        return next_url
-    return "/incidents"
+    if not next_url or not next_url.startswith("/") or next_url.startswith("//"):
+        return "/incidents"
+    # browsers read "/\evil.example" as "//evil.example" and drop tabs and newlines
+    # inside URLs, so either could turn a path into another site
+    if "\\" in next_url or any(ord(c) < 32 or ord(c) == 127 for c in next_url):
+        return "/incidents"
+    parts = urlsplit(next_url)
+    return "/incidents" if parts.scheme or parts.netloc else next_url
 
 
 def _login_page(request: Request, *, next_url: str, error: str | None = None, name: str = "",
                 status_code: int = 200) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
+    web = web_context(request)
+    # a browser drops Secure cookies set over plain HTTP: say so rather than loop on login
+    insecure = request.url.scheme == "http" and secure_cookies(request, web.web.secure_cookies)
     response = render(request, "login.html", login_csrf=token, next_url=_local(next_url),
-                      error=error, name=name, status_code=status_code)
+                      error=error, name=name, status_code=status_code,
+                      needs_https=insecure)
     set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return response
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/incidents") -> Response:
+def login_form(request: Request, next: str = "/incidents", lang: str | None = None) -> Response:
     if request.state.principal is not None:
         return RedirectResponse(_local(next), status_code=303)
+    if lang is not None:
+        # the language links of the login page (/lang/ needs a login, /login does not)
+        chosen = redirect(request, f"/login?next={quote(_local(next), safe='/')}")
+        if lang in LANGS:
+            set_cookie(request, chosen, LANG_COOKIE, lang, max_age=365 * 86400)
+        return chosen
     return _login_page(request, next_url=next)
 
 
@@ -61,8 +76,9 @@ def login(
 ) -> Response:
     web = web_context(request)
     lang = language(request)
+    name = name.strip().lower()  # names are lower-case; "Ada " is a typo, not another user
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not secrets.compare_digest(expected, login_csrf):
+    if not expected or not same_secret(login_csrf, expected):
         return _login_page(request, next_url=next, name=name, status_code=403,
                            error=translate("login_expired", lang))
     address = client_address(request) or "unknown"
@@ -92,8 +108,9 @@ def login(
                            error=translate("login_failed", lang))
     web.limiter.succeeded(keys[0])
     done = RedirectResponse(_local(next), status_code=303)
-    set_cookie(request, done, SESSION_COOKIE, secret,
-               max_age=int(web.web.session_lifetime.total_seconds()))
+    # no Max-Age: the login slides on the server (web.session_lifetime past its last use); a
+    # cookie expiring a fixed time after login would end an active login in mid-shift
+    set_cookie(request, done, SESSION_COOKIE, secret, max_age=None)
     done.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
     return done
 

@@ -13,6 +13,7 @@ function startLive() {
       if ((el.dataset.topic || "incidents") !== topic) continue;
       const response = await fetch(el.dataset.live + window.location.search,
                                    { credentials: "same-origin" });
+      if (response.redirected) { window.location.reload(); return; } // the login ended
       if (response.ok) {
         el.innerHTML = await response.text();
         el.dispatchEvent(new CustomEvent("cw:updated", { bubbles: true }));

@@ -306,6 +306,7 @@ class Label(Base):
     """A responder's correction (sentiment, category, false positive), reusable for training."""
 
     __tablename__ = "labels"
+    __table_args__ = (Index("ix_labels_mention_kind", "mention_id", "kind"),)  # review queue
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     mention_id: Mapped[int | None] = mapped_column(ForeignKey("mentions.id", ondelete="SET NULL"))

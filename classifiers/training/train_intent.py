@@ -3,7 +3,8 @@
     python -m classifiers.training.train_intent --data ../shared/data --out classifiers/models
 
 Rows come from ``intent_data`` (labels implied by each set's own annotation, plus our hand
-labels, which override them). Deduplicated by normalised text across all sets (conflicting
+labels, which override them) and reviewers' labels from the console (``extra``, which
+override both). Deduplicated by normalised text across all sets (conflicting
 keys dropped); a stratified 15% dev split per (source, label), seed 13. One multinomial
 logistic model (SGD, class- and source-balanced) per language over the sentiment model's
 feature spec, stored as float16 with its dev scores in the header.
@@ -16,7 +17,7 @@ import json
 import random
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from classifiers.intent_labels import INTENT_LABELS
 from classifiers.languages import LANGUAGES
 from classifiers.linear import LinearTextModel
 from classifiers.risk import FeatureCache
-from classifiers.text import clean
+from classifiers.text import clean, detect_lang
 from classifiers.training.examples import norm_key
 from classifiers.training.intent_data import (
     READERS,
@@ -38,6 +39,7 @@ from classifiers.training.intent_data import (
 )
 from classifiers.training.train_risk import shared_spec
 
+CORRECTIONS = "corrections"  # the source name of reviewers' labels
 DEV_FRACTION = 0.15
 HAND_WEIGHT = 3.0
 ALPHA = 1e-5  # 2e-6 overfit the few enquiry rows (a huge "?" weight, length-dependent)
@@ -47,13 +49,41 @@ EPOCHS = 20
 KEEP_ROWS = 60_000
 
 
-def load_examples(data_dir: Path) -> tuple[list[IntentExample], dict[str, int]]:
-    """Every set's rows, hand labels applied, deduplicated by normalised text."""
-    hand = read_hand_labels()
+def corrections(extra: Iterable[tuple[str, str, str]]) -> tuple[list[IntentExample], int]:
+    """Reviewers' intent labels (text, label, lang) as examples; how many were unusable
+    (unknown label or language, empty text)."""
+    out: list[IntentExample] = []
+    skipped = 0
+    for text, label, lang in extra:
+        label = str(label).strip().lower()
+        lang = str(lang or "").strip().lower()[:2] or detect_lang(str(text))
+        if label not in INTENT_LABELS or lang not in LANGUAGES or not str(text).strip():
+            skipped += 1
+            continue
+        out.append(IntentExample(str(text)[:2000], label, lang, CORRECTIONS, HAND_WEIGHT))
+    return out, skipped
+
+
+def load_examples(
+    data_dir: Path, *, extra: Iterable[tuple[str, str, str]] = ()
+) -> tuple[list[IntentExample], dict[str, int]]:
+    """Every set's rows, hand labels and reviewers' labels applied, deduplicated by
+    normalised text."""
     rows = [ex for read in READERS for ex in read(Path(data_dir))]
+    return merge_examples(rows, extra=extra)
+
+
+def merge_examples(
+    rows: Sequence[IntentExample], *, extra: Iterable[tuple[str, str, str]] = ()
+) -> tuple[list[IntentExample], dict[str, int]]:
+    """``rows`` deduplicated by normalised text (conflicting keys dropped); a hand label or a
+    reviewer's label overrides every other row of its text, the reviewer's last of all."""
+    hand = read_hand_labels()
+    reviewed, skipped = corrections(extra)
     by_key: dict[str, IntentExample] = {}
     conflicts: set[str] = set()
-    stats: Counter[str] = Counter(raw=len(rows))
+    stats: Counter[str] = Counter(raw=len(rows), corrections=len(reviewed),
+                                  corrections_skipped=skipped)
     for ex in rows:
         key = norm_key(ex.text)
         if not key:
@@ -71,6 +101,11 @@ def load_examples(data_dir: Path) -> tuple[list[IntentExample], dict[str, int]]:
             by_key[key] = ex
         elif seen.label != ex.label and not seen.source.startswith("hand_"):
             conflicts.add(key)
+    for ex in reviewed:  # a person looked at this very text: their answer wins
+        key = norm_key(ex.text)
+        if key:
+            by_key[key] = ex
+            conflicts.discard(key)
     for key in conflicts:
         by_key.pop(key, None)
     stats["conflict_keys"] = len(conflicts)
@@ -167,9 +202,12 @@ def train_language(
     }
 
 
-def train_intent(*, data_dir: Path, out_dir: Path, seed: int = 13) -> dict[str, Any]:
-    """Train every language's intent model into ``out_dir``; return the report."""
-    rows, stats = load_examples(data_dir)
+def train_intent(
+    *, data_dir: Path, out_dir: Path, seed: int = 13, extra: Iterable[tuple[str, str, str]] = ()
+) -> dict[str, Any]:
+    """Train every language's intent model into ``out_dir``; ``extra`` adds reviewers' labels
+    (text, label, lang); return the report."""
+    rows, stats = load_examples(data_dir, extra=extra)
     train, dev = split(rows, seed)
     report: dict[str, Any] = {"dedup": stats, "languages": {}}
     for lang in LANGUAGES:

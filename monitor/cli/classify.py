@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
@@ -139,31 +139,50 @@ def evaluate_cmd(obj: Context, data: str, category: str | None, as_json: bool) -
     emit(report.to_dict(), as_json=as_json, render=lambda: click.echo(report.format_text()))
 
 
-def corrections(obj: Context) -> tuple[list[tuple[str, str, str]], list[Any]]:
-    """Responders' stored labels: sentiment corrections and category / false-positive labels."""
+class Corrections(NamedTuple):
+    """Reviewers' stored labels, shaped for each trainer."""
+
+    sentiment: list[tuple[str, str, str]]  # (text, label, lang)
+    risk: list[Any]  # classifiers.training.risk_data.ExtraLabel
+    intent: list[tuple[str, str, str]]  # (text, label, lang)
+
+
+def corrections(obj: Context) -> Corrections:
+    """Responders' stored labels: sentiment and intent labels, category / false-positive
+    labels. A category label that differs from the mention's top category (or says "none") is
+    also a negative example of that category: the reviewer said it does not apply."""
     from sqlalchemy import select
 
     from classifiers.training.risk_data import ExtraLabel
-    from monitor.db.models import Label
+    from monitor.db.models import Label, Mention
 
-    sentiment: list[tuple[str, str, str]] = []
-    risk: list[ExtraLabel] = []
+    found = Corrections([], [], [])
     with obj.app() as app, app.sessions() as session:
-        for label in session.scalars(select(Label).order_by(Label.id)):
+        rows = session.execute(
+            select(Label, Mention.top_category)
+            .outerjoin(Mention, Mention.id == Label.mention_id)
+            .order_by(Label.id)
+        )
+        for label, machine in rows.tuples():
             lang = label.lang or ""
             if label.kind == "sentiment":
-                sentiment.append((label.text, label.value, lang))
+                found.sentiment.append((label.text, label.value, lang))
+            elif label.kind == "intent":
+                found.intent.append((label.text, label.value, lang))
             elif label.kind == "category":
-                risk.append(
-                    ExtraLabel(text=label.text, category=label.value, label=True, lang=lang or None)
-                )
+                if label.value != "none":
+                    found.risk.append(ExtraLabel(text=label.text, category=label.value,
+                                                 label=True, lang=lang or None))
+                if machine and machine != label.value:
+                    found.risk.append(ExtraLabel(text=label.text, category=machine,
+                                                 label=False, lang=lang or None))
             elif label.kind == "false_positive" and label.value:
-                risk.append(
+                found.risk.append(
                     ExtraLabel(
                         text=label.text, category=label.value, label=False, lang=lang or None
                     )
                 )
-    return sentiment, risk
+    return found
 
 
 def _plain(report: Any) -> Any:
@@ -227,19 +246,21 @@ def train(
         else (models_dir(config) or config.settings.storage.data_dir.resolve() / "models")
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    sentiment_extra, risk_extra = ([], []) if no_corrections else corrections(obj)
+    stored = Corrections([], [], []) if no_corrections else corrections(obj)
     reports: dict[str, Any] = {}
     try:
         if target in ("all", "sentiment"):
             reports["sentiment"] = train_sentiment(
-                data_dir=data_dir, out_dir=out_dir, seed=seed, extra=sentiment_extra
+                data_dir=data_dir, out_dir=out_dir, seed=seed, extra=stored.sentiment
             )
         if target in ("all", "risk"):
             reports["risk"] = train_risk(
-                data_dir=data_dir, out_dir=out_dir, seed=seed, extra=risk_extra
+                data_dir=data_dir, out_dir=out_dir, seed=seed, extra=stored.risk
             )
         if target in ("all", "intent"):
-            reports["intent"] = train_intent(data_dir=data_dir, out_dir=out_dir, seed=seed)
+            reports["intent"] = train_intent(
+                data_dir=data_dir, out_dir=out_dir, seed=seed, extra=stored.intent
+            )
     except (TrainingError, RiskTrainingError) as exc:
         raise UserError(f"error: {exc}") from None
     _copy_missing(models_dir(config) or DEFAULT_MODELS_DIR, out_dir)
@@ -250,7 +271,8 @@ def train(
             click.echo(f"{name}:\n{text}")
         click.echo(
             f"models written to {out_dir}; corrections used: "
-            f"{len(sentiment_extra)} sentiment, {len(risk_extra)} risk"
+            f"{len(stored.sentiment)} sentiment, {len(stored.risk)} risk, "
+            f"{len(stored.intent)} intent"
         )
         if models_dir(config) != out_dir.resolve():
             click.echo(f"to use them, set `scoring: {{models_dir: {out_dir}}}` in your config")

@@ -52,8 +52,8 @@ def allowed_values(*, kind: str, categories: Collection[str]) -> tuple[str, ...]
 def machine_values(mention: Mention, *, categories: Collection[str]) -> dict[str, str]:
     """What the machines said of ``mention``, per kind, where it is a value a label may take
     (an ``unknown`` sentiment of an unsupported language is left out)."""
-    said = {"sentiment": mention.sentiment or "", "intent": mention.intent or "",
-            "category": mention.top_category or NO_CATEGORY}
+    said = {"sentiment": mention.sentiment or "", "category": mention.top_category or NO_CATEGORY,
+            "intent": mention.intent or ""}
     return {kind: value for kind, value in said.items()
             if value in allowed_values(kind=kind, categories=categories)}
 

@@ -1,0 +1,69 @@
+"""`crisiswatch train` reads the reviewers' labels: sentiment, category and intent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+
+from classifiers.training.intent_data import IntentExample
+from classifiers.training.risk_data import ExtraLabel
+from classifiers.training.train_intent import merge_examples
+from config.loader import example_config_path, load_config
+from monitor.app import open_app
+from monitor.incidents.testing import add_scored_mention
+from monitor.review.labels import record_label
+
+T0 = datetime(2026, 11, 18, 8, 0, tzinfo=UTC)
+TEXT = "请问澜沐奶粉LK-2611批次的检测结果什么时候公布？"
+
+
+def test_stored_review_labels_reach_every_trainer(
+    crisiswatch: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = example_config_path()
+    with open_app(load_config(config)) as app, app.sessions.begin() as session:
+        categories = app.incidents.categories
+        mention = add_scored_mention(session, text=TEXT, at=T0, lang="zh",
+                                     category="product_safety")
+        for kind, value in (("intent", "enquiry"), ("sentiment", "neutral"),
+                            ("category", "none")):
+            record_label(session, mention_id=mention, kind=kind, value=value, by="li.na",
+                         now=T0, categories=categories)
+    given: dict[str, list[Any]] = {}
+
+    def trainer(name: str) -> Callable[..., dict[str, Any]]:
+        def train(*, extra: Any, **_: Any) -> dict[str, Any]:
+            given[name] = list(extra)
+            return {}
+        return train
+
+    for module, name in (("train_intent", "intent"), ("train_sentiment", "sentiment"),
+                         ("train_risk", "risk")):
+        monkeypatch.setattr(f"classifiers.training.{module}.{module}", trainer(name))
+    (tmp_path / "data").mkdir()
+    result = crisiswatch("-c", str(config), "train", "all", "--data", str(tmp_path / "data"),
+                         "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert "corrections used: 1 sentiment, 1 risk, 1 intent" in result.output
+    assert given["intent"] == [(TEXT, "enquiry", "zh")]
+    assert given["sentiment"] == [(TEXT, "neutral", "zh")]
+    # "none" says the machine's category does not apply: a negative example of it
+    assert given["risk"] == [ExtraLabel(text=TEXT, category="product_safety", label=False,
+                                        lang="zh")]
+    # and the intent label overrides what a data set implied for the same text
+    implied = IntentExample(TEXT, "complaint", "zh", "waimai", 0.5)
+    kept, stats = merge_examples([implied], extra=given["intent"])
+    assert [(e.text, e.label, e.source) for e in kept] == [(TEXT, "enquiry", "corrections")]
+    assert stats["corrections"] == 1
+
+
+def test_an_unusable_intent_label_is_counted_not_trained() -> None:
+    kept, stats = merge_examples([], extra=[("hello there", "praise", "en"), ("", "other", "en"),
+                                            ("Where can I buy it?", "enquiry", "")])
+    assert [(e.label, e.lang) for e in kept] == [("enquiry", "en")]
+    assert stats["corrections_skipped"] == 2

@@ -163,7 +163,7 @@ def corrections(obj: Context) -> Corrections:
             .outerjoin(Mention, Mention.id == Label.mention_id)
             .order_by(Label.id)
         )
-        for label, machine in rows.tuples():
+        for label, machine in rows:
             lang = label.lang or ""
             if label.kind == "sentiment":
                 found.sentiment.append((label.text, label.value, lang))

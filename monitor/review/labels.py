@@ -16,6 +16,7 @@ whatever the reviewer answered. Only the caller's transaction is used; nothing i
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -28,6 +29,23 @@ from monitor.incidents.corrections import LABEL_TEXT_CHARS
 
 REVIEW_KINDS: tuple[str, ...] = ("sentiment", "category", "intent")
 NO_CATEGORY = "none"
+
+
+@dataclass(frozen=True)
+class StoredLabel:
+    """A label as recorded (readable after its session is gone)."""
+
+    id: int
+    mention_id: int
+    kind: str
+    value: str
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, label: Label) -> StoredLabel:
+        return cls(id=label.id, mention_id=label.mention_id or 0, kind=label.kind,
+                   value=label.value, created_by=label.created_by, created_at=label.created_at)
 
 
 class MentionNotFound(LookupError):
@@ -58,7 +76,8 @@ def machine_values(mention: Mention, *, categories: Collection[str]) -> dict[str
             if value in allowed_values(kind=kind, categories=categories)}
 
 
-def _mention(session: Session, mention_id: int) -> Mention:
+def get_mention(session: Session, *, mention_id: int) -> Mention:
+    """The mention, or MentionNotFound."""
     mention = session.get(Mention, mention_id)
     if mention is None:
         raise MentionNotFound(f"mention {mention_id} not found")
@@ -85,7 +104,7 @@ def _add(session: Session, *, mention: Mention, kind: str, value: str,
 def record_label(session: Session, *, mention_id: int, kind: str, value: str, by: str,
                  now: datetime, categories: Collection[str]) -> Label:
     """Store that ``by`` says mention ``mention_id``'s ``kind`` is ``value``."""
-    mention = _mention(session, mention_id)
+    mention = get_mention(session, mention_id=mention_id)
     label = _add(session, mention=mention, kind=kind, value=value, categories=categories,
                  by=by, now=now)
     session.flush()
@@ -95,7 +114,7 @@ def record_label(session: Session, *, mention_id: int, kind: str, value: str, by
 def record_review(session: Session, *, mention_id: int, values: Mapping[str, str], by: str,
                   now: datetime, categories: Collection[str]) -> list[Label]:
     """Store one label per kind in ``values`` (all validated before any is added)."""
-    mention = _mention(session, mention_id)
+    mention = get_mention(session, mention_id=mention_id)
     if not values:
         raise LabelError("nothing to record: give a sentiment, category or intent")
     for kind, value in values.items():
@@ -109,6 +128,6 @@ def record_review(session: Session, *, mention_id: int, values: Mapping[str, str
 def confirm_mention(session: Session, *, mention_id: int, by: str, now: datetime,
                     categories: Collection[str]) -> list[Label]:
     """Store the machines' own values as ``by``'s labels: they were right."""
-    mention = _mention(session, mention_id)
+    mention = get_mention(session, mention_id=mention_id)
     return record_review(session, mention_id=mention_id, by=by, now=now, categories=categories,
                          values=machine_values(mention, categories=categories))

@@ -29,6 +29,7 @@ from monitor.web.pages import (
     audit,
     incident,
     incidents_queue,
+    mentions,
     oncall,
     reports,
     session,
@@ -42,9 +43,9 @@ API_PREFIX = "/api/v1"
 
 # the console's pages, in the order of the navigation
 PAGES: tuple[APIRouter, ...] = (session.router, account.router, audit.router, events.router,
-                                incidents_queue.router, incident.router, stories_page.router,
-                                oncall.router, sources_page.router, silences_page.router,
-                                reports.router, users.router)
+                                incidents_queue.router, incident.router, mentions.router,
+                                stories_page.router, oncall.router, sources_page.router,
+                                silences_page.router, reports.router, users.router)
 # /api/v1 resources
 API: tuple[APIRouter, ...] = (
     incidents.router,

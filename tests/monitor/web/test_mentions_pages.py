@@ -149,7 +149,8 @@ def test_confirming_from_the_queue_records_labels_and_audits(
     with app.sessions() as session:
         labels = session.execute(select(Label.kind, Label.value, Label.created_by)
                                  .where(Label.mention_id == seeded["zh"]).order_by(Label.id)).all()
-        audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "mention.label")).one()
+        audit = session.scalars(select(AuditEntry)
+                                .where(AuditEntry.action == "mention.label")).one()
     assert [tuple(r) for r in labels] == [("sentiment", "negative", "li.na"),
                                           ("category", "product_safety", "li.na")]
     assert audit.actor == "ada" and audit.target == f"mention #{seeded['zh']}"

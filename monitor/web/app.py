@@ -21,6 +21,7 @@ from monitor.app import App
 from monitor.users.login_limit import LoginLimiter
 from monitor.web import errors, events
 from monitor.web.api import digests, incidents, silences, sources, stories
+from monitor.web.api import mentions as mentions_api
 from monitor.web.auth import authenticate, check_csrf, web_context
 from monitor.web.context import WebContext
 from monitor.web.headers import SecurityHeaders
@@ -53,6 +54,7 @@ API: tuple[APIRouter, ...] = (
     silences.router,
     sources.router,
     digests.router,
+    mentions_api.router,
 )
 
 _health = APIRouter(include_in_schema=False)

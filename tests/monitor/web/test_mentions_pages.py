@@ -213,3 +213,25 @@ def test_pages_need_a_login(app: App) -> None:
     for path in ("/mentions", "/review"):
         answer = anonymous.get(path)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+def test_every_word_of_these_pages_is_in_english_and_chinese(app: App) -> None:
+    from pathlib import Path
+
+    from classifiers.intent_labels import INTENT_LABELS
+    from classifiers.matrix import GRADES
+    from classifiers.sentiment import LABELS
+    from monitor.web.i18n import catalogue
+
+    folder = Path(__file__).resolve().parents[3] / "monitor" / "web" / "templates"
+    used = {key for name in ("mentions.html", "review.html", "mention_card.html")
+            for key in re.findall(r"\bt\('([a-z_]+)'", (folder / name).read_text("utf-8"))}
+    used |= {f"mentions_sentiment_{v}" for v in (*LABELS, "unknown")}
+    used |= {f"mentions_intent_{v}" for v in INTENT_LABELS}
+    used |= {f"mentions_grade_{v}" for v in GRADES}
+    used |= {f"mentions_category_{v}" for v in (*app.incidents.categories, "none")}
+    used |= {"review_confirmed", "review_saved"}
+    assert len(used) > 40
+    words = catalogue()
+    assert [k for k in sorted(used) if not (words.get(k, {}).get("en")
+                                            and words.get(k, {}).get("zh"))] == []

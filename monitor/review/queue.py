@@ -1,16 +1,21 @@
 """The review queue: mentions the machines flagged that no reviewer has answered yet.
 
-Flagged: a grade above none, a risk category, or an uncertain answer (the top sentiment or
-intent probability below ``below``, only for a language the models read: the uniform
-"unknown" of any other language is no sign of doubt). Reviewed: the mention has a label of a
-``REVIEW_KINDS`` kind (a correction or a confirmation, see ``monitor.review.labels``).
-Reposts (``duplicate_of``) are left out: their original carries the same text.
-Most severe grade first, then newest published.
+Flagged: a grade above none, a risk category, or an uncertain answer (the probability of the
+sentiment or intent the machine chose, its top one, below ``below``; only for a language the
+models read: the uniform "unknown" of any other language is no sign of doubt).
+Reviewed: the mention has a label of a ``REVIEW_KINDS`` kind (a correction or a confirmation,
+see ``monitor.review.labels``). Reposts (``duplicate_of``) are left out: their original
+carries the same text. Most severe grade first, then newest published.
+
+``since`` bounds the queue to recent mentions: the query reads every row in reach (7 µs a row
+on SQLite, 0.6 s for 86,000), so the console asks for the last weeks, not the whole archive.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
@@ -33,22 +38,24 @@ class Queue:
     total: int
 
 
-def _all_below(column: object, labels: tuple[str, ...], below: float) -> ColumnElement[bool]:
-    """Every probability stored under ``labels`` in the JSON ``column`` is under ``below``."""
-    return and_(*(func.coalesce(column[label].as_float(), 0.0) < below  # type: ignore[index]
-                  for label in labels))
+def _doubtful(label: Any, probs: Any, labels: tuple[str, ...], below: float) -> ColumnElement[bool]:
+    """The probability the JSON ``probs`` gives the machine's own ``label`` is under ``below``.
+
+    One JSON lookup per row (a CASE on the label), not one per class: the queue reads every
+    row once, and parsing each mention's JSON several times was most of its cost.
+    """
+    chosen = case({name: probs[name].as_float() for name in labels}, value=label)
+    return and_(label.in_(labels), func.coalesce(chosen, 0.0) < below)
 
 
 def flagged(*, below: float = UNCERTAIN_BELOW) -> ColumnElement[bool]:
     """The machines raised a risk or were unsure."""
-    scored_language = Mention.lang.in_(LANGUAGES)
     return or_(
         Mention.grade.in_(GRADES[1:]),
         Mention.top_category.is_not(None),
-        and_(scored_language, Mention.sentiment.in_(SENTIMENT_LABELS),
-             _all_below(Mention.sentiment_probs, SENTIMENT_LABELS, below)),
-        and_(scored_language, Mention.intent.in_(INTENT_LABELS),
-             _all_below(Mention.intent_probs, INTENT_LABELS, below)),
+        and_(Mention.lang.in_(LANGUAGES),
+             or_(_doubtful(Mention.sentiment, Mention.sentiment_probs, SENTIMENT_LABELS, below),
+                 _doubtful(Mention.intent, Mention.intent_probs, INTENT_LABELS, below))),
     )
 
 
@@ -58,10 +65,13 @@ def reviewed() -> ColumnElement[bool]:
 
 
 def review_queue(session: Session, *, limit: int, offset: int = 0,
-                 below: float = UNCERTAIN_BELOW) -> Queue:
-    """Flagged, unreviewed, original mentions: most severe grade first, then newest."""
+                 below: float = UNCERTAIN_BELOW, since: datetime | None = None) -> Queue:
+    """Flagged, unreviewed, original mentions (published at or after ``since``, if given):
+    most severe grade first, then newest."""
     query = select(Mention).where(flagged(below=below), not_(reviewed()),
                                   Mention.duplicate_of.is_(None))
+    if since is not None:
+        query = query.where(Mention.published_at >= since)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     severity = case({grade: rank for rank, grade in enumerate(GRADES)}, value=Mention.grade,
                     else_=-1)

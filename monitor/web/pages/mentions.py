@@ -7,6 +7,7 @@ labels through ``monitor.web.labelling`` (audited): this module only reads forms
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,8 @@ from monitor.web.paging import Page, Window, window
 from monitor.web.templates import language, redirect, render
 
 router = APIRouter(include_in_schema=False)
+# how far back the review queue looks, in days (0: everything): it reads every row in reach
+REVIEW_DAYS = (7, 30, 90, 0)
 
 
 def link(url: str | None) -> str | None:
@@ -84,18 +87,20 @@ def search(
 
 @router.get("/review")
 def queue(
-    request: Request, span: Window = Depends(window), _: Principal = require("viewer"),
+    request: Request, days: int = Query(REVIEW_DAYS[1], ge=0), span: Window = Depends(window),
+    _: Principal = require("viewer"),
 ) -> HTMLResponse:
     web = web_context(request)
     lang = language(request)
+    since = web.clock() - timedelta(days=days) if days else None  # 0: the whole archive
     with web.reading() as session:
-        waiting = review_queue(session, limit=span.limit, offset=span.offset)
+        waiting = review_queue(session, limit=span.limit, offset=span.offset, since=since)
         incidents = incidents_of(session, mention_ids=[m.id for m in waiting.mentions])
         offered = choices(web, session, lang=lang)
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return render(request, "review.html", mentions=waiting.mentions, incidents=incidents,
                   page=Page.of(span, count=len(waiting.mentions), total=waiting.total),
-                  choices=offered, back=back, **_helpers(lang))
+                  choices=offered, back=back, days=days, spans=REVIEW_DAYS, **_helpers(lang))
 
 
 def _local(target: str) -> str:

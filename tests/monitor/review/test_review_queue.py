@@ -35,7 +35,8 @@ def test_flagged_mentions_wait_most_severe_first_then_newest(
                                grade="critical", at=T0 - timedelta(hours=5))
         category_only = add_mention(session, text="is my data safe", category="data_privacy",
                                     grade="none", at=T0)
-        unsure_sentiment = add_mention(session, text="hmm", negative=0.45, intent="other",
+        unsure_sentiment = add_mention(session, text="hmm", negative=0.45, sentiment="negative",
+                                       intent="other",
                                        at=T0 + timedelta(minutes=1))
         unsure_intent = add_mention(session, text="well", negative=0.05, positive=0.9,
                                     intent="enquiry", intent_top=0.4,
@@ -58,6 +59,8 @@ def test_flagged_mentions_wait_most_severe_first_then_newest(
         assert unsure_intent in _ids(session, below=0.41)
         for never in (calm, repost, foreign):
             assert never not in _ids(session)
+        # only what was published since a time
+        assert _ids(session, since=T0) == [unsure_intent, unsure_sentiment, category_only]
 
 
 def test_a_confirmed_or_corrected_mention_leaves_the_queue(

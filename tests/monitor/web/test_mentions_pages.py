@@ -129,7 +129,7 @@ def test_pages_are_in_chinese_and_paged(client: TestClient, seeded: dict[str, in
 def test_the_review_queue_lists_what_the_machines_flagged(
     client: TestClient, seeded: dict[str, int],
 ) -> None:
-    page = client.get("/review")
+    page = client.get("/review", params={"days": 0})  # T0 is fixed, the clock is not
     assert page.status_code == 200
     shown = _shown(page.text)
     assert shown[0] == seeded["zh"]  # the only high one: most severe first
@@ -156,7 +156,7 @@ def test_confirming_from_the_queue_records_labels_and_audits(
     assert audit.actor == "ada" and audit.target == f"mention #{seeded['zh']}"
     assert audit.detail == {"labels": {"sentiment": "negative", "category": "product_safety"},
                             "confirmed": True}
-    page = client.get("/review")
+    page = client.get("/review?days=0")
     assert f"Mention #{seeded['zh']} confirmed" in page.text
     assert seeded["zh"] not in _shown(page.text)
 
@@ -200,7 +200,7 @@ def test_labelling_needs_a_responder_and_the_csrf_token(
     add_user(app, "vic", role="viewer")
     viewer = web_client(app)
     token = log_in(viewer, "vic")
-    page = viewer.get("/review")
+    page = viewer.get("/review?days=0")
     assert page.status_code == 200 and "/labels" not in page.text  # no form to post
     assert viewer.post(f"/mentions/{seeded['zh']}/labels",
                        data={"csrf_token": token, "action": "confirm"}).status_code == 403
@@ -235,3 +235,16 @@ def test_every_word_of_these_pages_is_in_english_and_chinese(app: App) -> None:
     words = catalogue()
     assert [k for k in sorted(used) if not (words.get(k, {}).get("en")
                                             and words.get(k, {}).get("zh"))] == []
+
+
+def test_the_queue_looks_back_the_chosen_number_of_days(app: App, client: TestClient) -> None:
+    now = app.incidents.clock()
+    with app.sessions.begin() as session:
+        recent = add_scored_mention(session, text="recall", at=now - timedelta(days=3),
+                                    category="product_safety", grade="high")
+        older = add_scored_mention(session, text="recall", at=now - timedelta(days=10),
+                                   category="product_safety", grade="high")
+    assert _shown(client.get("/review?days=7").text) == [recent]
+    month = client.get("/review").text  # 30 days unless asked
+    assert _shown(month) == [recent, older] and '<option value="30" selected>' in month
+    assert _shown(client.get("/review?days=0").text) == [recent, older]

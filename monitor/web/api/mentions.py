@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from monitor.db.models import Label, Mention
 from monitor.review.labels import REVIEW_KINDS, StoredLabel, get_mention
@@ -134,8 +135,6 @@ def search(
             responses={404: {"model": ErrorOut, "description": "No such mention."}})
 def get(request: Request, mention_id: int) -> MentionDetailOut:
     """The mention, its scores, the reasons for its grade and its reviewers' labels."""
-    from sqlalchemy import select
-
     with web_context(request).reading() as session:
         mention = get_mention(session, mention_id=mention_id)
         incident = incidents_of(session, mention_ids=[mention_id]).get(mention_id)

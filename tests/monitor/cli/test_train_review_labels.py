@@ -12,7 +12,7 @@ from click.testing import Result
 
 from classifiers.training.intent_data import IntentExample
 from classifiers.training.risk_data import ExtraLabel
-from classifiers.training.train_intent import merge_examples
+from classifiers.training.train_intent import merge_examples, split
 from config.loader import example_config_path, load_config
 from monitor.app import open_app
 from monitor.incidents.testing import add_scored_mention
@@ -60,6 +60,15 @@ def test_stored_review_labels_reach_every_trainer(
     kept, stats = merge_examples([implied], extra=given["intent"])
     assert [(e.text, e.label, e.source) for e in kept] == [(TEXT, "enquiry", "corrections")]
     assert stats["corrections"] == 1
+
+
+def test_reviewers_intent_labels_all_train() -> None:
+    extra = [(f"where can I buy batch {n}?", "enquiry", "en") for n in range(20)]
+    implied = [IntentExample(f"post number {n}", "other", "en", "semeval") for n in range(20)]
+    kept, _ = merge_examples(implied, extra=extra)
+    train, dev = split(kept, 13)
+    assert sum(e.source == "corrections" for e in train) == 20
+    assert all(e.source != "corrections" for e in dev) and dev  # the others do feed dev
 
 
 def test_an_unusable_intent_label_is_counted_not_trained() -> None:

@@ -128,7 +128,9 @@ def label(
         given = {"sentiment": sentiment, "category": category, "intent": intent}
         values = {kind: given[kind].strip() for kind in REVIEW_KINDS if given[kind].strip()}
         stored = labelling.label(web, who=who, mention_id=mention_id, values=values)
-    said = ", ".join(f"{translate('mentions_' + s.kind, lang)} {s.value}" for s in stored)
+    named = _helpers(lang)["named"]
+    said = ", ".join(f"{translate('mentions_' + s.kind, lang)} "
+                     f"{named(f'mentions_{s.kind}_', s.value)}" for s in stored)
     key = "review_confirmed" if action == "confirm" else "review_saved"
     return redirect(request, _local(next_url), flash=translate(key, lang, id=mention_id,
                                                                 labels=said))

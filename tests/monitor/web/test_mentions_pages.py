@@ -157,7 +157,8 @@ def test_confirming_from_the_queue_records_labels_and_audits(
     assert audit.detail == {"labels": {"sentiment": "negative", "category": "product_safety"},
                             "confirmed": True}
     page = client.get("/review?days=0")
-    assert f"Mention #{seeded['zh']} confirmed" in page.text
+    assert (f"Mention #{seeded['zh']} confirmed (Sentiment negative, Category product safety)."
+            in page.text)
     assert seeded["zh"] not in _shown(page.text)
 
 

@@ -38,7 +38,9 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         entry = self.lazy.get(cmd_name)
-        if cmd_name not in self.commands and entry is not None:
+        # every module of the entry, even when the command exists already: ``incident`` is
+        # registered by the module of ``ack`` too, and its subcommands come from the others
+        if entry is not None:
             for module in entry.modules:
                 self._load(module)
         return super().get_command(ctx, cmd_name)

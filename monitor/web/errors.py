@@ -6,6 +6,8 @@ Library errors map to statuses here once, so routes just call the library: a mis
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -52,32 +54,14 @@ def install(app: FastAPI) -> None:
         return _answer(request, 403, translate("csrf_refused", language(request))
                        if not is_api(request) else "CSRF token missing or wrong")
 
-    @app.exception_handler(LookupError)
-    async def missing(request: Request, exc: LookupError) -> Response:
-        return _answer(request, 404, _one_line(exc))
-
-    @app.exception_handler(SilenceNotFound)
-    async def no_silence(request: Request, exc: SilenceNotFound) -> Response:
-        return _answer(request, 404, _one_line(exc))
-
-    @app.exception_handler(IncidentNotFound)
-    async def no_incident(request: Request, exc: IncidentNotFound) -> Response:
-        return _answer(request, 404, _one_line(exc))
-
-    @app.exception_handler(LifecycleError)
-    async def conflict(request: Request, exc: LifecycleError) -> Response:
-        return _answer(request, 409, _one_line(exc))
-
-    @app.exception_handler(SilenceExpired)
-    async def expired(request: Request, exc: SilenceExpired) -> Response:
-        return _answer(request, 409, _one_line(exc))
-
-    @app.exception_handler(SilenceError)
-    async def bad_silence(request: Request, exc: SilenceError) -> Response:
-        return _answer(request, 422, _one_line(exc))
-
-    for bad in (UsersError, UnknownRole, ValueError, PlaybookError):
-        app.add_exception_handler(bad, _bad_request)
+    # the most specific class wins (Starlette looks the exception's classes up in MRO order)
+    statuses: tuple[tuple[type[Exception], int], ...] = (
+        (LookupError, 404), (SilenceNotFound, 404), (IncidentNotFound, 404),
+        (LifecycleError, 409), (SilenceExpired, 409), (SilenceError, 422),
+        (UsersError, 400), (UnknownRole, 400), (ValueError, 400), (PlaybookError, 400),
+    )
+    for error, status in statuses:
+        app.add_exception_handler(error, _one_line_answer(status))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -95,8 +79,13 @@ def install(app: FastAPI) -> None:
         return _answer(request, exc.status_code, message)
 
 
-async def _bad_request(request: Request, exc: Exception) -> Response:
-    return _answer(request, 400, _one_line(exc))
+def _one_line_answer(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """A handler answering ``status`` with the exception's message on one line."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        return _answer(request, status, _one_line(exc))
+
+    return handler
 
 
 def _one_line(exc: BaseException) -> str:

@@ -155,3 +155,17 @@ def test_classify_loads_only_the_models_of_its_texts_languages(
     assert result.exit_code == 0, result.output
     assert "language zh" in result.output
     assert asked == [{"zh"}]
+
+
+def test_a_group_gets_every_modules_subcommands_whichever_command_loads_first() -> None:
+    # `ack` loads monitor.cli.incidents, which registers `incident` itself; `incident check`
+    # and `incident merge` come from other modules of the `incident` entry
+    from click.testing import CliRunner
+
+    from monitor.cli.main import COMMANDS, RootGroup
+
+    root = RootGroup(name="cli", lazy=COMMANDS)
+    assert root.get_command(click.Context(root), "ack") is not None
+    result = CliRunner().invoke(root, ["incident", "--help"])
+    assert result.exit_code == 0
+    assert {"check", "merge", "review"} <= set(result.output.split())

@@ -150,7 +150,7 @@ def test_the_cli_lists_ticks_and_unticks_by_number(tmp_path: Path,
         return result.exit_code, result.output
 
     code, out = run("1")
-    assert code == 0 and out.startswith("[ ] 1. on-call responder: Confirm the facts")
+    assert code == 0 and out.startswith("[ ] 1. on-call responder: Confirm the facts"), out
     code, out = run("1", "2", "--by", "li.na")
     assert code == 0 and out.splitlines()[1].startswith("[x] 2. risk lead: Name the person")
     assert "(done by li.na, " in out.splitlines()[1]

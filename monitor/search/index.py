@@ -1,0 +1,115 @@
+"""The full-text index of mentions (``mention_search``), kept in step with ``mentions``.
+
+SQLite: an FTS5 table whose rowid is the mention id and whose one column holds
+``terms.index_text`` (the ``ascii`` tokenizer splits it on spaces only: every non-ASCII
+character is a word character to it, and the terms are already case-folded). PostgreSQL: a
+table of ``terms.tsvector`` per mention id with a GIN index. The terms come from one Python
+function for both (``monitor.search.terms``), so neither database's parser or locale decides
+what matches: the test database's ``lc_ctype`` is ``C.UTF-8``, under which neither
+``to_tsvector`` nor ``pg_trgm`` can be trusted to see Chinese characters as letters.
+
+Why the store step writes the index and not a trigger: the terms are made in Python, which a
+PostgreSQL trigger cannot call, and an SQLite trigger could only call through a function
+registered on every connection (the ``sqlite3`` shell, or any tool, could then no longer
+insert a mention). So ``monitor.pipeline.store`` indexes each batch's new mentions in the
+batch's transaction (one extra statement per batch), and anything else that inserts
+mentions calls ``index_mentions`` (the test helpers do). Deletions need no code: the index
+row goes with its mention through ``ON DELETE CASCADE`` (PostgreSQL) or an ``AFTER DELETE``
+trigger (SQLite; the FTS5 table keeps its own copy of the terms, so a row is deleted by its
+rowid alone, whatever version of the terms made it). A mention's title, text and author are
+never changed once stored, so there is no update path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Connection, text
+
+from monitor.search.terms import index_text, tsvector
+
+TABLE = "mention_search"
+BACKFILL_BATCH = 5000
+
+SQLITE_DDL = (
+    f"CREATE VIRTUAL TABLE {TABLE} USING fts5(terms, tokenize = \"ascii tokenchars '_'\")",
+    f"CREATE TRIGGER {TABLE}_delete AFTER DELETE ON mentions "
+    f"BEGIN DELETE FROM {TABLE} WHERE rowid = old.id; END",
+)
+SQLITE_DROP = (f"DROP TRIGGER IF EXISTS {TABLE}_delete", f"DROP TABLE IF EXISTS {TABLE}")
+POSTGRESQL_DDL = (
+    f"CREATE TABLE {TABLE} (mention_id BIGINT PRIMARY KEY "
+    "REFERENCES mentions (id) ON DELETE CASCADE, terms TSVECTOR NOT NULL)",
+    f"CREATE INDEX ix_{TABLE}_terms ON {TABLE} USING gin (terms)",
+)
+POSTGRESQL_DROP = (f"DROP TABLE IF EXISTS {TABLE}",)
+
+_SQLITE_INSERT = f"INSERT OR REPLACE INTO {TABLE} (rowid, terms) VALUES (?, ?)"
+_PG_INSERT = (
+    f"INSERT INTO {TABLE} (mention_id, terms) SELECT i, t::tsvector "
+    "FROM unnest(%(ids)b::bigint[], %(terms)b::text[]) AS u(i, t) "
+    "ON CONFLICT (mention_id) DO UPDATE SET terms = excluded.terms"
+)
+
+Fields = tuple[int, str | None, str | None, str | None]  # id, title, text, author
+
+
+def index_mentions(conn: Connection, rows: Sequence[Fields]) -> None:
+    """Index (or index again) mentions given as (id, title, text, author)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_PG_INSERT, {
+            "ids": [r[0] for r in rows], "terms": [tsvector(*r[1:]) for r in rows],
+        })
+        return
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(_SQLITE_INSERT, [(r[0], index_text(*r[1:])) for r in rows])
+    finally:
+        cursor.close()
+
+
+def create(conn: Connection) -> None:
+    """Create the index (table, and SQLite's delete trigger) on ``conn``'s database."""
+    ddl = POSTGRESQL_DDL if conn.dialect.name == "postgresql" else SQLITE_DDL
+    for statement in ddl:
+        conn.exec_driver_sql(statement)
+
+
+def drop(conn: Connection) -> None:
+    """Remove the index."""
+    ddl = POSTGRESQL_DROP if conn.dialect.name == "postgresql" else SQLITE_DROP
+    for statement in ddl:
+        conn.exec_driver_sql(statement)
+
+
+def backfill(conn: Connection, *, batch: int = BACKFILL_BATCH) -> int:
+    """Index every stored mention, ``batch`` at a time; how many were indexed."""
+    done, last = 0, 0
+    query = text(
+        "SELECT id, title, text, author FROM mentions WHERE id > :last ORDER BY id LIMIT :n"
+    )
+    while True:
+        rows: list[Fields] = [
+            (int(r[0]), r[1], r[2], r[3]) for r in conn.execute(query, {"last": last, "n": batch})
+        ]
+        if not rows:
+            return done
+        index_mentions(conn, rows)
+        done += len(rows)
+        last = rows[-1][0]
+
+
+def indexed(conn: Connection, ids: Iterable[int]) -> set[int]:
+    """Which of ``ids`` the index holds (for tests and checks)."""
+    column = "mention_id" if conn.dialect.name == "postgresql" else "rowid"
+    wanted = list(ids)
+    found = set()
+    for mention_id in wanted:
+        hit = conn.execute(
+            text(f"SELECT 1 FROM {TABLE} WHERE {column} = :id"), {"id": mention_id}
+        ).first()
+        if hit is not None:
+            found.add(mention_id)
+    return found

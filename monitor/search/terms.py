@@ -28,10 +28,12 @@ from dataclasses import dataclass
 
 from classifiers.normalise import UNSPACED_RANGES, normalise
 
-_RUN_RE = re.compile(f"[^\\W{UNSPACED_RANGES}]+|[{UNSPACED_RANGES}]+")
-_UNSPACED_RE = re.compile(f"[{UNSPACED_RANGES}]")
-# Longer words are cut (in documents and queries alike): PostgreSQL refuses lexemes over 2 KB.
+# Longer words are cut into pieces (documents and queries alike): PostgreSQL refuses lexemes
+# over 2 KB.
 WORD_CHARS = 100
+_RUN_RE = re.compile(f"[^\\W{UNSPACED_RANGES}]{{1,{WORD_CHARS}}}|[{UNSPACED_RANGES}]+")
+_ASCII_WORD_RE = re.compile(f"\\w{{1,{WORD_CHARS}}}", re.ASCII)
+_UNSPACED_RE = re.compile(f"[{UNSPACED_RANGES}]")
 
 
 @dataclass(frozen=True)
@@ -42,19 +44,23 @@ class Term:
     prefix: bool = False
 
 
-def _run_tokens(run: str) -> list[str]:
-    if _UNSPACED_RE.match(run) is None:
-        return [run[:WORD_CHARS]]
-    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
-
-
 def index_tokens(*fields: str | None) -> list[str]:
     """The terms a mention is indexed under, in order, from its title, text and author."""
     out: list[str] = []
+    unspaced = _UNSPACED_RE.match
     for field in fields:
-        if field:
-            for run in _RUN_RE.findall(normalise(field)):
-                out.extend(_run_tokens(run))
+        if not field:
+            continue
+        norm = normalise(field)
+        if norm.isascii():  # most English text: one regex pass, no runs to pair
+            out += _ASCII_WORD_RE.findall(norm)
+            continue
+        for run in _RUN_RE.findall(norm):
+            if len(run) == 1 or unspaced(run) is None:
+                out.append(run)
+            else:
+                out += [run[i : i + 2] for i in range(len(run) - 1)]
+                out.append(run[-1])
     return out
 
 
@@ -68,7 +74,7 @@ def query_terms(text: str) -> list[Term]:
     terms: list[Term] = []
     for run in _RUN_RE.findall(normalise(text)):
         if _UNSPACED_RE.match(run) is None:
-            terms.append(Term((run[:WORD_CHARS],)))
+            terms.append(Term((run,)))
         elif len(run) == 1:
             terms.append(Term((run,), prefix=True))
         else:

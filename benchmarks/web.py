@@ -65,7 +65,7 @@ ENTITIES = ("lumina", "lumina-kids", "chen-haoran", "northfield", "sunvale")
 SOURCES = ("news-en", "weibo-rss", "weibo-export", "x-export")
 
 # Words in rough order of frequency (Zipf weights follow the order).
-ZH_WORDS = (
+_ZH = (
     "的 了 是 我 在 有 不 这 也 就 都 和 人 很 吗 啊 呢 说 孩子 奶粉 澜沐 今天 家长 "
     "喝了 一直 还是 没有 问题 检测 过敏 客服 电话 官方 消息 希望 批次 宝宝 儿童 起疹子 "
     "质量 投诉 召回 监管部门 调查 律师 赔偿 消费者 北原牧场 酸奶 牛奶 好喝 支持 国货 "
@@ -74,8 +74,8 @@ ZH_WORDS = (
     "真的 太 了吧 怎么 为什么 还有 已经 可以 应该 觉得 知道 医院 医生 湿疹 腹泻 婴儿 "
     "配方 成分 安全 食品 生产 工厂 包装 日期 保质期 退货 退款 售后 物流 快递 送货 慢 "
     "数据 泄露 用户 信息 出售 应用 崩溃 登录 不了 更新 版本 会员 积分 活动 优惠 门店"
-).split()
-EN_WORDS = (
+)
+_EN = (
     "the a to and of in is it for my on this that with was have not but at they be "
     "formula lumina kids milk baby parents batch rash recall allergy store today new "
     "company statement customer service phone waiting test results children doctor "
@@ -84,9 +84,10 @@ EN_WORDS = (
     "sunvale northfield dairy farm organic quality label packaging expiry refund "
     "week again still why how what great love bad terrible worst best really very "
     "news report says announced results jobs plant sustainability conference spoke"
-).split()
-NICKS = ("宝妈小林 育儿达人 消费者之声 路人乙 法治在线 小道消息 营养师王老师 北原牧场官方 "
-         "奶爸日记 吃瓜群众 数码控 上海妈妈").split()
+)
+_NICKS = ("宝妈小林 育儿达人 消费者之声 路人乙 法治在线 小道消息 营养师王老师 北原牧场官方 "
+         "奶爸日记 吃瓜群众 数码控 上海妈妈")
+ZH_WORDS, EN_WORDS, NICKS = tuple(_ZH.split()), tuple(_EN.split()), tuple(_NICKS.split())
 
 
 def _weights(n: int) -> list[float]:

@@ -1,8 +1,13 @@
 """The full-text index of mentions (``mention_search``), kept in step with ``mentions``.
 
-SQLite: an FTS5 table whose rowid is the mention id and whose one column holds
-``terms.index_text`` (the ``ascii`` tokenizer splits it on spaces only: every non-ASCII
-character is a word character to it, and the terms are already case-folded). PostgreSQL: a
+SQLite: an FTS5 table whose one column holds ``terms.index_text`` (the ``ascii`` tokenizer
+splits it on spaces only: every non-ASCII character is a word character to it, and the terms
+are already case-folded) and whose rowid is ``sqlite_key``: the mention's publication time in
+whole seconds times 2**31 plus its id. FTS5 walks its matches in rowid order, so the newest
+matches of a common word come first and a page of them costs a few lookups instead of
+sorting every match (a million mentions: 140,000 matches of 奶粉), a date range is a rowid
+range, and the mention id is ``rowid & KEY_MASK`` without reading anything. The key is
+computed by SQL (``SQLITE_KEY``), the same expression when indexing and when deleting. PostgreSQL: a
 table of ``terms.tsvector`` per mention id with a GIN index. The terms come from one Python
 function for both (``monitor.search.terms``), so neither database's parser or locale decides
 what matches: the test database's ``lc_ctype`` is ``C.UTF-8``, under which neither
@@ -22,7 +27,7 @@ never changed once stored, so there is no update path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
@@ -31,10 +36,13 @@ from monitor.search.terms import index_text, tsvector
 TABLE = "mention_search"
 BACKFILL_BATCH = 5000
 
+KEY_SHIFT = 2**31  # mention ids stay below it
+KEY_MASK = KEY_SHIFT - 1
+SQLITE_KEY = f"CAST(strftime('%s', {{row}}.published_at) AS INTEGER) * {KEY_SHIFT} + {{row}}.id"
 SQLITE_DDL = (
     f"CREATE VIRTUAL TABLE {TABLE} USING fts5(terms, tokenize = \"ascii tokenchars '_'\")",
     f"CREATE TRIGGER {TABLE}_delete AFTER DELETE ON mentions "
-    f"BEGIN DELETE FROM {TABLE} WHERE rowid = old.id; END",
+    f"BEGIN DELETE FROM {TABLE} WHERE rowid = {SQLITE_KEY.format(row='old')}; END",
 )
 SQLITE_DROP = (f"DROP TRIGGER IF EXISTS {TABLE}_delete", f"DROP TABLE IF EXISTS {TABLE}")
 POSTGRESQL_DDL = (
@@ -44,7 +52,10 @@ POSTGRESQL_DDL = (
 )
 POSTGRESQL_DROP = (f"DROP TABLE IF EXISTS {TABLE}",)
 
-_SQLITE_INSERT = f"INSERT OR REPLACE INTO {TABLE} (rowid, terms) VALUES (?, ?)"
+_SQLITE_INSERT = (
+    f"INSERT OR REPLACE INTO {TABLE} (rowid, terms) "
+    f"SELECT {SQLITE_KEY.format(row='m')}, ? FROM mentions AS m WHERE m.id = ?"
+)
 _PG_INSERT = (
     f"INSERT INTO {TABLE} (mention_id, terms) SELECT i, t::tsvector "
     "FROM unnest(%(ids)b::bigint[], %(terms)b::text[]) AS u(i, t) "
@@ -65,7 +76,7 @@ def index_mentions(conn: Connection, rows: Sequence[Fields]) -> None:
         return
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(_SQLITE_INSERT, [(r[0], index_text(*r[1:])) for r in rows])
+        cursor.executemany(_SQLITE_INSERT, [(index_text(*r[1:]), r[0]) for r in rows])
     finally:
         cursor.close()
 
@@ -101,15 +112,7 @@ def backfill(conn: Connection, *, batch: int = BACKFILL_BATCH) -> int:
         last = rows[-1][0]
 
 
-def indexed(conn: Connection, ids: Iterable[int]) -> set[int]:
-    """Which of ``ids`` the index holds (for tests and checks)."""
-    column = "mention_id" if conn.dialect.name == "postgresql" else "rowid"
-    wanted = list(ids)
-    found = set()
-    for mention_id in wanted:
-        hit = conn.execute(
-            text(f"SELECT 1 FROM {TABLE} WHERE {column} = :id"), {"id": mention_id}
-        ).first()
-        if hit is not None:
-            found.add(mention_id)
-    return found
+def indexed(conn: Connection) -> set[int]:
+    """The ids of the mentions the index holds (for tests and checks)."""
+    column = "mention_id" if conn.dialect.name == "postgresql" else f"rowid & {KEY_MASK}"
+    return {int(i) for i in conn.execute(text(f"SELECT {column} FROM {TABLE}")).scalars()}

@@ -8,26 +8,42 @@ title, text or author; every word and run of the query must be found. A query wi
 word character (only punctuation) matches nothing. Nothing typed is ever read as FTS5 or
 tsquery syntax.
 
+Order: newest published first, then newest id. On SQLite a search with text walks the index
+in its key order (``monitor.search.index``): publication time to the second, then id.
+
 The total is counted up to ``COUNT_CAP``: a common word can match most of a million rows,
-and counting them all costs more than the page itself. ``Found.capped`` says the total
-stopped there (show it as "10,000+").
+and counting them all costs more than the page itself. ``Found.capped`` says more may match
+than ``total`` (show it as "10,000+"). On SQLite, text with other filters counts the
+filtered matches among the newest ``COUNT_CAP`` matches of the text (when the text alone
+matches more, the total is a lower bound and ``capped`` is set).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TypeVar
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, false, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    column,
+    exists,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Mention, MentionEntity
-from monitor.search.index import TABLE
-from monitor.search.terms import fts5_query, query_terms, tsquery
+from monitor.search.index import KEY_MASK, KEY_SHIFT, TABLE
+from monitor.search.terms import Term, fts5_query, query_terms, tsquery
 
 COUNT_CAP = 10_000
-Row = TypeVar("Row")
+_FTS = table(TABLE, column("rowid"))
 
 
 @dataclass(frozen=True)
@@ -51,7 +67,7 @@ class Found:
 
     mentions: list[Mention]
     total: int
-    capped: bool = False  # more than ``total`` match (counting stopped at COUNT_CAP)
+    capped: bool = False  # more may match than ``total`` (counting stopped at COUNT_CAP)
 
 
 def text_condition(query: str, dialect: str) -> ColumnElement[bool]:
@@ -63,39 +79,90 @@ def text_condition(query: str, dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
         ids = text(f"SELECT mention_id FROM {TABLE} WHERE terms @@ CAST(:tsq AS tsquery)")
         return Mention.id.in_(ids.bindparams(tsq=tsquery(terms)).columns(column("mention_id")))
-    ids = text(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :fts")
-    return Mention.id.in_(ids.bindparams(fts=fts5_query(terms)).columns(column("rowid")))
+    keys = select(_FTS.c.rowid.op("&")(KEY_MASK)).where(_match(terms))
+    return Mention.id.in_(keys)
 
 
-def filtered(query: Select[Row], where: MentionFilter, dialect: str) -> Select[Row]:
-    """``query`` narrowed to ``where``."""
-    if where.text and where.text.strip():
-        query = query.where(text_condition(where.text, dialect))
+def conditions(where: MentionFilter) -> list[ColumnElement[bool]]:
+    """``where`` without its text, as conditions on ``Mention``."""
+    out: list[ColumnElement[bool]] = []
     if where.entity:
-        query = query.where(Mention.id.in_(
-            select(MentionEntity.mention_id).where(MentionEntity.entity_id == where.entity)))
+        out.append(exists().where(MentionEntity.mention_id == Mention.id,
+                                  MentionEntity.entity_id == where.entity))
     for field, value in ((Mention.source_id, where.source), (Mention.sentiment, where.sentiment),
-                          (Mention.top_category, where.category), (Mention.intent, where.intent),
-                          (Mention.grade, where.grade)):
+                         (Mention.top_category, where.category), (Mention.intent, where.intent),
+                         (Mention.grade, where.grade)):
         if value:
-            query = query.where(field == value)
+            out.append(field == value)
     if where.since is not None:
-        query = query.where(Mention.published_at >= where.since)
+        out.append(Mention.published_at >= where.since)
     if where.until is not None:
-        query = query.where(Mention.published_at < where.until)
-    return query
+        out.append(Mention.published_at < where.until)
+    return out
 
 
 def search_mentions(session: Session, *, where: MentionFilter, limit: int,
                     offset: int = 0) -> Found:
-    """Matching mentions, newest published first (then newest id)."""
+    """Matching mentions, newest published first (then newest id); see module docstring."""
     dialect = session.get_bind().dialect.name
-    query = filtered(select(Mention), where, dialect)
+    wanted = where.text.strip() if where.text else ""
+    if wanted and dialect == "sqlite":
+        terms = query_terms(wanted)
+        if not terms:
+            return Found(mentions=[], total=0)
+        return _sqlite_text_search(session, terms, where, limit=limit, offset=offset)
+    conds = conditions(where)
+    if wanted:
+        conds.append(text_condition(wanted, dialect))
+    query = select(Mention).where(*conds)
     rows = list(session.scalars(
         query.order_by(Mention.published_at.desc(), Mention.id.desc()).limit(limit).offset(offset)
     ))
     if offset == 0 and len(rows) < limit:
         return Found(mentions=rows, total=len(rows))  # the page holds them all
-    matching = filtered(select(Mention.id), where, dialect).limit(COUNT_CAP + 1).subquery()
+    matching = select(Mention.id).where(*conds).limit(COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(matching)) or 0
     return Found(mentions=rows, total=min(total, COUNT_CAP), capped=total > COUNT_CAP)
+
+
+def _match(terms: list[Term]) -> ColumnElement[bool]:
+    return literal_column(TABLE).op("MATCH")(bindparam("fts_query", fts5_query(terms)))
+
+
+def _key_range(where: MentionFilter) -> list[ColumnElement[bool]]:
+    """The index keys of ``where``'s dates (whole seconds: the exact times are checked too)."""
+    out: list[ColumnElement[bool]] = []
+    if where.since is not None:
+        out.append(_FTS.c.rowid >= _seconds(where.since) * KEY_SHIFT)
+    if where.until is not None:
+        out.append(_FTS.c.rowid < (_seconds(where.until) + 1) * KEY_SHIFT)
+    return out
+
+
+def _seconds(when: datetime) -> int:
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return int(aware.timestamp() // 1)
+
+
+def _sqlite_text_search(session: Session, terms: list[Term], where: MentionFilter, *,
+                        limit: int, offset: int) -> Found:
+    found = [_match(terms), *_key_range(where)]
+    conds = conditions(where)
+    key = _FTS.c.rowid
+    page = (
+        select(Mention).select_from(_FTS).join(Mention, Mention.id == key.op("&")(KEY_MASK))
+        .where(*found, *conds).order_by(key.desc()).limit(limit).offset(offset)
+    )
+    rows = list(session.scalars(page))
+    if offset == 0 and len(rows) < limit:
+        return Found(mentions=rows, total=len(rows))
+    newest: Any = select(key.label("k")).where(*found).order_by(key.desc()).limit(COUNT_CAP + 1)
+    texts = session.scalar(select(func.count()).select_from(newest.subquery())) or 0
+    if not conds:
+        return Found(mentions=rows, total=min(texts, COUNT_CAP), capped=texts > COUNT_CAP)
+    scanned = newest.limit(COUNT_CAP).subquery()
+    total = session.scalar(
+        select(func.count()).select_from(scanned)
+        .join(Mention, Mention.id == scanned.c.k.op("&")(KEY_MASK)).where(*conds)
+    ) or 0
+    return Found(mentions=rows, total=total, capped=texts > COUNT_CAP)

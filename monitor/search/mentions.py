@@ -20,12 +20,13 @@ matches more, the total is a lower bound and ``capped`` is set).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     bindparam,
     column,
     exists,
@@ -120,9 +121,21 @@ def search_mentions(session: Session, *, where: MentionFilter, limit: int,
     ))
     if offset == 0 and len(rows) < limit:
         return Found(mentions=rows, total=len(rows))  # the page holds them all
-    matching = select(Mention.id).where(*conds).limit(COUNT_CAP + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(matching)) or 0
+    total = session.scalar(_capped_count(where, conds)) or 0
     return Found(mentions=rows, total=min(total, COUNT_CAP), capped=total > COUNT_CAP)
+
+
+def _capped_count(where: MentionFilter, conds: list[ColumnElement[bool]]) -> Select[int]:
+    """Matches counted up to COUNT_CAP + 1; with an entity, from its links: the page walks
+    the newest mentions and tests each (``conditions``), but a count reads every candidate,
+    and an entity's links are fewer than all mentions."""
+    matching = select(Mention.id)
+    if where.entity:
+        matching = select(MentionEntity.mention_id).join(
+            Mention, Mention.id == MentionEntity.mention_id
+        ).where(MentionEntity.entity_id == where.entity)
+        conds = conditions(replace(where, entity=None)) + conds[len(conditions(where)):]
+    return select(func.count()).select_from(matching.where(*conds).limit(COUNT_CAP + 1).subquery())
 
 
 def _match(terms: list[Term]) -> ColumnElement[bool]:

@@ -143,12 +143,13 @@ def _match(terms: list[Term]) -> ColumnElement[bool]:
 
 
 def _key_range(where: MentionFilter) -> list[ColumnElement[bool]]:
-    """The index keys of ``where``'s dates (whole seconds: the exact times are checked too)."""
+    """The index keys of ``where``'s dates, a second wider each side (SQLite's whole seconds
+    round towards zero before 1970; the exact times are checked on the mentions)."""
     out: list[ColumnElement[bool]] = []
     if where.since is not None:
-        out.append(_FTS.c.rowid >= _seconds(where.since) * KEY_SHIFT)
+        out.append(_FTS.c.rowid >= (_seconds(where.since) - 1) * KEY_SHIFT)
     if where.until is not None:
-        out.append(_FTS.c.rowid < (_seconds(where.until) + 1) * KEY_SHIFT)
+        out.append(_FTS.c.rowid < (_seconds(where.until) + 2) * KEY_SHIFT)
     return out
 
 

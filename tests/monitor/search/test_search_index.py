@@ -174,3 +174,47 @@ def test_terms_are_pairs_then_the_last_character() -> None:
     assert [t.tokens for t in query_terms("Acme 嬰兒奶粉 x")] == [
         ("acme",), ("婴儿", "儿奶", "奶粉"), ("x",)]
     assert query_terms("“”、") == []
+
+
+def test_dates_are_exact_within_the_second(sessions: sessionmaker[Session]) -> None:
+    _store(sessions, {"late": (None, "奶粉 timing", "x")}, at=T0 + timedelta(days=1,
+                                                                        microseconds=500_000))
+    day = T0 + timedelta(days=1)
+    assert _found(sessions, "奶粉", since=day) == ["late"]
+    assert _found(sessions, "奶粉", since=day + timedelta(microseconds=500_001)) == []
+    assert _found(sessions, "奶粉", until=day + timedelta(microseconds=500_000)) == ["b", "c"]
+    assert _found(sessions, "奶粉", since=day, until=day + timedelta(microseconds=500_001)) == [
+        "late"]
+
+
+def test_text_searches_page_newest_first(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        pages = [search_mentions(session, where=MentionFilter(text="奶"), limit=2, offset=o)
+                 for o in (0, 2)]
+    assert [[m.external_id for m in p.mentions] for p in pages] == [["f", "c"], ["b"]]
+    assert [p.total for p in pages] == [3, 3]
+
+
+def test_filter_counts_are_capped_too(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "COUNT_CAP", 3)
+    with sessions() as session:
+        page = search_mentions(session, where=MentionFilter(entity="acme"), limit=1)
+        assert (page.total, page.capped) == (3, True)
+        page = search_mentions(session, where=MentionFilter(entity="acme"), limit=1, offset=5)
+        assert (page.mentions[0].external_id, page.total, page.capped) == ("a", 3, True)
+        # text with another filter: matches among the newest COUNT_CAP of the text's
+        monkeypatch.setattr(search_module, "COUNT_CAP", 2)
+        page = search_mentions(session, where=MentionFilter(text="奶", entity="acme"), limit=1)
+        assert (page.total, page.capped) == (2, True)
+
+
+def test_the_test_helper_indexes_what_it_inserts(engine: Engine) -> None:
+    from monitor.incidents.testing import add_scored_mention
+
+    with sessionmaker(engine).begin() as session:
+        add_scored_mention(session, text="網傳奶粉召回", at=T0)
+    with sessionmaker(engine)() as session:
+        found = search_mentions(session, where=MentionFilter(text="奶粉召回"), limit=5)
+        assert [m.text for m in found.mentions] == ["網傳奶粉召回"]

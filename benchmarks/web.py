@@ -150,6 +150,12 @@ COLUMNS = ("id", "source_id", "external_id", "title", "author", "author_reach", 
            "entities", "sentiment", "grade", "top_category")
 
 
+def _when(stored: str | datetime) -> datetime:
+    if isinstance(stored, datetime):
+        return stored
+    return datetime.fromisoformat(stored)
+
+
 def _copy(cursor: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
@@ -181,7 +187,8 @@ def build(engine: Engine, n: int) -> dict[str, float]:
                     f"INSERT INTO mentions ({', '.join(COLUMNS)}) VALUES ({marks})", batch)
                 cursor.executemany("INSERT INTO mention_entities VALUES (?, ?)", links)
             t0 = time.perf_counter()
-            index_mentions(conn, [(row[0], row[3], row[10], row[4]) for row in batch])
+            index_mentions(conn, [(row[0], _when(row[6]), row[3], row[10], row[4])
+                                  for row in batch])
             indexing += time.perf_counter() - t0
     _incidents(engine, writer.rng)
     if pg:

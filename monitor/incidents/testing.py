@@ -160,7 +160,7 @@ def add_scored_mention(
     session.execute(
         insert(MentionEntity), [{"mention_id": mention_id, "entity_id": e} for e in entities]
     )
-    index_mentions(session.connection(), [(mention_id, None, text, author)])
+    index_mentions(session.connection(), [(mention_id, at, None, text, author)])
     return mention_id
 
 

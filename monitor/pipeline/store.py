@@ -181,8 +181,9 @@ def store_batch(
                 known.setdefault(cand.content_hash, mention_id)
                 links += [(mention_id, e) for e in cand.entities]
                 item = cand.item
-                searched.append((mention_id, item.title, item.text[:TEXT_CHARS],
-                                 item.author[:512] if item.author else None))
+                author = item.author[:512] if item.author else None
+                searched.append((mention_id, item.published or now, item.title,
+                                 item.text[:TEXT_CHARS], author))
                 counts.mentions.append(NewMention(
                     id=mention_id, source_id=source_id, candidate=cand,
                     published=cand.item.published or now, duplicate_of=original, score=score,

@@ -1,5 +1,10 @@
 """The full-text index of mentions (``mention_search``), kept in step with ``mentions``.
 
+The terms come from one Python function for both databases (``monitor.search.terms``), so
+neither database's parser or locale decides what matches: the test database's ``lc_ctype``
+is ``C.UTF-8``, under which neither ``to_tsvector`` nor ``pg_trgm`` can be trusted to see
+Chinese characters as letters.
+
 SQLite: an FTS5 table whose one column holds ``terms.index_text`` (the ``ascii`` tokenizer
 splits it on spaces only: every non-ASCII character is a word character to it, and the terms
 are already case-folded) and whose rowid is ``sqlite_key``: the mention's publication time in
@@ -9,11 +14,12 @@ sorting every match (a million mentions: 140,000 matches of 奶粉), a date rang
 range, and the mention id is ``rowid & KEY_MASK`` without reading anything. The delete
 trigger computes the key in SQL (``SQLITE_KEY``), ``sqlite_key`` the same in Python when
 indexing (an ``INSERT ... SELECT`` computing it made indexing six times slower); they agree
-for every time from 1970 (before it, SQLite rounds a fractional second towards zero). PostgreSQL: a
-table of ``terms.tsvector`` per mention id with a GIN index. The terms come from one Python
-function for both (``monitor.search.terms``), so neither database's parser or locale decides
-what matches: the test database's ``lc_ctype`` is ``C.UTF-8``, under which neither
-``to_tsvector`` nor ``pg_trgm`` can be trusted to see Chinese characters as letters.
+for every time from 1970 (before it, SQLite rounds a fractional second towards zero).
+
+PostgreSQL: a table of ``terms.tsvector`` per mention id with a GIN index, and the mention's
+publication time beside it (indexed with the id): the planner can walk the newest rows of the
+index table testing their terms (a common word), or AND the GIN bitmap with a date range,
+before it visits ``mentions``.
 
 Why the store step writes the index and not a trigger: the terms are made in Python, which a
 PostgreSQL trigger cannot call, and an SQLite trigger could only call through a function
@@ -23,15 +29,15 @@ batch's transaction (one extra statement per batch), and anything else that inse
 mentions calls ``index_mentions`` (the test helpers do). Deletions need no code: the index
 row goes with its mention through ``ON DELETE CASCADE`` (PostgreSQL) or an ``AFTER DELETE``
 trigger (SQLite; the FTS5 table keeps its own copy of the terms, so a row is deleted by its
-rowid alone, whatever version of the terms made it). A mention's title, text and author are
-never changed once stored, so there is no update path.
+rowid alone, whatever version of the terms made it). A mention's title, text, author and
+publication time are never changed once stored, so there is no update path.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select, text
 
@@ -52,16 +58,19 @@ SQLITE_DDL = (
 SQLITE_DROP = (f"DROP TRIGGER IF EXISTS {TABLE}_delete", f"DROP TABLE IF EXISTS {TABLE}")
 POSTGRESQL_DDL = (
     f"CREATE TABLE {TABLE} (mention_id BIGINT PRIMARY KEY "
-    "REFERENCES mentions (id) ON DELETE CASCADE, terms TSVECTOR NOT NULL)",
+    "REFERENCES mentions (id) ON DELETE CASCADE, published_at TIMESTAMP NOT NULL, "
+    "terms TSVECTOR NOT NULL)",
     f"CREATE INDEX ix_{TABLE}_terms ON {TABLE} USING gin (terms)",
+    f"CREATE INDEX ix_{TABLE}_published_at ON {TABLE} (published_at, mention_id)",
 )
 POSTGRESQL_DROP = (f"DROP TABLE IF EXISTS {TABLE}",)
 
 _SQLITE_INSERT = f"INSERT OR REPLACE INTO {TABLE} (rowid, terms) VALUES (?, ?)"
 _PG_INSERT = (
-    f"INSERT INTO {TABLE} (mention_id, terms) SELECT i, t::tsvector "
-    "FROM unnest(%(ids)b::bigint[], %(terms)b::text[]) AS u(i, t) "
-    "ON CONFLICT (mention_id) DO UPDATE SET terms = excluded.terms"
+    f"INSERT INTO {TABLE} (mention_id, published_at, terms) SELECT i, p, t::tsvector "
+    "FROM unnest(%(ids)b::bigint[], %(published)b::timestamp[], %(terms)b::text[]) AS u(i, p, t) "
+    "ON CONFLICT (mention_id) DO UPDATE SET published_at = excluded.published_at, "
+    "terms = excluded.terms"
 )
 
 # id, published at (as stored: UTC, aware or naive), title, text, author
@@ -73,13 +82,18 @@ def sqlite_key(mention_id: int, published: datetime) -> int:
     return calendar.timegm(published.utctimetuple()) * KEY_SHIFT + mention_id
 
 
+def _naive_utc(when: datetime) -> datetime:
+    return when if when.tzinfo is None else when.astimezone(UTC).replace(tzinfo=None)
+
+
 def index_mentions(conn: Connection, rows: Sequence[Fields]) -> None:
     """Index (or index again) mentions given as (id, published at, title, text, author)."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(_PG_INSERT, {
-            "ids": [r[0] for r in rows], "terms": [tsvector(*r[2:]) for r in rows],
+            "ids": [r[0] for r in rows], "published": [_naive_utc(r[1]) for r in rows],
+            "terms": [tsvector(*r[2:]) for r in rows],
         })
         return
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]

@@ -1,21 +1,23 @@
 """``search_mentions``: mentions matching a ``MentionFilter``, newest first, with a total.
 
-The text condition is ``text_condition``: the one place that decides how words are found. It
-reads the full-text index (``monitor.search.index``, terms in ``monitor.search.terms``):
+Words are found through the full-text index (``monitor.search.index``; the terms of documents
+and queries are made in ``monitor.search.terms``, the one place deciding what matches;
+``text_condition`` is the same as a condition on ``Mention``, for other queries):
 English and other spaced scripts by whole word, case-insensitive; Chinese (and other scripts
 written without spaces) by substring of any length; Traditional and Simplified alike; in the
 title, text or author; every word and run of the query must be found. A query without any
 word character (only punctuation) matches nothing. Nothing typed is ever read as FTS5 or
 tsquery syntax.
 
-Order: newest published first, then newest id. On SQLite a search with text walks the index
-in its key order (``monitor.search.index``): publication time to the second, then id.
+Order: newest published first, then newest id. A search with text walks the index newest
+first (``monitor.search.index``); on SQLite its key orders by publication time to the
+second, then id.
 
 The total is counted up to ``COUNT_CAP``: a common word can match most of a million rows,
 and counting them all costs more than the page itself. ``Found.capped`` says more may match
-than ``total`` (show it as "5,000+"). On SQLite, text with other filters counts the
-filtered matches among the newest ``COUNT_CAP`` matches of the text (when the text alone
-matches more, the total is a lower bound and ``capped`` is set).
+than ``total`` (show it as "5,000+"). Text with other filters counts the filtered matches
+among the newest ``COUNT_CAP`` matches of the text (when the text alone matches more, the
+total is a lower bound and ``capped`` is set).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    TableClause,
     bindparam,
+    cast,
     column,
     exists,
     false,
@@ -37,6 +41,7 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Mention, MentionEntity
@@ -47,6 +52,8 @@ from monitor.search.terms import Term, fts5_query, query_terms, tsquery
 # entity with a sentiment (3% of a million) took 300 ms at p95 (benchmarks/web.py).
 COUNT_CAP = 5_000
 _FTS = table(TABLE, column("rowid"))
+_PG = table(TABLE, column("mention_id"), column("published_at", Mention.published_at.type),
+            column("terms"))
 
 
 @dataclass(frozen=True)
@@ -109,14 +116,12 @@ def search_mentions(session: Session, *, where: MentionFilter, limit: int,
     """Matching mentions, newest published first (then newest id); see module docstring."""
     dialect = session.get_bind().dialect.name
     wanted = where.text.strip() if where.text else ""
-    if wanted and dialect == "sqlite":
+    if wanted:
         terms = query_terms(wanted)
         if not terms:
             return Found(mentions=[], total=0)
-        return _sqlite_text_search(session, terms, where, limit=limit, offset=offset)
+        return _text_search(session, dialect, terms, where, limit=limit, offset=offset)
     conds = conditions(where)
-    if wanted:
-        conds.append(text_condition(wanted, dialect))
     query = select(Mention).where(*conds)
     rows = list(session.scalars(
         query.order_by(Mention.published_at.desc(), Mention.id.desc()).limit(limit).offset(offset)
@@ -136,7 +141,7 @@ def _capped_count(where: MentionFilter, conds: list[ColumnElement[bool]]) -> Sel
         matching = select(MentionEntity.mention_id).join(
             Mention, Mention.id == MentionEntity.mention_id
         ).where(MentionEntity.entity_id == where.entity)
-        conds = conditions(replace(where, entity=None)) + conds[len(conditions(where)):]
+        conds = conditions(replace(where, entity=None))
     return select(func.count()).select_from(matching.where(*conds).limit(COUNT_CAP + 1).subquery())
 
 
@@ -160,25 +165,40 @@ def _seconds(when: datetime) -> int:
     return int(aware.timestamp() // 1)
 
 
-def _sqlite_text_search(session: Session, terms: list[Term], where: MentionFilter, *,
-                        limit: int, offset: int) -> Found:
-    found = [_match(terms), *_key_range(where)]
+def _text_search(session: Session, dialect: str, terms: list[Term], where: MentionFilter, *,
+                 limit: int, offset: int) -> Found:
+    """Walk the index newest first (its own key and time), visiting ``mentions`` only for
+    the rows it yields: the page, then the count (see module docstring)."""
+    found: list[ColumnElement[bool]]
+    ident: ColumnElement[Any]
+    source: TableClause
+    if dialect == "postgresql":
+        found = [_PG.c.terms.op("@@")(cast(bindparam("tsq", tsquery(terms)), TSQUERY))]
+        if where.since is not None:
+            found.append(_PG.c.published_at >= where.since)
+        if where.until is not None:
+            found.append(_PG.c.published_at < where.until)
+        source, ident = _PG, _PG.c.mention_id
+        order = [_PG.c.published_at.desc(), _PG.c.mention_id.desc()]
+    else:
+        found = [_match(terms), *_key_range(where)]
+        source, ident, order = _FTS, _FTS.c.rowid.op("&")(KEY_MASK), [_FTS.c.rowid.desc()]
     conds = conditions(where)
-    key = _FTS.c.rowid
     page = (
-        select(Mention).select_from(_FTS).join(Mention, Mention.id == key.op("&")(KEY_MASK))
-        .where(*found, *conds).order_by(key.desc()).limit(limit).offset(offset)
+        select(Mention).select_from(source).join(Mention, Mention.id == ident)
+        .where(*found, *conds).order_by(*order).limit(limit).offset(offset)
     )
     rows = list(session.scalars(page))
     if offset == 0 and len(rows) < limit:
         return Found(mentions=rows, total=len(rows))
-    newest: Any = select(key.label("k")).where(*found).order_by(key.desc()).limit(COUNT_CAP + 1)
-    texts = session.scalar(select(func.count()).select_from(newest.subquery())) or 0
+    newest: Any = select(ident.label("k")).where(*found).order_by(*order)
+    texts = session.scalar(select(func.count()).select_from(
+        newest.limit(COUNT_CAP + 1).subquery())) or 0
     if not conds:
         return Found(mentions=rows, total=min(texts, COUNT_CAP), capped=texts > COUNT_CAP)
     scanned = newest.limit(COUNT_CAP).subquery()
     total = session.scalar(
         select(func.count()).select_from(scanned)
-        .join(Mention, Mention.id == scanned.c.k.op("&")(KEY_MASK)).where(*conds)
+        .join(Mention, Mention.id == scanned.c.k).where(*conds)
     ) or 0
     return Found(mentions=rows, total=total, capped=texts > COUNT_CAP)

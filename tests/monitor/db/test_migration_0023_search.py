@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from monitor.db.engine import make_engine
 from monitor.db.migrate import upgrade
+from monitor.search.index import indexed
 from monitor.search.mentions import MentionFilter, search_mentions
 
 POSTS = (
@@ -49,7 +50,9 @@ def _fill_and_upgrade(url: str) -> None:
             assert found("reporter") == [8]
             assert found("here") == [9]
         with engine.begin() as conn:
+            assert indexed(conn) == {7, 8, 9}
             conn.execute(text("DELETE FROM mentions WHERE id = 8"))
+            assert indexed(conn) == {7, 9}
         with Session(engine) as session:
             assert search_mentions(session, where=MentionFilter(text="recall"), limit=10).total == 0
     finally:

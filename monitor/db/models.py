@@ -170,8 +170,6 @@ class Incident(Base):
     __tablename__ = "incidents"
     __table_args__ = (
         Index("ix_incidents_entity_category_state", "entity_id", "category", "state"),
-        Index("ix_incidents_state_grade_updated_at", "state", "grade", "updated_at"),
-        Index("ix_incidents_peak_grade", "peak_grade"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

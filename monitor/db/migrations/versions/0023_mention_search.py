@@ -1,5 +1,7 @@
-"""full-text index of mentions (monitor.search.index), filled from the stored mentions; indexes
-for the incident queue
+"""full-text index of mentions (monitor.search.index), filled from the stored mentions
+
+The index is made and filled by monitor.search.index (the same code that keeps it in step),
+as the terms come from Python (monitor.search.terms).
 
 Revision ID: 0023
 Revises: 0021
@@ -22,12 +24,7 @@ def upgrade() -> None:
     conn = op.get_bind()
     index.create(conn)
     index.backfill(conn)
-    op.create_index("ix_incidents_state_grade_updated_at", "incidents",
-                    ["state", "grade", "updated_at"])
-    op.create_index("ix_incidents_peak_grade", "incidents", ["peak_grade"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_incidents_peak_grade", table_name="incidents")
-    op.drop_index("ix_incidents_state_grade_updated_at", table_name="incidents")
     index.drop(op.get_bind())

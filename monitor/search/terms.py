@@ -46,21 +46,19 @@ class Term:
 
 def index_tokens(*fields: str | None) -> list[str]:
     """The terms a mention is indexed under, in order, from its title, text and author."""
+    # one pass over the fields joined: a line break is no word character, so no term spans
+    # two fields (and no pair: a run ends at the break)
+    norm = normalise("\n".join(f for f in fields if f))
+    if norm.isascii():  # most English text: no runs to pair
+        return _ASCII_WORD_RE.findall(norm)
     out: list[str] = []
     unspaced = _UNSPACED_RE.match
-    for field in fields:
-        if not field:
-            continue
-        norm = normalise(field)
-        if norm.isascii():  # most English text: one regex pass, no runs to pair
-            out += _ASCII_WORD_RE.findall(norm)
-            continue
-        for run in _RUN_RE.findall(norm):
-            if len(run) == 1 or unspaced(run) is None:
-                out.append(run)
-            else:
-                out += [run[i : i + 2] for i in range(len(run) - 1)]
-                out.append(run[-1])
+    for run in _RUN_RE.findall(norm):
+        if len(run) == 1 or unspaced(run) is None:
+            out.append(run)
+        else:
+            out += [run[i : i + 2] for i in range(len(run) - 1)]
+            out.append(run[-1])
     return out
 
 
@@ -106,18 +104,10 @@ def tsquery(terms: Iterable[Term]) -> str:
     return " & ".join(parts)
 
 
-# tsvector positions stop at 16383: later tokens share that last position (PostgreSQL's rule)
-_MAX_POSITION = 16383
-
-
 def tsvector(*fields: str | None) -> str:
     """The PostgreSQL tsvector text of a mention, read with ``::tsvector``; positions as
-    ``index_tokens`` orders them (from 1)."""
-    positions: dict[str, list[int]] = {}
-    for pos, token in enumerate(index_tokens(*fields), start=1):
-        where = positions.setdefault(token, [])
-        if len(where) < 256:  # PostgreSQL keeps at most 256 positions per lexeme
-            where.append(min(pos, _MAX_POSITION))
-    return " ".join(
-        f"{_lexeme(tok)}:{','.join(map(str, sorted(set(at))))}" for tok, at in positions.items()
-    )
+    ``index_tokens`` orders them (from 1). The input merges a repeated lexeme's positions,
+    keeps 256 of them and sets those past 16383 to 16383; terms hold no quote or backslash
+    (only word characters), so quoting is enough."""
+    tokens = index_tokens(*fields)
+    return " ".join(map("'{}':{}".format, tokens, range(1, len(tokens) + 1)))

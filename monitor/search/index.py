@@ -34,6 +34,11 @@ row goes with its mention through ``ON DELETE CASCADE`` (PostgreSQL) or an ``AFT
 trigger (SQLite; the FTS5 table keeps its own copy of the terms, so a row is deleted by its
 rowid alone, whatever version of the terms made it). A mention's title, text, author and
 publication time are never changed once stored, so there is no update path.
+
+Cost (benchmarks/ingest.py, 100,000 rows, one core): ingest without scoring stores about a
+quarter fewer rows per CPU-second with the index (SQLite 15,052 -> 11,395 English, 14,517 ->
+10,633 Chinese; PostgreSQL's client 21,698 -> 15,971 and 17,649 -> 13,094): making the terms
+in Python is most of it, FTS5's own insert the rest.
 """
 
 from __future__ import annotations

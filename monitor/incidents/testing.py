@@ -27,6 +27,7 @@ from monitor.incidents.grouping import assign_incidents
 from monitor.incidents.loading import load_scored
 from monitor.incidents.story_step import StoryAssignment
 from monitor.pipeline.store import Candidate, NewMention
+from monitor.search.index import index_mentions
 from monitor.stories.model import StoryParams
 from playbooks import (
     default_playbook_paths,
@@ -159,6 +160,7 @@ def add_scored_mention(
     session.execute(
         insert(MentionEntity), [{"mention_id": mention_id, "entity_id": e} for e in entities]
     )
+    index_mentions(session.connection(), [(mention_id, at, None, text, author)])
     return mention_id
 
 

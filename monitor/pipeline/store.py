@@ -1,6 +1,7 @@
 """Idempotent, batched writes of mentions (with their scores), quarantined rows and checkpoints.
 
-A batch is one transaction: its mentions (scores in the same INSERT), their entity links, its
+A batch is one transaction: its mentions (scores in the same INSERT), their entity links and
+full-text index entries (``monitor.search.index``), its
 quarantined rows (each stored once per source), what later steps do with the new mentions
 (stories, incidents) and the run's resume point commit together, so a killed ingest resumes
 exactly after the last batch.
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from monitor.collectors.base import RawItem, Rejected
 from monitor.db.models import IngestRun, QuarantinedRow, Source
 from monitor.pipeline import store_pg, store_sqlite
+from monitor.search.index import Fields, index_mentions
 
 if TYPE_CHECKING:  # the models' library loads only when something is scored
     from classifiers.scorer import Score
@@ -169,6 +171,7 @@ def store_batch(
             rows = [write.row(c, s, known.get(c.content_hash)) for c, s in group]
             inserted = {ext: mid for mid, ext in sql.insert_mentions(conn, columns, rows)}
             links: list[tuple[int, str]] = []
+            searched: list[Fields] = []
             for cand, score in group:
                 mention_id = inserted.get(cand.item.external_id[:ID_CHARS])
                 if mention_id is None:
@@ -177,12 +180,17 @@ def store_batch(
                 original = known.get(cand.content_hash)
                 known.setdefault(cand.content_hash, mention_id)
                 links += [(mention_id, e) for e in cand.entities]
+                item = cand.item
+                author = item.author[:512] if item.author else None
+                searched.append((mention_id, item.published or now, item.title,
+                                 item.text[:TEXT_CHARS], author))
                 counts.mentions.append(NewMention(
                     id=mention_id, source_id=source_id, candidate=cand,
                     published=cand.item.published or now, duplicate_of=original, score=score,
                 ))
             if links:
                 sql.insert_links(conn, links)
+            index_mentions(conn, searched)  # the full-text index, in the same transaction
         counts.new = len(counts.mentions)
         counts.mentions.sort(key=lambda m: m.id)
     if rejected:

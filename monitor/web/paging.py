@@ -33,10 +33,17 @@ class Page:
     limit: int
     count: int
     total: int
+    capped: bool = False  # counting stopped at ``total``: more may match
 
     @classmethod
-    def of(cls, window: Window, *, count: int, total: int) -> Page:
-        return cls(offset=window.offset, limit=window.limit, count=count, total=total)
+    def of(cls, window: Window, *, count: int, total: int, capped: bool = False) -> Page:
+        return cls(offset=window.offset, limit=window.limit, count=count, total=total,
+                   capped=capped)
+
+    @property
+    def shown_total(self) -> str:
+        """``1234``, or ``5000+`` when counting stopped there."""
+        return f"{self.total}+" if self.capped else str(self.total)
 
     @property
     def previous(self) -> int | None:

@@ -128,7 +128,8 @@ def search(
         found = search_mentions(session, where=where, limit=span.limit, offset=span.offset)
         incidents = incidents_of(session, mention_ids=[m.id for m in found.mentions])
         items = [MentionOut(**_out(m, incidents.get(m.id))) for m in found.mentions]
-    return Paged[MentionOut].of(request, items=items, total=found.total, span=span)
+    return Paged[MentionOut].of(request, items=items, total=found.total, span=span,
+                                capped=found.capped)
 
 
 @router.get("/{mention_id}", response_model=MentionDetailOut, summary="One mention",

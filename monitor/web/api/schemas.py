@@ -22,19 +22,20 @@ class Paged(BaseModel, Generic[Item]):
     """One page of a list, newest or most urgent first."""
 
     items: list[Item]
-    total: int = Field(description="How many match in all.")
+    total: int = Field(description="How many match in all (at least, when `capped`).")
+    capped: bool = Field(False, description="Counting stopped at `total`: more may match.")
     limit: int
     offset: int
     next: str | None = Field(None, description="The URL of the next page, if any.")
 
     @classmethod
-    def of(cls, request: Request, *, items: list[Item], total: int,
-           span: Window) -> Paged[Item]:
+    def of(cls, request: Request, *, items: list[Item], total: int, span: Window,
+           capped: bool = False) -> Paged[Item]:
         more = span.offset + len(items) < total
         following = (str(request.url.include_query_params(offset=span.offset + span.limit,
                                                           limit=span.limit)) if more else None)
-        return cls(items=items, total=total, limit=span.limit, offset=span.offset,
-                   next=following)
+        return cls(items=items, total=total, capped=capped, limit=span.limit,
+                   offset=span.offset, next=following)
 
 
 # the error answers every route may give, for the OpenAPI description

@@ -81,7 +81,8 @@ def search(
             "sentiment": sentiment or "", "category": category or "", "intent": intent or "",
             "grade": grade or "", "from": first or "", "to": last or ""}
     return render(request, "mentions.html", mentions=found.mentions, incidents=incidents,
-                  page=Page.of(span, count=len(found.mentions), total=found.total),
+                  page=Page.of(span, count=len(found.mentions), total=found.total,
+                               capped=found.capped),
                   choices=offered, form=form, **_helpers(lang))
 
 

@@ -181,3 +181,16 @@ def test_the_openapi_description_documents_the_routes(responder: TestClient) -> 
     schemas = spec["components"]["schemas"]
     assert schemas["MentionOut"]["properties"]["grade"]["description"]
     assert schemas["LabelIn"]["properties"]["kind"]["description"]
+
+
+def test_a_capped_count_says_so_in_the_api_and_the_page(
+    responder: TestClient, client: TestClient, seeded: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import monitor.search.mentions as search
+
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    body = responder.get("/api/v1/mentions", params={"limit": 1}).json()
+    assert (body["total"], body["capped"]) == (2, True) and body["next"]
+    page = client.get("/mentions", params={"limit": 1}).text
+    assert "2+ mentions match." in page and "1–1 of 2+" in page

@@ -3,8 +3,8 @@
 The index is made and filled by monitor.search.index (the same code that keeps it in step),
 as the terms come from Python (monitor.search.terms).
 
-Revision ID: 0023
-Revises: 0021
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-07 19:10:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from monitor.search import index
 
-revision = "0023"
-down_revision = "0021"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

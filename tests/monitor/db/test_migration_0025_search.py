@@ -1,4 +1,4 @@
-"""0023: the full-text index is built for a database that already holds mentions."""
+"""0025: the full-text index is built for a database that already holds mentions."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ POSTS = (
 def _fill_and_upgrade(url: str) -> None:
     engine = make_engine(url)
     try:
-        upgrade(engine, "0021")
+        upgrade(engine, "0024")
         with engine.begin() as conn:
             conn.execute(text(
                 "INSERT INTO sources (id, kind, location, created_at, consecutive_failures) "

@@ -69,6 +69,7 @@ entities:
   risk: {{kind: file, path: {tmp_path / name}-alerts.jsonl}}
 playbooks: {{paths: [playbook.yaml]}}
 alerting: {{group_wait: 0s, max_individual: 1000}}
+web: {{port: null}}  # three instances on one machine: one console port would be taken twice
 service:
   jitter: 0s
   workers: 2

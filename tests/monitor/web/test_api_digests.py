@@ -95,7 +95,7 @@ def test_nothing_outside_the_folder_can_be_reached(app: App, api: TestClient,
 
 def test_an_empty_archive(api: TestClient) -> None:
     assert api.get("/api/v1/digests").json() == {"items": [], "total": 0, "limit": 50,
-                                                  "offset": 0, "next": None}
+                                                  "offset": 0, "next": None, "capped": False}
 
 
 def test_the_archive_needs_a_login(app: App) -> None:

@@ -21,11 +21,28 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture()
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    """The bundled example configuration on a private SQLite file."""
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        empty_database: Path) -> Iterator[App]:
+    """The bundled example configuration on a private SQLite file (a copy of an empty database
+    migrated once per session: migrating each test's own took most of its time)."""
     monkeypatch.chdir(tmp_path)
-    with open_app(load_config(example_config_path())) as built:
+    config = load_config(example_config_path())
+    folder = tmp_path / config.settings.storage.data_dir
+    folder.mkdir(parents=True)
+    shutil.copy(empty_database, folder / empty_database.name)
+    with open_app(config) as built:
         yield built
+
+
+@pytest.fixture(scope="session")
+def empty_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example's database, migrated and empty, made once per test session."""
+    folder = tmp_path_factory.mktemp("empty")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        with open_app(load_config(example_config_path())) as built:
+            database = Path(built.settings.storage.data_dir) / "crisiswatch.sqlite"
+    return folder / database
 
 
 @pytest.fixture()

@@ -20,8 +20,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.app import App
 from monitor.users.login_limit import LoginLimiter
 from monitor.web import errors, events
-from monitor.web.api import digests, incidents, silences, sources, stories
+from monitor.web.api import digests as digests_api
+from monitor.web.api import incidents as incidents_api
 from monitor.web.api import mentions as mentions_api
+from monitor.web.api import silences as silences_api
+from monitor.web.api import sources as sources_api
+from monitor.web.api import stories as stories_api
 from monitor.web.auth import authenticate, check_csrf, web_context
 from monitor.web.context import WebContext
 from monitor.web.headers import SecurityHeaders
@@ -34,27 +38,24 @@ from monitor.web.pages import (
     oncall,
     reports,
     session,
+    silences,
+    sources,
+    stories,
     users,
 )
-from monitor.web.pages import silences as silences_page
-from monitor.web.pages import sources as sources_page
-from monitor.web.pages import stories as stories_page
 
 API_PREFIX = "/api/v1"
 
 # the console's pages, in the order of the navigation
-PAGES: tuple[APIRouter, ...] = (session.router, account.router, audit.router, events.router,
-                                incidents_queue.router, incident.router, mentions.router,
-                                stories_page.router, oncall.router, sources_page.router,
-                                silences_page.router, reports.router, users.router)
+PAGES: tuple[APIRouter, ...] = (
+    session.router, account.router, audit.router, events.router, incidents_queue.router,
+    incident.router, mentions.router, stories.router, oncall.router, sources.router,
+    silences.router, reports.router, users.router,
+)
 # /api/v1 resources
 API: tuple[APIRouter, ...] = (
-    incidents.router,
-    stories.router,
-    silences.router,
-    sources.router,
-    digests.router,
-    mentions_api.router,
+    incidents_api.router, stories_api.router, silences_api.router, sources_api.router,
+    digests_api.router, mentions_api.router,
 )
 
 _health = APIRouter(include_in_schema=False)

@@ -28,8 +28,9 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(tmp_path)
     config = load_config(example_config_path())
     folder = tmp_path / config.settings.storage.data_dir
-    folder.mkdir(parents=True)
-    shutil.copy(empty_database, folder / empty_database.name)
+    folder.mkdir(parents=True, exist_ok=True)  # a test may have put files there already
+    if not (folder / empty_database.name).exists():
+        shutil.copy(empty_database, folder / empty_database.name)
     with open_app(config) as built:
         yield built
 

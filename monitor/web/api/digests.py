@@ -13,17 +13,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from monitor.digest.archive import DigestNotFound, digest_file, list_digests
-from monitor.digest.run import FORMATS, default_out_dir
+from monitor.digest.archive import list_digests
+from monitor.digest.run import default_out_dir
 from monitor.web.api.schemas import ERRORS, ErrorOut, Paged
 from monitor.web.auth import require, web_context
+from monitor.web.digest_files import MEDIA_TYPES, digest_response
 from monitor.web.paging import Window, window
-
-MEDIA_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
-               "json": "application/json"}
-# the digest's HTML carries its charts and font as data: URIs and runs no script
-_SANDBOX = ("default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; "
-            "sandbox")
 
 router = APIRouter(prefix="/digests", tags=["digests"], responses=ERRORS,
                    dependencies=[require("viewer")])
@@ -65,10 +60,4 @@ def list_(request: Request, span: Window = Depends(window)) -> Paged[DigestOut]:
                        404: {"model": ErrorOut, "description": "No such digest file."}})
 def get(request: Request, file: str) -> FileResponse:
     """``{name}.{json|html|md}`` as listed."""
-    name, _, fmt = file.rpartition(".")
-    if fmt not in FORMATS:
-        raise DigestNotFound(f"no digest file {file!r} (formats: {', '.join(FORMATS)})")
-    path = digest_file(default_out_dir(web_context(request).app), name=name, fmt=fmt)
-    return FileResponse(path, media_type=MEDIA_TYPES[fmt],
-                        headers={"Content-Security-Policy": _SANDBOX,
-                                 "X-Content-Type-Options": "nosniff"})
+    return digest_response(web_context(request), file=file)

@@ -6,24 +6,21 @@ library call as ``crisiswatch digest`` (audited ``digest.write``)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from monitor.digest.archive import DigestNotFound, digest_file, list_digests
-from monitor.digest.render_html import CSP
-from monitor.digest.run import FORMATS, DigestError, build_and_write_digest, default_out_dir
+from monitor.digest.archive import list_digests
+from monitor.digest.period import KINDS as PERIOD_KINDS
+from monitor.digest.run import DigestError, build_and_write_digest, default_out_dir
 from monitor.users.audit import record
-from monitor.web.api.digests import MEDIA_TYPES
 from monitor.web.auth import Principal, require, web_context
+from monitor.web.digest_files import digest_response
 from monitor.web.i18n import translate
 from monitor.web.templates import language, redirect, render
 from playbooks import PlaybookError
 
 router = APIRouter(include_in_schema=False)
 
-KINDS = ("day", "week", "month", "quarter", "year", "range")
-# the digest's own policy (it loads nothing), sandboxed: served from the console's origin, a
-# report must not act as the logged-in reader
-_SANDBOX = f"{CSP}; sandbox"
+KINDS = (*PERIOD_KINDS, "range")  # an archived digest of a --from/--to range has no period
 
 
 @router.get("/reports")
@@ -40,13 +37,7 @@ def reports(request: Request, kind: str | None = None,
 
 @router.get("/reports/files/{name}")
 def report_file(request: Request, name: str, _viewer: Principal = require("viewer")) -> Response:
-    stem, _, fmt = name.rpartition(".")
-    if fmt not in FORMATS:
-        raise DigestNotFound(f"no report {name!r}")
-    path = digest_file(default_out_dir(web_context(request).app), name=stem, fmt=fmt)
-    return FileResponse(path, media_type=MEDIA_TYPES[fmt],
-                        headers={"Content-Security-Policy": _SANDBOX,
-                                 "X-Content-Type-Options": "nosniff"})
+    return digest_response(web_context(request), file=name)
 
 
 @router.post("/reports/write")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -75,6 +75,18 @@ def render(request: Request, template: str, *, status_code: int = 200,
     if flash is not None:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
+
+
+def local_path(target: str | None, *, fallback: str) -> str:
+    """``target`` if it is a path of this site (no open redirect), else ``fallback``."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    # browsers read "/\evil.example" as "//evil.example" and drop tabs and newlines
+    # inside URLs, so either could turn a path into another site
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return fallback
+    parts = urlsplit(target)
+    return fallback if parts.scheme or parts.netloc else target
 
 
 def redirect(request: Request, url: str, *, flash: str | None = None) -> RedirectResponse:

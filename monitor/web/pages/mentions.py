@@ -23,7 +23,7 @@ from monitor.web.auth import Principal, require, web_context
 from monitor.web.i18n import catalogue, translate
 from monitor.web.mention_query import choices, mention_filter, parse_day
 from monitor.web.paging import Page, Window, window
-from monitor.web.templates import language, redirect, render
+from monitor.web.templates import language, local_path, redirect, render
 
 router = APIRouter(include_in_schema=False)
 # how far back the review queue looks, in days (0: everything): it reads every row in reach
@@ -106,8 +106,7 @@ def queue(
 
 def _local(target: str) -> str:
     """Where to go back to: a path of this console only (never another site)."""
-    return target if target.startswith("/") and not target.startswith(("//", "/\\")) \
-        else "/review"
+    return local_path(target, fallback="/review")
 
 
 @router.post("/mentions/{mention_id}/labels")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,21 +23,14 @@ from monitor.web.auth import (
     web_context,
 )
 from monitor.web.i18n import LANGS, translate
-from monitor.web.templates import LANG_COOKIE, language, redirect, render
+from monitor.web.templates import LANG_COOKIE, language, local_path, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
 
 def _local(next_url: str | None) -> str:
-    """``next_url`` if it stays on this site (no open redirect), else the incident queue."""
-    if not next_url or not next_url.startswith("/") or next_url.startswith("//"):
-        return "/incidents"
-    # browsers read "/\evil.example" as "//evil.example" and drop tabs and newlines
-    # inside URLs, so either could turn a path into another site
-    if "\\" in next_url or any(ord(c) < 32 or ord(c) == 127 for c in next_url):
-        return "/incidents"
-    parts = urlsplit(next_url)
-    return "/incidents" if parts.scheme or parts.netloc else next_url
+    """``next_url`` if it stays on this site, else the incident queue."""
+    return local_path(next_url, fallback="/incidents")
 
 
 def _login_page(request: Request, *, next_url: str, error: str | None = None, name: str = "",

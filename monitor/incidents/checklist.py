@@ -18,14 +18,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from alerts.sanitize import one_line
-from config.roster import UnknownPerson
 from monitor.db.models import ChecklistTick, Incident, IncidentEvent
-from monitor.incidents.actors import Actor, identify
 from monitor.incidents.context import IncidentContext
 from monitor.incidents.lifecycle import (
     IncidentNotFound,
     LifecycleError,
-    check_name,
+    actor_named,
     get_incident,
 )
 from monitor.incidents.messages import checklist_lines, playbook_for
@@ -78,7 +76,7 @@ def untick_item(session: Session, *, ctx: IncidentContext, incident_id: int, key
 
 def _set(session: Session, *, ctx: IncidentContext, incident_id: int, key: str, by: str,
          now: datetime, done: bool) -> ChecklistItem:
-    actor = _actor(by, ctx)
+    actor = actor_named(by, ctx)
     incident = get_incident(session, incident_id)
     if incident.state == MERGED:
         raise LifecycleError(f"incident #{incident.id} was merged into #{incident.merged_into}: "
@@ -122,12 +120,3 @@ def _items(session: Session, incident: Incident, ctx: IncidentContext) -> list[C
         items.append(ChecklistItem(index + 1, key, text, tick.done_by if tick else None,
                                    tick.done_at if tick else None))
     return items
-
-
-def _actor(by: str, ctx: IncidentContext) -> Actor:
-    name = check_name(by)
-    assert name is not None
-    try:
-        return identify(name, ctx.roster)
-    except UnknownPerson as exc:
-        raise LifecycleError(str(exc)) from None

@@ -131,7 +131,7 @@ def acknowledge_incident(
     note: str | None = None,
 ) -> Transition:
     """open -> acknowledged: someone owns it; escalation stops."""
-    actor, text = _actor(by, ctx), _note(note)
+    actor, text = actor_named(by, ctx), _note(note)
     who = actor.label
     incident = get_incident(session, incident_id)
     if incident.state != "open":
@@ -153,7 +153,7 @@ def resolve_incident(
     now: datetime,
 ) -> Transition:
     """open/acknowledged -> resolved, with the resolution note."""
-    actor, text = _actor(by, ctx), _note(note, required=True)
+    actor, text = actor_named(by, ctx), _note(note, required=True)
     who = actor.label
     incident = get_incident(session, incident_id)
     if incident.state not in ACTIVE:
@@ -176,7 +176,7 @@ def record_response(
     """A public response (statement, reply, post) went out, from the approved ``script`` when
     given: the first one is measured against the playbook's time to first response; the state
     and escalation do not change."""
-    actor, text = _actor(by, ctx), _note(note, required=True)
+    actor, text = actor_named(by, ctx), _note(note, required=True)
     who = actor.label
     incident = get_incident(session, incident_id)
     if incident.state == FALSE_POSITIVE:
@@ -211,7 +211,7 @@ def mark_false_positive(
     note: str | None = None,
 ) -> Transition:
     """Any state -> false_positive; every mention becomes a correction label."""
-    actor, text = _actor(by, ctx), _note(note)
+    actor, text = actor_named(by, ctx), _note(note)
     who = actor.label
     incident = get_incident(session, incident_id)
     if incident.state == FALSE_POSITIVE:
@@ -284,7 +284,7 @@ def reopen_by_id(
     note: str | None = None,
 ) -> Transition:
     """Reopen a closed incident by hand."""
-    actor, text = _actor(by, ctx), _note(note)
+    actor, text = actor_named(by, ctx), _note(note)
     who = actor.label
     result = reopen_incident(
         session, ctx=ctx, incident=get_incident(session, incident_id), now=now, by=who,
@@ -298,7 +298,7 @@ def escalate_now(
     session: Session, *, ctx: IncidentContext, incident_id: int, by: str, now: datetime,
 ) -> Transition:
     """Skip the current wait: the next escalation step is sent now (the Slack button)."""
-    actor = _actor(by, ctx)
+    actor = actor_named(by, ctx)
     who = actor.label
     incident = get_incident(session, incident_id)
     state = escalation_state(incident)
@@ -316,7 +316,7 @@ def escalate_now(
     return Transition(incident.id, incident.state, now, who, alerts=sent + suppressed)
 
 
-def _actor(by: str | None, ctx: IncidentContext) -> Actor:
+def actor_named(by: str | None, ctx: IncidentContext) -> Actor:
     """The person ``by`` names (when people are configured), else the name as given."""
     name = check_name(by)
     assert name is not None

@@ -128,6 +128,15 @@ COMMANDS: dict[str, LazyCommand] = {
         ),
     ),
     **_lazy(
+        "labels",
+        (
+            "label",
+            "Correct or confirm MENTION's sentiment, category and intent (its id in `crisiswatch "
+            "mentions`): stored as labels for `crisiswatch train`; the mention leaves the review "
+            "queue.",
+        ),
+    ),
+    **_lazy(
         "stories", ("stories", "List stories (one per real-world event), latest activity first.")
     ),
     **_lazy(

@@ -43,9 +43,8 @@ in Python is most of it, FTS5's own insert the rest.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, select, text
 
@@ -73,7 +72,8 @@ POSTGRESQL_DDL = (
 )
 POSTGRESQL_DROP = (f"DROP TABLE IF EXISTS {TABLE}",)
 
-_SQLITE_INSERT = f"INSERT OR REPLACE INTO {TABLE} (rowid, terms) VALUES (?, ?)"
+_SQLITE_INSERT = f"INSERT INTO {TABLE} (rowid, terms) VALUES (?, ?)"
+_SQLITE_REPLACE = f"INSERT OR REPLACE INTO {TABLE} (rowid, terms) VALUES (?, ?)"
 _PG_INSERT = (
     f"INSERT INTO {TABLE} (mention_id, published_at, terms) SELECT i, p, t::tsvector "
     "FROM unnest(%(ids)b::bigint[], %(published)b::timestamp[], %(terms)b::text[]) AS u(i, p, t) "
@@ -85,17 +85,27 @@ _PG_INSERT = (
 Fields = tuple[int, datetime, str | None, str | None, str | None]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = _EPOCH.replace(tzinfo=None)
+_SECOND = timedelta(seconds=1)
+
+
 def sqlite_key(mention_id: int, published: datetime) -> int:
-    """The SQLite index's rowid of a mention (``SQLITE_KEY`` computed in Python)."""
-    return calendar.timegm(published.utctimetuple()) * KEY_SHIFT + mention_id
+    """The SQLite index's rowid of a mention (``SQLITE_KEY`` computed in Python): whole
+    seconds since 1970 (naive times are UTC), rounded down as ``strftime('%s')`` does."""
+    epoch = _NAIVE_EPOCH if published.tzinfo is None else _EPOCH
+    return (published - epoch) // _SECOND * KEY_SHIFT + mention_id
 
 
 def _naive_utc(when: datetime) -> datetime:
     return when if when.tzinfo is None else when.astimezone(UTC).replace(tzinfo=None)
 
 
-def index_mentions(conn: Connection, rows: Sequence[Fields]) -> None:
-    """Index (or index again) mentions given as (id, published at, title, text, author)."""
+def index_mentions(conn: Connection, rows: Sequence[Fields], *, new: bool = False) -> None:
+    """Index (or index again) mentions given as (id, published at, title, text, author).
+    ``new``: the mentions were stored in this transaction, so none is in the index yet
+    (SQLite: a plain insert, a fifth cheaper than one that first looks for the row to
+    replace; an id used again after a delete had its index row deleted with it)."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
@@ -107,7 +117,8 @@ def index_mentions(conn: Connection, rows: Sequence[Fields]) -> None:
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(
-            _SQLITE_INSERT, [(sqlite_key(r[0], r[1]), index_text(*r[2:])) for r in rows]
+            _SQLITE_INSERT if new else _SQLITE_REPLACE,
+            [(sqlite_key(r[0], r[1]), index_text(*r[2:])) for r in rows],
         )
     finally:
         cursor.close()

@@ -190,7 +190,8 @@ def store_batch(
                 ))
             if links:
                 sql.insert_links(conn, links)
-            index_mentions(conn, searched)  # the full-text index, in the same transaction
+            # the full-text index, in the same transaction
+            index_mentions(conn, searched, new=True)
         counts.new = len(counts.mentions)
         counts.mentions.sort(key=lambda m: m.id)
     if rejected:
@@ -241,16 +242,21 @@ class _RowWriter:
         self.when, self.json, self.flag = sql.stored_datetime, sql.stored_json, sql.stored_flag
         self.source_id, self.run_id = source_id, run_id
         self.now, self.stored_now = now, self.when(now)
+        # a batch's mentions share a few sets of entities: each is encoded once
+        self.entities: dict[tuple[str, ...], Any] = {}
 
     def row(self, cand: Candidate, score: Score | None, original: int | None) -> tuple[Any, ...]:
         item, json = cand.item, self.json
+        entities = self.entities.get(cand.entities)
+        if entities is None:
+            entities = self.entities[cand.entities] = json(cand.entities)
         base = (
             self.source_id, item.external_id[:ID_CHARS], item.url, item.title,
             item.author[:512] if item.author else None, item.author_reach,
             self.when(item.published) if item.published else self.stored_now,
             self.flag(item.date_missing or item.published is None), self.stored_now, cand.lang,
             item.text[:TEXT_CHARS], json(item.metrics), cand.content_hash, original,
-            json(cand.entities), self.run_id,
+            entities, self.run_id,
         )
         if score is None:
             return base

@@ -34,6 +34,13 @@ WORD_CHARS = 100
 _RUN_RE = re.compile(f"[^\\W{UNSPACED_RANGES}]{{1,{WORD_CHARS}}}|[{UNSPACED_RANGES}]+")
 _ASCII_WORD_RE = re.compile(f"\\w{{1,{WORD_CHARS}}}", re.ASCII)
 _UNSPACED_RE = re.compile(f"[{UNSPACED_RANGES}]")
+# ``index_tokens`` in one C-level pass: each match consumes a word, or one character of a run,
+# while the look-ahead captures its term: the word, the character and the next one of its run
+# (a pair), or the character alone (last of its run).
+_WORD = f"[^\\W{UNSPACED_RANGES}]{{1,{WORD_CHARS}}}"
+_TOKEN_RE = re.compile(
+    f"(?=({_WORD}|[{UNSPACED_RANGES}]{{2}}|[{UNSPACED_RANGES}]))(?:{_WORD}|[{UNSPACED_RANGES}])"
+)
 
 
 @dataclass(frozen=True)
@@ -51,15 +58,7 @@ def index_tokens(*fields: str | None) -> list[str]:
     norm = normalise("\n".join(f for f in fields if f))
     if norm.isascii():  # most English text: no runs to pair
         return _ASCII_WORD_RE.findall(norm)
-    out: list[str] = []
-    unspaced = _UNSPACED_RE.match
-    for run in _RUN_RE.findall(norm):
-        if len(run) == 1 or unspaced(run) is None:
-            out.append(run)
-        else:
-            out += [run[i : i + 2] for i in range(len(run) - 1)]
-            out.append(run[-1])
-    return out
+    return _TOKEN_RE.findall(norm)
 
 
 def index_text(*fields: str | None) -> str:

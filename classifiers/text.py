@@ -137,12 +137,14 @@ def detect_lang(text: str) -> str:
 _ASCII_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
-def _detect_ascii(text: str) -> str:
-    """``_detect_lang`` for ASCII text: only English stop words against other languages' count
-    (no other script can occur, no diacritics), in one pass over the words."""
-    words = _ASCII_WORD_RE.findall(text.lower())
+def _detect_ascii(lowered: str) -> str:
+    """``_detect_lang`` for lower-cased ASCII text: only English stop words against other
+    languages' count (no other script can occur, no diacritics), in one pass over the words."""
+    words = _ASCII_WORD_RE.findall(lowered)
     if not words:
         return "other"
+    if _OTHER_STOP.isdisjoint(words):  # most English text: no rule below can say "other"
+        return "en"
     en_hits = sum(map(_EN_STOP.__contains__, words))
     other_hits = sum(map(_OTHER_STOP.__contains__, words))
     if en_hits == 0 and other_hits > 0:
@@ -156,11 +158,20 @@ def _detect_lang(text: str) -> str:
     if not isinstance(text, str) or not text:
         return "other"
     text = text[:4000]
+    if text.isascii():
+        # lower-cased once, before the address and handle removal: on ASCII text it changes
+        # no character's class, so they remove the same spans
+        lowered = text.lower()
+        if "://" in lowered or "www." in lowered:
+            lowered = _URL_RE.sub(" ", lowered)
+        if "@" in lowered:
+            lowered = _HANDLE_RE.sub(" ", lowered)
+        return _detect_ascii(lowered)
     if "://" in text or "www." in text.lower():
         text = _URL_RE.sub(" ", text)
     if "@" in text:
         text = _HANDLE_RE.sub(" ", text)
-    return _detect_ascii(text) if text.isascii() else _detect_scripts(text)
+    return _detect_ascii(text.lower()) if text.isascii() else _detect_scripts(text)
 
 
 def _detect_scripts(text: str) -> str:

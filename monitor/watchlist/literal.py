@@ -18,11 +18,17 @@ from collections.abc import Callable
 from itertools import product
 from math import prod
 
-from classifiers.normalise import is_spaced_word_char, is_unspaced, spaced_word_at, variant_map
+from classifiers.normalise import (
+    UNSPACED_RANGES,
+    is_spaced_word_char,
+    is_unspaced,
+    spaced_word_at,
+    variant_map,
+)
 
 
-def _pattern(text: str) -> tuple[str, bool]:
-    """Return (regex source, whether it differs from a plain substring search)."""
+def _pattern(text: str) -> tuple[list[str], bool]:
+    """Return (regex source per character, whether it differs from a plain substring search)."""
     variants = variant_map()
     parts: list[str] = []
     needs_regex = False
@@ -38,7 +44,21 @@ def _pattern(text: str) -> tuple[str, bool]:
         else:
             needs_regex = True
             parts.append("[" + "".join(re.escape(f) for f in forms) + "]")
-    return "".join(parts), needs_regex
+    return parts, needs_regex
+
+
+_SPACED_WORD = f"[^\\W{UNSPACED_RANGES}]"
+
+
+def _bounded_pattern(parts: list[str], left_edge: bool, right_edge: bool) -> str:
+    """The term's regex with its word boundaries as look-arounds, so one C-level search
+    finds a bounded occurrence. The left one is tested after the first character (two
+    characters back: the one before the term and the first, which a left edge makes a word
+    character, so ``.`` matches it): a pattern that starts with a look-behind loses re's
+    scan for its first character and runs at every position, 4-5 times slower."""
+    left = f"(?<!{_SPACED_WORD}.)" if left_edge else ""
+    right = f"(?!{_SPACED_WORD})" if right_edge else ""
+    return parts[0] + left + "".join(parts[1:]) + right
 
 
 MAX_KEY_SPELLINGS = 32
@@ -89,17 +109,16 @@ class Literal:
         self.text = text
         self.left_edge = is_spaced_word_char(text[0])
         self.right_edge = is_spaced_word_char(text[-1])
-        source, needs_regex = _pattern(text)
-        self.regex = re.compile(source)
+        parts, needs_regex = _pattern(text)
+        self.regex = re.compile("".join(parts))
         # A plain literal with no boundary to check is a bare `in`; callers may inline it.
         self.plain = not needs_regex and not self.left_edge and not self.right_edge
         self.present: Callable[[str], bool]
         if self.plain:
             self.present = self._present_in
-        elif needs_regex:
-            self.present = self._present_regex
         else:
-            self.present = self._present_find
+            search = re.compile(_bounded_pattern(parts, self.left_edge, self.right_edge)).search
+            self.present = lambda text: search(text) is not None
 
     def _present_in(self, text: str) -> bool:
         return self.text in text
@@ -108,27 +127,6 @@ class Literal:
         if self.left_edge and spaced_word_at(text, start - 1):
             return False
         return not (self.right_edge and spaced_word_at(text, end))
-
-    def _present_find(self, text: str) -> bool:
-        needle = self.text
-        size = len(needle)
-        at = text.find(needle)
-        while at >= 0:
-            if self._bounded(text, at, at + size):
-                return True
-            at = text.find(needle, at + 1)
-        return False
-
-    def _present_regex(self, text: str) -> bool:
-        search = self.regex.search
-        found = search(text)
-        if not (self.left_edge or self.right_edge):
-            return found is not None
-        while found is not None:
-            if self._bounded(text, found.start(), found.end()):
-                return True
-            found = search(text, found.start() + 1)
-        return False
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Return the (start, end) offsets of every valid occurrence, overlapping ones too."""

@@ -76,8 +76,10 @@ _SQLITE_INSERT = f"INSERT INTO {TABLE} (rowid, terms) VALUES (?, ?)"
 _SQLITE_REPLACE = f"INSERT OR REPLACE INTO {TABLE} (rowid, terms) VALUES (?, ?)"
 _PG_INSERT = (
     f"INSERT INTO {TABLE} (mention_id, published_at, terms) SELECT i, p, t::tsvector "
-    "FROM unnest(%(ids)b::bigint[], %(published)b::timestamp[], %(terms)b::text[]) AS u(i, p, t) "
-    "ON CONFLICT (mention_id) DO UPDATE SET published_at = excluded.published_at, "
+    "FROM unnest(%(ids)b::bigint[], %(published)b::timestamp[], %(terms)b::text[]) AS u(i, p, t)"
+)
+_PG_REPLACE = (
+    f"{_PG_INSERT} ON CONFLICT (mention_id) DO UPDATE SET published_at = excluded.published_at, "
     "terms = excluded.terms"
 )
 
@@ -103,13 +105,13 @@ def _naive_utc(when: datetime) -> datetime:
 
 def index_mentions(conn: Connection, rows: Sequence[Fields], *, new: bool = False) -> None:
     """Index (or index again) mentions given as (id, published at, title, text, author).
-    ``new``: the mentions were stored in this transaction, so none is in the index yet
-    (SQLite: a plain insert, a fifth cheaper than one that first looks for the row to
-    replace; an id used again after a delete had its index row deleted with it)."""
+    ``new``: the mentions were stored in this transaction, so none is in the index yet: a
+    plain insert, cheaper than one that first looks for the row to replace (SQLite: a fifth;
+    an id used again after a delete had its index row deleted with it)."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(_PG_INSERT, {
+        conn.exec_driver_sql(_PG_INSERT if new else _PG_REPLACE, {
             "ids": [r[0] for r in rows], "published": [_naive_utc(r[1]) for r in rows],
             "terms": [tsvector(*r[2:]) for r in rows],
         })

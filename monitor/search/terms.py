@@ -33,6 +33,12 @@ from classifiers.normalise import UNSPACED_RANGES, normalise
 WORD_CHARS = 100
 _RUN_RE = re.compile(f"[^\\W{UNSPACED_RANGES}]{{1,{WORD_CHARS}}}|[{UNSPACED_RANGES}]+")
 _ASCII_WORD_RE = re.compile(f"\\w{{1,{WORD_CHARS}}}", re.ASCII)
+# every ASCII byte that is not a word character, as a space: ``split`` then finds the words
+_ASCII_SEPARATORS = bytes(
+    c if chr(c).isascii() and (chr(c).isalnum() or c == ord("_")) else ord(" ")
+    for c in range(256)
+)
+_LONG_WORD_RE = re.compile(f"[^ ]{{{WORD_CHARS + 1}}}".encode("ascii"))
 _UNSPACED_RE = re.compile(f"[{UNSPACED_RANGES}]")
 # ``index_tokens`` in one C-level pass: each match consumes a word, or one character of a run,
 # while the look-ahead captures its term: the word, the character and the next one of its run
@@ -57,8 +63,17 @@ def index_tokens(*fields: str | None) -> list[str]:
     # two fields (and no pair: a run ends at the break)
     norm = normalise("\n".join(f for f in fields if f))
     if norm.isascii():  # most English text: no runs to pair
-        return _ASCII_WORD_RE.findall(norm)
+        return _ascii_words(norm)
     return _TOKEN_RE.findall(norm)
+
+
+def _ascii_words(norm: str) -> list[str]:
+    """``_ASCII_WORD_RE.findall(norm)``, twice as fast: a byte table turns what separates
+    words into spaces, ``split`` cuts there (the regex is needed only for a word too long)."""
+    spaced = norm.encode("ascii").translate(_ASCII_SEPARATORS)
+    if len(spaced) > WORD_CHARS and _LONG_WORD_RE.search(spaced) is not None:
+        return _ASCII_WORD_RE.findall(norm)
+    return spaced.decode("ascii").split()
 
 
 def index_text(*fields: str | None) -> str:

@@ -110,22 +110,6 @@ def _count(pattern: re.Pattern[str], text: str) -> int:
     return sum(map(len, pattern.findall(text)))
 
 
-def _script_counts(text: str) -> tuple[int, int, int, int, int, int]:
-    """Return counts of (han, kana, hangul, basic latin, extended latin, other letters)."""
-    latin = _count(_LATIN_RE, text)
-    if text.isascii():  # most English posts: every ASCII letter is a basic Latin letter
-        return 0, 0, 0, latin, 0, 0
-    letters = _count(_LETTER_RE, text)
-    han = _count(_HAN_RE, text)
-    # absent scripts cost one failed search instead of a full findall
-    kana = _count(_KANA_RE, text) if _KANA_RE.search(text) else 0
-    hangul = _count(_HANGUL_RE, text) if _HANGUL_RE.search(text) else 0
-    latin_ext = _count(_LATIN_EXT_RE, text) if _LATIN_EXT_RE.search(text) else 0
-    # Kana marks (U+3099..309C) and the prolonged sound mark are not all letters; clamp.
-    other = max(0, letters - han - kana - hangul - latin - latin_ext)
-    return han, kana, hangul, latin, latin_ext, other
-
-
 def detect_lang(text: str) -> str:
     """Guess "zh", "en" or "other" from script ratios and English stop words."""
     try:
@@ -175,20 +159,30 @@ def _detect_lang(text: str) -> str:
 
 
 def _detect_scripts(text: str) -> str:
-    han, kana, hangul, latin, latin_ext, other = _script_counts(text)
-    letters = han + kana + hangul + latin + latin_ext + other
-    if letters == 0:
-        return "other"
+    """Decide by the counts of letters of each script (Han, kana, Hangul, basic and extended
+    Latin, other letters), then by stop words."""
+    latin = _count(_LATIN_RE, text)
+    han = kana = hangul = latin_ext = 0
+    if not text.isascii():  # most English posts: every ASCII letter is a basic Latin letter
+        han = _count(_HAN_RE, text)
+        # absent scripts cost one failed search instead of a full findall
+        kana = _count(_KANA_RE, text) if _KANA_RE.search(text) else 0
+        hangul = _count(_HANGUL_RE, text) if _HANGUL_RE.search(text) else 0
+        latin_ext = _count(_LATIN_EXT_RE, text) if _LATIN_EXT_RE.search(text) else 0
     cjk = han + kana + hangul
     if kana + hangul > 0 and (kana + hangul) >= 0.15 * cjk:
         return "other"  # Japanese (kana mixed with kanji) or Korean
-    if han > 0:
-        # A Han character carries about as much as a short Latin word; brand names and
-        # English fragments inside Chinese posts must not flip the decision.
-        if han * 3 >= latin + latin_ext:
-            return "zh"
-        if han >= 1 and latin + latin_ext + other == 0:
-            return "zh"
+    # A Han character carries about as much as a short Latin word; brand names and English
+    # fragments inside Chinese posts must not flip the decision. Decided before the other
+    # letters are counted: most Chinese posts need no count of them.
+    if han > 0 and han * 3 >= latin + latin_ext:
+        return "zh"
+    # Kana marks (U+3099..309C) and the prolonged sound mark are not all letters; clamp.
+    other = 0 if text.isascii() else max(0, _count(_LETTER_RE, text) - cjk - latin - latin_ext)
+    if cjk + latin + latin_ext + other == 0:
+        return "other"
+    if han >= 1 and latin + latin_ext + other == 0:
+        return "zh"
     if other > (latin + latin_ext):
         return "other"  # Cyrillic, Arabic, Thai, Devanagari, Greek, Hebrew...
     if latin + latin_ext == 0:

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import bindparam, event, insert, select, update
@@ -298,11 +299,14 @@ def _record(
     if not mentions:
         return
     conn = session.connection()
+    # One row per run of consecutive ids placed in the same story, not one per mention: a
+    # batch's ids are consecutive and a busy story takes long runs of them. One statement
+    # text whatever the batch, so the driver's statement cache stays small.
     conn.execute(
-        update(Mention).where(Mention.id == bindparam("m_id")).values(
+        update(Mention).where(Mention.id.between(bindparam("m_lo"), bindparam("m_hi"))).values(
             story_id=bindparam("m_story")
         ),
-        [{"m_id": m.id, "m_story": m.story} for m in mentions],
+        [{"m_lo": lo, "m_hi": hi, "m_story": story} for lo, hi, story in _runs(mentions)],
     )
     by_story: dict[int, list[NewMention]] = {}
     for m in mentions:
@@ -329,23 +333,37 @@ def _record(
         row.updated_at = now
 
 
-def _add_mentions(row: Story, mentions: Iterable[NewMention]) -> None:
-    entities, sources, categories = (Counter(row.entities or {}), Counter(row.sources or {}),
-                                     Counter(row.categories or {}))
-    for m in mentions:
-        cand = m.candidate
-        row.mention_count += 1
-        if m.score is not None and m.score.sentiment.label == "negative":
-            row.negative_count += 1
-        entities.update(cand.entities)
-        sources[m.source_id] += 1
-        if m.score is not None and m.score.top_category:
-            categories[m.score.top_category] += 1
-        at = m.published
-        if at < row.first_seen_at:
-            row.first_seen_at = at
-        if at > row.last_seen_at:
-            row.last_seen_at = at
+def _runs(mentions: Sequence[NewMention]) -> list[tuple[int, int, int]]:
+    """(first id, last id, story) of each run of consecutive mention ids in one story."""
+    runs: list[tuple[int, int, int]] = []
+    for m in sorted(mentions, key=lambda m: m.id):
+        assert m.story is not None
+        if runs and runs[-1][1] + 1 == m.id and runs[-1][2] == m.story:
+            runs[-1] = (runs[-1][0], m.id, m.story)
+        else:
+            runs.append((m.id, m.id, m.story))
+    return runs
+
+
+def _add_mentions(row: Story, mentions: Sequence[NewMention]) -> None:
+    if not mentions:
+        return
+    scores = [m.score for m in mentions if m.score is not None]
+    row.mention_count += len(mentions)
+    row.negative_count += sum(1 for s in scores if s.sentiment.label == "negative")
+    # Counters fed in mention order, as one by one: the stored JSON keeps its key order
+    entities = Counter(row.entities or {})
+    entities.update(chain.from_iterable(m.candidate.entities for m in mentions))
+    sources = Counter(row.sources or {})
+    sources.update(m.source_id for m in mentions)
+    categories = Counter(row.categories or {})
+    categories.update(s.top_category for s in scores if s.top_category)
+    first = min(m.published for m in mentions)
+    last = max(m.published for m in mentions)
+    if first < row.first_seen_at:
+        row.first_seen_at = first
+    if last > row.last_seen_at:
+        row.last_seen_at = last
     row.entities, row.sources, row.categories = dict(entities), dict(sources), dict(categories)
 
 

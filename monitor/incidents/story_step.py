@@ -281,6 +281,19 @@ def _stories_of(session: Session, docs: Sequence[StoryDoc], batch: set[int]) -> 
     return {int(mid): int(story) for mid, story in rows if story is not None}
 
 
+# The statements run once per new story or merge are built once: building one (coercing
+# every value, computing its cache key) cost more than running it. On the connection: the
+# step's first query flushed the session, and placing mentions changes no ORM object.
+_INSERT_STORY = insert(Story).returning(Story.id)
+_MOVE_MENTIONS = update(Mention).where(Mention.story_id == bindparam("m_gone")).values(
+    story_id=bindparam("m_kept")
+)
+_OWN_INCIDENT = select(Incident.id).where(Incident.story_id == bindparam("m_kept")).limit(1)
+_MOVE_INCIDENT = update(Incident).where(Incident.story_id == bindparam("m_gone")).values(
+    story_id=bindparam("m_kept")
+)
+
+
 def _insert_story(session: Session, doc: StoryDoc, now: datetime) -> int:
     values = {
         "title": " ".join(doc.text.split())[:TITLE_CHARS], "first_seen_at": doc.at,
@@ -288,7 +301,7 @@ def _insert_story(session: Session, doc: StoryDoc, now: datetime) -> int:
         "sources": {}, "categories": {}, "signature": None, "created_at": now,
         "updated_at": now,
     }
-    return int(session.execute(insert(Story).values(**values).returning(Story.id)).scalar_one())
+    return int(session.connection().execute(_INSERT_STORY, values).scalar_one())
 
 
 def _record(
@@ -386,9 +399,9 @@ def _merge_rows(
     # on the connection, as the mentions' own story ids above: an ORM update would compare
     # every object in the session with its criteria, once per merge
     conn = session.connection()
-    conn.execute(update(Mention).where(Mention.story_id == gone.id).values(story_id=kept.id))
-    has_own = conn.scalar(select(Incident.id).where(Incident.story_id == kept.id).limit(1))
-    if has_own is None:
+    ids = {"m_gone": gone.id, "m_kept": kept.id}
+    conn.execute(_MOVE_MENTIONS, ids)
+    if conn.scalar(_OWN_INCIDENT, ids) is None:
         # the story's incident carries on as the merged story's; two incidents stay two
         # (a responder may merge them with ``crisiswatch incident merge``)
-        conn.execute(update(Incident).where(Incident.story_id == gone.id).values(story_id=kept.id))
+        conn.execute(_MOVE_INCIDENT, ids)

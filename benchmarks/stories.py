@@ -2,11 +2,12 @@
 
     python benchmarks/stories.py [--parts dev,heldout] [--streams crisislex_t26,pheme,...]
                                  [--set threshold=0.15 ...] [--core 0] [--no-extras]
+                                 [--data ../shared/data]
 
-Needs ../shared/data (benchmarks/story_streams.py describes the streams and their dev /
-held-out split); without it, prints {"error": ...} and exits 2. For each stream and part:
-homogeneity, completeness and V-measure of the stories against the labels, stories vs events,
-and the same figures for two naive baselines measured in the same run:
+Needs ../shared/data or ``--data`` (benchmarks/story_streams.py describes the streams and
+their dev / held-out split); without it, prints {"error": ...} and exits 2. For each stream
+and part: homogeneity, completeness and V-measure of the stories against the labels, stories
+vs events, and the same figures for two naive baselines measured in the same run:
 
 - ``one_per_window``: today's keying with one watched entity and no category split (every
   mention of the window in one incident: the Germanwings complaint of issue 14);
@@ -249,8 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     ap.add_argument("--core", type=int, default=0, help="CPU core to pin to (-1: do not pin)")
     ap.add_argument("--no-extras", action="store_true", help="skip baselines, restart, dense")
+    ap.add_argument("--data", type=Path, default=story_streams.data_root(REPO),
+                    help="the shared data folder (default ../shared/data)")
     args = ap.parse_args(argv)
-    root = story_streams.data_root(REPO)
+    root = args.data
     if not (root / "risk").is_dir():
         print(json.dumps({"error": f"needs the shared data folder {root} (not present)"}))
         return 2

@@ -203,7 +203,8 @@ def assign_incidents(
         tracked.incident_id = tracked.row.id
         index.by_id[tracked.row.id] = tracked
     if links:
-        session.execute(
+        # on the connection: the rows need none of the ORM's bulk-insert bookkeeping
+        session.connection().execute(
             insert(IncidentMention),
             [{"incident_id": t.row.id, "mention_id": m.id} for t, m in links],
         )

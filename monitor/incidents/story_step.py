@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import bindparam, event, insert, select, update
@@ -280,6 +281,19 @@ def _stories_of(session: Session, docs: Sequence[StoryDoc], batch: set[int]) -> 
     return {int(mid): int(story) for mid, story in rows if story is not None}
 
 
+# The statements run once per new story or merge are built once: building one (coercing
+# every value, computing its cache key) cost more than running it. On the connection: the
+# step's first query flushed the session, and placing mentions changes no ORM object.
+_INSERT_STORY = insert(Story).returning(Story.id)
+_MOVE_MENTIONS = update(Mention).where(Mention.story_id == bindparam("m_gone")).values(
+    story_id=bindparam("m_kept")
+)
+_OWN_INCIDENT = select(Incident.id).where(Incident.story_id == bindparam("m_kept")).limit(1)
+_MOVE_INCIDENT = update(Incident).where(Incident.story_id == bindparam("m_gone")).values(
+    story_id=bindparam("m_kept")
+)
+
+
 def _insert_story(session: Session, doc: StoryDoc, now: datetime) -> int:
     values = {
         "title": " ".join(doc.text.split())[:TITLE_CHARS], "first_seen_at": doc.at,
@@ -287,7 +301,7 @@ def _insert_story(session: Session, doc: StoryDoc, now: datetime) -> int:
         "sources": {}, "categories": {}, "signature": None, "created_at": now,
         "updated_at": now,
     }
-    return int(session.execute(insert(Story).values(**values).returning(Story.id)).scalar_one())
+    return int(session.connection().execute(_INSERT_STORY, values).scalar_one())
 
 
 def _record(
@@ -298,11 +312,14 @@ def _record(
     if not mentions:
         return
     conn = session.connection()
+    # One row per run of consecutive ids placed in the same story, not one per mention: a
+    # batch's ids are consecutive and a busy story takes long runs of them. One statement
+    # text whatever the batch, so the driver's statement cache stays small.
     conn.execute(
-        update(Mention).where(Mention.id == bindparam("m_id")).values(
+        update(Mention).where(Mention.id.between(bindparam("m_lo"), bindparam("m_hi"))).values(
             story_id=bindparam("m_story")
         ),
-        [{"m_id": m.id, "m_story": m.story} for m in mentions],
+        [{"m_lo": lo, "m_hi": hi, "m_story": story} for lo, hi, story in _runs(mentions)],
     )
     by_story: dict[int, list[NewMention]] = {}
     for m in mentions:
@@ -329,23 +346,37 @@ def _record(
         row.updated_at = now
 
 
-def _add_mentions(row: Story, mentions: Iterable[NewMention]) -> None:
-    entities, sources, categories = (Counter(row.entities or {}), Counter(row.sources or {}),
-                                     Counter(row.categories or {}))
-    for m in mentions:
-        cand = m.candidate
-        row.mention_count += 1
-        if m.score is not None and m.score.sentiment.label == "negative":
-            row.negative_count += 1
-        entities.update(cand.entities)
-        sources[m.source_id] += 1
-        if m.score is not None and m.score.top_category:
-            categories[m.score.top_category] += 1
-        at = m.published
-        if at < row.first_seen_at:
-            row.first_seen_at = at
-        if at > row.last_seen_at:
-            row.last_seen_at = at
+def _runs(mentions: Sequence[NewMention]) -> list[tuple[int, int, int]]:
+    """(first id, last id, story) of each run of consecutive mention ids in one story."""
+    runs: list[tuple[int, int, int]] = []
+    for m in sorted(mentions, key=lambda m: m.id):
+        assert m.story is not None
+        if runs and runs[-1][1] + 1 == m.id and runs[-1][2] == m.story:
+            runs[-1] = (runs[-1][0], m.id, m.story)
+        else:
+            runs.append((m.id, m.id, m.story))
+    return runs
+
+
+def _add_mentions(row: Story, mentions: Sequence[NewMention]) -> None:
+    if not mentions:
+        return
+    scores = [m.score for m in mentions if m.score is not None]
+    row.mention_count += len(mentions)
+    row.negative_count += sum(1 for s in scores if s.sentiment.label == "negative")
+    # Counters fed in mention order, as one by one: the stored JSON keeps its key order
+    entities = Counter(row.entities or {})
+    entities.update(chain.from_iterable(m.candidate.entities for m in mentions))
+    sources = Counter(row.sources or {})
+    sources.update(m.source_id for m in mentions)
+    categories = Counter(row.categories or {})
+    categories.update(s.top_category for s in scores if s.top_category)
+    first = min(m.published for m in mentions)
+    last = max(m.published for m in mentions)
+    if first < row.first_seen_at:
+        row.first_seen_at = first
+    if last > row.last_seen_at:
+        row.last_seen_at = last
     row.entities, row.sources, row.categories = dict(entities), dict(sources), dict(categories)
 
 
@@ -368,9 +399,9 @@ def _merge_rows(
     # on the connection, as the mentions' own story ids above: an ORM update would compare
     # every object in the session with its criteria, once per merge
     conn = session.connection()
-    conn.execute(update(Mention).where(Mention.story_id == gone.id).values(story_id=kept.id))
-    has_own = conn.scalar(select(Incident.id).where(Incident.story_id == kept.id).limit(1))
-    if has_own is None:
+    ids = {"m_gone": gone.id, "m_kept": kept.id}
+    conn.execute(_MOVE_MENTIONS, ids)
+    if conn.scalar(_OWN_INCIDENT, ids) is None:
         # the story's incident carries on as the merged story's; two incidents stay two
         # (a responder may merge them with ``crisiswatch incident merge``)
-        conn.execute(update(Incident).where(Incident.story_id == gone.id).values(story_id=kept.id))
+        conn.execute(_MOVE_INCIDENT, ids)

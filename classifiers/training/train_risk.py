@@ -51,6 +51,10 @@ from classifiers.training.risk_data import (
 DEV_FRACTION = 0.2
 KEEP_FEATURES = 20_000
 C_VALUE = 4.0
+# Ordinary texts are read as weak rows (their Example weight keeps them out of dev splits)
+# but train at this weight, as heavy as a gold negative: everyday negative posts (grumbles,
+# swearing, news of deaths) must weigh against a category as much as labelled negatives do.
+ORDINARY_WEIGHT = 1.0
 # The sentiment models' layout (train_sentiment.spec_for); used when no manifest is present.
 DEFAULT_SPECS: dict[str, FeatureSpec] = {
     "en": FeatureSpec(
@@ -168,6 +172,10 @@ def _fit(x: Any, y: np.ndarray, weights: np.ndarray, seed: int) -> tuple[np.ndar
     return coef, float(clf.intercept_[0])
 
 
+def _train_weight(example: Example) -> float:
+    return ORDINARY_WEIGHT if example.source.startswith("ordinary_") else example.weight
+
+
 def _held_out(example: Example) -> bool:
     """Training-side rows kept for calibration: gold rows and ordinary texts of the slice
     (responders' corrections always train; other weak rows are not reliable negatives)."""
@@ -253,7 +261,7 @@ def train_one(
     if generic is not None:
         x_train = x_train.multiply((~generic).astype(np.float32)[None, :]).tocsr()
     y_train = np.array([e.label for e in train], dtype=np.int64)
-    w_train = np.array([e.weight for e in train], dtype=np.float64)
+    w_train = np.array([_train_weight(e) for e in train], dtype=np.float64)
     coef, intercept = _fit(x_train, y_train, w_train, seed)
     model = LinearTextModel(
         spec=spec,

@@ -31,7 +31,12 @@ from classifiers.risk import FeatureCache, Features, RiskClassifier, positive_pr
 from classifiers.risk_lexicon import CategorySpec, load_categories
 from classifiers.scorer import INTENT_GATE
 from classifiers.text import clean, detect_lang, init_jieba
-from classifiers.training.background import GENERIC_DF, generic_columns, ordinary_texts
+from classifiers.training.background import (
+    GENERIC_DF,
+    generic_columns,
+    ordinary_texts,
+    weak_negatives,
+)
 from classifiers.training.examples import Example, norm_key
 from classifiers.training.risk_calibration import (
     CalibrationReport,
@@ -233,19 +238,27 @@ def train_one(
     calibration_ordinary: Sequence[str] = (),
     categories: Sequence[CategorySpec] | None = None,
     intent: IntentModel | None = None,
+    ordinary_negatives: Sequence[Example] = (),
 ) -> ModelReport:
     """Train, calibrate, evaluate on the dev split, and save one model; return its figures.
 
     ``generic`` masks the feature columns of generic vocabulary (see ``generic_columns``);
     ``calibration_ordinary`` are the training side's ordinary texts of the calibration slice
     (for every model, also those that train on no ordinary text); ``intent`` is the intent
-    model the scorer gates ``requires_intent`` categories with."""
+    model the scorer gates ``requires_intent`` categories with; ``ordinary_negatives`` (the
+    training side's ordinary texts) join the training rows of a corpus that has none."""
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     categories = tuple(categories) if categories is not None else load_categories()
     train, dev = stratified_split(corpus.examples, dev_fraction=DEV_FRACTION, seed=seed)
     if extra:
         train, dev = _with_corrections(train, dev, extra)
+    if not any(e.source.startswith("ordinary_") for e in corpus.examples):
+        # A corpus read without ordinary text (CrisisLex: its split and sampling must not
+        # change) still learns against it: the training side's ordinary texts join after the
+        # split, so no dev row changes.
+        keys = {norm_key(e.text) for e in corpus.examples}
+        train += [e for e in ordinary_negatives if norm_key(e.text) not in keys]
     held = [e for e in train if _held_out(e)]
     train = [e for e in train if not _held_out(e)]
     if len({e.label for e in train}) < 2:
@@ -386,6 +399,7 @@ def train_risk(
     }
     categories = load_categories()
     intent = IntentModel.load(out_dir)
+    negatives = {lang: weak_negatives(lang)(data_dir) for lang in specs}
     generic = {
         lang: generic_columns(ordinary_texts(data_dir, lang, dev=False), specs[lang])
         for lang in specs
@@ -408,6 +422,7 @@ def train_risk(
                 calibration_ordinary=held_ordinary[definition.lang],
                 categories=categories,
                 intent=intent,
+                ordinary_negatives=negatives[definition.lang],
             )
         )
     return RiskTrainReport(

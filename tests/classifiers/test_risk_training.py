@@ -149,6 +149,22 @@ def test_fit_combination_keeps_ordinary_text_within_budget_and_folds_the_cut() -
     assert (report.n_gold, report.n_ordinary) == (600, 2000)
 
 
+def test_ordinary_negatives_join_only_a_corpus_without_ordinary_text(tmp_path: Path) -> None:
+    rows = synthetic(200)
+    plain = [Example(f"nice photo of the lake {i}", 0, "ordinary_tweets", 0.5) for i in range(50)]
+    bare = train_one(corpus(rows), spec=SMALL, out_dir=tmp_path, seed=13)
+    joined = train_one(
+        corpus(rows), spec=SMALL, out_dir=tmp_path, seed=13, ordinary_negatives=plain
+    )
+    # Every ordinary text joins the training side (some in its calibration slice); dev is the
+    # same rows.
+    added = joined.n_train + joined.calibration["held_out"] - bare.n_train
+    assert added - bare.calibration["held_out"] == len(plain) and joined.n_dev == bare.n_dev
+    with_own = corpus([*rows, *plain[:10]])
+    again = train_one(with_own, spec=SMALL, out_dir=tmp_path, seed=13, ordinary_negatives=plain)
+    assert again.n_train + again.calibration["held_out"] + again.n_dev == 210
+
+
 def test_corrections_join_training_and_leave_dev(tmp_path: Path) -> None:
     rows = synthetic(100)
     extra = [ExtraLabel(rows[0].text, "customer_complaint", not bool(rows[0].label), "en")]

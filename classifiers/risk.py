@@ -1,11 +1,16 @@
 """Risk categories for texts: learned models where labelled data exists, lexicons everywhere.
 
-For each configured category a text gets ``max(model probability, lexicon score)``; the
-category is reported when that reaches the category's threshold. A category with
-``cue_required`` only takes its model's probability when one of its lexicon terms is present;
-with ``cue_with`` only when a term is present or none of the named categories is found.
-``source`` says which side reached it ("both" when each did alone) and ``evidence`` lists
-the matched lexicon terms, then the features that pushed the model hardest. Models are
+Where a model file carries a fitted ``combination`` (see ``Combination``: weights for the
+model's logit, the lexicon score and whether any lexicon term is present, fitted with the
+decision threshold folded in on a held-out slice of the training side), a text's category
+score is that combination's probability (or the lexicon score when it reaches
+``LEXICON_SURE``); otherwise, and for categories without a model in the
+text's language, it is ``max(model probability, lexicon score)``. The category is reported
+when the score reaches the category's threshold. A category with ``cue_required`` only takes
+its model when one of its lexicon terms is present; with ``cue_with`` only when a term is
+present or none of the named categories is found. ``source`` says which side reached it alone
+("both" when each did, and always when a fitted combination weighed a lexicon term) and ``evidence``
+lists the matched lexicon terms, then the features that pushed the model hardest. Models are
 ``LinearTextModel`` files named ``risk_*.npz/.json`` whose header meta names their category
 and language.
 """
@@ -13,11 +18,12 @@ and language.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -44,6 +50,7 @@ from classifiers.text import clean, to_simplified
 
 __all__ = [
     "CategoryScore",
+    "Combination",
     "CategorySpec",
     "FeatureCache",
     "Features",
@@ -56,6 +63,10 @@ log = logging.getLogger(__name__)
 MAX_EVIDENCE = 5
 MODEL_EVIDENCE = 3
 MAX_EVIDENCE_CHARS = 40
+# A lexicon score this high (several strong terms, e.g. 傻逼 + 脑残) is reported whatever a
+# fitted combination says: a model's data can define its category more narrowly than the
+# lexicon does (COLD labels offence against groups, not insults aimed at one person).
+LEXICON_SURE = 0.9
 
 
 def default_models_dir() -> Path:
@@ -169,6 +180,53 @@ def top_terms(
 
 
 @dataclass(frozen=True)
+class Combination:
+    """A model's logit and its category's lexicon, combined by a fitted logistic regression.
+
+    ``bias`` has the decision threshold fitted on held-out text folded in, so the probability
+    reaches 0.5 exactly where the fitted decision does; a lexicon term alone therefore counts
+    only as much as the held-out text showed it to be worth next to the model."""
+
+    model: float
+    lexicon: float
+    cue: float
+    bias: float
+
+    @classmethod
+    def from_meta(cls, value: object, name: str = "") -> Combination | None:
+        """Read the ``combination`` entry of a model's meta (None when absent)."""
+        if value is None:
+            return None
+        try:
+            assert isinstance(value, Mapping)
+            parts = [float(value[k]) for k in ("model", "lexicon", "cue", "bias")]
+        except (AssertionError, KeyError, TypeError, ValueError) as exc:
+            raise ModelFormatError(f"{name}: bad combination in meta ({exc})") from exc
+        if not all(np.isfinite(parts)):
+            raise ModelFormatError(f"{name}: combination weights must be finite")
+        return cls(*parts)
+
+    def to_meta(self) -> dict[str, float]:
+        """The form stored in a model's meta."""
+        return {"model": self.model, "lexicon": self.lexicon, "cue": self.cue, "bias": self.bias}
+
+    def logit(self, z: Any, lexicon: Any) -> Any:
+        """Combined logit for model logit(s) ``z`` and lexicon score(s) (0: no term found);
+        floats or numpy arrays alike."""
+        return self.model * z + self.lexicon * lexicon + self.cue * (lexicon > 0) + self.bias
+
+    def proba(self, z: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
+        """Combined probability for arrays of model logits and lexicon scores."""
+        return sigmoid(self.logit(z, lexicon))
+
+
+def sigmoid(z: np.ndarray | float) -> np.ndarray:
+    """The logistic function, clipped so large logits do not overflow."""
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(np.asarray(z, np.float64), -50.0, 50.0)))
+    return out
+
+
+@dataclass(frozen=True)
 class LearnedModel:
     """A shipped binary model for one category in one language, as sparse logit weights.
 
@@ -185,6 +243,7 @@ class LearnedModel:
     bias: float
     name: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)
+    combination: Combination | None = None
 
 
 def learned_from_model(model: LinearTextModel, name: str = "") -> LearnedModel:
@@ -209,6 +268,7 @@ def learned_from_model(model: LinearTextModel, name: str = "") -> LearnedModel:
         bias=float(bias),
         name=name,
         meta=dict(model.meta),
+        combination=Combination.from_meta(model.meta.get("combination"), name),
     )
 
 
@@ -232,14 +292,21 @@ class _Stack:
         for j, m in enumerate(models):
             self.weights[m.rows, j] = m.weights
         self.bias = np.array([m.bias for m in models], np.float32)
+        combos = [m.combination for m in models]
+        # The score of a text with no lexicon term, per model: sigmoid(scale * z + shift).
+        self.scale = np.array([c.model if c else 1.0 for c in combos], np.float64)
+        self.shift = np.array([c.bias if c else 0.0 for c in combos], np.float64)
 
-    def proba(self, features: Features) -> np.ndarray:
+    def logits(self, features: Features) -> np.ndarray:
         z = np.zeros((len(features.rows), len(self.models)), np.float32)
         for block in features.hashed:
             z += block.dot(self.weights)
         z += self.bias
-        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z.astype(np.float64), -50.0, 50.0)))
-        return out
+        return z.astype(np.float64)
+
+    def proba(self, features: Features) -> np.ndarray:
+        """Each model's own probability (before any combination)."""
+        return sigmoid(self.logits(features))
 
 
 _WORDISH = re.compile(r"[^\W_]")
@@ -262,6 +329,14 @@ def _short(term: str) -> str:
     return term if len(term) <= MAX_EVIDENCE_CHARS else term[: MAX_EVIDENCE_CHARS - 1] + "…"
 
 
+class _Hit(NamedTuple):
+    """A model that alone reaches its category's threshold for one row."""
+
+    proba: float
+    stack: _Stack
+    column: int
+
+
 class RiskClassifier:
     """Scores texts against configured categories; build with :meth:`load`."""
 
@@ -276,6 +351,9 @@ class RiskClassifier:
         for m in self.models:
             by_spec.setdefault(m.spec, []).append(m)
         self._stacks = [_Stack(spec, group) for spec, group in by_spec.items()]
+        self._combinations: dict[tuple[str, str], Combination] = {
+            (m.category, m.lang): m.combination for m in self.models if m.combination
+        }
 
     @classmethod
     def load(
@@ -294,23 +372,28 @@ class RiskClassifier:
             log.warning("no learned risk models in %s; lexicons only", folder)
         return cls(categories=specs, models=models)
 
-    def _model_hits(self, cache: FeatureCache) -> dict[int, dict[str, tuple[float, _Stack, int]]]:
-        """Row -> category -> (probability, stack, column) where a model reaches the threshold."""
-        hits: dict[int, dict[str, tuple[float, _Stack, int]]] = {}
+    def _model_hits(
+        self, cache: FeatureCache
+    ) -> tuple[dict[int, dict[str, _Hit]], dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]]:
+        """(row -> category -> hit where a model alone reaches the threshold, (category, lang)
+        -> (rows, logits) of every model, for texts whose lexicon terms join the model)."""
+        hits: dict[int, dict[str, _Hit]] = {}
+        logits: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         for stack in self._stacks:
             features = cache.features(stack.spec)
             if not len(features.rows):
                 continue
-            p = stack.proba(features)
+            z = stack.logits(features)
+            alone = sigmoid(z * stack.scale + stack.shift)
             thresholds = np.array([self._by_name[m.category].threshold for m in stack.models])
-            for i, j in zip(*np.nonzero(p >= thresholds), strict=True):
+            for j, m in enumerate(stack.models):
+                logits[(m.category, m.lang)] = (features.rows, z[:, j])
+            for i, j in zip(*np.nonzero(alone >= thresholds), strict=True):
                 category = stack.models[int(j)].category
-                hits.setdefault(int(features.rows[i]), {})[category] = (
-                    float(p[i, j]),
-                    stack,
-                    int(j),
+                hits.setdefault(int(features.rows[i]), {})[category] = _Hit(
+                    float(alone[i, j]), stack, int(j)
                 )
-        return hits
+        return hits, logits
 
     def score(
         self,
@@ -323,7 +406,7 @@ class RiskClassifier:
         """Categories at or above their threshold per text, highest score first."""
         cleaned = cleaned if cleaned is not None else [clean(t) for t in texts]
         cache = cache or FeatureCache(cleaned, langs)
-        hits = self._model_hits(cache)
+        hits, logits = self._model_hits(cache)
         out: list[tuple[CategoryScore, ...]] = []
         for row, text in enumerate(cleaned):
             lexical = lexicon_scores(self._matcher.match(text))
@@ -348,10 +431,22 @@ class RiskClassifier:
                     evidence += features
                     if not backed:
                         p = 0.0  # the intercept alone is no evidence for a category
-                score = max(p, lex)
+                model_hit, lex_hit = p >= spec.threshold, lex >= spec.threshold
+                combination = self._combinations.get((spec.name, langs[row]))
+                if combination is None:
+                    score = max(p, lex)
+                elif lex > 0:
+                    rows, z = logits[(spec.name, langs[row])]
+                    z_row = float(z[int(np.searchsorted(rows, row))])
+                    score = 1.0 / (1.0 + math.exp(-max(-50.0, combination.logit(z_row, lex))))
+                    if lex >= LEXICON_SURE and lex > score:
+                        score, model_hit = lex, False  # several strong terms stand alone
+                    else:
+                        model_hit = lex_hit = True  # the fitted combination decided
+                else:
+                    score = p
                 if score < spec.threshold:
                     continue
-                model_hit, lex_hit = p >= spec.threshold, lex >= spec.threshold
                 source: Source = (
                     "both" if model_hit and lex_hit else "model" if model_hit else "lexicon"
                 )

@@ -5,8 +5,10 @@
 One binary logistic regression per (category, language) with labelled data, over the same
 hashed features as the shipped sentiment model of that language (so the scorer tokenises each
 text once). Dedup by normalised text, fixed seed, stratified dev split; the shipped model is
-the one trained on the train split, pruned to its strongest features, so the dev scores in the
-report are those of the shipped file.
+the one trained on the train split less its calibration slice (``risk_calibration``), pruned
+to its strongest features, so the dev scores in the report are those of the shipped file. The
+calibration slice (gold rows and ordinary texts of the training side) then fits how the model
+and its category's lexicon combine; the fitted ``combination`` is stored in the model's meta.
 """
 
 from __future__ import annotations
@@ -15,19 +17,33 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from classifiers.intent import IntentModel
 from classifiers.languages import LANGUAGES
 from classifiers.linear import FeatureSpec, LinearTextModel, ModelFormatError
 from classifiers.risk import FeatureCache, Features, RiskClassifier, positive_proba
+from classifiers.risk_lexicon import CategorySpec, load_categories
+from classifiers.scorer import INTENT_GATE
 from classifiers.text import clean, detect_lang, init_jieba
-from classifiers.training.background import GENERIC_DF, generic_columns, ordinary_texts
+from classifiers.training.background import (
+    GENERIC_DF,
+    generic_columns,
+    ordinary_texts,
+    weak_negatives,
+)
 from classifiers.training.examples import Example, norm_key
+from classifiers.training.risk_calibration import (
+    CalibrationReport,
+    fit_combination,
+    in_calibration,
+    lexicon_features,
+)
 from classifiers.training.risk_data import (
     CORPORA,
     Corpus,
@@ -40,6 +56,10 @@ from classifiers.training.risk_data import (
 DEV_FRACTION = 0.2
 KEEP_FEATURES = 20_000
 C_VALUE = 4.0
+# Ordinary texts are read as weak rows (their Example weight keeps them out of dev splits)
+# but train at this weight, as heavy as a gold negative: everyday negative posts (grumbles,
+# swearing, news of deaths) must weigh against a category as much as labelled negatives do.
+ORDINARY_WEIGHT = 1.0
 # The sentiment models' layout (train_sentiment.spec_for); used when no manifest is present.
 DEFAULT_SPECS: dict[str, FeatureSpec] = {
     "en": FeatureSpec(
@@ -83,6 +103,9 @@ class ModelReport:
     bytes: int
     seconds: float
     corrections: int = 0
+    calibration: dict[str, Any] = field(default_factory=dict)
+    dev_combined: dict[str, float] = field(default_factory=dict)
+    background_rate_combined: float | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +177,55 @@ def _fit(x: Any, y: np.ndarray, weights: np.ndarray, seed: int) -> tuple[np.ndar
     return coef, float(clf.intercept_[0])
 
 
+def _train_weight(example: Example) -> float:
+    return ORDINARY_WEIGHT if example.source.startswith("ordinary_") else example.weight
+
+
+def _held_out(example: Example) -> bool:
+    """Training-side rows kept for calibration: gold rows and ordinary texts of the slice
+    (responders' corrections always train; other weak rows are not reliable negatives)."""
+    if example.source == "corrections" or not in_calibration(example.text):
+        return False
+    return example.weight >= 1.0 or example.source.startswith("ordinary_")
+
+
+def _calibrate(
+    model: LinearTextModel,
+    features: Callable[[Iterable[str]], Features],
+    held: Sequence[Example],
+    ordinary: Sequence[str],
+    categories: Sequence[CategorySpec],
+    intent: IntentModel | None,
+) -> CalibrationReport | None:
+    """Fit the model + lexicon combination on the held-out gold rows and ordinary texts
+    (None when the slice lacks either label: the model is then combined by max)."""
+    category = model.classes[1]
+    gold = [e for e in held if e.weight >= 1.0]
+    if len({e.label for e in gold} | ({0} if ordinary else set())) < 2:
+        return None
+    keys = {norm_key(e.text) for e in gold}
+    plain = list(dict.fromkeys(t for t in ordinary if norm_key(t) not in keys))
+    texts = [e.text for e in gold] + plain
+    z = _logit(positive_proba(model, features(texts), category))
+    lex = lexicon_features([clean(t) for t in texts], category, categories)
+    y = np.array([e.label for e in gold] + [0] * len(plain), dtype=np.int64)
+    is_ordinary = np.array([False] * len(gold) + [True] * len(plain))
+    weights = np.array([e.weight for e in gold] + [1.0] * len(plain))
+    need = next((c.requires_intent for c in categories if c.name == category), "")
+    reportable = None
+    if need and intent is not None and model.spec.lang in intent.models:
+        # The scorer drops the category where its intent is unlikely: such rows cannot fire.
+        found = intent.predict(texts, [model.spec.lang] * len(texts))
+        reportable = np.array([float(i.probs.get(need, 0.0)) >= INTENT_GATE for i in found])
+    return fit_combination(z, lex, y, is_ordinary, weights, reportable)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-12, 1 - 1e-12)
+    out: np.ndarray = np.log(q / (1 - q))
+    return out
+
+
 def train_one(
     corpus: Corpus,
     *,
@@ -163,15 +235,32 @@ def train_one(
     extra: Sequence[ExtraLabel] = (),
     background: Sequence[str] = (),
     generic: np.ndarray | None = None,
+    calibration_ordinary: Sequence[str] = (),
+    categories: Sequence[CategorySpec] | None = None,
+    intent: IntentModel | None = None,
+    ordinary_negatives: Sequence[Example] = (),
 ) -> ModelReport:
-    """Train, evaluate on the dev split, and save one model; return its figures.
+    """Train, calibrate, evaluate on the dev split, and save one model; return its figures.
 
-    ``generic`` masks the feature columns of generic vocabulary (see ``generic_columns``)."""
+    ``generic`` masks the feature columns of generic vocabulary (see ``generic_columns``);
+    ``calibration_ordinary`` are the training side's ordinary texts of the calibration slice
+    (for every model, also those that train on no ordinary text); ``intent`` is the intent
+    model the scorer gates ``requires_intent`` categories with; ``ordinary_negatives`` (the
+    training side's ordinary texts) join the training rows of a corpus that has none."""
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
+    categories = tuple(categories) if categories is not None else load_categories()
     train, dev = stratified_split(corpus.examples, dev_fraction=DEV_FRACTION, seed=seed)
     if extra:
         train, dev = _with_corrections(train, dev, extra)
+    if not any(e.source.startswith("ordinary_") for e in corpus.examples):
+        # A corpus read without ordinary text (CrisisLex: its split and sampling must not
+        # change) still learns against it: the training side's ordinary texts join after the
+        # split, so no dev row changes.
+        keys = {norm_key(e.text) for e in corpus.examples}
+        train += [e for e in ordinary_negatives if norm_key(e.text) not in keys]
+    held = [e for e in train if _held_out(e)]
+    train = [e for e in train if not _held_out(e)]
     if len({e.label for e in train}) < 2:
         raise RiskTrainingError(f"{corpus.name}: training data has a single label")
 
@@ -185,7 +274,7 @@ def train_one(
     if generic is not None:
         x_train = x_train.multiply((~generic).astype(np.float32)[None, :]).tocsr()
     y_train = np.array([e.label for e in train], dtype=np.int64)
-    w_train = np.array([e.weight for e in train], dtype=np.float64)
+    w_train = np.array([_train_weight(e) for e in train], dtype=np.float64)
     coef, intercept = _fit(x_train, y_train, w_train, seed)
     model = LinearTextModel(
         spec=spec,
@@ -203,10 +292,20 @@ def train_one(
             "generic_df": GENERIC_DF.get(spec.lang) if generic is not None else None,
         },
     )
+    calibration = _calibrate(model, features, held, calibration_ordinary, categories, intent)
+    combination = calibration.combination if calibration else None
     p_dev = positive_proba(model, features(e.text for e in dev), corpus.category)
     y_dev = np.array([e.label for e in dev], dtype=np.int64)
     pred = (p_dev >= 0.5).astype(np.int64)
     precision, recall, f1, accuracy = _prf(y_dev, pred)
+
+    def combined(texts: Sequence[str], p: np.ndarray) -> np.ndarray:
+        lex = lexicon_features([clean(t) for t in texts], corpus.category, categories)
+        score = np.maximum(p, lex) if combination is None else combination.proba(_logit(p), lex)
+        fired: np.ndarray = (score >= 0.5).astype(np.int64)
+        return fired
+
+    dev_combined = _prf(y_dev, combined([e.text for e in dev], p_dev))[:3]
     by_source: dict[str, float] = {}
     sources = np.array([e.source for e in dev])
     for source in sorted(set(sources.tolist())):
@@ -214,11 +313,24 @@ def train_one(
         if len(set(y_dev[mask].tolist())) == 2:
             by_source[source] = _prf(y_dev[mask], pred[mask])[2]
     rate: float | None = None
+    rate_combined: float | None = None
     if background:
         p_bg = positive_proba(model, features(background), corpus.category)
         rate = round(float(np.mean(p_bg >= 0.5)), 4)
+        rate_combined = round(float(np.mean(combined(list(background), p_bg))), 4)
     meta = dict(model.meta)
     meta["dev"] = {"precision": precision, "recall": recall, "f1": f1, "n": len(dev)}
+    calibration_figures: dict[str, Any] = {"held_out": len(held)}
+    if calibration is not None:
+        meta["combination"] = calibration.combination.to_meta()
+        calibration_figures.update(
+            n_gold=calibration.n_gold,
+            n_ordinary=calibration.n_ordinary,
+            precision=calibration.precision,
+            recall=calibration.recall,
+            ordinary_rate=calibration.ordinary_rate,
+        )
+    meta["calibration"] = calibration_figures
     model = LinearTextModel(
         spec=spec,
         classes=model.classes,
@@ -248,6 +360,9 @@ def train_one(
         bytes=npz_path.stat().st_size + json_path.stat().st_size,
         seconds=round(time.perf_counter() - started, 1),
         corrections=len(extra),
+        calibration=calibration_figures,
+        dev_combined=dict(zip(("precision", "recall", "f1"), dev_combined, strict=True)),
+        background_rate_combined=rate_combined,
     )
 
 
@@ -278,6 +393,13 @@ def train_risk(
             ignored += 1
     specs = {lang: shared_spec(lang, out_dir) for lang in sorted({d.lang for d in definitions})}
     backgrounds = {lang: ordinary_texts(data_dir, lang, dev=True) for lang in specs}
+    held_ordinary = {
+        lang: [t for t in ordinary_texts(data_dir, lang, dev=False) if in_calibration(t)]
+        for lang in specs
+    }
+    categories = load_categories()
+    intent = IntentModel.load(out_dir)
+    negatives = {lang: weak_negatives(lang)(data_dir) for lang in specs}
     generic = {
         lang: generic_columns(ordinary_texts(data_dir, lang, dev=False), specs[lang])
         for lang in specs
@@ -297,6 +419,10 @@ def train_risk(
                 extra=by_target.get((definition.category, definition.lang), []),
                 background=backgrounds[definition.lang],
                 generic=generic[definition.lang],
+                calibration_ordinary=held_ordinary[definition.lang],
+                categories=categories,
+                intent=intent,
+                ordinary_negatives=negatives[definition.lang],
             )
         )
     return RiskTrainReport(

@@ -160,7 +160,13 @@ def test_same_text_same_result(shipped: RiskClassifier) -> None:
     assert first == shipped.score(texts, langs_of(texts))
 
 
-def tiny_model(tmp_path: Path, category: str, words: dict[str, float], name: str) -> Path:
+def tiny_model(
+    tmp_path: Path,
+    category: str,
+    words: dict[str, float],
+    name: str,
+    combination: dict[str, float] | None = None,
+) -> Path:
     """A model whose only features are whole words (no lexicon needed to explain it)."""
     from classifiers.linear import Terms, blocks_from_terms
 
@@ -174,10 +180,49 @@ def tiny_model(tmp_path: Path, category: str, words: dict[str, float], name: str
         classes=("other", category),
         coef=coef,
         intercept=np.array([-2.0]),
-        meta={"category": category, "lang": "en"},
+        meta={"category": category, "lang": "en"}
+        | ({"combination": combination} if combination else {}),
     )
+    tmp_path.mkdir(exist_ok=True)
     model.save(tmp_path / name)
     return tmp_path
+
+
+def test_a_fitted_combination_replaces_the_max_of_model_and_lexicon(tmp_path: Path) -> None:
+    # Fitted on held-out text: the model's logit counts fully, a lexicon term adds 2.5 and
+    # the bias is -1. Model logits here: "recalled" -2, "batch" 0.5, "batch recalled" -0.23,
+    # "batch batch" 1.54 (the tiny model's intercept is -2, "batch" weighs 2.5).
+    combination = {"model": 1.0, "lexicon": 0.0, "cue": 2.5, "bias": -1.0}
+    folder = tiny_model(tmp_path, "recall_watch", {"batch": 2.5}, "risk_t_en", combination)
+    (model,) = load_learned(folder)
+    assert model.combination is not None and model.combination.to_meta() == combination
+    spec = CategorySpec("recall_watch", 5, lexicon={"en": {"recall*": 0.8}})
+    rc = RiskClassifier(categories=[spec], models=[model])
+    # max() would report both: the term weighs 0.8, the model's own probability is 0.62.
+    assert rc.score(["recalled", "batch"], ["en", "en"]) == [(), ()]
+    (both,) = rc.score(["batch recalled"], ["en"])[0]
+    assert both.source == "both"
+    assert both.score == pytest.approx(1 / (1 + np.exp(-(-0.2322 + 2.5 - 1.0))), abs=1e-3)
+    (alone,) = rc.score(["batch batch"], ["en"])[0]
+    assert alone.source == "model"
+    assert alone.score == pytest.approx(1 / (1 + np.exp(-(1.5355 - 1.0))), abs=1e-3)
+    # Overwhelming lexicon evidence (LEXICON_SURE) stands alone.
+    sure = CategorySpec("recall_watch", 5, lexicon={"en": {"recall*": 0.95}})
+    (stands,) = RiskClassifier(categories=[sure], models=[model]).score(["recalled"], ["en"])[0]
+    assert (stands.source, stands.score) == ("lexicon", 0.95)
+    uncalibrated = RiskClassifier(
+        categories=[spec],
+        models=load_learned(
+            tiny_model(tmp_path / "u", "recall_watch", {"batch": 2.5}, "risk_u_en")
+        ),
+    )
+    assert [len(found) for found in uncalibrated.score(["recalled", "batch"], ["en"] * 2)] == [1, 1]
+
+
+def test_a_broken_combination_is_named(tmp_path: Path) -> None:
+    folder = tiny_model(tmp_path, "recall_watch", {"batch": 1.0}, "risk_t_en", {"model": 1.0})
+    with pytest.raises(ModelFormatError, match="combination"):
+        load_learned(folder)
 
 
 def test_model_only_category_reports_model_features(tmp_path: Path) -> None:

@@ -10,8 +10,15 @@ import numpy as np
 import pytest
 
 from classifiers.linear import FeatureSpec, LinearTextModel
+from classifiers.risk import Combination
 from classifiers.training import risk_data
 from classifiers.training.examples import Example, norm_key
+from classifiers.training.risk_calibration import (
+    CALIBRATION_SHARE,
+    ORDINARY_BUDGET,
+    fit_combination,
+    in_calibration,
+)
 from classifiers.training.risk_data import (
     Corpus,
     ExtraLabel,
@@ -97,15 +104,65 @@ def test_train_one_saves_a_loadable_deterministic_model(tmp_path: Path) -> None:
         tmp_path / "b" / "risk_test_en.npz"
     ).read_bytes()
     assert report.dev_f1 == again.dev_f1 >= 0.95
-    assert (report.n_train, report.n_dev) == (320, 80)
+    # The calibration slice of the training side fits the combination, not the model.
+    held = report.calibration["held_out"]
+    assert (report.n_train + held, report.n_dev) == (320, 80) and 20 < held < 80
+    assert held == report.calibration["n_gold"]
     assert report.background_rate == 0.0
     model = LinearTextModel.load(tmp_path / "a" / "risk_test_en")
     assert model.classes == ("other", "customer_complaint")
     assert (
         model.meta["category"] == "customer_complaint" and model.meta["dev"]["f1"] == report.dev_f1
     )
+    combination = Combination.from_meta(model.meta["combination"])
+    assert combination is not None and combination.model > 0
     p = model.predict_proba(["still waiting for my refund", "happy birthday"])[:, 1]
     assert p[0] > 0.5 > p[1]
+
+
+def test_calibration_slice_is_stable_and_independent_of_the_benchmark_split() -> None:
+    from classifiers.training.background import is_dev
+
+    texts = [f"ordinary post number {i}" for i in range(4000)]
+    held = [in_calibration(t) for t in texts]
+    assert held == [in_calibration(t.upper() + "!") for t in texts]  # by normalised text
+    assert abs(sum(held) / len(texts) - CALIBRATION_SHARE) < 0.02
+    dev = [is_dev(t) for t in texts]
+    both = sum(h and d for h, d in zip(held, dev, strict=True)) / len(texts)
+    assert abs(both - CALIBRATION_SHARE * sum(dev) / len(texts)) < 0.01
+
+
+def test_fit_combination_keeps_ordinary_text_within_budget_and_folds_the_cut() -> None:
+    rng = np.random.default_rng(3)
+    # Gold: positives score high, negatives low; ordinary text overlaps the positives'
+    # lower range, and a lexicon term is common among positives.
+    z = np.concatenate([rng.normal(2, 1, 300), rng.normal(-2, 1, 300), rng.normal(0, 1.5, 2000)])
+    lex = np.concatenate([np.where(rng.random(300) < 0.5, 0.6, 0.0), np.zeros(300), np.zeros(2000)])
+    y = np.array([1] * 300 + [0] * 2300)
+    ordinary = np.array([False] * 600 + [True] * 2000)
+    report = fit_combination(z, lex, y, ordinary)
+    fired = report.combination.proba(z, lex) >= 0.5
+    assert fired[ordinary].mean() <= ORDINARY_BUDGET
+    assert report.ordinary_rate == round(float(fired[ordinary].mean()), 4)
+    assert report.recall == round(float(fired[y == 1].mean()), 4) > 0.5
+    assert report.combination.model > 0 and report.combination.cue > 0
+    assert (report.n_gold, report.n_ordinary) == (600, 2000)
+
+
+def test_ordinary_negatives_join_only_a_corpus_without_ordinary_text(tmp_path: Path) -> None:
+    rows = synthetic(200)
+    plain = [Example(f"nice photo of the lake {i}", 0, "ordinary_tweets", 0.5) for i in range(50)]
+    bare = train_one(corpus(rows), spec=SMALL, out_dir=tmp_path, seed=13)
+    joined = train_one(
+        corpus(rows), spec=SMALL, out_dir=tmp_path, seed=13, ordinary_negatives=plain
+    )
+    # Every ordinary text joins the training side (some in its calibration slice); dev is the
+    # same rows.
+    added = joined.n_train + joined.calibration["held_out"] - bare.n_train
+    assert added - bare.calibration["held_out"] == len(plain) and joined.n_dev == bare.n_dev
+    with_own = corpus([*rows, *plain[:10]])
+    again = train_one(with_own, spec=SMALL, out_dir=tmp_path, seed=13, ordinary_negatives=plain)
+    assert again.n_train + again.calibration["held_out"] + again.n_dev == 210
 
 
 def test_corrections_join_training_and_leave_dev(tmp_path: Path) -> None:
@@ -113,7 +170,7 @@ def test_corrections_join_training_and_leave_dev(tmp_path: Path) -> None:
     extra = [ExtraLabel(rows[0].text, "customer_complaint", not bool(rows[0].label), "en")]
     report = train_one(corpus(rows), spec=SMALL, out_dir=tmp_path, seed=13, extra=extra)
     assert report.corrections == 1
-    assert report.n_train + report.n_dev == 100
+    assert report.n_train + report.calibration["held_out"] + report.n_dev == 100
 
 
 def test_read_extra_jsonl(tmp_path: Path) -> None:

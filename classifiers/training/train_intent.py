@@ -31,12 +31,8 @@ from classifiers.linear import LinearTextModel
 from classifiers.risk import FeatureCache
 from classifiers.text import clean, detect_lang
 from classifiers.training.examples import norm_key
-from classifiers.training.intent_data import (
-    READERS,
-    IntentExample,
-    read_hand_labels,
-    text_hash,
-)
+from classifiers.training.hand_labels import text_hash
+from classifiers.training.intent_data import READERS, IntentExample, read_hand_labels
 from classifiers.training.train_risk import shared_spec
 
 CORRECTIONS = "corrections"  # the source name of reviewers' labels

@@ -96,7 +96,8 @@ def test_obvious_cases(model: SentimentModel) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["澜沐的新品酸奶什么时候上市？", "请问澜沐奶粉在哪里可以买到？", "这个奶粉新生儿能喝吗？"]
+    "text",
+    ["澜沐的新品酸奶什么时候上市？", "请问澜沐奶粉在哪里可以买到？", "这个奶粉新生儿能喝吗？"],
 )
 def test_a_plain_question_is_neutral(model: SentimentModel, text: str) -> None:
     # question marks and 吗 are mostly in angry posts and complaining reviews of the public

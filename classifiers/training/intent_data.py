@@ -18,21 +18,20 @@ labels its own annotation supports (never a guess from keywords):
 - zh reviews (waimai, online_shopping): negative -> complaint, positive -> interaction;
   SMP2020 everyday Weibo posts: neutral without a question -> other, negative -> other
   (weight 0.3).
-- Hand labels (``intent_labels.tsv`` beside this file): rows of the sets above that we read
-  and labelled ourselves, keyed by a hash of the normalised text (no text is stored).
+- Hand labels (``intent_labels.tsv`` beside this file, format in ``hand_labels``): rows of
+  the sets above and of other training-side sets (CED comments, weibo_senti_100k, hotel
+  reviews, SMP2020 virus posts, TSE, Sanders tweets) that we read and labelled ourselves.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifiers.training.examples import norm_key
+from classifiers.training.hand_labels import labelled_rows, read_label_file
 from classifiers.training.risk_data import cfpb_narratives
 from classifiers.training.sentiment_data import load_airline, load_online_shopping, load_waimai
 from classifiers.training.sentiment_social import (
@@ -41,7 +40,6 @@ from classifiers.training.sentiment_social import (
     load_semeval,
     load_smp2020_usual,
     load_sxsw,
-    load_tse,
 )
 
 HAND_LABELS = Path(__file__).resolve().parent / "intent_labels.tsv"
@@ -67,11 +65,6 @@ class IntentExample:
     lang: str
     source: str
     weight: float = 1.0
-
-
-def text_hash(text: str) -> str:
-    """The key a hand label is stored under: SHA-1 of the normalised text, 16 hex digits."""
-    return hashlib.sha1(norm_key(text).encode("utf-8")).hexdigest()[:16]
 
 
 def _csv(path: Path) -> Iterator[dict[str, str]]:
@@ -155,18 +148,10 @@ def read_zh_sets(root: Path) -> Iterator[IntentExample]:
 
 
 def read_hand_only(root: Path) -> Iterator[IntentExample]:
-    """Rows that only our hand labels give an intent: CED reposts/comments (zh) and Tweet
-    Sentiment Extraction tweets (en); every other row of these files is skipped."""
-    hand = read_hand_labels()
-    path = root / "risk/weibo_rumor_CED/ced_reposts_comments_sample20.jsonl"
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            text = str(json.loads(line).get("text", ""))
-            if text_hash(text) in hand:
-                yield IntentExample(text, hand[text_hash(text)], "zh", "ced_comments")
-    for ex in load_tse(root / "sentiment"):
-        if text_hash(ex.text) in hand:
-            yield IntentExample(ex.text, hand[text_hash(ex.text)], "en", "tse")
+    """Every hand-labelled row, from whichever set it was drawn (rows the readers above also
+    yield come twice; ``train_intent`` keeps the hand label of a text over any other)."""
+    for row in labelled_rows(root, read_hand_labels()):
+        yield IntentExample(row.text, row.label, row.lang, row.source)
 
 
 READERS: tuple[Callable[[Path], Iterator[IntentExample]], ...] = (
@@ -180,12 +165,5 @@ READERS: tuple[Callable[[Path], Iterator[IntentExample]], ...] = (
 
 
 def read_hand_labels(path: Path = HAND_LABELS) -> dict[str, str]:
-    """text hash -> label from the hand-label file (``hash<TAB>label<TAB>note`` lines)."""
-    out: dict[str, str] = {}
-    if not path.exists():
-        return out
-    for line in path.read_text("utf-8").splitlines():
-        parts = line.split("\t")
-        if len(parts) >= 2 and not line.startswith("#"):
-            out[parts[0]] = parts[1]
-    return out
+    """text hash -> intent label from the hand-label file."""
+    return read_label_file(path)

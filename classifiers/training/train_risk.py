@@ -379,6 +379,10 @@ def train_risk(
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     if not (data_dir / "risk").is_dir():
         raise RiskTrainingError(f"{data_dir}: no 'risk' folder (expected ../shared/data)")
+    unknown = sorted(set(only) - {d.name for d in CORPORA})
+    if unknown:
+        names = ", ".join(d.name for d in CORPORA)
+        raise RiskTrainingError(f"--only {', '.join(unknown)}: no such risk model (one of {names})")
     out_dir.mkdir(parents=True, exist_ok=True)
     init_jieba()
     definitions: list[CorpusDef] = [d for d in CORPORA if not only or d.name in only]

@@ -64,6 +64,8 @@ def test_shipped_models_cover_both_languages() -> None:
     ("text", "label"),
     [
         ("请问澜沐奶粉在哪里可以买到？", "enquiry"),
+        ("澜沐的新品酸奶什么时候上市？", "enquiry"),
+        ("这个奶粉新生儿能喝吗？", "enquiry"),
         ("Where can I buy Lumina Dairy formula in Sydney?", "enquiry"),
         ("Can anyone tell me when the store opens?", "enquiry"),
         (

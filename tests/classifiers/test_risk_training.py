@@ -200,6 +200,18 @@ def test_missing_data_folder_is_a_clear_error(
     assert "error:" in capsys.readouterr().err
 
 
+def test_an_unknown_model_name_is_an_error_not_an_empty_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "risk").mkdir()
+    with pytest.raises(RiskTrainingError, match="complaint_zh: no such risk model"):
+        train_risk(data_dir=tmp_path, out_dir=tmp_path / "out", only=["complaint_zh"])
+    assert not (tmp_path / "out").exists()
+    args = ["--data", str(tmp_path), "--out", str(tmp_path / "out"), "--only", "risk_spam_xx"]
+    assert main(args) == 2
+    assert "risk_complaint_zh" in capsys.readouterr().err
+
+
 @needs_data
 @pytest.mark.shared_data
 @pytest.mark.parametrize(

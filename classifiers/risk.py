@@ -4,9 +4,9 @@ Where a model file carries a fitted ``combination`` (see ``Combination``: weight
 model's logit, the lexicon score and whether any lexicon term is present, fitted with the
 decision threshold folded in on a held-out slice of the training side), a text's category
 score is that combination's probability (or the lexicon score when it reaches
-``LEXICON_SURE``); otherwise, and for categories without a model in the
-text's language, it is ``max(model probability, lexicon score)``. The category is reported
-when the score reaches the category's threshold. A category with ``cue_required`` only takes
+``LEXICON_SURE``, or the category's threshold for a ``lexicon_alone`` category); otherwise,
+and for categories without a model in the text's language, it is ``max(model probability,
+lexicon score)``. The category is reported when the score reaches the category's threshold. A category with ``cue_required`` only takes
 its model when one of its lexicon terms is present; with ``cue_with`` only when a term is
 present or none of the named categories is found. ``source`` says which side reached it alone
 ("both" when each did, and always when a fitted combination weighed a lexicon term) and ``evidence``
@@ -439,7 +439,8 @@ class RiskClassifier:
                     rows, z = logits[(spec.name, langs[row])]
                     z_row = float(z[int(np.searchsorted(rows, row))])
                     score = 1.0 / (1.0 + math.exp(-max(-50.0, combination.logit(z_row, lex))))
-                    if lex >= LEXICON_SURE and lex > score:
+                    alone = spec.threshold if spec.lexicon_alone else LEXICON_SURE
+                    if lex >= alone and lex > score:
                         score, model_hit = lex, False  # several strong terms stand alone
                     else:
                         model_hit = lex_hit = True  # the fitted combination decided

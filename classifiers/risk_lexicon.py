@@ -61,6 +61,10 @@ class CategorySpec:
     # The same, only in texts where one of these categories is also found (a rumour model on
     # crisis news needs a hearsay cue: confirmed accident news is not a rumour).
     cue_with: tuple[str, ...] = ()
+    # The terms define the category: their own score reports it at the threshold, whatever a
+    # fitted combination with a model says (a rumour is hearsay by definition; the rumour
+    # models' data calls plain breaking news rumours and hearsay words in it carry no signal).
+    lexicon_alone: bool = False
     # Reported only when the intent model gives this intent a fair chance (see scorer).
     requires_intent: str = ""
 
@@ -126,6 +130,7 @@ def check_spec(spec: CategorySpec, where: str = "categories") -> CategorySpec:
         negative_event=bool(spec.negative_event),
         cue_required=bool(spec.cue_required),
         cue_with=_names(f"{at}.cue_with", spec.cue_with),
+        lexicon_alone=bool(spec.lexicon_alone),
         requires_intent=str(spec.requires_intent or ""),
     )
 
@@ -143,6 +148,7 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
         "negative_event",
         "cue_required",
         "cue_with",
+        "lexicon_alone",
         "requires_intent",
         *LEXICON_LANGS,
     }
@@ -165,6 +171,7 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
             negative_event=bool(body.get("negative_event", False)),
             cue_required=bool(body.get("cue_required", False)),
             cue_with=body.get("cue_with") or (),
+            lexicon_alone=bool(body.get("lexicon_alone", False)),
             requires_intent=str(body.get("requires_intent", "") or ""),
         )
         out.append(check_spec(spec, where))

@@ -74,6 +74,11 @@ class CategorySettings(_Model):
     cue_with: tuple[str, ...] | None = Field(
         None, description="As cue_required, only when one of these categories is also found."
     )
+    lexicon_alone: bool | None = Field(
+        None,
+        description="The terms alone report the category at its threshold, whatever the "
+        "fitted combination with a model says.",
+    )
     requires_intent: str | None = Field(
         None, description="Reported only when this intent gets at least 50% (e.g. complaint)."
     )
@@ -232,6 +237,9 @@ class ScoringSettings(_Model):
                 cue_with=cat.cue_with
                 if cat.cue_with is not None
                 else (old.cue_with if old else ()),
+                lexicon_alone=cat.lexicon_alone
+                if cat.lexicon_alone is not None
+                else (old.lexicon_alone if old else False),
                 requires_intent=cat.requires_intent
                 if cat.requires_intent is not None
                 else (old.requires_intent if old else ""),

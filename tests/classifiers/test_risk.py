@@ -219,6 +219,38 @@ def test_a_fitted_combination_replaces_the_max_of_model_and_lexicon(tmp_path: Pa
     assert [len(found) for found in uncalibrated.score(["recalled", "batch"], ["en"] * 2)] == [1, 1]
 
 
+def test_a_lexicon_alone_category_is_reported_by_its_terms_whatever_the_combination(
+    tmp_path: Path,
+) -> None:
+    # A combination fitted on data that defines the category otherwise (rumour sets label
+    # plain breaking news, so hearsay words carried no weight there) must not veto the terms
+    # that define it here.
+    combination = {"model": 1.0, "lexicon": -1.0, "cue": 0.0, "bias": -1.0}
+    folder = tiny_model(tmp_path, "rumour", {"batch": 2.5}, "risk_r_en", combination)
+    terms = {"en": {"unverified": 0.55, "reportedly": 0.3}}
+    vetoed = RiskClassifier(
+        categories=[CategorySpec("rumour", 4, lexicon=terms)], models=load_learned(folder)
+    )
+    alone = RiskClassifier(
+        categories=[CategorySpec("rumour", 4, lexicon=terms, lexicon_alone=True)],
+        models=load_learned(folder),
+    )
+    texts = ["unverified posts say so", "reportedly so"]
+    assert vetoed.score(texts, ["en", "en"]) == [(), ()]
+    (found,), weak = alone.score(texts, ["en", "en"])
+    assert (found.category, found.source, found.score) == ("rumour", "lexicon", 0.55)
+    assert weak == ()  # below the threshold the combination still decides
+
+
+def test_the_shipped_rumour_terms_stand_alone(shipped: RiskClassifier) -> None:
+    texts = [
+        "Reportedly the CEO was arrested, unconfirmed, please share",
+        "网传澜沐老板跑路了，求扩散",
+    ]
+    for found in shipped.score(texts, langs_of(texts)):
+        assert "misinformation_rumor" in {c.category for c in found}
+
+
 def test_a_broken_combination_is_named(tmp_path: Path) -> None:
     folder = tiny_model(tmp_path, "recall_watch", {"batch": 1.0}, "risk_t_en", {"model": 1.0})
     with pytest.raises(ModelFormatError, match="combination"):

@@ -156,11 +156,18 @@ def test_floors_and_category_context_reach_the_library() -> None:
     lib = ScoringSettings.model_validate(
         {
             "matrix": {"floors": {"grade": "none", "amplified_reach": 5000, "ignore": []}},
-            "categories": {"spam": {"negative_event": True, "cue_required": True}},
+            "categories": {
+                "spam": {"negative_event": True, "cue_required": True, "lexicon_alone": True},
+                "misinformation_rumor": {"lexicon_alone": False},
+            },
         }
     ).to_library()
     assert lib.matrix.floor_grade == "none" and lib.matrix.amplified_reach == 5000
     assert lib.matrix.floor_ignore == ()
     spam = next(c for c in lib.categories if c.name == "spam")
-    assert spam.negative_event and spam.cue_required
+    assert spam.negative_event and spam.cue_required and spam.lexicon_alone
+    rumour = next(c for c in lib.categories if c.name == "misinformation_rumor")
+    assert not rumour.lexicon_alone and rumour.cue_with == ("crisis_relevance",)
+    shipped = ScoringSettings().to_library().categories
+    assert next(c for c in shipped if c.name == "misinformation_rumor").lexicon_alone
     assert errors({"matrix": {"floors": {"grade": "huge"}}})[0][0] == "matrix.floors.grade"

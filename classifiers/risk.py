@@ -2,17 +2,17 @@
 
 Where a model file carries a fitted ``combination`` (see ``Combination``: weights for the
 model's logit, the lexicon score and whether any lexicon term is present, fitted with the
-decision threshold folded in on a held-out slice of the training side), a text's category
-score is that combination's probability (or the lexicon score when it reaches
-``LEXICON_SURE``, or the category's threshold for a ``lexicon_alone`` category); otherwise,
-and for categories without a model in the text's language, it is ``max(model probability,
-lexicon score)``. The category is reported when the score reaches the category's threshold. A category with ``cue_required`` only takes
-its model when one of its lexicon terms is present; with ``cue_with`` only when a term is
+decision threshold folded in on a held-out slice of the training side), a text's category score
+is that combination's probability (or the lexicon score when it reaches ``LEXICON_SURE``, or the
+category's threshold for a ``lexicon_alone`` category); otherwise, and for categories without a
+model in the text's language, it is ``max(model probability, lexicon score)``. The category is
+reported when the score reaches the category's threshold. A category with ``cue_required`` only
+takes its model when one of its lexicon terms is present; with ``cue_with`` only when a term is
 present or none of the named categories is found. ``source`` says which side reached it alone
-("both" when each did, and always when a fitted combination weighed a lexicon term) and ``evidence``
-lists the matched lexicon terms, then the features that pushed the model hardest. Models are
-``LinearTextModel`` files named ``risk_*.npz/.json`` whose header meta names their category
-and language.
+("both" when each did, and always when a fitted combination weighed a lexicon term) and
+``evidence`` lists the matched lexicon terms, then the features that pushed the model hardest.
+Models are ``LinearTextModel`` files named ``risk_*.npz/.json`` whose header meta names their
+category and language.
 """
 
 from __future__ import annotations

@@ -354,6 +354,8 @@ class RiskClassifier:
         self._combinations: dict[tuple[str, str], Combination] = {
             (m.category, m.lang): m.combination for m in self.models if m.combination
         }
+        # Categories whose presence decides another's (cue_with): weighed even when dropped.
+        self._cue_targets = frozenset(n for c in self.categories for n in c.cue_with)
 
     @classmethod
     def load(
@@ -402,8 +404,14 @@ class RiskClassifier:
         *,
         cache: FeatureCache | None = None,
         cleaned: Sequence[str] | None = None,
+        ruled_out: Sequence[Collection[str]] | None = None,
     ) -> list[tuple[CategoryScore, ...]]:
-        """Categories at or above their threshold per text, highest score first."""
+        """Categories at or above their threshold per text, highest score first.
+
+        ``ruled_out[row]`` names categories the caller does not report for that row (the
+        scorer's intent gate): they are left out of the result exactly as if dropped from it
+        afterwards, and are neither weighed nor explained unless another category's
+        ``cue_with`` needs to know whether they were found."""
         cleaned = cleaned if cleaned is not None else [clean(t) for t in texts]
         cache = cache or FeatureCache(cleaned, langs)
         hits, logits = self._model_hits(cache)
@@ -413,6 +421,7 @@ class RiskClassifier:
             if not lexical and row not in hits:
                 out.append(())  # most texts: nothing to weigh, explain or sort
                 continue
+            dropped = ruled_out[row] if ruled_out is not None else ()
             model_hits = {
                 name: hit
                 for name, hit in hits.get(row, {}).items()
@@ -422,6 +431,8 @@ class RiskClassifier:
             for spec in self.categories:
                 if spec.name not in lexical and spec.name not in model_hits:
                     continue
+                if spec.name in dropped and spec.name not in self._cue_targets:
+                    continue  # explaining a category nobody reports is most of its cost
                 lex, terms = lexical.get(spec.name, (0.0, ()))
                 evidence = list(terms)
                 p = 0.0
@@ -459,7 +470,8 @@ class RiskClassifier:
                         source=source,
                     )
                 )
-            out.append(self._in_context(found, cued=set(lexical)))
+            kept = self._in_context(found, cued=set(lexical))
+            out.append(tuple(c for c in kept if c.category not in dropped) if dropped else kept)
         return out
 
     def _in_context(

@@ -329,3 +329,20 @@ def test_confirmed_accident_news_is_not_a_rumour_but_hearsay_is(shipped: RiskCla
     assert "misinformation_rumor" not in [c.category for c in found_news]
     (found_hearsay,) = shipped.score([hearsay], ["en"])
     assert "misinformation_rumor" in [c.category for c in found_hearsay]
+
+
+def test_ruled_out_categories_are_left_out_as_if_dropped_afterwards(
+    shipped: RiskClassifier,
+) -> None:
+    # crisis_relevance decides whether a model-only rumour stands (cue_with): ruling it out
+    # must not let the rumour through, so it is still weighed, only not reported.
+    texts = [*SAMPLES, "Germanwings plane crashes in French Alps, 150 feared dead"]
+    langs = langs_of(texts)
+    full = shipped.score(texts, langs)
+    assert any(c.category == "crisis_relevance" for c in full[-1])
+    for spec in shipped.categories:
+        ruled_out = [{spec.name}] * len(texts)
+        got = shipped.score(texts, langs, ruled_out=ruled_out)
+        assert got == [tuple(c for c in row if c.category != spec.name) for row in full]
+    everything = [{spec.name for spec in shipped.categories}] * len(texts)
+    assert shipped.score(texts, langs, ruled_out=everything) == [()] * len(texts)

@@ -321,6 +321,39 @@ def test_rebuilt_word_terms_equal_the_slow_path() -> None:
             assert features.word_terms(pos) == extract_terms(cleaned[row], m.spec).words
 
 
+def test_block_order_char_terms_match_the_batch_char_block() -> None:
+    from classifiers.features import char_terms_in_block_order, extract_terms, term_columns
+
+    texts = [
+        *SAMPLES,
+        "a b  c",
+        "x" * 500,
+        "中文 English 混合 text，标点！",
+        "完全是在忽悠客户。@四川移动@中国移动",  # cleaned twice, this text changes
+    ]
+    cleaned = [clean(t) for t in texts]
+    for spec in (
+        FeatureSpec(lang="zh", char_ngrams=(1, 3), char_mode="chars", word_ngrams=0),
+        FeatureSpec(lang="en", char_ngrams=(2, 4), char_mode="chars", max_chars=300),
+    ):
+        cache = FeatureCache(cleaned, [spec.lang] * len(texts))
+        features = cache.features(spec)
+        block = features.hashed[-1]
+        for pos, text in enumerate(cleaned):
+            terms = char_terms_in_block_order(text, spec)
+            lo, hi = int(block.indptr[pos]), int(block.indptr[pos + 1])
+            cols, vals = term_columns(terms, spec, "chars")
+            assert cols.tolist() == block.indices[lo:hi].tolist()
+            assert vals.tolist() == block.data[lo:hi].tolist()
+            # Explanations match the slow path, even where cleaning twice changes the text.
+            slow = extract_terms(text, spec).chars
+            got_terms, got_cols, got_vals = features.block_terms(pos, "chars")
+            assert sorted(got_terms) == sorted(slow)
+            slow_cols, slow_vals = term_columns(got_terms, spec, "chars")
+            assert got_cols.tolist() == slow_cols.tolist()
+            assert got_vals.tolist() == slow_vals.tolist()
+
+
 def test_confirmed_accident_news_is_not_a_rumour_but_hearsay_is(shipped: RiskClassifier) -> None:
     news = "Germanwings plane crashes in French Alps, 150 feared dead"
     hearsay = "Unconfirmed reports say the Germanwings plane crashed, 150 feared dead. RT!"

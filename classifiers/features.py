@@ -207,6 +207,26 @@ def extract_terms(text: str, spec: FeatureSpec) -> Terms:
     return Terms(words=words, chars=chars)
 
 
+def char_terms_in_block_order(text: str, spec: FeatureSpec) -> list[str]:
+    """The character n-grams of one cleaned text (``char_mode`` "chars") in the order the
+    fast path's char block holds them: by length, then position; the same multiset as
+    ``extract_terms(text, spec).chars`` wherever ``clean(text) == text``, so the batch's char
+    block rows need no second hashing."""
+    if spec.char_mode != "chars":
+        raise ValueError("block order is only defined for char_mode 'chars'")
+    text = text[: spec.max_chars]
+    if not text:
+        return []
+    parts = _char_parts(text, spec)
+    lo, hi = spec.char_ngrams
+    return [
+        part[i : i + n]
+        for n in range(lo, hi + 1)
+        for part in parts
+        for i in range(len(part) - n + 1)
+    ]
+
+
 def _fnv(columns: Sequence[np.ndarray], n: int) -> np.ndarray:
     """Hash n-grams given as n aligned uint64 code-point columns (same result on any path)."""
     h = np.full(len(columns[0]), _FNV_OFFSET ^ np.uint64((n * _GOLDEN) & 0xFFFFFFFFFFFFFFFF))

@@ -32,6 +32,7 @@ from classifiers.features import (
     Featurized,
     HashedBlock,
     ModelFormatError,
+    char_terms_in_block_order,
     extract_terms,
     featurize_texts,
     term_columns,
@@ -82,6 +83,10 @@ class Features:
     rows: np.ndarray
     cleaned: list[str]
     featurized: Featurized
+    # (pos, block) -> block_terms: a row hit by several models is explained from one copy.
+    _terms: dict[tuple[int, str], tuple[list[str], np.ndarray, np.ndarray]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def hashed(self) -> tuple[HashedBlock, ...]:
@@ -91,6 +96,37 @@ class Features:
         """Word n-gram terms of row ``pos``, rebuilt from the fast path's tokens (no second
         tokenisation; a test checks they equal ``extract_terms(...).words``)."""
         return word_ngrams(self.featurized.tokens[pos], self.spec.word_ngrams)
+
+    def block_terms(self, pos: int, block: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(terms, column, value) of row ``pos`` in its ``words`` or ``chars`` block, one
+        entry per term; built once per row and block."""
+        found = self._terms.get((pos, block))
+        if found is not None:
+            return found
+        spec = self.spec
+        text = self.cleaned[pos]
+        # Character explanations clean the text again (extract_terms), and clean() is not
+        # idempotent on every text (adjacent @mentions): those rows keep the slow path's terms.
+        in_block_order = not spec.binary and (
+            block == "words" or (spec.char_mode == "chars" and clean(text) == text)
+        )
+        if block == "words":
+            terms = self.word_terms(pos)
+        elif in_block_order:
+            terms = char_terms_in_block_order(text, spec)
+        else:
+            terms = extract_terms(text, spec).chars
+        if in_block_order:
+            # The batch's block holds this row's entries in term order, so the terms need no
+            # second hashing (binary blocks merge repeats, and word-bounded char blocks order
+            # n-grams across word edges, so those are rehashed).
+            hashed = self.hashed[0 if block == "words" else -1]
+            lo, hi = int(hashed.indptr[pos]), int(hashed.indptr[pos + 1])
+            cols, vals = hashed.indices[lo:hi], hashed.data[lo:hi]
+        else:
+            cols, vals = term_columns(terms, spec, block)
+        found = self._terms[(pos, block)] = (terms, cols, vals)
+        return found
 
 
 class FeatureCache:
@@ -143,23 +179,16 @@ def top_terms(
     """Terms of row ``pos`` with the largest positive summed contribution ``value * weight``;
     substrings of a kept term are dropped so the list stays readable. Words come from the
     batch's tokens and hashed entries; characters need the text's n-grams again, so they are
-    only built on request."""
+    only built on request (``Features.block_terms``, once per row for all its models)."""
     spec = features.spec
-    parts: list[tuple[str, list[str]]] = []
+    parts: list[str] = []
     if "words" in blocks and spec.has_words:
-        parts.append(("words", features.word_terms(pos)))
+        parts.append("words")
     if "chars" in blocks and spec.has_chars:
-        parts.append(("chars", extract_terms(features.cleaned[pos], spec).chars))
+        parts.append("chars")
     scored: dict[str, float] = {}
-    for block, terms in parts:
-        if block == "words" and not spec.binary:
-            # The batch's word block holds this row's entries in term order, so the terms
-            # need no second hashing (binary blocks merge repeats, so they are rehashed).
-            hashed = features.hashed[0]
-            lo, hi = int(hashed.indptr[pos]), int(hashed.indptr[pos + 1])
-            cols, vals = hashed.indices[lo:hi], hashed.data[lo:hi]
-        else:
-            cols, vals = term_columns(terms, spec, block)
+    for block in parts:
+        terms, cols, vals = features.block_terms(pos, block)
         if not len(cols):
             continue
         contrib = vals * weights[cols]
@@ -354,6 +383,8 @@ class RiskClassifier:
         self._combinations: dict[tuple[str, str], Combination] = {
             (m.category, m.lang): m.combination for m in self.models if m.combination
         }
+        # Categories whose presence decides another's (cue_with): weighed even when dropped.
+        self._cue_targets = frozenset(n for c in self.categories for n in c.cue_with)
 
     @classmethod
     def load(
@@ -402,8 +433,14 @@ class RiskClassifier:
         *,
         cache: FeatureCache | None = None,
         cleaned: Sequence[str] | None = None,
+        ruled_out: Sequence[Collection[str]] | None = None,
     ) -> list[tuple[CategoryScore, ...]]:
-        """Categories at or above their threshold per text, highest score first."""
+        """Categories at or above their threshold per text, highest score first.
+
+        ``ruled_out[row]`` names categories the caller does not report for that row (the
+        scorer's intent gate): they are left out of the result exactly as if dropped from it
+        afterwards, and are neither weighed nor explained unless another category's
+        ``cue_with`` needs to know whether they were found."""
         cleaned = cleaned if cleaned is not None else [clean(t) for t in texts]
         cache = cache or FeatureCache(cleaned, langs)
         hits, logits = self._model_hits(cache)
@@ -413,6 +450,7 @@ class RiskClassifier:
             if not lexical and row not in hits:
                 out.append(())  # most texts: nothing to weigh, explain or sort
                 continue
+            dropped = ruled_out[row] if ruled_out is not None else ()
             model_hits = {
                 name: hit
                 for name, hit in hits.get(row, {}).items()
@@ -422,6 +460,8 @@ class RiskClassifier:
             for spec in self.categories:
                 if spec.name not in lexical and spec.name not in model_hits:
                     continue
+                if spec.name in dropped and spec.name not in self._cue_targets:
+                    continue  # explaining a category nobody reports is most of its cost
                 lex, terms = lexical.get(spec.name, (0.0, ()))
                 evidence = list(terms)
                 p = 0.0
@@ -460,7 +500,8 @@ class RiskClassifier:
                         source=source,
                     )
                 )
-            out.append(self._in_context(found, cued=set(lexical)))
+            kept = self._in_context(found, cued=set(lexical))
+            out.append(tuple(c for c in kept if c.category not in dropped) if dropped else kept)
         return out
 
     def _in_context(

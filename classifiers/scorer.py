@@ -235,29 +235,30 @@ class Scorer:
         kept = [c if j is None else "" for c, j in zip(cleaned, junk, strict=True)]
         cache = FeatureCache(kept, langs)
         sentiments = self._sentiments(texts, kept, langs, given, cache, junk)
-        categories = self.risk.score(texts, langs, cache=cache, cleaned=kept)
         intents = self._intents(kept, cache)
+        ruled_out = [
+            self._ruled_out(intent, lang) for intent, lang in zip(intents, langs, strict=True)
+        ]
+        categories = self.risk.score(texts, langs, cache=cache, cleaned=kept, ruled_out=ruled_out)
         out: list[Score] = []
         for i, item in enumerate(items):
-            cats = self._in_context(categories[i], intents[i], langs[i])
+            cats = categories[i]
             sentiment = read_irony(sentiments[i], cats, text=cleaned[i], events=self._events)
             ironic = sentiments[i].label == "positive" and sentiment.label == "negative"
             intent = ironic_intent(intents[i]) if ironic else intents[i]
             out.append(self._assemble(item, langs[i], sentiment, cats, intent, junk[i]))
         return out
 
-    def _in_context(
-        self, categories: tuple[CategoryScore, ...], intent: Intent, lang: str
-    ) -> tuple[CategoryScore, ...]:
-        """Drop categories whose required intent the intent model rules out (a question about
-        where to buy is not a complaint, whatever words it shares with complaints)."""
+    def _ruled_out(self, intent: Intent, lang: str) -> frozenset[str]:
+        """Categories whose required intent the intent model rules out (a question about
+        where to buy is not a complaint, whatever words it shares with complaints); the risk
+        classifier drops them before explaining them."""
         if lang not in self.intent.models:
-            return categories
-        return tuple(
-            c
-            for c in categories
-            if not (need := self._needs.get(c.category))
-            or float(intent.probs.get(need, 0.0)) >= INTENT_GATE
+            return frozenset()
+        return frozenset(
+            name
+            for name, need in self._needs.items()
+            if float(intent.probs.get(need, 0.0)) < INTENT_GATE
         )
 
     def _intents(self, cleaned: Sequence[str], cache: FeatureCache) -> list[Intent]:

@@ -353,6 +353,39 @@ def test_rebuilt_word_terms_equal_the_slow_path() -> None:
             assert features.word_terms(pos) == extract_terms(cleaned[row], m.spec).words
 
 
+def test_block_order_char_terms_match_the_batch_char_block() -> None:
+    from classifiers.features import char_terms_in_block_order, extract_terms, term_columns
+
+    texts = [
+        *SAMPLES,
+        "a b  c",
+        "x" * 500,
+        "中文 English 混合 text，标点！",
+        "完全是在忽悠客户。@四川移动@中国移动",  # cleaned twice, this text changes
+    ]
+    cleaned = [clean(t) for t in texts]
+    for spec in (
+        FeatureSpec(lang="zh", char_ngrams=(1, 3), char_mode="chars", word_ngrams=0),
+        FeatureSpec(lang="en", char_ngrams=(2, 4), char_mode="chars", max_chars=300),
+    ):
+        cache = FeatureCache(cleaned, [spec.lang] * len(texts))
+        features = cache.features(spec)
+        block = features.hashed[-1]
+        for pos, text in enumerate(cleaned):
+            terms = char_terms_in_block_order(text, spec)
+            lo, hi = int(block.indptr[pos]), int(block.indptr[pos + 1])
+            cols, vals = term_columns(terms, spec, "chars")
+            assert cols.tolist() == block.indices[lo:hi].tolist()
+            assert vals.tolist() == block.data[lo:hi].tolist()
+            # Explanations match the slow path, even where cleaning twice changes the text.
+            slow = extract_terms(text, spec).chars
+            got_terms, got_cols, got_vals = features.block_terms(pos, "chars")
+            assert sorted(got_terms) == sorted(slow)
+            slow_cols, slow_vals = term_columns(got_terms, spec, "chars")
+            assert got_cols.tolist() == slow_cols.tolist()
+            assert got_vals.tolist() == slow_vals.tolist()
+
+
 def test_confirmed_accident_news_is_not_a_rumour_but_hearsay_is(shipped: RiskClassifier) -> None:
     news = "Germanwings plane crashes in French Alps, 150 feared dead"
     hearsay = "Unconfirmed reports say the Germanwings plane crashed, 150 feared dead. RT!"
@@ -361,3 +394,20 @@ def test_confirmed_accident_news_is_not_a_rumour_but_hearsay_is(shipped: RiskCla
     assert "misinformation_rumor" not in [c.category for c in found_news]
     (found_hearsay,) = shipped.score([hearsay], ["en"])
     assert "misinformation_rumor" in [c.category for c in found_hearsay]
+
+
+def test_ruled_out_categories_are_left_out_as_if_dropped_afterwards(
+    shipped: RiskClassifier,
+) -> None:
+    # crisis_relevance decides whether a model-only rumour stands (cue_with): ruling it out
+    # must not let the rumour through, so it is still weighed, only not reported.
+    texts = [*SAMPLES, "Germanwings plane crashes in French Alps, 150 feared dead"]
+    langs = langs_of(texts)
+    full = shipped.score(texts, langs)
+    assert any(c.category == "crisis_relevance" for c in full[-1])
+    for spec in shipped.categories:
+        ruled_out = [{spec.name}] * len(texts)
+        got = shipped.score(texts, langs, ruled_out=ruled_out)
+        assert got == [tuple(c for c in row if c.category != spec.name) for row in full]
+    everything = [{spec.name for spec in shipped.categories}] * len(texts)
+    assert shipped.score(texts, langs, ruled_out=everything) == [()] * len(texts)

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from config.loader import LoadedConfig
 from monitor.app import App
 from monitor.users.accounts import add_user as _add_user
 from monitor.users.tokens import create_token
@@ -30,6 +31,15 @@ def web_client(app: App, *, clock: Callable[[], datetime] | None = None) -> Test
     Secure cookies are sent)."""
     return TestClient(create_web_app(app=app, clock=clock), base_url="https://testserver",
                       follow_redirects=False)
+
+
+def with_web(app: App, **changes: Any) -> App:
+    """``app`` with its ``web:`` settings changed (port, secure_cookies, ...), in place."""
+    settings = app.settings
+    app.config = LoadedConfig(
+        settings.model_copy(update={"web": settings.web.model_copy(update=changes)}),
+        app.config.path)
+    return app
 
 
 def add_user(app: App, name: str, *, role: str = "responder", person: str | None = None,

@@ -16,25 +16,17 @@ from typing import Any
 import httpx
 import pytest
 
-from config.loader import LoadedConfig
 from monitor.app import App
 from monitor.service.jobs import JobSet
 from monitor.service.runner import RunReport, run_service
 from monitor.web.server import WebServer, start_console
+from monitor.web.testing import with_web
 
 CRISISWATCH = Path(sys.executable).with_name("crisiswatch")
 
 
-def _with_web(app: App, **changes: Any) -> App:
-    settings = app.settings
-    app.config = LoadedConfig(
-        settings.model_copy(update={"web": settings.web.model_copy(update=changes)}),
-        app.config.path)
-    return app
-
-
 def test_run_service_serves_the_console_and_stops_it(app: App) -> None:
-    _with_web(app, port=0)
+    with_web(app, port=0)
     stop, started, report = threading.Event(), list[WebServer](), list[RunReport]()
 
     def console() -> WebServer | None:
@@ -65,7 +57,7 @@ def test_run_service_serves_the_console_and_stops_it(app: App) -> None:
 
 
 def test_no_console_when_web_port_is_null(app: App) -> None:
-    assert start_console(_with_web(app, port=None)) is None
+    assert start_console(with_web(app, port=None)) is None
 
 
 def test_alerts_link_to_the_console_by_default(app: App) -> None:

@@ -10,21 +10,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from config.loader import LoadedConfig
 from monitor.app import App
 from monitor.users.accounts import set_disabled, set_role
 from monitor.web.app import create_web_app
-from monitor.web.testing import PASSWORD, add_user, log_in, web_client
+from monitor.web.testing import PASSWORD, add_user, log_in, web_client, with_web
 
 T0 = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
-
-
-def _with_web(app: App, **changes: Any) -> App:
-    settings = app.settings
-    app.config = LoadedConfig(
-        settings.model_copy(update={"web": settings.web.model_copy(update=changes)}),
-        app.config.path)
-    return app
 
 
 def _logged_out(response: Any) -> bool:
@@ -80,7 +71,7 @@ def _set_cookies(app: App, base_url: str) -> dict[str, str]:
     ("https://cw.example.com", "never", False),
 ])
 def test_cookie_flags(app: App, base_url: str, mode: str, secure: bool) -> None:
-    add_user(_with_web(app, secure_cookies=mode), "ada")
+    add_user(with_web(app, secure_cookies=mode), "ada")
     cookies = _set_cookies(app, base_url)
     assert set(cookies) == {"cw_login_csrf", "cw_session"}
     for header in cookies.values():

@@ -10,7 +10,6 @@ training is ever counted as a false alarm, whatever set it came from.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 from classifiers.features import FeatureSpec
 from classifiers.risk import FeatureCache
 from classifiers.text import clean
-from classifiers.training.examples import Example, norm_key
+from classifiers.training.examples import Example, hash_share
 from classifiers.training.sentiment_social import (
     load_financial,
     load_semeval,
@@ -39,8 +38,7 @@ GENERIC_DF: dict[str, float] = {"zh": 0.01}
 
 def is_dev(text: str) -> bool:
     """True when this ordinary text belongs to the dev side (stable across runs and sets)."""
-    digest = hashlib.sha1(norm_key(text).encode("utf-8")).digest()
-    return int.from_bytes(digest[:4], "big") / 2**32 < DEV_SHARE
+    return hash_share(text) < DEV_SHARE
 
 
 def _tweeteval_train(root: Path) -> Iterator[tuple[str, str]]:

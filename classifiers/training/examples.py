@@ -6,6 +6,7 @@ both use them without importing each other.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -33,3 +34,10 @@ def norm_key(text: str) -> str:
     key = _KEY_DROP_RE.sub("", t)
     # A post that is only a link or a handle (common spam) is keyed by its raw text instead.
     return key or "".join(str(text).lower().split())
+
+
+def hash_share(text: str, salt: bytes = b"") -> float:
+    """A stable number in [0, 1) for the text (by its ``norm_key``): texts below a share form a
+    slice that every run and every set agrees on; ``salt`` draws an independent slice."""
+    digest = hashlib.sha1(salt + norm_key(text).encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32

@@ -14,7 +14,6 @@ fired when the threshold is chosen.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,7 +21,7 @@ import numpy as np
 
 from classifiers.risk import Combination
 from classifiers.risk_lexicon import CategorySpec, LexiconMatcher, lexicon_scores
-from classifiers.training.examples import norm_key
+from classifiers.training.examples import hash_share
 
 CALIBRATION_SHARE = 0.15
 # At most this share of held-out ordinary text may get the category from one model.
@@ -31,8 +30,7 @@ ORDINARY_BUDGET = 0.02
 
 def in_calibration(text: str) -> bool:
     """True for the training-side texts held out to fit the combination (stable per text)."""
-    digest = hashlib.sha1(b"calibration\0" + norm_key(text).encode("utf-8")).digest()
-    return int.from_bytes(digest[:4], "big") / 2**32 < CALIBRATION_SHARE
+    return hash_share(text, b"calibration\0") < CALIBRATION_SHARE
 
 
 @dataclass(frozen=True)

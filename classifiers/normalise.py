@@ -45,11 +45,12 @@ UNSPACED_RANGES = (
     "\U00020000-\U0003134f"  # CJK extensions B-G
 )
 _UNSPACED_RE = re.compile(f"[{UNSPACED_RANGES}]")
-# A "spaced word character": a letter/digit/underscore of a script that separates words
-# with spaces. Word boundaries are checked against these.
-_SPACED_WORD_RE = re.compile(f"[^\\W{UNSPACED_RANGES}]")
+# A "spaced word character" (regex class): a letter/digit/underscore of a script that
+# separates words with spaces. Word boundaries are checked against these.
+SPACED_WORD = f"[^\\W{UNSPACED_RANGES}]"
+_SPACED_WORD_RE = re.compile(SPACED_WORD)
 # NEAR tokens: runs of spaced word characters, or one unspaced character each.
-TOKEN_RE = re.compile(f"[^\\W{UNSPACED_RANGES}]+|[{UNSPACED_RANGES}]")
+TOKEN_RE = re.compile(f"{SPACED_WORD}+|[{UNSPACED_RANGES}]")
 _WS_RE = re.compile(r"\s+")
 
 _DELETED = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
@@ -167,11 +168,6 @@ def has_unspaced(text: str) -> bool:
 def is_spaced_word_char(ch: str) -> bool:
     """True when ch is a letter, digit or underscore of a space-separated script."""
     return _SPACED_WORD_RE.match(ch) is not None
-
-
-def spaced_word_at(text: str, index: int) -> bool:
-    """True when text[index] exists and is a spaced word character (for boundary checks)."""
-    return 0 <= index < len(text) and _SPACED_WORD_RE.match(text, index) is not None
 
 
 def variant_map() -> Mapping[str, str]:

@@ -26,12 +26,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from classifiers.normalise import UNSPACED_RANGES, normalise
+from classifiers.normalise import SPACED_WORD, UNSPACED_RANGES, normalise
 
 # Longer words are cut into pieces (documents and queries alike): PostgreSQL refuses lexemes
 # over 2 KB.
 WORD_CHARS = 100
-_RUN_RE = re.compile(f"[^\\W{UNSPACED_RANGES}]{{1,{WORD_CHARS}}}|[{UNSPACED_RANGES}]+")
+_WORD = f"{SPACED_WORD}{{1,{WORD_CHARS}}}"
+_RUN_RE = re.compile(f"{_WORD}|[{UNSPACED_RANGES}]+")
 _ASCII_WORD_RE = re.compile(f"\\w{{1,{WORD_CHARS}}}", re.ASCII)
 # every ASCII byte that is not a word character, as a space: ``split`` then finds the words
 _ASCII_SEPARATORS = bytes(
@@ -43,7 +44,6 @@ _UNSPACED_RE = re.compile(f"[{UNSPACED_RANGES}]")
 # ``index_tokens`` in one C-level pass: each match consumes a word, or one character of a run,
 # while the look-ahead captures its term: the word, the character and the next one of its run
 # (a pair), or the character alone (last of its run).
-_WORD = f"[^\\W{UNSPACED_RANGES}]{{1,{WORD_CHARS}}}"
 _TOKEN_RE = re.compile(
     f"(?=({_WORD}|[{UNSPACED_RANGES}]{{2}}|[{UNSPACED_RANGES}]))(?:{_WORD}|[{UNSPACED_RANGES}])"
 )

@@ -19,10 +19,9 @@ from itertools import product
 from math import prod
 
 from classifiers.normalise import (
-    UNSPACED_RANGES,
+    SPACED_WORD,
     is_spaced_word_char,
     is_unspaced,
-    spaced_word_at,
     variant_map,
 )
 
@@ -47,17 +46,14 @@ def _pattern(text: str) -> tuple[list[str], bool]:
     return parts, needs_regex
 
 
-_SPACED_WORD = f"[^\\W{UNSPACED_RANGES}]"
-
-
 def _bounded_pattern(parts: list[str], left_edge: bool, right_edge: bool) -> str:
     """The term's regex with its word boundaries as look-arounds, so one C-level search
     finds a bounded occurrence. The left one is tested after the first character (two
     characters back: the one before the term and the first, which a left edge makes a word
     character, so ``.`` matches it): a pattern that starts with a look-behind loses re's
     scan for its first character and runs at every position, 4-5 times slower."""
-    left = f"(?<!{_SPACED_WORD}.)" if left_edge else ""
-    right = f"(?!{_SPACED_WORD})" if right_edge else ""
+    left = f"(?<!{SPACED_WORD}.)" if left_edge else ""
+    right = f"(?!{SPACED_WORD})" if right_edge else ""
     return parts[0] + left + "".join(parts[1:]) + right
 
 
@@ -101,7 +97,7 @@ def prefilter_keys(text: str, preferred: frozenset[str] = frozenset()) -> tuple[
 class Literal:
     """A normalised, whitespace-collapsed term compiled for fast matching."""
 
-    __slots__ = ("text", "plain", "left_edge", "right_edge", "regex", "present")
+    __slots__ = ("text", "plain", "left_edge", "right_edge", "search", "present")
 
     def __init__(self, text: str) -> None:
         if not text or text != text.strip():
@@ -110,34 +106,29 @@ class Literal:
         self.left_edge = is_spaced_word_char(text[0])
         self.right_edge = is_spaced_word_char(text[-1])
         parts, needs_regex = _pattern(text)
-        self.regex = re.compile("".join(parts))
+        # Finds only occurrences whose word boundaries hold: the one definition of a valid
+        # occurrence, for ``present`` and ``spans`` alike.
+        self.search = re.compile(_bounded_pattern(parts, self.left_edge, self.right_edge)).search
         # A plain literal with no boundary to check is a bare `in`; callers may inline it.
         self.plain = not needs_regex and not self.left_edge and not self.right_edge
         self.present: Callable[[str], bool]
         if self.plain:
             self.present = self._present_in
         else:
-            search = re.compile(_bounded_pattern(parts, self.left_edge, self.right_edge)).search
+            search = self.search
             self.present = lambda text: search(text) is not None
 
     def _present_in(self, text: str) -> bool:
         return self.text in text
 
-    def _bounded(self, text: str, start: int, end: int) -> bool:
-        if self.left_edge and spaced_word_at(text, start - 1):
-            return False
-        return not (self.right_edge and spaced_word_at(text, end))
-
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Return the (start, end) offsets of every valid occurrence, overlapping ones too."""
         out: list[tuple[int, int]] = []
-        search = self.regex.search
+        search = self.search
         found = search(text)
         while found is not None:
-            start, end = found.span()
-            if self._bounded(text, start, end):
-                out.append((start, end))
-            found = search(text, start + 1)
+            out.append(found.span())
+            found = search(text, found.start() + 1)
         return out
 
     def __repr__(self) -> str:

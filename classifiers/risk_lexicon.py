@@ -5,16 +5,18 @@ weights of the distinct terms found, ``1 - prod(1 - w)``: one strong term (0.6+)
 default threshold of 0.5 alone, weak terms (0.2-0.35) need company. Matching runs on
 ``to_simplified(text).lower()``, so Traditional and Simplified spellings match each other.
 Chinese terms match anywhere; terms written in Latin letters match whole words only (no letter
-or digit on either side), ``*`` at the end of a term matches any word ending (``recall*`` finds
-recalled, recalls) and a space matches any run of spaces or hyphens. A match right after a
-negation ("没有过敏", "未检出异物", "never got sick", "haven't been hacked") does not count.
+or digit on either side) and in their -s/-es form (``foreign material`` finds foreign
+materials; not for a last word under three letters), ``*`` at the end of a term matches any
+word ending (``recall*`` finds recalled, recalls) and a space matches any run of spaces or
+hyphens. A match right after a negation ("没有过敏", "未检出异物", "never got sick", "haven't
+been hacked") does not count.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -228,6 +230,22 @@ def _spaces(pattern: str) -> str:
     return pattern.replace("\\ ", "[\\s\\-]+")
 
 
+# English nouns and verbs inflect: a Latin-letter term also matches its -s/-es form
+# ("foreign material" in "foreign materials", "sue" in "sues"). Words under three letters
+# are abbreviations (sb, vx) whose -s form is another word, so they never inflect.
+_PLURAL = "(?:e?s)?"
+_INFLECTS = 3
+
+
+def _stems(key: str) -> Iterator[str]:
+    """The matched text, then the terms an -s/-es form of it may stand for."""
+    yield key
+    for suffix in ("s", "es"):
+        stem = key.removesuffix(suffix)
+        if stem != key and len(stem.rsplit(" ", 1)[-1]) >= _INFLECTS:
+            yield stem
+
+
 def _norm_term(term: str) -> str:
     return re.sub(r"[\s\-]+", " ", to_simplified(term).lower().strip())
 
@@ -302,7 +320,7 @@ class LexiconMatcher:
         # longer exact phrase ("explosion at") is not cut short by a prefix term.
         latin: list[str] = []
         if latin_exact:
-            latin.append(_trie_pattern(latin_exact))
+            latin.append(f"(?:{_trie_pattern(latin_exact)}){_PLURAL}")
         if latin_prefix:
             latin.append("(?:" + _trie_pattern(latin_prefix) + ")[a-z0-9']*")
         if latin:
@@ -316,7 +334,7 @@ class LexiconMatcher:
         if cached is not None:
             return cached
         key = re.sub(r"[\s\-]+", " ", matched)
-        found = list(self._exact.get(key, ()))
+        found = next((list(self._exact[k]) for k in _stems(key) if k in self._exact), [])
         if _LATIN_RE.match(key):  # prefix terms are Latin-letter terms
             for prefix, entries in self._prefix:
                 if key.startswith(prefix):

@@ -88,7 +88,10 @@ class CategorySettings(_Model):
     )
     en: dict[str, Weight] = Field(
         default_factory=dict,
-        description="English terms -> weight in (0, 1]; whole words, trailing * for endings.",
+        description=(
+            "English terms -> weight in (0, 1]; whole words (and their -s/-es form), "
+            "trailing * for endings."
+        ),
     )
 
 

@@ -78,6 +78,22 @@ def test_trailing_star_matches_word_endings(text: str, evidence: str) -> None:
     assert scores(matcher(en={"recall*": 0.7}), text)["c"][1] == (evidence,)
 
 
+@pytest.mark.parametrize(
+    ("terms", "text", "evidence"),
+    [
+        ({"foreign material": 0.6}, "Foreign materials found", ("Foreign materials",)),
+        ({"rash": 0.5}, "rashes on both arms", ("rashes",)),
+        ({"sue": 0.5}, "Acme sues its supplier", ("sues",)),
+        ({"sb": 0.5}, "sbs", ()),  # under three letters: an abbreviation, not a noun
+        ({"fire": 0.5}, "firest", ()),
+    ],
+)
+def test_english_terms_match_their_s_and_es_forms(
+    terms: dict[str, float], text: str, evidence: tuple[str, ...]
+) -> None:
+    assert scores(matcher(en=terms), text).get("c", (0.0, ()))[1] == evidence
+
+
 def test_star_needs_a_word_start() -> None:
     assert scores(matcher(en={"recall*": 0.7}), "nonrecallable") == {}
 

@@ -6,7 +6,10 @@ model's fit. On that slice — the gold rows plus the ordinary texts of the same
 every model must leave alone — a logistic regression learns weights for the model's logit,
 the lexicon score and whether any lexicon term is present (``Combination``). The decision
 threshold is the one with the best F1 on the slice whose firing rate on its ordinary texts
-stays within ``ORDINARY_BUDGET``; it is folded into the bias, so the combined probability
+stays within ``ORDINARY_BUDGET``; where the gold rows come from several labelled sets, the F1
+is the mean of each set's F1 (its gold rows with all the ordinary texts), so the largest set
+does not alone decide where the category starts (Davidson's slur-heavy tweets against OLID's
+targeted insults); it is folded into the bias, so the combined probability
 crosses 0.5 where that decision does. Rows that could not be reported whatever the score (a
 complaint category on a text the intent model does not read as a complaint) count as not
 fired when the threshold is chosen.
@@ -24,8 +27,10 @@ from classifiers.risk_lexicon import CategorySpec, LexiconMatcher, lexicon_score
 from classifiers.training.examples import hash_share
 
 CALIBRATION_SHARE = 0.15
-# At most this share of held-out ordinary text may get the category from one model.
-ORDINARY_BUDGET = 0.02
+# At most this share of held-out ordinary text may get the category from one model. 1.5%
+# (was 2%): about ten English categories add up on the same ordinary texts, and the
+# per-source F1 below lowers thresholds until the budget binds.
+ORDINARY_BUDGET = 0.015
 
 
 def in_calibration(text: str) -> bool:
@@ -67,10 +72,12 @@ def fit_combination(
     ordinary: np.ndarray,
     weights: np.ndarray | None = None,
     reportable: np.ndarray | None = None,
+    sources: np.ndarray | None = None,
 ) -> CalibrationReport:
     """Fit on held-out rows: model logits ``z``, lexicon scores ``lex``, labels ``y``
     (1: the category), ``ordinary`` marks ordinary texts (label 0), ``reportable`` the rows
-    on which the category can be reported at all (default: every row)."""
+    on which the category can be reported at all (default: every row), ``sources`` the
+    labelled set of each gold row (default: one set; ignored on ordinary rows)."""
     from sklearn.linear_model import LogisticRegression
 
     x = _design(z, lex)
@@ -81,7 +88,7 @@ def fit_combination(
     s = x @ clf.coef_[0] + float(clf.intercept_[0])
     if reportable is not None:
         s = np.where(reportable, s, -np.inf)
-    cut = _threshold(s, y, ordinary, w)
+    cut = _threshold(s, y, ordinary, w, sources)
     fired = s >= cut
     tp = float(np.sum(w * (fired & (y == 1))))
     precision = tp / float(np.sum(w * fired)) if fired.any() else 0.0
@@ -102,9 +109,16 @@ def fit_combination(
     )
 
 
-def _threshold(s: np.ndarray, y: np.ndarray, ordinary: np.ndarray, w: np.ndarray) -> float:
-    """The cut on combined logits ``s`` with the best weighted F1 among those that fire on at
-    most ORDINARY_BUDGET of the ordinary rows."""
+def _threshold(
+    s: np.ndarray,
+    y: np.ndarray,
+    ordinary: np.ndarray,
+    w: np.ndarray,
+    sources: np.ndarray | None = None,
+) -> float:
+    """The cut on combined logits ``s`` with the best weighted F1 (the mean over the gold
+    ``sources``, each with the ordinary rows) among those that fire on at most
+    ORDINARY_BUDGET of the ordinary rows."""
     floor = -np.inf
     if ordinary.any():
         # Strictly above the ordinary scores that would exceed the budget.
@@ -113,11 +127,19 @@ def _threshold(s: np.ndarray, y: np.ndarray, ordinary: np.ndarray, w: np.ndarray
         if allowed < len(ranked):
             floor = float(np.nextafter(ranked[allowed], np.inf))
     order = np.argsort(-s, kind="stable")
-    ss, yy, ww = s[order], y[order], w[order]
-    tp = np.cumsum(ww * (yy == 1))
-    fp = np.cumsum(ww * (yy != 1))
-    positives = float(tp[-1]) if len(tp) else 0.0
-    f1 = np.where(tp > 0, 2 * tp / (tp + fp + positives), 0.0)
+    ss = s[order]
+    groups = np.zeros(len(s), int)
+    if sources is not None:
+        groups = np.unique(sources, return_inverse=True)[1]
+    f1 = np.zeros(len(s))
+    for g in np.unique(groups[~ordinary]) if (~ordinary).any() else [0]:
+        # One set's rows and every ordinary row: the F1 of cutting at each sorted position.
+        part = (ordinary | (groups == g))[order]
+        yy, ww = y[order] * part, w[order] * part
+        tp = np.cumsum(ww * (yy == 1))
+        fp = np.cumsum(ww * (yy != 1))
+        positives = float(tp[-1]) if len(tp) else 0.0
+        f1 += np.where(tp > 0, 2 * tp / np.maximum(tp + fp + positives, 1e-12), 0.0)
     # A cut at ss[i] fires on rows 0..i; only the last of equal scores is a valid cut.
     last = np.append(ss[1:] != ss[:-1], True)
     valid = last & (ss >= floor)

@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from classifiers.text import detect_lang
 from classifiers.training.background import is_dev, weak_negatives
@@ -103,6 +104,10 @@ def read_davidson(root: Path) -> list[Example]:
     ]
 
 
+# OLID's milder, targeted insults would drown in Davidson's slur-heavy tweets at equal weight.
+OLID_WEIGHT = 2.0
+
+
 def read_olid(root: Path) -> list[Example]:
     """OffensEval 2019 (OLID) via TweetEval, train and val pooled: offensive 1 / not 0."""
     base = root / "sentiment" / "en" / "tweeteval" / "offensive"
@@ -114,8 +119,7 @@ def read_olid(root: Path) -> list[Example]:
             raise ValueError(f"{base}/{split}: {len(texts)} texts but {len(labels)} labels")
         for text, label in zip(texts, labels, strict=True):
             if label.strip() in ("0", "1"):
-                # Weight 2: OLID's milder insults would drown in Davidson's slur-heavy tweets.
-                out.append(Example(text, int(label), "tweeteval_offensive", weight=2.0))
+                out.append(Example(text, int(label), "tweeteval_offensive", weight=OLID_WEIGHT))
     return out
 
 
@@ -203,6 +207,9 @@ class CorpusDef:
     weak: tuple[Callable[[Path], list[Example]], ...] = ()
     licence: str = ""
     max_rows: int = 0
+    # FeatureSpec fields this model sets apart from its language's shared (sentiment) spec;
+    # each distinct spec costs the scorer one more featurisation pass per text.
+    features: dict[str, Any] = field(default_factory=dict)
 
 
 CORPORA: tuple[CorpusDef, ...] = (
@@ -259,6 +266,10 @@ CORPORA: tuple[CorpusDef, ...] = (
         (read_ordinary_en,),
         licence="davidson_hate_offensive: MIT; tweeteval offensive (OLID, Zampieri et al. "
         "2019): original task licence",
+        # Word-bounded character n-grams (present / absent) catch the spellings insults come in
+        # (fuuuck, f*ck, sh1t, idiots) that word n-grams miss: dev F1 0.898 -> 0.913, OLID
+        # 0.564 -> 0.610, at one more featurisation pass per English text.
+        features={"char_ngrams": (2, 5), "char_mode": "wb", "binary": True},
     ),
     CorpusDef(
         "risk_spam_en",

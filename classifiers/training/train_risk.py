@@ -217,7 +217,8 @@ def _calibrate(
         # The scorer drops the category where its intent is unlikely: such rows cannot fire.
         found = intent.predict(texts, [model.spec.lang] * len(texts))
         reportable = np.array([float(i.probs.get(need, 0.0)) >= INTENT_GATE for i in found])
-    return fit_combination(z, lex, y, is_ordinary, weights, reportable)
+    sources = np.array([e.source for e in gold] + [""] * len(plain))
+    return fit_combination(z, lex, y, is_ordinary, weights, reportable, sources)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -410,6 +411,11 @@ def train_risk(
     }
     reports: list[ModelReport] = []
     for definition in definitions:
+        spec = replace(specs[definition.lang], **definition.features)
+        if spec != specs[definition.lang]:
+            mask = generic_columns(ordinary_texts(data_dir, spec.lang, dev=False), spec)
+        else:
+            mask = generic[definition.lang]
         try:
             corpus = load_corpus(data_dir, definition, seed)
         except OSError as exc:
@@ -417,12 +423,12 @@ def train_risk(
         reports.append(
             train_one(
                 corpus,
-                spec=specs[definition.lang],
+                spec=spec,
                 out_dir=out_dir,
                 seed=seed,
                 extra=by_target.get((definition.category, definition.lang), []),
                 background=backgrounds[definition.lang],
-                generic=generic[definition.lang],
+                generic=mask,
                 calibration_ordinary=held_ordinary[definition.lang],
                 categories=categories,
                 intent=intent,
@@ -435,7 +441,7 @@ def train_risk(
         seconds=round(time.perf_counter() - started, 1),
         total_bytes=sum(r.bytes for r in reports),
         corrections_ignored=ignored,
-        feature_specs={lang: spec.to_dict() for lang, spec in specs.items()},
+        feature_specs={lang: s.to_dict() for lang, s in specs.items()},
     )
 
 

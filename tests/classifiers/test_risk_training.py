@@ -149,6 +149,33 @@ def test_fit_combination_keeps_ordinary_text_within_budget_and_folds_the_cut() -
     assert (report.n_gold, report.n_ordinary) == (600, 2000)
 
 
+def test_fit_combination_weighs_each_labelled_set_alike() -> None:
+    rng = np.random.default_rng(5)
+    # A small set's positives score like the large set's negatives: the pooled F1 (the large
+    # set's) leaves them out, the mean of the two sets' F1 takes them in.
+    z = np.concatenate(
+        [
+            rng.normal(3, 0.5, 800),
+            rng.normal(-0.5, 0.3, 200),
+            rng.normal(-0.5, 0.3, 100),
+            rng.normal(-3, 0.5, 200),
+            rng.normal(-6, 1, 2000),
+        ]
+    )
+    lex = np.zeros(len(z))
+    y = np.array([1] * 800 + [0] * 200 + [1] * 100 + [0] * 2200)
+    ordinary = np.array([False] * 1300 + [True] * 2000)
+    sources = np.array(["big"] * 1000 + ["small"] * 300 + [""] * 2000)
+    pooled = fit_combination(z, lex, y, ordinary)
+    per_set = fit_combination(z, lex, y, ordinary, sources=sources)
+    small = np.arange(len(z)) >= 1000
+    small_pos = small & (y == 1) & ~ordinary
+    fired_pooled = pooled.combination.proba(z, lex) >= 0.5
+    fired_set = per_set.combination.proba(z, lex) >= 0.5
+    assert fired_set[small_pos].mean() > fired_pooled[small_pos].mean()
+    assert fired_set[ordinary].mean() <= ORDINARY_BUDGET
+
+
 def test_ordinary_negatives_join_only_a_corpus_without_ordinary_text(tmp_path: Path) -> None:
     rows = synthetic(200)
     plain = [Example(f"nice photo of the lake {i}", 0, "ordinary_tweets", 0.5) for i in range(50)]

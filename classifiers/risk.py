@@ -144,10 +144,20 @@ class FeatureCache:
             rows = np.array([i for i, lang in enumerate(self.langs) if lang == spec.lang], int)
             texts = [self.cleaned[i] for i in rows.tolist()]
             featurized = (
-                featurize_texts(texts, spec, pre_cleaned=True) if texts else Featurized((), [])
+                featurize_texts(texts, spec, pre_cleaned=True, like=self._like(spec))
+                if texts
+                else Featurized((), [])
             )
             found = self._features[spec] = Features(spec, rows, texts, featurized)
         return found
+
+
+    def _like(self, spec: FeatureSpec) -> Featurized | None:
+        """These rows featurised for another spec that tokenises them the same way."""
+        for other, done in self._features.items():
+            if other.has_words and (other.lang, other.max_chars) == (spec.lang, spec.max_chars):
+                return done.featurized
+        return None
 
 
 def positive_proba(model: LinearTextModel, features: Features, positive: str) -> np.ndarray:

@@ -69,6 +69,11 @@ class CategorySpec:
     lexicon_alone: bool = False
     # Reported only when the intent model gives this intent a fair chance (see scorer).
     requires_intent: str = ""
+    # Per language: the category's terms of that language count only in a text that also
+    # names one of these context words (product_safety: a product, a purchase, a meal; 变质
+    # and 中毒 in a cooking tip or a curse are no product's harm). Context words are not
+    # evidence and add no score; a language without a list needs no context.
+    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class LexiconError(ValueError):
@@ -122,6 +127,13 @@ def check_spec(spec: CategorySpec, where: str = "categories") -> CategorySpec:
         lexicon[lang] = MappingProxyType(
             dict(_check_term(f"{at}.{lang}", t, w) for t, w in terms.items())
         )
+    context: dict[str, tuple[str, ...]] = {}
+    for lang, words in spec.context.items():
+        if lang not in LEXICON_LANGS:
+            raise LexiconError(f"{at}.context.{lang}: unknown lexicon language (use zh or en)")
+        checked = tuple(_check_term(f"{at}.context.{lang}", w, 1.0)[0] for w in words)
+        if checked:
+            context[lang] = checked
     return CategorySpec(
         name=spec.name,
         severity=spec.severity,
@@ -134,7 +146,18 @@ def check_spec(spec: CategorySpec, where: str = "categories") -> CategorySpec:
         cue_with=_names(f"{at}.cue_with", spec.cue_with),
         lexicon_alone=bool(spec.lexicon_alone),
         requires_intent=str(spec.requires_intent or ""),
+        context=MappingProxyType(context),
     )
+
+
+def _context(where: str, value: Any) -> dict[str, tuple[str, ...]]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(v, list | tuple) for v in value.values()
+    ):
+        raise LexiconError(f"{where}: must map language -> list of context words")
+    return {str(lang): tuple(words) for lang, words in value.items()}
 
 
 def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec, ...]:
@@ -152,6 +175,7 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
         "cue_with",
         "lexicon_alone",
         "requires_intent",
+        "context",
         *LEXICON_LANGS,
     }
     for name, body in data.items():
@@ -175,6 +199,7 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
             cue_with=body.get("cue_with") or (),
             lexicon_alone=bool(body.get("lexicon_alone", False)),
             requires_intent=str(body.get("requires_intent", "") or ""),
+            context=_context(f"{at}.context", body.get("context")),
         )
         out.append(check_spec(spec, where))
     return tuple(out)
@@ -277,6 +302,18 @@ class _Entry:
     category: str
     weight: float
     term: str
+    lang: str
+
+
+def _any_of(terms: Iterable[str]) -> re.Pattern[str]:
+    """One pattern finding any of ``terms`` (Chinese anywhere, Latin-letter terms as words)."""
+    keys = {_norm_term(t) for t in terms} - {""}
+    cjk = [k for k in keys if not _LATIN_RE.match(k[0])]
+    latin = [k for k in keys if _LATIN_RE.match(k[0])]
+    alts = [_spaces(_trie_pattern(cjk))] if cjk else []
+    if latin:
+        alts.append(rf"\b(?:{_spaces(_trie_pattern(latin))})\b")
+    return re.compile("|".join(alts) or "(?!)")
 
 
 _SEEN_LIMIT = 50_000
@@ -293,14 +330,18 @@ class LexiconMatcher:
         latin_exact: set[str] = set()
         latin_prefix: set[str] = set()
         prefix_map: dict[str, list[_Entry]] = {}
+        # (category, lang) -> its context words; a term of that pair counts only with one.
+        self._context: dict[tuple[str, str], re.Pattern[str]] = {}
         for spec in specs:
-            for terms in spec.lexicon.values():
+            for lang, words in spec.context.items():
+                self._context[(spec.name, lang)] = _any_of(words)
+            for lang, terms in spec.lexicon.items():
                 for raw, weight in terms.items():
                     wild = raw.endswith("*")
                     term = _norm_term(raw.rstrip("*"))
                     if not term:
                         continue
-                    entry = _Entry(spec.name, weight, raw)
+                    entry = _Entry(spec.name, weight, raw, lang)
                     if wild:
                         prefix_map.setdefault(term, []).append(entry)
                         latin_prefix.add(term)
@@ -352,6 +393,7 @@ class LexiconMatcher:
         same_shape = len(folded) == len(text)
         out: dict[str, list[tuple[str, float]]] = {}
         seen: set[tuple[str, str]] = set()
+        in_context: dict[tuple[str, str], bool] = {}
         ascii_only = folded.isascii()
         for pattern in self._patterns:
             if ascii_only and pattern is self._cjk:
@@ -366,6 +408,13 @@ class LexiconMatcher:
                     if key in seen:
                         continue
                     seen.add(key)
+                    pair = (entry.category, entry.lang)
+                    context = self._context.get(pair)
+                    if context is not None:
+                        if pair not in in_context:
+                            in_context[pair] = context.search(folded) is not None
+                        if not in_context[pair]:
+                            continue
                     out.setdefault(entry.category, []).append((shown, entry.weight))
         return out
 

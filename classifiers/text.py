@@ -282,7 +282,7 @@ _EMOJI_RE = re.compile(f"[{_EMOJI_CLASS}]")
 _EMOJI_DECOR = str.maketrans(
     "", "", "\ufe0f\ufe0e\u200d\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff"
 )
-_WEIBO_EMOTICON_RE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,8}\]")
+WEIBO_EMOTICON_RE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,8}\]")
 _ASCII_EMOTICON_RE = re.compile(
     r"(?:[:;=8xX][\-o']?[)(\]\[dDpP/\\|*3]+|<3+|\^_*\^|[)(]+[:;])(?!\w)"
 )
@@ -399,7 +399,7 @@ def _tokenize_zh(text: str) -> list[str]:
     tokens: list[str] = []
     pos = 0
     # Weibo bracket emoticons such as [哈哈] or [泪] are kept as single tokens.
-    for m in _WEIBO_EMOTICON_RE.finditer(text):
+    for m in WEIBO_EMOTICON_RE.finditer(text):
         tokens.extend(_jieba_tokens(jieba, text[pos : m.start()]))
         tokens.append(m.group())
         pos = m.end()

@@ -82,6 +82,11 @@ class CategorySettings(_Model):
     requires_intent: str | None = Field(
         None, description="Reported only when this intent gets at least 50% (e.g. complaint)."
     )
+    context: dict[str, tuple[str, ...]] | None = Field(
+        None,
+        description="Per language (zh, en): the terms of that language count only in a text "
+        "that also has one of these context words (e.g. a product or a purchase).",
+    )
     zh: dict[str, Weight] = Field(
         default_factory=dict,
         description="Chinese terms -> weight in (0, 1]; Traditional and Simplified both match.",
@@ -246,6 +251,7 @@ class ScoringSettings(_Model):
                 requires_intent=cat.requires_intent
                 if cat.requires_intent is not None
                 else (old.requires_intent if old else ""),
+                context=cat.context if cat.context is not None else (old.context if old else {}),
             )
             base[name] = check_spec(spec)
         return tuple(base.values())

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.features import FeatureSpec
+from classifiers.features import FeatureSpec, extract_terms, term_columns
 from classifiers.risk import FeatureCache
-from classifiers.text import clean
+from classifiers.text import WEIBO_EMOTICON_RE, clean
 from classifiers.training.examples import Example, hash_share
 from classifiers.training.sentiment_social import (
     load_financial,
@@ -34,6 +34,8 @@ WEAK_WEIGHT = 0.5
 # (my, not, never) carry the first-person and negation signal of complaints (dev F1 0.66 ->
 # 0.57 when pruned), and the evidence shown never lists stop words.
 GENERIC_DF: dict[str, float] = {"zh": 0.01}
+# Languages whose posts carry Weibo's bracket emoticons ([蜡烛], [怒]): see markup_columns.
+MARKUP_LANGS = frozenset({"zh"})
 
 
 def is_dev(text: str) -> bool:
@@ -126,4 +128,21 @@ def generic_columns(texts: Sequence[str], spec: FeatureSpec) -> np.ndarray | Non
         x.data[:] = 1.0
         df += np.asarray(x.sum(axis=0)).ravel()
     mask: np.ndarray = df >= share * len(texts)
+    return mask
+
+
+def markup_columns(texts: Sequence[str], spec: FeatureSpec) -> np.ndarray:
+    """Boolean mask of the feature columns of the platform's reaction markup in ``texts``:
+    every word or character n-gram that holds a bracket of a Weibo emoticon ([蜡烛], [怒]).
+    Which emoticons a labelled set's posts carry is a trait of how the set was collected (CED
+    rumours mourn with [蜡烛]), not of the category, so no risk model weighs them."""
+    mask = np.zeros(spec.n_features, dtype=bool)
+    for text in texts:
+        if not WEIBO_EMOTICON_RE.search(text):
+            continue
+        terms = extract_terms(text, spec)
+        for block, found in (("words", terms.words), ("chars", terms.chars)):
+            marked = [t for t in found if "[" in t or "]" in t]
+            if marked:
+                mask[term_columns(marked, spec, block)[0]] = True
     return mask

@@ -284,3 +284,31 @@ def test_cue_and_intent_settings_are_parsed() -> None:
     assert not shipped["crisis_relevance"].cue_required
     assert shipped["customer_complaint"].requires_intent == "complaint"
     assert shipped["product_safety"].negative_event and not shipped["spam"].negative_event
+
+
+def test_terms_of_a_language_with_context_words_need_one_in_the_text() -> None:
+    (spec,) = parse_categories(
+        {
+            "c": {
+                "severity": 5,
+                "context": {"zh": ["买", "产品"]},
+                "zh": {"变质": 0.6},
+                "en": {"spoiled": 0.6},
+            }
+        }
+    )
+    m = LexiconMatcher([spec])
+    assert scores(m, "海鲜过夜后腐败变质") == {}  # a cooking tip: no product named
+    assert scores(m, "昨天买的牛奶已经变质了") == {"c": (0.6, ("变质",))}  # context is no evidence
+    assert scores(m, "the milk had spoiled")["c"][0] == 0.6  # English has no context list
+    with pytest.raises(LexiconError, match=r"categories\.c\.context"):
+        parse_categories({"c": {"severity": 3, "context": ["买"]}})
+    with pytest.raises(LexiconError, match=r"categories\.c\.context\.fr"):
+        parse_categories({"c": {"severity": 3, "context": {"fr": ["x"]}}})
+
+
+def test_shipped_product_safety_needs_a_product_in_chinese() -> None:
+    m = LexiconMatcher(load_categories())
+    tip = "【生活窍门】西红柿、黄瓜放入冰箱，乃至变质腐败。"
+    assert "product_safety" not in scores(m, tip)
+    assert "product_safety" in scores(m, "外卖里的鸡肉变质了，吃完拉肚子")

@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from classifiers.features import term_columns
 from classifiers.linear import FeatureSpec, LinearTextModel
 from classifiers.risk import Combination
 from classifiers.training import risk_data
+from classifiers.training.background import markup_columns
 from classifiers.training.examples import Example, norm_key
 from classifiers.training.risk_calibration import (
     CALIBRATION_SHARE,
@@ -120,6 +122,18 @@ def test_train_one_saves_a_loadable_deterministic_model(tmp_path: Path) -> None:
     assert p[0] > 0.5 > p[1]
 
 
+def test_markup_columns_mask_weibo_emoticons_but_not_their_words() -> None:
+    spec = FeatureSpec(
+        lang="zh", n_features_log2=18, word_ngrams=2, char_ngrams=(1, 3), char_mode="chars"
+    )
+    mask = markup_columns(["失踪儿童找到了[蜡烛][蜡烛]", "今天天气不错"], spec)
+    for block, terms in (("words", ["[蜡烛]"]), ("chars", ["[蜡", "烛]", "[蜡烛"])):
+        assert mask[term_columns(terms, spec, block)[0]].all()
+    # The words inside and the text around them stay features (a candle is still a candle).
+    assert not mask[term_columns(["蜡烛", "儿童"], spec, "chars")[0]].any()
+    assert not markup_columns(["今天天气不错"], spec).any()
+
+
 def test_calibration_slice_is_stable_and_independent_of_the_benchmark_split() -> None:
     from classifiers.training.background import is_dev
 
@@ -142,7 +156,7 @@ def test_fit_combination_keeps_ordinary_text_within_budget_and_folds_the_cut() -
     ordinary = np.array([False] * 600 + [True] * 2000)
     report = fit_combination(z, lex, y, ordinary)
     fired = report.combination.proba(z, lex) >= 0.5
-    assert fired[ordinary].mean() <= ORDINARY_BUDGET
+    assert fired[ordinary].mean() <= ORDINARY_BUDGET["en"]
     assert report.ordinary_rate == round(float(fired[ordinary].mean()), 4)
     assert report.recall == round(float(fired[y == 1].mean()), 4) > 0.5
     assert report.combination.model > 0 and report.combination.cue > 0
@@ -173,10 +187,10 @@ def test_fit_combination_weighs_each_labelled_set_alike() -> None:
     fired_pooled = pooled.combination.proba(z, lex) >= 0.5
     fired_set = per_set.combination.proba(z, lex) >= 0.5
     assert fired_set[small_pos].mean() > fired_pooled[small_pos].mean()
-    assert fired_set[ordinary].mean() <= ORDINARY_BUDGET
+    assert fired_set[ordinary].mean() <= ORDINARY_BUDGET["en"]
 
 
-def test_ordinary_negatives_join_only_a_corpus_without_ordinary_text(tmp_path: Path) -> None:
+def test_the_ordinary_negatives_a_corpus_lacks_join_its_training_side(tmp_path: Path) -> None:
     rows = synthetic(200)
     plain = [Example(f"nice photo of the lake {i}", 0, "ordinary_tweets", 0.5) for i in range(50)]
     bare = train_one(corpus(rows), spec=SMALL, out_dir=tmp_path, seed=13)
@@ -187,9 +201,10 @@ def test_ordinary_negatives_join_only_a_corpus_without_ordinary_text(tmp_path: P
     # same rows.
     added = joined.n_train + joined.calibration["held_out"] - bare.n_train
     assert added - bare.calibration["held_out"] == len(plain) and joined.n_dev == bare.n_dev
+    # A corpus sampled with some of them (max_rows) gets the others, each text once.
     with_own = corpus([*rows, *plain[:10]])
     again = train_one(with_own, spec=SMALL, out_dir=tmp_path, seed=13, ordinary_negatives=plain)
-    assert again.n_train + again.calibration["held_out"] + again.n_dev == 210
+    assert again.n_train + again.calibration["held_out"] + again.n_dev == 250
 
 
 def test_corrections_join_training_and_leave_dev(tmp_path: Path) -> None:

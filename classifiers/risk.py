@@ -47,7 +47,7 @@ from classifiers.risk_lexicon import (
     lexicon_scores,
     load_categories,
 )
-from classifiers.text import clean, to_simplified
+from classifiers.text import HANDLE_PLACEHOLDER, URL_PLACEHOLDER, clean, to_simplified
 
 __all__ = [
     "CategoryScore",
@@ -176,6 +176,27 @@ def positive_proba(model: LinearTextModel, features: Features, positive: str) ->
 
 
 BLOCKS = ("words", "chars")
+# Chinese particles that attach to any word: a character n-gram starting or ending with one
+# (的认, 面的, 是没, 了吧) is a fragment of two words, not one a reader can check.
+_PARTICLES = frozenset("的了是在就也都着过吗呢吧啊么")
+_PLACEHOLDERS = re.compile(
+    rf"(?<!\w)(?:{re.escape(URL_PLACEHOLDER.lower())}|{re.escape(HANDLE_PLACEHOLDER.lower())})(?!\w)"
+)
+_NOT_WORDY = re.compile(r"[^\w\s'’\-]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def readable(term: str) -> bool:
+    """True when ``term`` can stand as evidence: no punctuation, symbol or placeholder (a
+    feature like "@user :" or "，骗子" says nothing a reader can check), and in Chinese no
+    particle at either end and no digit beside the characters ("0年")."""
+    if _NOT_WORDY.search(term) or _PLACEHOLDERS.search(term):
+        return False
+    if _CJK.search(term):
+        return term[0] not in _PARTICLES and term[-1] not in _PARTICLES and not any(
+            c.isdigit() for c in term
+        )
+    return True
 
 
 def top_terms(
@@ -211,7 +232,7 @@ def top_terms(
     for term, value in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])):
         if value <= 0:
             break
-        if not any(term in kept for kept, _ in out):
+        if readable(term) and not any(term in kept for kept, _ in out):
             out.append((term, round(value, 4)))
         if len(out) >= k:
             break

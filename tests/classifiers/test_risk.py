@@ -19,6 +19,7 @@ from classifiers.risk import (
     learned_from_model,
     load_learned,
     positive_proba,
+    readable,
 )
 from classifiers.risk_lexicon import CategorySpec, load_categories
 from classifiers.text import clean, detect_lang
@@ -411,3 +412,22 @@ def test_ruled_out_categories_are_left_out_as_if_dropped_afterwards(
         assert got == [tuple(c for c in row if c.category != spec.name) for row in full]
     everything = [{spec.name for spec in shipped.categories}] * len(texts)
     assert shipped.score(texts, langs, ruled_out=everything) == [()] * len(texts)
+
+
+@pytest.mark.parametrize(
+    ("term", "shown"),
+    [
+        ("骗子", True),
+        ("退货", True),
+        ("can't", True),
+        ("customer service", True),
+        ("，骗子", False),  # punctuation
+        ("的认", False),  # a particle ends one word, the next begins
+        ("面的", False),
+        ("0年", False),  # a digit beside the characters
+        ("@user :", False),  # the handle placeholder clean() writes
+        ("check url", False),
+    ],
+)
+def test_evidence_is_only_terms_a_reader_can_check(term: str, shown: bool) -> None:
+    assert readable(term) is shown

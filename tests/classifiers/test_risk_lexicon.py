@@ -312,3 +312,16 @@ def test_shipped_product_safety_needs_a_product_in_chinese() -> None:
     tip = "【生活窍门】西红柿、黄瓜放入冰箱，乃至变质腐败。"
     assert "product_safety" not in scores(m, tip)
     assert "product_safety" in scores(m, "外卖里的鸡肉变质了，吃完拉肚子")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "在他们家吃饭后全家食物中毒了",  # a meal, no product named
+        "澜沐酸奶里面有玻璃碴子",
+        "宝宝喝澜沐以后一直腹泻呕吐，已经住院了",
+        "涂了这个防晒霜全脸过敏红肿",
+    ],
+)
+def test_shipped_chinese_context_keeps_first_hand_harm_from_eating_or_using(text: str) -> None:
+    assert "product_safety" in scores(LexiconMatcher(load_categories()), text)

@@ -6,7 +6,9 @@ labels its own annotation supports (never a guess from keywords):
 - Reddit coarse discourse acts (validation file only; the file named test is never read):
   question -> enquiry; appreciation, agreement, humor -> interaction; negativereaction ->
   complaint; answer, elaboration, announcement, disagreement -> other.
-- Complaint tweets (Preotiuc-Pietro et al.): complaint -> complaint.
+- Complaint tweets (Preotiuc-Pietro et al.): complaint -> complaint, except the tweets the
+  complaint risk model holds out (its dev split, which the detection benchmark scores, and its
+  calibration slice), since those judge the intent gate.
 - CFPB consumer complaints (train file, training side of ``background.is_dev``): complaint
   (long-form, lower-cased, stop words removed).
 - Airline tweets: negative with a stated reason -> complaint; positive -> interaction;
@@ -31,8 +33,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifiers.training.examples import norm_key
 from classifiers.training.hand_labels import labelled_rows, read_label_file
-from classifiers.training.risk_data import cfpb_narratives
+from classifiers.training.risk_calibration import in_calibration
+from classifiers.training.risk_data import CORPORA, cfpb_narratives, load_corpus, stratified_split
 from classifiers.training.sentiment_data import load_airline, load_online_shopping, load_waimai
 from classifiers.training.sentiment_social import (
     load_apple,
@@ -42,6 +46,10 @@ from classifiers.training.sentiment_social import (
     load_sxsw,
 )
 
+# train_risk's DEV_FRACTION and seed, the split of the detection benchmark (a test keeps them
+# equal; train_risk imports the scorer, which this reader does not need).
+RISK_DEV_FRACTION = 0.2
+RISK_SEED = 13
 HAND_LABELS = Path(__file__).resolve().parent / "intent_labels.tsv"
 REDDIT_ACTS = {
     "question": "enquiry",
@@ -83,11 +91,27 @@ def read_reddit(root: Path) -> Iterator[IntentExample]:
 
 
 def read_complaint_tweets(root: Path) -> Iterator[IntentExample]:
-    """Tweets annotated as complaints."""
+    """Tweets annotated as complaints, except those ``risk_complaint_en`` holds out: the dev
+    side of its split (the detection benchmark's complaint tweets) and its calibration slice,
+    which judge the intent gate together with the complaint model, so the gate must not have
+    learnt them (it passed 95% of the benchmark's complaint tweets, 77% of unseen ones)."""
+    held = held_out_complaint_tweets(root)
     path = root / "risk/complaints_social_media/complaints-data.with_header.csv"
     for row in _csv(path):
-        if row.get("is_complaint") == "1":
-            yield IntentExample(row.get("text", ""), "complaint", "en", "complaint_tweets")
+        text = row.get("text", "")
+        if row.get("is_complaint") == "1" and norm_key(text) not in held:
+            yield IntentExample(text, "complaint", "en", "complaint_tweets")
+
+
+def held_out_complaint_tweets(root: Path) -> frozenset[str]:
+    """Normalised keys of the complaint tweets on the dev side of ``risk_complaint_en``'s
+    split or in its calibration slice (``train_risk``'s seed and dev fraction)."""
+    # The split shuffles all of the corpus's gold rows (CFPB too): read it as train_risk does.
+    definition = next(d for d in CORPORA if d.name == "risk_complaint_en")
+    corpus = load_corpus(root, definition, RISK_SEED)
+    train, dev = stratified_split(corpus.examples, dev_fraction=RISK_DEV_FRACTION, seed=RISK_SEED)
+    held = [*dev, *(e for e in train if e.weight >= 1.0 and in_calibration(e.text))]
+    return frozenset(norm_key(e.text) for e in held if e.source == "complaints_social_media")
 
 
 def read_cfpb(root: Path) -> Iterator[IntentExample]:
@@ -100,7 +124,7 @@ _QUESTION_RE = re.compile(r"[?？]|吗|呢")
 
 
 def _unless_question(text: str) -> str:
-    """"other" for a neutral post, "" (no label: only a hand label can give it one) when it
+    """ "other" for a neutral post, "" (no label: only a hand label can give it one) when it
     asks something: it may be an enquiry, chat or a rhetorical question, and its sentiment
     label says nothing about which (of 240 such rows we labelled by hand, 25% were enquiries
     and 19% interaction)."""

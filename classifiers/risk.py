@@ -10,7 +10,9 @@ reported when the score reaches the category's threshold. A category with ``cue_
 takes its model when one of its lexicon terms is present; with ``cue_with`` only when a term is
 present or none of the named categories is found. ``source`` says which side reached it alone
 ("both" when each did, and always when a fitted combination weighed a lexicon term) and
-``evidence`` lists the matched lexicon terms, then the features that pushed the model hardest.
+``evidence`` lists the matched lexicon terms, then the features that pushed the model hardest;
+a model reaches a category alone only when some feature other than a collection placeholder
+(@user, url, rt) pushed it there.
 Models are ``LinearTextModel`` files named ``risk_*.npz/.json`` whose header meta names their
 category and language.
 """
@@ -356,6 +358,13 @@ this to was we you your 的 了 是 我 你 他 她 在 就 都 也 和 有 个
 _STOP = frozenset(_STOP_WORDS.split())
 
 
+def _artefact(term: str) -> bool:
+    """A term made only of collection placeholders (@user, url, rt) and punctuation: the sets
+    a model learnt from were collected differently (CrisisLex is mostly retweets), so such a
+    term says how a text was posted, not what it reports."""
+    return all(part in _NOT_EVIDENCE or not _WORDISH.search(part) for part in term.split())
+
+
 def _readable(term: str) -> bool:
     """Model features worth showing a person: two or more letters, not only stop words."""
     if term in _NOT_EVIDENCE or len(_WORDISH.findall(term)) < 2:
@@ -532,7 +541,8 @@ class RiskClassifier:
     def _explain(
         cache: FeatureCache, stack: _Stack, column: int, row: int, have: Sequence[str]
     ) -> tuple[bool, list[str]]:
-        """(any feature pushed towards the category, readable features not already shown)."""
+        """(any feature other than a collection artefact pushed towards the category,
+        readable features not already shown)."""
         features = cache.features(stack.spec)
         pos = int(np.searchsorted(features.rows, row))
         weights = stack.weights[:, column]
@@ -540,7 +550,7 @@ class RiskClassifier:
         # fragments only when no word pushes towards the category.
         english = stack.spec.lang == "en"
         found = top_terms(weights, features, pos, blocks=("words",) if english else BLOCKS)
-        if not found and english:
+        if english and all(_artefact(term) for term, _ in found):
             found = top_terms(weights, features, pos)
         lowered = [to_simplified(h.lower()) for h in have]
         extra: list[str] = []
@@ -551,7 +561,7 @@ class RiskClassifier:
                     break
         if not extra and not have and found:
             extra = [found[0][0]]  # a fragment beats reporting a category without evidence
-        return bool(found), extra
+        return any(not _artefact(term) for term, _ in found), extra
 
     def describe(self) -> Mapping[str, object]:
         """What is loaded: categories with severities and which have models in which language."""

@@ -411,3 +411,13 @@ def test_ruled_out_categories_are_left_out_as_if_dropped_afterwards(
         assert got == [tuple(c for c in row if c.category != spec.name) for row in full]
     everything = [{spec.name for spec in shipped.categories}] * len(texts)
     assert shipped.score(texts, langs, ruled_out=everything) == [()] * len(texts)
+
+
+def test_a_collection_placeholder_alone_does_not_back_a_model_hit(tmp_path: Path) -> None:
+    # CrisisLex is mostly retweets and complaint tweets address a brand: "@user" or "rt" say
+    # how a text was posted, not what it reports, so they alone never report a category.
+    folder = tiny_model(tmp_path, "grumble", {"@user": 4.0, "rt": 4.0, "refund": 4.0}, "risk_g_en")
+    rc = RiskClassifier(categories=[CategorySpec("grumble", 2)], models=load_learned(folder))
+    assert rc.score(["@someone sometimes", "RT @someone: nice day"], ["en", "en"]) == [(), ()]
+    (hit,) = rc.score(["@someone refund"], ["en"])[0]
+    assert hit.category == "grumble" and "refund" in hit.evidence

@@ -10,7 +10,9 @@ reported when the score reaches the category's threshold. A category with ``cue_
 takes its model when one of its lexicon terms is present; with ``cue_with`` only when a term is
 present or none of the named categories is found. ``source`` says which side reached it alone
 ("both" when each did, and always when a fitted combination weighed a lexicon term) and
-``evidence`` lists the matched lexicon terms, then the features that pushed the model hardest.
+``evidence`` lists the matched lexicon terms, then the features that pushed the model hardest;
+a model reaches a category alone only when some feature other than a collection placeholder
+(@user, url, rt) pushed it there.
 Models are ``LinearTextModel`` files named ``risk_*.npz/.json`` whose header meta names their
 category and language.
 """
@@ -47,7 +49,7 @@ from classifiers.risk_lexicon import (
     lexicon_scores,
     load_categories,
 )
-from classifiers.text import HANDLE_PLACEHOLDER, URL_PLACEHOLDER, clean, to_simplified
+from classifiers.text import clean, to_simplified
 
 __all__ = [
     "CategoryScore",
@@ -176,27 +178,8 @@ def positive_proba(model: LinearTextModel, features: Features, positive: str) ->
 
 
 BLOCKS = ("words", "chars")
-# Chinese particles that attach to any word: a character n-gram starting or ending with one
-# (的认, 面的, 是没, 了吧) is a fragment of two words, not one a reader can check.
-_PARTICLES = frozenset("的了是在就也都着过吗呢吧啊么")
-_PLACEHOLDERS = re.compile(
-    rf"(?<!\w)(?:{re.escape(URL_PLACEHOLDER.lower())}|{re.escape(HANDLE_PLACEHOLDER.lower())})(?!\w)"
-)
-_NOT_WORDY = re.compile(r"[^\w\s'’\-]")
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def readable(term: str) -> bool:
-    """True when ``term`` can stand as evidence: no punctuation, symbol or placeholder (a
-    feature like "@user :" or "，骗子" says nothing a reader can check), and in Chinese no
-    particle at either end and no digit beside the characters ("0年")."""
-    if _NOT_WORDY.search(term) or _PLACEHOLDERS.search(term):
-        return False
-    if _CJK.search(term):
-        return term[0] not in _PARTICLES and term[-1] not in _PARTICLES and not any(
-            c.isdigit() for c in term
-        )
-    return True
+# A feature's punctuation at either end ("，骗子", "@user :", ": url") is not part of the word.
+_EDGES = re.compile(r"^[^\w@#]+|[^\w@#]+$")
 
 
 def top_terms(
@@ -225,14 +208,14 @@ def top_terms(
         contrib = vals * weights[cols]
         # Pruned models weigh few columns: only terms that move the score are looked at.
         for i in np.flatnonzero(contrib).tolist():
-            term = terms[i].strip()
+            term = _EDGES.sub("", terms[i])
             if term:
                 scored[term] = scored.get(term, 0.0) + float(contrib[i])
     out: list[tuple[str, float]] = []
     for term, value in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])):
         if value <= 0:
             break
-        if readable(term) and not any(term in kept for kept, _ in out):
+        if not any(term in kept for kept, _ in out):
             out.append((term, round(value, 4)))
         if len(out) >= k:
             break
@@ -377,11 +360,34 @@ this to was we you your 的 了 是 我 你 他 她 在 就 都 也 和 有 个
 _STOP = frozenset(_STOP_WORDS.split())
 
 
+def _artefact(term: str) -> bool:
+    """A term made only of collection placeholders (@user, url, rt) and punctuation: the sets
+    a model learnt from were collected differently (CrisisLex is mostly retweets), so such a
+    term says how a text was posted, not what it reports."""
+    return all(part in _NOT_EVIDENCE or not _WORDISH.search(part) for part in term.split())
+
+
+# Chinese particles that attach to any word: a character n-gram starting or ending with one
+# (的认, 面的, 是没, 了吧) is a fragment of two words, not one a reader can check.
+_PARTICLES = frozenset("的了是在就也都着过吗呢吧啊么")
+_INNER_MARKS = re.compile(r"[^\w\s'’\-]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
 def _readable(term: str) -> bool:
-    """Model features worth showing a person: two or more letters, not only stop words."""
-    if term in _NOT_EVIDENCE or len(_WORDISH.findall(term)) < 2:
+    """Model features worth showing a person: two or more letters, not only stop words, no
+    placeholder or punctuation, and in Chinese no particle at either end and no digit beside
+    the characters ("0年")."""
+    parts = term.split()
+    if len(_WORDISH.findall(term)) < 2 or any(p in _NOT_EVIDENCE for p in parts):
         return False
-    return not all(part in _STOP for part in term.split())
+    if _INNER_MARKS.search(term) or all(part in _STOP for part in parts):
+        return False
+    if _CJK.search(term):
+        return term[0] not in _PARTICLES and term[-1] not in _PARTICLES and not any(
+            c.isdigit() for c in term
+        )
+    return True
 
 
 def _short(term: str) -> str:
@@ -553,7 +559,8 @@ class RiskClassifier:
     def _explain(
         cache: FeatureCache, stack: _Stack, column: int, row: int, have: Sequence[str]
     ) -> tuple[bool, list[str]]:
-        """(any feature pushed towards the category, readable features not already shown)."""
+        """(any feature other than a collection artefact pushed towards the category,
+        readable features not already shown)."""
         features = cache.features(stack.spec)
         pos = int(np.searchsorted(features.rows, row))
         weights = stack.weights[:, column]
@@ -561,7 +568,7 @@ class RiskClassifier:
         # fragments only when no word pushes towards the category.
         english = stack.spec.lang == "en"
         found = top_terms(weights, features, pos, blocks=("words",) if english else BLOCKS)
-        if not found and english:
+        if english and all(_artefact(term) for term, _ in found):
             found = top_terms(weights, features, pos)
         lowered = [to_simplified(h.lower()) for h in have]
         extra: list[str] = []
@@ -572,7 +579,7 @@ class RiskClassifier:
                     break
         if not extra and not have and found:
             extra = [found[0][0]]  # a fragment beats reporting a category without evidence
-        return bool(found), extra
+        return any(not _artefact(term) for term, _ in found), extra
 
     def describe(self) -> Mapping[str, object]:
         """What is loaded: categories with severities and which have models in which language."""

@@ -32,7 +32,12 @@ from classifiers.risk import FeatureCache
 from classifiers.text import clean, detect_lang
 from classifiers.training.examples import norm_key
 from classifiers.training.hand_labels import text_hash
-from classifiers.training.intent_data import READERS, IntentExample, read_hand_labels
+from classifiers.training.intent_data import (
+    READERS,
+    IntentExample,
+    held_out_keys,
+    read_hand_labels,
+)
 from classifiers.training.train_risk import shared_spec
 
 CORRECTIONS = "corrections"  # the source name of reviewers' labels
@@ -68,9 +73,10 @@ def corrections(extra: Iterable[tuple[str, str, str]]) -> tuple[list[IntentExamp
 def load_examples(
     data_dir: Path, *, extra: Iterable[tuple[str, str, str]] = ()
 ) -> tuple[list[IntentExample], dict[str, int]]:
-    """Every set's rows, hand labels and reviewers' labels applied, deduplicated by
-    normalised text."""
-    rows = [ex for read in READERS for ex in read(Path(data_dir))]
+    """Every set's rows except the held-out ones (``held_out_keys``), hand labels and
+    reviewers' labels applied, deduplicated by normalised text."""
+    held = held_out_keys(Path(data_dir))
+    rows = [ex for read in READERS for ex in read(Path(data_dir)) if norm_key(ex.text) not in held]
     return merge_examples(rows, extra=extra)
 
 
@@ -83,8 +89,9 @@ def merge_examples(
     reviewed, skipped = corrections(extra)
     by_key: dict[str, IntentExample] = {}
     conflicts: set[str] = set()
-    stats: Counter[str] = Counter(raw=len(rows), corrections=len(reviewed),
-                                  corrections_skipped=skipped)
+    stats: Counter[str] = Counter(
+        raw=len(rows), corrections=len(reviewed), corrections_skipped=skipped
+    )
     for ex in rows:
         key = norm_key(ex.text)
         if not key:

@@ -14,12 +14,12 @@ from classifiers.risk import (
     FeatureCache,
     LearnedModel,
     RiskClassifier,
+    _readable,
     _Stack,
     default_models_dir,
     learned_from_model,
     load_learned,
     positive_proba,
-    readable,
 )
 from classifiers.risk_lexicon import CategorySpec, load_categories
 from classifiers.text import clean, detect_lang
@@ -421,13 +421,24 @@ def test_ruled_out_categories_are_left_out_as_if_dropped_afterwards(
         ("退货", True),
         ("can't", True),
         ("customer service", True),
-        ("，骗子", False),  # punctuation
+        ("骗子！", False),  # punctuation (top_terms strips it at the ends)
         ("的认", False),  # a particle ends one word, the next begins
         ("面的", False),
         ("0年", False),  # a digit beside the characters
-        ("@user :", False),  # the handle placeholder clean() writes
+        ("@user your", False),  # the handle placeholder clean() writes
         ("check url", False),
+        ("a.b", False),
     ],
 )
 def test_evidence_is_only_terms_a_reader_can_check(term: str, shown: bool) -> None:
-    assert readable(term) is shown
+    assert _readable(term) is shown
+
+
+def test_a_collection_placeholder_alone_does_not_back_a_model_hit(tmp_path: Path) -> None:
+    # CrisisLex is mostly retweets and complaint tweets address a brand: "@user" or "rt" say
+    # how a text was posted, not what it reports, so they alone never report a category.
+    folder = tiny_model(tmp_path, "grumble", {"@user": 4.0, "rt": 4.0, "refund": 4.0}, "risk_g_en")
+    rc = RiskClassifier(categories=[CategorySpec("grumble", 2)], models=load_learned(folder))
+    assert rc.score(["@someone sometimes", "RT @someone: nice day"], ["en", "en"]) == [(), ()]
+    (hit,) = rc.score(["@someone refund"], ["en"])[0]
+    assert hit.category == "grumble" and "refund" in hit.evidence

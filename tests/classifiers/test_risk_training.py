@@ -283,3 +283,21 @@ def test_shared_data_corpus_dedup_counts() -> None:
     assert loaded.stats["kept_gold"] < 1956
     assert len({norm_key(e.text) for e in loaded.examples}) == len(loaded.examples)
     assert np.mean([e.label for e in loaded.examples if e.weight >= 1]) > 0.4
+
+
+def test_intent_holds_out_the_complaint_models_split_constants() -> None:
+    from classifiers.training import detection_data, intent_data, train_risk
+
+    assert intent_data.RISK_DEV_FRACTION == train_risk.DEV_FRACTION == detection_data.DEV_FRACTION
+
+
+@needs_data
+@pytest.mark.shared_data
+def test_intent_never_trains_on_the_benchmarks_texts() -> None:
+    from classifiers.training.detection_data import detection_rows
+    from classifiers.training.train_intent import load_examples
+
+    trained = {norm_key(e.text) for e in load_examples(DATA)[0]}
+    bench = {norm_key(r.text) for r in detection_rows(DATA)}
+    assert len(bench) > 8000 and len(trained) > 10000
+    assert not bench & trained

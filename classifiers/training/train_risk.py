@@ -39,6 +39,7 @@ from classifiers.training.background import (
     ordinary_texts,
     weak_negatives,
 )
+from classifiers.training.detection_data import detection_rows
 from classifiers.training.examples import Example, norm_key
 from classifiers.training.risk_calibration import (
     ORDINARY_BUDGET,
@@ -249,6 +250,7 @@ def train_one(
     categories: Sequence[CategorySpec] | None = None,
     intent: IntentModel | None = None,
     ordinary_negatives: Sequence[Example] = (),
+    benchmark: frozenset[str] = frozenset(),
 ) -> ModelReport:
     """Train, calibrate, evaluate on the dev split, and save one model; return its figures.
 
@@ -258,7 +260,9 @@ def train_one(
     ``calibration_ordinary`` are the training side's ordinary texts of the calibration slice
     (for every model, also those that train on no ordinary text); ``intent`` is the intent
     model the scorer gates ``requires_intent`` categories with; ``ordinary_negatives`` (the
-    training side's ordinary texts) join the training rows where the corpus lacks them."""
+    training side's ordinary texts) join the training rows where the corpus lacks them;
+    ``benchmark`` holds the keys of the detection benchmark's rows, which no model trains on
+    (rumor_en read the benchmark's CrisisLex rows as weak non-rumours)."""
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     categories = tuple(categories) if categories is not None else load_categories()
@@ -271,6 +275,7 @@ def train_one(
     # no sampled gold row changes.
     keys = {norm_key(e.text) for e in corpus.examples}
     train += [e for e in ordinary_negatives if norm_key(e.text) not in keys]
+    train = [e for e in train if norm_key(e.text) not in benchmark]
     held = [e for e in train if _held_out(e)]
     train = [e for e in train if not _held_out(e)]
     if len({e.label for e in train}) < 2:
@@ -432,6 +437,7 @@ def train_risk(
         lang: generic_columns(ordinary_texts(data_dir, lang, dev=False), specs[lang])
         for lang in specs
     }
+    benchmark = frozenset(norm_key(r.text) for r in detection_rows(data_dir))
     reports: list[ModelReport] = []
     for definition in definitions:
         spec = replace(specs[definition.lang], **definition.features)
@@ -456,6 +462,7 @@ def train_risk(
                 categories=categories,
                 intent=intent,
                 ordinary_negatives=negatives[definition.lang],
+                benchmark=benchmark,
             )
         )
     return RiskTrainReport(

@@ -153,7 +153,6 @@ class FeatureCache:
             found = self._features[spec] = Features(spec, rows, texts, featurized)
         return found
 
-
     def _like(self, spec: FeatureSpec) -> Featurized | None:
         """These rows featurised for another spec that tokenises them the same way."""
         for other, done in self._features.items():

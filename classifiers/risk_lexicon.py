@@ -9,7 +9,8 @@ or digit on either side) and in their -s/-es form (``foreign material`` finds fo
 materials; not for a last word under three letters), ``*`` at the end of a term matches any
 word ending (``recall*`` finds recalled, recalls) and a space matches any run of spaces or
 hyphens. A match right after a negation ("没有过敏", "未检出异物", "never got sick", "haven't
-been hacked") does not count.
+been hacked") does not count, nor, for a category with context words in the text's language
+(product_safety in Chinese: 吃, 用, 产品, 店...), a match in a text that has none of them.
 """
 
 from __future__ import annotations

@@ -191,7 +191,8 @@ def _plain(report: Any) -> Any:
 
 
 def _copy_missing(source: Path, out: Path) -> None:
-    """Bring over the model files this run does not retrain, so ``out`` is a complete set."""
+    """Bring over the model files ``out`` lacks, so it is a complete set: before training,
+    since risk training reads the sentiment features and the intent gate from ``out``."""
     import shutil
 
     for file in source.iterdir():
@@ -247,23 +248,25 @@ def train(
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     stored = Corrections([], [], []) if no_corrections else corrections(obj)
+    _copy_missing(models_dir(config) or DEFAULT_MODELS_DIR, out_dir)
     reports: dict[str, Any] = {}
     try:
         if target in ("all", "sentiment"):
             reports["sentiment"] = train_sentiment(
                 data_dir=data_dir, out_dir=out_dir, seed=seed, extra=stored.sentiment
             )
-        if target in ("all", "risk"):
-            reports["risk"] = train_risk(
-                data_dir=data_dir, out_dir=out_dir, seed=seed, extra=stored.risk
-            )
+        # Intent before risk: the complaint categories' thresholds are fitted counting the
+        # intent gate, read from out_dir (trained after it, they met the old or no intent).
         if target in ("all", "intent"):
             reports["intent"] = train_intent(
                 data_dir=data_dir, out_dir=out_dir, seed=seed, extra=stored.intent
             )
+        if target in ("all", "risk"):
+            reports["risk"] = train_risk(
+                data_dir=data_dir, out_dir=out_dir, seed=seed, extra=stored.risk
+            )
     except (TrainingError, RiskTrainingError) as exc:
         raise UserError(f"error: {exc}") from None
-    _copy_missing(models_dir(config) or DEFAULT_MODELS_DIR, out_dir)
 
     def render() -> None:
         for name, report in reports.items():

@@ -76,3 +76,28 @@ def test_an_unusable_intent_label_is_counted_not_trained() -> None:
                                             ("Where can I buy it?", "enquiry", "")])
     assert [(e.label, e.lang) for e in kept] == [("enquiry", "en")]
     assert stats["corrections_skipped"] == 2
+
+
+def test_train_all_fits_risk_last_with_a_complete_model_folder(
+    crisiswatch: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Risk training reads the sentiment features and the intent gate from --out: they must be
+    # there (shipped copies, or this run's) before it starts, and intent must be this run's.
+    order: list[tuple[str, bool, bool]] = []
+
+    def trainer(name: str) -> Callable[..., dict[str, Any]]:
+        def train(*, out_dir: Path, **_: Any) -> dict[str, Any]:
+            order.append((name, (out_dir / "sentiment.json").exists(),
+                          any(out_dir.glob("intent_*.npz"))))
+            return {}
+        return train
+
+    for module, name in (("train_intent", "intent"), ("train_sentiment", "sentiment"),
+                         ("train_risk", "risk")):
+        monkeypatch.setattr(f"classifiers.training.{module}.{module}", trainer(name))
+    (tmp_path / "data").mkdir()
+    result = crisiswatch("-c", str(example_config_path()), "train", "all", "--no-corrections",
+                         "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert [name for name, _, _ in order] == ["sentiment", "intent", "risk"]
+    assert all(sentiment and intent for _, sentiment, intent in order)

@@ -470,8 +470,12 @@ class RiskClassifier:
         cache: FeatureCache | None = None,
         cleaned: Sequence[str] | None = None,
         ruled_out: Sequence[Collection[str]] | None = None,
+        entity_kinds: Sequence[str | None] | None = None,
     ) -> list[tuple[CategoryScore, ...]]:
         """Categories at or above their threshold per text, highest score first.
+
+        ``entity_kinds[row]``: the kind of watched entity the text was matched to (it can
+        supply a category's context, ``CategorySpec.context_entities``).
 
         ``ruled_out[row]`` names categories the caller does not report for that row (the
         scorer's intent gate): they are left out of the result exactly as if dropped from it
@@ -482,7 +486,8 @@ class RiskClassifier:
         hits, logits = self._model_hits(cache)
         out: list[tuple[CategoryScore, ...]] = []
         for row, text in enumerate(cleaned):
-            lexical = lexicon_scores(self._matcher.match(text))
+            kind = entity_kinds[row] if entity_kinds is not None else None
+            lexical = lexicon_scores(self._matcher.match(text, kind))
             if not lexical and row not in hits:
                 out.append(())  # most texts: nothing to weigh, explain or sort
                 continue

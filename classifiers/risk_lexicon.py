@@ -10,7 +10,9 @@ materials; not for a last word under three letters), ``*`` at the end of a term 
 word ending (``recall*`` finds recalled, recalls) and a space matches any run of spaces or
 hyphens. A match right after a negation ("没有过敏", "未检出异物", "never got sick", "haven't
 been hacked") does not count, nor, for a category with context words in the text's language
-(product_safety in Chinese: 吃, 用, 产品, 店...), a match in a text that has none of them.
+(product_safety in Chinese: 吃, 用, 产品, 店...; executive_conduct: CEO, 董事长...), a match in
+a text that has none of them, unless the text is about a watched entity of a kind that
+supplies the context itself (``context_entities``: the watched executive).
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ class CategorySpec:
     # and 中毒 in a cooking tip or a curse are no product's harm). Context words are not
     # evidence and add no score; a language without a list needs no context.
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Kinds of watched entity (executive, product...) whose mentions carry the context
+    # themselves: a post naming the watched chief executive needs no role word.
+    context_entities: tuple[str, ...] = ()
 
 
 class LexiconError(ValueError):
@@ -100,9 +105,9 @@ def _check_term(where: str, term: Any, weight: Any) -> tuple[str, float]:
     return term.strip(), float(weight)
 
 
-def _names(where: str, value: Any) -> tuple[str, ...]:
+def _names(where: str, value: Any, what: str = "category names") -> tuple[str, ...]:
     if isinstance(value, str) or not all(isinstance(v, str) for v in value or ()):
-        raise LexiconError(f"{where}: must be a list of category names")
+        raise LexiconError(f"{where}: must be a list of {what}")
     return tuple(value or ())
 
 
@@ -148,6 +153,7 @@ def check_spec(spec: CategorySpec, where: str = "categories") -> CategorySpec:
         lexicon_alone=bool(spec.lexicon_alone),
         requires_intent=str(spec.requires_intent or ""),
         context=MappingProxyType(context),
+        context_entities=_names(f"{at}.context_entities", spec.context_entities, "entity kinds"),
     )
 
 
@@ -177,6 +183,7 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
         "lexicon_alone",
         "requires_intent",
         "context",
+        "context_entities",
         *LEXICON_LANGS,
     }
     for name, body in data.items():
@@ -201,6 +208,7 @@ def parse_categories(data: Any, where: str = "categories") -> tuple[CategorySpec
             lexicon_alone=bool(body.get("lexicon_alone", False)),
             requires_intent=str(body.get("requires_intent", "") or ""),
             context=_context(f"{at}.context", body.get("context")),
+            context_entities=body.get("context_entities") or (),
         )
         out.append(check_spec(spec, where))
     return tuple(out)
@@ -333,6 +341,7 @@ class LexiconMatcher:
         prefix_map: dict[str, list[_Entry]] = {}
         # (category, lang) -> its context words; a term of that pair counts only with one.
         self._context: dict[tuple[str, str], re.Pattern[str]] = {}
+        self._context_entities = {spec.name: frozenset(spec.context_entities) for spec in specs}
         for spec in specs:
             for lang, words in spec.context.items():
                 self._context[(spec.name, lang)] = _any_of(words)
@@ -386,8 +395,11 @@ class LexiconMatcher:
         self._seen[matched] = result = tuple(found)
         return result
 
-    def match(self, text: str) -> dict[str, list[tuple[str, float]]]:
-        """Category -> [(evidence as written, weight)] for distinct terms, in text order."""
+    def match(
+        self, text: str, entity_kind: str | None = None
+    ) -> dict[str, list[tuple[str, float]]]:
+        """Category -> [(evidence as written, weight)] for distinct terms, in text order;
+        ``entity_kind`` is the kind of watched entity the text was matched to, if any."""
         if not self._patterns or not text:
             return {}
         folded = to_simplified(text).lower()
@@ -413,7 +425,9 @@ class LexiconMatcher:
                     context = self._context.get(pair)
                     if context is not None:
                         if pair not in in_context:
-                            in_context[pair] = context.search(folded) is not None
+                            in_context[pair] = entity_kind in self._context_entities[
+                                entry.category
+                            ] or context.search(folded) is not None
                         if not in_context[pair]:
                             continue
                     out.setdefault(entry.category, []).append((shown, entry.weight))

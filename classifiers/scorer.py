@@ -108,6 +108,11 @@ def _pipeline_proba(pipeline: LanguageSentiment, features: Features) -> np.ndarr
     return pipeline.proba_from_inputs(inputs)
 
 
+def _entity_kind(item: ScoreInput) -> str | None:
+    kind = getattr(item, "entity_kind", None)
+    return kind if isinstance(kind, str) else None
+
+
 def _as_text(value: object) -> str:
     if isinstance(value, str):
         return value
@@ -239,7 +244,10 @@ class Scorer:
         ruled_out = [
             self._ruled_out(intent, lang) for intent, lang in zip(intents, langs, strict=True)
         ]
-        categories = self.risk.score(texts, langs, cache=cache, cleaned=kept, ruled_out=ruled_out)
+        kinds = [_entity_kind(item) for item in items]
+        categories = self.risk.score(
+            texts, langs, cache=cache, cleaned=kept, ruled_out=ruled_out, entity_kinds=kinds
+        )
         out: list[Score] = []
         for i, item in enumerate(items):
             cats = categories[i]
@@ -322,8 +330,7 @@ class Scorer:
             # Read to the whole percent, as the reason shows it; equal inputs share one
             # assessment (most mentions of a batch differ only in a few signals).
             negative = round(float(sentiment.probs.get("negative", 0.0)), 2)
-        kind = getattr(item, "entity_kind", None)
-        entity_kind = kind if isinstance(kind, str) else None
+        entity_kind = _entity_kind(item)
         spread_ratio = _ratio(getattr(item, "spread_ratio", None))
         source_tier = _tier(getattr(item, "source_tier", 3))
         author_reach = _reach(getattr(item, "author_reach", None))

@@ -87,6 +87,11 @@ class CategorySettings(_Model):
         description="Per language (zh, en): the terms of that language count only in a text "
         "that also has one of these context words (e.g. a product or a purchase).",
     )
+    context_entities: tuple[str, ...] | None = Field(
+        None,
+        description="Kinds of watched entity (executive, product, ...) whose mentions need no "
+        "context word: a post about the watched chief executive needs no role word.",
+    )
     zh: dict[str, Weight] = Field(
         default_factory=dict,
         description="Chinese terms -> weight in (0, 1]; Traditional and Simplified both match.",
@@ -252,6 +257,9 @@ class ScoringSettings(_Model):
                 if cat.requires_intent is not None
                 else (old.requires_intent if old else ""),
                 context=cat.context if cat.context is not None else (old.context if old else {}),
+                context_entities=cat.context_entities
+                if cat.context_entities is not None
+                else (old.context_entities if old else ()),
             )
             base[name] = check_spec(spec)
         return tuple(base.values())

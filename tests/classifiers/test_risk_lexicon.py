@@ -325,3 +325,25 @@ def test_shipped_product_safety_needs_a_product_in_chinese() -> None:
 )
 def test_shipped_chinese_context_keeps_first_hand_harm_from_eating_or_using(text: str) -> None:
     assert "product_safety" in scores(LexiconMatcher(load_categories()), text)
+
+
+def test_a_watched_entity_of_a_listed_kind_supplies_the_context() -> None:
+    spec = CategorySpec(
+        "conduct", 4, lexicon={"zh": {}, "en": {"arrested": 0.6}},
+        context={"en": ("ceo",)}, context_entities=("executive",),
+    )
+    m = LexiconMatcher([spec])
+    assert m.match("Jane Roe arrested for fraud") == {}  # no role word, no watched executive
+    assert m.match("Jane Roe arrested for fraud", "executive")["conduct"] == [("arrested", 0.6)]
+    assert m.match("Acme's CEO arrested for fraud", "brand")["conduct"] == [("arrested", 0.6)]
+    assert m.match("Jane Roe arrested for fraud", "brand") == {}
+    with pytest.raises(LexiconError, match=r"c\.context_entities: must be a list of entity kinds"):
+        parse_categories({"c": {"severity": 3, "context_entities": "executive"}})
+
+
+def test_shipped_executive_conduct_needs_a_role_or_the_watched_executive() -> None:
+    m = LexiconMatcher(load_categories())
+    assert "executive_conduct" not in scores(m, "Saudi Arabia arrested at least 8 intellectuals")
+    assert "executive_conduct" in scores(m, "Lumina Dairy's CEO arrested for bribery")
+    assert "executive_conduct" in lexicon_scores(m.match("陈浩然因涉嫌行贿被警方带走", "executive"))
+    assert "executive_conduct" in scores(m, "澜沐董事长陈浩然因涉嫌行贿被警方带走调查")

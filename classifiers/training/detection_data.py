@@ -136,3 +136,9 @@ def detection_rows(root: Path) -> list[DetectionRow]:
             rows = rng.sample(rows, MAX_PER_SOURCE)
         out.extend(rows)
     return out
+
+
+def benchmark_keys(root: Path) -> frozenset[str]:
+    """Normalised keys of every row of the dev set (risk and ordinary texts): no model,
+    risk or intent, trains on them."""
+    return frozenset(norm_key(r.text) for r in detection_rows(root))

@@ -35,8 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifiers.risk_lexicon import load_categories
+from classifiers.training.detection_data import DEV_FRACTION as RISK_DEV_FRACTION
 from classifiers.training.detection_data import SEED as RISK_SEED
-from classifiers.training.detection_data import detection_rows
+from classifiers.training.detection_data import benchmark_keys
 from classifiers.training.examples import norm_key
 from classifiers.training.hand_labels import labelled_rows, read_label_file
 from classifiers.training.risk_calibration import in_calibration
@@ -50,8 +51,6 @@ from classifiers.training.sentiment_social import (
     load_sxsw,
 )
 
-# train_risk's DEV_FRACTION (a test keeps them equal; train_risk imports the scorer).
-RISK_DEV_FRACTION = 0.2
 HAND_LABELS = Path(__file__).resolve().parent / "intent_labels.tsv"
 REDDIT_ACTS = {
     "question": "enquiry",
@@ -107,7 +106,7 @@ def held_out_keys(root: Path) -> frozenset[str]:
     the gate together with the risk model. Trained on, the gate passed 95% of the benchmark's
     complaint tweets (77% of unseen ones) and had learnt 1,480 of its 3,336 English ordinary
     texts as "other"."""
-    keys = {norm_key(r.text) for r in detection_rows(root)}
+    keys = set(benchmark_keys(root))
     gated = {c.name for c in load_categories() if c.requires_intent}
     for definition in CORPORA:
         if definition.category not in gated:

@@ -39,7 +39,7 @@ from classifiers.training.background import (
     ordinary_texts,
     weak_negatives,
 )
-from classifiers.training.detection_data import detection_rows
+from classifiers.training.detection_data import benchmark_keys
 from classifiers.training.examples import Example, norm_key
 from classifiers.training.risk_calibration import (
     ORDINARY_BUDGET,
@@ -437,7 +437,7 @@ def train_risk(
         lang: generic_columns(ordinary_texts(data_dir, lang, dev=False), specs[lang])
         for lang in specs
     }
-    benchmark = frozenset(norm_key(r.text) for r in detection_rows(data_dir))
+    benchmark = benchmark_keys(data_dir)
     reports: list[ModelReport] = []
     for definition in definitions:
         spec = replace(specs[definition.lang], **definition.features)

@@ -20,6 +20,21 @@ from monitor.review.labels import record_label
 
 T0 = datetime(2026, 11, 18, 8, 0, tzinfo=UTC)
 TEXT = "请问澜沐奶粉LK-2611批次的检测结果什么时候公布？"
+Seen = Callable[[str, dict[str, Any]], None]
+
+
+def fake_trainers(monkeypatch: pytest.MonkeyPatch, seen: Seen) -> None:
+    """Replace the three trainers by one that reports its name and keyword arguments."""
+
+    def trainer(name: str) -> Callable[..., dict[str, Any]]:
+        def train(**kwargs: Any) -> dict[str, Any]:
+            seen(name, kwargs)
+            return {}
+        return train
+
+    for name in ("intent", "sentiment", "risk"):
+        module = f"train_{name}"
+        monkeypatch.setattr(f"classifiers.training.{module}.{module}", trainer(name))
 
 
 def test_stored_review_labels_reach_every_trainer(
@@ -35,16 +50,7 @@ def test_stored_review_labels_reach_every_trainer(
             record_label(session, mention_id=mention, kind=kind, value=value, by="li.na",
                          now=T0, categories=categories)
     given: dict[str, list[Any]] = {}
-
-    def trainer(name: str) -> Callable[..., dict[str, Any]]:
-        def train(*, extra: Any, **_: Any) -> dict[str, Any]:
-            given[name] = list(extra)
-            return {}
-        return train
-
-    for module, name in (("train_intent", "intent"), ("train_sentiment", "sentiment"),
-                         ("train_risk", "risk")):
-        monkeypatch.setattr(f"classifiers.training.{module}.{module}", trainer(name))
+    fake_trainers(monkeypatch, lambda name, kwargs: given.update({name: list(kwargs["extra"])}))
     (tmp_path / "data").mkdir()
     result = crisiswatch("-c", str(config), "train", "all", "--data", str(tmp_path / "data"),
                          "--out", str(tmp_path / "out"))
@@ -85,16 +91,11 @@ def test_train_all_fits_risk_last_with_a_complete_model_folder(
     # there (shipped copies, or this run's) before it starts, and intent must be this run's.
     order: list[tuple[str, bool, bool]] = []
 
-    def trainer(name: str) -> Callable[..., dict[str, Any]]:
-        def train(*, out_dir: Path, **_: Any) -> dict[str, Any]:
-            order.append((name, (out_dir / "sentiment.json").exists(),
-                          any(out_dir.glob("intent_*.npz"))))
-            return {}
-        return train
+    def seen(name: str, kwargs: dict[str, Any]) -> None:
+        out: Path = kwargs["out_dir"]
+        order.append((name, (out / "sentiment.json").exists(), any(out.glob("intent_*.npz"))))
 
-    for module, name in (("train_intent", "intent"), ("train_sentiment", "sentiment"),
-                         ("train_risk", "risk")):
-        monkeypatch.setattr(f"classifiers.training.{module}.{module}", trainer(name))
+    fake_trainers(monkeypatch, seen)
     (tmp_path / "data").mkdir()
     result = crisiswatch("-c", str(example_config_path()), "train", "all", "--no-corrections",
                          "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"))

@@ -314,6 +314,12 @@ class _Entry:
     lang: str
 
 
+def _as_words(body: str) -> str:
+    """``body`` as whole words, in a pattern compiled with ``re.ASCII``: ASCII \\b sees a word
+    boundary between a Chinese character and a Latin letter (澜沐CEO陈浩然), Unicode \\b not."""
+    return rf"\b(?:{body})\b"
+
+
 def _any_of(terms: Iterable[str]) -> re.Pattern[str]:
     """One pattern finding any of ``terms`` (Chinese anywhere, Latin-letter terms as words)."""
     keys = {_norm_term(t) for t in terms} - {""}
@@ -321,8 +327,8 @@ def _any_of(terms: Iterable[str]) -> re.Pattern[str]:
     latin = [k for k in keys if _LATIN_RE.match(k[0])]
     alts = [_spaces(_trie_pattern(cjk))] if cjk else []
     if latin:
-        alts.append(rf"\b(?:{_spaces(_trie_pattern(latin))})\b")
-    return re.compile("|".join(alts) or "(?!)")
+        alts.append(_as_words(_spaces(_trie_pattern(latin))))
+    return re.compile("|".join(alts) or "(?!)", re.ASCII)
 
 
 _SEEN_LIMIT = 50_000
@@ -376,7 +382,7 @@ class LexiconMatcher:
             latin.append("(?:" + _trie_pattern(latin_prefix) + ")[a-z0-9']*")
         if latin:
             body = _spaces("|".join(latin))
-            self._patterns.append(re.compile(rf"\b(?:{body})\b", re.ASCII))
+            self._patterns.append(re.compile(_as_words(body), re.ASCII))
 
     def _entries(self, matched: str) -> tuple[_Entry, ...]:
         """Every term the matched text stands for: the exact term and each prefix term (a

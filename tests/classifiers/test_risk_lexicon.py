@@ -347,3 +347,5 @@ def test_shipped_executive_conduct_needs_a_role_or_the_watched_executive() -> No
     assert "executive_conduct" in scores(m, "Lumina Dairy's CEO arrested for bribery")
     assert "executive_conduct" in lexicon_scores(m.match("陈浩然因涉嫌行贿被警方带走", "executive"))
     assert "executive_conduct" in scores(m, "澜沐董事长陈浩然因涉嫌行贿被警方带走调查")
+    # a Latin context word written against Chinese characters is still a word
+    assert "executive_conduct" in scores(m, "澜沐CEO陈浩然因行贿被抓")

@@ -41,6 +41,7 @@ from classifiers.features import (
     word_ngrams,
 )
 from classifiers.linear import LinearTextModel, saved_model_lang
+from classifiers.normalise import has_unspaced
 from classifiers.risk_lexicon import (
     CategoryScore,
     CategorySpec,
@@ -370,7 +371,6 @@ def _artefact(term: str) -> bool:
 # (的认, 面的, 是没, 了吧) is a fragment of two words, not one a reader can check.
 _PARTICLES = frozenset("的了是在就也都着过吗呢吧啊么")
 _INNER_MARKS = re.compile(r"[^\w\s'’\-]")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _readable(term: str) -> bool:
@@ -382,7 +382,7 @@ def _readable(term: str) -> bool:
         return False
     if _INNER_MARKS.search(term) or all(part in _STOP for part in parts):
         return False
-    if _CJK.search(term):
+    if has_unspaced(term):
         return term[0] not in _PARTICLES and term[-1] not in _PARTICLES and not any(
             c.isdigit() for c in term
         )
